@@ -1,0 +1,5 @@
+import sys
+
+from fogbank.cli import main
+
+sys.exit(main())

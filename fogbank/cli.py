@@ -1,0 +1,85 @@
+"""``fogbank up | status | reset``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shutil
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from fogbank.config import Config
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config = Config()
+    if args.host:
+        config.host = args.host
+    if args.port is not None:
+        config.port = args.port
+    if getattr(args, "data_dir", None):
+        config.data_dir = Path(args.data_dir)
+    if getattr(args, "ephemeral", False):
+        config.ephemeral = True
+    return config
+
+
+def _url(config: Config, path: str) -> str:
+    host = "127.0.0.1" if config.host in ("0.0.0.0", "") else config.host
+    return f"http://{host}:{config.port}{path}"
+
+
+def cmd_up(args: argparse.Namespace) -> int:
+    from fogbank.server import serve_forever
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    serve_forever(_config(args))
+    return 0
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    config = _config(args)
+    try:
+        with urllib.request.urlopen(_url(config, "/_fogbank/health"), timeout=3) as response:
+            print(json.dumps(json.load(response), indent=2))
+            return 0
+    except (urllib.error.URLError, OSError):
+        print(f"Fogbank is not running on {_url(config, '')}", file=sys.stderr)
+        return 1
+
+
+def cmd_reset(args: argparse.Namespace) -> int:
+    config = _config(args)
+    request = urllib.request.Request(_url(config, "/_fogbank/reset"), method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30):
+            print("Fogbank state wiped (running server).")
+            return 0
+    except (urllib.error.URLError, OSError):
+        pass
+    if config.data_dir.exists():
+        shutil.rmtree(config.data_dir)
+    print(f"Fogbank state wiped ({config.data_dir}).")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="fogbank", description="AWS database services on your machine.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    for name, func, help_text in (
+        ("up", cmd_up, "serve the AWS endpoint in the foreground"),
+        ("status", cmd_status, "show a running Fogbank's services"),
+        ("reset", cmd_reset, "wipe all state"),
+    ):
+        command = commands.add_parser(name, help=help_text)
+        command.add_argument("--host", help="listen address (FOGBANK_HOST, default 127.0.0.1)")
+        command.add_argument("--port", type=int, help="port (FOGBANK_PORT, default 4566)")
+        command.add_argument("--data-dir", help="state directory (FOGBANK_DATA_DIR)")
+        if name == "up":
+            command.add_argument("--ephemeral", action="store_true", help="keep state in a temporary directory")
+        command.set_defaults(func=func)
+    args = parser.parse_args(argv)
+    return args.func(args)

@@ -1,0 +1,37 @@
+"""Settings from flags and FOGBANK_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def default_data_dir() -> Path:
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "fogbank"
+
+
+@dataclass
+class Config:
+    host: str = field(default_factory=lambda: os.environ.get("FOGBANK_HOST", "127.0.0.1"))
+    port: int = field(default_factory=lambda: int(os.environ.get("FOGBANK_PORT", "4566")))
+    data_dir: Path = field(
+        default_factory=lambda: (
+            Path(os.environ["FOGBANK_DATA_DIR"]) if os.environ.get("FOGBANK_DATA_DIR") else default_data_dir()
+        )
+    )
+    ephemeral: bool = field(default_factory=lambda: os.environ.get("FOGBANK_EPHEMERAL", "") not in ("", "0", "false"))
+    # Unknown access keys act in this account; a 12-digit access key names its own account.
+    default_account: str = field(default_factory=lambda: os.environ.get("FOGBANK_ACCOUNT_ID", "000000000000"))
+    default_region: str = field(default_factory=lambda: os.environ.get("FOGBANK_REGION", "us-east-1"))
+    engine_ports: tuple[int, int] = field(
+        default_factory=lambda: _port_range(os.environ.get("FOGBANK_ENGINE_PORTS", "4510-4599"))
+    )
+    log_requests: bool = True
+    max_body_bytes: int = 16 * 1024 * 1024  # DynamoDB's documented request limit, the largest of ours
+
+
+def _port_range(text: str) -> tuple[int, int]:
+    low, _, high = text.partition("-")
+    return int(low), int(high or low)

@@ -1,0 +1,69 @@
+"""SigV4 credentials: who is calling, for which region and service.
+
+Signatures are parsed but not yet verified (verification and IAM policies come later); a
+malformed Authorization header is still refused the way AWS refuses it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fogbank.gateway.http import HttpRequest
+from fogbank.protocols.errors import AwsError
+
+ALGORITHM = "AWS4-HMAC-SHA256"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key: str
+    date: str
+    region: str
+    service: str
+    signed_headers: tuple[str, ...]
+    signature: str
+
+
+def _incomplete(message: str) -> AwsError:
+    return AwsError("IncompleteSignatureException", message, 400)
+
+
+def _scope(credential: str) -> tuple[str, str, str, str]:
+    parts = credential.split("/")
+    if len(parts) != 5 or parts[4] != "aws4_request" or not all(parts[:4]):
+        raise _incomplete(
+            f"Credential should be scoped to a valid region, not '{credential}'. "
+            "Credential should be formatted as <access key>/<date>/<region>/<service>/aws4_request."
+        )
+    return parts[0], parts[1], parts[2], parts[3]
+
+
+def parse_credentials(request: HttpRequest) -> Credentials | None:
+    """The SigV4 credential of a request (header or presigned query), or None when unsigned."""
+    header = request.header("authorization")
+    if header:
+        algorithm, _, rest = header.strip().partition(" ")
+        if algorithm != ALGORITHM:
+            raise _incomplete(f"Unsupported authorization type: {algorithm[:40]}")
+        fields: dict[str, str] = {}
+        for part in rest.split(","):
+            key, sep, value = part.strip().partition("=")
+            if sep:
+                fields[key] = value
+        for required in ("Credential", "SignedHeaders", "Signature"):
+            if required not in fields:
+                raise _incomplete(f"Authorization header requires '{required}' parameter. Authorization={header[:200]}")
+        access_key, date, region, service = _scope(fields["Credential"])
+        return Credentials(
+            access_key, date, region, service, tuple(fields["SignedHeaders"].split(";")), fields["Signature"]
+        )
+    query = request.query
+    if "X-Amz-Credential" in query:
+        if query.get("X-Amz-Algorithm", [ALGORITHM])[0] != ALGORITHM:
+            raise _incomplete("Unsupported X-Amz-Algorithm")
+        access_key, date, region, service = _scope(query["X-Amz-Credential"][0])
+        signed = query.get("X-Amz-SignedHeaders", [""])[0]
+        return Credentials(
+            access_key, date, region, service, tuple(signed.split(";")), query.get("X-Amz-Signature", [""])[0]
+        )
+    return None

@@ -1,0 +1,83 @@
+"""Which service and operation a request is, decided the way AWS's front door decides it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fogbank.gateway.auth import Credentials
+from fogbank.gateway.http import HttpRequest
+from fogbank.protocols import spec
+from fogbank.protocols.base import Protocol
+from fogbank.protocols.cbor import CborProtocol
+from fogbank.protocols.errors import AwsError
+from fogbank.protocols.jsonrpc import JsonProtocol
+from fogbank.protocols.query import QueryProtocol
+from fogbank.protocols.restjson import RestJsonProtocol
+from fogbank.services.base import Service
+
+PROTOCOLS: dict[str, type[Protocol]] = {
+    "json": JsonProtocol,
+    "query": QueryProtocol,
+    "rest-json": RestJsonProtocol,
+    "smithy-rpc-v2-cbor": CborProtocol,
+}
+
+
+@dataclass
+class Route:
+    service: Service
+    model: str  # botocore model name
+    protocol: Protocol
+
+
+def signing_name(model: str) -> str:
+    metadata = spec.service_model(model).metadata
+    return metadata.get("signingName") or metadata["endpointPrefix"]
+
+
+def looks_like(protocol: Protocol, request: HttpRequest) -> bool:
+    """Whether a request is shaped like this protocol's requests, whatever operation it names."""
+    if isinstance(protocol, JsonProtocol):
+        return "x-amz-target" in request.headers
+    if isinstance(protocol, CborProtocol):
+        return request.path.startswith("/service/") or request.header("smithy-protocol") == "rpc-v2-cbor"
+    if isinstance(protocol, QueryProtocol):
+        content_type = request.header("content-type")
+        return "Action=" in request.query_string or content_type.startswith("application/x-www-form-urlencoded")
+    return True
+
+
+class Router:
+    def __init__(self, services: list[Service]) -> None:
+        self.routes: list[Route] = []
+        self.by_signing_name: dict[str, list[Route]] = {}
+        for service in services:
+            for model in service.models:
+                for name in spec.protocols_of(model):
+                    if name not in PROTOCOLS:
+                        continue
+                    route = Route(service, model, PROTOCOLS[name](model))
+                    self.routes.append(route)
+                    self.by_signing_name.setdefault(signing_name(model), []).append(route)
+
+    def resolve(self, request: HttpRequest, credentials: Credentials | None) -> tuple[Route, str | None]:
+        """The route and operation name; operation None means the route's protocol should answer
+        with its unknown-operation error."""
+        if credentials is not None:
+            candidates = self.by_signing_name.get(credentials.service)
+            if not candidates:
+                raise AwsError(
+                    "UnrecognizedServiceException",
+                    f"Fogbank does not serve the service '{credentials.service}'.",
+                    400,
+                )
+        else:
+            candidates = self.routes
+        shaped = [route for route in candidates if looks_like(route.protocol, request)]
+        for route in shaped:
+            name = route.protocol.operation_name(request)
+            if name is not None:
+                return route, name
+        if shaped:
+            return shaped[0], None
+        return candidates[0], None

@@ -1,0 +1,80 @@
+"""The running Fogbank: configuration, data directory, services, engine supervisor."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fogbank.config import Config
+from fogbank.gateway.dispatch import Dispatcher
+from fogbank.gateway.router import Router
+from fogbank.services.base import Service
+from fogbank.services.catalog import all_services
+
+if TYPE_CHECKING:
+    from fogbank.engines.supervisor import Supervisor
+
+log = logging.getLogger("fogbank")
+
+
+class Platform:
+    def __init__(self, config: Config | None = None, services: list[Service] | None = None) -> None:
+        self.config = config or Config()
+        if self.config.ephemeral:
+            self.config.data_dir = Path(tempfile.mkdtemp(prefix="fogbank-"))
+        self.data_dir = self.config.data_dir
+        self.services = services if services is not None else all_services()
+        self.router = Router(self.services)
+        self.dispatcher = Dispatcher(self, self.router)
+        self._lock = threading.Lock()
+        self.opened = False
+
+    @cached_property
+    def supervisor(self) -> Supervisor:
+        from fogbank.engines.supervisor import Supervisor
+
+        return Supervisor(self.config.engine_ports)
+
+    def service_dir(self, name: str) -> Path:
+        path = self.data_dir / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def open(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        for service in self.services:
+            service.open(self)
+        self.opened = True
+
+    def close(self) -> None:
+        for service in reversed(self.services):
+            try:
+                service.close()
+            except Exception:
+                log.exception("closing %s", service.name)
+        if "supervisor" in self.__dict__:
+            self.supervisor.shutdown()
+        if self.config.ephemeral:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
+        self.opened = False
+
+    def reset(self) -> None:
+        with self._lock:
+            for service in self.services:
+                service.reset()
+
+    def health(self) -> dict[str, Any]:
+        from fogbank import __version__
+
+        return {
+            "status": "running",
+            "version": __version__,
+            "dataDir": str(self.data_dir),
+            "ephemeral": self.config.ephemeral,
+            "services": {service.name: service.status() for service in self.services},
+        }

@@ -1,0 +1,82 @@
+"""The ``json`` protocol (DynamoDB, KMS, DynamoDB Streams): POST / with X-Amz-Target."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from botocore.model import OperationModel
+
+from fogbank.gateway.http import HttpRequest, HttpResponse
+from fogbank.protocols.base import Protocol, decode_document, json_default, serialization_error
+from fogbank.protocols.errors import AwsError
+
+
+class JsonProtocol(Protocol):
+    name = "json"
+
+    def __init__(self, service: str) -> None:
+        super().__init__(service)
+        self.content_type = "application/x-amz-json-" + self.model.metadata.get("jsonVersion", "1.0")
+        # The namespace AWS prefixes error types with, e.g. com.amazonaws.dynamodb.v20120810#
+        self.error_namespace = "com.amazonaws.{}.v{}#".format(
+            self.model.endpoint_prefix.split(".")[-1],
+            self.model.api_version.replace("-", ""),
+        )
+
+    def operation_name(self, request: HttpRequest) -> str | None:
+        target = request.header("x-amz-target")
+        prefix, _, name = target.partition(".")
+        if prefix != self.model.metadata.get("targetPrefix") or name not in self.model.operation_names:
+            return None
+        return name
+
+    def parse(self, request: HttpRequest, operation: OperationModel) -> dict[str, Any]:
+        return decode_document(operation.input_shape, load_json(request.body)) or {}
+
+    def serialize(self, operation: OperationModel, result: dict[str, Any] | None, request_id: str) -> HttpResponse:
+        body = json.dumps(result or {}, default=json_default, separators=(",", ":")).encode()
+        return HttpResponse(200, body, {"content-type": self.content_type, "x-amzn-requestid": request_id})
+
+    def serialize_error(self, error: AwsError, request_id: str) -> HttpResponse:
+        shape, _code, status = self.resolve_error(error)
+        namespace = "com.amazon.coral.service#" if shape in _CORAL_ERRORS else self.error_namespace
+        document: dict[str, Any] = {"__type": namespace + shape}
+        if error.message:
+            document["message"] = error.message
+        document.update(error.fields)
+        body = json.dumps(document, default=json_default).encode()
+        return HttpResponse(status, body, {"content-type": self.content_type, "x-amzn-requestid": request_id})
+
+
+# Errors raised by AWS's request layer rather than the service: typed in Coral's own namespace.
+_CORAL_ERRORS = {
+    "SerializationException",
+    "UnknownOperationException",
+    "ValidationException",
+    "AccessDeniedException",
+    "IncompleteSignatureException",
+    "MissingAuthenticationTokenException",
+    "UnrecognizedClientException",
+    "InvalidSignatureException",
+    "RequestEntityTooLargeException",
+    "NotImplemented",
+    "InternalFailure",
+}
+
+
+def load_json(body: bytes) -> Any:
+    """A request body as JSON; an empty body is an empty object, as AWS treats it."""
+    if not body.strip():
+        return {}
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise serialization_error("Invalid UTF-8 middle byte in request body") from None
+    try:
+        document = json.loads(text)
+    except (ValueError, RecursionError):
+        raise serialization_error("Request body is not valid JSON") from None
+    if not isinstance(document, dict):
+        raise serialization_error("Start of structure or map found where not expected.")
+    return document

@@ -1,0 +1,33 @@
+"""A pytest plugin for users' own test suites: ``def test_x(fogbank_endpoint): ...``.
+
+Installed with Fogbank (entry point ``pytest11``). The endpoint is an in-process Fogbank on a
+free port with a temporary data directory, shared by the session and reset between tests.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+
+import pytest
+
+from fogbank.config import Config
+from fogbank.server import Fogbank
+
+
+@pytest.fixture(scope="session")
+def fogbank_server() -> Iterator[Fogbank]:
+    config = Config(port=0, ephemeral=True)
+    config.log_requests = False
+    with Fogbank(config) as server:
+        yield server
+
+
+@pytest.fixture
+def fogbank_endpoint(fogbank_server: Fogbank) -> Iterator[str]:
+    """The URL of a running Fogbank (``AWS_ENDPOINT_URL``), empty of resources for each test."""
+    request = urllib.request.Request(fogbank_server.endpoint + "/_fogbank/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=60) as response:
+        json.load(response)
+    yield fogbank_server.endpoint

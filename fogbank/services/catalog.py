@@ -1,0 +1,34 @@
+"""Every service Fogbank answers, with the botocore models each one serves."""
+
+from __future__ import annotations
+
+from fogbank.services.base import Service
+
+
+class ModelledOnly(Service):
+    """A service whose operations all answer NotImplemented until it is built."""
+
+    def __init__(self, name: str, *models: str) -> None:
+        super().__init__()
+        self.name = name
+        self.models = models or (name,)
+
+    def status(self) -> dict[str, object]:
+        return {"state": "not implemented", "operations": 0}
+
+
+def all_services() -> list[Service]:
+    from fogbank.services.sts.api import service as sts
+
+    return [
+        ModelledOnly("dynamodb", "dynamodb", "dynamodbstreams"),
+        ModelledOnly("rds", "rds", "neptune", "docdb"),
+        ModelledOnly("elasticache"),
+        ModelledOnly("iam"),
+        sts,
+        ModelledOnly("backup"),
+        ModelledOnly("neptunedata"),
+        ModelledOnly("rds-data"),
+        ModelledOnly("kms"),
+        ModelledOnly("cloudwatch"),
+    ]
