@@ -1,11 +1,17 @@
-"""One AWS request, end to end: route, parse, validate, call the handler, serialize."""
+"""One AWS request, end to end: route, parse, validate, call the handler, serialize.
+
+``prepare`` does the cheap part (routing, parsing, validation) on the event loop; the returned
+``Call`` runs the handler either inline (services whose handlers never block, like DynamoDB's
+SQLite engine: a thread hop costs more than the work) or on the gateway's thread pool.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
 import uuid
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from fogbank.gateway.auth import parse_credentials
 from fogbank.gateway.context import RequestContext
@@ -13,75 +19,109 @@ from fogbank.gateway.http import HttpRequest, HttpResponse
 from fogbank.gateway.router import Route, Router
 from fogbank.protocols.errors import AwsError, InternalFailure, NotImplementedOperation
 from fogbank.protocols.jsonrpc import JsonProtocol
+from fogbank.services.base import Handler
 
 if TYPE_CHECKING:
+    from botocore.model import OperationModel
+
     from fogbank.platform import Platform
 
 log = logging.getLogger("fogbank.requests")
+_FALLBACK = JsonProtocol("dynamodb")
 
 
 def new_request_id() -> str:
     return str(uuid.uuid4())
 
 
+@dataclass
+class Call:
+    """A prepared request: run() gives the response, never raises."""
+
+    request_id: str
+    started: float
+    log_requests: bool
+    route: Route | None = None
+    operation: str = "-"
+    model: OperationModel | None = None
+    handler: Handler | None = None
+    context: RequestContext | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    error: AwsError | None = None
+
+    @property
+    def inline(self) -> bool:
+        return self.error is not None or (self.route is not None and self.route.service.inline)
+
+    def run(self) -> HttpResponse:
+        protocol = self.route.protocol if self.route else _FALLBACK
+        if self.error is None and self.handler is not None and self.model is not None:
+            try:
+                response = protocol.serialize(self.model, self.handler(self.context, self.params), self.request_id)  # type: ignore[arg-type]
+            except AwsError as error:
+                response = protocol.serialize_error(error, self.request_id)
+            except Exception:
+                log.exception("internal error in %s.%s", self.route.model if self.route else "-", self.operation)
+                response = protocol.serialize_error(InternalFailure(), self.request_id)
+        else:
+            response = protocol.serialize_error(self.error or InternalFailure(), self.request_id)
+        response.headers.setdefault("x-amz-request-id", self.request_id)
+        if self.log_requests:
+            log.info(
+                "%s.%s %d %.1fms",
+                self.route.model if self.route else "-",
+                self.operation,
+                response.status,
+                (time.perf_counter() - self.started) * 1000,
+            )
+        return response
+
+
 class Dispatcher:
     def __init__(self, platform: Platform, router: Router) -> None:
         self.platform = platform
         self.router = router
-        self._fallback = JsonProtocol("dynamodb")
 
     def account_for(self, access_key: str | None) -> str:
         if access_key and len(access_key) == 12 and access_key.isdigit():
             return access_key
         return self.platform.config.default_account
 
-    def handle(self, request: HttpRequest, too_large: bool = False) -> HttpResponse:
-        started = time.perf_counter()
-        request_id = new_request_id()
-        route: Route | None = None
-        operation = "-"
+    def prepare(self, request: HttpRequest, too_large: bool = False) -> Call:
+        call = Call(new_request_id(), time.perf_counter(), self.platform.config.log_requests)
         try:
             credentials = parse_credentials(request)
-            route, name = self.router.resolve(request, credentials)
+            call.route, name = self.router.resolve(request, credentials)
+            protocol = call.route.protocol
             if too_large:
-                raise AwsError(
-                    "RequestEntityTooLargeException",
-                    f"Request body exceeds the {self.platform.config.max_body_bytes} byte limit.",
-                    413,
-                )
+                limit = self.platform.config.max_body_bytes
+                raise AwsError("RequestEntityTooLargeException", f"Request body exceeds the {limit} byte limit.", 413)
             if name is None:
-                raise route.protocol.unknown_operation(request)
-            operation = name
-            model = route.protocol.model.operation_model(name)
-            params = route.protocol.parse(request, model)
-            route.protocol.check(model, params)
-            handler = route.service.handlers.get(name)
-            if handler is None:
-                raise NotImplementedOperation(route.model, name)
-            context = RequestContext(
-                request_id=request_id,
-                service=route.model,
+                raise protocol.unknown_operation(request)
+            call.operation = name
+            call.model = protocol.model.operation_model(name)
+            call.params = protocol.parse(request, call.model)
+            protocol.check(call.model, call.params)
+            call.handler = call.route.service.handlers.get(name)
+            if call.handler is None:
+                raise NotImplementedOperation(call.route.model, name)
+            call.context = RequestContext(
+                request_id=call.request_id,
+                service=call.route.model,
                 operation=name,
                 region=credentials.region if credentials else self.platform.config.default_region,
                 account_id=self.account_for(credentials.access_key if credentials else None),
                 access_key=credentials.access_key if credentials else None,
                 request=request,
                 platform=self.platform,
-                backend=route.service.backend,
+                backend=call.route.service.backend,
             )
-            response = route.protocol.serialize(model, handler(context, params), request_id)
         except AwsError as error:
-            response = (route.protocol if route else self._fallback).serialize_error(error, request_id)
+            call.error = error
         except Exception:
-            log.exception("internal error in %s.%s", route.model if route else "-", operation)
-            response = (route.protocol if route else self._fallback).serialize_error(InternalFailure(), request_id)
-        response.headers.setdefault("x-amz-request-id", request_id)
-        if self.platform.config.log_requests:
-            log.info(
-                "%s.%s %d %.1fms",
-                route.model if route else "-",
-                operation,
-                response.status,
-                (time.perf_counter() - started) * 1000,
-            )
-        return response
+            log.exception("internal error preparing %s", call.operation)
+            call.error = InternalFailure()
+        return call
+
+    def handle(self, request: HttpRequest, too_large: bool = False) -> HttpResponse:
+        return self.prepare(request, too_large).run()

@@ -21,6 +21,9 @@ class Service:
 
     name = ""
     models: tuple[str, ...] = ()
+    # Run handlers on the event loop instead of the thread pool: only for services whose every
+    # handler is short and never waits (no engine round trips, no sleeps).
+    inline = False
 
     def __init__(self) -> None:
         self.handlers: dict[str, Handler] = {}
