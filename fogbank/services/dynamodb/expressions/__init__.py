@@ -1,0 +1,102 @@
+"""DynamoDB expressions: parse once, bind per request, evaluate or apply per item.
+
+Typical use by an operation (errors are ``AwsError("ValidationException", ...)`` worded as DynamoDB's)::
+
+    placeholders = Placeholders(request.get("ExpressionAttributeNames"), request.get("ExpressionAttributeValues"))
+    update = update_expression(request["UpdateExpression"], placeholders)          # Invalid UpdateExpression: ...
+    condition = condition_expression(request["ConditionExpression"], placeholders)  # Invalid ConditionExpression: ...
+    placeholders.check_unused()                      # Value provided in ExpressionAttributeNames unused ...
+    if not evaluate(condition, old_item): raise ConditionalCheckFailedException
+    new_item = apply_update(update, old_item)
+
+Query binds ``key_condition_expression(...)``, calls ``check_unused()``, then
+``key_condition_from_expression(node, schema)`` for the partition value and sort range; filters use
+``condition_expression(..., parameter="FilterExpression")`` and ``evaluate``; projections use
+``projection_expression`` and ``project(item, projection.paths)``.
+
+Parsing (``parse_condition``, ``parse_update``, ``parse_projection``) is cached by expression text and
+gives unbound trees; ``bind_*`` resolves one request's placeholders into a bound tree. The legacy
+parameters (Expected, QueryFilter/ScanFilter, KeyConditions, AttributeUpdates, AttributesToGet) translate
+to the same bound trees, so one evaluator and one updater serve both.
+"""
+
+from __future__ import annotations
+
+from fogbank.protocols.errors import validation_error
+from fogbank.services.dynamodb.expressions.apply import apply_update
+from fogbank.services.dynamodb.expressions.binding import bind_condition
+from fogbank.services.dynamodb.expressions.condition import parse_condition
+from fogbank.services.dynamodb.expressions.evaluate import evaluate
+from fogbank.services.dynamodb.expressions.keycondition import (
+    KeyCondition,
+    key_condition_from_expression,
+    key_condition_from_legacy,
+)
+from fogbank.services.dynamodb.expressions.legacy import (
+    check_conditions,
+    check_expected,
+    condition_from_legacy,
+    projection_from_attributes_to_get,
+    update_from_attribute_updates,
+)
+from fogbank.services.dynamodb.expressions.nodes import Path, Projection, Update
+from fogbank.services.dynamodb.expressions.placeholders import Placeholders
+from fogbank.services.dynamodb.expressions.projection import bind_projection, parse_projection, project
+from fogbank.services.dynamodb.expressions.tokens import ExpressionError
+from fogbank.services.dynamodb.expressions.update import bind_update, parse_update
+
+__all__ = [
+    "ExpressionError",
+    "KeyCondition",
+    "Path",
+    "Placeholders",
+    "Projection",
+    "Update",
+    "apply_update",
+    "bind_condition",
+    "bind_projection",
+    "bind_update",
+    "check_conditions",
+    "check_expected",
+    "condition_expression",
+    "condition_from_legacy",
+    "evaluate",
+    "key_condition_expression",
+    "key_condition_from_expression",
+    "key_condition_from_legacy",
+    "parse_condition",
+    "parse_projection",
+    "parse_update",
+    "project",
+    "projection_expression",
+    "projection_from_attributes_to_get",
+    "update_expression",
+    "update_from_attribute_updates",
+]
+
+
+def condition_expression(expression: str, placeholders: Placeholders, parameter: str = "ConditionExpression"):
+    """Parse and bind a ConditionExpression or FilterExpression (``parameter`` names it in errors)."""
+    try:
+        return bind_condition(parse_condition(expression), placeholders)
+    except ExpressionError as error:
+        raise validation_error(f"Invalid {parameter}: {error.detail}") from None
+
+
+def key_condition_expression(expression: str, placeholders: Placeholders):
+    """Parse and bind a KeyConditionExpression; ``key_condition_from_expression`` then checks its shape."""
+    return condition_expression(expression, placeholders, "KeyConditionExpression")
+
+
+def update_expression(expression: str, placeholders: Placeholders) -> Update:
+    try:
+        return bind_update(parse_update(expression), placeholders)
+    except ExpressionError as error:
+        raise validation_error(f"Invalid UpdateExpression: {error.detail}") from None
+
+
+def projection_expression(expression: str, placeholders: Placeholders) -> Projection:
+    try:
+        return bind_projection(parse_projection(expression), placeholders)
+    except ExpressionError as error:
+        raise validation_error(f"Invalid ProjectionExpression: {error.detail}") from None
