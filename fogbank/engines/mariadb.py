@@ -1,0 +1,344 @@
+"""MariaDB / MySQL engine driver: real ``mariadbd`` (or Oracle ``mysqld``) processes.
+
+RDS engines ``mariadb`` and ``mysql`` both use this driver. Debian ships MariaDB only;
+when no Oracle MySQL server is installed, engine ``mysql`` runs on MariaDB, and
+``EngineBinary.flavor`` says which server really runs.
+
+Each version is initialised once into a template that new instances copy. Fogbank
+administers an instance as the OS user it runs as (``root`` when root), through the unix
+socket with MariaDB's unix_socket authentication; nothing without a password is
+reachable over TCP.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import pwd
+import re
+import shutil
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pymysql
+
+from fogbank.engines import datadirs, users
+from fogbank.engines.binary import EngineBinary, parse_version, pick, version_key, version_line
+from fogbank.engines.supervisor import ManagedProcess, ProcessSpec, Supervisor
+
+SETTINGS_FILE = "fogbank.cnf"  # the server's only option file (--defaults-file)
+SOCKET_FILE = "mysqld.sock"
+TEMPLATE_REVISION = 1  # bump when the template's contents change
+
+# Small, quick-starting servers: many run at once on a laptop.
+BASE_OPTIONS = {
+    "skip_name_resolve": "ON",
+    "skip_log_bin": "ON",
+    "performance_schema": "OFF",
+    "character_set_server": "utf8mb4",
+    "innodb_buffer_pool_size": "16M",
+    "innodb_log_file_size": "8M",
+    "innodb_log_buffer_size": "2M",
+    "innodb_temp_data_file_path": "ibtmp1:1M:autoextend",
+    "innodb_buffer_pool_load_at_startup": "OFF",
+    "innodb_buffer_pool_dump_at_shutdown": "OFF",
+    "key_buffer_size": "1M",
+}
+MARIADB_ONLY_OPTIONS = {"aria_pagecache_buffer_size": "1M", "query_cache_size": "0"}
+
+_OPTION_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-.]*$")
+_NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
+_READ_ONLY_VARIABLE = 1238
+
+
+def _server_paths() -> list[Path]:
+    found: dict[Path, Path] = {}
+    for name in ("mariadbd", "mysqld"):
+        for candidate in (shutil.which(name), f"/usr/sbin/{name}", f"/usr/local/mysql/bin/{name}"):
+            if candidate and Path(candidate).is_file():
+                found.setdefault(Path(candidate).resolve(), Path(candidate))
+    return list(found.values())
+
+
+@functools.lru_cache(maxsize=1)
+def installed_versions() -> list[EngineBinary]:
+    """MariaDB and Oracle MySQL servers found on this machine, newest first."""
+    found = []
+    for server in _server_paths():
+        line = version_line(server)
+        version = parse_version(line) if line else None
+        if line and version:
+            flavor = "mariadb" if "mariadb" in line.lower() else "mysql"
+            major = ".".join(version.split(".")[:2])
+            found.append(EngineBinary(flavor, version, major, server, line, "system"))
+    return sorted(found, key=lambda b: version_key(b.version), reverse=True)
+
+
+def binary_for_engine(engine: str, version: str | None = None) -> EngineBinary | None:
+    """The server for RDS engine ``mysql`` or ``mariadb``.
+
+    ``mysql`` prefers an Oracle MySQL server and falls back to MariaDB. A version that
+    is not installed falls back to the newest of the flavor: an emulator had better run
+    something close than nothing.
+    """
+    binaries = installed_versions()
+    mariadb = [b for b in binaries if b.flavor == "mariadb"]
+    mysql = [b for b in binaries if b.flavor == "mysql"]
+    if engine == "mysql" and mysql:
+        return pick(mysql, version) or pick(mysql, None)
+    if engine in ("mysql", "mariadb"):
+        return pick(mariadb, version if engine == "mariadb" else None) or pick(mariadb, None)
+    raise ValueError(f"not a MySQL-family engine: {engine}")
+
+
+@dataclass
+class _Instance:
+    data_dir: Path
+    port: int
+    socket: Path
+
+
+class MariaDBEngine:
+    """Creates, starts, stops, snapshots and restores instances of one MariaDB/MySQL server.
+
+    Engines run as the unprivileged user when Fogbank is root. To be told of crashes and
+    restarts, set ``on_exit`` / ``on_restart`` on the returned ManagedProcess's ``spec``.
+    """
+
+    def __init__(self, supervisor: Supervisor, binary: EngineBinary, templates_dir: Path) -> None:
+        self.supervisor = supervisor
+        self.binary = binary
+        self.templates_dir = Path(templates_dir)
+        # unix_socket auth maps the connecting OS user to the account of the same name;
+        # Oracle MySQL's --initialize-insecure makes a password-less root@localhost instead.
+        self.admin_user = "root" if binary.flavor == "mysql" else _current_user()
+        self._instances: dict[str, _Instance] = {}
+        self._lock = threading.Lock()
+
+    def create(
+        self,
+        name: str,
+        data_dir: Path,
+        port: int,
+        master_username: str,
+        master_password: str,
+        db_name: str | None,
+        settings: dict[str, str] | None = None,
+    ) -> ManagedProcess:
+        """A new running instance from the template, with its master user and database.
+
+        The master user is ``'user'@'%'`` with ALL PRIVILEGES WITH GRANT OPTION (more than
+        RDS gives: RDS withholds SUPER and a few others). ``data_dir`` must not exist or be
+        empty.
+        """
+        datadirs.clone_template(self._template(), Path(data_dir), unprivileged=True)
+        proc = self.start(name, data_dir, port, settings or {})
+        try:
+            with self._admin(name) as cursor:
+                cursor.execute("CREATE USER %s@'%%' IDENTIFIED BY %s", (master_username, master_password))
+                cursor.execute("GRANT ALL PRIVILEGES ON *.* TO %s@'%%' WITH GRANT OPTION", (master_username,))
+                if db_name:
+                    cursor.execute(f"CREATE DATABASE {_quote_name(db_name)}")
+        except BaseException:
+            self.stop(name)
+            raise
+        return proc
+
+    def start(self, name: str, data_dir: Path, port: int, settings: dict[str, str] | None = None) -> ManagedProcess:
+        """Start an existing data directory; ``settings`` replaces the stored ones if given."""
+        data_dir = Path(data_dir).absolute()
+        if settings is not None or not (data_dir / SETTINGS_FILE).exists():
+            self._write_settings(data_dir, settings or {})
+        sock_dir = datadirs.socket_dir(data_dir, len(SOCKET_FILE) + 5, unprivileged=True)
+        instance = _Instance(data_dir, port, sock_dir / SOCKET_FILE)
+        datadirs.remove_stale_lock(Path(f"{instance.socket}.lock"), data_dir)
+        spec = ProcessSpec(
+            name=name,
+            argv=[
+                str(self.binary.server),
+                f"--defaults-file={data_dir / SETTINGS_FILE}",  # must come first
+                f"--datadir={data_dir}",
+                f"--port={port}",
+                "--bind-address=127.0.0.1",
+                "--skip-networking=0",
+                f"--socket={instance.socket}",
+                f"--pid-file={data_dir / 'mysqld.pid'}",
+            ],
+            log_file=datadirs.log_file_for(data_dir),
+            port=port,
+            cwd=data_dir,
+            ready=functools.partial(self._accepts_connections, instance),
+            unprivileged=True,
+            stop_signal=signal.SIGTERM,
+            stop_timeout=30.0,
+        )
+        proc = self.supervisor.start(spec)
+        with self._lock:
+            self._instances[name] = instance
+        return proc
+
+    def stop(self, name: str) -> None:
+        self.supervisor.stop(name)
+        with self._lock:
+            instance = self._instances.pop(name, None)
+        if instance:
+            datadirs.release_socket_dir(instance.socket.parent)
+
+    def set_password(self, name: str, username: str, password: str) -> None:
+        with self._admin(name) as cursor:
+            cursor.execute("ALTER USER %s@'%%' IDENTIFIED BY %s", (username, password))
+
+    def apply_settings(self, name: str, settings: dict[str, str]) -> list[str]:
+        """Replace the instance's settings, applying dynamic ones live with SET GLOBAL;
+        return the names that need a restart (read-only variables).
+
+        ``settings`` is the complete set of overrides (like a parameter group). Unknown
+        names raise ValueError (the server would refuse to start with them).
+        """
+        for key, value in settings.items():
+            _check_option(key, value)
+        instance = self._instance(name)
+        pending = []
+        with self._admin(name) as cursor:
+            cursor.execute("SHOW GLOBAL VARIABLES")
+            known = {row[0].lower() for row in cursor.fetchall()}
+            unknown = [k for k in settings if k.replace("-", "_").lower() not in known]
+            if unknown:
+                raise ValueError(f"unknown {self.binary.flavor} variables: {', '.join(unknown)}")
+            for key, value in settings.items():
+                value = str(value)
+                literal = value if _NUMBER.match(value) else cursor.connection.escape(value)
+                try:
+                    cursor.execute(f"SET GLOBAL {key.replace('-', '_')} = {literal}")
+                except pymysql.MySQLError as error:
+                    if error.args[0] != _READ_ONLY_VARIABLE:
+                        raise ValueError(f"{key} = {value}: {error.args[-1]}") from error
+                    pending.append(key)
+        self._write_settings(instance.data_dir, settings)
+        return sorted(pending)
+
+    def snapshot(self, name: str, data_dir: Path, dest_dir: Path) -> None:
+        """Write a consistent copy of the instance's data directory to ``dest_dir``.
+
+        A running MariaDB is copied online with mariadb-backup (then "prepared", so the
+        copy starts as is). Without that tool (or on Oracle MySQL) the instance is
+        stopped for the copy and started again: the brief I/O suspension RDS also has.
+        """
+        data_dir, dest_dir = Path(data_dir), Path(dest_dir)
+        dest_dir.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            instance = self._instances.get(name)
+        tool = shutil.which("mariadb-backup") or shutil.which("mariabackup")
+        if instance and tool and self.binary.flavor == "mariadb":
+            target = f"--target-dir={dest_dir}"
+            connection = [f"--datadir={data_dir}", f"--socket={instance.socket}", f"--user={self.admin_user}"]
+            users.run([tool, "--no-defaults", "--backup", target, *connection], unprivileged=False)
+            users.run([tool, "--no-defaults", "--prepare", target], unprivileged=False)
+            shutil.copy2(data_dir / SETTINGS_FILE, dest_dir / SETTINGS_FILE)
+            return
+        if instance is None:
+            subprocess.run(["cp", "-a", "--", str(data_dir), str(dest_dir)], check=True)
+            return
+        proc = self.supervisor.get(name)
+        assert proc is not None
+        self.supervisor.stop(name)
+        try:
+            subprocess.run(["cp", "-a", "--", str(data_dir), str(dest_dir)], check=True)
+        finally:
+            self.supervisor.start(proc.spec)
+
+    def restore(self, snapshot_dir: Path, data_dir: Path) -> None:
+        """Make ``data_dir`` a copy of a snapshot; then ``start`` it (under any name/port)."""
+        data_dir = Path(data_dir)
+        datadirs.clone_dir(Path(snapshot_dir), data_dir, unprivileged=True)
+        for leftover in ("mysqld.pid", SOCKET_FILE, SOCKET_FILE + ".lock"):
+            (data_dir / leftover).unlink(missing_ok=True)
+
+    @contextmanager
+    def _admin(self, name: str) -> Iterator[pymysql.cursors.Cursor]:
+        """A cursor on an all-privileges connection over the instance's unix socket."""
+        conn = self._connect(self._instance(name), connect_timeout=10)
+        try:
+            with conn.cursor() as cursor:
+                yield cursor
+        finally:
+            conn.close()
+
+    def _connect(self, instance: _Instance, connect_timeout: int) -> pymysql.Connection:
+        return pymysql.connect(
+            unix_socket=str(instance.socket),
+            user=self.admin_user,
+            autocommit=True,
+            connect_timeout=connect_timeout,
+        )
+
+    def _accepts_connections(self, instance: _Instance) -> bool:
+        try:
+            self._connect(instance, connect_timeout=2).close()
+        except pymysql.MySQLError:
+            return False
+        return True
+
+    def _instance(self, name: str) -> _Instance:
+        with self._lock:
+            instance = self._instances.get(name)
+        if instance is None:
+            raise KeyError(f"{name} is not running")
+        return instance
+
+    def _write_settings(self, data_dir: Path, settings: dict[str, str]) -> None:
+        options = dict(BASE_OPTIONS)
+        if self.binary.flavor == "mariadb":
+            options.update(MARIADB_ONLY_OPTIONS)
+        lines = ["# Written by Fogbank: Fogbank defaults, then the instance's settings.\n"]
+        lines.append("[mysqld]\n")
+        lines += [f"{key} = {value}\n" for key, value in options.items()]
+        lines.append("# instance settings\n")
+        for key, value in sorted(settings.items()):
+            _check_option(key, value)
+            lines.append(f"{key} = {value}\n")
+        path = data_dir / SETTINGS_FILE
+        path.write_text("".join(lines))
+        path.chmod(0o644)  # the server ignores world-writable option files
+        users.chown_tree(path, unprivileged=True)
+
+    def _template(self) -> Path:
+        b = self.binary
+        return datadirs.ensure_template(
+            self.templates_dir / f"{b.flavor}-{b.version}-r{TEMPLATE_REVISION}",
+            unprivileged=True,
+            build=self._build_template,
+        )
+
+    def _build_template(self, dest: Path) -> None:
+        user = users.engine_user_name(unprivileged=True)
+        if self.binary.flavor == "mysql":
+            argv = [str(self.binary.server), "--no-defaults", "--initialize-insecure"]
+        else:
+            install_db = shutil.which("mariadb-install-db") or shutil.which("mysql_install_db")
+            if not install_db:
+                raise FileNotFoundError("mariadb-install-db not found (apt-get install mariadb-server)")
+            argv = [install_db, "--no-defaults", "--skip-test-db", "--skip-name-resolve"]
+            argv.append("--auth-root-authentication-method=socket")
+        argv += [f"--user={user}", f"--datadir={dest}", "--innodb-log-file-size=8M"]
+        users.run(argv, unprivileged=False, cwd=dest.parent)
+        users.chown_tree(dest, unprivileged=True)
+        self._write_settings(dest, {})
+
+
+def _current_user() -> str:
+    return pwd.getpwuid(os.geteuid()).pw_name
+
+
+def _quote_name(identifier: str) -> str:
+    return "`" + identifier.replace("`", "``") + "`"
+
+
+def _check_option(key: str, value: str) -> None:
+    if not _OPTION_NAME.match(key) or "\n" in str(value) or "\r" in str(value):
+        raise ValueError(f"bad option {key!r} = {value!r}")

@@ -1,0 +1,373 @@
+"""PostgreSQL engine driver: real ``postgres`` processes behind RDS / Aurora PostgreSQL.
+
+Binaries come from the ``pgserver`` PyPI wheel and from system packages
+(``/usr/lib/postgresql/<major>/bin``). Each version is ``initdb``-ed once into a template
+that new instances copy, so creating an instance costs a copy, a start and two statements.
+
+Inside each cluster the bootstrap superuser is ``rdsadmin`` (as on RDS), reachable only
+through the unix socket with trust auth; TCP logins always need a SCRAM password.
+"""
+
+from __future__ import annotations
+
+import functools
+import glob
+import importlib.util
+import re
+import shutil
+import signal
+import subprocess
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+
+from fogbank.engines import datadirs, users
+from fogbank.engines.binary import EngineBinary, parse_version, version_line
+from fogbank.engines.supervisor import ManagedProcess, ProcessSpec, Supervisor
+
+BOOTSTRAP_USER = "rdsadmin"
+SETTINGS_FILE = "fogbank.conf"  # the caller's settings (parameter group), included last
+TEMPLATE_REVISION = 2  # bump when the template's contents change
+
+# Appended to the template's postgresql.conf: small, quiet instances; many run at once.
+BASE_CONF = f"""
+# --- Fogbank defaults ---
+shared_buffers = 16MB
+max_wal_size = 128MB
+min_wal_size = 32MB
+password_encryption = 'scram-sha-256'
+unix_socket_permissions = 0700
+# In the data dir rather than /dev/shm: nothing leaks there when an engine is killed, and
+# containers' small /dev/shm (64 MB in Docker) does not limit how many instances run.
+dynamic_shared_memory_type = mmap
+timezone = 'UTC'
+log_timezone = 'UTC'
+include_if_exists = '{SETTINGS_FILE}'
+"""
+
+# Sockets are reachable only by root and the engine user (the socket dir is 0700).
+PG_HBA = f"""# Written by Fogbank.
+local   all             all                     trust
+local   replication     all                     trust
+host    all             {BOOTSTRAP_USER}        0.0.0.0/0       reject
+host    all             {BOOTSTRAP_USER}        ::/0            reject
+host    all             all                     0.0.0.0/0       scram-sha-256
+host    all             all                     ::/0            scram-sha-256
+host    replication     all                     0.0.0.0/0       scram-sha-256
+host    replication     all                     ::/0            scram-sha-256
+"""
+
+_SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
+
+
+@functools.lru_cache(maxsize=1)
+def installed_versions() -> list[EngineBinary]:
+    """PostgreSQL servers found on this machine, newest first."""
+    candidates: list[tuple[Path, str]] = []
+    spec = importlib.util.find_spec("pgserver")
+    if spec and spec.submodule_search_locations:
+        package = Path(list(spec.submodule_search_locations)[0])
+        candidates.append((package / "pginstall" / "bin" / "postgres", "pgserver"))
+    for server in sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres")):
+        candidates.append((Path(server), "system"))
+    found = []
+    for server, source in candidates:
+        line = version_line(server) if server.is_file() else None
+        version = parse_version(line) if line else None
+        if line and version:
+            major = version.split(".")[0]
+            found.append(EngineBinary("postgres", version, major, server, line, source))
+    return sorted(found, key=lambda b: [int(p) for p in b.version.split(".")], reverse=True)
+
+
+@dataclass
+class _Instance:
+    data_dir: Path
+    port: int
+    socket_dir: Path
+
+
+class PostgresEngine:
+    """Creates, starts, stops, snapshots and restores instances of one PostgreSQL version.
+
+    Engines run as the unprivileged user when Fogbank is root (postgres refuses root).
+    To be told of crashes and restarts, set ``on_exit`` / ``on_restart`` on the returned
+    ManagedProcess's ``spec``.
+    """
+
+    def __init__(self, supervisor: Supervisor, binary: EngineBinary, templates_dir: Path) -> None:
+        self.supervisor = supervisor
+        self.binary = binary
+        self.templates_dir = Path(templates_dir)
+        self._instances: dict[str, _Instance] = {}
+        self._lock = threading.Lock()
+
+    def create(
+        self,
+        name: str,
+        data_dir: Path,
+        port: int,
+        master_username: str,
+        master_password: str,
+        db_name: str | None,
+        settings: dict[str, str] | None = None,
+    ) -> ManagedProcess:
+        """A new running instance from the template, with its master user and database.
+
+        The master user is a real SUPERUSER (RDS grants the weaker ``rds_superuser`` role;
+        that role exists here too and is granted as well, for scripts that check it).
+        ``data_dir`` must not exist or be empty.
+        """
+        if master_username.lower() == BOOTSTRAP_USER:
+            raise ValueError(f"{BOOTSTRAP_USER} is reserved")
+        datadirs.clone_template(self._template(), Path(data_dir), unprivileged=True)
+        proc = self.start(name, data_dir, port, settings or {})
+        try:
+            user = sql.Identifier(master_username)
+            with self._admin(name) as conn:
+                conn.execute(
+                    sql.SQL("CREATE ROLE {} LOGIN SUPERUSER CREATEDB CREATEROLE PASSWORD {}").format(
+                        user, sql.Literal(master_password)
+                    )
+                )
+                conn.execute(sql.SQL("GRANT rds_superuser TO {}").format(user))
+                if db_name:
+                    conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(db_name), user))
+        except BaseException:
+            self.stop(name)
+            raise
+        return proc
+
+    def start(self, name: str, data_dir: Path, port: int, settings: dict[str, str] | None = None) -> ManagedProcess:
+        """Start an existing data directory; ``settings`` replaces the stored ones if given."""
+        data_dir = Path(data_dir).absolute()
+        if settings is not None:
+            _write_settings(data_dir, settings)
+        datadirs.remove_stale_lock(data_dir / "postmaster.pid", data_dir)
+        sock = datadirs.socket_dir(data_dir, len(f".s.PGSQL.{port}.lock"), unprivileged=True)
+        datadirs.remove_stale_lock(sock / f".s.PGSQL.{port}.lock", data_dir)
+        instance = _Instance(data_dir, port, sock)
+        server = self._server()
+        spec = ProcessSpec(
+            name=name,
+            argv=[
+                str(server),
+                "-D",
+                str(data_dir),
+                "-p",
+                str(port),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                f"unix_socket_directories={sock}",
+            ],
+            log_file=datadirs.log_file_for(data_dir),
+            port=port,
+            cwd=data_dir,
+            ready=functools.partial(_accepts_connections, instance),
+            unprivileged=True,
+            stop_signal=signal.SIGINT,  # "fast" shutdown; SIGTERM would wait for clients
+            stop_timeout=30.0,
+        )
+        proc = self.supervisor.start(spec)
+        with self._lock:
+            self._instances[name] = instance
+        return proc
+
+    def stop(self, name: str) -> None:
+        self.supervisor.stop(name)
+        with self._lock:
+            instance = self._instances.pop(name, None)
+        if instance:
+            datadirs.release_socket_dir(instance.socket_dir)
+
+    def set_password(self, name: str, username: str, password: str) -> None:
+        with self._admin(name) as conn:
+            conn.execute(
+                sql.SQL("ALTER ROLE {} WITH PASSWORD {}").format(sql.Identifier(username), sql.Literal(password))
+            )
+
+    def apply_settings(self, name: str, settings: dict[str, str]) -> list[str]:
+        """Replace the instance's settings and reload; return those that need a restart.
+
+        ``settings`` is the complete set of overrides (like a parameter group). Unknown
+        names raise ValueError (postgres would refuse to start with them), except dotted
+        custom names such as ``rds.force_ssl``.
+        """
+        instance = self._instance(name)
+        with self._admin(name) as conn:
+            rows = conn.execute(
+                "SELECT name, context FROM pg_settings WHERE name = ANY(%s)",
+                [[key.lower() for key in settings]],
+            ).fetchall()
+            contexts = dict(rows)
+            unknown = [k for k in settings if k.lower() not in contexts and "." not in k]
+            if unknown:
+                raise ValueError(f"unknown PostgreSQL settings: {', '.join(sorted(unknown))}")
+            _write_settings(instance.data_dir, settings)
+            conn.execute("SELECT pg_reload_conf()")
+        return sorted(key for key in settings if contexts.get(key.lower()) == "postmaster")
+
+    def snapshot(self, name: str, data_dir: Path, dest_dir: Path) -> None:
+        """Write a consistent copy of the instance's data directory to ``dest_dir``.
+
+        A running instance is copied online with pg_basebackup (WAL included, so the copy
+        is consistent however busy it is); a stopped one is copied as is.
+        """
+        dest_dir = Path(dest_dir)
+        dest_dir.parent.mkdir(parents=True, exist_ok=True)
+        with self._lock:
+            instance = self._instances.get(name)
+        if instance is None:
+            subprocess.run(["cp", "-a", "--", str(data_dir), str(dest_dir)], check=True)
+            return
+        users.run(
+            [
+                str(self._server().parent / "pg_basebackup"),
+                "-D",
+                str(dest_dir),
+                "-h",
+                str(instance.socket_dir),
+                "-p",
+                str(instance.port),
+                "-U",
+                BOOTSTRAP_USER,
+                "-X",
+                "stream",
+                "-c",
+                "fast",
+                "--no-sync",
+            ],
+            unprivileged=False,
+        )
+
+    def restore(self, snapshot_dir: Path, data_dir: Path) -> None:
+        """Make ``data_dir`` a copy of a snapshot; then ``start`` it (under any name/port)."""
+        data_dir = Path(data_dir)
+        datadirs.clone_dir(Path(snapshot_dir), data_dir, unprivileged=True)
+        for leftover in ("postmaster.pid", "postmaster.opts"):
+            (data_dir / leftover).unlink(missing_ok=True)
+
+    @contextmanager
+    def _admin(self, name: str) -> Iterator[psycopg.Connection]:
+        """A superuser connection over the instance's unix socket."""
+        instance = self._instance(name)
+        with _connect(instance, connect_timeout=10) as conn:
+            yield conn
+
+    def _instance(self, name: str) -> _Instance:
+        with self._lock:
+            instance = self._instances.get(name)
+        if instance is None:
+            raise KeyError(f"{name} is not running")
+        return instance
+
+    def _server(self) -> Path:
+        """The postgres executable, staged to a readable place if the engine user cannot
+        reach the installed one (pip installs under /root are mode 0700)."""
+        server = self.binary.server
+        ids = users.run_as(True)
+        if ids is None or users.can_traverse(server, *ids):
+            return server
+        staged = datadirs.ensure_template(
+            self.templates_dir / f"postgres-{self.binary.version}-{self.binary.source}-bin",
+            unprivileged=True,
+            build=functools.partial(_stage_install, server),
+        )
+        return staged / server.relative_to(_install_root(server))
+
+    def _template(self) -> Path:
+        b = self.binary
+        return datadirs.ensure_template(
+            self.templates_dir / f"postgres-{b.version}-{b.source}-r{TEMPLATE_REVISION}",
+            unprivileged=True,
+            build=functools.partial(_build_template, self._server()),
+        )
+
+
+def _connect(instance: _Instance, connect_timeout: int) -> psycopg.Connection:
+    return psycopg.connect(
+        host=str(instance.socket_dir),
+        port=instance.port,
+        user=BOOTSTRAP_USER,
+        dbname="postgres",
+        autocommit=True,
+        connect_timeout=connect_timeout,
+    )
+
+
+def _accepts_connections(instance: _Instance) -> bool:
+    # A TCP connect succeeds while postgres still says "the database system is starting up".
+    try:
+        _connect(instance, connect_timeout=2).close()
+    except psycopg.OperationalError:
+        return False
+    return True
+
+
+def _write_settings(data_dir: Path, settings: dict[str, str]) -> None:
+    lines = ["# Written by Fogbank: the instance's parameter settings.\n"]
+    for key, value in sorted(settings.items()):
+        if not _SETTING_NAME.match(key):
+            raise ValueError(f"bad PostgreSQL setting name {key!r}")
+        quoted = str(value).replace("\\", "\\\\").replace("'", "''")
+        lines.append(f"{key} = '{quoted}'\n")
+    path = data_dir / SETTINGS_FILE
+    path.write_text("".join(lines))
+    users.chown_tree(path, unprivileged=True)
+
+
+def _install_root(server: Path) -> Path:
+    """The directory to stage: for pgserver, the package's parent, which also holds the
+    ``pgserver.libs`` shared libraries that its binaries load through a relative rpath."""
+    pginstall = server.parent.parent
+    if (pginstall.parent.parent / "pgserver.libs").is_dir():
+        return pginstall.parent.parent
+    return pginstall
+
+
+def _stage_install(server: Path, dest: Path) -> None:
+    root = _install_root(server)
+    if root == server.parent.parent:
+        shutil.copytree(root, dest, symlinks=True)
+        return
+    pginstall = server.parent.parent
+    shutil.copytree(pginstall, dest / pginstall.relative_to(root), symlinks=True)
+    shutil.copytree(root / "pgserver.libs", dest / "pgserver.libs", symlinks=True)
+
+
+def _build_template(server: Path, dest: Path) -> None:
+    initdb = [
+        str(server.parent / "initdb"),
+        "-D",
+        str(dest),
+        "-U",
+        BOOTSTRAP_USER,
+        "--auth-local=trust",
+        "--auth-host=scram-sha-256",
+        "-E",
+        "UTF8",
+        "--no-sync",
+        "--wal-segsize=1",  # 1 MB WAL segments: a template of 25 MB instead of 40 MB
+    ]
+    cwd = dest.parent
+    try:
+        users.run([*initdb, "--locale=C.UTF-8"], unprivileged=True, cwd=cwd)
+    except subprocess.CalledProcessError:
+        shutil.rmtree(dest, ignore_errors=True)
+        users.run([*initdb, "--locale=C"], unprivileged=True, cwd=cwd)
+    (dest / "pg_hba.conf").write_text(PG_HBA)
+    with open(dest / "postgresql.conf", "a") as conf:
+        conf.write(BASE_CONF)
+    # Single-user mode runs the statement without opening any socket.
+    users.run(
+        [str(server), "--single", "-D", str(dest), "-F", "-c", "exit_on_error=true", "postgres"],
+        unprivileged=True,
+        cwd=cwd,
+        input="CREATE ROLE rds_superuser NOLOGIN;\n",
+    )
