@@ -7,8 +7,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+def _running_as_root() -> bool:
+    return os.geteuid() == 0
+
+
 def default_data_dir() -> Path:
+    # Engines that refuse root run as the unprivileged `fogbank` user, which cannot reach
+    # anything under root's 0700 home: as root, state lives where system daemons keep theirs.
+    if _running_as_root():
+        return Path("/var/lib/fogbank")
     base = os.environ.get("XDG_DATA_HOME") or os.path.join(os.path.expanduser("~"), ".local", "share")
+    return Path(base) / "fogbank"
+
+
+def default_cache_dir() -> Path:
+    if _running_as_root():
+        return Path("/var/cache/fogbank")
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
     return Path(base) / "fogbank"
 
 
@@ -19,6 +34,13 @@ class Config:
     data_dir: Path = field(
         default_factory=lambda: (
             Path(os.environ["FOGBANK_DATA_DIR"]) if os.environ.get("FOGBANK_DATA_DIR") else default_data_dir()
+        )
+    )
+    # Things Fogbank can always rebuild (initialised engine templates, parameter catalogues):
+    # shared by every data directory, so even --ephemeral runs skip initdb.
+    cache_dir: Path = field(
+        default_factory=lambda: (
+            Path(os.environ["FOGBANK_CACHE_DIR"]) if os.environ.get("FOGBANK_CACHE_DIR") else default_cache_dir()
         )
     )
     ephemeral: bool = field(default_factory=lambda: os.environ.get("FOGBANK_EPHEMERAL", "") not in ("", "0", "false"))

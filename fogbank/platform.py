@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import logging
 import shutil
 import tempfile
@@ -27,8 +28,14 @@ class Platform:
         self.config = config or Config()
         if self.config.ephemeral:
             self.config.data_dir = Path(tempfile.mkdtemp(prefix="fogbank-"))
+            # Traversable (not listable) so engines running as the unprivileged user reach
+            # their own directories below it.
+            self.config.data_dir.chmod(0o711)
         self.data_dir = self.config.data_dir
-        self.services = services if services is not None else all_services()
+        # Each service module registers its handlers on one module-level Service; every Platform
+        # takes its own copy, so two Fogbanks in one process (tests, embedding) never share a
+        # backend, while the handler table is shared.
+        self.services = [copy.copy(service) for service in (services if services is not None else all_services())]
         self.router = Router(self.services)
         self.dispatcher = Dispatcher(self, self.router)
         self._lock = threading.Lock()
@@ -40,8 +47,16 @@ class Platform:
 
         return Supervisor(self.config.engine_ports)
 
+    def service(self, name: str) -> Service | None:
+        return next((service for service in self.services if service.name == name), None)
+
     def service_dir(self, name: str) -> Path:
         path = self.data_dir / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def cache_dir(self, name: str) -> Path:
+        path = self.config.cache_dir / name
         path.mkdir(parents=True, exist_ok=True)
         return path
 

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 import socket
 import threading
+from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
@@ -58,7 +61,7 @@ class Fogbank:
         self.platform.open()
         self._server = uvicorn.Server(_uvicorn_config(self.platform, self.platform.config.port))
         self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
-        self._thread = threading.Thread(target=self._server.run, name="fogbank-server", daemon=True)
+        self._thread = threading.Thread(target=self._serve, name="fogbank-server", daemon=True)
         self._thread.start()
         waited = 0.0
         while not self._server.started:
@@ -70,6 +73,12 @@ class Fogbank:
             if waited > timeout:
                 raise TimeoutError("Fogbank did not start in time")
         return self
+
+    def _serve(self) -> None:
+        try:
+            self._server.run()  # type: ignore[union-attr]
+        except SystemExit:
+            pass  # uvicorn exits when it cannot listen; start() reports that as a RuntimeError
 
     def stop(self) -> None:
         if self._server is not None:
@@ -89,13 +98,29 @@ def serve_forever(config: Config) -> None:
     """``fogbank up``: serve in the foreground until Ctrl-C or SIGTERM."""
     platform = Platform(config)
     platform.open()
-    server = uvicorn.Server(_uvicorn_config(platform, config.port))
+    server = _ForegroundServer(_uvicorn_config(platform, config.port))
     log = logging.getLogger("fogbank")
     log.info("Fogbank %s on http://%s:%d (data: %s)", _version(), config.host, config.port, platform.data_dir)
+    log.info("Console: http://%s:%d/console", config.host, config.port)
     try:
         asyncio.run(server.serve())
     finally:
         platform.close()
+
+
+class _ForegroundServer(uvicorn.Server):
+    """uvicorn re-raises SIGINT/SIGTERM once it has shut down, which kills the process before
+    ``Platform.close()`` stops the engines and removes an ephemeral data directory. Here the
+    signal only asks for the graceful shutdown, and ``fogbank up`` then exits with status 0."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 def _version() -> str:

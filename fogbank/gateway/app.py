@@ -8,6 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
+from fogbank.console import assets as console_assets
 from fogbank.gateway.http import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
@@ -78,12 +79,20 @@ class Gateway:
         return b"".join(chunks), too_large
 
     def _local(self, request: HttpRequest) -> HttpResponse | None:
-        """Requests Fogbank answers itself: CORS preflight, health, reset."""
+        """Requests Fogbank answers itself: CORS preflight, health, reset, the console's files."""
         if request.method == "OPTIONS":
             allowed = request.header("access-control-request-headers") or DEFAULT_ALLOWED_HEADERS
             return HttpResponse(200, b"", {"access-control-allow-headers": allowed})
         path = unquote(request.path)
-        signed = "authorization" in request.headers or "x-amz-target" in request.headers
+        # An AWS call, not a browser: presigned URLs and query-protocol GETs carry no header.
+        signed = (
+            "authorization" in request.headers
+            or "x-amz-target" in request.headers
+            or "X-Amz-Credential=" in request.query_string
+            or "Action=" in request.query_string
+        )
+        if not signed and console_assets.is_console(path):
+            return console_assets.serve(request, path)
         if request.method == "GET" and not signed and path in ("/", "/_fogbank/health"):
             return _json(200, self.platform.health())
         if path == "/_fogbank/reset" and request.method == "POST":

@@ -17,6 +17,7 @@ from fogbank.gateway.auth import parse_credentials
 from fogbank.gateway.context import RequestContext
 from fogbank.gateway.http import HttpRequest, HttpResponse
 from fogbank.gateway.router import Route, Router
+from fogbank.protocols.base import Protocol
 from fogbank.protocols.errors import AwsError, InternalFailure, NotImplementedOperation
 from fogbank.protocols.jsonrpc import JsonProtocol
 from fogbank.services.base import Handler
@@ -48,13 +49,14 @@ class Call:
     context: RequestContext | None = None
     params: dict[str, Any] = field(default_factory=dict)
     error: AwsError | None = None
+    fallback: Protocol | None = None  # answers errors raised before a route was found
 
     @property
     def inline(self) -> bool:
         return self.error is not None or (self.route is not None and self.route.service.inline)
 
     def run(self) -> HttpResponse:
-        protocol = self.route.protocol if self.route else _FALLBACK
+        protocol = self.route.protocol if self.route else (self.fallback or _FALLBACK)
         if self.error is None and self.handler is not None and self.model is not None:
             try:
                 response = protocol.serialize(self.model, self.handler(self.context, self.params), self.request_id)  # type: ignore[arg-type]
@@ -118,6 +120,8 @@ class Dispatcher:
             )
         except AwsError as error:
             call.error = error
+            if call.route is None:
+                call.fallback = self.router.fallback(request)
         except Exception:
             log.exception("internal error preparing %s", call.operation)
             call.error = InternalFailure()

@@ -60,6 +60,17 @@ class Router:
                     self.routes.append(route)
                     self.by_signing_name.setdefault(signing_name(model), []).append(route)
 
+    def fallback(self, request: HttpRequest) -> Protocol | None:
+        """A protocol the request is shaped like, to answer errors raised before its service is
+        known (a malformed signature, an unknown service) in an envelope its client can read."""
+        rest = None
+        for route in self.routes:
+            if looks_like(route.protocol, request):
+                if not isinstance(route.protocol, RestJsonProtocol):
+                    return route.protocol
+                rest = rest or route.protocol
+        return rest
+
     def resolve(self, request: HttpRequest, credentials: Credentials | None) -> tuple[Route, str | None]:
         """The route and operation name; operation None means the route's protocol should answer
         with its unknown-operation error."""

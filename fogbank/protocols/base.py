@@ -100,12 +100,17 @@ def decode_document(shape: Shape | None, value: Any, blobs_are_base64: bool = Tr
     if kind == "structure":
         if not isinstance(value, dict):
             raise serialization_error(f"{_kind(value)} cannot be converted to {shape.name}")
+        if shape.is_document_type:
+            return value  # free-form JSON: no members to check
         members = shape.members
+        renamed = _wire_names(shape)
         out: dict[str, Any] = {}
         for key, item in value.items():
-            member = members.get(key)
+            # A member travels under its locationName when it has one (botocore's JSON serializers).
+            name = renamed.get(key, key) if renamed else key
+            member = members.get(name)
             if member is not None and item is not None:
-                out[key] = decode_document(member, item, blobs_are_base64)
+                out[name] = decode_document(member, item, blobs_are_base64)
         return out
     if kind == "list":
         if not isinstance(value, list):
@@ -154,6 +159,90 @@ def decode_document(shape: Shape | None, value: Any, blobs_are_base64: bool = Tr
     if kind == "timestamp":
         return parse_timestamp(value)
     return value
+
+
+def encode_document(shape: Shape | None, value: Any) -> Any:
+    """A handler's result in the JSON protocols' wire form: members renamed to their locationName
+    and timestamps in their modelled format. Shapes that need neither pass through untouched
+    (json_default then handles bytes and datetimes), so DynamoDB's hot path pays nothing."""
+    if shape is None or value is None or not _needs_encoding(shape):
+        return value
+    kind = shape.type_name
+    if kind == "structure":
+        if shape.is_document_type or not isinstance(value, dict):
+            return value
+        out: dict[str, Any] = {}
+        for name, item in value.items():
+            member = shape.members.get(name)
+            if member is None:
+                out[name] = item
+            elif item is not None:
+                out[member.serialization.get("name", name)] = encode_document(member, item)
+        return out
+    if kind == "list" and isinstance(value, (list, tuple)):
+        return [encode_document(shape.member, item) for item in value]
+    if kind == "map" and isinstance(value, dict):
+        return {key: encode_document(shape.value, item) for key, item in value.items()}
+    if kind == "timestamp" and isinstance(value, dt.datetime):
+        return format_timestamp(value, shape.serialization.get("timestampFormat", "unixtimestamp"))
+    return value
+
+
+def format_timestamp(value: dt.datetime, timestamp_format: str) -> Any:
+    if timestamp_format == "iso8601":
+        return iso8601(value)
+    if timestamp_format == "rfc822":
+        from email.utils import format_datetime
+
+        return format_datetime(value.astimezone(dt.UTC), usegmt=True)
+    return epoch(value)
+
+
+# id(shape) -> (shape, answer); holding the shape keeps its id from being reused.
+_ENCODING_NEEDED: dict[int, tuple[Shape, bool]] = {}
+
+
+_WIRE_NAMES: dict[int, tuple[Shape, dict[str, str] | None]] = {}
+
+
+def _wire_names(shape: Shape) -> dict[str, str] | None:
+    """wire name -> member name for a structure's renamed members (None when none is renamed,
+    the common case); a renamed member's own name then matches nothing, as on the wire."""
+    found = _WIRE_NAMES.get(id(shape))
+    if found is None:
+        names: dict[str, str] = {}
+        for name, member in shape.members.items():
+            wire = member.serialization.get("name")
+            if wire and wire != name:
+                names[wire] = name
+                names.setdefault(name, "")
+        found = _WIRE_NAMES[id(shape)] = (shape, names or None)
+    return found[1]
+
+
+def _needs_encoding(shape: Shape) -> bool:
+    """Whether any member below the shape has a locationName or a timestamp format of its own.
+    Cached by identity: botocore builds each operation's shapes once (models are cached)."""
+    found = _ENCODING_NEEDED.get(id(shape))
+    if found is None:
+        found = _ENCODING_NEEDED[id(shape)] = (shape, _scan(shape, set()))
+    return found[1]
+
+
+def _scan(shape: Shape, seen: set[str]) -> bool:
+    if shape.name in seen:
+        return False
+    seen.add(shape.name)
+    kind = shape.type_name
+    if kind == "structure":
+        if shape.is_document_type:
+            return False
+        return any("name" in member.serialization or _scan(member, seen) for member in shape.members.values())
+    if kind == "list":
+        return _scan(shape.member, seen)
+    if kind == "map":
+        return _scan(shape.value, seen)
+    return kind == "timestamp" and shape.serialization.get("timestampFormat", "unixtimestamp") != "unixtimestamp"
 
 
 def parse_timestamp(value: Any) -> dt.datetime:

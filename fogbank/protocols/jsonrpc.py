@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from botocore.model import OperationModel
 
 from fogbank.gateway.http import HttpRequest, HttpResponse
-from fogbank.protocols.base import Protocol, decode_document, json_default, serialization_error
+from fogbank.protocols.base import Protocol, decode_document, encode_document, json_default, serialization_error
 from fogbank.protocols.errors import AwsError
 
 
@@ -35,18 +36,23 @@ class JsonProtocol(Protocol):
         return decode_document(operation.input_shape, load_json(request.body)) or {}
 
     def serialize(self, operation: OperationModel, result: dict[str, Any] | None, request_id: str) -> HttpResponse:
-        body = json.dumps(result or {}, default=json_default, separators=(",", ":")).encode()
+        document = encode_document(operation.output_shape, result or {})
+        body = json.dumps(document, default=json_default, separators=(",", ":")).encode()
         return HttpResponse(200, body, {"content-type": self.content_type, "x-amzn-requestid": request_id})
 
     def serialize_error(self, error: AwsError, request_id: str) -> HttpResponse:
-        shape, _code, status = self.resolve_error(error)
+        shape, code, status = self.resolve_error(error)
         namespace = "com.amazon.coral.service#" if shape in _CORAL_ERRORS else self.error_namespace
         document: dict[str, Any] = {"__type": namespace + shape}
         if error.message:
             document["message"] = error.message
         document.update(error.fields)
         body = json.dumps(document, default=json_default).encode()
-        return HttpResponse(status, body, {"content-type": self.content_type, "x-amzn-requestid": request_id})
+        headers = {"content-type": self.content_type, "x-amzn-requestid": request_id}
+        if "awsQueryCompatible" in self.model.metadata:
+            # Services that moved from query (CloudWatch) still tell SDKs the query error code.
+            headers["x-amzn-query-error"] = f"{code};{'Sender' if error.sender_fault else 'Receiver'}"
+        return HttpResponse(status, body, headers)
 
 
 # Errors raised by AWS's request layer rather than the service: typed in Coral's own namespace.
@@ -79,4 +85,19 @@ def load_json(body: bytes) -> Any:
         raise serialization_error("Request body is not valid JSON") from None
     if not isinstance(document, dict):
         raise serialization_error("Start of structure or map found where not expected.")
+    if _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(document):
+        # "\ud800" is valid JSON but no valid text: handlers would fail storing or encoding it.
+        raise serialization_error("Request body contains an unpaired UTF-16 surrogate escape")
     return document
+
+
+# Only escapes in U+D800..U+DFFF need the full check (emoji pairs do, plain non-ASCII text not).
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(document: Any) -> bool:
+    try:
+        json.dumps(document, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False

@@ -5,6 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import re
+from bisect import bisect_left
+from functools import cached_property
 from typing import Any
 from urllib.parse import parse_qsl
 from xml.sax.saxutils import escape
@@ -38,12 +41,15 @@ class QueryProtocol(Protocol):
             pairs += parse_qsl(body, keep_blank_values=True, errors="strict")
         except (UnicodeDecodeError, ValueError):
             raise AwsError("MalformedQueryString", "The query string is malformed.", 404) from None
-        form = dict(pairs)
+        form = _Form(pairs)
         request._form = form  # type: ignore[attr-defined]
         return form
 
     def operation_name(self, request: HttpRequest) -> str | None:
-        action = self.form(request).get("Action", "")
+        try:
+            action = self.form(request).get("Action", "")
+        except AwsError:
+            return None  # malformed: unknown_operation answers MalformedQueryString in this protocol
         return action if action in self.model.operation_names else None
 
     def unknown_operation(self, request: HttpRequest) -> AwsError:
@@ -91,10 +97,24 @@ class QueryProtocol(Protocol):
         kind = "Sender" if error.sender_fault else "Receiver"
         body = (
             f'<ErrorResponse xmlns="{self.namespace}"><Error><Type>{kind}</Type>'
-            f"<Code>{escape(code)}</Code><Message>{escape(error.message)}</Message></Error>"
+            f"<Code>{xml_text(code)}</Code><Message>{xml_text(error.message)}</Message></Error>"
             f"<RequestId>{request_id}</RequestId></ErrorResponse>"
         )
         return HttpResponse(status, body.encode(), {"content-type": "text/xml", "x-amzn-requestid": request_id})
+
+
+class _Form(dict[str, str]):
+    """The request's parameters, indexed so that prefix checks stay O(log n): a 16 MiB form of
+    list members must not make parsing quadratic."""
+
+    @cached_property
+    def sorted_keys(self) -> list[str]:
+        return sorted(self)
+
+    def has_prefix(self, prefix: str) -> bool:
+        keys = self.sorted_keys
+        index = bisect_left(keys, prefix)
+        return index < len(keys) and keys[index].startswith(prefix)
 
 
 def _invalid(name: str, value: str, expected: str) -> AwsError:
@@ -112,6 +132,8 @@ def _parse_structure(shape: Shape, form: dict[str, str], prefix: str) -> dict[st
 
 
 def _has_prefix(form: dict[str, str], prefix: str) -> bool:
+    if isinstance(form, _Form):
+        return form.has_prefix(prefix)
     return any(k.startswith(prefix) for k in form)
 
 
@@ -125,7 +147,10 @@ def _parse_value(shape: Shape, form: dict[str, str], key: str) -> Any:
         if key in form and form[key] == "":
             return []  # AWS's way of sending an empty list
         if shape.serialization.get("flattened"):
-            base = key + "."
+            # botocore names flattened items after the member's locationName, in place of the
+            # list's own last name segment: ``Filter.Name`` → ``Filter.Item.1``.
+            item_name = shape.member.serialization.get("name")
+            base = (key.rpartition(".")[0] + "." if "." in key else "") + item_name + "." if item_name else key + "."
         else:
             base = key + "." + shape.member.serialization.get("name", "member") + "."
         if not _has_prefix(form, base):
@@ -206,7 +231,7 @@ def _write(shape: Shape, name: str, value: Any, parts: list[str]) -> None:
         member_name = shape.member.serialization.get("name", "member")
         if shape.serialization.get("flattened"):
             for item in value:
-                _write(shape.member, name, item, parts)
+                _write(shape.member, shape.member.serialization.get("name", name), item, parts)
         else:
             parts.append(f"<{name}>")
             for item in value:
@@ -236,4 +261,15 @@ def _scalar_text(kind: str, value: Any) -> str:
         return iso8601(value)
     if kind == "blob" and isinstance(value, (bytes, bytearray)):
         return base64.b64encode(value).decode("ascii")
-    return escape(str(value))
+    return xml_text(str(value))
+
+
+def xml_text(text: str) -> str:
+    """Text made safe for an XML 1.0 document. Characters XML cannot carry at all (NUL, most
+    control characters, U+FFFE/U+FFFF, lone surrogates) become U+FFFD rather than breaking the
+    client's parser; a carriage return travels as a reference, which parsers do not normalize."""
+    return escape(_XML_INVALID.sub("\ufffd", text), _XML_ENTITIES)
+
+
+_XML_ENTITIES = {"\r": "&#xD;"}
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")

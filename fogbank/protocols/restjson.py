@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
@@ -10,7 +11,14 @@ from urllib.parse import unquote
 from botocore.model import OperationModel, Shape
 
 from fogbank.gateway.http import HttpRequest, HttpResponse
-from fogbank.protocols.base import Protocol, decode_document, json_default, parse_timestamp
+from fogbank.protocols.base import (
+    Protocol,
+    decode_document,
+    encode_document,
+    format_timestamp,
+    json_default,
+    parse_timestamp,
+)
 from fogbank.protocols.errors import AwsError
 from fogbank.protocols.jsonrpc import load_json
 
@@ -96,6 +104,12 @@ class RestJsonProtocol(Protocol):
         params: dict[str, Any] = {}
         body_members: dict[str, Shape] = {}
         payload = shape.serialization.get("payload")
+        # A querystring map takes the parameters no other member (nor the route itself) claims.
+        claimed = {key for key, _, _ in _static_query(operation)} | {
+            member.serialization.get("name", name)
+            for name, member in shape.members.items()
+            if member.serialization.get("location") == "querystring" and member.type_name != "map"
+        }
         for name, member in shape.members.items():
             location = member.serialization.get("location")
             wire = member.serialization.get("name", name)
@@ -105,7 +119,9 @@ class RestJsonProtocol(Protocol):
             elif location == "querystring":
                 if member.type_name == "map":
                     params[name] = {
-                        k: v[0] if member.value.type_name != "list" else v for k, v in request.query.items()
+                        k: v[0] if member.value.type_name != "list" else v
+                        for k, v in request.query.items()
+                        if k not in claimed
                     }
                 elif wire in request.query:
                     values = request.query[wire]
@@ -115,7 +131,11 @@ class RestJsonProtocol(Protocol):
                         params[name] = _scalar(member, values[0], name)
             elif location == "header":
                 if wire.lower() in request.headers:
-                    params[name] = _scalar(member, request.headers[wire.lower()], name)
+                    raw = request.headers[wire.lower()]
+                    if member.type_name == "list":
+                        params[name] = [_scalar(member.member, item, name) for item in _header_list(raw)]
+                    else:
+                        params[name] = _scalar(member, raw, name)
             elif location == "headers":
                 prefix = wire.lower()
                 found_headers = {k[len(prefix) :]: v for k, v in request.headers.items() if k.startswith(prefix)}
@@ -155,9 +175,7 @@ class RestJsonProtocol(Protocol):
                 location = member.serialization.get("location")
                 wire = member.serialization.get("name", name)
                 if location == "header":
-                    headers[wire.lower()] = (
-                        json_default(value) if not isinstance(value, (str, int, float)) else str(value)
-                    )
+                    headers[wire.lower()] = _header_value(member, value)
                 elif location == "headers":
                     for key, item in value.items():
                         headers[(wire + key).lower()] = str(item)
@@ -170,9 +188,9 @@ class RestJsonProtocol(Protocol):
                         )
                     if member.type_name == "string":
                         return HttpResponse(status, str(value).encode(), {**headers, "content-type": "text/plain"})
-                    body = value
+                    body = encode_document(member, value)
                 else:
-                    body[wire] = value
+                    body[wire] = encode_document(member, value)
         return HttpResponse(status, json.dumps(body, default=json_default).encode(), headers)
 
     def serialize_error(self, error: AwsError, request_id: str) -> HttpResponse:
@@ -180,6 +198,48 @@ class RestJsonProtocol(Protocol):
         document: dict[str, Any] = {"message": error.message, **error.fields}
         headers = {"content-type": "application/json", "x-amzn-requestid": request_id, "x-amzn-errortype": code}
         return HttpResponse(status, json.dumps(document, default=json_default).encode(), headers)
+
+
+def _static_query(operation: OperationModel) -> list[tuple[str, str, str]]:
+    query = operation.http["requestUri"].partition("?")[2]
+    return [part.partition("=") for part in query.split("&") if part]
+
+
+def _header_list(raw: str) -> list[str]:
+    """A list header (RFC 7230): comma-separated, items with commas or quotes double-quoted."""
+    items: list[str] = []
+    current: list[str] = []
+    quoted = escaped = False
+    for char in raw:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif quoted and char == "\\":
+            escaped = True
+        elif char == '"':
+            quoted = not quoted
+        elif char == "," and not quoted:
+            items.append("".join(current).strip())
+            current = []
+        else:
+            current.append(char)
+    items.append("".join(current).strip())
+    return items
+
+
+def _header_value(shape: Shape, value: Any) -> str:
+    """A member sent as a header, formatted the way AWS (and botocore's parser) expect."""
+    kind = shape.type_name
+    if kind == "timestamp" and isinstance(value, dt.datetime):
+        return str(format_timestamp(value, shape.serialization.get("timestampFormat", "rfc822")))
+    if kind == "boolean":
+        return "true" if value else "false"
+    if kind == "list":
+        texts = [_header_value(shape.member, item) for item in value]
+        return ",".join(f'"{t.replace(chr(34), chr(92) + chr(34))}"' if "," in t or '"' in t else t for t in texts)
+    if isinstance(value, (bytes, bytearray, dt.datetime)):
+        return str(json_default(value))
+    return str(value)
 
 
 def _scalar(shape: Shape, raw: str, name: str) -> Any:
