@@ -1,0 +1,263 @@
+"""DynamoDB tables and secondary indexes: their definitions, states and DescribeTable shape."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from fogbank.services.dynamodb.attributes import Item
+from fogbank.services.dynamodb.keys import KeySchema, encode_key_value
+
+# Bytes AWS counts for each index entry on top of its attributes (documented for LSIs and GSIs).
+INDEX_ENTRY_OVERHEAD = 100
+
+
+def key_schema_api(schema: KeySchema) -> list[dict[str, str]]:
+    elements = [{"AttributeName": schema.partition, "KeyType": "HASH"}]
+    if schema.sort is not None:
+        elements.append({"AttributeName": schema.sort, "KeyType": "RANGE"})
+    return elements
+
+
+@dataclass
+class Index:
+    """A local (``local=True``) or global secondary index."""
+
+    name: str
+    iid: int  # the index's number inside its table's storage
+    local: bool
+    schema: KeySchema
+    projection: dict[str, Any]
+    table_schema: KeySchema
+    status: str = "ACTIVE"  # GSIs: CREATING (backfilling) -> ACTIVE; DELETING
+    backfilling: bool = False
+    throughput: dict[str, Any] | None = None
+
+    @property
+    def projected_names(self) -> frozenset[str] | None:
+        """The attributes the index keeps, or None when it keeps them ALL."""
+        kind = self.projection.get("ProjectionType", "ALL")
+        if kind == "ALL":
+            return None
+        names = set(self.table_schema.names) | set(self.schema.names)
+        if kind == "INCLUDE":
+            names |= set(self.projection.get("NonKeyAttributes") or ())
+        return frozenset(names)
+
+    def entry(self, item: Item) -> tuple[bytes, bytes, Item] | None:
+        """(index partition key, index sort key, projected item) for an item, None when not in the index."""
+        schema = self.schema
+        partition = item.get(schema.partition)
+        if partition is None or schema.partition_type not in partition:
+            return None
+        if schema.sort is not None:
+            sort = item.get(schema.sort)
+            if sort is None or (schema.sort_type or "S") not in sort:
+                return None
+            isk = encode_key_value(sort, schema.sort_type)
+        else:
+            isk = b""
+        names = self.projected_names
+        projected = item if names is None else {name: value for name, value in item.items() if name in names}
+        return encode_key_value(partition, schema.partition_type), isk, projected
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "iid": self.iid,
+            "local": self.local,
+            "key": key_schema_api(self.schema),
+            "projection": self.projection,
+            "status": self.status,
+            "backfilling": self.backfilling,
+            "throughput": self.throughput,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], definitions: list[dict[str, str]], table_schema: KeySchema) -> Index:
+        return cls(
+            name=data["name"],
+            iid=data["iid"],
+            local=data["local"],
+            schema=KeySchema.from_api(data["key"], definitions),
+            projection=data["projection"],
+            table_schema=table_schema,
+            status=data["status"],
+            backfilling=data["backfilling"],
+            throughput=data["throughput"],
+        )
+
+
+@dataclass
+class Table:
+    tid: int
+    account: str
+    region: str
+    name: str
+    arn: str
+    schema: KeySchema
+    attribute_definitions: list[dict[str, str]]
+    billing_mode: str = "PROVISIONED"
+    throughput: dict[str, Any] = field(default_factory=dict)
+    indexes: list[Index] = field(default_factory=list)
+    status: str = "ACTIVE"
+    created: float = field(default_factory=time.time)
+    table_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    tags: dict[str, str] = field(default_factory=dict)
+    stream: dict[str, Any] | None = None
+    stream_label: str | None = None
+    sse: dict[str, Any] | None = None
+    table_class: str | None = None
+    deletion_protection: bool = False
+    billing_mode_explicit: bool = False
+    last_pay_per_request: float | None = None
+    ttl: dict[str, Any] | None = None
+
+    # -- lookups -----------------------------------------------------------------------------------
+
+    @property
+    def lsis(self) -> list[Index]:
+        return [index for index in self.indexes if index.local]
+
+    @property
+    def gsis(self) -> list[Index]:
+        return [index for index in self.indexes if not index.local]
+
+    def index(self, name: str) -> Index | None:
+        for index in self.indexes:
+            if index.name == name:
+                return index
+        return None
+
+    def writable_indexes(self) -> list[Index]:
+        """Indexes an item write must maintain (a deleting GSI is no longer written)."""
+        return [index for index in self.indexes if index.status != "DELETING"]
+
+    def encode_key(self, key: Item) -> tuple[bytes, bytes]:
+        schema = self.schema
+        pk = encode_key_value(key[schema.partition], schema.partition_type)
+        sk = encode_key_value(key[schema.sort], schema.sort_type) if schema.sort is not None else b""
+        return pk, sk
+
+    # -- persistence --------------------------------------------------------------------------------
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "arn": self.arn,
+                "key": key_schema_api(self.schema),
+                "definitions": self.attribute_definitions,
+                "billing_mode": self.billing_mode,
+                "billing_mode_explicit": self.billing_mode_explicit,
+                "last_pay_per_request": self.last_pay_per_request,
+                "throughput": self.throughput,
+                "indexes": [index.to_json() for index in self.indexes],
+                "status": self.status,
+                "created": self.created,
+                "table_id": self.table_id,
+                "tags": self.tags,
+                "stream": self.stream,
+                "stream_label": self.stream_label,
+                "sse": self.sse,
+                "table_class": self.table_class,
+                "deletion_protection": self.deletion_protection,
+                "ttl": self.ttl,
+            }
+        )
+
+    @classmethod
+    def from_json(cls, tid: int, account: str, region: str, name: str, text: str) -> Table:
+        data = json.loads(text)
+        schema = KeySchema.from_api(data["key"], data["definitions"])
+        return cls(
+            tid=tid,
+            account=account,
+            region=region,
+            name=name,
+            arn=data["arn"],
+            schema=schema,
+            attribute_definitions=data["definitions"],
+            billing_mode=data["billing_mode"],
+            billing_mode_explicit=data.get("billing_mode_explicit", False),
+            last_pay_per_request=data.get("last_pay_per_request"),
+            throughput=data["throughput"],
+            indexes=[Index.from_json(i, data["definitions"], schema) for i in data["indexes"]],
+            status=data["status"],
+            created=data["created"],
+            table_id=data["table_id"],
+            tags=data["tags"],
+            stream=data["stream"],
+            stream_label=data.get("stream_label"),
+            sse=data["sse"],
+            table_class=data["table_class"],
+            deletion_protection=data["deletion_protection"],
+            ttl=data.get("ttl"),
+        )
+
+    # -- DescribeTable ------------------------------------------------------------------------------
+
+    def describe(self, stats: dict[int, tuple[int, int]], status: str | None = None) -> dict[str, Any]:
+        count, size = stats.get(0, (0, 0))
+        description: dict[str, Any] = {
+            "AttributeDefinitions": self.attribute_definitions,
+            "TableName": self.name,
+            "KeySchema": key_schema_api(self.schema),
+            "TableStatus": status or self.status,
+            "CreationDateTime": self.created,
+            "ProvisionedThroughput": self._throughput(self.throughput),
+            "TableSizeBytes": size,
+            "ItemCount": count,
+            "TableArn": self.arn,
+            "TableId": self.table_id,
+        }
+        if self.billing_mode == "PAY_PER_REQUEST" or self.billing_mode_explicit:
+            summary: dict[str, Any] = {"BillingMode": self.billing_mode}
+            if self.last_pay_per_request is not None:
+                summary["LastUpdateToPayPerRequestDateTime"] = self.last_pay_per_request
+            description["BillingModeSummary"] = summary
+        if self.lsis:
+            description["LocalSecondaryIndexes"] = [self._describe_index(index, stats) for index in self.lsis]
+        if self.gsis:
+            description["GlobalSecondaryIndexes"] = [self._describe_index(index, stats) for index in self.gsis]
+        if self.stream and self.stream.get("StreamEnabled"):
+            description["StreamSpecification"] = self.stream
+            if self.stream_label:
+                description["LatestStreamLabel"] = self.stream_label
+                description["LatestStreamArn"] = f"{self.arn}/stream/{self.stream_label}"
+        if self.sse:
+            description["SSEDescription"] = self.sse
+        if self.table_class:
+            description["TableClassSummary"] = {"TableClass": self.table_class}
+        description["DeletionProtectionEnabled"] = self.deletion_protection
+        return description
+
+    def _throughput(self, throughput: dict[str, Any] | None) -> dict[str, Any]:
+        throughput = throughput or {}
+        shown: dict[str, Any] = {"NumberOfDecreasesToday": throughput.get("NumberOfDecreasesToday", 0)}
+        for field_name in ("LastIncreaseDateTime", "LastDecreaseDateTime"):
+            if throughput.get(field_name):
+                shown[field_name] = throughput[field_name]
+        paid = self.billing_mode == "PROVISIONED"
+        shown["ReadCapacityUnits"] = throughput.get("ReadCapacityUnits", 0) if paid else 0
+        shown["WriteCapacityUnits"] = throughput.get("WriteCapacityUnits", 0) if paid else 0
+        return shown
+
+    def _describe_index(self, index: Index, stats: dict[int, tuple[int, int]]) -> dict[str, Any]:
+        count, size = stats.get(index.iid, (0, 0))
+        shown: dict[str, Any] = {
+            "IndexName": index.name,
+            "KeySchema": key_schema_api(index.schema),
+            "Projection": index.projection,
+        }
+        if not index.local:
+            shown["IndexStatus"] = index.status
+            if index.status == "CREATING":
+                shown["Backfilling"] = index.backfilling
+            shown["ProvisionedThroughput"] = self._throughput(index.throughput)
+        shown["IndexSizeBytes"] = size
+        shown["ItemCount"] = count
+        shown["IndexArn"] = f"{self.arn}/index/{index.name}"
+        return shown

@@ -1,0 +1,1 @@
+"""DynamoDB operations, one module per group: tables, items, query_scan, batch, transactions, tags."""

@@ -1,0 +1,119 @@
+"""BatchGetItem and BatchWriteItem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fogbank.gateway.context import RequestContext
+from fogbank.protocols.errors import validation_error
+from fogbank.services.dynamodb.attributes import validate_item
+from fogbank.services.dynamodb.backend import Backend
+from fogbank.services.dynamodb.capacity import consumed, merge, read_units, write_units
+from fogbank.services.dynamodb.keys import validate_item_key, validate_key
+from fogbank.services.dynamodb.model import Table
+from fogbank.services.dynamodb.ops.expr import RequestExpressions, parse_request
+from fogbank.services.dynamodb.ops.items import check_new_item, collection_metrics
+from fogbank.services.dynamodb.service import service
+
+MAX_GET_KEYS = 100
+MAX_WRITES = 25
+RESPONSE_LIMIT = 16 * 1024 * 1024
+DUPLICATES = "Provided list of item keys contains duplicates"
+
+
+@service.operation("BatchGetItem")
+def batch_get_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    backend: Backend = ctx.backend
+    requests = params["RequestItems"]
+    if sum(len(request["Keys"]) for request in requests.values()) > MAX_GET_KEYS:
+        raise validation_error("Too many items requested for the BatchGetItem call")
+    plans: list[tuple[str, Table, dict[str, Any], RequestExpressions | None, list[tuple[dict, bytes, bytes]]]] = []
+    for name, request in requests.items():
+        expressions = parse_request(request, ("ProjectionExpression",))
+        table = backend.table(ctx.account_id, ctx.region, name)
+        keys = []
+        seen: set[tuple[bytes, bytes]] = set()
+        for raw in request["Keys"]:
+            key = validate_key(raw, table.schema)
+            encoded = table.encode_key(key)
+            if encoded in seen:
+                raise validation_error(DUPLICATES)
+            seen.add(encoded)
+            keys.append((raw, *encoded))
+        plans.append((name, table, request, expressions, keys))
+    responses: dict[str, list[dict[str, Any]]] = {}
+    unprocessed: dict[str, dict[str, Any]] = {}
+    capacities = []
+    total = 0
+    mode = params.get("ReturnConsumedCapacity")
+    for name, table, request, expressions, keys in plans:
+        found = responses.setdefault(name, [])
+        units = 0.0
+        for position, (_raw, pk, sk) in enumerate(keys):
+            if total > RESPONSE_LIMIT:
+                left = dict(request)
+                left["Keys"] = [entry[0] for entry in keys[position:]]
+                unprocessed[name] = left
+                break
+            item, size = backend.read(table, pk, sk)
+            units += read_units(size, bool(request.get("ConsistentRead")))
+            if item is not None:
+                total += size
+                found.append(expressions.project(item) if expressions is not None else item)
+        capacity = consumed(table, mode, units, None, "read")
+        if capacity is not None:
+            capacities.append(capacity)
+    result: dict[str, Any] = {"Responses": responses, "UnprocessedKeys": unprocessed}
+    if capacities:
+        result["ConsumedCapacity"] = merge(capacities)
+    return result
+
+
+@service.operation("BatchWriteItem")
+def batch_write_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    backend: Backend = ctx.backend
+    requests = params["RequestItems"]
+    if sum(len(writes) for writes in requests.values()) > MAX_WRITES:
+        raise validation_error("Too many items requested for the BatchWriteItem call")
+    plans = []
+    for name, writes in requests.items():
+        table = backend.table(ctx.account_id, ctx.region, name)
+        seen: set[tuple[bytes, bytes]] = set()
+        for write in writes:
+            put, delete = write.get("PutRequest"), write.get("DeleteRequest")
+            if put is None and delete is None:
+                raise validation_error("Write request must contain either PutRequest or DeleteRequest")
+            if put is not None and delete is not None:
+                raise validation_error("Write request cannot contain both PutRequest and DeleteRequest")
+            if put is not None:
+                item = validate_item(put["Item"])
+                validate_item_key(item, table.schema)
+                size = check_new_item(table, item, "Item size has exceeded the maximum allowed size")
+                key, new = item, item
+            else:
+                key = validate_key(delete["Key"], table.schema)
+                new, size = None, 0
+            encoded = table.encode_key(key)
+            if encoded in seen:
+                raise validation_error(DUPLICATES)
+            seen.add(encoded)
+            plans.append((table, encoded, key, new, size))
+    mode = params.get("ReturnConsumedCapacity")
+    capacities = []
+    metrics: dict[str, list[dict[str, Any]]] = {}
+    with backend.store.write() as writer:
+        for table, (pk, sk), key, new, size in plans:
+            old, old_size = backend.read(table, pk, sk, writer)
+            index_units = backend.apply(writer, table, pk, sk, old, old_size, new, size)
+            capacity = consumed(table, mode, write_units(max(size, old_size)), index_units, "write")
+            if capacity is not None:
+                capacities.append(capacity)
+            metric = collection_metrics(table, key, params)
+            if metric is not None:
+                metrics.setdefault(table.name, []).append(metric)
+    result: dict[str, Any] = {"UnprocessedItems": {}}
+    if capacities:
+        result["ConsumedCapacity"] = merge(capacities)
+    if metrics:
+        result["ItemCollectionMetrics"] = metrics
+    return result

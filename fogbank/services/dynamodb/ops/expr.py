@@ -1,0 +1,128 @@
+"""A request's expressions, parsed and bound once: condition, update, projection, filter, key condition.
+
+Each operation names which of its parameters are expressions and which are their legacy forms; this
+module applies DynamoDB's rules about mixing them and reports unused placeholders after every expression of the request is bound.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fogbank.protocols.errors import validation_error
+from fogbank.services.dynamodb.attributes import Item
+from fogbank.services.dynamodb.expressions import (
+    Placeholders,
+    Projection,
+    Update,
+    condition_expression,
+    evaluate,
+    key_condition_expression,
+    legacy,
+    project,
+    projection_expression,
+    update_expression,
+)
+
+# Expression parameter -> the legacy parameters it replaces.
+LEGACY_OF = {
+    "ConditionExpression": ("Expected",),
+    "UpdateExpression": ("AttributeUpdates",),
+    "ProjectionExpression": ("AttributesToGet",),
+    "FilterExpression": ("QueryFilter", "ScanFilter"),
+    "KeyConditionExpression": ("KeyConditions",),
+}
+
+
+class RequestExpressions:
+    """The expressions of one request. ``None`` attributes mean the request has none of that kind."""
+
+    condition: Any = None
+    update: Update | None = None
+    projection: Projection | None = None
+    filter: Any = None
+    key_condition: Any = None
+
+    def __init__(self, params: dict[str, Any], expressions: tuple[str, ...]) -> None:
+        used = [name for name in expressions if params.get(name) is not None]
+        legacy_used = [old for name in expressions for old in LEGACY_OF[name] if params.get(old) is not None]
+        if used and legacy_used:
+            raise validation_error(
+                "Can not use both expression and non-expression parameters in the same request: "
+                f"Non-expression parameters: {{{', '.join(legacy_used)}}} "
+                f"Expression parameters: {{{', '.join(used)}}}"
+            )
+        names, values = params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
+        if not used:
+            if names is not None:
+                raise validation_error("ExpressionAttributeNames can only be specified when using expressions")
+            if values is not None:
+                raise validation_error("ExpressionAttributeValues can only be specified when using expressions")
+        placeholders = Placeholders(names, values)
+        if "ConditionalOperator" in params and params["ConditionalOperator"] is not None and used:
+            raise validation_error(
+                "Can not use both expression and non-expression parameters in the same request: "
+                f"Non-expression parameters: {{ConditionalOperator}} Expression parameters: {{{', '.join(used)}}}"
+            )
+        if "ConditionalOperator" in params and not legacy_used:
+            if params.get("ConditionalOperator") is not None and not any(
+                params.get(p) for p in ("Expected", "QueryFilter", "ScanFilter")
+            ):
+                raise validation_error(
+                    "ConditionalOperator can only be used when Filter or Expected conditions have been specified"
+                )
+        self.placeholders = placeholders
+        operator = params.get("ConditionalOperator")
+        for name in expressions:
+            text = params.get(name)
+            if text is not None:
+                self._bind(name, text)
+        # The legacy forms, validated by the expressions package.
+        if params.get("Expected") is not None:
+            self.condition = legacy.condition_from_legacy(legacy.check_expected(params["Expected"]), operator)
+        if params.get("AttributeUpdates") is not None:
+            self.update = legacy.update_from_attribute_updates(params["AttributeUpdates"])
+        if params.get("AttributesToGet") is not None:
+            self.projection = legacy.projection_from_attributes_to_get(params["AttributesToGet"])
+        for filter_name in ("QueryFilter", "ScanFilter"):
+            if params.get(filter_name) is not None:
+                self.filter = legacy.condition_from_legacy(legacy.check_conditions(params[filter_name]), operator)
+        if used:
+            placeholders.check_unused()
+
+    def _bind(self, name: str, text: str) -> None:
+        placeholders = self.placeholders
+        if name == "ConditionExpression":
+            self.condition = condition_expression(text, placeholders)
+        elif name == "FilterExpression":
+            self.filter = condition_expression(text, placeholders, "FilterExpression")
+        elif name == "UpdateExpression":
+            self.update = update_expression(text, placeholders)
+        elif name == "ProjectionExpression":
+            self.projection = projection_expression(text, placeholders)
+        elif name == "KeyConditionExpression":
+            self.key_condition = key_condition_expression(text, placeholders)
+
+    def matches(self, item: Item | None) -> bool:
+        return self.condition is None or evaluate(self.condition, item)
+
+    def passes_filter(self, item: Item) -> bool:
+        return self.filter is None or evaluate(self.filter, item)
+
+    def project(self, item: Item) -> Item:
+        return item if self.projection is None else project(item, self.projection.paths)
+
+
+def parse_request(params: dict[str, Any], expressions: tuple[str, ...]) -> RequestExpressions | None:
+    """None when the request uses no expression or legacy parameter at all (the fast path)."""
+    if not any(
+        params.get(key) is not None
+        for key in (
+            *expressions,
+            *(old for name in expressions for old in LEGACY_OF[name]),
+            "ExpressionAttributeNames",
+            "ExpressionAttributeValues",
+            "ConditionalOperator",
+        )
+    ):
+        return None
+    return RequestExpressions(params, expressions)

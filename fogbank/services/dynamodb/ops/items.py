@@ -1,0 +1,201 @@
+"""Single-item operations: PutItem, GetItem, UpdateItem, DeleteItem."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fogbank.gateway.context import RequestContext
+from fogbank.protocols.errors import AwsError, validation_error
+from fogbank.services.dynamodb.attributes import (
+    INVALID,
+    MAX_ITEM_SIZE,
+    Item,
+    item_size,
+    validate_item,
+)
+from fogbank.services.dynamodb.backend import Backend
+from fogbank.services.dynamodb.capacity import consumed, read_units, write_units
+from fogbank.services.dynamodb.expressions.apply import apply_update
+from fogbank.services.dynamodb.expressions.nodes import Update
+from fogbank.services.dynamodb.expressions.projection import project
+from fogbank.services.dynamodb.keys import validate_index_keys, validate_item_key, validate_key
+from fogbank.services.dynamodb.model import Table
+from fogbank.services.dynamodb.ops.expr import parse_request
+from fogbank.services.dynamodb.service import service
+
+CONDITION_FAILED = "The conditional request failed"
+PUT_EXPRESSIONS = ("ConditionExpression",)
+GET_EXPRESSIONS = ("ProjectionExpression",)
+UPDATE_EXPRESSIONS = ("UpdateExpression", "ConditionExpression")
+
+
+def condition_failed(old: Item | None, return_on_failure: str | None) -> AwsError:
+    fields = {"Item": old} if return_on_failure == "ALL_OLD" and old else {}
+    return AwsError("ConditionalCheckFailedException", CONDITION_FAILED, **fields)
+
+
+def check_return_values(value: str | None, allowed: tuple[str, ...]) -> str:
+    value = value or "NONE"
+    if value not in allowed:
+        raise validation_error("Return values set to invalid value")
+    return value
+
+
+def index_schemas(table: Table) -> list[tuple[str, Any]]:
+    return [(index.name, index.schema) for index in table.indexes]
+
+
+def collection_metrics(table: Table, key: Item, params: dict[str, Any]) -> dict[str, Any] | None:
+    """ItemCollectionMetrics: only tables with local secondary indexes have item collections."""
+    if params.get("ReturnItemCollectionMetrics") != "SIZE" or not table.lsis:
+        return None
+    return {
+        "ItemCollectionKey": {table.schema.partition: key[table.schema.partition]},
+        "SizeEstimateRangeGB": [0.0, 1.0],
+    }
+
+
+def finish(result: dict[str, Any], capacity: dict[str, Any] | None, metrics: dict[str, Any] | None) -> dict[str, Any]:
+    if capacity is not None:
+        result["ConsumedCapacity"] = capacity
+    if metrics is not None:
+        result["ItemCollectionMetrics"] = metrics
+    return result
+
+
+def check_new_item(table: Table, item: Item, too_big: str) -> int:
+    validate_index_keys(item, index_schemas(table))
+    size = item_size(item)
+    if size > MAX_ITEM_SIZE:
+        raise validation_error(too_big)
+    return size
+
+
+# -- PutItem ----------------------------------------------------------------------------------------
+
+
+@service.operation("PutItem")
+def put_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    backend: Backend = ctx.backend
+    item = validate_item(params["Item"])
+    expressions = parse_request(params, PUT_EXPRESSIONS)
+    return_values = check_return_values(params.get("ReturnValues"), ("NONE", "ALL_OLD"))
+    table = backend.table(ctx.account_id, ctx.region, params["TableName"])
+    validate_item_key(item, table.schema)
+    size = check_new_item(table, item, "Item size has exceeded the maximum allowed size")
+    pk, sk = table.encode_key(item)
+    with backend.store.write() as writer:
+        old, old_size = backend.read(table, pk, sk, writer)
+        if expressions is not None and not expressions.matches(old):
+            raise condition_failed(old, params.get("ReturnValuesOnConditionCheckFailure"))
+        index_units = backend.apply(writer, table, pk, sk, old, old_size, item, size)
+    result: dict[str, Any] = {}
+    if return_values == "ALL_OLD" and old is not None:
+        result["Attributes"] = old
+    capacity = consumed(
+        table, params.get("ReturnConsumedCapacity"), write_units(max(size, old_size)), index_units, "write"
+    )
+    return finish(result, capacity, collection_metrics(table, item, params))
+
+
+# -- GetItem ----------------------------------------------------------------------------------------
+
+
+@service.operation("GetItem")
+def get_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    backend: Backend = ctx.backend
+    expressions = parse_request(params, GET_EXPRESSIONS)
+    table = backend.table(ctx.account_id, ctx.region, params["TableName"])
+    key = validate_key(params["Key"], table.schema)
+    pk, sk = table.encode_key(key)
+    item, size = backend.read(table, pk, sk)
+    result: dict[str, Any] = {}
+    if item is not None:
+        result["Item"] = expressions.project(item) if expressions is not None else item
+    mode = params.get("ReturnConsumedCapacity")
+    if mode in ("TOTAL", "INDEXES"):
+        units = read_units(size, bool(params.get("ConsistentRead")))
+        result["ConsumedCapacity"] = consumed(table, mode, units, None, "read")
+    return result
+
+
+# -- DeleteItem -------------------------------------------------------------------------------------
+
+
+@service.operation("DeleteItem")
+def delete_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    backend: Backend = ctx.backend
+    expressions = parse_request(params, PUT_EXPRESSIONS)
+    return_values = check_return_values(params.get("ReturnValues"), ("NONE", "ALL_OLD"))
+    table = backend.table(ctx.account_id, ctx.region, params["TableName"])
+    key = validate_key(params["Key"], table.schema)
+    pk, sk = table.encode_key(key)
+    with backend.store.write() as writer:
+        old, old_size = backend.read(table, pk, sk, writer)
+        if expressions is not None and not expressions.matches(old):
+            raise condition_failed(old, params.get("ReturnValuesOnConditionCheckFailure"))
+        index_units = backend.apply(writer, table, pk, sk, old, old_size, None)
+    result: dict[str, Any] = {}
+    if return_values == "ALL_OLD" and old is not None:
+        result["Attributes"] = old
+    capacity = consumed(table, params.get("ReturnConsumedCapacity"), write_units(old_size), index_units, "write")
+    return finish(result, capacity, collection_metrics(table, key, params))
+
+
+# -- UpdateItem -------------------------------------------------------------------------------------
+
+
+def check_key_untouched(update: Update, table: Table) -> None:
+    for path in update.paths:
+        name = path.elements[0]
+        if name in table.schema.names:
+            raise validation_error(f"{INVALID}Cannot update attribute {name}. This attribute is part of the key")
+
+
+def updated_item(update: Update | None, table: Table, key: Item, old: Item | None) -> Item:
+    """The item an UpdateItem leaves: the old item (or just the key) with the update applied."""
+    base = old if old is not None else dict(key)
+    if update is None:
+        return dict(base)
+    return apply_update(update, base)
+
+
+@service.operation("UpdateItem")
+def update_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    backend: Backend = ctx.backend
+    expressions = parse_request(params, UPDATE_EXPRESSIONS)
+    return_values = check_return_values(
+        params.get("ReturnValues"), ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
+    )
+    table = backend.table(ctx.account_id, ctx.region, params["TableName"])
+    key = validate_key(params["Key"], table.schema)
+    update = expressions.update if expressions is not None else None
+    if update is not None:
+        check_key_untouched(update, table)
+    pk, sk = table.encode_key(key)
+    with backend.store.write() as writer:
+        old, old_size = backend.read(table, pk, sk, writer)
+        if expressions is not None and not expressions.matches(old):
+            raise condition_failed(old, params.get("ReturnValuesOnConditionCheckFailure"))
+        new = updated_item(update, table, key, old)
+        size = check_new_item(table, new, "Item size to update has exceeded the maximum allowed size")
+        index_units = backend.apply(writer, table, pk, sk, old, old_size, new, size)
+    result: dict[str, Any] = {}
+    attributes = returned_attributes(return_values, update, old, new)
+    if attributes:
+        result["Attributes"] = attributes
+    capacity = consumed(
+        table, params.get("ReturnConsumedCapacity"), write_units(max(size, old_size)), index_units, "write"
+    )
+    return finish(result, capacity, collection_metrics(table, key, params))
+
+
+def returned_attributes(return_values: str, update: Update | None, old: Item | None, new: Item) -> Item | None:
+    if return_values == "ALL_OLD":
+        return old
+    if return_values == "ALL_NEW":
+        return new
+    if return_values in ("UPDATED_OLD", "UPDATED_NEW") and update is not None:
+        source = old if return_values == "UPDATED_OLD" else new
+        return project(source or {}, update.paths) if source else None
+    return None

@@ -1,0 +1,224 @@
+"""UpdateTable: billing mode and throughput, GSI create (with backfill) / update / delete, streams, SSE, class,
+deletion protection."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from fogbank.gateway.context import RequestContext
+from fogbank.protocols.errors import AwsError, validation_error
+from fogbank.services.dynamodb.backend import Backend
+from fogbank.services.dynamodb.keys import KeySchema
+from fogbank.services.dynamodb.model import Index, Table
+from fogbank.services.dynamodb.ops.tables import (
+    INVALID,
+    MAX_GSIS,
+    check_gsi_throughput,
+    check_key_schema,
+    check_projection,
+    check_throughput,
+    describe,
+    find_table,
+    sse_description,
+    stream_label,
+)
+
+UPDATABLE = (
+    "ProvisionedThroughput",
+    "BillingMode",
+    "StreamSpecification",
+    "GlobalSecondaryIndexUpdates",
+    "SSESpecification",
+    "ReplicaUpdates",
+    "TableClass",
+    "DeletionProtectionEnabled",
+    "OnDemandThroughput",
+    "WarmThroughput",
+)
+
+
+def apply_update(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    backend: Backend = ctx.backend
+    if not any(params.get(name) is not None for name in UPDATABLE):
+        raise validation_error(
+            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates "
+            "or SSESpecification or ReplicaUpdates is required"
+        )
+    if params.get("ReplicaUpdates"):
+        raise AwsError("NotImplemented", "Global tables (ReplicaUpdates) are not implemented by Fogbank yet.", 501)
+    updates = params.get("GlobalSecondaryIndexUpdates") or []
+    seen: set[str] = set()
+    for update in updates:
+        action = update.get("Update") or update.get("Create") or update.get("Delete")
+        if action is None:
+            raise validation_error(
+                INVALID + "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, "
+                "GlobalSecondaryIndexUpdate.Delete must not be null"
+            )
+        if action["IndexName"] in seen:
+            raise validation_error(
+                INVALID
+                + f"Only one global secondary index update per index is allowed simultaneously. Index: {action['IndexName']}"
+            )
+        seen.add(action["IndexName"])
+    with backend.store.lock:
+        table = find_table(ctx, params["TableName"])
+        if table.status != "ACTIVE":
+            raise AwsError(
+                "ResourceInUseException",
+                f"Attempt to change a resource which is still in use: Table is being updated: {table.name}",
+            )
+        new_indexes, deleted = _plan(table, params, updates)
+        status = "UPDATING" if (updates or params.get("ProvisionedThroughput") or params.get("BillingMode")) else None
+        _apply_settings(ctx, table, params)
+        for index in new_indexes:
+            table.indexes.append(index)
+        for index in deleted:
+            index.status = "DELETING"
+        if new_indexes or deleted:
+            table.status = "UPDATING"
+        backend.persist(table)
+        description = describe(backend, table, status)
+    for index in new_indexes:
+        backend.start_backfill(table, index)
+    for index in deleted:
+        threading.Thread(target=backend.finish_index_delete, args=(table, index), daemon=True).start()
+    return {"TableDescription": description}
+
+
+def _plan(table: Table, params: dict[str, Any], updates: list[dict[str, Any]]) -> tuple[list[Index], list[Index]]:
+    """Validate GSI updates against the table; returns the indexes to create and to delete."""
+    definitions = {d["AttributeName"]: d for d in table.attribute_definitions}
+    for definition in params.get("AttributeDefinitions") or ():
+        definitions[definition["AttributeName"]] = definition
+    billing_mode = params.get("BillingMode") or table.billing_mode
+    creates = [u["Create"] for u in updates if u.get("Create")]
+    deletes = [u["Delete"] for u in updates if u.get("Delete")]
+    if len(creates) + len(deletes) > 1:
+        raise AwsError(
+            "LimitExceededException",
+            "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table",
+        )
+    new_indexes: list[Index] = []
+    next_iid = max([index.iid for index in table.indexes] + [0]) + 1
+    for create in creates:
+        name = create["IndexName"]
+        if table.index(name) is not None:
+            raise validation_error("Attempting to create an index which already exists")
+        check_key_schema(create["KeySchema"], list(definitions))
+        projection = check_projection(create["Projection"])
+        throughput = check_gsi_throughput(create, billing_mode)
+        if len(table.gsis) + 1 > MAX_GSIS:
+            raise AwsError("LimitExceededException", f"Subscriber limit exceeded: Maximum number of GSIs is {MAX_GSIS}")
+        schema = KeySchema.from_api(create["KeySchema"], list(definitions.values()))
+        index = Index(name, next_iid, False, schema, projection, table.schema, "CREATING", True, throughput)
+        new_indexes.append(index)
+        next_iid += 1
+    if creates:
+        table.attribute_definitions = list(definitions.values())
+    deleted: list[Index] = []
+    for delete in deletes:
+        index = table.index(delete["IndexName"])
+        if index is None or index.local:
+            raise AwsError(
+                "ResourceNotFoundException", f"Requested resource not found: Index: {delete['IndexName']} not found"
+            )
+        deleted.append(index)
+    for update in updates:
+        change = update.get("Update")
+        if not change:
+            continue
+        index = table.index(change["IndexName"])
+        if index is None or index.local:
+            raise AwsError(
+                "ResourceNotFoundException", f"Requested resource not found: Index: {change['IndexName']} not found"
+            )
+        if billing_mode == "PAY_PER_REQUEST" and change.get("ProvisionedThroughput"):
+            raise validation_error(
+                INVALID
+                + f"ProvisionedThroughput should not be specified for index: {index.name} when BillingMode is PAY_PER_REQUEST"
+            )
+        throughput = change.get("ProvisionedThroughput")
+        if throughput:
+            check_throughput(throughput)
+            index.throughput = _changed(index.throughput or {}, throughput)
+    return new_indexes, deleted
+
+
+def _changed(current: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
+    now = time.time()
+    updated = dict(current)
+    read, write = wanted["ReadCapacityUnits"], wanted["WriteCapacityUnits"]
+    old_read, old_write = current.get("ReadCapacityUnits", 0), current.get("WriteCapacityUnits", 0)
+    if read > old_read or write > old_write:
+        updated["LastIncreaseDateTime"] = now
+    if read < old_read or write < old_write:
+        updated["LastDecreaseDateTime"] = now
+        updated["NumberOfDecreasesToday"] = current.get("NumberOfDecreasesToday", 0) + 1
+    updated["ReadCapacityUnits"], updated["WriteCapacityUnits"] = read, write
+    updated.setdefault("NumberOfDecreasesToday", 0)
+    return updated
+
+
+def _apply_settings(ctx: RequestContext, table: Table, params: dict[str, Any]) -> None:
+    billing_mode = params.get("BillingMode")
+    throughput = params.get("ProvisionedThroughput")
+    target = billing_mode or table.billing_mode
+    if target == "PAY_PER_REQUEST" and throughput:
+        raise validation_error(
+            INVALID
+            + "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"
+        )
+    if billing_mode == "PROVISIONED" and table.billing_mode == "PAY_PER_REQUEST" and not throughput:
+        raise validation_error(
+            INVALID + "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"
+        )
+    if throughput:
+        check_throughput(throughput)
+        current = table.throughput
+        if (
+            table.billing_mode == "PROVISIONED"
+            and current.get("ReadCapacityUnits") == throughput["ReadCapacityUnits"]
+            and current.get("WriteCapacityUnits") == throughput["WriteCapacityUnits"]
+            and not params.get("GlobalSecondaryIndexUpdates")
+            and billing_mode is None
+        ):
+            raise validation_error(
+                "The provisioned throughput for the table will not change. The requested value equals the current "
+                f"value. Current ReadCapacityUnits provisioned for the table: {current['ReadCapacityUnits']}. "
+                f"Requested ReadCapacityUnits: {throughput['ReadCapacityUnits']}. Current WriteCapacityUnits "
+                f"provisioned for the table: {current['WriteCapacityUnits']}. Requested WriteCapacityUnits: "
+                f"{throughput['WriteCapacityUnits']}. Refer to the Amazon DynamoDB Developer Guide for current limits "
+                "and how to request higher limits."
+            )
+        table.throughput = _changed(current, throughput)
+    if billing_mode and billing_mode != table.billing_mode:
+        table.billing_mode = billing_mode
+        table.billing_mode_explicit = True
+        if billing_mode == "PAY_PER_REQUEST":
+            table.last_pay_per_request = time.time()
+            for index in table.gsis:
+                index.throughput = None
+    stream = params.get("StreamSpecification")
+    if stream is not None:
+        if stream.get("StreamEnabled"):
+            if table.stream:
+                raise validation_error(f"Table already has an enabled stream: {table.arn}/stream/{table.stream_label}")
+            if not stream.get("StreamViewType"):
+                raise validation_error(
+                    "StreamSpecification: StreamViewType must be specified when StreamEnabled is true"
+                )
+            table.stream = dict(stream)
+            table.stream_label = stream_label()
+        else:
+            if not table.stream:
+                raise validation_error("Table already has no stream enabled")
+            table.stream = None
+    if params.get("SSESpecification") is not None:
+        table.sse = sse_description(ctx, params["SSESpecification"])
+    if params.get("TableClass"):
+        table.table_class = params["TableClass"]
+    if params.get("DeletionProtectionEnabled") is not None:
+        table.deletion_protection = params["DeletionProtectionEnabled"]

@@ -1,0 +1,386 @@
+"""Table operations: CreateTable, DescribeTable, UpdateTable, DeleteTable, ListTables, DescribeLimits, DescribeEndpoints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import threading
+import time
+import uuid
+from typing import Any
+
+from fogbank.gateway.context import RequestContext
+from fogbank.protocols.errors import AwsError, validation_error
+from fogbank.services.dynamodb.backend import Backend, table_name_of
+from fogbank.services.dynamodb.keys import KeySchema
+from fogbank.services.dynamodb.model import Index, Table
+from fogbank.services.dynamodb.service import service
+
+INVALID = "One or more parameter values were invalid: "
+MAX_THROUGHPUT = 1_000_000_000_000
+MAX_LSIS = 5
+MAX_GSIS = 20
+
+
+def not_found(name: str) -> AwsError:
+    return AwsError("ResourceNotFoundException", f"Requested resource not found: Table: {name} not found")
+
+
+def find_table(ctx: RequestContext, name: str) -> Table:
+    table = ctx.backend.find(ctx.account_id, ctx.region, table_name_of(name))
+    if table is None:
+        raise not_found(table_name_of(name))
+    return table
+
+
+def describe(backend: Backend, table: Table, status: str | None = None) -> dict[str, Any]:
+    return table.describe(backend.store.stats(table.tid), status)
+
+
+# -- validation -------------------------------------------------------------------------------------
+
+
+_NAME = re.compile(r"[a-zA-Z0-9_.-]+")
+
+
+def check_table_name(name: str, member: str = "tableName") -> None:
+    """The model accepts ARNs (up to 1024 characters) where a table is named; a new table needs a real name."""
+    problems = []
+    if len(name) < 3:
+        problems.append(
+            f"Value '{name}' at '{member}' failed to satisfy constraint: Member must have length greater than or equal to 3"
+        )
+    if len(name) > 255:
+        problems.append(
+            f"Value '{name}' at '{member}' failed to satisfy constraint: Member must have length less than or equal to 255"
+        )
+    if not _NAME.fullmatch(name):
+        problems.append(
+            f"Value '{name}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: "
+            "[a-zA-Z0-9_.-]+"
+        )
+    if problems:
+        noun = "error" if len(problems) == 1 else "errors"
+        raise validation_error(f"{len(problems)} validation {noun} detected: " + "; ".join(problems))
+
+
+def check_throughput(throughput: dict[str, Any]) -> None:
+    for field_name in ("ReadCapacityUnits", "WriteCapacityUnits"):
+        value = throughput.get(field_name)
+        if value is not None and value > MAX_THROUGHPUT:
+            raise validation_error(f"Given value {value} for {field_name} is out of bounds")
+
+
+def check_billing(billing_mode: str | None, throughput: dict[str, Any] | None) -> None:
+    if billing_mode == "PAY_PER_REQUEST":
+        if throughput:
+            raise validation_error(
+                INVALID
+                + "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST"
+            )
+        return
+    if not throughput or not throughput.get("ReadCapacityUnits") or not throughput.get("WriteCapacityUnits"):
+        raise validation_error(
+            INVALID + "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED"
+        )
+    check_throughput(throughput)
+
+
+def check_key_schema(key_schema: list[dict[str, str]], defined: list[str]) -> None:
+    keys = [element["AttributeName"] for element in key_schema]
+    if any(key not in defined for key in keys):
+        raise validation_error(
+            INVALID
+            + "Some index key attributes are not defined in AttributeDefinitions. "
+            + f"Keys: [{', '.join(keys)}], AttributeDefinitions: [{', '.join(defined)}]"
+        )
+    if len(keys) == 2 and keys[0] == keys[1]:
+        raise validation_error("Both the Hash Key and the Range Key element in the KeySchema have the same name")
+    if key_schema[0]["KeyType"] != "HASH":
+        raise validation_error("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+    if len(key_schema) == 2 and key_schema[1]["KeyType"] != "RANGE":
+        raise validation_error("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type")
+
+
+def check_projection(projection: dict[str, Any]) -> dict[str, Any]:
+    kind = projection.get("ProjectionType")
+    if kind is None:
+        raise validation_error(INVALID + "Unknown ProjectionType: null")
+    non_key = projection.get("NonKeyAttributes")
+    if non_key is not None and kind != "INCLUDE":
+        raise validation_error(INVALID + f"ProjectionType is {kind}, but NonKeyAttributes is specified")
+    if kind == "INCLUDE" and not non_key:
+        raise validation_error(INVALID + "NonKeyAttributes must not be empty")
+    return {"ProjectionType": kind, **({"NonKeyAttributes": list(non_key)} if non_key else {})}
+
+
+def check_gsi_throughput(index: dict[str, Any], billing_mode: str) -> dict[str, Any] | None:
+    throughput = index.get("ProvisionedThroughput")
+    if billing_mode == "PAY_PER_REQUEST":
+        if throughput:
+            raise validation_error(
+                INVALID
+                + f"ProvisionedThroughput should not be specified for index: {index['IndexName']} "
+                + "when BillingMode is PAY_PER_REQUEST"
+            )
+        return None
+    if not throughput:
+        raise validation_error(INVALID + f"ProvisionedThroughput must be specified for index: {index['IndexName']}")
+    check_throughput(throughput)
+    return {
+        "ReadCapacityUnits": throughput["ReadCapacityUnits"],
+        "WriteCapacityUnits": throughput["WriteCapacityUnits"],
+        "NumberOfDecreasesToday": 0,
+    }
+
+
+def sse_description(ctx: RequestContext, spec: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not spec or not spec.get("Enabled"):
+        return None
+    key = spec.get("KMSMasterKeyId") or ""
+    if not key.startswith("arn:"):
+        key = ctx.arn("kms", "key/" + (key.removeprefix("alias/") if key else str(uuid.uuid4())))
+    return {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": key}
+
+
+def stream_label() -> str:
+    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+
+
+# -- CreateTable ------------------------------------------------------------------------------------
+
+
+@service.operation("CreateTable")
+def create_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    backend: Backend = ctx.backend
+    name = params["TableName"]
+    check_table_name(name)
+    definitions = params["AttributeDefinitions"]
+    key_schema = params["KeySchema"]
+    billing_mode = params.get("BillingMode")
+    throughput = params.get("ProvisionedThroughput")
+    check_billing(billing_mode, throughput)
+    billing_mode = billing_mode or "PROVISIONED"
+    defined = [d["AttributeName"] for d in definitions]
+    keys = [element["AttributeName"] for element in key_schema]
+    if len(keys) > len(defined):
+        raise validation_error("Invalid KeySchema: Some index key attribute have no definition")
+    if any(key not in defined for key in keys):
+        raise validation_error(
+            INVALID
+            + "Some index key attributes are not defined in AttributeDefinitions. "
+            + f"Keys: [{', '.join(keys)}], AttributeDefinitions: [{', '.join(defined)}]"
+        )
+    check_key_schema(key_schema, defined)
+    lsi_params = params.get("LocalSecondaryIndexes")
+    gsi_params = params.get("GlobalSecondaryIndexes")
+    if lsi_params is None and gsi_params is None and len(keys) != len(defined):
+        raise validation_error(
+            INVALID
+            + "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions"
+        )
+    schema = KeySchema.from_api(key_schema, definitions)
+    names: set[str] = set()
+    indexes: list[Index] = []
+    used = set(keys)
+    if lsi_params is not None:
+        if not lsi_params:
+            raise validation_error(INVALID + "List of LocalSecondaryIndexes is empty")
+        if schema.sort is None:
+            raise validation_error(
+                INVALID
+                + "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex"
+            )
+        for lsi in lsi_params:
+            check_key_schema(lsi["KeySchema"], defined)
+            index_name = lsi["IndexName"]
+            if len(lsi["KeySchema"]) != 2:
+                raise validation_error(INVALID + f"Index KeySchema does not have a range key for index: {index_name}")
+            index_hash = lsi["KeySchema"][0]["AttributeName"]
+            if index_hash != schema.partition:
+                raise validation_error(
+                    INVALID
+                    + "Index KeySchema does not have the same leading hash key as table KeySchema for index: "
+                    + f"{index_name}. index hash key: {index_hash}, table hash key: {schema.partition}"
+                )
+            projection = check_projection(lsi["Projection"])
+            if index_name in names:
+                raise validation_error(INVALID + f"Duplicate index name: {index_name}")
+            names.add(index_name)
+            used.update(element["AttributeName"] for element in lsi["KeySchema"])
+            index_schema = KeySchema.from_api(lsi["KeySchema"], definitions)
+            indexes.append(Index(index_name, len(indexes) + 1, True, index_schema, projection, schema))
+        if len(lsi_params) > MAX_LSIS:
+            raise validation_error(INVALID + f"Number of LocalSecondaryIndexes exceeds per-table limit of {MAX_LSIS}")
+    if gsi_params is not None:
+        if not gsi_params:
+            raise validation_error(INVALID + "List of GlobalSecondaryIndexes is empty")
+        for gsi in gsi_params:
+            check_key_schema(gsi["KeySchema"], defined)
+            index_name = gsi["IndexName"]
+            projection = check_projection(gsi["Projection"])
+            index_throughput = check_gsi_throughput(gsi, billing_mode)
+            if index_name in names:
+                raise validation_error(INVALID + f"Duplicate index name: {index_name}")
+            names.add(index_name)
+            used.update(element["AttributeName"] for element in gsi["KeySchema"])
+            index_schema = KeySchema.from_api(gsi["KeySchema"], definitions)
+            indexes.append(
+                Index(
+                    index_name, len(indexes) + 1, False, index_schema, projection, schema, throughput=index_throughput
+                )
+            )
+        if len(gsi_params) > MAX_GSIS:
+            raise validation_error(INVALID + f"GlobalSecondaryIndex count exceeds the per-table limit of {MAX_GSIS}")
+    if len(set(defined)) != len(defined) or used != set(defined):
+        raise validation_error(
+            INVALID
+            + f"Some AttributeDefinitions are not used. AttributeDefinitions: [{', '.join(defined)}], "
+            + f"keys used: [{', '.join(sorted(used, key=defined.index))}]"
+        )
+    stream = params.get("StreamSpecification")
+    if stream and stream.get("StreamEnabled") and not stream.get("StreamViewType"):
+        raise validation_error("StreamSpecification: StreamViewType must be specified when StreamEnabled is true")
+    with backend.store.lock:
+        if backend.find(ctx.account_id, ctx.region, name) is not None:
+            raise AwsError("ResourceInUseException", f"Table already exists: {name}")
+        tid = backend.store.next_tid()
+        now = time.time()
+        table = Table(
+            tid=tid,
+            account=ctx.account_id,
+            region=ctx.region,
+            name=name,
+            arn=ctx.arn("dynamodb", f"table/{name}"),
+            schema=schema,
+            attribute_definitions=[
+                {"AttributeName": d["AttributeName"], "AttributeType": d["AttributeType"]} for d in definitions
+            ],
+            billing_mode=billing_mode,
+            billing_mode_explicit=params.get("BillingMode") is not None,
+            last_pay_per_request=now if billing_mode == "PAY_PER_REQUEST" else None,
+            throughput=(
+                {
+                    "ReadCapacityUnits": throughput["ReadCapacityUnits"],
+                    "WriteCapacityUnits": throughput["WriteCapacityUnits"],
+                    "NumberOfDecreasesToday": 0,
+                }
+                if throughput
+                else {}
+            ),
+            indexes=indexes,
+            status="ACTIVE",
+            created=now,
+            tags={tag["Key"]: tag["Value"] for tag in params.get("Tags") or ()},
+            stream=dict(stream) if stream and stream.get("StreamEnabled") else None,
+            stream_label=stream_label() if stream and stream.get("StreamEnabled") else None,
+            sse=sse_description(ctx, params.get("SSESpecification")),
+            table_class=params.get("TableClass"),
+            deletion_protection=bool(params.get("DeletionProtectionEnabled")),
+        )
+        # CreateTable answers CREATING as AWS does; the table is usable at once so waiters finish on their
+        # first DescribeTable instead of sleeping 20 seconds.
+        backend.persist(table)
+        backend.tables[(ctx.account_id, ctx.region, name)] = table
+    description = table.describe({}, "CREATING")
+    for index in description.get("GlobalSecondaryIndexes", ()):
+        index["IndexStatus"] = "CREATING"
+    return {"TableDescription": description}
+
+
+# -- DescribeTable / ListTables ---------------------------------------------------------------------
+
+
+@service.operation("DescribeTable")
+def describe_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    return {"Table": describe(ctx.backend, find_table(ctx, params["TableName"]))}
+
+
+@service.operation("ListTables")
+def list_tables(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    names = sorted(table.name for table in ctx.backend.in_region(ctx.account_id, ctx.region))
+    start = params.get("ExclusiveStartTableName")
+    if start is not None:
+        names = [name for name in names if name > start]
+    limit = params.get("Limit") or 100
+    page = names[:limit]
+    result: dict[str, Any] = {"TableNames": page}
+    if len(names) > limit:
+        result["LastEvaluatedTableName"] = page[-1]
+    return result
+
+
+# -- DeleteTable ------------------------------------------------------------------------------------
+
+
+@service.operation("DeleteTable")
+def delete_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    backend: Backend = ctx.backend
+    with backend.store.lock:
+        table = find_table(ctx, params["TableName"])
+        if table.deletion_protection:
+            raise validation_error(
+                "Resource cannot be deleted as it is currently protected against deletion. "
+                "Disable deletion protection first."
+            )
+        if table.status != "ACTIVE":
+            raise AwsError(
+                "ResourceInUseException",
+                f"Attempt to change a resource which is still in use: Table is being updated: {table.name}",
+            )
+        description = describe(backend, table, "DELETING")
+        table.status = "DELETING"
+        backend.persist(table)
+        del backend.tables[(table.account, table.region, table.name)]
+    threading.Thread(target=_drop_rows, args=(backend, table.tid), name="dynamodb-drop", daemon=True).start()
+    for key in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
+        for index in description.get(key, ()):
+            if key == "GlobalSecondaryIndexes":
+                index["IndexStatus"] = "DELETING"
+    return {"TableDescription": description}
+
+
+def _drop_rows(backend: Backend, tid: int) -> None:
+    """Remove a deleted table's rows in slices, so one huge table does not hold the write lock for long."""
+    for table_name, columns in (("items", "h, pk, sk"), ("idx", "iid, h, ipk, isk, pk, sk")):
+        while True:
+            with backend.store.write() as writer:
+                deleted = writer.connection.execute(
+                    f"DELETE FROM {table_name} WHERE tid = ? AND ({columns}) IN "
+                    f"(SELECT {columns} FROM {table_name} WHERE tid = ? LIMIT 2000)",
+                    (tid, tid),
+                ).rowcount
+            if deleted == 0:
+                break
+    with backend.store.write() as writer:
+        writer.drop_table(tid)
+
+
+# -- UpdateTable ------------------------------------------------------------------------------------
+
+
+@service.operation("UpdateTable")
+def update_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    from fogbank.services.dynamodb.ops.table_updates import apply_update
+
+    return apply_update(ctx, params)
+
+
+# -- DescribeLimits / DescribeEndpoints -------------------------------------------------------------
+
+
+@service.operation("DescribeLimits")
+def describe_limits(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "AccountMaxReadCapacityUnits": 80000,
+        "AccountMaxWriteCapacityUnits": 80000,
+        "TableMaxReadCapacityUnits": 40000,
+        "TableMaxWriteCapacityUnits": 40000,
+    }
+
+
+@service.operation("DescribeEndpoints")
+def describe_endpoints(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    # Endpoint discovery must lead clients back here, not to AWS.
+    host = ctx.request.header("host") or f"dynamodb.{ctx.region}.amazonaws.com"
+    return {"Endpoints": [{"Address": host, "CachePeriodInMinutes": 1440}]}

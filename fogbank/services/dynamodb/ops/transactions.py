@@ -1,0 +1,238 @@
+"""TransactWriteItems and TransactGetItems.
+
+A write transaction checks every condition and applies every write inside one SQLite write transaction
+under the store's write lock, so it is serializable with respect to every other write: nothing can slip
+between its checks and its writes. (AWS answers TransactionConflictException when two writers race for an
+item; here the second simply waits its turn, which is one of the outcomes AWS allows.)
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from fogbank.gateway.context import RequestContext
+from fogbank.protocols.errors import AwsError, validation_error
+from fogbank.services.dynamodb.attributes import Item, item_size, validate_item
+from fogbank.services.dynamodb.backend import Backend
+from fogbank.services.dynamodb.capacity import consumed, merge, read_units, write_units
+from fogbank.services.dynamodb.keys import validate_item_key, validate_key
+from fogbank.services.dynamodb.model import Table
+from fogbank.services.dynamodb.ops.expr import RequestExpressions, parse_request
+from fogbank.services.dynamodb.ops.items import CONDITION_FAILED, check_key_untouched, check_new_item, updated_item
+from fogbank.services.dynamodb.service import service
+from fogbank.services.dynamodb.store import unpack
+
+TOKEN_LIFETIME = 600.0  # ClientRequestToken is honoured for 10 minutes
+ACTIONS = ("ConditionCheck", "Put", "Delete", "Update")
+
+
+@dataclass
+class Action:
+    kind: str
+    table: Table
+    key: Item
+    pk: bytes
+    sk: bytes
+    expressions: RequestExpressions | None
+    item: Item | None  # Put's new item
+    params: dict[str, Any]
+
+
+def _digest(params: dict[str, Any]) -> str:
+    def default(value: Any) -> Any:
+        if isinstance(value, bytes):
+            return base64.b64encode(value).decode()
+        raise TypeError
+
+    relevant = {key: value for key, value in params.items() if key != "ClientRequestToken"}
+    return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=default).encode()).hexdigest()
+
+
+def _plan(ctx: RequestContext, params: dict[str, Any]) -> list[Action]:
+    backend: Backend = ctx.backend
+    actions: list[Action] = []
+    seen: set[tuple[int, bytes, bytes]] = set()
+    for entry in params["TransactItems"]:
+        present = [kind for kind in ACTIONS if entry.get(kind) is not None]
+        if len(present) != 1:
+            raise validation_error(
+                "TransactItems can only contain one of Check, Put, Update or Delete"
+                if present
+                else "1 validation error detected: Value null at 'transactItems.1.member' failed to satisfy constraint: "
+                "Member must not be null"
+            )
+        kind = present[0]
+        action = entry[kind]
+        names = {
+            "ConditionCheck": ("ConditionExpression",),
+            "Put": ("ConditionExpression",),
+            "Delete": ("ConditionExpression",),
+            "Update": ("UpdateExpression", "ConditionExpression"),
+        }[kind]
+        if kind == "ConditionCheck" and action.get("ConditionExpression") is None:
+            raise validation_error("The ConditionExpression parameter is required for ConditionCheck")
+        expressions = parse_request(action, names)
+        table = backend.table(ctx.account_id, ctx.region, action["TableName"])
+        item = None
+        if kind == "Put":
+            item = validate_item(action["Item"])
+            validate_item_key(item, table.schema)
+            check_new_item(table, item, "Item size has exceeded the maximum allowed size")
+            key = {name: item[name] for name in table.schema.names}
+        else:
+            key = validate_key(action["Key"], table.schema)
+            if kind == "Update" and expressions is not None and expressions.update is not None:
+                check_key_untouched(expressions.update, table)
+        pk, sk = table.encode_key(key)
+        if (table.tid, pk, sk) in seen:
+            raise validation_error("Transaction request cannot include multiple operations on one item")
+        seen.add((table.tid, pk, sk))
+        actions.append(Action(kind, table, key, pk, sk, expressions, item, action))
+    return actions
+
+
+@service.operation("TransactWriteItems")
+def transact_write_items(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    backend: Backend = ctx.backend
+    token = params.get("ClientRequestToken")
+    digest = _digest(params) if token else ""
+    if token:
+        previous = _previous(backend, ctx, token, digest)
+        if previous is not None:
+            return previous
+    actions = _plan(ctx, params)
+    mode = params.get("ReturnConsumedCapacity")
+    metrics_wanted = params.get("ReturnItemCollectionMetrics") == "SIZE"
+    with backend.store.write() as writer:
+        olds: list[tuple[Item | None, int]] = []
+        reasons: list[dict[str, Any]] = []
+        failed = False
+        news: list[Item | None] = []
+        for action in actions:
+            old, old_size = backend.read(action.table, action.pk, action.sk, writer)
+            olds.append((old, old_size))
+            reason: dict[str, Any] = {"Code": "None"}
+            new: Item | None = None
+            if action.expressions is not None and not action.expressions.matches(old):
+                reason = {"Code": "ConditionalCheckFailed", "Message": CONDITION_FAILED}
+                if action.params.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and old is not None:
+                    reason["Item"] = old
+                failed = True
+            elif action.kind == "Put":
+                new = action.item
+            elif action.kind == "Update":
+                try:
+                    update = action.expressions.update if action.expressions is not None else None
+                    new = updated_item(update, action.table, action.key, old)
+                    check_new_item(action.table, new, "Item size to update has exceeded the maximum allowed size")
+                except AwsError as error:
+                    reason = {"Code": "ValidationError", "Message": error.message}
+                    failed = True
+            news.append(new)
+            reasons.append(reason)
+        if failed:
+            codes = ", ".join(reason["Code"] for reason in reasons)
+            raise AwsError(
+                "TransactionCanceledException",
+                f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
+                CancellationReasons=reasons,
+            )
+        capacities = []
+        for action, (old, old_size), new in zip(actions, olds, news, strict=True):
+            size = 0
+            index_units: dict[str, float] = {}
+            if action.kind in ("Put", "Update"):
+                assert new is not None
+                index_units = backend.apply(writer, action.table, action.pk, action.sk, old, old_size, new)
+                size = item_size(new)
+            elif action.kind == "Delete":
+                index_units = backend.apply(writer, action.table, action.pk, action.sk, old, old_size, None)
+            units = (
+                read_units(old_size, True, transactional=True)
+                if action.kind == "ConditionCheck"
+                else write_units(max(size, old_size), transactional=True)
+            )
+            capacity = consumed(action.table, mode, units, {k: v * 2 for k, v in index_units.items()}, "write")
+            if capacity is not None:
+                capacities.append(capacity)
+        result: dict[str, Any] = {}
+        if capacities:
+            result["ConsumedCapacity"] = merge(capacities)
+        if metrics_wanted:
+            metrics: dict[str, list[dict[str, Any]]] = {}
+            for action in actions:
+                if action.table.lsis and action.kind != "ConditionCheck":
+                    metrics.setdefault(action.table.name, []).append(
+                        {
+                            "ItemCollectionKey": {
+                                action.table.schema.partition: action.key[action.table.schema.partition]
+                            },
+                            "SizeEstimateRangeGB": [0.0, 1.0],
+                        }
+                    )
+            if metrics:
+                result["ItemCollectionMetrics"] = metrics
+        if token:
+            writer.connection.execute("DELETE FROM tokens WHERE created < ?", (time.time() - TOKEN_LIFETIME,))
+            writer.connection.execute(
+                "INSERT OR REPLACE INTO tokens (token, account, digest, created, response) VALUES (?, ?, ?, ?, ?)",
+                (token, ctx.account_id, digest, time.time(), json.dumps(result)),
+            )
+    return result
+
+
+def _previous(backend: Backend, ctx: RequestContext, token: str, digest: str) -> dict[str, Any] | None:
+    """The answer to an earlier request with this ClientRequestToken, if it is still remembered."""
+    row = (
+        backend.store.reader()
+        .execute(
+            "SELECT digest, created, response FROM tokens WHERE token = ? AND account = ?", (token, ctx.account_id)
+        )
+        .fetchone()
+    )
+    if row is None or time.time() - row[1] > TOKEN_LIFETIME:
+        return None
+    if row[0] != digest:
+        raise AwsError(
+            "IdempotentParameterMismatchException",
+            "The request uses the same client token as a previous, but non-identical request.",
+        )
+    return json.loads(row[2])
+
+
+@service.operation("TransactGetItems")
+def transact_get_items(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    backend: Backend = ctx.backend
+    plans = []
+    for entry in params["TransactItems"]:
+        get = entry["Get"]
+        expressions = parse_request(get, ("ProjectionExpression",))
+        table = backend.table(ctx.account_id, ctx.region, get["TableName"])
+        key = validate_key(get["Key"], table.schema)
+        plans.append((table, table.encode_key(key), expressions))
+    responses = []
+    capacities = []
+    mode = params.get("ReturnConsumedCapacity")
+    with backend.store.snapshot() as connection:
+        for table, (pk, sk), expressions in plans:
+            row = backend.store.get(table.tid, pk, sk, connection)
+            if row is None:
+                responses.append({})
+                size = 0
+            else:
+                item = unpack(row[0])
+                size = row[1]
+                projected = expressions.project(item) if expressions is not None else item
+                responses.append({"Item": projected} if projected else {})
+            capacity = consumed(table, mode, read_units(size, True, transactional=True), None, "read")
+            if capacity is not None:
+                capacities.append(capacity)
+    result: dict[str, Any] = {"Responses": responses}
+    if capacities:
+        result["ConsumedCapacity"] = merge(capacities)
+    return result

@@ -1,0 +1,49 @@
+"""The DynamoDB service: its handlers (ops/) over one durable backend."""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+from fogbank.services.base import Service
+
+if TYPE_CHECKING:
+    from fogbank.platform import Platform
+
+
+class DynamoDB(Service):
+    name = "dynamodb"
+    # DynamoDB Streams is answered by the same service; its operations stay unregistered until streams exist.
+    models = ("dynamodb", "dynamodbstreams")
+    # Handlers only touch SQLite and never wait on another process: a thread hop costs more than the work.
+    inline = True
+
+    def open(self, platform: Platform) -> None:
+        from fogbank.services.dynamodb.backend import Backend
+
+        self.backend = Backend(platform.service_dir(self.name) / "dynamodb.sqlite3")
+
+    def close(self) -> None:
+        if self.backend is not None:
+            self.backend.close()
+            self.backend = None
+
+    def reset(self) -> None:
+        if self.backend is not None:
+            self.backend.reset()
+
+    def status(self) -> dict[str, Any]:
+        tables = len(self.backend.tables) if self.backend is not None else 0
+        return {"state": "running", "operations": len(self.handlers), "tables": tables}
+
+
+service = DynamoDB()
+
+
+def _register() -> None:
+    """Import the operation modules; each registers its handlers on ``service``."""
+    for module in ("tables", "items", "query_scan", "batch", "transactions", "tags"):
+        importlib.import_module(f"fogbank.services.dynamodb.ops.{module}")
+
+
+_register()

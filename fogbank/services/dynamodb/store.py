@@ -1,0 +1,225 @@
+"""DynamoDB's durable storage: one SQLite database (WAL) for every table of every account and region.
+
+Rows are keyed ``(tid, h, pk, sk)``: ``pk``/``sk`` are the order-preserving encodings of the key
+attributes (keys.encode_key_value), ``h`` a 32-bit hash of ``pk``. Ordering by ``h`` first makes a Scan
+walk the table in hash order as DynamoDB does, and lets a parallel Scan segment be a contiguous range
+of ``h``. A Query seeks ``(tid, h, pk)`` and reads ``sk`` in order.
+
+Secondary indexes live in ``idx`` with the same layout plus the index's own key in front of the table
+key; they are written in the same SQLite transaction as the item, together with the per-table and
+per-index item count and size (``stats``). Items are CBOR, which keeps bytes as bytes.
+
+One writer connection serialises every write under ``lock``, which also makes conditional writes and
+transactions serializable; reads use one connection per thread and see the last committed state
+(WAL readers never wait for the writer). ``synchronous=NORMAL`` in WAL mode loses nothing that was
+committed when the process is killed; only a power loss can drop the last commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import cbor2
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tables (
+    tid INTEGER PRIMARY KEY, account TEXT NOT NULL, region TEXT NOT NULL, name TEXT NOT NULL, meta TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS items (
+    tid INTEGER NOT NULL, h INTEGER NOT NULL, pk BLOB NOT NULL, sk BLOB NOT NULL, size INTEGER NOT NULL,
+    item BLOB NOT NULL, PRIMARY KEY (tid, h, pk, sk)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS idx (
+    tid INTEGER NOT NULL, iid INTEGER NOT NULL, h INTEGER NOT NULL, ipk BLOB NOT NULL, isk BLOB NOT NULL,
+    pk BLOB NOT NULL, sk BLOB NOT NULL, size INTEGER NOT NULL, item BLOB NOT NULL,
+    PRIMARY KEY (tid, iid, h, ipk, isk, pk, sk)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS stats (
+    tid INTEGER NOT NULL, iid INTEGER NOT NULL, count INTEGER NOT NULL, bytes INTEGER NOT NULL,
+    PRIMARY KEY (tid, iid)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS tokens (
+    token TEXT PRIMARY KEY, account TEXT NOT NULL, digest TEXT NOT NULL, created REAL NOT NULL, response TEXT NOT NULL
+);
+"""
+
+HASH_SPACE = 1 << 32
+
+
+def key_hash(pk: bytes) -> int:
+    """Where a partition key falls in the table's hash order, 0 .. 2**32-1."""
+    return int.from_bytes(hashlib.md5(pk).digest()[:4], "big")
+
+
+def pack(item: dict[str, Any]) -> bytes:
+    return cbor2.dumps(item)
+
+
+def unpack(blob: bytes) -> dict[str, Any]:
+    return cbor2.loads(blob)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=60)
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    connection.execute("PRAGMA cache_size=-65536")  # 64 MB of page cache per connection
+    connection.execute("PRAGMA temp_store=MEMORY")
+    return connection
+
+
+class Store:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.lock = threading.RLock()
+        self.writer = _connect(path)
+        self.writer.executescript(SCHEMA)
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self._high_tid = 0
+
+    def reader(self) -> sqlite3.Connection:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = _connect(self.path)
+            self._local.connection = connection
+            with self._readers_lock:
+                self._readers.append(connection)
+        return connection
+
+    def close(self) -> None:
+        with self._readers_lock:
+            for connection in self._readers:
+                try:
+                    connection.close()
+                except sqlite3.ProgrammingError:
+                    pass  # a reader of another thread still busy: the process is exiting anyway
+            self._readers.clear()
+        with self.lock:
+            self.writer.close()
+
+    @contextmanager
+    def write(self) -> Iterator[Writer]:
+        """One atomic write transaction; every write of the service goes through here."""
+        with self.lock:
+            self.writer.execute("BEGIN IMMEDIATE")
+            try:
+                yield Writer(self.writer)
+            except BaseException:
+                self.writer.execute("ROLLBACK")
+                raise
+            self.writer.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every read inside sees the same committed state (TransactGetItems)."""
+        connection = self.reader()
+        connection.execute("BEGIN")
+        try:
+            yield connection
+        finally:
+            connection.execute("COMMIT")
+
+    # -- catalog ------------------------------------------------------------------------------------
+
+    def load_tables(self) -> list[tuple[int, str, str, str, str]]:
+        return self.writer.execute("SELECT tid, account, region, name, meta FROM tables").fetchall()
+
+    def stats(self, tid: int) -> dict[int, tuple[int, int]]:
+        rows = self.reader().execute("SELECT iid, count, bytes FROM stats WHERE tid = ?", (tid,))
+        return {iid: (count, size) for iid, count, size in rows}
+
+    def next_tid(self) -> int:
+        """A table number never used before, even by a table whose rows are still being dropped, or before a
+        reset: a background drop of an old table must never touch a new one."""
+        row = self.writer.execute(
+            "SELECT MAX(COALESCE((SELECT MAX(tid) FROM tables), 0), COALESCE((SELECT MAX(tid) FROM items), 0), "
+            "COALESCE((SELECT MAX(tid) FROM idx), 0))"
+        ).fetchone()
+        self._high_tid = max(self._high_tid, int(row[0])) + 1
+        return self._high_tid
+
+    # -- reads --------------------------------------------------------------------------------------
+
+    def get(
+        self, tid: int, pk: bytes, sk: bytes, connection: sqlite3.Connection | None = None
+    ) -> tuple[bytes, int] | None:
+        """(packed item, size) of one item, or None."""
+        return (
+            (connection or self.reader())
+            .execute(
+                "SELECT item, size FROM items WHERE tid = ? AND h = ? AND pk = ? AND sk = ?",
+                (tid, key_hash(pk), pk, sk),
+            )
+            .fetchone()
+        )
+
+    def reset(self) -> None:
+        with self.write() as writer:
+            for table in ("tables", "items", "idx", "stats", "tokens"):
+                writer.connection.execute(f"DELETE FROM {table}")
+
+
+class Writer:
+    """Statements of one write transaction."""
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self.connection = connection
+
+    def get(self, tid: int, pk: bytes, sk: bytes) -> tuple[bytes, int] | None:
+        return self.connection.execute(
+            "SELECT item, size FROM items WHERE tid = ? AND h = ? AND pk = ? AND sk = ?", (tid, key_hash(pk), pk, sk)
+        ).fetchone()
+
+    def put_item(self, tid: int, pk: bytes, sk: bytes, size: int, blob: bytes) -> None:
+        self.connection.execute(
+            "INSERT OR REPLACE INTO items (tid, h, pk, sk, size, item) VALUES (?, ?, ?, ?, ?, ?)",
+            (tid, key_hash(pk), pk, sk, size, blob),
+        )
+
+    def delete_item(self, tid: int, pk: bytes, sk: bytes) -> None:
+        self.connection.execute(
+            "DELETE FROM items WHERE tid = ? AND h = ? AND pk = ? AND sk = ?", (tid, key_hash(pk), pk, sk)
+        )
+
+    def put_index(
+        self, tid: int, iid: int, ipk: bytes, isk: bytes, pk: bytes, sk: bytes, size: int, blob: bytes
+    ) -> None:
+        self.connection.execute(
+            "INSERT OR REPLACE INTO idx (tid, iid, h, ipk, isk, pk, sk, size, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (tid, iid, key_hash(ipk), ipk, isk, pk, sk, size, blob),
+        )
+
+    def delete_index(self, tid: int, iid: int, ipk: bytes, isk: bytes, pk: bytes, sk: bytes) -> None:
+        self.connection.execute(
+            "DELETE FROM idx WHERE tid = ? AND iid = ? AND h = ? AND ipk = ? AND isk = ? AND pk = ? AND sk = ?",
+            (tid, iid, key_hash(ipk), ipk, isk, pk, sk),
+        )
+
+    def add_stats(self, tid: int, iid: int, count: int, size: int) -> None:
+        self.connection.execute(
+            "INSERT INTO stats (tid, iid, count, bytes) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (tid, iid) DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes",
+            (tid, iid, count, size),
+        )
+
+    def save_table(self, tid: int, account: str, region: str, name: str, meta: str) -> None:
+        self.connection.execute(
+            "INSERT OR REPLACE INTO tables (tid, account, region, name, meta) VALUES (?, ?, ?, ?, ?)",
+            (tid, account, region, name, meta),
+        )
+
+    def drop_table(self, tid: int) -> None:
+        for table in ("tables", "items", "idx", "stats"):
+            self.connection.execute(f"DELETE FROM {table} WHERE tid = ?", (tid,))
+
+    def drop_index(self, tid: int, iid: int) -> None:
+        self.connection.execute("DELETE FROM idx WHERE tid = ? AND iid = ?", (tid, iid))
+        self.connection.execute("DELETE FROM stats WHERE tid = ? AND iid = ?", (tid, iid))
