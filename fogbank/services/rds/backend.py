@@ -1,0 +1,197 @@
+"""The RDS backend: durable state, engines, and the background work behind each API call.
+
+An API call validates, changes the record's status (``creating``, ``rebooting``, ...) and
+returns it, as AWS does; the engine work then runs on a background thread (``Jobs``) that
+sets the final status. The call does wait up to ``GRACE`` seconds for that work first: the
+work usually takes well under a second, and a boto3 waiter's first poll (immediate) then
+already sees ``available`` instead of sleeping 30 s before the next one.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fogbank.services.rds.engines import Engines, EngineVersion
+from fogbank.services.rds.parameters import Catalogs
+from fogbank.services.rds.store import Region, Store
+
+if TYPE_CHECKING:
+    from fogbank.gateway.context import RequestContext
+    from fogbank.platform import Platform
+
+log = logging.getLogger(__name__)
+
+GRACE = float(os.environ.get("FOGBANK_RDS_GRACE", "5"))
+
+
+class Jobs:
+    """Background threads, one queue per resource so work on one instance never overlaps."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, threading.Lock] = {}
+        self._threads: set[threading.Thread] = set()
+        self._lock = threading.Lock()
+
+    def submit(self, key: str, work: Callable[[], None], grace: float = GRACE) -> None:
+        with self._lock:
+            lock = self._locks.setdefault(key, threading.Lock())
+
+        def run() -> None:
+            try:
+                with lock:
+                    work()
+            except Exception:
+                log.exception("RDS background work for %s failed", key)
+            finally:
+                with self._lock:
+                    self._threads.discard(threading.current_thread())
+
+        thread = threading.Thread(target=run, name=f"rds {key}", daemon=True)
+        with self._lock:
+            self._threads.add(thread)
+        thread.start()
+        if grace > 0:
+            thread.join(grace)
+
+    def wait_all(self, timeout: float = 120.0) -> None:
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            thread.join(timeout)
+
+
+class Backend:
+    def __init__(self, platform: Platform) -> None:
+        root = platform.service_dir("rds")
+        self.root = root
+        # Engines run as an unprivileged user when Fogbank is root: their directories must be
+        # reachable by it (the service dir itself may sit under a 0700 temp dir).
+        self.instances_dir = root / "instances"
+        self.snapshots_dir = root / "snapshots"
+        # Templates and parameter catalogues are rebuilt at will: they live in the shared cache.
+        cache = platform.cache_dir("rds")
+        self.templates_dir = cache / "templates"
+        for path in (root, self.instances_dir, self.snapshots_dir, cache, self.templates_dir):
+            path.mkdir(parents=True, exist_ok=True)
+            path.chmod(0o755)
+        if os.geteuid() == 0:
+            # Search (x) permission only, so the engine user can reach its directories below.
+            # Only Fogbank's own data dir (a 0700 temp dir when ephemeral) is changed.
+            data_dir = root.parent
+            if not data_dir.stat().st_mode & 0o001:
+                data_dir.chmod(data_dir.stat().st_mode | 0o011)
+        self.supervisor = platform.supervisor
+        self.store = Store(root)
+        self.engines = Engines(self.supervisor, self.templates_dir)
+        self.catalogs = Catalogs(self.engines, cache / "catalogs", self.instances_dir)
+        self.jobs = Jobs()
+        self.closing = threading.Event()
+        # dbi resource id -> (driver, supervisor process name) of running engines
+        self.running: dict[str, tuple[Any, str]] = {}
+        self.running_lock = threading.Lock()
+
+    # -- state --------------------------------------------------------------------------------
+
+    def region(self, ctx: RequestContext) -> Region:
+        return self.store.region(ctx.account_id, ctx.region)
+
+    def save(self, region: Region) -> None:
+        self.store.save(region)
+
+    def event(self, region: Region, source_type: str, source_id: str, arn: str, message: str, *categories: str) -> None:
+        with self.store.lock:
+            region.add_event(source_type, source_id, arn, message, list(categories))
+            self.store.save(region)
+
+    def instance_event(self, region: Region, record: dict[str, Any], message: str, *categories: str) -> None:
+        self.event(region, "db-instance", record["DBInstanceIdentifier"], record["DBInstanceArn"], message, *categories)
+
+    def set_status(self, region: Region, record: dict[str, Any], status: str, **changes: Any) -> None:
+        with self.store.lock:
+            if record["DBInstanceStatus"] != "deleting":  # a queued delete has the last word
+                record["DBInstanceStatus"] = status
+            record.update(changes)
+            if record["DbiResourceId"] in {r["DbiResourceId"] for r in region.instances.values()}:
+                self.store.save(region)
+
+    # -- engines ------------------------------------------------------------------------------
+
+    def version_of(self, record: dict[str, Any]) -> EngineVersion:
+        return self.engines.resolve(record["Engine"], record["EngineVersion"])
+
+    def driver_of(self, record: dict[str, Any]) -> Any:
+        return self.engines.driver(self.version_of(record))
+
+    @staticmethod
+    def process_name(record: dict[str, Any]) -> str:
+        return f"rds/{record['DbiResourceId']}"
+
+    def instance_dir(self, record: dict[str, Any]) -> Path:
+        return self.instances_dir / record["DbiResourceId"]
+
+    def data_dir(self, record: dict[str, Any]) -> Path:
+        return self.instance_dir(record) / "data"
+
+    def log_file(self, record: dict[str, Any]) -> Path:
+        return self.instance_dir(record) / "data.log"
+
+    def snapshot_dir(self, snapshot: dict[str, Any]) -> Path:
+        return self.snapshots_dir / snapshot["_id"] / "data"
+
+    def mark_running(self, record: dict[str, Any], driver: Any) -> None:
+        with self.running_lock:
+            self.running[record["DbiResourceId"]] = (driver, self.process_name(record))
+
+    def stop_engine(self, record: dict[str, Any]) -> None:
+        with self.running_lock:
+            entry = self.running.pop(record["DbiResourceId"], None)
+        if entry is not None:
+            driver, name = entry
+            driver.stop(name)
+
+    def is_running(self, record: dict[str, Any]) -> bool:
+        with self.running_lock:
+            return record["DbiResourceId"] in self.running
+
+    def remove_instance_files(self, record: dict[str, Any]) -> None:
+        shutil.rmtree(self.instance_dir(record), ignore_errors=True)
+
+    # -- whole service ------------------------------------------------------------------------
+
+    def stop_all(self) -> None:
+        with self.running_lock:
+            entries = list(self.running.values())
+            self.running.clear()
+        threads = [threading.Thread(target=driver.stop, args=(name,)) for driver, name in entries]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    def release_ports(self) -> None:
+        with self.store.lock:
+            for region in self.store.regions.values():
+                for record in region.instances.values():
+                    self.supervisor.release_port(record["Port"])
+
+    def close(self) -> None:
+        self.closing.set()
+        self.jobs.wait_all(timeout=30)
+        self.stop_all()
+
+    def reset(self) -> None:
+        """Stop every engine and delete every resource and its files."""
+        self.jobs.wait_all()
+        self.stop_all()
+        self.release_ports()
+        self.store.wipe()
+        for path in (self.instances_dir, self.snapshots_dir):
+            shutil.rmtree(path, ignore_errors=True)
+            path.mkdir(parents=True, exist_ok=True)
+            path.chmod(0o755)

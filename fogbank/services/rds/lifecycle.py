@@ -1,0 +1,307 @@
+"""The engine work behind instance and snapshot operations; runs on ``Backend.jobs`` threads.
+
+Each function ends by setting the status the work leads to (``available``, ``stopped``,
+``failed``...) and recording the event RDS would publish.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from typing import Any
+
+from fogbank.engines.ports import PortUnavailableError, port_is_free
+from fogbank.engines.supervisor import EngineStartError, ManagedProcess
+from fogbank.services.rds import classes
+from fogbank.services.rds.backend import Backend
+from fogbank.services.rds.parameters import engine_settings
+from fogbank.services.rds.store import Region, iso, now
+
+log = logging.getLogger(__name__)
+
+
+def allocate_port(backend: Backend, preferred: int | None) -> int:
+    """The port asked for when it is free here, else one from Fogbank's engine range: on a
+    single machine two instances cannot both listen on 5432 (Endpoint.Port tells which)."""
+    if preferred:
+        try:
+            return backend.supervisor.allocate_port(preferred)
+        except PortUnavailableError:
+            pass
+    return backend.supervisor.allocate_port()
+
+
+def settings_for(region: Region, record: dict[str, Any]) -> dict[str, str]:
+    """Settings the engine runs with: class-derived values, then the parameter group's."""
+    group = region.parameter_groups.get(record["DBParameterGroupName"]) or {}
+    instance_class = classes.lookup(record["DBInstanceClass"])
+    assert instance_class is not None
+    flavor = "postgres" if record["Engine"] == "postgres" else "mysql"
+    return engine_settings(flavor, instance_class, group.get("_values", {}))
+
+
+def _watch(backend: Backend, region: Region, record: dict[str, Any], proc: ManagedProcess) -> None:
+    """RDS auto-recovery: the supervisor restarts a dead engine; the events say so."""
+
+    def on_exit(_name: str, code: int) -> None:
+        backend.instance_event(
+            region,
+            record,
+            f"The database process stopped unexpectedly (exit code {code}). Recovery of the DB instance has started.",
+            "failure",
+        )
+
+    def on_restart(_name: str) -> None:
+        backend.instance_event(region, record, "DB instance restarted.", "availability")
+        backend.instance_event(region, record, "Recovery of the DB instance is complete.", "recovery")
+
+    proc.spec.on_exit = on_exit
+    proc.spec.on_restart = on_restart
+
+
+def _prepare_dir(backend: Backend, record: dict[str, Any]) -> None:
+    directory = backend.instance_dir(record)
+    directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o755)
+
+
+def _failed(backend: Backend, region: Region, record: dict[str, Any], error: Exception, doing: str) -> None:
+    log.warning("%s %s failed: %s", doing, record["DBInstanceIdentifier"], error)
+    reason = error.reason if isinstance(error, EngineStartError) else str(error).splitlines()[0]
+    backend.set_status(region, record, "failed")
+    backend.instance_event(region, record, f"{doing} failed: {reason}. See the DB log file for details.", "failure")
+
+
+def _port_stolen(backend: Backend, region: Region, record: dict[str, Any], error: Exception) -> bool:
+    """When another program took the port meanwhile (it is only ours on paper), move to a
+    free one so the engine can start; Endpoint.Port then shows the new port."""
+    if not isinstance(error, EngineStartError) or port_is_free(record["Port"]):
+        return False
+    old = record["Port"]
+    with backend.store.lock:
+        record["Port"] = backend.supervisor.allocate_port()
+        backend.save(region)
+    backend.supervisor.release_port(old)
+    message = f"Port {old} was taken by another program: moved to {record['Port']}."
+    backend.instance_event(region, record, message, "notification")
+    return True
+
+
+def start_engine(backend: Backend, region: Region, record: dict[str, Any]) -> None:
+    driver = backend.driver_of(record)
+    for attempt in range(2):
+        try:
+            proc = driver.start(
+                backend.process_name(record), backend.data_dir(record), record["Port"], settings_for(region, record)
+            )
+            break
+        except EngineStartError as error:
+            if attempt or not _port_stolen(backend, region, record, error):
+                raise
+    _watch(backend, region, record, proc)
+    backend.mark_running(record, driver)
+
+
+def create(backend: Backend, region: Region, record: dict[str, Any], snapshot: dict[str, Any] | None = None) -> None:
+    """A new engine from the version's template (or a snapshot), with the master login and DBName."""
+    if backend.closing.is_set():
+        return
+    version = backend.version_of(record)
+    driver = backend.engines.driver(version)
+    try:
+        _prepare_dir(backend, record)
+        if snapshot is not None:
+            driver.restore(backend.snapshot_dir(snapshot), backend.data_dir(record))
+            start_engine(backend, region, record)
+        else:
+            for attempt in range(2):
+                try:
+                    proc = driver.create(
+                        backend.process_name(record),
+                        backend.data_dir(record),
+                        record["Port"],
+                        record["MasterUsername"],
+                        record["_password"],
+                        record.get("DBName"),
+                        settings_for(region, record),
+                    )
+                    break
+                except EngineStartError as error:
+                    if attempt or not _port_stolen(backend, region, record, error):
+                        raise
+                    shutil.rmtree(backend.data_dir(record), ignore_errors=True)
+            _watch(backend, region, record, proc)
+            backend.mark_running(record, driver)
+    except Exception as error:
+        _failed(backend, region, record, error, "Creating the DB instance" if snapshot is None else "Restore")
+        return
+    backend.set_status(region, record, "available", InstanceCreateTime=record.get("InstanceCreateTime") or iso(now()))
+    if snapshot is not None:
+        backend.instance_event(region, record, f"Restored from snapshot {snapshot['DBSnapshotIdentifier']}", "creation")
+    message = "DB instance created."
+    if version.binary.flavor != version.engine and version.engine != "postgres":
+        message += f" Engine {version.engine} is served by {version.served_by} (no MySQL server is installed)."
+    backend.instance_event(region, record, message, "creation")
+
+
+def recover(backend: Backend, region: Region, record: dict[str, Any], was: str) -> None:
+    """At Fogbank start: bring back an instance whose engine should be running."""
+    if was == "creating" or not backend.data_dir(record).is_dir():
+        shutil.rmtree(backend.instance_dir(record), ignore_errors=True)
+        create(backend, region, record)
+        return
+    try:
+        start_engine(backend, region, record)
+    except Exception as error:
+        _failed(backend, region, record, error, "Restarting the DB instance")
+        return
+    backend.set_status(region, record, "available")
+    backend.instance_event(region, record, "DB instance restarted.", "availability")
+
+
+def reboot(backend: Backend, region: Region, record: dict[str, Any]) -> None:
+    backend.stop_engine(record)
+    try:
+        start_engine(backend, region, record)
+    except Exception as error:
+        _failed(backend, region, record, error, "Rebooting the DB instance")
+        return
+    backend.set_status(region, record, "available", ParameterApplyStatus="in-sync")
+    backend.instance_event(region, record, "DB instance restarted.", "availability")
+
+
+def stop(backend: Backend, region: Region, record: dict[str, Any], snapshot: dict[str, Any] | None) -> None:
+    if snapshot is not None:
+        take_snapshot(backend, region, record, snapshot)
+    backend.stop_engine(record)
+    backend.set_status(region, record, "stopped")
+    backend.instance_event(region, record, "DB instance stopped.", "notification")
+
+
+def start(backend: Backend, region: Region, record: dict[str, Any]) -> None:
+    try:
+        start_engine(backend, region, record)
+        password = record.get("_password_on_start")
+        if password:  # changed while stopped
+            backend.driver_of(record).set_password(backend.process_name(record), record["MasterUsername"], password)
+            with backend.store.lock:
+                record["_password"] = password
+                del record["_password_on_start"]
+    except Exception as error:
+        _failed(backend, region, record, error, "Starting the DB instance")
+        return
+    backend.set_status(region, record, "available", ParameterApplyStatus="in-sync")
+    backend.instance_event(region, record, "DB instance started.", "notification")
+
+
+def delete(backend: Backend, region: Region, record: dict[str, Any], final: dict[str, Any] | None) -> None:
+    if final is not None:
+        take_snapshot(backend, region, record, final)
+    backend.stop_engine(record)
+    backend.remove_instance_files(record)
+    with backend.store.lock:
+        if region.instances.get(record["DBInstanceIdentifier"]) is record:
+            del region.instances[record["DBInstanceIdentifier"]]
+        backend.supervisor.release_port(record["Port"])
+        backend.save(region)
+    backend.instance_event(region, record, "DB instance deleted.", "deletion")
+
+
+def modify(backend: Backend, region: Region, record: dict[str, Any], changes: dict[str, Any]) -> None:
+    """Apply modifications now: those that change how the engine runs restart it."""
+    restart = False
+    with backend.store.lock:
+        for key in ("DBInstanceClass", "Port"):
+            if key in changes and changes[key] != record[key]:
+                restart = True
+        old_port = record["Port"]
+        record.update({k: v for k, v in changes.items() if k not in ("MasterUserPassword", "_settings_changed")})
+        backend.save(region)
+    try:
+        running = backend.is_running(record)
+        if restart and running:
+            backend.stop_engine(record)
+            start_engine(backend, region, record)
+        elif changes.get("_settings_changed") and running:
+            apply_settings(backend, region, record)
+        if "MasterUserPassword" in changes:
+            if running:
+                backend.driver_of(record).set_password(
+                    backend.process_name(record), record["MasterUsername"], changes["MasterUserPassword"]
+                )
+            with backend.store.lock:
+                record["_password"] = changes["MasterUserPassword"]
+            backend.instance_event(region, record, "Reset master credentials.", "configuration change")
+    except Exception as error:
+        _failed(backend, region, record, error, "Modifying the DB instance")
+        return
+    if "Port" in changes and changes["Port"] != old_port:
+        backend.supervisor.release_port(old_port)
+    status = "available" if backend.is_running(record) else record["DBInstanceStatus"]
+    if record["DBInstanceStatus"] in ("modifying", "resetting-master-credentials"):
+        status = "available"
+    backend.set_status(region, record, status)
+    if "DBInstanceClass" in changes:
+        backend.instance_event(
+            region, record, "Finished applying modification to DB instance class", "configuration change"
+        )
+
+
+def apply_settings(backend: Backend, region: Region, record: dict[str, Any]) -> None:
+    """Hand the parameter group's values to the running engine; static ones wait for a reboot."""
+    if not backend.is_running(record):
+        return
+    pending = backend.driver_of(record).apply_settings(backend.process_name(record), settings_for(region, record))
+    with backend.store.lock:
+        record["ParameterApplyStatus"] = "pending-reboot" if pending else "in-sync"
+        backend.save(region)
+
+
+def take_snapshot(backend: Backend, region: Region, record: dict[str, Any], snapshot: dict[str, Any]) -> None:
+    """A consistent copy of the instance's data directory (online when the engine runs)."""
+    backend.event(region, "db-snapshot", snapshot["DBSnapshotIdentifier"], snapshot["DBSnapshotArn"],
+                  "Creating manual snapshot", "creation")  # fmt: skip
+    dest = backend.snapshot_dir(snapshot)
+    shutil.rmtree(dest.parent, ignore_errors=True)
+    dest.parent.mkdir(parents=True)
+    try:
+        backend.driver_of(record).snapshot(backend.process_name(record), backend.data_dir(record), dest)
+    except Exception as error:
+        log.exception("snapshot %s failed", snapshot["DBSnapshotIdentifier"])
+        with backend.store.lock:
+            snapshot["Status"] = "failed"
+            backend.save(region)
+        backend.event(region, "db-snapshot", snapshot["DBSnapshotIdentifier"], snapshot["DBSnapshotArn"],
+                      f"Snapshot failed: {str(error).splitlines()[0]}", "failure")  # fmt: skip
+        return
+    with backend.store.lock:
+        snapshot["Status"] = "available"
+        snapshot["PercentProgress"] = 100
+        snapshot["SnapshotCreateTime"] = iso(now())
+        snapshot.setdefault("OriginalSnapshotCreateTime", snapshot["SnapshotCreateTime"])
+        backend.save(region)
+    backend.event(region, "db-snapshot", snapshot["DBSnapshotIdentifier"], snapshot["DBSnapshotArn"],
+                  "Manual snapshot created", "creation")  # fmt: skip
+
+
+def copy_snapshot(backend: Backend, region: Region, source: dict[str, Any], target: dict[str, Any]) -> None:
+    dest = backend.snapshot_dir(target)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        shutil.copytree(backend.snapshot_dir(source), dest, symlinks=True)
+    except Exception as error:
+        with backend.store.lock:
+            target["Status"] = "failed"
+            backend.save(region)
+        log.warning("copying snapshot failed: %s", error)
+        return
+    with backend.store.lock:
+        target["Status"] = "available"
+        target["PercentProgress"] = 100
+        backend.save(region)
+    backend.event(region, "db-snapshot", target["DBSnapshotIdentifier"], target["DBSnapshotArn"],
+                  "Finished copy of snapshot", "notification")  # fmt: skip
+
+
+def delete_snapshot_files(backend: Backend, snapshot: dict[str, Any]) -> None:
+    shutil.rmtree(backend.snapshot_dir(snapshot).parent, ignore_errors=True)

@@ -1,0 +1,149 @@
+"""DB instances and snapshots: their records, the statuses they go through, and how
+DescribeDBInstances / DescribeDBSnapshots render them.
+
+A record is a plain dict (see ``store``). Statuses are AWS's: an instance is ``creating`` until
+its engine accepts connections, then ``available``; ``modifying``, ``rebooting``,
+``stopping``/``stopped``, ``starting`` and ``deleting`` are shown while that work runs.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+import string
+from typing import Any
+
+from fogbank.protocols.errors import AwsError
+
+ENDPOINT_ADDRESS = "127.0.0.1"  # engines listen on loopback only
+HOSTED_ZONE_ID = "Z2R2ITUGPM61AM"
+CA_CERTIFICATE = "rds-ca-rsa2048-g1"
+CA_VALID_TILL = dt.datetime(2061, 1, 1, tzinfo=dt.UTC)
+
+# Statuses in which the instance's engine should be running (and is brought back at start-up).
+RUNNING = {"available", "creating", "modifying", "rebooting", "starting", "backing-up", "resetting-master-credentials",
+           "renaming", "storage-optimization"}  # fmt: skip
+
+_IDENTIFIER = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$")
+_IDENTIFIER_MESSAGE = (
+    "The parameter {name} is not a valid identifier. Identifiers must begin with a letter; must contain only "
+    "ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens."
+)
+
+
+def check_identifier(value: str, name: str = "DBInstanceIdentifier", max_length: int = 63) -> str:
+    """Instance and snapshot identifiers; stored lowercase, as RDS does."""
+    if not value:
+        raise AwsError("InvalidParameterValue", f"The parameter {name} must be provided and must not be blank.")
+    if len(value) > max_length or not _IDENTIFIER.match(value):
+        raise AwsError("InvalidParameterValue", _IDENTIFIER_MESSAGE.format(name=name))
+    return value.lower()
+
+
+def new_resource_id(prefix: str = "db-") -> str:
+    alphabet = string.ascii_uppercase + string.digits
+    return prefix + "".join(secrets.choice(alphabet) for _ in range(26))
+
+
+def default_vpc(account: str, region: str) -> str:
+    return "vpc-" + hashlib.sha1(f"{account}/{region}".encode()).hexdigest()[:17]
+
+
+def default_subnets(account: str, region: str) -> list[tuple[str, str]]:
+    """(subnet id, availability zone) of the default VPC: one per zone a, b, c."""
+    return [
+        ("subnet-" + hashlib.sha1(f"{account}/{region}/{zone}".encode()).hexdigest()[:17], f"{region}{zone}")
+        for zone in "abc"
+    ]
+
+
+def not_found(identifier: str) -> AwsError:
+    return AwsError("DBInstanceNotFoundFault", f"DBInstance {identifier} not found.")
+
+
+def invalid_state(message: str) -> AwsError:
+    return AwsError("InvalidDBInstanceStateFault", message)
+
+
+def _time(value: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+def render_subnet_group(group: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "DBSubnetGroupName": group["DBSubnetGroupName"],
+        "DBSubnetGroupDescription": group["DBSubnetGroupDescription"],
+        "VpcId": group["VpcId"],
+        "SubnetGroupStatus": "Complete",
+        "Subnets": [
+            {
+                "SubnetIdentifier": subnet_id,
+                "SubnetAvailabilityZone": {"Name": zone},
+                "SubnetOutpost": {},
+                "SubnetStatus": "Active",
+            }
+            for subnet_id, zone in group["_subnets"]
+        ],
+        "DBSubnetGroupArn": group["DBSubnetGroupArn"],
+        "SupportedNetworkTypes": ["IPV4"],
+    }
+
+
+def render_instance(record: dict[str, Any], subnet_group: dict[str, Any] | None) -> dict[str, Any]:
+    """The DBInstance structure as DescribeDBInstances shows it."""
+    status = record["DBInstanceStatus"]
+    out: dict[str, Any] = {
+        key: record[key]
+        for key in (
+            "DBInstanceIdentifier", "DBInstanceClass", "Engine", "DBInstanceStatus", "MasterUsername", "DBName",
+            "AllocatedStorage", "PreferredBackupWindow", "BackupRetentionPeriod", "AvailabilityZone",
+            "PreferredMaintenanceWindow", "MultiAZ", "EngineVersion", "AutoMinorVersionUpgrade", "LicenseModel",
+            "Iops", "StorageThroughput", "CharacterSetName", "PubliclyAccessible", "StorageType", "StorageEncrypted",
+            "KmsKeyId", "DbiResourceId", "CACertificateIdentifier", "CopyTagsToSnapshot", "MonitoringInterval",
+            "MonitoringRoleArn", "PromotionTier", "DBInstanceArn", "Timezone", "IAMDatabaseAuthenticationEnabled",
+            "PerformanceInsightsEnabled", "EnabledCloudwatchLogsExports", "DeletionProtection", "MaxAllocatedStorage",
+            "TagList", "CustomerOwnedIpEnabled", "NetworkType", "BackupTarget", "DedicatedLogVolume", "MultiTenant",
+            "EngineLifecycleSupport", "DatabaseInsightsMode", "ActivityStreamStatus",
+        )
+        if record.get(key) is not None
+    }  # fmt: skip
+    out["InstanceCreateTime"] = _time(record.get("InstanceCreateTime"))
+    if status not in ("creating",) and record.get("InstanceCreateTime"):
+        out["Endpoint"] = {"Address": ENDPOINT_ADDRESS, "Port": record["Port"], "HostedZoneId": HOSTED_ZONE_ID}
+    out["DbInstancePort"] = 0
+    out["DBSecurityGroups"] = []
+    out["VpcSecurityGroups"] = [
+        {"VpcSecurityGroupId": group_id, "Status": "active"} for group_id in record["VpcSecurityGroupIds"]
+    ]
+    out["DBParameterGroups"] = [
+        {"DBParameterGroupName": record["DBParameterGroupName"], "ParameterApplyStatus": record["ParameterApplyStatus"]}
+    ]
+    out["OptionGroupMemberships"] = [{"OptionGroupName": record["OptionGroupName"], "Status": "in-sync"}]
+    if subnet_group is not None:
+        out["DBSubnetGroup"] = render_subnet_group(subnet_group)
+    pending = dict(record.get("PendingModifiedValues") or {})
+    if pending.get("MasterUserPassword"):
+        pending["MasterUserPassword"] = "****"
+    out["PendingModifiedValues"] = pending
+    out["ReadReplicaDBInstanceIdentifiers"] = []
+    out["ReadReplicaDBClusterIdentifiers"] = []
+    out["StatusInfos"] = []
+    out["DomainMemberships"] = []
+    out["AssociatedRoles"] = []
+    out["ProcessorFeatures"] = []
+    out["DBInstanceAutomatedBackupsReplications"] = []
+    out["CertificateDetails"] = {"CAIdentifier": record["CACertificateIdentifier"], "ValidTill": CA_VALID_TILL}
+    out["IsStorageConfigUpgradeAvailable"] = False
+    if record.get("BackupRetentionPeriod", 0) > 0 and status not in ("creating",):
+        out["LatestRestorableTime"] = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    return out
+
+
+def render_snapshot(record: dict[str, Any]) -> dict[str, Any]:
+    out = {key: value for key, value in record.items() if not key.startswith("_") and value is not None}
+    for key in ("SnapshotCreateTime", "InstanceCreateTime", "OriginalSnapshotCreateTime"):
+        if record.get(key):
+            out[key] = _time(record[key])
+    return out

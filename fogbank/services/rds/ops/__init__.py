@@ -1,0 +1,1 @@
+"""One module per group of RDS operations; importing them registers their handlers."""

@@ -1,0 +1,107 @@
+"""What RDS operations share: paging, filters, tag lists, lookups by name or ARN."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from fogbank.arns import parse as parse_arn
+from fogbank.gateway.context import RequestContext
+from fogbank.protocols.errors import AwsError
+from fogbank.services.rds.backend import Backend
+from fogbank.services.rds.store import Region
+
+DEFAULT_MAX_RECORDS = 100
+
+
+def backend(ctx: RequestContext) -> tuple[Backend, Region]:
+    be: Backend = ctx.backend
+    return be, be.region(ctx)
+
+
+def page(params: dict[str, Any], items: list[Any], key: Callable[[Any], str]) -> tuple[list[Any], str | None]:
+    """MaxRecords (20-100) and Marker paging over items sorted by ``key``."""
+    size = params.get("MaxRecords")
+    if size is None:
+        size = DEFAULT_MAX_RECORDS
+    elif not 20 <= size <= 100:
+        raise AwsError("InvalidParameterValue", f"Invalid value {size} for MaxRecords. Must be between 20 and 100")
+    items = sorted(items, key=key)
+    start = 0
+    marker = params.get("Marker")
+    if marker:
+        try:
+            after = base64.urlsafe_b64decode(marker.encode()).decode()
+        except (ValueError, UnicodeDecodeError):
+            raise AwsError("InvalidParameterValue", f"Invalid marker: {marker}") from None
+        start = next((i for i, item in enumerate(items) if key(item) > after), len(items))
+    chunk = items[start : start + size]
+    more = start + size < len(items)
+    next_marker = base64.urlsafe_b64encode(key(chunk[-1]).encode()).decode() if more and chunk else None
+    return chunk, next_marker
+
+
+def filters(params: dict[str, Any], allowed: dict[str, Callable[[Any], Iterable[str]]]) -> Callable[[Any], bool]:
+    """A predicate for ``Filters``: an item matches when every filter matches one of its values."""
+    checks: list[tuple[Callable[[Any], Iterable[str]], set[str]]] = []
+    for entry in params.get("Filters") or []:
+        name = entry.get("Name", "")
+        if name not in allowed:
+            raise AwsError("InvalidParameterValue", f"Unrecognized filter name: {name}")
+        values = entry.get("Values") or []
+        if not values:
+            raise AwsError("InvalidParameterCombination", f"At least one value must be specified for filter {name}.")
+        checks.append((allowed[name], set(values)))
+
+    def match(item: Any) -> bool:
+        return all(wanted & set(values(item)) for values, wanted in checks)
+
+    return match
+
+
+def tag_list(tags: list[dict[str, Any]] | None) -> list[dict[str, str]]:
+    out: dict[str, str] = {}
+    for tag in tags or []:
+        key = tag.get("Key")
+        if not key:
+            raise AwsError("InvalidParameterValue", "Tag key must not be empty.")
+        if key.lower().startswith("aws:"):
+            raise AwsError("InvalidParameterValue", "Tag keys must not begin with the reserved prefix aws:.")
+        out[key] = tag.get("Value", "")
+    if len(out) > 50:
+        raise AwsError("TagQuotaPerResourceExceeded", "Cannot have more than 50 tags on a resource.", 400)
+    return [{"Key": k, "Value": v} for k, v in out.items()]
+
+
+def merge_tags(existing: list[dict[str, str]], new: list[dict[str, str]]) -> list[dict[str, str]]:
+    merged = {t["Key"]: t["Value"] for t in existing}
+    merged.update({t["Key"]: t["Value"] for t in new})
+    return [{"Key": k, "Value": v} for k, v in merged.items()]
+
+
+def identifier_from(value: str, resource: str) -> str:
+    """An identifier given as is or as the resource's ARN (``arn:...:db:mydb``)."""
+    if value.startswith("arn:"):
+        parts = parse_arn(value)
+        if parts and parts["resource"].startswith(resource + ":"):
+            return parts["resource"].split(":", 1)[1]
+    return value
+
+
+def instance(region: Region, identifier: str) -> dict[str, Any]:
+    from fogbank.services.rds.model import not_found
+
+    key = identifier_from(identifier, "db").lower()
+    record = region.instances.get(key)
+    if record is None:
+        raise not_found(identifier)
+    return record
+
+
+def snapshot(region: Region, identifier: str) -> dict[str, Any]:
+    key = identifier_from(identifier, "snapshot").lower()
+    record = region.snapshots.get(key)
+    if record is None:
+        raise AwsError("DBSnapshotNotFoundFault", f"DBSnapshot {identifier} not found.")
+    return record

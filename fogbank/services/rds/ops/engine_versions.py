@@ -1,0 +1,151 @@
+"""DescribeDBEngineVersions and DescribeOrderableDBInstanceOptions: what is really installed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fogbank.gateway.context import RequestContext
+from fogbank.protocols.errors import AwsError
+from fogbank.services.rds import classes
+from fogbank.services.rds.engines import KINDS, EngineVersion, check_engine
+from fogbank.services.rds.ops.common import backend, filters, page
+from fogbank.services.rds.service import service
+from fogbank.services.rds.validation import STORAGE_TYPES
+
+_ENGINE_DESCRIPTIONS = {
+    "postgres": "PostgreSQL",
+    "mysql": "MySQL Community Edition",
+    "mariadb": "MariaDB Community Edition",
+}
+
+
+def _render(ctx: RequestContext, version: EngineVersion, newest: dict[str, str]) -> dict[str, Any]:
+    kind = KINDS[version.engine]
+    others = [v for v in ctx.backend.engines.versions(version.engine) if v.version != version.version]
+    return {
+        "Engine": version.engine,
+        "EngineVersion": version.version,
+        "MajorEngineVersion": version.major,
+        "DBParameterGroupFamily": version.family,
+        "DBEngineDescription": _ENGINE_DESCRIPTIONS[version.engine],
+        "DBEngineVersionDescription": version.description,
+        "ValidUpgradeTarget": [],
+        "ExportableLogTypes": ["postgresql", "upgrade"]
+        if kind.flavor == "postgres"
+        else ["audit", "error", "general", "slowquery"],
+        "SupportsLogExportsToCloudwatchLogs": True,
+        "SupportsReadReplica": False,
+        "SupportedEngineModes": ["provisioned"],
+        "SupportedFeatureNames": [],
+        "Status": "available",
+        "SupportsParallelQuery": False,
+        "SupportsGlobalDatabases": False,
+        "SupportsBabelfish": False,
+        "SupportsLimitlessDatabase": False,
+        "SupportsCertificateRotationWithoutRestart": True,
+        "SupportedCACertificateIdentifiers": ["rds-ca-rsa2048-g1"],
+        "SupportsLocalWriteForwarding": False,
+        "SupportsIntegrations": False,
+        "TagList": [],
+        "_default": newest.get(version.engine) == version.version,
+        "_others": [v.version for v in others],
+    }
+
+
+@service.operation("DescribeDBEngineVersions")
+def describe_db_engine_versions(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, _region = backend(ctx)
+    engine = params.get("Engine")
+    if engine is not None and engine not in KINDS:
+        check_engine(engine)  # aurora-*, oracle-*: a clear error; unknown names: InvalidParameterValue
+    match = filters(
+        params,
+        {
+            "engine": lambda v: (v["Engine"],),
+            "engine-version": lambda v: (v["EngineVersion"],),
+            "db-parameter-group-family": lambda v: (v["DBParameterGroupFamily"],),
+            "engine-mode": lambda v: tuple(v["SupportedEngineModes"]),
+            "status": lambda v: (v["Status"],),
+        },
+    )
+    versions = [v for name in ([engine] if engine else KINDS) for v in be.engines.versions(name)]
+    newest = {}
+    for version in versions:
+        newest.setdefault(version.engine, version.version)
+    rows = [_render(ctx, v, newest) for v in versions]
+    if params.get("EngineVersion"):
+        wanted = params["EngineVersion"]
+        rows = [r for r in rows if r["EngineVersion"] == wanted or r["MajorEngineVersion"] == wanted]
+    if params.get("DBParameterGroupFamily"):
+        rows = [r for r in rows if r["DBParameterGroupFamily"] == params["DBParameterGroupFamily"]]
+    if params.get("DefaultOnly"):
+        rows = [r for r in rows if r["_default"]]
+    rows = [r for r in rows if match(r)]
+    chunk, marker = page(params, rows, key=lambda r: f"{r['Engine']}/{r['EngineVersion']}")
+    for row in chunk:
+        row.pop("_default")
+        row.pop("_others")
+    return {"DBEngineVersions": chunk, "Marker": marker}
+
+
+@service.operation("DescribeOrderableDBInstanceOptions")
+def describe_orderable_db_instance_options(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, _region = backend(ctx)
+    engine = params["Engine"]
+    if engine not in KINDS:
+        check_engine(engine)
+    versions = be.engines.versions(engine)
+    if params.get("EngineVersion"):
+        try:
+            versions = [be.engines.resolve(engine, params["EngineVersion"])]
+        except AwsError:
+            versions = []
+    names = classes.ORDERABLE
+    if params.get("DBInstanceClass"):
+        names = [n for n in names if n == params["DBInstanceClass"]]
+    license_model = KINDS[engine].license_model
+    if params.get("LicenseModel") and params["LicenseModel"] != license_model:
+        names = []
+    zones = [{"Name": f"{ctx.region}{z}"} for z in "abc"]
+    rows = []
+    for version in versions:
+        for name in names:
+            for storage_type in ("gp2", "gp3", "io1", "standard"):
+                low, high = STORAGE_TYPES[storage_type]
+                rows.append(
+                    {
+                        "Engine": engine,
+                        "EngineVersion": version.version,
+                        "DBInstanceClass": name,
+                        "LicenseModel": license_model,
+                        "AvailabilityZoneGroup": ctx.region,
+                        "AvailabilityZones": zones,
+                        "MultiAZCapable": False,
+                        "ReadReplicaCapable": False,
+                        "Vpc": True,
+                        "SupportsStorageEncryption": True,
+                        "StorageType": storage_type,
+                        "SupportsIops": storage_type.startswith("io") or storage_type == "gp3",
+                        "SupportsStorageThroughput": storage_type == "gp3",
+                        "SupportsEnhancedMonitoring": False,
+                        "SupportsIAMDatabaseAuthentication": False,
+                        "SupportsPerformanceInsights": False,
+                        "MinStorageSize": low,
+                        "MaxStorageSize": high,
+                        "SupportedEngineModes": ["provisioned"],
+                        "SupportsStorageAutoscaling": True,
+                        "SupportsKerberosAuthentication": False,
+                        "OutpostCapable": False,
+                        "SupportsGlobalDatabases": False,
+                        "SupportedNetworkTypes": ["IPV4"],
+                        "SupportsClusters": False,
+                        "SupportsDedicatedLogVolume": False,
+                        "_key": f"{version.version}/{name}/{storage_type}",
+                    }
+                )
+    if params.get("Vpc") is False:
+        rows = []
+    chunk, marker = page(params, rows, key=lambda r: r["_key"])
+    for row in chunk:
+        row.pop("_key")
+    return {"OrderableDBInstanceOptions": chunk, "Marker": marker}

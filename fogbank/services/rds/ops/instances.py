@@ -1,0 +1,262 @@
+"""DB instance operations: create, describe, modify, reboot, stop, start, delete."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fogbank.gateway.context import RequestContext
+from fogbank.protocols.errors import AwsError
+from fogbank.services.rds import lifecycle, validation
+from fogbank.services.rds.model import (
+    CA_CERTIFICATE,
+    check_identifier,
+    invalid_state,
+    new_resource_id,
+    render_instance,
+)
+from fogbank.services.rds.ops.common import backend, filters, instance, page, tag_list
+from fogbank.services.rds.ops.option_groups import resolve_option_group
+from fogbank.services.rds.ops.parameter_groups import resolve_parameter_group
+from fogbank.services.rds.ops.subnet_groups import resolve_subnet_group
+from fogbank.services.rds.service import service
+from fogbank.services.rds.store import Region
+
+# Fields copied from the request as they are; the rest is computed.
+_STORED = (
+    "PreferredBackupWindow", "PreferredMaintenanceWindow", "AutoMinorVersionUpgrade", "PubliclyAccessible",
+    "CopyTagsToSnapshot", "MonitoringInterval", "MonitoringRoleArn", "PromotionTier", "Timezone",
+    "MaxAllocatedStorage", "CharacterSetName", "StorageThroughput", "Iops", "KmsKeyId", "StorageEncrypted",
+    "DeletionProtection", "NetworkType", "BackupTarget", "DedicatedLogVolume", "MultiTenant",
+    "EngineLifecycleSupport", "DatabaseInsightsMode", "CACertificateIdentifier",
+)  # fmt: skip
+
+
+def render(region: Region, record: dict[str, Any]) -> dict[str, Any]:
+    return render_instance(record, region.subnet_groups.get(record["DBSubnetGroupName"]) or _default_subnet(region))
+
+
+def _default_subnet(region: Region) -> dict[str, Any] | None:
+    return region.subnet_groups.get("default")
+
+
+def new_record(ctx: RequestContext, params: dict[str, Any], identifier: str) -> dict[str, Any]:
+    """The instance record every creation path (create, restore) starts from."""
+    be, region = backend(ctx)
+    version = be.engines.resolve(params["Engine"], params.get("EngineVersion"))
+    kind = be.engines.kind(version.engine)
+    license_model = params.get("LicenseModel") or kind.license_model
+    validation.instance_class(params["DBInstanceClass"], version, license_model)
+    storage_type = params.get("StorageType") or ("io1" if params.get("Iops") else "gp2")
+    allocated = params.get("AllocatedStorage")
+    allocated = 20 if allocated is None else allocated
+    validation.storage(version.engine, storage_type, allocated)
+    validation.port(params.get("Port"))
+    validation.backup_retention(params.get("BackupRetentionPeriod"))
+    validation.windows(params)
+    zone = validation.availability_zone(ctx.region, params.get("AvailabilityZone"))
+    group = resolve_parameter_group(ctx, region, params.get("DBParameterGroupName"), version)
+    option_group = resolve_option_group(ctx, region, params.get("OptionGroupName"), version)
+    subnet_group = resolve_subnet_group(ctx, region, params.get("DBSubnetGroupName"))
+    record: dict[str, Any] = {
+        "DBInstanceIdentifier": identifier,
+        "DBInstanceClass": params["DBInstanceClass"],
+        "Engine": version.engine,
+        "EngineVersion": version.version,
+        "DBInstanceStatus": "creating",
+        "AllocatedStorage": allocated,
+        "StorageType": storage_type,
+        "BackupRetentionPeriod": params.get("BackupRetentionPeriod", 1),
+        "PreferredBackupWindow": "03:00-03:30",
+        "PreferredMaintenanceWindow": "sun:05:00-sun:05:30",
+        "AvailabilityZone": zone,
+        "MultiAZ": False,
+        "AutoMinorVersionUpgrade": True,
+        "LicenseModel": license_model,
+        "PubliclyAccessible": False,
+        "StorageEncrypted": False,
+        "DbiResourceId": new_resource_id(),
+        "CACertificateIdentifier": CA_CERTIFICATE,
+        "CopyTagsToSnapshot": False,
+        "MonitoringInterval": 0,
+        "DBInstanceArn": ctx.arn("rds", f"db:{identifier}"),
+        "IAMDatabaseAuthenticationEnabled": bool(params.get("EnableIAMDatabaseAuthentication")),
+        "PerformanceInsightsEnabled": bool(params.get("EnablePerformanceInsights")),
+        "EnabledCloudwatchLogsExports": params.get("EnableCloudwatchLogsExports") or None,
+        "DeletionProtection": False,
+        "TagList": tag_list(params.get("Tags")),
+        "CustomerOwnedIpEnabled": False,
+        "NetworkType": "IPV4",
+        "BackupTarget": "region",
+        "DedicatedLogVolume": False,
+        "MultiTenant": False,
+        "EngineLifecycleSupport": "open-source-rds-extended-support",
+        "ActivityStreamStatus": "stopped",
+        "DBParameterGroupName": group,
+        "ParameterApplyStatus": "in-sync",
+        "OptionGroupName": option_group,
+        "DBSubnetGroupName": subnet_group,
+        "VpcSecurityGroupIds": params.get("VpcSecurityGroupIds") or [],
+        "PendingModifiedValues": {},
+        "InstanceCreateTime": None,
+        "Port": 0,
+        "_requested_port": params.get("Port") or kind.default_port,
+    }
+    for key in _STORED:
+        if params.get(key) is not None:
+            record[key] = params[key]
+    if not record["VpcSecurityGroupIds"]:
+        record["VpcSecurityGroupIds"] = ["sg-" + record["DbiResourceId"][3:20].lower()]
+    return record
+
+
+def admit(ctx: RequestContext, record: dict[str, Any]) -> dict[str, Any]:
+    """Add a new record (unless the identifier is taken) with a port, and render it."""
+    be, region = backend(ctx)
+    with be.store.lock:
+        if record["DBInstanceIdentifier"] in region.instances:
+            raise AwsError("DBInstanceAlreadyExistsFault", "DB instance already exists")
+        record["Port"] = lifecycle.allocate_port(be, record.pop("_requested_port"))
+        region.instances[record["DBInstanceIdentifier"]] = record
+        be.save(region)
+        return render(region, record)
+
+
+@service.operation("CreateDBInstance")
+def create_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    identifier = check_identifier(params["DBInstanceIdentifier"])
+    validation.unsupported(params)
+    version = be.engines.resolve(params["Engine"], params.get("EngineVersion"))
+    params = {**params, "Engine": version.engine}
+    record = new_record(ctx, params, identifier)
+    record["MasterUsername"] = validation.master_username(version.engine, params.get("MasterUsername"))
+    record["_password"] = validation.master_password(version.engine, params.get("MasterUserPassword"))
+    name = validation.db_name(version.engine, params.get("DBName"))
+    if name is not None:
+        record["DBName"] = name
+    with be.store.lock:
+        if identifier in region.instances:
+            raise AwsError("DBInstanceAlreadyExistsFault", "DB instance already exists")
+        out = admit(ctx, record)
+    be.jobs.submit(record["DbiResourceId"], lambda: lifecycle.create(be, region, record))
+    return {"DBInstance": out}
+
+
+_FILTERS = {
+    "db-instance-id": lambda r: (r["DBInstanceIdentifier"], r["DBInstanceArn"]),
+    "dbi-resource-id": lambda r: (r["DbiResourceId"],),
+    "engine": lambda r: (r["Engine"],),
+    "db-cluster-id": lambda r: (),
+    "domain": lambda r: (),
+}
+
+
+@service.operation("DescribeDBInstances")
+def describe_db_instances(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    match = filters(params, _FILTERS)
+    with be.store.lock:
+        if params.get("DBInstanceIdentifier"):
+            records = [instance(region, params["DBInstanceIdentifier"])]
+        else:
+            records = list(region.instances.values())
+        records = [r for r in records if match(r)]
+        chunk, marker = page(params, records, key=lambda r: r["DBInstanceIdentifier"])
+        return {"DBInstances": [render(region, r) for r in chunk], "Marker": marker}
+
+
+def require(record: dict[str, Any], *statuses: str, message: str | None = None) -> None:
+    if record["DBInstanceStatus"] not in statuses:
+        raise invalid_state(message or f"Instance {record['DBInstanceIdentifier']} is not in available state.")
+
+
+@service.operation("RebootDBInstance")
+def reboot_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    if params.get("ForceFailover"):
+        raise AwsError(
+            "InvalidParameterCombination", "Reboot with failover is only supported for Multi-AZ DB instances."
+        )
+    with be.store.lock:
+        record = instance(region, params["DBInstanceIdentifier"])
+        require(record, "available")
+        record["DBInstanceStatus"] = "rebooting"
+        be.save(region)
+        out = render(region, record)
+    be.jobs.submit(record["DbiResourceId"], lambda: lifecycle.reboot(be, region, record))
+    return {"DBInstance": out}
+
+
+@service.operation("StopDBInstance")
+def stop_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    from fogbank.services.rds.ops.snapshots import new_snapshot
+
+    be, region = backend(ctx)
+    with be.store.lock:
+        record = instance(region, params["DBInstanceIdentifier"])
+        require(record, "available")
+        snap = None
+        if params.get("DBSnapshotIdentifier"):
+            snap = new_snapshot(ctx, region, record, params["DBSnapshotIdentifier"], [])
+        record["DBInstanceStatus"] = "stopping"
+        be.save(region)
+        out = render(region, record)
+    be.jobs.submit(record["DbiResourceId"], lambda: lifecycle.stop(be, region, record, snap))
+    return {"DBInstance": out}
+
+
+@service.operation("StartDBInstance")
+def start_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    with be.store.lock:
+        record = instance(region, params["DBInstanceIdentifier"])
+        require(
+            record,
+            "stopped",
+            message=f"Instance {record['DBInstanceIdentifier']} is not stopped, it cannot be started.",
+        )
+        record["DBInstanceStatus"] = "starting"
+        be.save(region)
+        out = render(region, record)
+    be.jobs.submit(record["DbiResourceId"], lambda: lifecycle.start(be, region, record))
+    return {"DBInstance": out}
+
+
+@service.operation("DeleteDBInstance")
+def delete_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    from fogbank.services.rds.ops.snapshots import new_snapshot
+
+    be, region = backend(ctx)
+    skip = bool(params.get("SkipFinalSnapshot"))
+    final_id = params.get("FinalDBSnapshotIdentifier")
+    if not skip and not final_id:
+        raise AwsError(
+            "InvalidParameterCombination",
+            "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.",
+        )
+    if skip and final_id:
+        raise AwsError(
+            "InvalidParameterCombination", "Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier."
+        )
+    with be.store.lock:
+        record = instance(region, params["DBInstanceIdentifier"])
+        if record.get("DeletionProtection"):
+            raise AwsError(
+                "InvalidParameterCombination",
+                "Cannot delete protected DB Instance, please disable deletion protection and try again.",
+            )
+        if record["DBInstanceStatus"] == "deleting":
+            raise invalid_state(f"Instance {record['DBInstanceIdentifier']} is already being deleted.")
+        final = None
+        if final_id:
+            if record["DBInstanceStatus"] not in ("available", "stopped"):
+                raise invalid_state(
+                    f"Instance {record['DBInstanceIdentifier']} is currently {record['DBInstanceStatus']} - "
+                    "a final snapshot cannot be taken."
+                )
+            final = new_snapshot(ctx, region, record, final_id, [])
+        record["DBInstanceStatus"] = "deleting"
+        be.save(region)
+        out = render(region, record)
+    be.jobs.submit(record["DbiResourceId"], lambda: lifecycle.delete(be, region, record, final))
+    return {"DBInstance": out}

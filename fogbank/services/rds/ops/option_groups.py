@@ -1,0 +1,189 @@
+"""Option groups: stored and validated. The engines Fogbank runs have no RDS options to add
+(none of MySQL's or MariaDB's plugins are offered yet), so ModifyOptionGroup can only remove."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fogbank.gateway.context import RequestContext
+from fogbank.protocols.errors import AwsError
+from fogbank.services.rds.engines import KINDS, EngineVersion
+from fogbank.services.rds.ops.common import backend, page, tag_list
+from fogbank.services.rds.service import service
+from fogbank.services.rds.store import Region
+
+_NAME = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$")
+
+
+def _not_found(name: str) -> AwsError:
+    return AwsError("OptionGroupNotFoundFault", f"Specified OptionGroupName: {name} not found.")
+
+
+def default_name(engine: str, major: str) -> str:
+    return f"default:{engine}-{major.replace('.', '-')}"
+
+
+def _record(ctx: RequestContext, name: str, engine: str, major: str, description: str, tags: list) -> dict[str, Any]:
+    return {
+        "OptionGroupName": name,
+        "OptionGroupDescription": description,
+        "EngineName": engine,
+        "MajorEngineVersion": major,
+        "Options": [],
+        "AllowsVpcAndNonVpcInstanceMemberships": True,
+        "OptionGroupArn": ctx.arn("rds", f"og:{name}"),
+        "TagList": tags,
+    }
+
+
+def resolve_option_group(ctx: RequestContext, region: Region, name: str | None, version: EngineVersion) -> str:
+    with ctx.backend.store.lock:
+        default = default_name(version.engine, version.major)
+        if default not in region.option_groups:
+            region.option_groups[default] = _record(
+                ctx,
+                default,
+                version.engine,
+                version.major,
+                f"Default option group for {version.engine} {version.major}",
+                [],
+            )
+        if not name:
+            return default
+        group = region.option_groups.get(name) or region.option_groups.get(name.lower())
+        if group is None:
+            raise _not_found(name)
+        if group["EngineName"] != version.engine or group["MajorEngineVersion"] != version.major:
+            raise AwsError(
+                "InvalidParameterCombination",
+                f"The option group {name} is for {group['EngineName']} {group['MajorEngineVersion']} and cannot be "
+                f"used with {version.engine} {version.major}.",
+            )
+        return group["OptionGroupName"]
+
+
+def _render(group: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in group.items() if k != "TagList"}
+
+
+@service.operation("CreateOptionGroup")
+def create_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    name = params["OptionGroupName"]
+    if not _NAME.match(name) or name.lower().startswith("default"):
+        raise AwsError(
+            "InvalidParameterValue",
+            "The parameter OptionGroupName is not a valid identifier. Identifiers must begin with a letter; must "
+            "contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two "
+            "consecutive hyphens.",
+        )
+    name = name.lower()
+    engine, major = params["EngineName"], params["MajorEngineVersion"]
+    if engine not in KINDS:
+        raise AwsError("InvalidParameterValue", f"Invalid DB engine: {engine}")
+    majors = {v.major for v in be.engines.versions(engine)}
+    if major not in majors:
+        raise AwsError(
+            "InvalidParameterCombination",
+            f"Cannot find major version {major} for {engine}. Installed: {', '.join(sorted(majors)) or 'none'}.",
+        )
+    tags = tag_list(params.get("Tags"))
+    with be.store.lock:
+        if name in region.option_groups:
+            raise AwsError("OptionGroupAlreadyExistsFault", f"Option group {name} already exists.")
+        group = _record(ctx, name, engine, major, params["OptionGroupDescription"], tags)
+        region.option_groups[name] = group
+        be.save(region)
+        return {"OptionGroup": _render(group)}
+
+
+@service.operation("CopyOptionGroup")
+def copy_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    with be.store.lock:
+        source = region.option_groups.get(params["SourceOptionGroupIdentifier"].split(":og:")[-1])
+        if source is None:
+            raise _not_found(params["SourceOptionGroupIdentifier"])
+        result = create_option_group(
+            ctx,
+            {
+                "OptionGroupName": params["TargetOptionGroupIdentifier"],
+                "EngineName": source["EngineName"],
+                "MajorEngineVersion": source["MajorEngineVersion"],
+                "OptionGroupDescription": params["TargetOptionGroupDescription"],
+                "Tags": params.get("Tags"),
+            },
+        )
+        target = region.option_groups[result["OptionGroup"]["OptionGroupName"]]
+        target["Options"] = list(source["Options"])
+        target["SourceOptionGroup"] = source["OptionGroupArn"]
+        be.save(region)
+        return {"OptionGroup": _render(target)}
+
+
+@service.operation("DescribeOptionGroups")
+def describe_option_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    with be.store.lock:
+        if params.get("OptionGroupName"):
+            group = region.option_groups.get(params["OptionGroupName"]) or region.option_groups.get(
+                params["OptionGroupName"].lower()
+            )
+            if group is None:
+                raise _not_found(params["OptionGroupName"])
+            groups = [group]
+        else:
+            groups = list(region.option_groups.values())
+        if params.get("EngineName"):
+            groups = [g for g in groups if g["EngineName"] == params["EngineName"]]
+        if params.get("MajorEngineVersion"):
+            groups = [g for g in groups if g["MajorEngineVersion"] == params["MajorEngineVersion"]]
+        chunk, marker = page(params, groups, key=lambda g: g["OptionGroupName"])
+        return {"OptionGroupsList": [_render(g) for g in chunk], "Marker": marker}
+
+
+@service.operation("ModifyOptionGroup")
+def modify_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    with be.store.lock:
+        group = region.option_groups.get(params["OptionGroupName"].lower())
+        if group is None:
+            raise _not_found(params["OptionGroupName"])
+        if group["OptionGroupName"].startswith("default:"):
+            raise AwsError("InvalidParameterValue", "Default option groups cannot be modified.")
+        for option in params.get("OptionsToInclude") or []:
+            raise AwsError(
+                "InvalidParameterValue",
+                f"Option {option.get('OptionName')} is not available for {group['EngineName']} "
+                f"{group['MajorEngineVersion']} in Fogbank.",
+            )
+        remove = set(params.get("OptionsToRemove") or [])
+        group["Options"] = [o for o in group["Options"] if o.get("OptionName") not in remove]
+        be.save(region)
+        return {"OptionGroup": _render(group)}
+
+
+@service.operation("DeleteOptionGroup")
+def delete_option_group(ctx: RequestContext, params: dict[str, Any]) -> None:
+    be, region = backend(ctx)
+    with be.store.lock:
+        name = params["OptionGroupName"]
+        group = region.option_groups.get(name) or region.option_groups.get(name.lower())
+        if group is None:
+            raise _not_found(name)
+        if group["OptionGroupName"].startswith("default:"):
+            raise AwsError("InvalidOptionGroupStateFault", "Default option groups cannot be deleted.")
+        if any(r["OptionGroupName"] == group["OptionGroupName"] for r in region.instances.values()):
+            raise AwsError(
+                "InvalidOptionGroupStateFault", f"The option group '{name}' cannot be deleted because it is in use."
+            )
+        del region.option_groups[group["OptionGroupName"]]
+        be.save(region)
+
+
+@service.operation("DescribeOptionGroupOptions")
+def describe_option_group_options(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    if params["EngineName"] not in KINDS:
+        raise AwsError("InvalidParameterValue", f"Invalid DB engine: {params['EngineName']}")
+    return {"OptionGroupOptions": []}

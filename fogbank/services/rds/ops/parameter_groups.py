@@ -1,0 +1,318 @@
+"""DB parameter groups: stored values, the engine's real parameters, applied to running engines."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from fogbank.gateway.context import RequestContext
+from fogbank.protocols.errors import AwsError
+from fogbank.services.rds import lifecycle
+from fogbank.services.rds.engines import EngineVersion
+from fogbank.services.rds.ops.common import backend, filters, page, tag_list
+from fogbank.services.rds.parameters import FORMULAS, check_value
+from fogbank.services.rds.service import service
+from fogbank.services.rds.store import Region
+
+_NAME = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$")
+MAX_PARAMETERS_PER_CALL = 20
+
+
+def _not_found(name: str) -> AwsError:
+    return AwsError("DBParameterGroupNotFoundFault", f"DBParameterGroup not found: {name}")
+
+
+def _arn(ctx: RequestContext, name: str) -> str:
+    return ctx.arn("rds", f"pg:{name}")
+
+
+def ensure_default(ctx: RequestContext, region: Region, version: EngineVersion) -> str:
+    """``default.<family>``, created on first use as RDS has it in every region."""
+    name = f"default.{version.family}"
+    if name not in region.parameter_groups:
+        region.parameter_groups[name] = {
+            "DBParameterGroupName": name,
+            "DBParameterGroupFamily": version.family,
+            "Description": f"Default parameter group for {version.family}",
+            "DBParameterGroupArn": _arn(ctx, name),
+            "TagList": [],
+            "_values": {},
+            "_methods": {},
+            "_default": True,
+        }
+    return name
+
+
+def resolve_parameter_group(ctx: RequestContext, region: Region, name: str | None, version: EngineVersion) -> str:
+    """The group an instance of ``version`` uses: the one named (if it fits) or the default."""
+    be = ctx.backend
+    with be.store.lock:
+        if not name:
+            return ensure_default(ctx, region, version)
+        if name == f"default.{version.family}":
+            ensure_default(ctx, region, version)
+        group = region.parameter_groups.get(name)
+        if group is None:
+            raise _not_found(name)
+        if group["DBParameterGroupFamily"] != version.family:
+            raise AwsError(
+                "InvalidParameterCombination",
+                f"The parameter group {name} with DBParameterGroupFamily {group['DBParameterGroupFamily']} can't be "
+                f"used for this instance. Use a parameter group with DBParameterGroupFamily {version.family}.",
+            )
+        return name
+
+
+def _group(region: Region, name: str, ctx: RequestContext | None = None) -> dict[str, Any]:
+    if ctx is not None and name.startswith("default.") and name not in region.parameter_groups:
+        version = ctx.backend.engines.by_family(name[len("default.") :])
+        if version is not None:
+            ensure_default(ctx, region, version)
+    group = region.parameter_groups.get(name)
+    if group is None:
+        raise _not_found(name)
+    return group
+
+
+def _render(group: dict[str, Any]) -> dict[str, Any]:
+    return {
+        k: group[k] for k in ("DBParameterGroupName", "DBParameterGroupFamily", "Description", "DBParameterGroupArn")
+    }
+
+
+def _family_version(ctx: RequestContext, family: str) -> EngineVersion:
+    version = ctx.backend.engines.by_family(family)
+    if version is None:
+        installed = ", ".join(v.family for v in ctx.backend.engines.families())
+        raise AwsError(
+            "InvalidParameterValue",
+            f"The parameter DBParameterGroupFamily is not valid: {family} (installed families: {installed}).",
+        )
+    return version
+
+
+@service.operation("CreateDBParameterGroup")
+def create_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    name = params["DBParameterGroupName"]
+    if not _NAME.match(name) or name.lower().startswith("default"):
+        raise AwsError(
+            "InvalidParameterValue",
+            "The parameter DBParameterGroupName is not a valid identifier. Identifiers must begin with a letter; must "
+            "contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two "
+            "consecutive hyphens.",
+        )
+    name = name.lower()
+    _family_version(ctx, params["DBParameterGroupFamily"])
+    tags = tag_list(params.get("Tags"))
+    with be.store.lock:
+        if name in region.parameter_groups:
+            raise AwsError("DBParameterGroupAlreadyExistsFault", f"Parameter group {name} already exists")
+        group = {
+            "DBParameterGroupName": name,
+            "DBParameterGroupFamily": params["DBParameterGroupFamily"],
+            "Description": params["Description"],
+            "DBParameterGroupArn": _arn(ctx, name),
+            "TagList": tags,
+            "_values": {},
+            "_methods": {},
+        }
+        region.parameter_groups[name] = group
+        be.save(region)
+        be.event(region, "db-parameter-group", name, group["DBParameterGroupArn"], "Created parameter group",
+                 "configuration change")  # fmt: skip
+        return {"DBParameterGroup": _render(group)}
+
+
+@service.operation("CopyDBParameterGroup")
+def copy_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    source_name = params["SourceDBParameterGroupIdentifier"].split(":pg:")[-1]
+    with be.store.lock:
+        source = _group(region, source_name, ctx)
+        result = create_db_parameter_group(
+            ctx,
+            {
+                "DBParameterGroupName": params["TargetDBParameterGroupIdentifier"],
+                "DBParameterGroupFamily": source["DBParameterGroupFamily"],
+                "Description": params["TargetDBParameterGroupDescription"],
+                "Tags": params.get("Tags"),
+            },
+        )
+        target = region.parameter_groups[result["DBParameterGroup"]["DBParameterGroupName"]]
+        target["_values"] = dict(source["_values"])
+        target["_methods"] = dict(source["_methods"])
+        be.save(region)
+        return result
+
+
+@service.operation("DescribeDBParameterGroups")
+def describe_db_parameter_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    with be.store.lock:
+        for version in be.engines.families():
+            ensure_default(ctx, region, version)
+        match = filters(params, {})
+        if params.get("DBParameterGroupName"):
+            groups = [_group(region, params["DBParameterGroupName"], ctx)]
+        else:
+            groups = list(region.parameter_groups.values())
+        chunk, marker = page(params, [g for g in groups if match(g)], key=lambda g: g["DBParameterGroupName"])
+        return {"DBParameterGroups": [_render(g) for g in chunk], "Marker": marker}
+
+
+@service.operation("DeleteDBParameterGroup")
+def delete_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> None:
+    be, region = backend(ctx)
+    name = params["DBParameterGroupName"]
+    with be.store.lock:
+        group = _group(region, name, ctx)
+        if group.get("_default"):
+            raise AwsError("InvalidDBParameterGroupStateFault", "Default DBParameterGroup cannot be deleted")
+        if any(r["DBParameterGroupName"] == name for r in region.instances.values()):
+            raise AwsError(
+                "InvalidDBParameterGroupStateFault",
+                f"One or more database instances are still members of this parameter group {name}, so the group "
+                "cannot be deleted",
+            )
+        del region.parameter_groups[name]
+        be.save(region)
+
+
+def _rows(ctx: RequestContext, group: dict[str, Any], source: str | None) -> list[dict[str, Any]]:
+    version = _family_version(ctx, group["DBParameterGroupFamily"])
+    catalog = ctx.backend.catalogs.get(version)
+    formulas = FORMULAS[version.flavor]
+    rows = []
+    for name, entry in catalog.items():
+        row: dict[str, Any] = {
+            "ParameterName": name,
+            "Description": entry["Description"],
+            "Source": "engine-default",
+            "ApplyType": entry["ApplyType"],
+            "DataType": entry["DataType"],
+            "IsModifiable": entry["IsModifiable"],
+            "ApplyMethod": "pending-reboot",
+        }
+        if entry.get("AllowedValues"):
+            row["AllowedValues"] = entry["AllowedValues"]
+        if name in formulas:
+            row["Source"] = "system"
+            row["ParameterValue"] = formulas[name]
+        if name in group["_values"]:
+            row["Source"] = "user"
+            row["ParameterValue"] = group["_values"][name]
+            row["ApplyMethod"] = group["_methods"].get(name, "pending-reboot")
+        if source is None or row["Source"] == source:
+            rows.append(row)
+    return rows
+
+
+@service.operation("DescribeDBParameters")
+def describe_db_parameters(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    source = params.get("Source")
+    if source is not None and source not in ("user", "system", "engine-default"):
+        raise AwsError("InvalidParameterValue", f"Invalid source: {source}. Valid values: user, system, engine-default")
+    with be.store.lock:
+        group = dict(_group(region, params["DBParameterGroupName"], ctx))
+    match = filters(params, {"parameter-name": lambda r: (r["ParameterName"],)})
+    rows = [r for r in _rows(ctx, group, source) if match(r)]
+    chunk, marker = page(params, rows, key=lambda r: r["ParameterName"])
+    return {"Parameters": chunk, "Marker": marker}
+
+
+@service.operation("DescribeEngineDefaultParameters")
+def describe_engine_default_parameters(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    family = params["DBParameterGroupFamily"]
+    _family_version(ctx, family)
+    rows = _rows(ctx, {"DBParameterGroupFamily": family, "_values": {}, "_methods": {}}, None)
+    chunk, marker = page(params, rows, key=lambda r: r["ParameterName"])
+    return {"EngineDefaults": {"DBParameterGroupFamily": family, "Parameters": chunk, "Marker": marker}}
+
+
+def _apply_to_members(ctx: RequestContext, region: Region, name: str) -> None:
+    """Hand the new values to every running member instance (static ones wait for a reboot)."""
+    be = ctx.backend
+    with be.store.lock:
+        members = [r for r in region.instances.values() if r["DBParameterGroupName"] == name]
+    for record in members:
+        be.jobs.submit(record["DbiResourceId"], lambda r=record: lifecycle.apply_settings(be, region, r))
+
+
+@service.operation("ModifyDBParameterGroup")
+def modify_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    name = params["DBParameterGroupName"]
+    changes = params.get("Parameters") or []
+    if not changes:
+        raise AwsError("InvalidParameterValue", "Parameters must be provided.")
+    if len(changes) > MAX_PARAMETERS_PER_CALL:
+        raise AwsError(
+            "InvalidParameterValue",
+            f"A maximum of {MAX_PARAMETERS_PER_CALL} parameters can be modified in a single request.",
+        )
+    with be.store.lock:
+        group = _group(region, name, ctx)
+        if group.get("_default"):
+            raise AwsError("InvalidParameterValue", "Cannot modify a default parameter group.")
+        family = group["DBParameterGroupFamily"]
+    catalog = be.catalogs.get(_family_version(ctx, family))
+    values: dict[str, tuple[str, str]] = {}
+    for change in changes:
+        pname = change.get("ParameterName")
+        if not pname:
+            raise AwsError(
+                "InvalidParameterValue", "The parameter ParameterName must be provided and must not be blank."
+            )
+        entry = catalog.get(pname) or catalog.get(pname.lower())
+        if entry is None:
+            raise AwsError("InvalidParameterValue", f"Could not find parameter with name: {pname}")
+        if not entry["IsModifiable"]:
+            raise AwsError("InvalidParameterValue", f"The parameter {pname} cannot be modified.")
+        method = change.get("ApplyMethod") or "immediate"
+        if method not in ("immediate", "pending-reboot"):
+            raise AwsError("InvalidParameterValue", f"Invalid apply method: {method}")
+        if method == "immediate" and entry["ApplyType"] == "static":
+            raise AwsError("InvalidParameterCombination", "cannot use immediate apply method for static parameter")
+        if change.get("ParameterValue") is None:
+            raise AwsError("InvalidParameterValue", f"The parameter value for {pname} must be provided.")
+        values[pname.lower() if pname.lower() in catalog else pname] = (
+            check_value(pname, str(change["ParameterValue"]), entry),
+            method,
+        )
+    with be.store.lock:
+        group = _group(region, name, ctx)
+        for pname, (value, method) in values.items():
+            group["_values"][pname] = value
+            group["_methods"][pname] = method
+        be.save(region)
+        for pname, (value, method) in values.items():
+            be.event(region, "db-parameter-group", name, group["DBParameterGroupArn"],
+                     f"Updated parameter {pname} to {value} with apply method {method}", "configuration change")  # fmt: skip
+    _apply_to_members(ctx, region, name)
+    return {"DBParameterGroupName": name}
+
+
+@service.operation("ResetDBParameterGroup")
+def reset_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    name = params["DBParameterGroupName"]
+    with be.store.lock:
+        group = _group(region, name, ctx)
+        if group.get("_default"):
+            raise AwsError("InvalidParameterValue", "Cannot modify a default parameter group.")
+        if params.get("ResetAllParameters"):
+            group["_values"], group["_methods"] = {}, {}
+        else:
+            names = [p.get("ParameterName") for p in params.get("Parameters") or []]
+            if not names:
+                raise AwsError(
+                    "InvalidParameterCombination", "Either ResetAllParameters or Parameters must be specified."
+                )
+            for pname in names:
+                group["_values"].pop(pname, None)
+                group["_methods"].pop(pname, None)
+        be.save(region)
+    _apply_to_members(ctx, region, name)
+    return {"DBParameterGroupName": name}

@@ -1,0 +1,68 @@
+"""Tags on every RDS resource, addressed by ARN."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fogbank.arns import parse as parse_arn
+from fogbank.gateway.context import RequestContext
+from fogbank.protocols.errors import AwsError
+from fogbank.services.rds.ops.common import backend, merge_tags, tag_list
+from fogbank.services.rds.service import service
+from fogbank.services.rds.store import Region
+
+# ARN resource type -> (region collection, not-found error code, message)
+_KINDS = {
+    "db": ("instances", "DBInstanceNotFoundFault", "DBInstance {} not found."),
+    "snapshot": ("snapshots", "DBSnapshotNotFoundFault", "DBSnapshot {} not found."),
+    "pg": ("parameter_groups", "DBParameterGroupNotFoundFault", "DBParameterGroup not found: {}"),
+    "subgrp": ("subnet_groups", "DBSubnetGroupNotFoundFault", "DBSubnetGroup {} not found."),
+    "og": ("option_groups", "OptionGroupNotFoundFault", "Specified OptionGroupName: {} not found."),
+}
+
+
+def _resource(ctx: RequestContext, region: Region, arn: str) -> dict[str, Any]:
+    parts = parse_arn(arn)
+    if parts is None or parts["service"] != "rds" or ":" not in parts["resource"]:
+        raise AwsError("InvalidParameterValue", f"Invalid resource name: {arn}")
+    kind, _, name = parts["resource"].partition(":")
+    if kind not in _KINDS:
+        raise AwsError("InvalidParameterValue", f"Invalid resource name: {arn}")
+    collection, code, message = _KINDS[kind]
+    if parts["account"] != ctx.account_id or parts["region"] != ctx.region:
+        raise AwsError(code, message.format(name))
+    items = getattr(region, collection)
+    item = items.get(name) or items.get(name.lower())
+    if item is None:
+        raise AwsError(code, message.format(name))
+    return item
+
+
+@service.operation("AddTagsToResource")
+def add_tags_to_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
+    be, region = backend(ctx)
+    tags = tag_list(params.get("Tags"))
+    with be.store.lock:
+        item = _resource(ctx, region, params["ResourceName"])
+        merged = merge_tags(item.get("TagList") or [], tags)
+        tag_list(merged)  # the 50-tag quota
+        item["TagList"] = merged
+        be.save(region)
+
+
+@service.operation("RemoveTagsFromResource")
+def remove_tags_from_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
+    be, region = backend(ctx)
+    with be.store.lock:
+        item = _resource(ctx, region, params["ResourceName"])
+        remove = set(params.get("TagKeys") or [])
+        item["TagList"] = [t for t in item.get("TagList") or [] if t["Key"] not in remove]
+        be.save(region)
+
+
+@service.operation("ListTagsForResource")
+def list_tags_for_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    with be.store.lock:
+        item = _resource(ctx, region, params["ResourceName"])
+        return {"TagList": list(item.get("TagList") or [])}

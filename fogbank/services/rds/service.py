@@ -1,0 +1,107 @@
+"""Amazon RDS (and the rds-compatible Neptune and DocumentDB APIs) on real local engines."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from fogbank.services.base import Service
+
+if TYPE_CHECKING:
+    from fogbank.platform import Platform
+
+log = logging.getLogger(__name__)
+
+
+class Rds(Service):
+    name = "rds"
+    models = ("rds", "neptune", "docdb")
+
+    def open(self, platform: Platform) -> None:
+        from fogbank.services.rds import lifecycle
+        from fogbank.services.rds.backend import Backend
+        from fogbank.services.rds.model import RUNNING
+
+        backend = Backend(platform)
+        self.backend = backend
+        # Bring back, in the background, every instance whose engine was running; stopped ones
+        # stay stopped (their ports stay reserved so their endpoints do not change).
+        with backend.store.lock:
+            for region in backend.store.regions.values():
+                for record in list(region.instances.values()):
+                    status = record["DBInstanceStatus"]
+                    try:
+                        record["Port"] = lifecycle.allocate_port(backend, record["Port"])
+                    except Exception:
+                        log.exception("no port for %s", record["DBInstanceIdentifier"])
+                    if status == "deleting":
+                        backend.jobs.submit(
+                            record["DbiResourceId"],
+                            lambda r=region, rec=record: lifecycle.delete(backend, r, rec, None),
+                            grace=0,
+                        )
+                    elif status in RUNNING:
+                        record["DBInstanceStatus"] = "creating" if status == "creating" else "starting"
+                        backend.jobs.submit(
+                            record["DbiResourceId"],
+                            lambda r=region, rec=record, was=status: lifecycle.recover(backend, r, rec, was),
+                            grace=0,
+                        )
+                    elif status == "stopping":
+                        record["DBInstanceStatus"] = "stopped"
+                    elif status == "failed" and backend.data_dir(record).is_dir():
+                        pass
+                for snap in region.snapshots.values():
+                    if snap["Status"] == "creating":  # interrupted: its copy is incomplete
+                        snap["Status"] = "failed"
+                backend.save(region)
+        # A job, so close() waits for it rather than leaving initdb writing into a removed dir.
+        backend.jobs.submit("warm-templates", lambda: self._warm(backend), grace=0)
+
+    @staticmethod
+    def _warm(backend: Any) -> None:
+        """Read each engine's parameter catalogue ahead of need: that also builds the engine's
+        template, so the first CreateDBInstance takes a copy, not an initdb."""
+        from fogbank.services.rds.engines import KINDS
+
+        for engine in KINDS:
+            try:
+                versions = backend.engines.versions(engine)
+                if versions and not backend.closing.is_set():
+                    backend.catalogs.get(versions[0])
+            except Exception:
+                if not backend.closing.is_set():
+                    log.exception("warming the %s template failed", engine)
+
+    def close(self) -> None:
+        if self.backend is not None:
+            self.backend.close()
+
+    def reset(self) -> None:
+        if self.backend is not None:
+            self.backend.reset()
+
+    def status(self) -> dict[str, Any]:
+        backend = self.backend
+        if backend is None:
+            return {"state": "stopped", "operations": len(self.handlers)}
+        with backend.running_lock:
+            running = len(backend.running)
+        return {"state": "running", "operations": len(self.handlers), "engines": running}
+
+
+service = Rds()
+
+# Importing the operation modules registers their handlers on ``service``.
+from fogbank.services.rds.ops import (  # noqa: E402,F401
+    engine_versions,
+    events,
+    instances,
+    logs,
+    modify,
+    option_groups,
+    parameter_groups,
+    snapshots,
+    subnet_groups,
+    tags,
+)
