@@ -7,7 +7,13 @@ export FOGBANK_HOST FOGBANK_PORT
 
 .PHONY: setup run test lint format bench clean
 
-setup: $(VENV)/.installed
+CONSOLE_SOURCES := $(shell find console/src -type f 2>/dev/null) console/index.html console/vite.config.ts console/tsconfig.json
+
+setup: $(VENV)/.installed console/dist/index.html
+
+# The web console: npm packages from the registry, bundled by Vite into console/dist (not committed).
+console/dist/index.html: console/package.json console/package-lock.json $(CONSOLE_SOURCES)
+	cd console && npm ci --no-audit --no-fund --loglevel=error && npm run build
 
 $(VENV)/.installed: pyproject.toml scripts/system-deps.sh
 	bash scripts/system-deps.sh

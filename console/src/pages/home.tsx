@@ -1,0 +1,172 @@
+// Home: every service with its resources in the selected region and account, at a glance.
+import { DescribeTableCommand, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
+import { ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
+import type { ComponentChildren } from "preact";
+import { useEffect, useState } from "preact/hooks";
+import { aws, errorText, fogbankHealth } from "../aws";
+import { href } from "../router";
+import { settings } from "../settings";
+import { Empty, LinkButton, Page, Status } from "../ui/kit";
+
+interface Resource {
+  name: string;
+  link: string;
+  status?: string;
+  detail?: string;
+}
+
+interface Card {
+  service: string;
+  title: string;
+  link: string;
+  state?: string;
+  resources?: Resource[];
+  error?: string;
+  actions?: ComponentChildren;
+}
+
+const TITLES: Record<string, string> = {
+  dynamodb: "DynamoDB",
+  rds: "RDS",
+  "rds-data": "RDS Data API",
+  secretsmanager: "Secrets Manager",
+  elasticache: "ElastiCache",
+  iam: "IAM",
+  sts: "STS",
+  backup: "AWS Backup",
+  neptunedata: "Neptune data API",
+  kms: "KMS",
+  cloudwatch: "CloudWatch",
+};
+
+async function dynamoTables(): Promise<Resource[]> {
+  const client = aws().dynamodb;
+  const names: string[] = [];
+  let start: string | undefined;
+  do {
+    const page = await client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
+    names.push(...(page.TableNames || []));
+    start = page.LastEvaluatedTableName;
+  } while (start);
+  return Promise.all(
+    names.map(async (name) => {
+      const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));
+      return {
+        name,
+        link: `/dynamodb/tables/${encodeURIComponent(name)}`,
+        status: Table?.TableStatus,
+        detail: `${Table?.ItemCount ?? 0} items`,
+      };
+    }),
+  );
+}
+
+async function rdsInstances(): Promise<Resource[]> {
+  const { DBInstances } = await aws().rds.send(new DescribeDBInstancesCommand({}));
+  return (DBInstances || []).map((db) => ({
+    name: db.DBInstanceIdentifier || "",
+    link: `/rds/instances/${encodeURIComponent(db.DBInstanceIdentifier || "")}`,
+    status: db.DBInstanceStatus,
+    detail: `${db.Engine} ${db.EngineVersion}`,
+  }));
+}
+
+async function secrets(): Promise<Resource[]> {
+  const { SecretList } = await aws().secrets.send(new ListSecretsCommand({ MaxResults: 100 }));
+  return (SecretList || []).map((s) => ({ name: s.Name || "", link: "/secrets" }));
+}
+
+const LOADERS: Record<string, [string, () => Promise<Resource[]>, ComponentChildren?]> = {
+  rds: ["/rds", rdsInstances, <LinkButton href={href("/rds/launch")}>Create database</LinkButton>],
+  dynamodb: ["/dynamodb", dynamoTables, <LinkButton href={href("/dynamodb/create")}>Create table</LinkButton>],
+  secretsmanager: ["/secrets", secrets],
+};
+
+export function Home() {
+  const [cards, setCards] = useState<Card[]>([]);
+  const [loading, setLoading] = useState(true);
+  useEffect(() => {
+    let cancelled = false;
+    (async () => {
+      const health = await fogbankHealth().catch(() => ({ services: {} as Record<string, { state: string; operations: number }> }));
+      const names = Object.keys(health.services);
+      const ordered = [...names.filter((n) => n in LOADERS), ...names.filter((n) => !(n in LOADERS))];
+      const result = await Promise.all(
+        ordered.map(async (service): Promise<Card> => {
+          const state = health.services[service]?.state;
+          const loader = LOADERS[service];
+          const card: Card = { service, title: TITLES[service] || service, link: loader?.[0] || "", state };
+          if (!loader || state === "not implemented") return card;
+          card.actions = loader[2];
+          try {
+            card.resources = await loader[1]();
+          } catch (e) {
+            card.error = errorText(e);
+          }
+          return card;
+        }),
+      );
+      if (!cancelled) {
+        setCards(result);
+        setLoading(false);
+      }
+    })();
+    return () => {
+      cancelled = true;
+    };
+  }, [settings.value.region]);
+
+  const main = cards.filter((c) => c.resources || c.error);
+  const others = cards.filter((c) => !(c.resources || c.error));
+  return (
+    <Page title="Home">
+      <p class="lead">
+        Your local AWS in <strong>{settings.value.region}</strong>. Every action below is an AWS API call to this
+        Fogbank — what you do here, an SDK or the AWS CLI can do too.
+      </p>
+      {loading && <p class="muted">Loading services…</p>}
+      <div class="cards">
+        {main.map((card) => (
+          <div class="card" key={card.service} data-service={card.service}>
+            <div class="card-head">
+              <h2>
+                <a href={href(card.link)}>{card.title}</a>
+              </h2>
+              <span class="count">{card.resources?.length ?? 0}</span>
+            </div>
+            {card.error && <div class="alert alert-error">{card.error}</div>}
+            {card.resources && card.resources.length === 0 && <Empty>No resources in this region yet.</Empty>}
+            <ul class="resources">
+              {card.resources?.slice(0, 8).map((r) => (
+                <li key={r.name}>
+                  <a href={href(r.link)}>{r.name}</a>
+                  <span class="muted">{r.detail}</span>
+                  {r.status && <Status value={r.status} />}
+                </li>
+              ))}
+              {card.resources && card.resources.length > 8 && (
+                <li>
+                  <a href={href(card.link)}>and {card.resources.length - 8} more…</a>
+                </li>
+              )}
+            </ul>
+            <div class="card-foot">{card.actions}</div>
+          </div>
+        ))}
+      </div>
+      {others.length > 0 && (
+        <div class="other-services">
+          <h2>Other services</h2>
+          <ul>
+            {others.map((c) => (
+              <li key={c.service}>
+                <strong>{c.title}</strong> <Status value={c.state === "not implemented" ? "not implemented" : c.state || "running"} />
+              </li>
+            ))}
+          </ul>
+        </div>
+      )}
+    </Page>
+  );
+}

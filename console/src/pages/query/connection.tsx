@@ -1,0 +1,147 @@
+// Signing in to a database the AWS way: the credentials live in a Secrets Manager secret, and the
+// RDS Data API is called with the instance ARN, the secret ARN and the database name.
+import { ExecuteStatementCommand } from "@aws-sdk/client-rds-data";
+import {
+  CreateSecretCommand,
+  ListSecretsCommand,
+  PutSecretValueCommand,
+  type SecretListEntry,
+} from "@aws-sdk/client-secrets-manager";
+import type { DBInstance } from "@aws-sdk/client-rds";
+import { useEffect, useState } from "preact/hooks";
+import { aws, errorText } from "../../aws";
+import { Button, ErrorBox, Field, Modal } from "../../ui/kit";
+
+export interface Connection {
+  instance: string;
+  resourceArn: string;
+  secretArn: string;
+  database: string;
+  engine: "postgres" | "mysql";
+  username: string;
+}
+
+export function engineOf(db: DBInstance): "postgres" | "mysql" {
+  return (db.Engine || "").includes("postgres") ? "postgres" : "mysql";
+}
+
+async function storeCredentials(db: DBInstance, username: string, password: string): Promise<string> {
+  const name = `fogbank-console/${db.DBInstanceIdentifier}/${username}`;
+  const value = JSON.stringify({
+    username,
+    password,
+    engine: db.Engine,
+    host: db.Endpoint?.Address,
+    port: db.Endpoint?.Port,
+    dbInstanceIdentifier: db.DBInstanceIdentifier,
+  });
+  const secrets = aws().secrets;
+  try {
+    const created = await secrets.send(
+      new CreateSecretCommand({ Name: name, SecretString: value, Description: `Query editor credentials for ${db.DBInstanceIdentifier}` }),
+    );
+    return created.ARN as string;
+  } catch (e) {
+    if ((e as { name?: string }).name !== "ResourceExistsException") throw e;
+    const updated = await secrets.send(new PutSecretValueCommand({ SecretId: name, SecretString: value }));
+    return updated.ARN as string;
+  }
+}
+
+export function ConnectDialog(props: { db: DBInstance; onConnected: (c: Connection) => void; onClose: () => void }) {
+  const db = props.db;
+  const engine = engineOf(db);
+  const [mode, setMode] = useState<"new" | "secret">("new");
+  const [username, setUsername] = useState(db.MasterUsername || "");
+  const [password, setPassword] = useState("");
+  const [database, setDatabase] = useState(db.DBName || (engine === "postgres" ? "postgres" : ""));
+  const [secrets, setSecrets] = useState<SecretListEntry[]>([]);
+  const [secretArn, setSecretArn] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    aws()
+      .secrets.send(new ListSecretsCommand({ MaxResults: 100 }))
+      .then((r) => {
+        setSecrets(r.SecretList || []);
+        if (r.SecretList?.length) setSecretArn(r.SecretList[0].ARN as string);
+      })
+      .catch(() => setSecrets([]));
+  }, []);
+
+  const submit = async (event?: Event) => {
+    event?.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const arn = mode === "new" ? await storeCredentials(db, username, password) : secretArn;
+      // Sign in once now, so wrong credentials are reported here and not on the first query.
+      await aws().rdsData.send(
+        new ExecuteStatementCommand({ resourceArn: db.DBInstanceArn, secretArn: arn, database: database || undefined, sql: "SELECT 1" }),
+      );
+      props.onConnected({
+        instance: db.DBInstanceIdentifier as string,
+        resourceArn: db.DBInstanceArn as string,
+        secretArn: arn,
+        database,
+        engine,
+        username: mode === "new" ? username : secrets.find((s) => s.ARN === arn)?.Name || "",
+      });
+    } catch (e) {
+      setError(errorText(e));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Modal
+      title={`Connect to ${db.DBInstanceIdentifier}`}
+      onClose={props.onClose}
+      footer={
+        <>
+          <Button onClick={props.onClose}>Cancel</Button>
+          <Button kind="primary" busy={busy} onClick={() => submit()}>
+            Connect
+          </Button>
+        </>
+      }
+    >
+      <form onSubmit={submit} class="form">
+        <div class="segmented" role="radiogroup" aria-label="Database credentials">
+          <label class={mode === "new" ? "selected" : ""}>
+            <input type="radio" checked={mode === "new"} onChange={() => setMode("new")} /> Add new database credentials
+          </label>
+          <label class={mode === "secret" ? "selected" : ""}>
+            <input type="radio" checked={mode === "secret"} onChange={() => setMode("secret")} /> Use a Secrets Manager secret
+          </label>
+        </div>
+        {mode === "new" ? (
+          <>
+            <Field label="Database username" id="c-user">
+              <input id="c-user" value={username} onInput={(e) => setUsername(e.currentTarget.value)} autoComplete="off" />
+            </Field>
+            <Field label="Database password" id="c-pass" hint="Stored as a Secrets Manager secret, as the AWS console does.">
+              <input id="c-pass" type="password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} autoComplete="off" />
+            </Field>
+          </>
+        ) : (
+          <Field label="Secret" id="c-secret">
+            <select id="c-secret" value={secretArn} onChange={(e) => setSecretArn(e.currentTarget.value)}>
+              {secrets.map((s) => (
+                <option key={s.ARN} value={s.ARN}>
+                  {s.Name}
+                </option>
+              ))}
+            </select>
+          </Field>
+        )}
+        <Field label="Database name" id="c-db" hint={engine === "postgres" ? "e.g. postgres or the initial database" : "Optional for MySQL"}>
+          <input id="c-db" value={database} onInput={(e) => setDatabase(e.currentTarget.value)} />
+        </Field>
+        <ErrorBox error={error} />
+        <button type="submit" hidden />
+      </form>
+    </Modal>
+  );
+}

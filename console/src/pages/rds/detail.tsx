@@ -1,0 +1,232 @@
+// One DB instance: status (live until it settles), endpoint, configuration, events, snapshots, actions.
+import {
+  DeleteDBInstanceCommand,
+  DescribeDBInstancesCommand,
+  DescribeEventsCommand,
+  RebootDBInstanceCommand,
+  StartDBInstanceCommand,
+  StopDBInstanceCommand,
+  type DBInstance,
+  type Event as RdsEvent,
+} from "@aws-sdk/client-rds";
+import { useEffect, useState } from "preact/hooks";
+import { aws, errorText } from "../../aws";
+import { href, navigate } from "../../router";
+import { Button, Confirm, ErrorBox, Field, KeyValues, LinkButton, Notice, Page, Panel, Status, Tabs, formatDate, usePoll } from "../../ui/kit";
+import { ConnectionExamples } from "./connect";
+import { SETTLED } from "./instances";
+import { Snapshots } from "./snapshots";
+
+type Action = "reboot" | "stop" | "start" | "delete" | null;
+
+export function InstanceDetail(props: { id: string }) {
+  const [db, setDb] = useState<DBInstance | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [gone, setGone] = useState(false);
+  const [tab, setTab] = useState("Connectivity");
+  const [action, setAction] = useState<Action>(null);
+  const [finalSnapshot, setFinalSnapshot] = useState(false);
+  const [snapshotName, setSnapshotName] = useState(`${props.id}-final-snapshot`);
+
+  const load = async () => {
+    try {
+      const r = await aws().rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: props.id }));
+      setDb(r.DBInstances?.[0] || null);
+      setError(null);
+    } catch (e) {
+      if ((e as { name?: string }).name === "DBInstanceNotFoundFault" && db) setGone(true);
+      setError(errorText(e));
+    }
+  };
+  useEffect(() => {
+    load();
+  }, [props.id]);
+  const status = db?.DBInstanceStatus || "";
+  usePoll(load, 1500, !!db && !SETTLED.has(status) && !gone, [props.id]);
+
+  const run = async (command: Promise<unknown>) => {
+    await command;
+    await load();
+  };
+  const rds = aws().rds;
+
+  return (
+    <Page
+      title={props.id}
+      crumbs={[["RDS", href("/rds")]]}
+      actions={
+        db && (
+          <>
+            <LinkButton href={href(`/query?instance=${encodeURIComponent(props.id)}`)}>Query</LinkButton>
+            <Button onClick={() => setAction("reboot")} disabled={status !== "available"}>
+              Reboot
+            </Button>
+            {status === "stopped" ? (
+              <Button onClick={() => setAction("start")}>Start</Button>
+            ) : (
+              <Button onClick={() => setAction("stop")} disabled={status !== "available"}>
+                Stop
+              </Button>
+            )}
+            <Button kind="danger" onClick={() => setAction("delete")} disabled={status === "deleting"}>
+              Delete
+            </Button>
+          </>
+        )
+      }
+    >
+      {gone && <Notice kind="info">This instance has been deleted.</Notice>}
+      <ErrorBox error={gone ? null : error} />
+      {db && (
+        <>
+          <Panel title="Summary">
+            <KeyValues
+              items={[
+                ["Status", <Status value={status} />],
+                ["Engine", `${db.Engine} ${db.EngineVersion}`],
+                ["Class", db.DBInstanceClass],
+                ["Endpoint", db.Endpoint ? <span class="mono">{`${db.Endpoint.Address}:${db.Endpoint.Port}`}</span> : "Not yet available"],
+              ]}
+            />
+            {!SETTLED.has(status) && status !== "deleting" && (
+              <div class="progress" role="progressbar" aria-label={`Instance is ${status}`}>
+                <div class="progress-bar indeterminate" />
+              </div>
+            )}
+          </Panel>
+          <Tabs tabs={["Connectivity", "Configuration", "Events", "Snapshots"]} active={tab} onChange={setTab} />
+          {tab === "Connectivity" && (
+            <Panel title="Connect to this database">
+              {db.Endpoint ? (
+                <>
+                  <KeyValues
+                    items={[
+                      ["Endpoint", <span class="mono">{db.Endpoint.Address}</span>],
+                      ["Port", String(db.Endpoint.Port)],
+                      ["Master username", db.MasterUsername],
+                      ["Database", db.DBName],
+                      ["ARN", <span class="mono small">{db.DBInstanceArn}</span>],
+                    ]}
+                  />
+                  <ConnectionExamples db={db} />
+                </>
+              ) : (
+                <p class="muted">The endpoint appears when the instance is available.</p>
+              )}
+            </Panel>
+          )}
+          {tab === "Configuration" && (
+            <Panel title="Configuration">
+              <KeyValues
+                items={[
+                  ["DB instance identifier", db.DBInstanceIdentifier],
+                  ["Engine version", db.EngineVersion],
+                  ["Instance class", db.DBInstanceClass],
+                  ["Storage", db.AllocatedStorage ? `${db.AllocatedStorage} GiB (${db.StorageType || "gp2"})` : ""],
+                  ["Master username", db.MasterUsername],
+                  ["Initial database", db.DBName],
+                  ["Backup retention", db.BackupRetentionPeriod !== undefined ? `${db.BackupRetentionPeriod} days` : ""],
+                  ["Deletion protection", db.DeletionProtection ? "Enabled" : "Disabled"],
+                  ["Multi-AZ", db.MultiAZ ? "Yes" : "No"],
+                  ["Parameter group", db.DBParameterGroups?.map((g) => g.DBParameterGroupName).join(", ")],
+                  ["Availability zone", db.AvailabilityZone],
+                  ["Created", formatDate(db.InstanceCreateTime)],
+                  ["Resource ID", db.DbiResourceId],
+                  ["ARN", db.DBInstanceArn],
+                ]}
+              />
+            </Panel>
+          )}
+          {tab === "Events" && <Events id={props.id} status={status} />}
+          {tab === "Snapshots" && <Snapshots db={db} />}
+        </>
+      )}
+      {action === "reboot" && (
+        <Confirm title={`Reboot ${props.id}?`} word="" action="Reboot" onClose={() => setAction(null)} onConfirm={() => run(rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: props.id })))}>
+          <p>The database restarts; connections are dropped while it reboots.</p>
+        </Confirm>
+      )}
+      {action === "stop" && (
+        <Confirm title={`Stop ${props.id}?`} word="" action="Stop" onClose={() => setAction(null)} onConfirm={() => run(rds.send(new StopDBInstanceCommand({ DBInstanceIdentifier: props.id })))}>
+          <p>The instance stops until you start it again. Its data is kept.</p>
+        </Confirm>
+      )}
+      {action === "start" && (
+        <Confirm title={`Start ${props.id}?`} word="" action="Start" onClose={() => setAction(null)} onConfirm={() => run(rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: props.id })))} />
+      )}
+      {action === "delete" && (
+        <Confirm
+          title={`Delete ${props.id}?`}
+          word="delete me"
+          action="Delete"
+          onClose={() => setAction(null)}
+          onConfirm={async () => {
+            await rds.send(
+              new DeleteDBInstanceCommand({
+                DBInstanceIdentifier: props.id,
+                SkipFinalSnapshot: !finalSnapshot,
+                FinalDBSnapshotIdentifier: finalSnapshot ? snapshotName : undefined,
+              }),
+            );
+            navigate("/rds");
+          }}
+        >
+          <p>The instance and its automated backups are deleted. This can't be undone.</p>
+          <label class="check">
+            <input type="checkbox" checked={finalSnapshot} onChange={(e) => setFinalSnapshot(e.currentTarget.checked)} />
+            Create final snapshot
+          </label>
+          {finalSnapshot && (
+            <Field label="Final snapshot name" id="final-snap">
+              <input id="final-snap" value={snapshotName} onInput={(e) => setSnapshotName(e.currentTarget.value)} />
+            </Field>
+          )}
+        </Confirm>
+      )}
+    </Page>
+  );
+}
+
+function Events(props: { id: string; status: string }) {
+  const [events, setEvents] = useState<RdsEvent[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const load = async () => {
+    try {
+      const r = await aws().rds.send(new DescribeEventsCommand({ SourceType: "db-instance", SourceIdentifier: props.id, Duration: 20160 }));
+      setEvents([...(r.Events || [])].reverse());
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  useEffect(() => {
+    load();
+  }, [props.status]);
+  return (
+    <Panel title="Recent events" actions={<Button onClick={load}>Refresh</Button>}>
+      <ErrorBox error={error} />
+      <table class="table" aria-label="Events">
+        <thead>
+          <tr>
+            <th>Time</th>
+            <th>Message</th>
+          </tr>
+        </thead>
+        <tbody>
+          {events.map((e, i) => (
+            <tr key={i}>
+              <td class="nowrap">{formatDate(e.Date)}</td>
+              <td>{e.Message}</td>
+            </tr>
+          ))}
+          {events.length === 0 && (
+            <tr>
+              <td colSpan={2} class="muted">
+                No events in the last 14 days.
+              </td>
+            </tr>
+          )}
+        </tbody>
+      </table>
+    </Panel>
+  );
+}

@@ -1,0 +1,230 @@
+// Launch a managed relational database: CreateDBInstance with the engines Fogbank really has.
+import {
+  CreateDBInstanceCommand,
+  DescribeDBEngineVersionsCommand,
+  DescribeOrderableDBInstanceOptionsCommand,
+  type DBEngineVersion,
+} from "@aws-sdk/client-rds";
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { aws, errorText } from "../../aws";
+import { href, navigate } from "../../router";
+import { Button, ErrorBox, Field, Page, Panel } from "../../ui/kit";
+import { type LaunchForm, type Problems, validateLaunch } from "./validate";
+
+const ENGINES: Record<string, { label: string; port: string; user: string }> = {
+  postgres: { label: "PostgreSQL", port: "5432", user: "postgres_admin" },
+  mysql: { label: "MySQL", port: "3306", user: "admin" },
+  mariadb: { label: "MariaDB", port: "3306", user: "admin" },
+};
+
+// Used only when DescribeOrderableDBInstanceOptions is not answered: the common burstable classes.
+const FALLBACK_CLASSES = ["db.t3.micro", "db.t3.small", "db.t3.medium", "db.t4g.micro", "db.t4g.small", "db.m5.large"];
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.-]/).map(Number);
+  const pb = b.split(/[.-]/).map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pb[i] || 0) - (pa[i] || 0);
+    if (d) return d;
+  }
+  return 0;
+}
+
+const SIZES = ["micro", "small", "medium", "large", "xlarge"];
+
+function sizeRank(cls: string): number {
+  const size = cls.split(".").pop() || "";
+  const index = SIZES.indexOf(size);
+  return index >= 0 ? index : SIZES.length + parseInt(size, 10);
+}
+
+/** Instance classes for an engine version, every page of them, burstable and small first. */
+async function orderableClasses(engine: string, version: string): Promise<string[]> {
+  const found = new Set<string>();
+  let marker: string | undefined;
+  do {
+    const r = await aws().rds.send(
+      new DescribeOrderableDBInstanceOptionsCommand({ Engine: engine, EngineVersion: version, Marker: marker, MaxRecords: 1000 }),
+    );
+    (r.OrderableDBInstanceOptions || []).forEach((o) => found.add(o.DBInstanceClass as string));
+    marker = r.Marker;
+  } while (marker);
+  const family = (c: string) => c.split(".")[1] || "";
+  return [...found].sort((a, b) => {
+    const burstA = family(a).startsWith("t") ? 0 : 1;
+    const burstB = family(b).startsWith("t") ? 0 : 1;
+    return burstA - burstB || family(a).localeCompare(family(b)) || sizeRank(a) - sizeRank(b);
+  });
+}
+
+export function LaunchInstance() {
+  const [versions, setVersions] = useState<DBEngineVersion[] | null>(null);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [classes, setClasses] = useState<string[]>(FALLBACK_CLASSES);
+  const [form, setForm] = useState<LaunchForm>({
+    engine: "postgres",
+    version: "",
+    identifier: "database-1",
+    instanceClass: "db.t3.micro",
+    storage: "20",
+    username: ENGINES.postgres.user,
+    password: "",
+    confirm: "",
+    dbName: "",
+    port: ENGINES.postgres.port,
+    retention: "1",
+    deletionProtection: false,
+  });
+  const [problems, setProblems] = useState<Problems>({});
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    aws()
+      .rds.send(new DescribeDBEngineVersionsCommand({}))
+      .then((r) => setVersions((r.DBEngineVersions || []).filter((v) => (v.Engine || "") in ENGINES)))
+      .catch((e) => setLoadError(errorText(e)));
+  }, []);
+
+  const engines = useMemo(() => Object.keys(ENGINES).filter((e) => (versions || []).some((v) => v.Engine === e)), [versions]);
+  const engineVersions = useMemo(
+    () =>
+      (versions || [])
+        .filter((v) => v.Engine === form.engine)
+        .map((v) => v.EngineVersion as string)
+        .sort(compareVersions),
+    [versions, form.engine],
+  );
+
+  useEffect(() => {
+    if (engines.length && !engines.includes(form.engine)) changeEngine(engines[0]);
+  }, [engines]);
+  useEffect(() => {
+    if (engineVersions.length && !engineVersions.includes(form.version)) set("version", engineVersions[0]);
+  }, [engineVersions]);
+  useEffect(() => {
+    if (!form.version) return;
+    orderableClasses(form.engine, form.version)
+      .then((found) => {
+        if (!found.length) return;
+        setClasses(found);
+        if (!found.includes(form.instanceClass)) set("instanceClass", found.find((c) => c.endsWith(".micro")) || found[0]);
+      })
+      .catch(() => setClasses(FALLBACK_CLASSES));
+  }, [form.engine, form.version]);
+
+  function set<K extends keyof LaunchForm>(key: K, value: LaunchForm[K]) {
+    setForm((f) => ({ ...f, [key]: value }));
+  }
+
+  function changeEngine(engine: string) {
+    setForm((f) => ({ ...f, engine, version: "", port: ENGINES[engine].port, username: ENGINES[engine].user }));
+  }
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const found = validateLaunch(form);
+    setProblems(found);
+    if (Object.keys(found).length) {
+      const first = document.querySelector<HTMLElement>(".field-invalid input, .field-invalid select");
+      first?.focus();
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    try {
+      await aws().rds.send(
+        new CreateDBInstanceCommand({
+          DBInstanceIdentifier: form.identifier,
+          Engine: form.engine,
+          EngineVersion: form.version,
+          DBInstanceClass: form.instanceClass,
+          AllocatedStorage: Number(form.storage),
+          MasterUsername: form.username,
+          MasterUserPassword: form.password,
+          DBName: form.dbName || undefined,
+          Port: Number(form.port),
+          BackupRetentionPeriod: Number(form.retention),
+          DeletionProtection: form.deletionProtection,
+        }),
+      );
+      navigate(`/rds/instances/${encodeURIComponent(form.identifier.toLowerCase())}`);
+    } catch (e) {
+      setError(errorText(e));
+      setBusy(false);
+    }
+  };
+
+  const input = (key: keyof LaunchForm, label: string, attrs: Record<string, unknown> = {}, hint?: string) => (
+    <Field label={label} id={`f-${key}`} error={problems[key]} hint={hint}>
+      <input
+        id={`f-${key}`}
+        value={form[key] as string}
+        onInput={(e) => set(key, e.currentTarget.value as never)}
+        aria-invalid={problems[key] ? "true" : undefined}
+        {...attrs}
+      />
+    </Field>
+  );
+
+  return (
+    <Page title="Create database" crumbs={[["RDS", href("/rds")]]}>
+      <ErrorBox error={loadError} />
+      <form class="form" onSubmit={submit} noValidate>
+        <Panel title="Engine options">
+          <div class="engine-choices" role="radiogroup" aria-label="Engine type">
+            {(engines.length ? engines : Object.keys(ENGINES)).map((engine) => (
+              <label key={engine} class={`engine-choice ${form.engine === engine ? "selected" : ""}`}>
+                <input type="radio" name="engine" value={engine} checked={form.engine === engine} onChange={() => changeEngine(engine)} />
+                {ENGINES[engine]?.label || engine}
+              </label>
+            ))}
+          </div>
+          <Field label="Engine version" id="f-version" error={problems.version} hint="Versions installed on this machine.">
+            <select id="f-version" value={form.version} onChange={(e) => set("version", e.currentTarget.value)}>
+              {engineVersions.map((v) => (
+                <option key={v} value={v}>
+                  {ENGINES[form.engine]?.label} {v}
+                </option>
+              ))}
+            </select>
+          </Field>
+        </Panel>
+        <Panel title="Settings">
+          {input("identifier", "DB instance identifier", {}, "Unique across your DB instances in this region; stored in lowercase.")}
+          {input("username", "Master username", { autoComplete: "off" })}
+          {input("password", "Master password", { type: "password", autoComplete: "new-password" })}
+          {input("confirm", "Confirm master password", { type: "password", autoComplete: "new-password" })}
+        </Panel>
+        <Panel title="Instance configuration">
+          <Field label="DB instance class" id="f-class" error={problems.instanceClass}>
+            <select id="f-class" value={form.instanceClass} onChange={(e) => set("instanceClass", e.currentTarget.value)}>
+              {classes.map((c) => (
+                <option key={c}>{c}</option>
+              ))}
+            </select>
+          </Field>
+          {input("storage", "Allocated storage (GiB)", { type: "number", min: 20, max: 65536 })}
+        </Panel>
+        <Panel title="Additional configuration">
+          {input("dbName", "Initial database name", {}, "If you leave this empty, no database is created (PostgreSQL still has \"postgres\").")}
+          {input("port", "Database port", { type: "number" })}
+          {input("retention", "Backup retention period (days)", { type: "number", min: 0, max: 35 })}
+          <label class="check">
+            <input type="checkbox" checked={form.deletionProtection} onChange={(e) => set("deletionProtection", e.currentTarget.checked)} />
+            Enable deletion protection
+          </label>
+        </Panel>
+        <ErrorBox error={error} onClose={() => setError(null)} />
+        <div class="form-actions">
+          <a class="btn btn-normal" href={href("/rds")}>
+            Cancel
+          </a>
+          <Button kind="primary" type="submit" busy={busy}>
+            Create database
+          </Button>
+        </div>
+      </form>
+    </Page>
+  );
+}

@@ -1,0 +1,312 @@
+// Small building blocks every page uses, so the console looks and behaves the same everywhere.
+import type { ComponentChildren, JSX } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { errorText } from "../aws";
+
+export function Page(props: { title: string; actions?: ComponentChildren; crumbs?: [string, string][]; children: ComponentChildren }) {
+  useEffect(() => {
+    document.title = `${props.title} · Fogbank console`;
+  }, [props.title]);
+  return (
+    <section class="page">
+      {props.crumbs && (
+        <nav class="crumbs" aria-label="Breadcrumbs">
+          {props.crumbs.map(([label, to]) => (
+            <span key={to}>
+              <a href={to}>{label}</a> ›{" "}
+            </span>
+          ))}
+        </nav>
+      )}
+      <header class="page-head">
+        <h1>{props.title}</h1>
+        <div class="actions">{props.actions}</div>
+      </header>
+      {props.children}
+    </section>
+  );
+}
+
+export function Panel(props: { title?: ComponentChildren; actions?: ComponentChildren; children: ComponentChildren; class?: string }) {
+  return (
+    <div class={`panel ${props.class || ""}`}>
+      {(props.title || props.actions) && (
+        <div class="panel-head">
+          <h2>{props.title}</h2>
+          <div class="actions">{props.actions}</div>
+        </div>
+      )}
+      <div class="panel-body">{props.children}</div>
+    </div>
+  );
+}
+
+type ButtonProps = JSX.HTMLAttributes<HTMLButtonElement> & { kind?: "primary" | "danger" | "normal" | "link"; busy?: boolean; type?: string; disabled?: boolean };
+
+export function Button({ kind = "normal", busy, children, ...rest }: ButtonProps) {
+  return (
+    <button type="button" {...(rest as JSX.HTMLAttributes<HTMLButtonElement>)} class={`btn btn-${kind} ${rest.class || ""}`} disabled={rest.disabled || busy}>
+      {busy && <Spinner />}
+      {children}
+    </button>
+  );
+}
+
+export function LinkButton(props: { href: string; kind?: "primary" | "normal"; children: ComponentChildren }) {
+  return (
+    <a class={`btn btn-${props.kind || "normal"}`} href={props.href}>
+      {props.children}
+    </a>
+  );
+}
+
+export function Spinner() {
+  return <span class="spinner" aria-hidden="true" />;
+}
+
+export function ErrorBox(props: { error?: string | null; onClose?: () => void }) {
+  if (!props.error) return null;
+  return (
+    <div class="alert alert-error" role="alert">
+      <span class="alert-text">{props.error}</span>
+      {props.onClose && (
+        <button type="button" class="alert-close" aria-label="Dismiss" onClick={props.onClose}>
+          ×
+        </button>
+      )}
+    </div>
+  );
+}
+
+export function Notice(props: { kind?: "info" | "success" | "warning"; children: ComponentChildren }) {
+  return (
+    <div class={`alert alert-${props.kind || "info"}`} role="status">
+      {props.children}
+    </div>
+  );
+}
+
+export function Field(props: { label: string; hint?: ComponentChildren; error?: string | null; children: ComponentChildren; id?: string }) {
+  return (
+    <div class={`field ${props.error ? "field-invalid" : ""}`}>
+      <label for={props.id}>{props.label}</label>
+      {props.children}
+      {props.error ? <div class="field-error">{props.error}</div> : props.hint ? <div class="field-hint">{props.hint}</div> : null}
+    </div>
+  );
+}
+
+const STATUS_CLASS: Record<string, string> = {
+  available: "ok", active: "ok", running: "ok", stopped: "off", deleted: "off",
+  creating: "busy", updating: "busy", modifying: "busy", "backing-up": "busy", rebooting: "busy",
+  starting: "busy", stopping: "busy", deleting: "busy", "configuring-enhanced-monitoring": "busy",
+  "resetting-master-credentials": "busy", renaming: "busy", backfilling: "busy", "upgrading": "busy",
+  failed: "bad", "incompatible-parameters": "bad", "storage-full": "bad", "not implemented": "off",
+};
+
+export function Status(props: { value?: string }) {
+  const value = (props.value || "unknown").toLowerCase();
+  const cls = STATUS_CLASS[value] || "busy";
+  return (
+    <span class={`status status-${cls}`}>
+      {cls === "busy" ? <Spinner /> : <span class="dot" />}
+      {value}
+    </span>
+  );
+}
+
+export function Copy(props: { text: string; label?: string }) {
+  const [done, setDone] = useState(false);
+  const copy = async () => {
+    try {
+      await navigator.clipboard.writeText(props.text);
+    } catch {
+      // Clipboard access needs a secure context; select the text for a manual copy instead.
+      const area = document.createElement("textarea");
+      area.value = props.text;
+      document.body.appendChild(area);
+      area.select();
+      document.execCommand("copy");
+      area.remove();
+    }
+    setDone(true);
+    setTimeout(() => setDone(false), 1500);
+  };
+  return (
+    <button type="button" class="btn btn-small" onClick={copy} aria-label={props.label || "Copy"}>
+      {done ? "Copied" : "Copy"}
+    </button>
+  );
+}
+
+export function CodeBlock(props: { text: string; label: string }) {
+  return (
+    <div class="codeblock">
+      <div class="codeblock-head">
+        <span>{props.label}</span>
+        <Copy text={props.text} label={`Copy ${props.label}`} />
+      </div>
+      <pre>{props.text}</pre>
+    </div>
+  );
+}
+
+export function KeyValues(props: { items: [string, ComponentChildren][] }) {
+  return (
+    <dl class="kv">
+      {props.items.map(([k, v]) => (
+        <div key={k} class={k === "ARN" || k.endsWith("ARN") ? "kv-item wide" : "kv-item"}>
+          <dt>{k}</dt>
+          <dd>{v === undefined || v === null || v === "" ? "–" : v}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+export function Tabs(props: { tabs: string[]; active: string; onChange: (tab: string) => void }) {
+  return (
+    <div class="tabs" role="tablist">
+      {props.tabs.map((tab) => (
+        <button
+          type="button"
+          role="tab"
+          key={tab}
+          aria-selected={tab === props.active}
+          class={tab === props.active ? "tab active" : "tab"}
+          onClick={() => props.onChange(tab)}
+        >
+          {tab}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+/** A modal dialog: Escape or the close button dismisses it, focus goes to its first field. */
+export function Modal(props: { title: string; onClose: () => void; children: ComponentChildren; footer?: ComponentChildren; wide?: boolean }) {
+  const ref = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const previous = document.activeElement as HTMLElement | null;
+    const first = ref.current?.querySelector<HTMLElement>("input, textarea, select, .cm-content, button.btn-primary");
+    first?.focus();
+    const onKey = (event: KeyboardEvent) => {
+      if (event.key === "Escape") props.onClose();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => {
+      window.removeEventListener("keydown", onKey);
+      previous?.focus?.();
+    };
+  }, []);
+  return (
+    <div class="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && props.onClose()}>
+      <div class={`modal ${props.wide ? "modal-wide" : ""}`} role="dialog" aria-modal="true" aria-label={props.title} ref={ref}>
+        <div class="modal-head">
+          <h2>{props.title}</h2>
+          <button type="button" class="alert-close" aria-label="Close" onClick={props.onClose}>
+            ×
+          </button>
+        </div>
+        <div class="modal-body">{props.children}</div>
+        {props.footer && <div class="modal-foot">{props.footer}</div>}
+      </div>
+    </div>
+  );
+}
+
+/** Confirmation the AWS console asks for before destroying things: type a word to enable the button. */
+export function Confirm(props: {
+  title: string;
+  word: string;
+  action: string;
+  onConfirm: () => Promise<void>;
+  onClose: () => void;
+  children?: ComponentChildren;
+}) {
+  const [typed, setTyped] = useState("");
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const ready = !props.word || typed === props.word;
+  const run = async (event?: Event) => {
+    event?.preventDefault();
+    if (!ready) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await props.onConfirm();
+      props.onClose();
+    } catch (e) {
+      setError(errorText(e));
+      setBusy(false);
+    }
+  };
+  return (
+    <Modal
+      title={props.title}
+      onClose={props.onClose}
+      footer={
+        <>
+          <Button onClick={props.onClose}>Cancel</Button>
+          <Button kind="danger" busy={busy} disabled={!ready} onClick={() => run()}>
+            {props.action}
+          </Button>
+        </>
+      }
+    >
+      <form onSubmit={run}>
+        {props.children}
+        <ErrorBox error={error} />
+        {props.word && (
+          <Field label={`To confirm, type "${props.word}"`} id="confirm-word">
+            <input id="confirm-word" value={typed} onInput={(e) => setTyped(e.currentTarget.value)} autoComplete="off" />
+          </Field>
+        )}
+      </form>
+    </Modal>
+  );
+}
+
+export function Empty(props: { children: ComponentChildren }) {
+  return <div class="empty">{props.children}</div>;
+}
+
+export function formatBytes(bytes?: number): string {
+  if (bytes === undefined || bytes === null) return "–";
+  if (bytes < 1024) return `${bytes} bytes`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+export function formatDate(value?: Date | string | number): string {
+  if (!value) return "–";
+  const d = value instanceof Date ? value : new Date(value);
+  return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+}
+
+/** Run fn now and every ms while the component lives and `active` stays true. */
+export function usePoll(fn: () => Promise<unknown> | void, ms: number, active: boolean, deps: unknown[] = []) {
+  useEffect(() => {
+    if (!active) return;
+    let stopped = false;
+    let timer: number | undefined;
+    const tick = async () => {
+      try {
+        await fn();
+      } finally {
+        if (!stopped) timer = window.setTimeout(tick, ms);
+      }
+    };
+    timer = window.setTimeout(tick, ms);
+    return () => {
+      stopped = true;
+      window.clearTimeout(timer);
+    };
+  }, [active, ...deps]);
+}

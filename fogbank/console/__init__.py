@@ -1,0 +1,1 @@
+"""The web console: the built front-end (``console/dist``) served by the gateway under ``/console``."""

@@ -1,0 +1,1 @@
+"""Secrets Manager: named, versioned secret values (what the RDS Data API signs in with)."""

@@ -1,0 +1,230 @@
+"""Secret lifecycle: create, describe, list, delete/restore, tags."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+import time
+from typing import Any
+
+from fogbank.gateway.context import RequestContext
+from fogbank.protocols.errors import AwsError
+from fogbank.services.secretsmanager.service import service
+from fogbank.services.secretsmanager.store import DAY, Secret, SecretStore, marked_for_deletion
+
+_NAME = re.compile(r"^[A-Za-z0-9/_+=.@!-]+$")
+
+
+def when(epoch: float | None) -> dt.datetime | None:
+    return dt.datetime.fromtimestamp(epoch, dt.UTC) if epoch is not None else None
+
+
+def check_value(params: dict[str, Any]) -> None:
+    if params.get("SecretString") is not None and params.get("SecretBinary") is not None:
+        raise AwsError(
+            "InvalidParameterException",
+            "You can't specify both a binary secret value and a string secret value in the same secret.",
+        )
+
+
+def live(store: SecretStore, ctx: RequestContext, secret_id: str) -> Secret:
+    """The secret named, refusing one that is scheduled for deletion."""
+    secret = store.find(ctx.account_id, ctx.region, secret_id)
+    if secret.deleted is not None:
+        raise marked_for_deletion()
+    return secret
+
+
+@service.operation("CreateSecret")
+def create_secret(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    store: SecretStore = ctx.backend
+    name = params["Name"]
+    if not _NAME.match(name):
+        raise AwsError(
+            "ValidationException",
+            "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!",
+        )
+    check_value(params)
+    if params.get("AddReplicaRegions"):
+        raise AwsError("InvalidRequestException", "Fogbank does not replicate secrets to other regions.")
+    with store.lock:
+        secrets = store.scope(ctx.account_id, ctx.region)
+        existing = secrets.get(name)
+        if existing is not None:
+            if existing.deleted is not None:
+                raise AwsError(
+                    "InvalidRequestException",
+                    "You can't create this secret because a secret with this name is already scheduled for deletion.",
+                )
+            raise AwsError("ResourceExistsException", f"The operation failed because the secret {name} already exists.")
+        secret = Secret(
+            name=name,
+            arn=store.new_arn(ctx.account_id, ctx.region, name),
+            description=params.get("Description"),
+            kms_key_id=params.get("KmsKeyId"),
+            tags=list(params.get("Tags") or []),
+        )
+        result: dict[str, Any] = {"ARN": secret.arn, "Name": name}
+        if params.get("SecretString") is not None or params.get("SecretBinary") is not None:
+            version_id = params.get("ClientRequestToken") or _token()
+            secret.add_version(version_id, params.get("SecretString"), params.get("SecretBinary"), ["AWSCURRENT"])
+            result["VersionId"] = version_id
+        secrets[name] = secret
+        store.save(ctx.account_id, ctx.region)
+    return result
+
+
+def _token() -> str:
+    import uuid
+
+    return str(uuid.uuid4())
+
+
+def describe(secret: Secret, stages_key: str) -> dict[str, Any]:
+    result: dict[str, Any] = {
+        "ARN": secret.arn,
+        "Name": secret.name,
+        "RotationEnabled": False,
+        "LastChangedDate": when(secret.last_changed),
+        "CreatedDate": when(secret.created),
+        stages_key: secret.stages(),
+    }
+    if secret.description is not None:
+        result["Description"] = secret.description
+    if secret.kms_key_id is not None:
+        result["KmsKeyId"] = secret.kms_key_id
+    if secret.last_accessed is not None:
+        result["LastAccessedDate"] = when(secret.last_accessed)
+    if secret.deleted is not None:
+        result["DeletedDate"] = when(secret.deleted)
+    if secret.tags:
+        result["Tags"] = secret.tags
+    return result
+
+
+@service.operation("DescribeSecret")
+def describe_secret(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    store: SecretStore = ctx.backend
+    with store.lock:
+        secret = store.find(ctx.account_id, ctx.region, params["SecretId"])
+        return describe(secret, "VersionIdsToStages")
+
+
+def _matches(secret: Secret, key: str, values: list[str]) -> bool:
+    """ListSecrets filters: prefix matches; a value starting with '!' excludes instead."""
+    fields: list[str]
+    if key == "name":
+        fields = [secret.name]
+    elif key == "description":
+        fields = [secret.description or ""]
+    elif key == "tag-key":
+        fields = [t["Key"] for t in secret.tags]
+    elif key == "tag-value":
+        fields = [t.get("Value", "") for t in secret.tags]
+    elif key == "all":
+        fields = [secret.name, secret.description or ""] + [t["Key"] for t in secret.tags]
+        fields += [t.get("Value", "") for t in secret.tags]
+    else:  # primary-region, owning-service: Fogbank secrets have neither
+        fields = []
+    for value in values:
+        negate = value.startswith("!")
+        prefix = value[1:] if negate else value
+        hit = any(f.startswith(prefix) for f in fields)
+        if hit != negate:
+            return True
+    return False
+
+
+@service.operation("ListSecrets")
+def list_secrets(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    store: SecretStore = ctx.backend
+    with store.lock:
+        found = list(store.scope(ctx.account_id, ctx.region).values())
+    if not params.get("IncludePlannedDeletion"):
+        found = [s for s in found if s.deleted is None]
+    for spec in params.get("Filters") or []:
+        found = [s for s in found if _matches(s, spec.get("Key", "all"), spec.get("Values") or [])]
+    sort_by = params.get("SortBy", "created-date")
+    keys = {
+        "name": lambda s: s.name,
+        "last-accessed-date": lambda s: s.last_accessed or 0.0,
+        "last-changed-date": lambda s: s.last_changed,
+    }
+    found.sort(key=keys.get(sort_by, lambda s: s.created), reverse=params.get("SortOrder", "desc") == "desc")
+    start = _offset(params.get("NextToken"))
+    size = params.get("MaxResults") or 100
+    page = found[start : start + size]
+    result: dict[str, Any] = {"SecretList": [describe(s, "SecretVersionsToStages") for s in page]}
+    if start + size < len(found):
+        result["NextToken"] = base64.b64encode(str(start + size).encode()).decode()
+    return result
+
+
+def _offset(token: str | None) -> int:
+    if not token:
+        return 0
+    try:
+        return int(base64.b64decode(token, validate=True).decode())
+    except Exception as error:
+        raise AwsError("InvalidNextTokenException", "The NextToken value is invalid.") from error
+
+
+@service.operation("DeleteSecret")
+def delete_secret(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    store: SecretStore = ctx.backend
+    force = params.get("ForceDeleteWithoutRecovery", False)
+    window = params.get("RecoveryWindowInDays")
+    if force and window is not None:
+        raise AwsError(
+            "InvalidParameterException",
+            "You can't use ForceDeleteWithoutRecovery in conjunction with RecoveryWindowInDays.",
+        )
+    if window is not None and not 7 <= window <= 30:
+        raise AwsError(
+            "InvalidParameterException",
+            "The RecoveryWindowInDays value must be between 7 and 30 days (inclusive).",
+        )
+    with store.lock:
+        secrets = store.scope(ctx.account_id, ctx.region)
+        secret = store.find(ctx.account_id, ctx.region, params["SecretId"])
+        if secret.deleted is not None and not force:
+            raise marked_for_deletion()
+        now = time.time()
+        secret.deleted = secret.deleted or now
+        if force:
+            secret.deletion_date = now
+            del secrets[secret.name]
+        else:
+            secret.deletion_date = now + (window or 30) * DAY
+        store.save(ctx.account_id, ctx.region)
+    return {"ARN": secret.arn, "Name": secret.name, "DeletionDate": when(secret.deletion_date)}
+
+
+@service.operation("RestoreSecret")
+def restore_secret(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    store: SecretStore = ctx.backend
+    with store.lock:
+        secret = store.find(ctx.account_id, ctx.region, params["SecretId"])
+        secret.deleted = secret.deletion_date = None
+        store.save(ctx.account_id, ctx.region)
+    return {"ARN": secret.arn, "Name": secret.name}
+
+
+@service.operation("TagResource")
+def tag_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
+    store: SecretStore = ctx.backend
+    with store.lock:
+        secret = live(store, ctx, params["SecretId"])
+        added = {t["Key"]: t for t in params["Tags"]}
+        secret.tags = [t for t in secret.tags if t["Key"] not in added] + list(added.values())
+        store.save(ctx.account_id, ctx.region)
+
+
+@service.operation("UntagResource")
+def untag_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
+    store: SecretStore = ctx.backend
+    with store.lock:
+        secret = live(store, ctx, params["SecretId"])
+        secret.tags = [t for t in secret.tags if t["Key"] not in set(params["TagKeys"])]
+        store.save(ctx.account_id, ctx.region)

@@ -1,0 +1,165 @@
+"""Secrets and their versions, kept as one durable JSON document per account and region.
+
+A secret is addressed by name, full ARN or partial ARN (the ARN without the 6-character suffix
+AWS appends), as Secrets Manager accepts all three wherever a ``SecretId`` is asked for.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets as random
+import string
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from fogbank.arns import arn
+from fogbank.protocols.errors import AwsError
+from fogbank.state import read_json, write_json
+
+CURRENT = "AWSCURRENT"
+PREVIOUS = "AWSPREVIOUS"
+DAY = 86400.0
+
+
+def not_found() -> AwsError:
+    return AwsError("ResourceNotFoundException", "Secrets Manager can't find the specified secret.")
+
+
+def marked_for_deletion() -> AwsError:
+    return AwsError(
+        "InvalidRequestException",
+        "You can't perform this operation on the secret because it was marked for deletion.",
+    )
+
+
+@dataclass
+class Secret:
+    name: str
+    arn: str
+    description: str | None = None
+    kms_key_id: str | None = None
+    tags: list[dict[str, str]] = field(default_factory=list)
+    created: float = field(default_factory=time.time)
+    last_changed: float = field(default_factory=time.time)
+    last_accessed: float | None = None
+    deleted: float | None = None  # when DeleteSecret was called
+    deletion_date: float | None = None  # when the secret is gone for good
+    # version id -> {"string": str | None, "binary": base64 str | None, "stages": [...], "created": float}
+    versions: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_json(cls, document: dict[str, Any]) -> Secret:
+        return cls(**document)
+
+    def version_for(self, version_id: str | None, stage: str | None) -> tuple[str, dict[str, Any]]:
+        if version_id:
+            version = self.versions.get(version_id)
+            if version is None or (stage and stage not in version["stages"]):
+                raise AwsError(
+                    "ResourceNotFoundException",
+                    f"Secrets Manager can't find the specified secret value for VersionId: {version_id}",
+                )
+            return version_id, version
+        wanted = stage or CURRENT
+        for vid, version in self.versions.items():
+            if wanted in version["stages"]:
+                return vid, version
+        raise AwsError(
+            "ResourceNotFoundException",
+            f"Secrets Manager can't find the specified secret value for staging label: {wanted}",
+        )
+
+    def stages(self) -> dict[str, list[str]]:
+        return {vid: list(v["stages"]) for vid, v in self.versions.items() if v["stages"]}
+
+    def add_version(self, version_id: str, string_value: str | None, binary: bytes | None, stages: list[str]) -> bool:
+        """Store a new version and move its stages onto it; False when it already existed unchanged."""
+        encoded = base64.b64encode(binary).decode() if binary is not None else None
+        existing = self.versions.get(version_id)
+        if existing is not None:
+            if existing["string"] == string_value and existing["binary"] == encoded:
+                return False
+            raise AwsError(
+                "ResourceExistsException",
+                "You can't modify an existing version, you can only create a new version.",
+            )
+        if CURRENT in stages:
+            # The version that was current becomes the previous one, as rotation expects.
+            for other in self.versions.values():
+                if PREVIOUS in other["stages"]:
+                    other["stages"].remove(PREVIOUS)
+            for other in self.versions.values():
+                if CURRENT in other["stages"]:
+                    other["stages"].append(PREVIOUS)
+        for other in self.versions.values():
+            other["stages"] = [s for s in other["stages"] if s not in stages]
+        self.versions[version_id] = {
+            "string": string_value,
+            "binary": encoded,
+            "stages": list(stages),
+            "created": time.time(),
+        }
+        # Versions without any stage are deprecated; AWS keeps about 100 of them, we keep none.
+        self.versions = {vid: v for vid, v in self.versions.items() if v["stages"]}
+        self.last_changed = time.time()
+        return True
+
+
+class SecretStore:
+    """All secrets of every account and region; thread-safe, every change written before it returns."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.lock = threading.RLock()
+        self._scopes: dict[tuple[str, str], dict[str, Secret]] = {}
+
+    def _path(self, account: str, region: str) -> Path:
+        return self.directory / account / f"{region}.json"
+
+    def scope(self, account: str, region: str) -> dict[str, Secret]:
+        key = (account, region)
+        secrets = self._scopes.get(key)
+        if secrets is None:
+            document = read_json(self._path(account, region), {"secrets": []})
+            secrets = {s["name"]: Secret.from_json(s) for s in document["secrets"]}
+            self._scopes[key] = secrets
+        self._purge(secrets)
+        return secrets
+
+    def save(self, account: str, region: str) -> None:
+        secrets = self._scopes.get((account, region), {})
+        write_json(self._path(account, region), {"secrets": [s.to_json() for s in secrets.values()]})
+
+    def reset(self) -> None:
+        with self.lock:
+            self._scopes.clear()
+            for path in self.directory.glob("*/*.json"):
+                path.unlink()
+
+    @staticmethod
+    def _purge(secrets: dict[str, Secret]) -> None:
+        """Secrets whose recovery window has passed are gone, as if a sweeper had run."""
+        now = time.time()
+        for name in [n for n, s in secrets.items() if s.deletion_date is not None and s.deletion_date <= now]:
+            del secrets[name]
+
+    def find(self, account: str, region: str, secret_id: str) -> Secret:
+        secrets = self.scope(account, region)
+        if secret_id in secrets:
+            return secrets[secret_id]
+        if secret_id.startswith("arn:"):
+            for secret in secrets.values():
+                # A partial ARN lacks the "-xxxxxx" suffix AWS adds to the name.
+                if secret_id in (secret.arn, secret.arn[:-7]):
+                    return secret
+        raise not_found()
+
+    def new_arn(self, account: str, region: str, name: str) -> str:
+        suffix = "".join(random.choice(string.ascii_letters + string.digits) for _ in range(6))
+        return arn("secretsmanager", region, account, f"secret:{name}-{suffix}")
