@@ -18,17 +18,22 @@ class ModelledOnly(Service):
 
 
 def all_services() -> list[Service]:
+    from fogbank.services.dynamodb.service import service as dynamodb
+    from fogbank.services.rds.service import service as rds
+    from fogbank.services.rdsdata.api import service as rdsdata
+    from fogbank.services.secretsmanager.api import service as secretsmanager
     from fogbank.services.sts.api import service as sts
 
     return [
-        ModelledOnly("dynamodb", "dynamodb", "dynamodbstreams"),
-        ModelledOnly("rds", "rds", "neptune", "docdb"),
+        dynamodb,
+        rds,
         ModelledOnly("elasticache"),
         ModelledOnly("iam"),
         sts,
         ModelledOnly("backup"),
         ModelledOnly("neptunedata"),
-        ModelledOnly("rds-data"),
+        rdsdata,
         ModelledOnly("kms"),
         ModelledOnly("cloudwatch"),
+        secretsmanager,
     ]
