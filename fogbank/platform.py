@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from fogbank.config import Config
 from fogbank.gateway.dispatch import Dispatcher
+from fogbank.gateway.requestlog import RequestLog
 from fogbank.gateway.router import Router
 from fogbank.services.base import Service
 from fogbank.services.catalog import all_services
@@ -37,6 +38,7 @@ class Platform:
         # backend, while the handler table is shared.
         self.services = [copy.copy(service) for service in (services if services is not None else all_services())]
         self.router = Router(self.services)
+        self.request_log = RequestLog() if self.config.log_requests else None
         self.dispatcher = Dispatcher(self, self.router)
         self._lock = threading.Lock()
         self.opened = False
@@ -76,6 +78,8 @@ class Platform:
             self.supervisor.shutdown()
         if self.config.ephemeral:
             shutil.rmtree(self.data_dir, ignore_errors=True)
+        if self.request_log is not None:
+            self.request_log.close()
         self.opened = False
 
     def reset(self) -> None:

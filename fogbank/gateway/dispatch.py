@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from fogbank.gateway.auth import parse_credentials
 from fogbank.gateway.context import RequestContext
 from fogbank.gateway.http import HttpRequest, HttpResponse
+from fogbank.gateway.requestlog import RequestLog
 from fogbank.gateway.router import Route, Router
 from fogbank.protocols.base import Protocol
 from fogbank.protocols.errors import AwsError, InternalFailure, NotImplementedOperation
@@ -41,7 +42,7 @@ class Call:
 
     request_id: str
     started: float
-    log_requests: bool
+    request_log: RequestLog | None
     route: Route | None = None
     operation: str = "-"
     model: OperationModel | None = None
@@ -68,9 +69,8 @@ class Call:
         else:
             response = protocol.serialize_error(self.error or InternalFailure(), self.request_id)
         response.headers.setdefault("x-amz-request-id", self.request_id)
-        if self.log_requests:
-            log.info(
-                "%s.%s %d %.1fms",
+        if self.request_log is not None:
+            self.request_log(
                 self.route.model if self.route else "-",
                 self.operation,
                 response.status,
@@ -90,7 +90,7 @@ class Dispatcher:
         return self.platform.config.default_account
 
     def prepare(self, request: HttpRequest, too_large: bool = False) -> Call:
-        call = Call(new_request_id(), time.perf_counter(), self.platform.config.log_requests)
+        call = Call(new_request_id(), time.perf_counter(), self.platform.request_log)
         try:
             credentials = parse_credentials(request)
             call.route, name = self.router.resolve(request, credentials)

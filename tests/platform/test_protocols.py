@@ -8,6 +8,8 @@ import urllib.request
 import pytest
 from botocore.exceptions import ClientError, ParamValidationError
 
+from fogbank.protocols import spec
+
 
 def _error(call, *args, **kwargs) -> ClientError:
     with pytest.raises(ClientError) as caught:
@@ -74,7 +76,8 @@ def test_query_missing_parameter(client):
 def test_cbor_validation_error(client):
     cloudwatch = client("cloudwatch", parameter_validation=False)
     error = _error(cloudwatch.list_metrics, Namespace="")
-    assert error.response["Error"]["Code"] == "ValidationException"
+    modelled = spec.error_shapes("cloudwatch").get("ValidationException")
+    assert error.response["Error"]["Code"] == (modelled[1] if modelled else "ValidationException")
     assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 400
 
 
