@@ -40,16 +40,11 @@ def render(value: Any) -> str:
     return str(value)
 
 
-def _member_path(prefix: str, name: str) -> str:
-    name = name[:1].lower() + name[1:]
-    return f"{prefix}.{name}" if prefix else name
-
-
 def validate(shape: Shape | None, params: Any) -> list[str]:
     """Every constraint violation, as AWS words each one."""
     problems: list[str] = []
-    if shape is not None:
-        _check_structure(shape, params, "", problems)
+    if shape is not None and isinstance(params, dict):
+        _check_structure(_rule(shape), params, None, problems)
     return problems
 
 
@@ -59,69 +54,127 @@ def summary(problems: list[str]) -> str:
     return f"{count} validation {noun} detected: " + "; ".join(problems[:MAX_REPORTED])
 
 
-def _fail(problems: list[str], value: Any, path: str, constraint: str) -> None:
+# -- rules: each shape's constraints read once from the model, then applied per request ---------
+
+# A path is a chain (parent, segment) joined only when a message needs it: most requests are valid.
+Path = tuple[Any, str] | None
+
+
+def _join(path: Path) -> str:
+    parts: list[str] = []
+    while path is not None:
+        path, segment = path
+        parts.append(segment)
+    return ".".join(reversed(parts))
+
+
+class _Rule:
+    __slots__ = ("kind", "required", "members", "member", "key", "value", "low", "high", "enum", "pattern", "trivial")
+
+    def __init__(self, shape: Shape) -> None:
+        meta = shape.metadata
+        self.kind = shape.type_name
+        self.required: tuple[tuple[str, str], ...] = ()
+        self.members: tuple[tuple[str, str, _Rule], ...] = ()
+        self.member: _Rule | None = None
+        self.key: _Rule | None = None
+        self.value: _Rule | None = None
+        self.low = meta.get("min")
+        self.high = meta.get("max")
+        self.enum: tuple[str, ...] | None = tuple(meta["enum"]) if self.kind == "string" and meta.get("enum") else None
+        self.pattern: str | None = meta.get("pattern") if self.kind == "string" else None
+        if self.kind not in ("string", "blob", "list", "map", "integer", "long", "float", "double"):
+            self.low = self.high = None
+        # Until its children are known a rule counts as non-trivial, which keeps cycles safe.
+        self.trivial = False
+
+
+_rules: dict[tuple[int, str], _Rule] = {}
+
+
+def _rule(shape: Shape) -> _Rule:
+    key = (id(shape._shape_resolver), shape.name)  # shapes are rebuilt per access; names are not
+    found = _rules.get(key)
+    if found is not None:
+        return found
+    rule = _Rule(shape)
+    _rules[key] = rule
+    own = rule.low is not None or rule.high is not None or rule.enum is not None or rule.pattern is not None
+    if rule.kind == "structure":
+        required = set(shape.required_members)
+        rule.required = tuple((name, _lower(name)) for name in shape.members if name in required)
+        children = [(name, _lower(name), _rule(member)) for name, member in shape.members.items()]
+        rule.members = tuple(child for child in children if not child[2].trivial)
+        rule.trivial = not rule.required and not rule.members
+    elif rule.kind == "list":
+        rule.member = _rule(shape.member)
+        rule.trivial = not own and rule.member.trivial
+    elif rule.kind == "map":
+        rule.key, rule.value = _rule(shape.key), _rule(shape.value)
+        rule.trivial = not own and rule.key.trivial and rule.value.trivial
+    else:
+        rule.trivial = not own
+    return rule
+
+
+def _lower(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _fail(problems: list[str], value: Any, path: Path, constraint: str) -> None:
     shown = "null" if value is None else f"'{render(value)}'"
-    problems.append(f"Value {shown} at '{path}' failed to satisfy constraint: {constraint}")
+    problems.append(f"Value {shown} at '{_join(path)}' failed to satisfy constraint: {constraint}")
 
 
-def _check_structure(shape: Shape, value: dict[str, Any], path: str, problems: list[str]) -> None:
-    required = shape.required_members
-    for name, member in shape.members.items():
+def _check_structure(rule: _Rule, value: dict[str, Any], path: Path, problems: list[str]) -> None:
+    for name, wire in rule.required:
+        if value.get(name) is None:
+            _fail(problems, None, (path, wire), "Member must not be null")
+    for name, wire, child in rule.members:
         member_value = value.get(name)
-        member_path = _member_path(path, name)
-        if member_value is None:
-            if name in required:
-                _fail(problems, None, member_path, "Member must not be null")
-            continue
-        _check(member, member_value, member_path, problems)
+        if member_value is not None:
+            _check(child, member_value, (path, wire), problems)
 
 
-def _check(shape: Shape, value: Any, path: str, problems: list[str]) -> None:
-    kind = shape.type_name
-    meta = shape.metadata
+def _check(rule: _Rule, value: Any, path: Path, problems: list[str]) -> None:
+    kind = rule.kind
     if kind == "structure":
         if isinstance(value, dict):
-            _check_structure(shape, value, path, problems)
+            _check_structure(rule, value, path, problems)
         return
+    if rule.low is not None or rule.high is not None:
+        _check_bounds(rule, value, path, problems)
     if kind == "list":
-        _check_length(value, meta, path, problems)
-        for index, item in enumerate(value, 1):
-            if item is not None:
-                _check(shape.member, item, f"{path}.{index}.member", problems)
-        return
-    if kind == "map":
-        _check_length(value, meta, path, problems)
+        member = rule.member
+        if member is not None and not member.trivial:
+            for index, item in enumerate(value, 1):
+                if item is not None:
+                    _check(member, item, ((path, str(index)), "member"), problems)
+    elif kind == "map":
+        key_rule, value_rule = rule.key, rule.value
         for key, item in value.items():
-            _check(shape.key, key, f"{path}.{key}.key", problems)
-            if item is not None:
-                _check(shape.value, item, f"{path}.{key}.member", problems)
-        return
-    if kind in ("string", "blob"):
-        _check_length(value, meta, path, problems)
-        if kind == "string":
-            enum = meta.get("enum")
-            if enum and value not in enum:
-                _fail(problems, value, path, "Member must satisfy enum value set: [" + ", ".join(enum) + "]")
-            pattern = meta.get("pattern")
-            if pattern:
-                compiled = _pattern(pattern)
-                if compiled is not None and not compiled.fullmatch(value):
-                    _fail(problems, value, path, f"Member must satisfy regular expression pattern: {pattern}")
-        return
-    if kind in ("integer", "long", "float", "double"):
-        low, high = meta.get("min"), meta.get("max")
-        if low is not None and value < low:
-            _fail(problems, value, path, f"Member must have value greater than or equal to {low}")
-        if high is not None and value > high:
-            _fail(problems, value, path, f"Member must have value less than or equal to {high}")
+            if key_rule is not None and not key_rule.trivial:
+                _check(key_rule, key, ((path, str(key)), "key"), problems)
+            if item is not None and value_rule is not None and not value_rule.trivial:
+                _check(value_rule, item, ((path, str(key)), "member"), problems)
+    elif kind == "string":
+        if rule.enum is not None and value not in rule.enum:
+            _fail(problems, value, path, "Member must satisfy enum value set: [" + ", ".join(rule.enum) + "]")
+        if rule.pattern is not None:
+            compiled = _pattern(rule.pattern)
+            if compiled is not None and not compiled.fullmatch(value):
+                _fail(problems, value, path, f"Member must satisfy regular expression pattern: {rule.pattern}")
 
 
-def _check_length(value: Any, meta: dict[str, Any], path: str, problems: list[str]) -> None:
-    low, high = meta.get("min"), meta.get("max")
-    if low is None and high is None:
+def _check_bounds(rule: _Rule, value: Any, path: Path, problems: list[str]) -> None:
+    if rule.kind in ("integer", "long", "float", "double"):
+        if rule.low is not None and value < rule.low:
+            _fail(problems, value, path, f"Member must have value greater than or equal to {rule.low}")
+        if rule.high is not None and value > rule.high:
+            _fail(problems, value, path, f"Member must have value less than or equal to {rule.high}")
         return
     size = len(value)
-    if low is not None and size < low:
-        _fail(problems, value, path, f"Member must have length greater than or equal to {low}")
-    if high is not None and size > high:
-        _fail(problems, value, path, f"Member must have length less than or equal to {high}")
+    if rule.low is not None and size < rule.low:
+        _fail(problems, value, path, f"Member must have length greater than or equal to {rule.low}")
+    if rule.high is not None and size > rule.high:
+        _fail(problems, value, path, f"Member must have length less than or equal to {rule.high}")
