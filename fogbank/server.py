@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import signal
@@ -12,6 +11,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import uvicorn
+import uvloop
 
 from fogbank.config import Config
 from fogbank.gateway.app import Gateway
@@ -103,7 +103,7 @@ def serve_forever(config: Config) -> None:
     log.info("Fogbank %s on http://%s:%d (data: %s)", _version(), config.host, config.port, platform.data_dir)
     log.info("Console: http://%s:%d/console", config.host, config.port)
     try:
-        asyncio.run(server.serve())
+        uvloop.run(server.serve())
     finally:
         platform.close()
 

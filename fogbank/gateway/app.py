@@ -56,8 +56,11 @@ class Gateway:
         )
         response = self._local(request)
         if response is None:
-            loop = asyncio.get_running_loop()
-            response = await loop.run_in_executor(self.executor, self.platform.dispatcher.handle, request, too_large)
+            call = self.platform.dispatcher.prepare(request, too_large)
+            if call.inline:
+                response = call.run()
+            else:
+                response = await asyncio.get_running_loop().run_in_executor(self.executor, call.run)
         await self._send(send, request, response)
 
     async def _read_body(self, receive: Any) -> tuple[bytes, bool]:
