@@ -115,3 +115,19 @@ def test_secrets_survive_kill_9(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_list_secrets_pages_survive_deletes(client) -> None:
+    secrets = client("secretsmanager")
+    for index in range(5):
+        secrets.create_secret(Name=f"page-{index}", SecretString="x")
+    first = secrets.list_secrets(MaxResults=2, SortOrder="asc")
+    assert [s["Name"] for s in first["SecretList"]] == ["page-0", "page-1"]
+    secrets.delete_secret(SecretId="page-0", ForceDeleteWithoutRecovery=True)
+    second = secrets.list_secrets(MaxResults=2, SortOrder="asc", NextToken=first["NextToken"])
+    assert [s["Name"] for s in second["SecretList"]] == ["page-2", "page-3"]
+    pages = secrets.get_paginator("list_secrets").paginate(PaginationConfig={"PageSize": 2})
+    assert sorted(s["Name"] for p in pages for s in p["SecretList"]) == ["page-1", "page-2", "page-3", "page-4"]
+    with pytest.raises(ClientError) as caught:
+        secrets.list_secrets(NextToken="not-a-token!")
+    assert caught.value.response["Error"]["Code"] == "InvalidNextTokenException"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import re
 import time
@@ -10,6 +9,7 @@ from typing import Any
 
 from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError
+from fogbank.services import paging
 from fogbank.services.secretsmanager.service import service
 from fogbank.services.secretsmanager.store import DAY, Secret, SecretStore, marked_for_deletion
 
@@ -151,23 +151,19 @@ def list_secrets(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         "last-accessed-date": lambda s: s.last_accessed or 0.0,
         "last-changed-date": lambda s: s.last_changed,
     }
-    found.sort(key=keys.get(sort_by, lambda s: s.created), reverse=params.get("SortOrder", "desc") == "desc")
-    start = _offset(params.get("NextToken"))
-    size = params.get("MaxResults") or 100
-    page = found[start : start + size]
-    result: dict[str, Any] = {"SecretList": [describe(s, "SecretVersionsToStages") for s in page]}
-    if start + size < len(found):
-        result["NextToken"] = base64.b64encode(str(start + size).encode()).decode()
+    order = keys.get(sort_by, lambda s: s.created)
+    chunk, token = paging.page(
+        found,
+        params.get("MaxResults") or 100,
+        params.get("NextToken"),
+        key=lambda s: (order(s), s.name, s.arn),
+        invalid=lambda: AwsError("InvalidNextTokenException", "The NextToken value is invalid."),
+        reverse=params.get("SortOrder", "desc") == "desc",
+    )
+    result: dict[str, Any] = {"SecretList": [describe(s, "SecretVersionsToStages") for s in chunk]}
+    if token:
+        result["NextToken"] = token
     return result
-
-
-def _offset(token: str | None) -> int:
-    if not token:
-        return 0
-    try:
-        return int(base64.b64decode(token, validate=True).decode())
-    except Exception as error:
-        raise AwsError("InvalidNextTokenException", "The NextToken value is invalid.") from error
 
 
 @service.operation("DeleteSecret")
