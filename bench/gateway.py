@@ -2,16 +2,19 @@
 
     python bench/gateway.py            # about a minute; needs wrk (Debian package wrk)
 
-Starts ``fogbank up`` and, as the peer, a bare ASGI app on the same uvicorn/uvloop/httptools
-stack answering a fixed 200. wrk (a Lua script sets the POST body and headers) loads each at 16
-connections and at 1 connection. Fogbank's overhead is its p50 at one connection minus the peer's:
-the time routing, parsing, validating, dispatching and serializing add to one request (target:
-under 1 ms). Also measures ``fogbank up`` from spawn to answering /_fogbank/health (target < 1 s).
+Starts ``fogbank up`` and, as the peer, Fogbank's own HTTP server (``fogbank.gateway.http11``) with
+a stand-in gateway answering a fixed 200; when uvicorn is installed, a bare ASGI app on uvicorn
+(uvloop + httptools) runs too, as a reference for a common Python HTTP stack. wrk (a Lua script sets
+the POST body and headers) loads each at 16 connections and at 1 connection. Fogbank's overhead is
+its p50 at one connection minus the bare server's: the time routing, parsing, validating,
+dispatching and serializing add to one request (target: under 1 ms). Also measures ``fogbank up``
+from spawn to answering /_fogbank/health (target < 1 s).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import shutil
 import signal
@@ -48,6 +51,32 @@ LOADS = {
 }
 
 PEER_APP = """
+import asyncio, sys
+import uvloop
+from fogbank.gateway.http import HttpResponse
+from fogbank.gateway.http11 import HttpServer
+
+class Fixed:
+    max_body_bytes = 16 * 1024 * 1024
+    executor = None
+
+    def begin(self, request, too_large):
+        return HttpResponse(200, b'{"ok":true}', {"content-type": "application/json"})
+
+    def response_headers(self, request, response):
+        return response.headers
+
+    def close(self):
+        pass
+
+async def main():
+    await HttpServer(Fixed()).listen("127.0.0.1", int(sys.argv[1]))
+    await asyncio.Event().wait()
+
+uvloop.run(main())
+"""
+
+UVICORN_APP = """
 import uvicorn
 
 async def app(scope, receive, send):
@@ -224,8 +253,11 @@ def main() -> int:
         f"over {len(startups)} start-ups"
     )
 
-    peer_port, fogbank_port = free_port(), free_port()
-    peer = subprocess.Popen([sys.executable, "-c", PEER_APP, str(peer_port)])
+    peer_port, uvicorn_port, fogbank_port = free_port(), free_port(), free_port()
+    peer = subprocess.Popen([sys.executable, "-c", PEER_APP, str(peer_port)], cwd=ROOT)
+    peers = [peer]
+    if importlib.util.find_spec("uvicorn"):
+        peers.append(subprocess.Popen([sys.executable, "-c", UVICORN_APP, str(uvicorn_port)]))
     fogbank = subprocess.Popen(
         [sys.executable, "-m", "fogbank", "up", "--port", str(fogbank_port), "--ephemeral"],
         cwd=ROOT,
@@ -234,14 +266,22 @@ def main() -> int:
     )
     try:
         wait_http(f"http://127.0.0.1:{peer_port}/", peer)
+        if len(peers) > 1:
+            wait_http(f"http://127.0.0.1:{uvicorn_port}/", peers[1])
         wait_http(f"http://127.0.0.1:{fogbank_port}/_fogbank/health", fogbank)
         wait_idle(fogbank.pid)
         print("\nLoad (wrk, POST with a SigV4 Authorization header; one log line per request, as in `fogbank up`):")
         peer_url = f"http://127.0.0.1:{peer_port}/"
         peer16 = run_wrk(peer_url, "sts", {"Content-Type": "application/json"}, "{}", 16, args.duration)
         peer1 = run_wrk(peer_url, "sts", {"Content-Type": "application/json"}, "{}", 1, max(2, args.duration // 2))
-        show("peer: bare uvicorn app", peer16, 16)
-        show("peer: bare uvicorn app", peer1, 1)
+        show("peer: bare Fogbank HTTP server", peer16, 16)
+        show("peer: bare Fogbank HTTP server", peer1, 1)
+        if len(peers) > 1:
+            uvicorn_url = f"http://127.0.0.1:{uvicorn_port}/"
+            for connections in (16, 1):
+                seconds = args.duration if connections > 1 else max(2, args.duration // 2)
+                result = run_wrk(uvicorn_url, "sts", {"Content-Type": "application/json"}, "{}", connections, seconds)
+                show("reference: bare uvicorn app", result, connections)
         for name, (signing, headers, body) in LOADS.items():
             url = f"http://127.0.0.1:{fogbank_port}/"
             loaded = run_wrk(url, signing, headers, body, 16, args.duration)
@@ -255,9 +295,9 @@ def main() -> int:
                 f"throughput {loaded.rps / peer16.rps:.2f}x the peer's"
             )
     finally:
-        for process in (peer, fogbank):
+        for process in (*peers, fogbank):
             process.send_signal(signal.SIGTERM)
-        for process in (peer, fogbank):
+        for process in (*peers, fogbank):
             try:
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:

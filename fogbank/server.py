@@ -2,34 +2,19 @@
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import logging
 import signal
 import socket
 import threading
-from collections.abc import Iterator
 from typing import Any
 
-import uvicorn
 import uvloop
 
 from fogbank.config import Config
 from fogbank.gateway.app import Gateway
+from fogbank.gateway.http11 import HttpServer
 from fogbank.platform import Platform
-
-
-def _uvicorn_config(platform: Platform, sock_port: int) -> uvicorn.Config:
-    return uvicorn.Config(
-        Gateway(platform),
-        host=platform.config.host,
-        port=sock_port,
-        loop="uvloop",
-        http="httptools",
-        lifespan="off",
-        access_log=False,
-        log_level="warning",
-        timeout_keep_alive=30,
-    )
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -50,8 +35,11 @@ class Fogbank:
         if config.port == 0:
             config.port = free_port(config.host)
         self.platform = Platform(config)
-        self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
+        self._ready = threading.Event()
+        self._error: Exception | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
 
     @property
     def endpoint(self) -> str:
@@ -59,32 +47,49 @@ class Fogbank:
 
     def start(self, timeout: float = 10.0) -> Fogbank:
         self.platform.open()
-        self._server = uvicorn.Server(_uvicorn_config(self.platform, self.platform.config.port))
-        self._server.install_signal_handlers = lambda: None  # type: ignore[method-assign]
+        self._ready.clear()
+        self._error = None
         self._thread = threading.Thread(target=self._serve, name="fogbank-server", daemon=True)
         self._thread.start()
-        waited = 0.0
-        while not self._server.started:
-            if not self._thread.is_alive():
-                self.platform.close()
-                raise RuntimeError(f"Fogbank could not listen on {self.endpoint}")
-            threading.Event().wait(0.01)
-            waited += 0.01
-            if waited > timeout:
-                raise TimeoutError("Fogbank did not start in time")
+        if not self._ready.wait(timeout):
+            raise TimeoutError("Fogbank did not start in time")
+        if self._error is not None:
+            self._thread.join(timeout)
+            self.platform.close()
+            raise RuntimeError(f"Fogbank could not listen on {self.endpoint}: {self._error}") from self._error
         return self
 
     def _serve(self) -> None:
+        loop = uvloop.new_event_loop()
+        asyncio.set_event_loop(loop)
         try:
-            self._server.run()  # type: ignore[union-attr]
-        except SystemExit:
-            pass  # uvicorn exits when it cannot listen; start() reports that as a RuntimeError
+            loop.run_until_complete(self._run())
+        except Exception as error:  # start() must hear of it rather than wait for its timeout
+            self._error = error
+        finally:
+            self._ready.set()
+            loop.close()
+
+    async def _run(self) -> None:
+        config = self.platform.config
+        server = HttpServer(Gateway(self.platform))
+        self._stop = asyncio.Event()
+        self._loop = asyncio.get_running_loop()
+        try:
+            await server.listen(config.host, config.port)
+        except OSError as error:
+            self._error = error
+            self._ready.set()
+            return
+        self._ready.set()
+        await self._stop.wait()
+        await server.shutdown()
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
+        if self._loop is not None and self._stop is not None and self._thread is not None and self._thread.is_alive():
+            self._loop.call_soon_threadsafe(self._stop.set)
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=15)
         self.platform.close()
 
     def __enter__(self) -> Fogbank:
@@ -95,32 +100,41 @@ class Fogbank:
 
 
 def serve_forever(config: Config) -> None:
-    """``fogbank up``: serve in the foreground until Ctrl-C or SIGTERM."""
+    """``fogbank up``: serve in the foreground until Ctrl-C or SIGTERM, then finish the requests in
+    flight, stop the engines (``Platform.close()``) and return, so the process exits with status 0."""
     platform = Platform(config)
     platform.open()
-    server = _ForegroundServer(_uvicorn_config(platform, config.port))
-    log = logging.getLogger("fogbank")
-    log.info("Fogbank %s on http://%s:%d (data: %s)", _version(), config.host, config.port, platform.data_dir)
-    log.info("Console: http://%s:%d/console", config.host, config.port)
     try:
-        uvloop.run(server.serve())
+        uvloop.run(_foreground(platform))
     finally:
         platform.close()
 
 
-class _ForegroundServer(uvicorn.Server):
-    """uvicorn re-raises SIGINT/SIGTERM once it has shut down, which kills the process before
-    ``Platform.close()`` stops the engines and removes an ephemeral data directory. Here the
-    signal only asks for the graceful shutdown, and ``fogbank up`` then exits with status 0."""
+async def _foreground(platform: Platform) -> None:
+    config = platform.config
+    log = logging.getLogger("fogbank")
+    server = HttpServer(Gateway(platform))
+    try:
+        await server.listen(config.host, config.port)
+    except OSError as error:
+        log.error("Fogbank could not listen on %s:%d: %s", config.host, config.port, error)
+        raise SystemExit(1) from None
+    log.info("Fogbank %s on http://%s:%d (data: %s)", _version(), config.host, config.port, platform.data_dir)
+    log.info("Console: http://%s:%d/console", config.host, config.port)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, _on_signal, stop, server)
+    await stop.wait()
+    log.info("Shutting down")
+    await server.shutdown()
 
-    @contextlib.contextmanager
-    def capture_signals(self) -> Iterator[None]:
-        previous = {sig: signal.signal(sig, self.handle_exit) for sig in (signal.SIGINT, signal.SIGTERM)}
-        try:
-            yield
-        finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+
+def _on_signal(stop: asyncio.Event, server: HttpServer) -> None:
+    if stop.is_set():  # a second Ctrl-C: don't wait for busy connections
+        for connection in list(server.connections):
+            connection.abort()
+    stop.set()
 
 
 def _version() -> str:

@@ -1,14 +1,15 @@
-"""The ASGI application: Fogbank's HTTP edge on port 4566."""
+"""The gateway: what Fogbank answers to an HTTP request on port 4566 (CORS, its own endpoints, the
+console's files, AWS calls through the dispatcher)."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from fogbank.console import assets as console_assets
+from fogbank.gateway.dispatch import Call
 from fogbank.gateway.http import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
@@ -31,55 +32,35 @@ DEFAULT_ALLOWED_HEADERS = (
 
 
 class Gateway:
+    """What Fogbank does with one HTTP request; the HTTP server (``http11``) does the wire."""
+
     def __init__(self, platform: Platform, workers: int = 32) -> None:
         self.platform = platform
+        self.max_body_bytes = platform.config.max_body_bytes
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fogbank-req")
 
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "lifespan":
-            await self._lifespan(receive, send)
-            return
-        if scope["type"] != "http":
-            return
-        headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope["headers"]}
-        body, too_large = await self._read_body(receive)
-        raw_path = scope.get("raw_path")
-        raw = raw_path.decode("latin-1") if raw_path else scope["path"]
-        request = HttpRequest(
-            method=scope["method"],
-            path=scope["path"],
-            raw_path=raw.partition("?")[0],
-            query_string=scope.get("query_string", b"").decode("latin-1"),
-            headers=headers,
-            body=body,
-            client=(scope.get("client") or ("", 0))[0],
-        )
+    def begin(self, request: HttpRequest, too_large: bool = False) -> HttpResponse | Call:
+        """Answer now when that is cheap (local endpoints, errors, inline services), else hand back
+        the prepared call for the thread pool. Runs on the event loop."""
         response = self._local(request)
-        if response is None:
-            call = self.platform.dispatcher.prepare(request, too_large)
-            if call.inline:
-                response = call.run()
-            else:
-                response = await asyncio.get_running_loop().run_in_executor(self.executor, call.run)
-        await self._send(send, request, response)
+        if response is not None:
+            return response
+        call = self.platform.dispatcher.prepare(request, too_large)
+        if call.inline:
+            return call.run()
+        return call
 
-    async def _read_body(self, receive: Any) -> tuple[bytes, bool]:
-        limit = self.platform.config.max_body_bytes
-        chunks: list[bytes] = []
-        size = 0
-        too_large = False
-        while True:
-            message = await receive()
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > limit:
-                too_large = True
-                chunks = []
-            elif chunk:
-                chunks.append(chunk)
-            if not message.get("more_body"):
-                break
-        return b"".join(chunks), too_large
+    def response_headers(self, request: HttpRequest, response: HttpResponse) -> dict[str, str]:
+        """The response's headers plus CORS; the server adds date, content-length and connection."""
+        headers = {**CORS_HEADERS, **response.headers}
+        origin = request.headers.get("origin")
+        if origin:
+            headers["access-control-allow-origin"] = origin
+            headers["vary"] = "Origin"
+        return headers
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=False, cancel_futures=True)
 
     def _local(self, request: HttpRequest) -> HttpResponse | None:
         """Requests Fogbank answers itself: CORS preflight, health, reset, the console's files."""
@@ -104,33 +85,6 @@ class Gateway:
         if path.startswith("/_fogbank/"):
             return _json(404, {"message": f"No such Fogbank endpoint: {path}"})
         return None
-
-    async def _send(self, send: Any, request: HttpRequest, response: HttpResponse) -> None:
-        headers = {**CORS_HEADERS, **response.headers}
-        origin = request.header("origin")
-        if origin:
-            headers["access-control-allow-origin"] = origin
-            headers["vary"] = "Origin"
-        body = b"" if request.method == "HEAD" else response.body
-        headers["content-length"] = str(len(response.body))
-        await send(
-            {
-                "type": "http.response.start",
-                "status": response.status,
-                "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
-
-    async def _lifespan(self, receive: Any, send: Any) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                self.executor.shutdown(wait=False, cancel_futures=True)
-                await send({"type": "lifespan.shutdown.complete"})
-                return
 
 
 def _json(status: int, document: Any) -> HttpResponse:
