@@ -75,7 +75,12 @@ def _failed(backend: Backend, region: Region, record: dict[str, Any], error: Exc
 def _port_stolen(backend: Backend, region: Region, record: dict[str, Any], error: Exception) -> bool:
     """When another program took the port meanwhile (it is only ours on paper), move to a
     free one so the engine can start; Endpoint.Port then shows the new port."""
-    if not isinstance(error, EngineStartError) or port_is_free(record["Port"]):
+    if not isinstance(error, EngineStartError):
+        return False
+    # The thief may be gone by now (another Fogbank's engine that started and stopped): the
+    # engine's own log saying the address was in use counts as much as a busy port.
+    said_in_use = any(text in str(error) for text in ("already in use", "Bind on TCP/IP port"))
+    if port_is_free(record["Port"]) and not said_in_use:
         return False
     old = record["Port"]
     with backend.store.lock:

@@ -16,18 +16,18 @@ import string
 from typing import Any
 
 from fogbank.protocols.errors import AwsError
+from fogbank.services.rds import certificates
 
 ENDPOINT_ADDRESS = "127.0.0.1"  # engines listen on loopback only
 HOSTED_ZONE_ID = "Z2R2ITUGPM61AM"
-CA_CERTIFICATE = "rds-ca-rsa2048-g1"
-CA_VALID_TILL = dt.datetime(2061, 1, 1, tzinfo=dt.UTC)
+CA_CERTIFICATE = certificates.DEFAULT
 
 # Statuses in which the instance's engine should be running (and is brought back at start-up).
 RUNNING = {"available", "creating", "modifying", "rebooting", "starting", "backing-up", "resetting-master-credentials",
            "renaming", "storage-optimization"}  # fmt: skip
 
 _IDENTIFIER = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$")
-_IDENTIFIER_MESSAGE = (
+IDENTIFIER_MESSAGE = (
     "The parameter {name} is not a valid identifier. Identifiers must begin with a letter; must contain only "
     "ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive hyphens."
 )
@@ -38,8 +38,15 @@ def check_identifier(value: str, name: str = "DBInstanceIdentifier", max_length:
     if not value:
         raise AwsError("InvalidParameterValue", f"The parameter {name} must be provided and must not be blank.")
     if len(value) > max_length or not _IDENTIFIER.match(value):
-        raise AwsError("InvalidParameterValue", _IDENTIFIER_MESSAGE.format(name=name))
+        raise AwsError("InvalidParameterValue", IDENTIFIER_MESSAGE.format(name=name))
     return value.lower()
+
+
+def check_snapshot_identifier(value: str, name: str = "DBSnapshotIdentifier") -> str:
+    """Snapshot identifiers (1-255 characters); RDS words a bad first character differently."""
+    if value and not (value[0].isascii() and value[0].isalpha()):
+        raise AwsError("InvalidParameterValue", f"Invalid snapshot identifier:  {value}")
+    return check_identifier(value, name, 255)
 
 
 def new_resource_id(prefix: str = "db-") -> str:
@@ -49,6 +56,10 @@ def new_resource_id(prefix: str = "db-") -> str:
 
 def default_vpc(account: str, region: str) -> str:
     return "vpc-" + hashlib.sha1(f"{account}/{region}".encode()).hexdigest()[:17]
+
+
+def default_security_group(account: str, region: str) -> str:
+    return "sg-" + hashlib.sha1(f"{account}/{region}/default-sg".encode()).hexdigest()[:17]
 
 
 def default_subnets(account: str, region: str) -> list[tuple[str, str]]:
@@ -105,7 +116,7 @@ def render_instance(record: dict[str, Any], subnet_group: dict[str, Any] | None)
             "MonitoringRoleArn", "PromotionTier", "DBInstanceArn", "Timezone", "IAMDatabaseAuthenticationEnabled",
             "PerformanceInsightsEnabled", "EnabledCloudwatchLogsExports", "DeletionProtection", "MaxAllocatedStorage",
             "TagList", "CustomerOwnedIpEnabled", "NetworkType", "BackupTarget", "DedicatedLogVolume", "MultiTenant",
-            "EngineLifecycleSupport", "DatabaseInsightsMode", "ActivityStreamStatus",
+            "EngineLifecycleSupport", "DatabaseInsightsMode", "ActivityStreamStatus", "PerformanceInsightsRetentionPeriod",
         )
         if record.get(key) is not None
     }  # fmt: skip
@@ -134,7 +145,10 @@ def render_instance(record: dict[str, Any], subnet_group: dict[str, Any] | None)
     out["AssociatedRoles"] = []
     out["ProcessorFeatures"] = []
     out["DBInstanceAutomatedBackupsReplications"] = []
-    out["CertificateDetails"] = {"CAIdentifier": record["CACertificateIdentifier"], "ValidTill": CA_VALID_TILL}
+    out["CertificateDetails"] = {
+        "CAIdentifier": record["CACertificateIdentifier"],
+        "ValidTill": certificates.valid_till(record["CACertificateIdentifier"]),
+    }
     out["IsStorageConfigUpgradeAvailable"] = False
     if record.get("BackupRetentionPeriod", 0) > 0 and status not in ("creating",):
         out["LatestRestorableTime"] = dt.datetime.now(dt.UTC).replace(microsecond=0)

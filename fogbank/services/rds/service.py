@@ -94,6 +94,7 @@ service = Rds()
 
 # Importing the operation modules registers their handlers on ``service``.
 from fogbank.services.rds.ops import (  # noqa: E402,F401
+    certificates,
     engine_versions,
     events,
     instances,

@@ -42,20 +42,30 @@ def page(params: dict[str, Any], items: list[Any], key: Callable[[Any], str]) ->
     return chunk, next_marker
 
 
-def filters(params: dict[str, Any], allowed: dict[str, Callable[[Any], Iterable[str]]]) -> Callable[[Any], bool]:
-    """A predicate for ``Filters``: an item matches when every filter matches one of its values."""
-    checks: list[tuple[Callable[[Any], Iterable[str]], set[str]]] = []
+def filters(
+    params: dict[str, Any],
+    allowed: dict[str, Callable[[Any], Iterable[str]]],
+    merge: dict[str, str | None] | None = None,
+) -> Callable[[Any], bool]:
+    """A predicate for ``Filters``: an item matches when every filter matches one of its values.
+    ``merge`` adds a request parameter's value to a filter's values (RDS treats
+    ``DBInstanceIdentifier`` as one more ``db-instance-id`` value, so either may match)."""
+    wanted: dict[str, set[str]] = {}
     for entry in params.get("Filters") or []:
         name = entry.get("Name", "")
         if name not in allowed:
             raise AwsError("InvalidParameterValue", f"Unrecognized filter name: {name}")
         values = entry.get("Values") or []
         if not values:
-            raise AwsError("InvalidParameterCombination", f"At least one value must be specified for filter {name}.")
-        checks.append((allowed[name], set(values)))
+            raise AwsError("InvalidParameterCombination", f"The list of values for filter {name} must not be empty.")
+        wanted.setdefault(name, set()).update(values)
+    for name, value in (merge or {}).items():
+        if value:
+            wanted.setdefault(name, set()).add(value)
+    checks = [(allowed[name], values) for name, values in wanted.items()]
 
     def match(item: Any) -> bool:
-        return all(wanted & set(values(item)) for values, wanted in checks)
+        return all(values & set(get(item)) for get, values in checks)
 
     return match
 
@@ -94,6 +104,17 @@ def instance(region: Region, identifier: str) -> dict[str, Any]:
 
     key = identifier_from(identifier, "db").lower()
     record = region.instances.get(key)
+    if record is None:
+        raise not_found(identifier)
+    return record
+
+
+def instance_strict(region: Region, identifier: str) -> dict[str, Any]:
+    """The instance named by an identifier that must be well formed (no ARN): the operations
+    that act on one instance (start, stop, reboot, delete) check it before looking it up."""
+    from fogbank.services.rds.model import check_identifier, not_found
+
+    record = region.instances.get(check_identifier(identifier))
     if record is None:
         raise not_found(identifier)
     return record

@@ -6,7 +6,7 @@ from typing import Any
 
 from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError
-from fogbank.services.rds import classes
+from fogbank.services.rds import certificates, classes
 from fogbank.services.rds.engines import KINDS, EngineVersion, check_engine
 from fogbank.services.rds.ops.common import backend, filters, page
 from fogbank.services.rds.service import service
@@ -43,7 +43,7 @@ def _render(ctx: RequestContext, version: EngineVersion, newest: dict[str, str])
         "SupportsBabelfish": False,
         "SupportsLimitlessDatabase": False,
         "SupportsCertificateRotationWithoutRestart": True,
-        "SupportedCACertificateIdentifiers": ["rds-ca-rsa2048-g1"],
+        "SupportedCACertificateIdentifiers": [c for c in certificates.CERTIFICATES if c != "rds-ca-2019"],
         "SupportsLocalWriteForwarding": False,
         "SupportsIntegrations": False,
         "TagList": [],

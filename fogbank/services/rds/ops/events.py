@@ -14,8 +14,9 @@ from fogbank.services.rds.store import now
 SOURCE_TYPES = ("db-instance", "db-parameter-group", "db-security-group", "db-snapshot", "db-cluster",
                 "db-cluster-snapshot", "custom-engine-version", "db-proxy", "blue-green-deployment")  # fmt: skip
 CATEGORIES = {
-    "db-instance": ["availability", "configuration change", "creation", "deletion", "failure", "notification",
-                    "recovery", "restoration", "backup", "maintenance"],
+    "db-instance": ["availability", "backup", "configuration change", "creation", "deletion", "failover", "failure",
+                    "low storage", "maintenance", "notification", "read replica", "recovery", "restoration",
+                    "security", "security patching"],
     "db-snapshot": ["creation", "deletion", "notification", "restoration", "failure"],
     "db-parameter-group": ["configuration change"],
 }  # fmt: skip

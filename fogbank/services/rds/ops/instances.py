@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError
-from fogbank.services.rds import lifecycle, validation
+from fogbank.services.rds import certificates, lifecycle, validation
 from fogbank.services.rds.model import (
     CA_CERTIFICATE,
     check_identifier,
+    default_security_group,
     invalid_state,
     new_resource_id,
+    not_found,
     render_instance,
 )
-from fogbank.services.rds.ops.common import backend, filters, instance, page, tag_list
+from fogbank.services.rds.ops.common import backend, filters, instance_strict, page, tag_list
 from fogbank.services.rds.ops.option_groups import resolve_option_group
 from fogbank.services.rds.ops.parameter_groups import resolve_parameter_group
 from fogbank.services.rds.ops.subnet_groups import resolve_subnet_group
@@ -23,7 +26,7 @@ from fogbank.services.rds.store import Region
 
 # Fields copied from the request as they are; the rest is computed.
 _STORED = (
-    "PreferredBackupWindow", "PreferredMaintenanceWindow", "AutoMinorVersionUpgrade", "PubliclyAccessible",
+    "AutoMinorVersionUpgrade", "PubliclyAccessible",
     "CopyTagsToSnapshot", "MonitoringInterval", "MonitoringRoleArn", "PromotionTier", "Timezone",
     "MaxAllocatedStorage", "CharacterSetName", "StorageThroughput", "Iops", "KmsKeyId", "StorageEncrypted",
     "DeletionProtection", "NetworkType", "BackupTarget", "DedicatedLogVolume", "MultiTenant",
@@ -48,15 +51,26 @@ def new_record(ctx: RequestContext, params: dict[str, Any], identifier: str) -> 
     validation.instance_class(params["DBInstanceClass"], version, license_model)
     storage_type = params.get("StorageType") or ("io1" if params.get("Iops") else "gp2")
     allocated = params.get("AllocatedStorage")
-    allocated = 20 if allocated is None else allocated
+    if allocated is None:  # the storage type's smallest size (gp2 20, io1 100, standard 5)
+        allocated = validation.STORAGE_TYPES.get(storage_type, (20, 0))[0]
     validation.storage(version.engine, storage_type, allocated)
+    validation.max_allocated_storage(allocated, params.get("MaxAllocatedStorage"))
+    performance = validation.storage_performance(
+        storage_type, allocated, params.get("Iops"), params.get("StorageThroughput")
+    )
     validation.port(params.get("Port"))
+    if params.get("CACertificateIdentifier"):
+        certificates.check(params["CACertificateIdentifier"])
     validation.backup_retention(params.get("BackupRetentionPeriod"))
-    validation.windows(params)
+    backup_window, maintenance_window = validation.windows(params)
     zone = validation.availability_zone(ctx.region, params.get("AvailabilityZone"))
     group = resolve_parameter_group(ctx, region, params.get("DBParameterGroupName"), version)
     option_group = resolve_option_group(ctx, region, params.get("OptionGroupName"), version)
     subnet_group = resolve_subnet_group(ctx, region, params.get("DBSubnetGroupName"))
+    if not params.get("AvailabilityZone"):  # RDS places the instance in one of its subnet group's zones
+        with be.store.lock:
+            zones = sorted(subnet_zone for _, subnet_zone in region.subnet_groups[subnet_group]["_subnets"])
+        zone = zones[0] if zones else zone
     record: dict[str, Any] = {
         "DBInstanceIdentifier": identifier,
         "DBInstanceClass": params["DBInstanceClass"],
@@ -66,8 +80,8 @@ def new_record(ctx: RequestContext, params: dict[str, Any], identifier: str) -> 
         "AllocatedStorage": allocated,
         "StorageType": storage_type,
         "BackupRetentionPeriod": params.get("BackupRetentionPeriod", 1),
-        "PreferredBackupWindow": "03:00-03:30",
-        "PreferredMaintenanceWindow": "sun:05:00-sun:05:30",
+        "PreferredBackupWindow": backup_window,
+        "PreferredMaintenanceWindow": maintenance_window,
         "AvailabilityZone": zone,
         "MultiAZ": False,
         "AutoMinorVersionUpgrade": True,
@@ -91,6 +105,7 @@ def new_record(ctx: RequestContext, params: dict[str, Any], identifier: str) -> 
         "MultiTenant": False,
         "EngineLifecycleSupport": "open-source-rds-extended-support",
         "ActivityStreamStatus": "stopped",
+        "DatabaseInsightsMode": "standard",
         "DBParameterGroupName": group,
         "ParameterApplyStatus": "in-sync",
         "OptionGroupName": option_group,
@@ -104,8 +119,15 @@ def new_record(ctx: RequestContext, params: dict[str, Any], identifier: str) -> 
     for key in _STORED:
         if params.get(key) is not None:
             record[key] = params[key]
-    if not record["VpcSecurityGroupIds"]:
-        record["VpcSecurityGroupIds"] = ["sg-" + record["DbiResourceId"][3:20].lower()]
+    record.update(performance)
+    if record["StorageEncrypted"] and not record.get("KmsKeyId"):
+        # The account's AWS managed key for RDS (aws/rds), one per account and region.
+        key = uuid.uuid5(uuid.NAMESPACE_URL, f"aws/rds/{ctx.account_id}/{ctx.region}")
+        record["KmsKeyId"] = ctx.arn("kms", f"key/{key}")
+    if record["PerformanceInsightsEnabled"]:
+        record["PerformanceInsightsRetentionPeriod"] = params.get("PerformanceInsightsRetentionPeriod") or 7
+    if not record["VpcSecurityGroupIds"]:  # the VPC's default security group, shared by the region's instances
+        record["VpcSecurityGroupIds"] = [default_security_group(ctx.account_id, ctx.region)]
     return record
 
 
@@ -142,11 +164,16 @@ def create_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     return {"DBInstance": out}
 
 
+def _lower(value: str) -> str:
+    """Identifiers match case-insensitively (RDS stores them lowercase); ARNs are kept as they are."""
+    return value if value.startswith("arn:") else value.lower()
+
+
 _FILTERS = {
     "db-instance-id": lambda r: (r["DBInstanceIdentifier"], r["DBInstanceArn"]),
     "dbi-resource-id": lambda r: (r["DbiResourceId"],),
     "engine": lambda r: (r["Engine"],),
-    "db-cluster-id": lambda r: (),
+    "db-cluster-id": lambda r: tuple(x for x in (r.get("DBClusterIdentifier"),) if x),
     "domain": lambda r: (),
 }
 
@@ -154,13 +181,15 @@ _FILTERS = {
 @service.operation("DescribeDBInstances")
 def describe_db_instances(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
-    match = filters(params, _FILTERS)
+    identifier = params.get("DBInstanceIdentifier")
+    for entry in params.get("Filters") or []:
+        if entry.get("Name") == "db-instance-id":
+            entry["Values"] = [_lower(v) for v in entry.get("Values") or []]
+    match = filters(params, _FILTERS, {"db-instance-id": _lower(identifier) if identifier else None})
     with be.store.lock:
-        if params.get("DBInstanceIdentifier"):
-            records = [instance(region, params["DBInstanceIdentifier"])]
-        else:
-            records = list(region.instances.values())
-        records = [r for r in records if match(r)]
+        records = [r for r in region.instances.values() if match(r)]
+        if identifier and not records:
+            raise not_found(identifier)
         chunk, marker = page(params, records, key=lambda r: r["DBInstanceIdentifier"])
         return {"DBInstances": [render(region, r) for r in chunk], "Marker": marker}
 
@@ -178,7 +207,7 @@ def reboot_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
             "InvalidParameterCombination", "Reboot with failover is only supported for Multi-AZ DB instances."
         )
     with be.store.lock:
-        record = instance(region, params["DBInstanceIdentifier"])
+        record = instance_strict(region, params["DBInstanceIdentifier"])
         require(record, "available")
         record["DBInstanceStatus"] = "rebooting"
         be.save(region)
@@ -193,7 +222,7 @@ def stop_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
 
     be, region = backend(ctx)
     with be.store.lock:
-        record = instance(region, params["DBInstanceIdentifier"])
+        record = instance_strict(region, params["DBInstanceIdentifier"])
         require(record, "available")
         snap = None
         if params.get("DBSnapshotIdentifier"):
@@ -209,7 +238,7 @@ def stop_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
 def start_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     with be.store.lock:
-        record = instance(region, params["DBInstanceIdentifier"])
+        record = instance_strict(region, params["DBInstanceIdentifier"])
         require(
             record,
             "stopped",
@@ -229,21 +258,22 @@ def delete_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     be, region = backend(ctx)
     skip = bool(params.get("SkipFinalSnapshot"))
     final_id = params.get("FinalDBSnapshotIdentifier")
-    if not skip and not final_id:
-        raise AwsError(
-            "InvalidParameterCombination",
-            "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.",
-        )
-    if skip and final_id:
-        raise AwsError(
-            "InvalidParameterCombination", "Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier."
-        )
     with be.store.lock:
-        record = instance(region, params["DBInstanceIdentifier"])
+        # RDS checks the instance, then its protection, then the final-snapshot flags.
+        record = instance_strict(region, params["DBInstanceIdentifier"])
         if record.get("DeletionProtection"):
             raise AwsError(
                 "InvalidParameterCombination",
                 "Cannot delete protected DB Instance, please disable deletion protection and try again.",
+            )
+        if not skip and not final_id:
+            raise AwsError(
+                "InvalidParameterCombination",
+                "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.",
+            )
+        if skip and final_id:
+            raise AwsError(
+                "InvalidParameterCombination", "Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier."
             )
         if record["DBInstanceStatus"] == "deleting":
             raise invalid_state(f"Instance {record['DBInstanceIdentifier']} is already being deleted.")

@@ -6,7 +6,7 @@ from typing import Any
 
 from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError
-from fogbank.services.rds import lifecycle, validation
+from fogbank.services.rds import certificates, lifecycle, validation
 from fogbank.services.rds.model import check_identifier, invalid_state
 from fogbank.services.rds.ops.common import backend, instance
 from fogbank.services.rds.ops.instances import render
@@ -17,7 +17,6 @@ from fogbank.services.rds.service import service
 
 # Applied at once whatever ApplyImmediately says (as on RDS): metadata, and the port.
 _IMMEDIATE = {
-    "PreferredBackupWindow": "PreferredBackupWindow", "PreferredMaintenanceWindow": "PreferredMaintenanceWindow",
     "AutoMinorVersionUpgrade": "AutoMinorVersionUpgrade", "PubliclyAccessible": "PubliclyAccessible",
     "CopyTagsToSnapshot": "CopyTagsToSnapshot", "MonitoringInterval": "MonitoringInterval",
     "MonitoringRoleArn": "MonitoringRoleArn", "PromotionTier": "PromotionTier", "DeletionProtection": "DeletionProtection",
@@ -51,17 +50,37 @@ def _validate(ctx: RequestContext, record: dict[str, Any], params: dict[str, Any
                 "InvalidParameterValue", "Invalid storage size: the allocated storage of a DB instance cannot decrease."
             )
         validation.storage(record["Engine"], params.get("StorageType") or record["StorageType"], size)
+    if any(params.get(k) is not None for k in ("AllocatedStorage", "StorageType", "Iops", "StorageThroughput")):
+        _performance(record, params)
+
+    if params.get("MaxAllocatedStorage"):  # 0 turns storage autoscaling off
+        validation.max_allocated_storage(
+            params.get("AllocatedStorage") or record["AllocatedStorage"], params["MaxAllocatedStorage"]
+        )
     if params.get("MasterUserPassword") is not None:
         validation.master_password(record["Engine"], params["MasterUserPassword"])
     validation.backup_retention(params.get("BackupRetentionPeriod"))
     validation.port(params.get("DBPortNumber"))
-    validation.windows(params)
+    if params.get("CACertificateIdentifier"):
+        certificates.check(params["CACertificateIdentifier"])
+    validation.windows(params, record)
     if params.get("DBParameterGroupName"):
         resolve_parameter_group(ctx, region, params["DBParameterGroupName"], version)
     if params.get("OptionGroupName"):
         resolve_option_group(ctx, region, params["OptionGroupName"], version)
     if params.get("DBSubnetGroupName"):
         resolve_subnet_group(ctx, region, params["DBSubnetGroupName"])
+
+
+def _performance(record: dict[str, Any], values: dict[str, Any]) -> dict[str, int]:
+    """Iops / StorageThroughput after a storage change (checked as on creation); provisioned
+    IOPS carry over for io1/io2, gp3 falls back to its baseline."""
+    storage_type = values.get("StorageType") or record["StorageType"]
+    size = values.get("AllocatedStorage") or record["AllocatedStorage"]
+    iops = values.get("Iops")
+    if iops is None and storage_type in ("io1", "io2"):
+        iops = record.get("Iops")
+    return validation.storage_performance(storage_type, size, iops, values.get("StorageThroughput"))
 
 
 @service.operation("ModifyDBInstance")
@@ -72,11 +91,17 @@ def modify_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
         record = instance(region, params["DBInstanceIdentifier"])
         if record["DBInstanceStatus"] not in ("available", "stopped"):
             raise invalid_state("Database instance is not in available state.")
+        requested = set(params) - {"DBInstanceIdentifier", "ApplyImmediately", "AllowMajorVersionUpgrade"}
+        if not requested and not (now_ and record.get("PendingModifiedValues")):
+            raise AwsError("InvalidParameterCombination", "No modifications were requested")
         _validate(ctx, record, params)
         stopped = record["DBInstanceStatus"] == "stopped"
+        record["PreferredBackupWindow"], record["PreferredMaintenanceWindow"] = validation.windows(params, record)
         for name, field in _IMMEDIATE.items():
             if params.get(name) is not None:
                 record[field] = params[name]
+        if record.get("MaxAllocatedStorage") == 0:  # autoscaling turned off: RDS then shows no ceiling
+            del record["MaxAllocatedStorage"]
         if params.get("CloudwatchLogsExportConfiguration"):
             config = params["CloudwatchLogsExportConfiguration"]
             logs = set(record.get("EnabledCloudwatchLogsExports") or [])
@@ -84,9 +109,11 @@ def modify_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
             logs -= set(config.get("DisableLogTypes") or [])
             record["EnabledCloudwatchLogsExports"] = sorted(logs) or None
         if params.get("OptionGroupName"):
-            record["OptionGroupName"] = params["OptionGroupName"]
+            record["OptionGroupName"] = resolve_option_group(
+                ctx, region, params["OptionGroupName"], be.version_of(record)
+            )
         if params.get("DBSubnetGroupName"):
-            record["DBSubnetGroupName"] = params["DBSubnetGroupName"]
+            record["DBSubnetGroupName"] = resolve_subnet_group(ctx, region, params["DBSubnetGroupName"])
 
         pending = dict(record.get("PendingModifiedValues") or {})
         for name in _DEFERRABLE:
@@ -106,8 +133,9 @@ def modify_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
             changes["Port"] = lifecycle.allocate_port(be, params["DBPortNumber"])
         if params.get("MasterUserPassword") is not None:
             changes["MasterUserPassword"] = params["MasterUserPassword"]
-        if params.get("DBParameterGroupName") and params["DBParameterGroupName"] != record["DBParameterGroupName"]:
-            changes["DBParameterGroupName"] = params["DBParameterGroupName"]
+        group_name = (params.get("DBParameterGroupName") or "").lower()
+        if group_name and group_name != record["DBParameterGroupName"]:
+            changes["DBParameterGroupName"] = group_name
             changes["_settings_changed"] = True
         new_id = changes.pop("DBInstanceIdentifier", None)
         if new_id:
@@ -116,10 +144,19 @@ def modify_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
             record["DBInstanceArn"] = ctx.arn("rds", f"db:{new_id}")
             region.instances[new_id] = record
         # Metadata-only changes need no engine work.
-        for name in ("AllocatedStorage", "StorageType", "Iops", "StorageThroughput", "CACertificateIdentifier",
-                     "BackupRetentionPeriod"):  # fmt: skip
+        storage = {
+            k: changes[k] for k in ("AllocatedStorage", "StorageType", "Iops", "StorageThroughput") if k in changes
+        }
+        if storage:
+            performance = _performance(record, storage)
+            record.pop("Iops", None)
+            record.pop("StorageThroughput", None)
+            record.update(performance)
+        for name in ("AllocatedStorage", "StorageType", "CACertificateIdentifier", "BackupRetentionPeriod"):
             if name in changes:
                 record[name] = changes.pop(name)
+        changes.pop("Iops", None)
+        changes.pop("StorageThroughput", None)
         record["PendingModifiedValues"] = pending
         engine_work = bool(changes)
         if engine_work and not stopped:

@@ -88,6 +88,10 @@ def create_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str
             "InvalidParameterCombination",
             f"Cannot find major version {major} for {engine}. Installed: {', '.join(sorted(majors)) or 'none'}.",
         )
+    if not params.get("OptionGroupDescription"):
+        raise AwsError(
+            "InvalidParameterValue", "The parameter OptionGroupDescription must be provided and must not be blank."
+        )
     tags = tag_list(params.get("Tags"))
     with be.store.lock:
         if name in region.option_groups:

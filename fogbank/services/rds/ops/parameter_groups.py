@@ -49,6 +49,7 @@ def resolve_parameter_group(ctx: RequestContext, region: Region, name: str | Non
     with be.store.lock:
         if not name:
             return ensure_default(ctx, region, version)
+        name = name.lower()  # group names are stored lowercase and matched case-insensitively
         if name == f"default.{version.family}":
             ensure_default(ctx, region, version)
         group = region.parameter_groups.get(name)
@@ -64,11 +65,12 @@ def resolve_parameter_group(ctx: RequestContext, region: Region, name: str | Non
 
 
 def _group(region: Region, name: str, ctx: RequestContext | None = None) -> dict[str, Any]:
-    if ctx is not None and name.startswith("default.") and name not in region.parameter_groups:
-        version = ctx.backend.engines.by_family(name[len("default.") :])
+    key = name.lower()
+    if ctx is not None and key.startswith("default.") and key not in region.parameter_groups:
+        version = ctx.backend.engines.by_family(key[len("default.") :])
         if version is not None:
             ensure_default(ctx, region, version)
-    group = region.parameter_groups.get(name)
+    group = region.parameter_groups.get(key)
     if group is None:
         raise _not_found(name)
     return group
@@ -103,6 +105,8 @@ def create_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> di
             "consecutive hyphens.",
         )
     name = name.lower()
+    if not params.get("Description"):
+        raise AwsError("InvalidParameterValue", "The parameter Description must be provided and must not be blank.")
     _family_version(ctx, params["DBParameterGroupFamily"])
     tags = tag_list(params.get("Tags"))
     with be.store.lock:
@@ -164,7 +168,7 @@ def describe_db_parameter_groups(ctx: RequestContext, params: dict[str, Any]) ->
 @service.operation("DeleteDBParameterGroup")
 def delete_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> None:
     be, region = backend(ctx)
-    name = params["DBParameterGroupName"]
+    name = params["DBParameterGroupName"].lower()
     with be.store.lock:
         group = _group(region, name, ctx)
         if group.get("_default"):
@@ -243,7 +247,7 @@ def _apply_to_members(ctx: RequestContext, region: Region, name: str) -> None:
 @service.operation("ModifyDBParameterGroup")
 def modify_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
-    name = params["DBParameterGroupName"]
+    name = params["DBParameterGroupName"].lower()
     changes = params.get("Parameters") or []
     if not changes:
         raise AwsError("InvalidParameterValue", "Parameters must be provided.")
@@ -297,7 +301,7 @@ def modify_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> di
 @service.operation("ResetDBParameterGroup")
 def reset_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
-    name = params["DBParameterGroupName"]
+    name = params["DBParameterGroupName"].lower()
     with be.store.lock:
         group = _group(region, name, ctx)
         if group.get("_default"):

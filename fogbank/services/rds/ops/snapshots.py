@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError
 from fogbank.services.rds import lifecycle, validation
-from fogbank.services.rds.model import check_identifier, default_vpc, invalid_state, new_resource_id, render_snapshot
+from fogbank.services.rds.model import (
+    IDENTIFIER_MESSAGE,
+    check_identifier,
+    check_snapshot_identifier,
+    default_vpc,
+    invalid_state,
+    new_resource_id,
+    render_snapshot,
+)
 from fogbank.services.rds.ops.common import (
     backend,
     filters,
-    identifier_from,
     instance,
-    merge_tags,
     page,
     snapshot,
     tag_list,
@@ -23,18 +30,29 @@ from fogbank.services.rds.service import service
 from fogbank.services.rds.store import Region, iso, now
 
 MAX_SHARED_ACCOUNTS = 20
+# RDS's default quota of manual DB snapshots per region (a quota AWS raises on request).
+SNAPSHOT_QUOTA = int(os.environ.get("FOGBANK_RDS_SNAPSHOT_QUOTA", "100"))
+
+
+def _check_quota(region: Region) -> None:
+    if sum(1 for s in region.snapshots.values() if s["SnapshotType"] == "manual") >= SNAPSHOT_QUOTA:
+        raise AwsError(
+            "SnapshotQuotaExceededFault",
+            "The request cannot be processed because it would exceed the maximum number of snapshots.",
+        )
 
 
 def new_snapshot(
     ctx: RequestContext, region: Region, record: dict[str, Any], identifier: str, tags: list[dict[str, str]]
 ) -> dict[str, Any]:
     """A ``creating`` snapshot of an instance, added to the region (call under the store lock)."""
-    identifier = check_identifier(identifier, "DBSnapshotIdentifier", 255)
+    identifier = check_snapshot_identifier(identifier)
     if identifier in region.snapshots:
         raise AwsError(
             "DBSnapshotAlreadyExistsFault",
             f"Cannot create the snapshot because a snapshot with the identifier {identifier} already exists.",
         )
+    _check_quota(region)
     if record.get("CopyTagsToSnapshot") and not tags:
         tags = list(record["TagList"])
     snap = {
@@ -54,7 +72,8 @@ def new_snapshot(
         "OptionGroupName": record["OptionGroupName"],
         "PercentProgress": 0,
         "StorageType": record["StorageType"],
-        "Encrypted": False,
+        "Encrypted": bool(record.get("StorageEncrypted")),
+        "KmsKeyId": record.get("KmsKeyId"),
         "DBSnapshotArn": ctx.arn("rds", f"snapshot:{identifier}"),
         "IAMDatabaseAuthenticationEnabled": record["IAMDatabaseAuthenticationEnabled"],
         "ProcessorFeatures": [],
@@ -96,7 +115,7 @@ def create_db_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
 
 
 _FILTERS = {
-    "db-instance-id": lambda s: (s["DBInstanceIdentifier"],),
+    "db-instance-id": lambda s: (s["DBInstanceIdentifier"], s["_instance_arn"]),
     "db-snapshot-id": lambda s: (s["DBSnapshotIdentifier"], s["DBSnapshotArn"]),
     "dbi-resource-id": lambda s: (s["DbiResourceId"],),
     "snapshot-type": lambda s: (s["SnapshotType"],),
@@ -104,23 +123,33 @@ _FILTERS = {
 }
 
 
+def _lower(value: str | None) -> str | None:
+    return value if not value or value.startswith("arn:") else value.lower()
+
+
 @service.operation("DescribeDBSnapshots")
 def describe_db_snapshots(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
-    match = filters(params, _FILTERS)
+    for entry in params.get("Filters") or []:
+        if entry.get("Name") in ("db-instance-id", "db-snapshot-id"):
+            entry["Values"] = [_lower(v) for v in entry.get("Values") or []]
+    # The identifier parameters are one more value of the matching filter, as on RDS.
+    merge = {
+        "db-snapshot-id": _lower(params.get("DBSnapshotIdentifier")),
+        "db-instance-id": _lower(params.get("DBInstanceIdentifier")),
+        "dbi-resource-id": params.get("DbiResourceId"),
+        "snapshot-type": params.get("SnapshotType"),
+    }
+    match = filters(params, _FILTERS, merge)
+    arn_prefix = ctx.arn("rds", "db:")
     with be.store.lock:
-        if params.get("DBSnapshotIdentifier"):
-            snaps = [snapshot(region, params["DBSnapshotIdentifier"])]
-        else:
-            snaps = list(region.snapshots.values())
-        if params.get("DBInstanceIdentifier"):
-            wanted = identifier_from(params["DBInstanceIdentifier"], "db").lower()
-            snaps = [s for s in snaps if s["DBInstanceIdentifier"] == wanted]
-        if params.get("DbiResourceId"):
-            snaps = [s for s in snaps if s["DbiResourceId"] == params["DbiResourceId"]]
-        if params.get("SnapshotType"):
-            snaps = [s for s in snaps if s["SnapshotType"] == params["SnapshotType"]]
-        snaps = [s for s in snaps if match(s)]
+        snaps = [
+            s
+            for s in region.snapshots.values()
+            if match({**s, "_instance_arn": arn_prefix + s["DBInstanceIdentifier"]})
+        ]
+        if params.get("DBSnapshotIdentifier") and not params.get("DBInstanceIdentifier") and not snaps:
+            raise AwsError("DBSnapshotNotFoundFault", f"DBSnapshot {params['DBSnapshotIdentifier']} not found.")
         chunk, marker = page(params, snaps, key=lambda s: s["DBSnapshotIdentifier"])
         return {"DBSnapshots": [render_snapshot(s) for s in chunk], "Marker": marker}
 
@@ -147,18 +176,22 @@ def delete_db_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
 def copy_db_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     tags = tag_list(params.get("Tags"))
+    source_id = params["SourceDBSnapshotIdentifier"]
+    if source_id.startswith("arn:") and ":snapshot:" not in source_id:
+        raise AwsError("InvalidParameterValue", IDENTIFIER_MESSAGE.format(name="SourceDBSnapshotIdentifier"))
     with be.store.lock:
-        source = snapshot(region, params["SourceDBSnapshotIdentifier"])
+        source = snapshot(region, source_id)
         if source["Status"] != "available":
             raise AwsError(
                 "InvalidDBSnapshotStateFault", f"Snapshot {source['DBSnapshotIdentifier']} is not in available state."
             )
-        target_id = check_identifier(params["TargetDBSnapshotIdentifier"], "TargetDBSnapshotIdentifier", 255)
+        target_id = check_snapshot_identifier(params["TargetDBSnapshotIdentifier"], "TargetDBSnapshotIdentifier")
         if target_id in region.snapshots:
             raise AwsError(
                 "DBSnapshotAlreadyExistsFault",
                 f"Cannot create the snapshot because a snapshot with the identifier {target_id} already exists.",
             )
+        _check_quota(region)
         target = {key: value for key, value in source.items()}
         target.update(
             DBSnapshotIdentifier=target_id,
@@ -169,7 +202,8 @@ def copy_db_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
             SourceRegion=ctx.region,
             SnapshotCreateTime=iso(now()),
             OriginalSnapshotCreateTime=source.get("OriginalSnapshotCreateTime") or source["SnapshotCreateTime"],
-            TagList=merge_tags(source["TagList"], tags) if params.get("CopyTags") else tags,
+            # Tags given replace the source's; CopyTags copies them only when no tags are given.
+            TagList=tags or (list(source["TagList"]) if params.get("CopyTags") else []),
             _id=new_resource_id("snap-").lower(),
             _restore=[],
         )
@@ -216,6 +250,12 @@ def restore_db_instance_from_db_snapshot(ctx: RequestContext, params: dict[str, 
                                                          "DBParameterGroupName", "OptionGroupName", "Tags")},
     }  # fmt: skip
     merged["Tags"] = params.get("Tags")
+    merged["Port"] = params.get("Port") or snap.get("Port")  # the original instance's port by default
+    # An instance restored from an encrypted snapshot is encrypted with the snapshot's key.
+    merged["StorageEncrypted"] = snap.get("Encrypted", False)
+    merged["KmsKeyId"] = snap.get("KmsKeyId") if snap.get("Encrypted") else None
+    if merged["StorageType"] in ("io1", "io2") and merged.get("Iops") is None:
+        merged["Iops"] = snap.get("Iops")  # provisioned IOPS come with the snapshot unless given
     if params.get("DeletionProtection") is not None:
         merged["DeletionProtection"] = params["DeletionProtection"]
     record = new_record(ctx, merged, identifier)
@@ -252,6 +292,12 @@ def modify_db_snapshot_attribute(ctx: RequestContext, params: dict[str, Any]) ->
         )
     with be.store.lock:
         snap = snapshot(region, params["DBSnapshotIdentifier"])
+        if snap["Status"] != "available":
+            raise AwsError(
+                "InvalidDBSnapshotStateFault", f"Snapshot {snap['DBSnapshotIdentifier']} is not in available state."
+            )
+        if snap.get("Encrypted") and "all" in (params.get("ValuesToAdd") or []):
+            raise AwsError("InvalidParameterValue", "Encrypted snapshots cannot be shared publicly (restore=all).")
         values = list(snap.get("_restore", []))
         for value in params.get("ValuesToAdd") or []:
             if value != "all" and not (len(value) == 12 and value.isdigit()):

@@ -47,7 +47,7 @@ def resolve_subnet_group(ctx: RequestContext, region: Region, name: str | None) 
 def _subnets(ctx: RequestContext, subnet_ids: list[str]) -> tuple[str, list[tuple[str, str]]]:
     """The VPC and (subnet, zone) pairs; a subnet's zone is derived from its id, stably."""
     if not subnet_ids:
-        raise AwsError("InvalidParameterValue", "The parameter SubnetIds must be provided and must not be empty.")
+        raise AwsError("InvalidSubnet", "Subnet IDs are required.", 400)
     out = []
     for subnet_id in subnet_ids:
         if not _SUBNET.match(subnet_id):
@@ -69,6 +69,10 @@ def create_db_subnet_group(ctx: RequestContext, params: dict[str, Any]) -> dict[
     name = params["DBSubnetGroupName"].lower()
     if name == "default" or not _NAME.match(name):
         raise AwsError("InvalidParameterValue", f"Invalid DB subnet group name: {params['DBSubnetGroupName']}")
+    if not params.get("DBSubnetGroupDescription"):
+        raise AwsError(
+            "InvalidParameterValue", "The parameter DBSubnetGroupDescription must be provided and must not be blank."
+        )
     vpc, subnets = _subnets(ctx, params.get("SubnetIds") or [])
     tags = tag_list(params.get("Tags"))
     with be.store.lock:

@@ -24,13 +24,14 @@ _KINDS = {
 def _resource(ctx: RequestContext, region: Region, arn: str) -> dict[str, Any]:
     parts = parse_arn(arn)
     if parts is None or parts["service"] != "rds" or ":" not in parts["resource"]:
-        raise AwsError("InvalidParameterValue", f"Invalid resource name: {arn}")
+        # RDS's own wording, two spaces included.
+        raise AwsError("InvalidParameterValue", f"Invalid resource name:  {arn}")
     kind, _, name = parts["resource"].partition(":")
-    if kind not in _KINDS:
-        raise AwsError("InvalidParameterValue", f"Invalid resource name: {arn}")
+    if kind not in _KINDS or parts["account"] != ctx.account_id or parts["region"] != ctx.region:
+        raise AwsError(
+            "InvalidParameterValue", "The specified resource name does not match an RDS resource in this region."
+        )
     collection, code, message = _KINDS[kind]
-    if parts["account"] != ctx.account_id or parts["region"] != ctx.region:
-        raise AwsError(code, message.format(name))
     items = getattr(region, collection)
     item = items.get(name) or items.get(name.lower())
     if item is None:
