@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
 from collections.abc import Callable, Iterable
 from typing import Any
 
 from fogbank.arns import parse as parse_arn
 from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError
+from fogbank.services import paging
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.store import Region
 
@@ -27,19 +27,10 @@ def page(params: dict[str, Any], items: list[Any], key: Callable[[Any], str]) ->
         size = DEFAULT_MAX_RECORDS
     elif not 20 <= size <= 100:
         raise AwsError("InvalidParameterValue", f"Invalid value {size} for MaxRecords. Must be between 20 and 100")
-    items = sorted(items, key=key)
-    start = 0
     marker = params.get("Marker")
-    if marker:
-        try:
-            after = base64.urlsafe_b64decode(marker.encode()).decode()
-        except (ValueError, UnicodeDecodeError):
-            raise AwsError("InvalidParameterValue", f"Invalid marker: {marker}") from None
-        start = next((i for i, item in enumerate(items) if key(item) > after), len(items))
-    chunk = items[start : start + size]
-    more = start + size < len(items)
-    next_marker = base64.urlsafe_b64encode(key(chunk[-1]).encode()).decode() if more and chunk else None
-    return chunk, next_marker
+    return paging.page(
+        items, size, marker, key, invalid=lambda: AwsError("InvalidParameterValue", f"Invalid marker: {marker}")
+    )
 
 
 def filters(
