@@ -4,7 +4,8 @@
 
 Prints p50/p90 of CreateDBInstance -> available (polling DescribeDBInstances every 20 ms) for
 PostgreSQL and MariaDB, then runs pgbench against the endpoint DescribeDBInstances reports and
-against the engine's own unix socket, and prints the ratio (1.00 = the endpoint is the engine).
+against the address the engine itself reports listening on (postmaster.pid), and prints the
+ratio (1.00 = the endpoint is the engine), plus the unix socket for reference.
 """
 
 from __future__ import annotations
@@ -81,20 +82,30 @@ def data_path(fb: Fogbank, rds, seconds: int) -> None:
     tcp = ["-h", endpoint["Address"], "-p", str(endpoint["Port"]), "-U", "bench"]
     subprocess.run([str(bin_dir / "pgbench"), "-i", "-q", "-s", "2", *tcp, "bench"], env=env, check=True,
                    capture_output=True)  # fmt: skip
-    # "Directly": the same server reached without the endpoint, through its own unix socket.
+    # "Directly": where the postmaster itself says it listens (postmaster.pid: port on line 4,
+    # listen address on line 6). When that is the endpoint, nothing sits in between.
     data_dir = backend.data_dir(record)
+    lines = (data_dir / "postmaster.pid").read_text().splitlines()
+    engine_port, engine_address = int(lines[3]), lines[5].split(",")[0].strip() or "127.0.0.1"
+    direct = ["-h", engine_address, "-p", str(engine_port), "-U", "bench"]
     socket = next(data_dir.glob(".s.PGSQL.*"), None)
-    direct = ["-h", str(socket.parent), "-p", str(endpoint["Port"]), "-U", "bench"] if socket else tcp
+    unix = ["-h", str(socket.parent), "-p", str(engine_port), "-U", "bench"] if socket else None
     run = ["-c", "4", "-j", "2", "-T", str(seconds), "-S", "-n"]
     pgbench(bin_dir, [*run, *tcp, "bench"], env)  # warm the cache first, whichever path goes first
     # Alternate and keep each path's best run: a single run is at the mercy of other load.
-    via_endpoint = via_engine = 0.0
+    via_endpoint = via_engine = via_unix = 0.0
     for _ in range(2):
         via_engine = max(via_engine, pgbench(bin_dir, [*run, *direct, "bench"], env))
         via_endpoint = max(via_endpoint, pgbench(bin_dir, [*run, *tcp, "bench"], env))
-    kind = "unix socket" if socket else "TCP (same address)"
-    print(f"pgbench -S, 4 clients, {seconds}s: endpoint {via_endpoint:.0f} tps, engine directly ({kind}) "
+        if unix:
+            via_unix = max(via_unix, pgbench(bin_dir, [*run, *unix, "bench"], env))
+    same = (endpoint["Address"], endpoint["Port"]) == (engine_address, engine_port)
+    print(f"endpoint {endpoint['Address']}:{endpoint['Port']} is the engine's own listener "
+          f"({engine_address}:{engine_port}): {'yes, no proxy' if same else 'NO'}")  # fmt: skip
+    print(f"pgbench -S, 4 clients, {seconds}s: endpoint {via_endpoint:.0f} tps, engine directly over TCP "
           f"{via_engine:.0f} tps, ratio endpoint/direct = {via_endpoint / via_engine:.2f}")  # fmt: skip
+    if unix:
+        print(f"  for reference, the engine's unix socket (no TCP at all): {via_unix:.0f} tps")
     rds.delete_db_instance(DBInstanceIdentifier="bench-pg-data", SkipFinalSnapshot=True)
 
 
