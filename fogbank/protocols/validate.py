@@ -152,11 +152,19 @@ def _check(rule: _Rule, value: Any, path: Path, problems: list[str]) -> None:
                     _check(member, item, ((path, str(index)), "member"), problems)
     elif kind == "map":
         key_rule, value_rule = rule.key, rule.value
+        # AWS checks a map's keys and values against their own constraints as one rule each, reported
+        # once at the map ("Map value must satisfy constraint: [...]"), however many entries break it.
+        bad_keys = bad_values = False
         for key, item in value.items():
             if key_rule is not None and not key_rule.trivial:
-                _check(key_rule, key, ((path, str(key)), "key"), problems)
+                bad_keys = bad_keys or _breaks_own(key_rule, key)
             if item is not None and value_rule is not None and not value_rule.trivial:
-                _check(value_rule, item, ((path, str(key)), "member"), problems)
+                bad_values = bad_values or _breaks_own(value_rule, item)
+                _check_children(value_rule, item, ((path, str(key)), "member"), problems)
+        if bad_keys and key_rule is not None:
+            _fail(problems, value, path, "Map keys must satisfy constraint: " + _constraints(key_rule))
+        if bad_values and value_rule is not None:
+            _fail(problems, value, path, "Map value must satisfy constraint: " + _constraints(value_rule))
     elif kind == "string":
         if rule.enum is not None and value not in rule.enum:
             _fail(problems, value, path, "Member must satisfy enum value set: [" + ", ".join(rule.enum) + "]")
@@ -164,6 +172,51 @@ def _check(rule: _Rule, value: Any, path: Path, problems: list[str]) -> None:
             compiled = _pattern(rule.pattern)
             if compiled is not None and not compiled.fullmatch(value):
                 _fail(problems, value, path, f"Member must satisfy regular expression pattern: {rule.pattern}")
+
+
+def _breaks_own(rule: _Rule, value: Any) -> bool:
+    """Whether a map key or value breaks its shape's own length/range/enum/pattern constraints."""
+    if rule.kind == "structure":
+        return False
+    low, high = rule.low, rule.high
+    if low is not None or high is not None:
+        measure = value if rule.kind in ("integer", "long", "float", "double") else len(value)
+        if (low is not None and measure < low) or (high is not None and measure > high):
+            return True
+    if rule.enum is not None and value not in rule.enum:
+        return True
+    if rule.pattern:
+        compiled = _pattern(rule.pattern)
+        return compiled is not None and not compiled.fullmatch(value)
+    return False
+
+
+def _check_children(rule: _Rule, value: Any, path: Path, problems: list[str]) -> None:
+    """The checks below a map value's own level (a structure's members, a list's items)."""
+    if rule.kind == "structure":
+        _check(rule, value, path, problems)
+    elif rule.kind == "list" and rule.member is not None and not rule.member.trivial:
+        for index, item in enumerate(value, 1):
+            if item is not None:
+                _check(rule.member, item, ((path, str(index)), "member"), problems)
+    elif rule.kind == "map":
+        _check(rule, value, path, problems)
+
+
+def _constraints(rule: _Rule) -> str:
+    """A shape's own constraints as AWS lists them in a map rule."""
+    numeric = rule.kind in ("integer", "long", "float", "double")
+    word = "value" if numeric else "length"
+    parts = []
+    if rule.high is not None:
+        parts.append(f"Member must have {word} less than or equal to {rule.high}")
+    if rule.low is not None:
+        parts.append(f"Member must have {word} greater than or equal to {rule.low}")
+    if rule.enum is not None:
+        parts.append("Member must satisfy enum value set: [" + ", ".join(rule.enum) + "]")
+    if rule.pattern:
+        parts.append(f"Member must satisfy regular expression pattern: {rule.pattern}")
+    return "[" + ", ".join(parts) + "]"
 
 
 def _check_bounds(rule: _Rule, value: Any, path: Path, problems: list[str]) -> None:

@@ -159,7 +159,6 @@ def test_number_size_counts_base_100_digits(text, size):
             "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
         ),
         ({"S": "a", "N": ""}, "The parameter cannot be converted to a numeric value"),
-        ({"NULL": False}, INVALID + "Null attribute value types must have the value of true"),
         ({"SS": []}, INVALID + "An string set  may not be empty"),
         ({"NS": []}, INVALID + "An number set  may not be empty"),
         ({"BS": []}, INVALID + "Binary sets should not be empty"),
@@ -172,6 +171,11 @@ def test_number_size_counts_base_100_digits(text, size):
 )
 def test_invalid_values(value, message):
     assert error_of(validate_value, value) == message
+
+
+def test_null_false_is_accepted_as_null_true():
+    # AWS changed this in 2026: {"NULL": false} is no longer refused (dynamodb-conformance captures).
+    assert validate_value({"NULL": False}) == {"NULL": True}
 
 
 def test_empty_strings_and_binaries_are_valid_outside_keys():

@@ -163,8 +163,8 @@ def _validate_member(kind: str, member: Any, depth: int) -> Any:
     if kind in ("S", "B", "BOOL"):
         return member
     if kind == "NULL":
-        if member is not True:
-            raise validation_error(INVALID + "Null attribute value types must have the value of true")
+        # AWS used to refuse {"NULL": false} ("Null attribute value types must have the value of true"); since
+        # mid-2026 it accepts it and stores {"NULL": true}.
         return True
     if kind == "M":
         return {name: validate_value(child, depth + 1) for name, child in member.items()}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fogbank.protocols.errors import AwsError
 from fogbank.services.dynamodb.attributes import Item, item_size, write_capacity_units
+from fogbank.services.dynamodb.expiry import Expiry
 from fogbank.services.dynamodb.model import INDEX_ENTRY_OVERHEAD, Index, Table
 from fogbank.services.dynamodb.store import Store, Writer, pack, unpack
 
@@ -24,8 +25,10 @@ class Backend:
             table = Table.from_json(tid, account, region, name, meta)
             self.tables[(account, region, name)] = table
         self._resume()
+        self.expiry = Expiry(self)
 
     def close(self) -> None:
+        self.expiry.close()
         self.store.close()
 
     def reset(self) -> None:

@@ -32,7 +32,8 @@ def consumed(
 ) -> dict[str, Any] | None:
     """The ConsumedCapacity entry for one table, or None when the request did not ask for it.
 
-    ``kind`` is "read" or "write" to add ReadCapacityUnits/WriteCapacityUnits as AWS does for them.
+    ``kind`` is "read" or "write" to add ReadCapacityUnits/WriteCapacityUnits: AWS reports that split only for
+    transactions; every other operation reports CapacityUnits alone.
     """
     if mode not in ("TOTAL", "INDEXES"):
         return None

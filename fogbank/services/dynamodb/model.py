@@ -8,11 +8,37 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from fogbank.protocols.errors import validation_error
 from fogbank.services.dynamodb.attributes import Item
 from fogbank.services.dynamodb.keys import KeySchema, encode_key_value
 
 # Bytes AWS counts for each index entry on top of its attributes (documented for LSIs and GSIs).
 INDEX_ENTRY_OVERHEAD = 100
+WARM_READS = 12000  # the warm throughput AWS reports for a new table or GSI
+WARM_WRITES = 4000
+
+
+def check_warm(requested: dict[str, Any] | None, current: dict[str, int] | None) -> dict[str, int] | None:
+    """Validate a requested WarmThroughput: never below AWS's floor, and never lowered once raised."""
+    if not requested:
+        return current
+    merged = dict(current or {})
+    for unit, floor in (("ReadUnitsPerSecond", WARM_READS), ("WriteUnitsPerSecond", WARM_WRITES)):
+        value = requested.get(unit)
+        if value is None:
+            continue
+        if value < floor:
+            raise validation_error(
+                f"One or more parameter values were invalid: Requested {unit} for WarmThroughput for table is lower "
+                "than initial throughput for OnDemand."
+            )
+        if current and value < current.get(unit, 0):
+            raise validation_error(
+                f"One or more parameter values were invalid: Requested {unit} for WarmThroughput for table is lower "
+                "than current WarmThroughput, decreasing WarmThroughput is not supported"
+            )
+        merged[unit] = value
+    return merged
 
 
 def key_schema_api(schema: KeySchema) -> list[dict[str, str]]:
@@ -115,6 +141,7 @@ class Table:
     billing_mode_explicit: bool = False
     last_pay_per_request: float | None = None
     ttl: dict[str, Any] | None = None
+    warm: dict[str, int] | None = None  # WarmThroughput a request configured (AWS keeps the higher of it and 12k/4k)
 
     # -- lookups -----------------------------------------------------------------------------------
 
@@ -165,6 +192,7 @@ class Table:
                 "table_class": self.table_class,
                 "deletion_protection": self.deletion_protection,
                 "ttl": self.ttl,
+                "warm": self.warm,
             }
         )
 
@@ -195,6 +223,7 @@ class Table:
             table_class=data["table_class"],
             deletion_protection=data["deletion_protection"],
             ttl=data.get("ttl"),
+            warm=data.get("warm"),
         )
 
     # -- DescribeTable ------------------------------------------------------------------------------
@@ -232,7 +261,22 @@ class Table:
         if self.table_class:
             description["TableClassSummary"] = {"TableClass": self.table_class}
         description["DeletionProtectionEnabled"] = self.deletion_protection
+        description["WarmThroughput"] = self._warm(self.throughput, status or self.status, self.warm)
         return description
+
+    def _warm(
+        self, throughput: dict[str, Any] | None, status: str, configured: dict[str, int] | None = None
+    ) -> dict[str, Any]:
+        """AWS gives every table and GSI a warm throughput of at least 12,000 reads and 4,000 writes per
+        second (more when provisioned higher); Fogbank has nothing to pre-warm, so it reports those."""
+        paid = self.billing_mode == "PROVISIONED" and throughput
+        reads = max(WARM_READS, throughput.get("ReadCapacityUnits", 0)) if paid else WARM_READS
+        writes = max(WARM_WRITES, throughput.get("WriteCapacityUnits", 0)) if paid else WARM_WRITES
+        if configured:
+            reads = max(reads, configured.get("ReadUnitsPerSecond", 0))
+            writes = max(writes, configured.get("WriteUnitsPerSecond", 0))
+        shown = status if status in ("CREATING", "UPDATING", "DELETING") else "ACTIVE"
+        return {"ReadUnitsPerSecond": reads, "WriteUnitsPerSecond": writes, "Status": shown}
 
     def _throughput(self, throughput: dict[str, Any] | None) -> dict[str, Any]:
         throughput = throughput or {}
@@ -260,4 +304,6 @@ class Table:
         shown["IndexSizeBytes"] = size
         shown["ItemCount"] = count
         shown["IndexArn"] = f"{self.arn}/index/{index.name}"
+        if not index.local:
+            shown["WarmThroughput"] = self._warm(index.throughput, index.status)
         return shown

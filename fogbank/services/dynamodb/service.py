@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from fogbank.services.base import Service
+from fogbank.services.base import Handler, Service
 
 if TYPE_CHECKING:
+    from fogbank.gateway.context import RequestContext
     from fogbank.platform import Platform
 
 
@@ -17,6 +19,24 @@ class DynamoDB(Service):
     models = ("dynamodb", "dynamodbstreams")
     # Handlers only touch SQLite and never wait on another process: a thread hop costs more than the work.
     inline = True
+
+    def operation(self, name: str) -> Callable[[Handler], Handler]:
+        """Registers handlers behind AWS's check of a plain TableName (an ARN is checked where it is used)."""
+        register = super().operation(name)
+
+        def wrap(handler: Handler) -> Handler:
+            def checked(ctx: RequestContext, params: dict[str, Any]) -> Any:
+                table_name = params.get("TableName")
+                if isinstance(table_name, str) and not table_name.startswith("arn:"):
+                    from fogbank.services.dynamodb.ops.tables import check_table_name
+
+                    check_table_name(table_name)
+                return handler(ctx, params)
+
+            register(checked)
+            return handler
+
+        return wrap
 
     def open(self, platform: Platform) -> None:
         from fogbank.services.dynamodb.backend import Backend
@@ -42,7 +62,7 @@ service = DynamoDB()
 
 def _register() -> None:
     """Import the operation modules; each registers its handlers on ``service``."""
-    for module in ("tables", "items", "query_scan", "batch", "transactions", "tags"):
+    for module in ("tables", "items", "query_scan", "batch", "transactions", "tags", "ttl"):
         importlib.import_module(f"fogbank.services.dynamodb.ops.{module}")
 
 

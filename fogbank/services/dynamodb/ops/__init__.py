@@ -1,1 +1,1 @@
-"""DynamoDB operations, one module per group: tables, items, query_scan, batch, transactions, tags."""
+"""DynamoDB operations, one module per group: tables, items, query_scan, batch, transactions, tags, ttl."""

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fogbank.gateway.context import RequestContext
-from fogbank.protocols.errors import validation_error
+from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.services.dynamodb.attributes import validate_item
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, merge, read_units, write_units
-from fogbank.services.dynamodb.keys import validate_item_key, validate_key
+from fogbank.services.dynamodb.keys import KEY_MISMATCH, validate_item_key, validate_key
 from fogbank.services.dynamodb.model import Table
 from fogbank.services.dynamodb.ops.expr import RequestExpressions, parse_request
 from fogbank.services.dynamodb.ops.items import check_new_item, collection_metrics
@@ -60,7 +60,7 @@ def batch_get_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any
             if item is not None:
                 total += size
                 found.append(expressions.project(item) if expressions is not None else item)
-        capacity = consumed(table, mode, units, None, "read")
+        capacity = consumed(table, mode, units, None)
         if capacity is not None:
             capacities.append(capacity)
     result: dict[str, Any] = {"Responses": responses, "UnprocessedKeys": unprocessed}
@@ -87,7 +87,13 @@ def batch_write_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
                 raise validation_error("Write request cannot contain both PutRequest and DeleteRequest")
             if put is not None:
                 item = validate_item(put["Item"])
-                validate_item_key(item, table.schema)
+                try:
+                    validate_item_key(item, table.schema)
+                except AwsError as error:
+                    # BatchWriteItem words a wrongly typed key as a key lookup does, unlike PutItem.
+                    if "Type mismatch for key" in error.message:
+                        raise validation_error(KEY_MISMATCH) from None
+                    raise
                 size = check_new_item(table, item, "Item size has exceeded the maximum allowed size")
                 key, new = item, item
             else:
@@ -105,7 +111,7 @@ def batch_write_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
         for table, (pk, sk), key, new, size in plans:
             old, old_size = backend.read(table, pk, sk, writer)
             index_units = backend.apply(writer, table, pk, sk, old, old_size, new, size)
-            capacity = consumed(table, mode, write_units(max(size, old_size)), index_units, "write")
+            capacity = consumed(table, mode, write_units(max(size, old_size)), index_units)
             if capacity is not None:
                 capacities.append(capacity)
             metric = collection_metrics(table, key, params)

@@ -42,7 +42,8 @@ def check_return_values(value: str | None, allowed: tuple[str, ...]) -> str:
 
 
 def index_schemas(table: Table) -> list[tuple[str, Any]]:
-    return [(index.name, index.schema) for index in table.indexes]
+    # AWS names the alphabetically first index when several are keyed on the offending attribute.
+    return sorted(((index.name, index.schema) for index in table.indexes), key=lambda pair: pair[0])
 
 
 def collection_metrics(table: Table, key: Item, params: dict[str, Any]) -> dict[str, Any] | None:
@@ -92,9 +93,7 @@ def put_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     if return_values == "ALL_OLD" and old is not None:
         result["Attributes"] = old
-    capacity = consumed(
-        table, params.get("ReturnConsumedCapacity"), write_units(max(size, old_size)), index_units, "write"
-    )
+    capacity = consumed(table, params.get("ReturnConsumedCapacity"), write_units(max(size, old_size)), index_units)
     return finish(result, capacity, collection_metrics(table, item, params))
 
 
@@ -115,7 +114,7 @@ def get_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     mode = params.get("ReturnConsumedCapacity")
     if mode in ("TOTAL", "INDEXES"):
         units = read_units(size, bool(params.get("ConsistentRead")))
-        result["ConsumedCapacity"] = consumed(table, mode, units, None, "read")
+        result["ConsumedCapacity"] = consumed(table, mode, units, None)
     return result
 
 
@@ -138,7 +137,7 @@ def delete_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     if return_values == "ALL_OLD" and old is not None:
         result["Attributes"] = old
-    capacity = consumed(table, params.get("ReturnConsumedCapacity"), write_units(old_size), index_units, "write")
+    capacity = consumed(table, params.get("ReturnConsumedCapacity"), write_units(old_size), index_units)
     return finish(result, capacity, collection_metrics(table, key, params))
 
 
@@ -184,9 +183,7 @@ def update_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     attributes = returned_attributes(return_values, update, old, new)
     if attributes:
         result["Attributes"] = attributes
-    capacity = consumed(
-        table, params.get("ReturnConsumedCapacity"), write_units(max(size, old_size)), index_units, "write"
-    )
+    capacity = consumed(table, params.get("ReturnConsumedCapacity"), write_units(max(size, old_size)), index_units)
     return finish(result, capacity, collection_metrics(table, key, params))
 
 

@@ -243,7 +243,6 @@ def build_page(
         params.get("ReturnConsumedCapacity"),
         0.0 if index else read_units(page.read_bytes, bool(params.get("ConsistentRead"))),
         {index.name: read_units(page.read_bytes, bool(params.get("ConsistentRead")))} if index else None,
-        "read",
     )
     if capacity is not None:
         result["ConsumedCapacity"] = capacity
@@ -262,6 +261,18 @@ def _needs_table(index: Index, expressions: RequestExpressions) -> bool:
 # -- Query ------------------------------------------------------------------------------------------
 
 
+def check_filter_keys(expressions: RequestExpressions, key_names: tuple[str, ...], parameter: str) -> None:
+    """A Query may not filter on the key of what it reads (AWS: the key condition is the place for it)."""
+    if expressions.filter is None:
+        return
+    heads = {node.elements[0] for node in walk(expressions.filter) if isinstance(node, Path)}
+    for name in key_names:
+        if name in heads:
+            raise validation_error(
+                f"{parameter} can only contain non-primary key attributes: Primary key attribute: {name}"
+            )
+
+
 @service.operation("Query")
 def query(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
@@ -278,6 +289,7 @@ def query(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         condition = key_condition_from_expression(expressions.key_condition, schema)
     else:
         condition = key_condition_from_legacy(params["KeyConditions"], schema)
+    check_filter_keys(expressions, schema.names, "QueryFilter" if params.get("QueryFilter") else "Filter Expression")
     start = start_key(table, index, params)
     partition = encode_key_value(condition.partition_value, schema.partition_type)
     if start is not None and encode_key_value(start[schema.partition], schema.partition_type) != partition:

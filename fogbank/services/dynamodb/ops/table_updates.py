@@ -11,7 +11,7 @@ from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.keys import KeySchema
-from fogbank.services.dynamodb.model import Index, Table
+from fogbank.services.dynamodb.model import Index, Table, check_warm
 from fogbank.services.dynamodb.ops.tables import (
     INVALID,
     MAX_GSIS,
@@ -39,13 +39,47 @@ UPDATABLE = (
 )
 
 
+# The members AWS names when an UpdateTable changes nothing, in its order.
+REQUIRED_ONE_OF = (
+    "ProvisionedThroughput",
+    "BillingMode",
+    "UpdateStreamEnabled",
+    "GlobalSecondaryIndexUpdates",
+    "SSESpecification",
+    "ReplicaUpdates",
+    "MultiAccountReplicaReady",
+    "ReplicaTransitRoleArn",
+    "MultiRegionConsistency",
+    "DeletionProtectionEnabled",
+    "OnDemandThroughput",
+    "WarmThroughput",
+    "TableClass",
+)
+# Changes AWS accepts only on their own, each with its wording.
+ALONE = (
+    ("SSESpecification", "Server-Side Encryption modification must be the only operation in the request"),
+    ("TableClass", "TableClass modification must be the only operation in the request"),
+    ("DeletionProtectionEnabled", "DeletionProtection modification must be the only operation in the request"),
+    ("WarmThroughput", "WarmThroughput must be the only operation in the request"),
+)
+
+
+def _check_alone(params: dict[str, Any]) -> None:
+    given = [name for name in UPDATABLE if params.get(name) is not None]
+    if len(given) < 2:
+        return
+    for name, message in ALONE:
+        if name in given:
+            raise validation_error(INVALID + message)
+
+
 def apply_update(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
     if not any(params.get(name) is not None for name in UPDATABLE):
-        raise validation_error(
-            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates "
-            "or SSESpecification or ReplicaUpdates is required"
-        )
+        # AWS's list leaves out the members the request did give.
+        named = [name for name in REQUIRED_ONE_OF if params.get(name) is None]
+        raise validation_error(f"At least one of {', '.join(named[:-1])} or {named[-1]} is required")
+    _check_alone(params)
     if params.get("ReplicaUpdates"):
         raise AwsError("NotImplemented", "Global tables (ReplicaUpdates) are not implemented by Fogbank yet.", 501)
     updates = params.get("GlobalSecondaryIndexUpdates") or []
@@ -91,8 +125,11 @@ def apply_update(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 def _plan(table: Table, params: dict[str, Any], updates: list[dict[str, Any]]) -> tuple[list[Index], list[Index]]:
     """Validate GSI updates against the table; returns the indexes to create and to delete."""
     definitions = {d["AttributeName"]: d for d in table.attribute_definitions}
+    requested = [d["AttributeName"] for d in params.get("AttributeDefinitions") or ()]
     for definition in params.get("AttributeDefinitions") or ():
-        definitions[definition["AttributeName"]] = definition
+        # AWS merges the request's definitions into the table's; an attribute already defined keeps its
+        # type even if the request declares another.
+        definitions.setdefault(definition["AttributeName"], definition)
     billing_mode = params.get("BillingMode") or table.billing_mode
     creates = [u["Create"] for u in updates if u.get("Create")]
     deletes = [u["Delete"] for u in updates if u.get("Delete")]
@@ -107,7 +144,10 @@ def _plan(table: Table, params: dict[str, Any], updates: list[dict[str, Any]]) -
         name = create["IndexName"]
         if table.index(name) is not None:
             raise validation_error("Attempting to create an index which already exists")
-        check_key_schema(create["KeySchema"], list(definitions))
+        # A new index's key attributes must be defined in this request, not only in the table.
+        if params.get("AttributeDefinitions") is None:
+            raise validation_error(INVALID + f"AttributeDefinitions is not specified for index: {name}")
+        check_key_schema(create["KeySchema"], requested)
         projection = check_projection(create["Projection"])
         throughput = check_gsi_throughput(create, billing_mode)
         if len(table.gsis) + 1 > MAX_GSIS:
@@ -138,7 +178,8 @@ def _plan(table: Table, params: dict[str, Any], updates: list[dict[str, Any]]) -
         if billing_mode == "PAY_PER_REQUEST" and change.get("ProvisionedThroughput"):
             raise validation_error(
                 INVALID
-                + f"ProvisionedThroughput should not be specified for index: {index.name} when BillingMode is PAY_PER_REQUEST"
+                + f"The only Updates for index: {index.name} when TableThroughputMode is PAY_PER_REQUEST can be "
+                "to OnDemandThroughput, WarmThroughput"
             )
         throughput = change.get("ProvisionedThroughput")
         if throughput:
@@ -165,6 +206,7 @@ def _changed(current: dict[str, Any], wanted: dict[str, Any]) -> dict[str, Any]:
 def _apply_settings(ctx: RequestContext, table: Table, params: dict[str, Any]) -> None:
     billing_mode = params.get("BillingMode")
     throughput = params.get("ProvisionedThroughput")
+    warm = check_warm(params.get("WarmThroughput"), table.warm)
     target = billing_mode or table.billing_mode
     if target == "PAY_PER_REQUEST" and throughput:
         raise validation_error(
@@ -205,20 +247,23 @@ def _apply_settings(ctx: RequestContext, table: Table, params: dict[str, Any]) -
     if stream is not None:
         if stream.get("StreamEnabled"):
             if table.stream:
-                raise validation_error(f"Table already has an enabled stream: {table.arn}/stream/{table.stream_label}")
+                raise validation_error(f"Table already has an enabled stream: TableName: {table.name}")
             if not stream.get("StreamViewType"):
-                raise validation_error(
-                    "StreamSpecification: StreamViewType must be specified when StreamEnabled is true"
-                )
+                raise validation_error(INVALID + "If stream is being enabled then UpdateViewType is required")
             table.stream = dict(stream)
             table.stream_label = stream_label()
         else:
+            if stream.get("StreamViewType"):
+                raise validation_error(
+                    INVALID + "If stream is being disabled, then UpdateViewType must not be specified"
+                )
             if not table.stream:
-                raise validation_error("Table already has no stream enabled")
+                raise validation_error(f"Table has no stream to disable: TableName: {table.name}")
             table.stream = None
     if params.get("SSESpecification") is not None:
         table.sse = sse_description(ctx, params["SSESpecification"])
     if params.get("TableClass"):
         table.table_class = params["TableClass"]
+    table.warm = warm
     if params.get("DeletionProtectionEnabled") is not None:
         table.deletion_protection = params["DeletionProtectionEnabled"]

@@ -13,7 +13,8 @@ from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.services.dynamodb.backend import Backend, table_name_of
 from fogbank.services.dynamodb.keys import KeySchema
-from fogbank.services.dynamodb.model import Index, Table
+from fogbank.services.dynamodb.model import Index, Table, check_warm
+from fogbank.services.dynamodb.ops.tags import check_tags
 from fogbank.services.dynamodb.service import service
 
 INVALID = "One or more parameter values were invalid: "
@@ -110,7 +111,10 @@ def check_projection(projection: dict[str, Any]) -> dict[str, Any]:
     if non_key is not None and kind != "INCLUDE":
         raise validation_error(INVALID + f"ProjectionType is {kind}, but NonKeyAttributes is specified")
     if kind == "INCLUDE" and not non_key:
-        raise validation_error(INVALID + "NonKeyAttributes must not be empty")
+        raise validation_error(INVALID + "ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+    repeated = next((name for position, name in enumerate(non_key or []) if name in non_key[:position]), None)
+    if repeated is not None:
+        raise validation_error(INVALID + f"Duplicate element in NonKeyAttributes: {repeated}")
     return {"ProjectionType": kind, **({"NonKeyAttributes": list(non_key)} if non_key else {})}
 
 
@@ -160,9 +164,13 @@ def create_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     billing_mode = params.get("BillingMode")
     throughput = params.get("ProvisionedThroughput")
     check_billing(billing_mode, throughput)
+    tags = check_tags(params.get("Tags") or [])
     billing_mode = billing_mode or "PROVISIONED"
     defined = [d["AttributeName"] for d in definitions]
     keys = [element["AttributeName"] for element in key_schema]
+    duplicated = next((name for position, name in enumerate(defined) if name in defined[:position]), None)
+    if duplicated is not None:
+        raise validation_error(f"Attribute Name is duplicated: {duplicated}")
     if len(keys) > len(defined):
         raise validation_error("Invalid KeySchema: Some index key attribute have no definition")
     if any(key not in defined for key in keys):
@@ -240,7 +248,11 @@ def create_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         )
     stream = params.get("StreamSpecification")
     if stream and stream.get("StreamEnabled") and not stream.get("StreamViewType"):
-        raise validation_error("StreamSpecification: StreamViewType must be specified when StreamEnabled is true")
+        raise validation_error(INVALID + "Table is being created with a stream enabled, UpdateViewType is required")
+    if stream and not stream.get("StreamEnabled") and stream.get("StreamViewType"):
+        raise validation_error(
+            INVALID + "Table is being created with a stream disabled, UpdateViewType should not be specified"
+        )
     with backend.store.lock:
         if backend.find(ctx.account_id, ctx.region, name) is not None:
             raise AwsError("ResourceInUseException", f"Table already exists: {name}")
@@ -271,12 +283,13 @@ def create_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             indexes=indexes,
             status="ACTIVE",
             created=now,
-            tags={tag["Key"]: tag["Value"] for tag in params.get("Tags") or ()},
+            tags=tags,
             stream=dict(stream) if stream and stream.get("StreamEnabled") else None,
             stream_label=stream_label() if stream and stream.get("StreamEnabled") else None,
             sse=sse_description(ctx, params.get("SSESpecification")),
             table_class=params.get("TableClass"),
             deletion_protection=bool(params.get("DeletionProtectionEnabled")),
+            warm=check_warm(params.get("WarmThroughput"), None),
         )
         # CreateTable answers CREATING as AWS does; the table is usable at once so waiters finish on their
         # first DescribeTable instead of sleeping 20 seconds.

@@ -12,12 +12,39 @@ from fogbank.services.dynamodb.model import Table
 from fogbank.services.dynamodb.service import service
 
 MAX_TAGS = 50
+INVALID = "One or more parameter values were invalid: "
+TOO_MANY = "Number of Tags exceed the current limit for the provided ResourceArn"  # a ValidationException on AWS
 PAGE = 10  # AWS pages ListTagsOfResource in tens
 
 
+def check_tags(given: list[dict[str, str]]) -> dict[str, str]:
+    """Tags of TagResource or CreateTable, checked as AWS does; returns them as a dict."""
+    tags: dict[str, str] = {}
+    for tag in given:
+        if tag["Key"].startswith("aws:"):
+            raise validation_error(f"Tag Key cannot be prefixed with aws:, Key: {tag['Key']}")
+        if tag["Key"] in tags:
+            raise validation_error(f"Duplicate Tag Keys provided as input: Duplicate Tag Key found {tag['Key']}")
+        tags[tag["Key"]] = tag["Value"]
+    if len(tags) > MAX_TAGS:
+        raise validation_error(TOO_MANY)
+    return tags
+
+
 def table_for_arn(ctx: RequestContext, arn: str) -> Table:
+    if not arn.startswith("arn:"):
+        raise validation_error(f"{INVALID}ARNs must start with 'arn:': {arn}")
     parts = arns.parse(arn)
-    if parts is None or parts["service"] != "dynamodb" or not parts["resource"].startswith("table/"):
+    if parts is None:
+        raise validation_error(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
+    if parts["service"] != "dynamodb":
+        raise validation_error(f"{INVALID}Provided Arn is not a DynamoDB resource arn: {arn}")
+    resource = parts["resource"].split("/")
+    if resource[0] != "table" or len(resource) not in (2, 4) or (len(resource) == 4 and resource[2] != "stream"):
+        raise validation_error(
+            f"{INVALID}Invalid resource arn provided, only table or stream is accepted. Provided resource arn: {arn}"
+        )
+    if parts["region"] != ctx.region:
         raise validation_error(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
     name = parts["resource"].split("/")[1]
     table = ctx.backend.find(parts["account"], parts["region"], name)
@@ -31,13 +58,11 @@ def tag_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
     backend: Backend = ctx.backend
     with backend.store.lock:
         table = table_for_arn(ctx, params["ResourceArn"])
-        tags = dict(table.tags)
-        for tag in params["Tags"]:
-            if tag["Key"].startswith("aws:"):
-                raise validation_error("One or more parameter values were invalid: Tag key cannot start with aws:")
-            tags[tag["Key"]] = tag["Value"]
+        if not params["Tags"]:
+            raise validation_error("Atleast one Tag needs to be provided as Input.")
+        tags = {**table.tags, **check_tags(params["Tags"])}
         if len(tags) > MAX_TAGS:
-            raise AwsError("LimitExceededException", "One or more parameter values were invalid: too many tags")
+            raise validation_error(TOO_MANY)
         table.tags = tags
         backend.persist(table)
     return None
@@ -48,6 +73,8 @@ def untag_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
     backend: Backend = ctx.backend
     with backend.store.lock:
         table = table_for_arn(ctx, params["ResourceArn"])
+        if not params["TagKeys"]:
+            raise validation_error("Atleast one Tag Key needs to be provided as Input.")
         table.tags = {key: value for key, value in table.tags.items() if key not in set(params["TagKeys"])}
         backend.persist(table)
     return None

@@ -29,6 +29,7 @@ from fogbank.services.dynamodb.store import unpack
 
 TOKEN_LIFETIME = 600.0  # ClientRequestToken is honoured for 10 minutes
 ACTIONS = ("ConditionCheck", "Put", "Delete", "Update")
+MAX_PAYLOAD = 4 * 1024 * 1024  # what a transaction may carry; the size of items it deletes does not count
 
 
 @dataclass
@@ -57,14 +58,15 @@ def _plan(ctx: RequestContext, params: dict[str, Any]) -> list[Action]:
     backend: Backend = ctx.backend
     actions: list[Action] = []
     seen: set[tuple[int, bytes, bytes]] = set()
+    invalid: tuple[int, str] | None = None
     for entry in params["TransactItems"]:
         present = [kind for kind in ACTIONS if entry.get(kind) is not None]
         if len(present) != 1:
             raise validation_error(
                 "TransactItems can only contain one of Check, Put, Update or Delete"
                 if present
-                else "1 validation error detected: Value null at 'transactItems.1.member' failed to satisfy constraint: "
-                "Member must not be null"
+                # An entry naming no known action (unknown members are dropped by the parser).
+                else "The action or operation requested is invalid. Verify that the action is typed correctly."
             )
         kind = present[0]
         action = entry[kind]
@@ -79,21 +81,48 @@ def _plan(ctx: RequestContext, params: dict[str, Any]) -> list[Action]:
         expressions = parse_request(action, names)
         table = backend.table(ctx.account_id, ctx.region, action["TableName"])
         item = None
-        if kind == "Put":
-            item = validate_item(action["Item"])
-            validate_item_key(item, table.schema)
-            check_new_item(table, item, "Item size has exceeded the maximum allowed size")
-            key = {name: item[name] for name in table.schema.names}
-        else:
-            key = validate_key(action["Key"], table.schema)
-            if kind == "Update" and expressions is not None and expressions.update is not None:
-                check_key_untouched(expressions.update, table)
+        if invalid is not None:
+            actions.append(Action(kind, table, {}, b"", b"", expressions, None, action))
+            continue
+        try:
+            if kind == "Put":
+                item = validate_item(action["Item"])
+                validate_item_key(item, table.schema)
+                check_new_item(table, item, "Item size has exceeded the maximum allowed size")
+                key = {name: item[name] for name in table.schema.names}
+            else:
+                key = validate_key(action["Key"], table.schema)
+        except AwsError as error:
+            # AWS reports a bad item or key as this action's ValidationError reason (and checks no further
+            # items), not as a ValidationException of the whole request.
+            invalid = (len(actions), error.message)
+            actions.append(Action(kind, table, {}, b"", b"", expressions, None, action))
+            continue
+        if kind == "Update" and expressions is not None and expressions.update is not None:
+            check_key_untouched(expressions.update, table)
         pk, sk = table.encode_key(key)
         if (table.tid, pk, sk) in seen:
             raise validation_error("Transaction request cannot include multiple operations on one item")
         seen.add((table.tid, pk, sk))
         actions.append(Action(kind, table, key, pk, sk, expressions, item, action))
+    payload = sum(item_size(action.item) if action.item else item_size(action.key) for action in actions)
+    payload += sum(item_size(action.params.get("ExpressionAttributeValues") or {}) for action in actions)
+    if payload > MAX_PAYLOAD:
+        raise validation_error("Transaction payload size cannot exceed 4 MB")
+    if invalid is not None:
+        reasons: list[dict[str, Any]] = [{"Code": "None"} for _ in actions]
+        reasons[invalid[0]] = {"Code": "ValidationError", "Message": invalid[1]}
+        raise cancelled(reasons)
     return actions
+
+
+def cancelled(reasons: list[dict[str, Any]]) -> AwsError:
+    codes = ", ".join(reason["Code"] for reason in reasons)
+    return AwsError(
+        "TransactionCanceledException",
+        f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
+        CancellationReasons=reasons,
+    )
 
 
 @service.operation("TransactWriteItems")
@@ -136,12 +165,7 @@ def transact_write_items(ctx: RequestContext, params: dict[str, Any]) -> dict[st
             news.append(new)
             reasons.append(reason)
         if failed:
-            codes = ", ".join(reason["Code"] for reason in reasons)
-            raise AwsError(
-                "TransactionCanceledException",
-                f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
-                CancellationReasons=reasons,
-            )
+            raise cancelled(reasons)
         capacities = []
         for action, (old, old_size), new in zip(actions, olds, news, strict=True):
             size = 0
@@ -209,12 +233,17 @@ def _previous(backend: Backend, ctx: RequestContext, token: str, digest: str) ->
 def transact_get_items(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
     plans = []
+    seen: set[tuple[int, bytes, bytes]] = set()
     for entry in params["TransactItems"]:
         get = entry["Get"]
         expressions = parse_request(get, ("ProjectionExpression",))
         table = backend.table(ctx.account_id, ctx.region, get["TableName"])
         key = validate_key(get["Key"], table.schema)
-        plans.append((table, table.encode_key(key), expressions))
+        pk, sk = table.encode_key(key)
+        if (table.tid, pk, sk) in seen:
+            raise validation_error("Transaction request cannot include multiple operations on one item")
+        seen.add((table.tid, pk, sk))
+        plans.append((table, (pk, sk), expressions))
     responses = []
     capacities = []
     mode = params.get("ReturnConsumedCapacity")

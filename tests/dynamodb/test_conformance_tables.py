@@ -1,0 +1,258 @@
+"""Table and read-path behaviours recorded against real DynamoDB (dynalite, Alternator test suites)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.dynamodb.conftest import error_of, make_table
+
+
+def test_describe_table_reports_warm_throughput(ddb: Any, table: str) -> None:
+    described = ddb.describe_table(TableName=table)["Table"]
+    assert described["WarmThroughput"] == {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
+
+
+def test_gsi_reports_warm_throughput(ddb: Any) -> None:
+    make_table(
+        ddb,
+        "withgsi",
+        definitions=[{"AttributeName": "g", "AttributeType": "S"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "byg",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    index = ddb.describe_table(TableName="withgsi")["Table"]["GlobalSecondaryIndexes"][0]
+    assert index["WarmThroughput"]["ReadUnitsPerSecond"] == 12000
+
+
+def test_configured_warm_throughput_is_remembered_and_never_lowered(ddb: Any) -> None:
+    created = ddb.create_table(
+        TableName="warm",
+        KeySchema=[{"AttributeName": "p", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "p", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+        WarmThroughput={"ReadUnitsPerSecond": 12240},
+    )["TableDescription"]
+    assert created["WarmThroughput"]["ReadUnitsPerSecond"] == 12240
+    assert created["WarmThroughput"]["WriteUnitsPerSecond"] == 4000  # the unit not given keeps the baseline
+    ddb.update_table(TableName="warm", WarmThroughput={"WriteUnitsPerSecond": 4080})
+    warm = ddb.describe_table(TableName="warm")["Table"]["WarmThroughput"]
+    assert (warm["ReadUnitsPerSecond"], warm["WriteUnitsPerSecond"]) == (12240, 4080)
+    code, message = error_of(ddb.update_table, TableName="warm", WarmThroughput={"ReadUnitsPerSecond": 12120})
+    assert code == "ValidationException" and "lower than current WarmThroughput" in message
+    code, message = error_of(ddb.update_table, TableName="warm", WarmThroughput={"WriteUnitsPerSecond": 3999})
+    assert code == "ValidationException" and "WriteUnitsPerSecond" in message and "lower than" in message
+
+
+def test_query_filter_may_not_name_a_key_attribute(ddb: Any, table: str) -> None:
+    values = {":p": {"S": "a"}, ":s": {"S": "b"}}
+    code, message = error_of(
+        ddb.query,
+        TableName=table,
+        KeyConditionExpression="pk = :p",
+        FilterExpression="sk > :s",
+        ExpressionAttributeValues=values,
+    )
+    assert (code, message) == (
+        "ValidationException",
+        "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk",
+    )
+    code, message = error_of(
+        ddb.query,
+        TableName=table,
+        KeyConditions={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]}},
+        QueryFilter={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]}},
+    )
+    assert message == "QueryFilter can only contain non-primary key attributes: Primary key attribute: pk"
+    # A Scan may filter on anything.
+    assert (
+        ddb.scan(TableName=table, FilterExpression="sk > :s", ExpressionAttributeValues={":s": {"S": "b"}})["Count"]
+        == 0
+    )
+
+
+def test_batch_limits_per_table_are_map_value_rules(client: Any, hash_table: str) -> None:
+    """A table's list of requests breaking 1..25 is reported once, at requestItems, as AWS's validator does."""
+    ddb = client("dynamodb", parameter_validation=False)
+    puts = [{"PutRequest": {"Item": {"pk": {"S": str(i)}}}} for i in range(26)]
+    code, message = error_of(ddb.batch_write_item, RequestItems={hash_table: puts})
+    assert code == "ValidationException"
+    assert message.startswith("1 validation error detected: Value '{hashonly=[")
+    assert message.endswith(
+        "' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: "
+        "[Member must have length less than or equal to 25, Member must have length greater than or equal to 1]"
+    )
+    code, message = error_of(ddb.batch_write_item, RequestItems={hash_table: []})
+    assert message == (
+        "1 validation error detected: Value '{hashonly=[]}' at 'requestItems' failed to satisfy constraint: "
+        "Map value must satisfy constraint: "
+        "[Member must have length less than or equal to 25, Member must have length greater than or equal to 1]"
+    )
+    # Across tables the limit is checked by the operation itself.
+    many = {hash_table: puts[:15], "other": puts[15:]}
+    assert error_of(ddb.batch_write_item, RequestItems=many) == (
+        "ValidationException",
+        "Too many items requested for the BatchWriteItem call",
+    )
+
+
+def gsi_create(name: str, key: str) -> dict[str, Any]:
+    return {
+        "Create": {
+            "IndexName": name,
+            "KeySchema": [{"AttributeName": key, "KeyType": "HASH"}],
+            "Projection": {"ProjectionType": "ALL"},
+        }
+    }
+
+
+def test_update_table_merges_definitions_and_keeps_existing_types(ddb: Any, table: str) -> None:
+    ddb.update_table(
+        TableName=table,
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "N"},
+            {"AttributeName": "g", "AttributeType": "S"},
+        ],
+        GlobalSecondaryIndexUpdates=[gsi_create("byg", "g")],
+    )
+    definitions = {
+        d["AttributeName"]: d["AttributeType"]
+        for d in ddb.describe_table(TableName=table)["Table"]["AttributeDefinitions"]
+    }
+    assert definitions == {"pk": "S", "sk": "S", "g": "S"}
+    ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "sk": {"S": "b"}})
+
+
+def test_new_gsi_keys_must_be_defined_in_the_request(ddb: Any, table: str) -> None:
+    code, message = error_of(ddb.update_table, TableName=table, GlobalSecondaryIndexUpdates=[gsi_create("bysk", "sk")])
+    assert message == "One or more parameter values were invalid: AttributeDefinitions is not specified for index: bysk"
+    code, message = error_of(
+        ddb.update_table,
+        TableName=table,
+        AttributeDefinitions=[{"AttributeName": "other", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[gsi_create("bysk", "sk")],
+    )
+    assert "Some index key attributes are not defined in AttributeDefinitions. Keys: [sk]" in message
+
+
+def test_update_table_messages(ddb: Any, table: str) -> None:
+    code, message = error_of(ddb.update_table, TableName=table)
+    assert message == (
+        "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, "
+        "SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, "
+        "DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required"
+    )
+    code, message = error_of(
+        ddb.update_table, TableName=table, SSESpecification={"Enabled": True}, DeletionProtectionEnabled=True
+    )
+    assert message == (
+        "One or more parameter values were invalid: Server-Side Encryption modification must be the only operation "
+        "in the request"
+    )
+    code, message = error_of(ddb.update_table, TableName=table, StreamSpecification={"StreamEnabled": False})
+    assert message == f"Table has no stream to disable: TableName: {table}"
+    ddb.update_table(TableName=table, StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+    code, message = error_of(
+        ddb.update_table, TableName=table, StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
+    )
+    assert message == f"Table already has an enabled stream: TableName: {table}"
+
+
+def test_a_plain_table_name_is_checked_before_anything_else(client: Any) -> None:
+    ddb = client("dynamodb", parameter_validation=False)
+    assert error_of(ddb.get_item, TableName="ab", Key={"pk": {"S": "a"}}) == (
+        "ValidationException",
+        "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 3",
+    )
+    assert error_of(ddb.describe_table, TableName="abc;") == (
+        "ValidationException",
+        "1 validation error detected: Value 'abc;' at 'tableName' failed to satisfy constraint: "
+        "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+    )
+    # An ARN is looked up instead.
+    arn = "arn:aws:dynamodb:us-east-1:000000000000:table/nothere"
+    assert error_of(ddb.get_item, TableName=arn, Key={"pk": {"S": "a"}})[0] == "ResourceNotFoundException"
+
+
+def create_args(**extra: Any) -> dict[str, Any]:
+    return {
+        "TableName": "checked",
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}],
+        "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+        "BillingMode": "PAY_PER_REQUEST",
+        **extra,
+    }
+
+
+def test_create_table_definition_and_projection_messages(ddb: Any) -> None:
+    definitions = [
+        {"AttributeName": "pk", "AttributeType": "S"},
+        {"AttributeName": "g", "AttributeType": "S"},
+        {"AttributeName": "g", "AttributeType": "N"},
+    ]
+
+    def gsi(projection: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            {"IndexName": "byg", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}], "Projection": projection}
+        ]
+
+    all_projected = gsi({"ProjectionType": "ALL"})
+    args = create_args(AttributeDefinitions=definitions, GlobalSecondaryIndexes=all_projected)
+    assert error_of(ddb.create_table, **args)[1] == "Attribute Name is duplicated: g"
+    two = definitions[:2]
+    args = create_args(AttributeDefinitions=two, GlobalSecondaryIndexes=gsi({"ProjectionType": "INCLUDE"}))
+    assert error_of(ddb.create_table, **args)[1] == (
+        "One or more parameter values were invalid: ProjectionType is INCLUDE, but NonKeyAttributes is not specified"
+    )
+    include = gsi({"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a", "a"]})
+    args = create_args(AttributeDefinitions=two, GlobalSecondaryIndexes=include)
+    assert error_of(ddb.create_table, **args)[1] == (
+        "One or more parameter values were invalid: Duplicate element in NonKeyAttributes: a"
+    )
+
+
+def test_tag_messages(ddb: Any, table: str) -> None:
+    tags = [{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}]
+    message = "Duplicate Tag Keys provided as input: Duplicate Tag Key found a"
+    assert error_of(ddb.create_table, **create_args(Tags=tags))[1] == message
+    arn = ddb.describe_table(TableName=table)["Table"]["TableArn"]
+    assert error_of(ddb.tag_resource, ResourceArn=arn, Tags=tags)[1] == message
+    aws_tag = [{"Key": "aws:x", "Value": "1"}]
+    assert (
+        error_of(ddb.tag_resource, ResourceArn=arn, Tags=aws_tag)[1]
+        == "Tag Key cannot be prefixed with aws:, Key: aws:x"
+    )
+    many = [{"Key": f"k{i}", "Value": "v"} for i in range(51)]
+    assert error_of(ddb.tag_resource, ResourceArn=arn, Tags=many) == (
+        "ValidationException",
+        "Number of Tags exceed the current limit for the provided ResourceArn",
+    )
+    assert error_of(ddb.tag_resource, ResourceArn=arn, Tags=[])[1] == "Atleast one Tag needs to be provided as Input."
+    assert error_of(ddb.untag_resource, ResourceArn=arn, TagKeys=[])[1] == (
+        "Atleast one Tag Key needs to be provided as Input."
+    )
+    assert error_of(ddb.list_tags_of_resource, ResourceArn=arn + "/index/x")[1] == (
+        "One or more parameter values were invalid: Invalid resource arn provided, only table or stream is accepted. "
+        f"Provided resource arn: {arn}/index/x"
+    )
+    assert error_of(ddb.list_tags_of_resource, ResourceArn="things")[1] == (
+        "One or more parameter values were invalid: ARNs must start with 'arn:': things"
+    )
+
+
+def test_create_table_stream_specification_messages(ddb: Any) -> None:
+    off_with_view = create_args(StreamSpecification={"StreamEnabled": False, "StreamViewType": "NEW_IMAGE"})
+    assert error_of(ddb.create_table, **off_with_view)[1] == (
+        "One or more parameter values were invalid: Table is being created with a stream disabled, "
+        "UpdateViewType should not be specified"
+    )
+    on_without_view = create_args(StreamSpecification={"StreamEnabled": True})
+    assert error_of(ddb.create_table, **on_without_view)[1] == (
+        "One or more parameter values were invalid: Table is being created with a stream enabled, "
+        "UpdateViewType is required"
+    )
