@@ -216,22 +216,24 @@ def build_page(
         and index.projected_names is not None
         and (select == "ALL_ATTRIBUTES" or _needs_table(index, expressions))
     )
-    for entry in page.take(rows):
-        item = entry
-        if fetch_from_table:
-            pk, sk = table.encode_key(entry)
-            full, _ = backend.read(table, pk, sk)
-            item = full or entry
-        if not expressions.passes_filter(item):
-            continue
-        count += 1
-        if select == "ALL_PROJECTED_ATTRIBUTES":
-            items.append(entry)
-        elif select != "COUNT":
-            items.append(expressions.project(item))
-    close = getattr(rows, "close", None)
-    if close is not None:
-        close()  # an unfinished statement would keep this connection's read snapshot open
+    try:
+        for entry in page.take(rows):
+            item = entry
+            if fetch_from_table:
+                pk, sk = table.encode_key(entry)
+                full, _ = backend.read(table, pk, sk)
+                item = full or entry
+            if not expressions.passes_filter(item):
+                continue
+            count += 1
+            if select == "ALL_PROJECTED_ATTRIBUTES":
+                items.append(entry)
+            elif select != "COUNT":
+                items.append(expressions.project(item))
+    finally:
+        close = getattr(rows, "close", None)
+        if close is not None:
+            close()  # an unfinished statement would keep this connection's read snapshot open
     result: dict[str, Any] = {"Count": count, "ScannedCount": page.scanned}
     if select != "COUNT":
         result["Items"] = items
