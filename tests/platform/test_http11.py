@@ -268,9 +268,19 @@ def run_server(gateway: SlowGateway, keep_alive: float, scenario) -> None:
     """Serve on a uvloop thread while ``scenario(port, shutdown)`` plays the client."""
     loop = uvloop.new_event_loop()
     server = HttpServer(gateway, keep_alive=keep_alive)  # type: ignore[arg-type]
-    loop.run_until_complete(server.listen("127.0.0.1", 0))
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    listening = threading.Event()
+
+    def serve() -> None:
+        # Everything on the server's own thread: the test thread may already run a loop
+        # (Playwright's sync API keeps one running on the main thread for the session).
+        asyncio.set_event_loop(loop)
+        loop.run_until_complete(server.listen("127.0.0.1", 0))
+        listening.set()
+        loop.run_forever()
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
+    assert listening.wait(5), "the test server did not start"
 
     def shutdown() -> None:
         asyncio.run_coroutine_threadsafe(server.shutdown(grace=5), loop).result(10)
