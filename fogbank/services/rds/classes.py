@@ -43,14 +43,6 @@ _FAMILIES: dict[str, list[tuple[str, int, float]]] = {
         ("xlarge", 4, 16),
         ("2xlarge", 8, 32),
     ],
-    "db.t4g": [
-        ("micro", 2, 1),
-        ("small", 2, 2),
-        ("medium", 2, 4),
-        ("large", 2, 8),
-        ("xlarge", 4, 16),
-        ("2xlarge", 8, 32),
-    ],
     "db.t2": [
         ("micro", 1, 1),
         ("small", 1, 2),
@@ -60,6 +52,7 @@ _FAMILIES: dict[str, list[tuple[str, int, float]]] = {
         ("2xlarge", 8, 32),
     ],
 }
+_FAMILIES["db.t4g"] = _FAMILIES["db.t3"]  # Graviton twins: the same sizes
 _GENERAL = [("large", 2, 8), ("xlarge", 4, 16), ("2xlarge", 8, 32), ("4xlarge", 16, 64), ("8xlarge", 32, 128),
             ("12xlarge", 48, 192), ("16xlarge", 64, 256), ("24xlarge", 96, 384)]  # fmt: skip
 _MEMORY = [(size, cpus, mem * 2) for size, cpus, mem in _GENERAL]
