@@ -1,5 +1,5 @@
 // Home: every service with its resources in the selected region and account, at a glance.
-import { DescribeTableCommand, ListTablesCommand } from "@aws-sdk/client-dynamodb";
+import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
 import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
 import { ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
 import type { ComponentChildren } from "preact";
@@ -8,6 +8,7 @@ import { aws, errorText, fogbankHealth } from "../aws";
 import { href } from "../router";
 import { settings } from "../settings";
 import { Empty, LinkButton, Page, Status } from "../ui/kit";
+import { listTableNames } from "./dynamodb/tables";
 
 interface Resource {
   name: string;
@@ -42,13 +43,7 @@ const TITLES: Record<string, string> = {
 
 async function dynamoTables(): Promise<Resource[]> {
   const client = aws().dynamodb;
-  const names: string[] = [];
-  let start: string | undefined;
-  do {
-    const page = await client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
-    names.push(...(page.TableNames || []));
-    start = page.LastEvaluatedTableName;
-  } while (start);
+  const names = await listTableNames();
   return Promise.all(
     names.map(async (name) => {
       const { Table } = await client.send(new DescribeTableCommand({ TableName: name }));

@@ -215,6 +215,66 @@ export function Modal(props: { title: string; onClose: () => void; children: Com
   );
 }
 
+/** The submit cycle of a form: busy while `action` runs; if it fails, its error is kept for display and the form is usable again. */
+export function useSubmit(action: () => Promise<void>) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const submit = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await action();
+    } catch (e) {
+      setError(errorText(e));
+      setBusy(false);
+    }
+  };
+  return { busy, error, submit };
+}
+
+/**
+ * A dialog holding one form: Cancel plus one button that submits it (so does Enter), spinning while `onSubmit` runs.
+ * A failure is shown under the fields. `onSubmit` closes or navigates away itself when it succeeds.
+ */
+export function FormModal(props: {
+  title: string;
+  action: ComponentChildren;
+  onSubmit: () => Promise<void>;
+  onClose: () => void;
+  kind?: "primary" | "danger";
+  ready?: boolean;
+  class?: string;
+  children: ComponentChildren;
+}) {
+  const { busy, error, submit } = useSubmit(props.onSubmit);
+  const ready = props.ready !== false;
+  const onSubmit = (event?: Event) => {
+    event?.preventDefault();
+    if (ready) submit();
+  };
+  return (
+    <Modal
+      title={props.title}
+      onClose={props.onClose}
+      footer={
+        <>
+          <Button onClick={props.onClose}>Cancel</Button>
+          <Button kind={props.kind || "primary"} busy={busy} disabled={!ready} onClick={() => onSubmit()}>
+            {props.action}
+          </Button>
+        </>
+      }
+    >
+      <form onSubmit={onSubmit} class={props.class}>
+        {props.children}
+        <ErrorBox error={error} />
+        {/* Enter submits even a form with several fields. */}
+        <button type="submit" hidden />
+      </form>
+    </Modal>
+  );
+}
+
 /** Confirmation the AWS console asks for before destroying things: type a word to enable the button. */
 export function Confirm(props: {
   title: string;
@@ -225,50 +285,67 @@ export function Confirm(props: {
   children?: ComponentChildren;
 }) {
   const [typed, setTyped] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const ready = !props.word || typed === props.word;
-  const run = async (event?: Event) => {
-    event?.preventDefault();
-    if (!ready) return;
-    setBusy(true);
-    setError(null);
-    try {
-      await props.onConfirm();
-      props.onClose();
-    } catch (e) {
-      setError(errorText(e));
-      setBusy(false);
-    }
-  };
   return (
-    <Modal
+    <FormModal
       title={props.title}
+      action={props.action}
+      kind="danger"
+      ready={!props.word || typed === props.word}
       onClose={props.onClose}
-      footer={
-        <>
-          <Button onClick={props.onClose}>Cancel</Button>
-          <Button kind="danger" busy={busy} disabled={!ready} onClick={() => run()}>
-            {props.action}
-          </Button>
-        </>
-      }
+      onSubmit={async () => {
+        await props.onConfirm();
+        props.onClose();
+      }}
     >
-      <form onSubmit={run}>
-        {props.children}
-        <ErrorBox error={error} />
-        {props.word && (
-          <Field label={`To confirm, type "${props.word}"`} id="confirm-word">
-            <input id="confirm-word" value={typed} onInput={(e) => setTyped(e.currentTarget.value)} autoComplete="off" />
-          </Field>
-        )}
-      </form>
-    </Modal>
+      {props.children}
+      {props.word && (
+        <Field label={`To confirm, type "${props.word}"`} id="confirm-word">
+          <input id="confirm-word" value={typed} onInput={(e) => setTyped(e.currentTarget.value)} autoComplete="off" />
+        </Field>
+      )}
+    </FormModal>
   );
 }
 
 export function Empty(props: { children: ComponentChildren }) {
   return <div class="empty">{props.children}</div>;
+}
+
+/**
+ * A page listing one kind of resource: Refresh and Create actions, the load error, and while the list is empty an
+ * offer to create the first one. `children` (the table) shows once there are `count` > 0 resources.
+ */
+export function ListPage(props: {
+  title: string;
+  create: string;
+  createHref: string;
+  empty: string;
+  error: string | null;
+  count?: number;
+  onRefresh: () => void;
+  children: ComponentChildren;
+}) {
+  return (
+    <Page
+      title={props.title}
+      actions={
+        <>
+          <Button onClick={props.onRefresh}>Refresh</Button>
+          <LinkButton kind="primary" href={props.createHref}>
+            {props.create}
+          </LinkButton>
+        </>
+      }
+    >
+      <ErrorBox error={props.error} />
+      {props.count === 0 && (
+        <Empty>
+          {props.empty} <a href={props.createHref}>{props.create}</a>
+        </Empty>
+      )}
+      {!!props.count && props.children}
+    </Page>
+  );
 }
 
 export function formatBytes(bytes?: number): string {
@@ -288,6 +365,25 @@ export function formatDate(value?: Date | string | number): string {
   if (!value) return "–";
   const d = value instanceof Date ? value : new Date(value);
   return d.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+}
+
+/** A list loaded on mount and reloaded every 2 s while any item is still `changing`; `load` refreshes it on demand. */
+export function useLiveList<T>(fetch: () => Promise<T[]>, changing: (item: T) => boolean) {
+  const [items, setItems] = useState<T[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const load = async () => {
+    try {
+      setItems(await fetch());
+      setError(null);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  useEffect(() => {
+    load();
+  }, []);
+  usePoll(load, 2000, (items || []).some(changing));
+  return { items, error, load };
 }
 
 /** Run fn now and every ms while the component lives and `active` stays true. */

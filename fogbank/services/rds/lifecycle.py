@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import shutil
+from collections.abc import Callable
 from typing import Any
 
 from fogbank.engines.ports import PortUnavailableError, port_is_free
@@ -70,6 +71,29 @@ def _failed(backend: Backend, region: Region, record: dict[str, Any], error: Exc
     reason = error.reason if isinstance(error, EngineStartError) else str(error).splitlines()[0]
     backend.set_status(region, record, "failed")
     backend.instance_event(region, record, f"{doing} failed: {reason}. See the DB log file for details.", "failure")
+
+
+def _come_up(
+    backend: Backend,
+    region: Region,
+    record: dict[str, Any],
+    doing: str,
+    done: str,
+    category: str,
+    then: Callable[[], None] | None = None,
+    **fields: Any,
+) -> None:
+    """Start the engine (and run ``then`` once it is up): the instance is then available, with
+    ``fields`` set and a ``done`` event, or failed with an event saying what was being done."""
+    try:
+        start_engine(backend, region, record)
+        if then is not None:
+            then()
+    except Exception as error:
+        _failed(backend, region, record, error, doing)
+        return
+    backend.set_status(region, record, "available", **fields)
+    backend.instance_event(region, record, done, category)
 
 
 def _port_stolen(backend: Backend, region: Region, record: dict[str, Any], error: Exception) -> bool:
@@ -155,24 +179,20 @@ def recover(backend: Backend, region: Region, record: dict[str, Any], was: str) 
         shutil.rmtree(backend.instance_dir(record), ignore_errors=True)
         create(backend, region, record)
         return
-    try:
-        start_engine(backend, region, record)
-    except Exception as error:
-        _failed(backend, region, record, error, "Restarting the DB instance")
-        return
-    backend.set_status(region, record, "available")
-    backend.instance_event(region, record, "DB instance restarted.", "availability")
+    _come_up(backend, region, record, "Restarting the DB instance", "DB instance restarted.", "availability")
 
 
 def reboot(backend: Backend, region: Region, record: dict[str, Any]) -> None:
     backend.stop_engine(record)
-    try:
-        start_engine(backend, region, record)
-    except Exception as error:
-        _failed(backend, region, record, error, "Rebooting the DB instance")
-        return
-    backend.set_status(region, record, "available", ParameterApplyStatus="in-sync")
-    backend.instance_event(region, record, "DB instance restarted.", "availability")
+    _come_up(
+        backend,
+        region,
+        record,
+        "Rebooting the DB instance",
+        "DB instance restarted.",
+        "availability",
+        ParameterApplyStatus="in-sync",
+    )
 
 
 def stop(backend: Backend, region: Region, record: dict[str, Any], snapshot: dict[str, Any] | None) -> None:
@@ -184,19 +204,24 @@ def stop(backend: Backend, region: Region, record: dict[str, Any], snapshot: dic
 
 
 def start(backend: Backend, region: Region, record: dict[str, Any]) -> None:
-    try:
-        start_engine(backend, region, record)
+    def set_new_password() -> None:
         password = record.get("_password_on_start")
         if password:  # changed while stopped
             backend.driver_of(record).set_password(backend.process_name(record), record["MasterUsername"], password)
             with backend.store.lock:
                 record["_password"] = password
                 del record["_password_on_start"]
-    except Exception as error:
-        _failed(backend, region, record, error, "Starting the DB instance")
-        return
-    backend.set_status(region, record, "available", ParameterApplyStatus="in-sync")
-    backend.instance_event(region, record, "DB instance started.", "notification")
+
+    _come_up(
+        backend,
+        region,
+        record,
+        "Starting the DB instance",
+        "DB instance started.",
+        "notification",
+        then=set_new_password,
+        ParameterApplyStatus="in-sync",
+    )
 
 
 def delete(backend: Backend, region: Region, record: dict[str, Any], final: dict[str, Any] | None) -> None:

@@ -3,7 +3,7 @@ import { DeleteTableCommand, DescribeTableCommand, UpdateTableCommand, type Tabl
 import { useEffect, useState } from "preact/hooks";
 import { aws, errorText } from "../../aws";
 import { href, navigate } from "../../router";
-import { Button, Confirm, ErrorBox, Field, KeyValues, LinkButton, Modal, Page, Panel, Status, formatBytes, formatDate, usePoll } from "../../ui/kit";
+import { Button, Confirm, ErrorBox, Field, FormModal, KeyValues, LinkButton, Page, Panel, Status, formatBytes, formatDate, usePoll } from "../../ui/kit";
 import { KeyInput } from "./create";
 import { capacityMode, keyOf } from "./tables";
 
@@ -158,66 +158,41 @@ function AddIndex(props: { table: TableDescription; onClose: () => void; onDone:
   const [pkType, setPkType] = useState("S");
   const [sk, setSk] = useState("");
   const [skType, setSkType] = useState("S");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event?: Event) => {
-    event?.preventDefault();
-    setBusy(true);
-    setError(null);
+  const submit = async () => {
     const provisioned = props.table.BillingModeSummary?.BillingMode !== "PAY_PER_REQUEST";
-    try {
-      await aws().dynamodb.send(
-        new UpdateTableCommand({
-          TableName: props.table.TableName,
-          AttributeDefinitions: [
-            { AttributeName: pk, AttributeType: pkType as "S" },
-            ...(sk ? [{ AttributeName: sk, AttributeType: skType as "S" }] : []),
-          ],
-          GlobalSecondaryIndexUpdates: [
-            {
-              Create: {
-                IndexName: name,
-                KeySchema: [{ AttributeName: pk, KeyType: "HASH" }, ...(sk ? [{ AttributeName: sk, KeyType: "RANGE" as const }] : [])],
-                Projection: { ProjectionType: "ALL" },
-                ProvisionedThroughput: provisioned
-                  ? {
-                      ReadCapacityUnits: props.table.ProvisionedThroughput?.ReadCapacityUnits || 5,
-                      WriteCapacityUnits: props.table.ProvisionedThroughput?.WriteCapacityUnits || 5,
-                    }
-                  : undefined,
-              },
+    await aws().dynamodb.send(
+      new UpdateTableCommand({
+        TableName: props.table.TableName,
+        AttributeDefinitions: [
+          { AttributeName: pk, AttributeType: pkType as "S" },
+          ...(sk ? [{ AttributeName: sk, AttributeType: skType as "S" }] : []),
+        ],
+        GlobalSecondaryIndexUpdates: [
+          {
+            Create: {
+              IndexName: name,
+              KeySchema: [{ AttributeName: pk, KeyType: "HASH" }, ...(sk ? [{ AttributeName: sk, KeyType: "RANGE" as const }] : [])],
+              Projection: { ProjectionType: "ALL" },
+              ProvisionedThroughput: provisioned
+                ? {
+                    ReadCapacityUnits: props.table.ProvisionedThroughput?.ReadCapacityUnits || 5,
+                    WriteCapacityUnits: props.table.ProvisionedThroughput?.WriteCapacityUnits || 5,
+                  }
+                : undefined,
             },
-          ],
-        }),
-      );
-      props.onDone();
-    } catch (e) {
-      setError(errorText(e));
-      setBusy(false);
-    }
+          },
+        ],
+      }),
+    );
+    props.onDone();
   };
   return (
-    <Modal
-      title="Create global secondary index"
-      onClose={props.onClose}
-      footer={
-        <>
-          <Button onClick={props.onClose}>Cancel</Button>
-          <Button kind="primary" busy={busy} onClick={() => submit()}>
-            Create index
-          </Button>
-        </>
-      }
-    >
-      <form onSubmit={submit} class="form">
-        <KeyInput label="Partition key" id="gsi-pk" name={pk} type={pkType} onName={setPk} onType={setPkType} />
-        <KeyInput label="Sort key" id="gsi-sk" name={sk} type={skType} onName={setSk} onType={setSkType} optional />
-        <Field label="Index name" id="gsi-name">
-          <input id="gsi-name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
-        </Field>
-        <ErrorBox error={error} />
-        <button type="submit" hidden />
-      </form>
-    </Modal>
+    <FormModal title="Create global secondary index" action="Create index" class="form" onClose={props.onClose} onSubmit={submit}>
+      <KeyInput label="Partition key" id="gsi-pk" name={pk} type={pkType} onName={setPk} onType={setPkType} />
+      <KeyInput label="Sort key" id="gsi-sk" name={sk} type={skType} onName={setSk} onType={setSkType} optional />
+      <Field label="Index name" id="gsi-name">
+        <input id="gsi-name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+      </Field>
+    </FormModal>
   );
 }

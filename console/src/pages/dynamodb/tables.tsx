@@ -1,9 +1,8 @@
 // The DynamoDB table list, with each table's keys, status, item count and size.
 import { DescribeTableCommand, ListTablesCommand, type TableDescription } from "@aws-sdk/client-dynamodb";
-import { useEffect, useState } from "preact/hooks";
-import { aws, errorText } from "../../aws";
+import { aws } from "../../aws";
 import { href } from "../../router";
-import { Button, Empty, ErrorBox, LinkButton, Page, Status, formatBytes, usePoll } from "../../ui/kit";
+import { ListPage, Status, formatBytes, useLiveList } from "../../ui/kit";
 
 export function keyOf(table: TableDescription, type: "HASH" | "RANGE"): string {
   const name = table.KeySchema?.find((k) => k.KeyType === type)?.AttributeName;
@@ -16,51 +15,40 @@ export function capacityMode(table: TableDescription): string {
   return table.BillingModeSummary?.BillingMode === "PAY_PER_REQUEST" ? "On-demand" : "Provisioned";
 }
 
-export function DynamoTables() {
-  const [tables, setTables] = useState<TableDescription[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = async () => {
-    try {
-      const client = aws().dynamodb;
-      const names: string[] = [];
-      let start: string | undefined;
-      do {
-        const page = await client.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
-        names.push(...(page.TableNames || []));
-        start = page.LastEvaluatedTableName;
-      } while (start);
-      const described = await Promise.all(names.map((n) => client.send(new DescribeTableCommand({ TableName: n }))));
-      setTables(described.map((d) => d.Table as TableDescription));
-      setError(null);
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
-  useEffect(() => {
-    load();
-  }, []);
-  const busy = (tables || []).some((t) => t.TableStatus !== "ACTIVE" || t.GlobalSecondaryIndexes?.some((g) => g.IndexStatus !== "ACTIVE"));
-  usePoll(load, 2000, busy);
+/** Every table name in the region, following ListTables' pages. */
+export async function listTableNames(): Promise<string[]> {
+  const names: string[] = [];
+  let start: string | undefined;
+  do {
+    const page = await aws().dynamodb.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
+    names.push(...(page.TableNames || []));
+    start = page.LastEvaluatedTableName;
+  } while (start);
+  return names;
+}
 
+async function describeTables(): Promise<TableDescription[]> {
+  const names = await listTableNames();
+  const described = await Promise.all(names.map((n) => aws().dynamodb.send(new DescribeTableCommand({ TableName: n }))));
+  return described.map((d) => d.Table as TableDescription);
+}
+
+export function DynamoTables() {
+  const { items: tables, error, load } = useLiveList(
+    describeTables,
+    (t) => t.TableStatus !== "ACTIVE" || !!t.GlobalSecondaryIndexes?.some((g) => g.IndexStatus !== "ACTIVE"),
+  );
   return (
-    <Page
+    <ListPage
       title="Tables"
-      actions={
-        <>
-          <Button onClick={load}>Refresh</Button>
-          <LinkButton kind="primary" href={href("/dynamodb/create")}>
-            Create table
-          </LinkButton>
-        </>
-      }
+      create="Create table"
+      createHref={href("/dynamodb/create")}
+      empty="No tables in this region."
+      error={error}
+      count={tables?.length}
+      onRefresh={load}
     >
-      <ErrorBox error={error} />
-      {tables && tables.length === 0 && (
-        <Empty>
-          No tables in this region. <a href={href("/dynamodb/create")}>Create table</a>
-        </Empty>
-      )}
-      {tables && tables.length > 0 && (
+      {tables && (
         <table class="table" aria-label="DynamoDB tables">
           <thead>
             <tr>
@@ -94,6 +82,6 @@ export function DynamoTables() {
           </tbody>
         </table>
       )}
-    </Page>
+    </ListPage>
   );
 }

@@ -9,8 +9,8 @@ import {
 } from "@aws-sdk/client-secrets-manager";
 import type { DBInstance } from "@aws-sdk/client-rds";
 import { useEffect, useState } from "preact/hooks";
-import { aws, errorText } from "../../aws";
-import { Button, ErrorBox, Field, Modal } from "../../ui/kit";
+import { aws } from "../../aws";
+import { Field, FormModal } from "../../ui/kit";
 
 export interface Connection {
   instance: string;
@@ -57,8 +57,6 @@ export function ConnectDialog(props: { db: DBInstance; onConnected: (c: Connecti
   const [database, setDatabase] = useState(db.DBName || (engine === "postgres" ? "postgres" : ""));
   const [secrets, setSecrets] = useState<SecretListEntry[]>([]);
   const [secretArn, setSecretArn] = useState("");
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
 
   useEffect(() => {
     aws()
@@ -70,78 +68,55 @@ export function ConnectDialog(props: { db: DBInstance; onConnected: (c: Connecti
       .catch(() => setSecrets([]));
   }, []);
 
-  const submit = async (event?: Event) => {
-    event?.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      const arn = mode === "new" ? await storeCredentials(db, username, password) : secretArn;
-      // Sign in once now, so wrong credentials are reported here and not on the first query.
-      await aws().rdsData.send(
-        new ExecuteStatementCommand({ resourceArn: db.DBInstanceArn, secretArn: arn, database: database || undefined, sql: "SELECT 1" }),
-      );
-      props.onConnected({
-        instance: db.DBInstanceIdentifier as string,
-        resourceArn: db.DBInstanceArn as string,
-        secretArn: arn,
-        database,
-        engine,
-        username: mode === "new" ? username : secrets.find((s) => s.ARN === arn)?.Name || "",
-      });
-    } catch (e) {
-      setError(errorText(e));
-      setBusy(false);
-    }
+  const submit = async () => {
+    const arn = mode === "new" ? await storeCredentials(db, username, password) : secretArn;
+    // Sign in once now, so wrong credentials are reported here and not on the first query.
+    await aws().rdsData.send(
+      new ExecuteStatementCommand({ resourceArn: db.DBInstanceArn, secretArn: arn, database: database || undefined, sql: "SELECT 1" }),
+    );
+    props.onConnected({
+      instance: db.DBInstanceIdentifier as string,
+      resourceArn: db.DBInstanceArn as string,
+      secretArn: arn,
+      database,
+      engine,
+      username: mode === "new" ? username : secrets.find((s) => s.ARN === arn)?.Name || "",
+    });
   };
 
   return (
-    <Modal
-      title={`Connect to ${db.DBInstanceIdentifier}`}
-      onClose={props.onClose}
-      footer={
+    <FormModal title={`Connect to ${db.DBInstanceIdentifier}`} action="Connect" class="form" onClose={props.onClose} onSubmit={submit}>
+      <div class="segmented" role="radiogroup" aria-label="Database credentials">
+        <label class={mode === "new" ? "selected" : ""}>
+          <input type="radio" checked={mode === "new"} onChange={() => setMode("new")} /> Add new database credentials
+        </label>
+        <label class={mode === "secret" ? "selected" : ""}>
+          <input type="radio" checked={mode === "secret"} onChange={() => setMode("secret")} /> Use a Secrets Manager secret
+        </label>
+      </div>
+      {mode === "new" ? (
         <>
-          <Button onClick={props.onClose}>Cancel</Button>
-          <Button kind="primary" busy={busy} onClick={() => submit()}>
-            Connect
-          </Button>
-        </>
-      }
-    >
-      <form onSubmit={submit} class="form">
-        <div class="segmented" role="radiogroup" aria-label="Database credentials">
-          <label class={mode === "new" ? "selected" : ""}>
-            <input type="radio" checked={mode === "new"} onChange={() => setMode("new")} /> Add new database credentials
-          </label>
-          <label class={mode === "secret" ? "selected" : ""}>
-            <input type="radio" checked={mode === "secret"} onChange={() => setMode("secret")} /> Use a Secrets Manager secret
-          </label>
-        </div>
-        {mode === "new" ? (
-          <>
-            <Field label="Database username" id="c-user">
-              <input id="c-user" value={username} onInput={(e) => setUsername(e.currentTarget.value)} autoComplete="off" />
-            </Field>
-            <Field label="Database password" id="c-pass" hint="Stored as a Secrets Manager secret, as the AWS console does.">
-              <input id="c-pass" type="password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} autoComplete="off" />
-            </Field>
-          </>
-        ) : (
-          <Field label="Secret" id="c-secret">
-            <select id="c-secret" value={secretArn} onChange={(e) => setSecretArn(e.currentTarget.value)}>
-              {secrets.map((s) => (
-                <option key={s.ARN} value={s.ARN}>
-                  {s.Name}
-                </option>
-              ))}
-            </select>
+          <Field label="Database username" id="c-user">
+            <input id="c-user" value={username} onInput={(e) => setUsername(e.currentTarget.value)} autoComplete="off" />
           </Field>
-        )}
-        <Field label="Database name" id="c-db" hint={engine === "postgres" ? "e.g. postgres or the initial database" : "Optional for MySQL"}>
-          <input id="c-db" value={database} onInput={(e) => setDatabase(e.currentTarget.value)} />
+          <Field label="Database password" id="c-pass" hint="Stored as a Secrets Manager secret, as the AWS console does.">
+            <input id="c-pass" type="password" value={password} onInput={(e) => setPassword(e.currentTarget.value)} autoComplete="off" />
+          </Field>
+        </>
+      ) : (
+        <Field label="Secret" id="c-secret">
+          <select id="c-secret" value={secretArn} onChange={(e) => setSecretArn(e.currentTarget.value)}>
+            {secrets.map((s) => (
+              <option key={s.ARN} value={s.ARN}>
+                {s.Name}
+              </option>
+            ))}
+          </select>
         </Field>
-        <ErrorBox error={error} />
-        <button type="submit" hidden />
-      </form>
-    </Modal>
+      )}
+      <Field label="Database name" id="c-db" hint={engine === "postgres" ? "e.g. postgres or the initial database" : "Optional for MySQL"}>
+        <input id="c-db" value={database} onInput={(e) => setDatabase(e.currentTarget.value)} />
+      </Field>
+    </FormModal>
   );
 }

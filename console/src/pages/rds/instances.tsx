@@ -1,9 +1,8 @@
 // The RDS instance list: status live while anything is changing.
 import { DescribeDBInstancesCommand, type DBInstance } from "@aws-sdk/client-rds";
-import { useEffect, useState } from "preact/hooks";
-import { aws, errorText } from "../../aws";
+import { aws } from "../../aws";
 import { href } from "../../router";
-import { Button, Empty, ErrorBox, LinkButton, Page, Status, formatDate, usePoll } from "../../ui/kit";
+import { ListPage, Status, formatDate, useLiveList } from "../../ui/kit";
 
 export const SETTLED = new Set(["available", "stopped", "failed", "incompatible-parameters", "storage-full", "inaccessible-encryption-credentials"]);
 
@@ -19,41 +18,18 @@ export async function listInstances(): Promise<DBInstance[]> {
 }
 
 export function RdsInstances() {
-  const [instances, setInstances] = useState<DBInstance[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = async () => {
-    try {
-      setInstances(await listInstances());
-      setError(null);
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
-  useEffect(() => {
-    load();
-  }, []);
-  const busy = (instances || []).some((db) => !SETTLED.has(db.DBInstanceStatus || ""));
-  usePoll(load, 2000, busy);
-
+  const { items: instances, error, load } = useLiveList(listInstances, (db) => !SETTLED.has(db.DBInstanceStatus || ""));
   return (
-    <Page
+    <ListPage
       title="Databases"
-      actions={
-        <>
-          <Button onClick={load}>Refresh</Button>
-          <LinkButton kind="primary" href={href("/rds/launch")}>
-            Create database
-          </LinkButton>
-        </>
-      }
+      create="Create database"
+      createHref={href("/rds/launch")}
+      empty="No databases in this region."
+      error={error}
+      count={instances?.length}
+      onRefresh={load}
     >
-      <ErrorBox error={error} />
-      {instances && instances.length === 0 && (
-        <Empty>
-          No databases in this region. <a href={href("/rds/launch")}>Create database</a>
-        </Empty>
-      )}
-      {instances && instances.length > 0 && (
+      {instances && (
         <table class="table" aria-label="DB instances">
           <thead>
             <tr>
@@ -85,6 +61,6 @@ export function RdsInstances() {
           </tbody>
         </table>
       )}
-    </Page>
+    </ListPage>
   );
 }

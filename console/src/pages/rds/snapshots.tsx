@@ -10,7 +10,7 @@ import {
 import { useEffect, useState } from "preact/hooks";
 import { aws, errorText } from "../../aws";
 import { navigate } from "../../router";
-import { Button, Confirm, ErrorBox, Field, Modal, Panel, Status, formatDate, usePoll } from "../../ui/kit";
+import { Button, Confirm, ErrorBox, Field, FormModal, Panel, Status, formatDate, usePoll } from "../../ui/kit";
 
 export function Snapshots(props: { db: DBInstance }) {
   const id = props.db.DBInstanceIdentifier || "";
@@ -100,79 +100,41 @@ export function Snapshots(props: { db: DBInstance }) {
 
 function TakeSnapshot(props: { id: string; onDone: () => void }) {
   const [name, setName] = useState(`${props.id}-${new Date().toISOString().slice(0, 16).replace(/[T:]/g, "-")}`);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event?: Event) => {
-    event?.preventDefault();
-    setBusy(true);
-    try {
-      await aws().rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: props.id, DBSnapshotIdentifier: name }));
-      props.onDone();
-    } catch (e) {
-      setError(errorText(e));
-      setBusy(false);
-    }
-  };
   return (
-    <Modal
+    <FormModal
       title="Take snapshot"
+      action="Take snapshot"
       onClose={props.onDone}
-      footer={
-        <>
-          <Button onClick={props.onDone}>Cancel</Button>
-          <Button kind="primary" busy={busy} onClick={() => submit()}>
-            Take snapshot
-          </Button>
-        </>
-      }
+      onSubmit={async () => {
+        await aws().rds.send(new CreateDBSnapshotCommand({ DBInstanceIdentifier: props.id, DBSnapshotIdentifier: name }));
+        props.onDone();
+      }}
     >
-      <form onSubmit={submit}>
-        <Field label="Snapshot name" id="snap-name">
-          <input id="snap-name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
-        </Field>
-        <ErrorBox error={error} />
-      </form>
-    </Modal>
+      <Field label="Snapshot name" id="snap-name">
+        <input id="snap-name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+      </Field>
+    </FormModal>
   );
 }
 
 function Restore(props: { snapshot: DBSnapshot; onClose: () => void }) {
   const [name, setName] = useState(`${props.snapshot.DBInstanceIdentifier}-restored`);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
-  const submit = async (event?: Event) => {
-    event?.preventDefault();
-    setBusy(true);
-    try {
-      await aws().rds.send(
-        new RestoreDBInstanceFromDBSnapshotCommand({ DBSnapshotIdentifier: props.snapshot.DBSnapshotIdentifier, DBInstanceIdentifier: name }),
-      );
-      navigate(`/rds/instances/${encodeURIComponent(name.toLowerCase())}`);
-    } catch (e) {
-      setError(errorText(e));
-      setBusy(false);
-    }
-  };
   return (
-    <Modal
+    <FormModal
       title={`Restore ${props.snapshot.DBSnapshotIdentifier}`}
+      action="Restore DB instance"
       onClose={props.onClose}
-      footer={
-        <>
-          <Button onClick={props.onClose}>Cancel</Button>
-          <Button kind="primary" busy={busy} onClick={() => submit()}>
-            Restore DB instance
-          </Button>
-        </>
-      }
+      onSubmit={async () => {
+        await aws().rds.send(
+          new RestoreDBInstanceFromDBSnapshotCommand({ DBSnapshotIdentifier: props.snapshot.DBSnapshotIdentifier, DBInstanceIdentifier: name }),
+        );
+        navigate(`/rds/instances/${encodeURIComponent(name.toLowerCase())}`);
+      }}
     >
-      <form onSubmit={submit}>
-        <p>A new DB instance is created from the snapshot; the original is untouched.</p>
-        <Field label="New DB instance identifier" id="restore-id">
-          <input id="restore-id" value={name} onInput={(e) => setName(e.currentTarget.value)} />
-        </Field>
-        <ErrorBox error={error} />
-      </form>
-    </Modal>
+      <p>A new DB instance is created from the snapshot; the original is untouched.</p>
+      <Field label="New DB instance identifier" id="restore-id">
+        <input id="restore-id" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+      </Field>
+    </FormModal>
   );
 }

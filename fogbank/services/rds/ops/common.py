@@ -1,7 +1,9 @@
-"""What RDS operations share: paging, filters, tag lists, lookups by name or ARN."""
+"""What RDS operations share: paging, filters, tag lists, lookups by name or ARN, the checks
+every instance operation or group creation makes."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -13,6 +15,7 @@ from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.store import Region
 
 DEFAULT_MAX_RECORDS = 100
+_GROUP_NAME = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$")
 
 
 def backend(ctx: RequestContext) -> tuple[Backend, Region]:
@@ -117,3 +120,31 @@ def snapshot(region: Region, identifier: str) -> dict[str, Any]:
     if record is None:
         raise AwsError("DBSnapshotNotFoundFault", f"DBSnapshot {identifier} not found.")
     return record
+
+
+def require(record: dict[str, Any], *statuses: str, message: str | None = None) -> None:
+    """The instance must be in one of ``statuses`` for the operation (InvalidDBInstanceState otherwise)."""
+    from fogbank.services.rds.model import invalid_state
+
+    if record["DBInstanceStatus"] not in statuses:
+        raise invalid_state(message or f"Instance {record['DBInstanceIdentifier']} is not in available state.")
+
+
+def check_group_name(params: dict[str, Any], field: str) -> str:
+    """A new option or parameter group's name (``field``), lowercased: an identifier RDS accepts that
+    does not claim the ``default`` prefix its own groups use."""
+    name = params[field]
+    if not _GROUP_NAME.match(name) or name.lower().startswith("default"):
+        raise AwsError(
+            "InvalidParameterValue",
+            f"The parameter {field} is not a valid identifier. Identifiers must begin with a letter; must "
+            "contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two "
+            "consecutive hyphens.",
+        )
+    return name.lower()
+
+
+def require_text(params: dict[str, Any], field: str) -> None:
+    """A description RDS insists on: present and not blank."""
+    if not params.get(field):
+        raise AwsError("InvalidParameterValue", f"The parameter {field} must be provided and must not be blank.")

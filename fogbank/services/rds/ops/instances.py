@@ -8,6 +8,7 @@ from typing import Any
 from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError
 from fogbank.services.rds import certificates, lifecycle, validation
+from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.model import (
     CA_CERTIFICATE,
     check_identifier,
@@ -17,7 +18,7 @@ from fogbank.services.rds.model import (
     not_found,
     render_instance,
 )
-from fogbank.services.rds.ops.common import backend, filters, instance_strict, page, tag_list
+from fogbank.services.rds.ops.common import backend, filters, instance_strict, page, require, tag_list
 from fogbank.services.rds.ops.option_groups import resolve_option_group
 from fogbank.services.rds.ops.parameter_groups import resolve_parameter_group
 from fogbank.services.rds.ops.subnet_groups import resolve_subnet_group
@@ -194,9 +195,12 @@ def describe_db_instances(ctx: RequestContext, params: dict[str, Any]) -> dict[s
         return {"DBInstances": [render(region, r) for r in chunk], "Marker": marker}
 
 
-def require(record: dict[str, Any], *statuses: str, message: str | None = None) -> None:
-    if record["DBInstanceStatus"] not in statuses:
-        raise invalid_state(message or f"Instance {record['DBInstanceIdentifier']} is not in available state.")
+def transition(be: Backend, region: Region, record: dict[str, Any], status: str) -> dict[str, Any]:
+    """Durably put the instance in a passing ``status`` (the caller holds the store lock) and
+    answer with it; the caller then queues the engine work that ends it."""
+    record["DBInstanceStatus"] = status
+    be.save(region)
+    return render(region, record)
 
 
 @service.operation("RebootDBInstance")
@@ -209,9 +213,7 @@ def reboot_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     with be.store.lock:
         record = instance_strict(region, params["DBInstanceIdentifier"])
         require(record, "available")
-        record["DBInstanceStatus"] = "rebooting"
-        be.save(region)
-        out = render(region, record)
+        out = transition(be, region, record, "rebooting")
     be.jobs.submit(record["DbiResourceId"], lambda: lifecycle.reboot(be, region, record))
     return {"DBInstance": out}
 
@@ -227,9 +229,7 @@ def stop_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
         snap = None
         if params.get("DBSnapshotIdentifier"):
             snap = new_snapshot(ctx, region, record, params["DBSnapshotIdentifier"], [])
-        record["DBInstanceStatus"] = "stopping"
-        be.save(region)
-        out = render(region, record)
+        out = transition(be, region, record, "stopping")
     be.jobs.submit(record["DbiResourceId"], lambda: lifecycle.stop(be, region, record, snap))
     return {"DBInstance": out}
 
@@ -244,9 +244,7 @@ def start_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
             "stopped",
             message=f"Instance {record['DBInstanceIdentifier']} is not stopped, it cannot be started.",
         )
-        record["DBInstanceStatus"] = "starting"
-        be.save(region)
-        out = render(region, record)
+        out = transition(be, region, record, "starting")
     be.jobs.submit(record["DbiResourceId"], lambda: lifecycle.start(be, region, record))
     return {"DBInstance": out}
 
@@ -279,14 +277,14 @@ def delete_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
             raise invalid_state(f"Instance {record['DBInstanceIdentifier']} is already being deleted.")
         final = None
         if final_id:
-            if record["DBInstanceStatus"] not in ("available", "stopped"):
-                raise invalid_state(
-                    f"Instance {record['DBInstanceIdentifier']} is currently {record['DBInstanceStatus']} - "
-                    "a final snapshot cannot be taken."
-                )
+            require(
+                record,
+                "available",
+                "stopped",
+                message=f"Instance {record['DBInstanceIdentifier']} is currently {record['DBInstanceStatus']} - "
+                "a final snapshot cannot be taken.",
+            )
             final = new_snapshot(ctx, region, record, final_id, [])
-        record["DBInstanceStatus"] = "deleting"
-        be.save(region)
-        out = render(region, record)
+        out = transition(be, region, record, "deleting")
     be.jobs.submit(record["DbiResourceId"], lambda: lifecycle.delete(be, region, record, final))
     return {"DBInstance": out}

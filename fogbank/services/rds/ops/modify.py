@@ -7,8 +7,8 @@ from typing import Any
 from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError
 from fogbank.services.rds import certificates, lifecycle, validation
-from fogbank.services.rds.model import check_identifier, invalid_state
-from fogbank.services.rds.ops.common import backend, instance
+from fogbank.services.rds.model import check_identifier
+from fogbank.services.rds.ops.common import backend, instance, require
 from fogbank.services.rds.ops.instances import render
 from fogbank.services.rds.ops.option_groups import resolve_option_group
 from fogbank.services.rds.ops.parameter_groups import resolve_parameter_group
@@ -89,8 +89,7 @@ def modify_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     now_ = bool(params.get("ApplyImmediately"))
     with be.store.lock:
         record = instance(region, params["DBInstanceIdentifier"])
-        if record["DBInstanceStatus"] not in ("available", "stopped"):
-            raise invalid_state("Database instance is not in available state.")
+        require(record, "available", "stopped", message="Database instance is not in available state.")
         requested = set(params) - {"DBInstanceIdentifier", "ApplyImmediately", "AllowMajorVersionUpgrade"}
         if not requested and not (now_ and record.get("PendingModifiedValues")):
             raise AwsError("InvalidParameterCombination", "No modifications were requested")

@@ -3,21 +3,26 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError
 from fogbank.services.rds.engines import KINDS, EngineVersion
-from fogbank.services.rds.ops.common import backend, page, tag_list
+from fogbank.services.rds.ops.common import backend, check_group_name, page, require_text, tag_list
 from fogbank.services.rds.service import service
 from fogbank.services.rds.store import Region
-
-_NAME = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$")
 
 
 def _not_found(name: str) -> AwsError:
     return AwsError("OptionGroupNotFoundFault", f"Specified OptionGroupName: {name} not found.")
+
+
+def _find(region: Region, name: str) -> dict[str, Any]:
+    """The option group called ``name``; names are stored lowercase, so any case finds it."""
+    group = region.option_groups.get(name) or region.option_groups.get(name.lower())
+    if group is None:
+        raise _not_found(name)
+    return group
 
 
 def default_name(engine: str, major: str) -> str:
@@ -51,9 +56,7 @@ def resolve_option_group(ctx: RequestContext, region: Region, name: str | None, 
             )
         if not name:
             return default
-        group = region.option_groups.get(name) or region.option_groups.get(name.lower())
-        if group is None:
-            raise _not_found(name)
+        group = _find(region, name)
         if group["EngineName"] != version.engine or group["MajorEngineVersion"] != version.major:
             raise AwsError(
                 "InvalidParameterCombination",
@@ -70,15 +73,7 @@ def _render(group: dict[str, Any]) -> dict[str, Any]:
 @service.operation("CreateOptionGroup")
 def create_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
-    name = params["OptionGroupName"]
-    if not _NAME.match(name) or name.lower().startswith("default"):
-        raise AwsError(
-            "InvalidParameterValue",
-            "The parameter OptionGroupName is not a valid identifier. Identifiers must begin with a letter; must "
-            "contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two "
-            "consecutive hyphens.",
-        )
-    name = name.lower()
+    name = check_group_name(params, "OptionGroupName")
     engine, major = params["EngineName"], params["MajorEngineVersion"]
     if engine not in KINDS:
         raise AwsError("InvalidParameterValue", f"Invalid DB engine: {engine}")
@@ -88,10 +83,7 @@ def create_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str
             "InvalidParameterCombination",
             f"Cannot find major version {major} for {engine}. Installed: {', '.join(sorted(majors)) or 'none'}.",
         )
-    if not params.get("OptionGroupDescription"):
-        raise AwsError(
-            "InvalidParameterValue", "The parameter OptionGroupDescription must be provided and must not be blank."
-        )
+    require_text(params, "OptionGroupDescription")
     tags = tag_list(params.get("Tags"))
     with be.store.lock:
         if name in region.option_groups:
@@ -131,12 +123,7 @@ def describe_option_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[
     be, region = backend(ctx)
     with be.store.lock:
         if params.get("OptionGroupName"):
-            group = region.option_groups.get(params["OptionGroupName"]) or region.option_groups.get(
-                params["OptionGroupName"].lower()
-            )
-            if group is None:
-                raise _not_found(params["OptionGroupName"])
-            groups = [group]
+            groups = [_find(region, params["OptionGroupName"])]
         else:
             groups = list(region.option_groups.values())
         if params.get("EngineName"):
@@ -151,9 +138,7 @@ def describe_option_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[
 def modify_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     with be.store.lock:
-        group = region.option_groups.get(params["OptionGroupName"].lower())
-        if group is None:
-            raise _not_found(params["OptionGroupName"])
+        group = _find(region, params["OptionGroupName"])
         if group["OptionGroupName"].startswith("default:"):
             raise AwsError("InvalidParameterValue", "Default option groups cannot be modified.")
         for option in params.get("OptionsToInclude") or []:
@@ -173,9 +158,7 @@ def delete_option_group(ctx: RequestContext, params: dict[str, Any]) -> None:
     be, region = backend(ctx)
     with be.store.lock:
         name = params["OptionGroupName"]
-        group = region.option_groups.get(name) or region.option_groups.get(name.lower())
-        if group is None:
-            raise _not_found(name)
+        group = _find(region, name)
         if group["OptionGroupName"].startswith("default:"):
             raise AwsError("InvalidOptionGroupStateFault", "Default option groups cannot be deleted.")
         if any(r["OptionGroupName"] == group["OptionGroupName"] for r in region.instances.values()):

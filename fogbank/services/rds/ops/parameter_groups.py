@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError
 from fogbank.services.rds import lifecycle
 from fogbank.services.rds.engines import EngineVersion
-from fogbank.services.rds.ops.common import backend, filters, page, tag_list
+from fogbank.services.rds.ops.common import backend, check_group_name, filters, page, require_text, tag_list
 from fogbank.services.rds.parameters import FORMULAS, check_value
 from fogbank.services.rds.service import service
 from fogbank.services.rds.store import Region
 
-_NAME = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$")
 MAX_PARAMETERS_PER_CALL = 20
 
 
@@ -96,17 +94,8 @@ def _family_version(ctx: RequestContext, family: str) -> EngineVersion:
 @service.operation("CreateDBParameterGroup")
 def create_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
-    name = params["DBParameterGroupName"]
-    if not _NAME.match(name) or name.lower().startswith("default"):
-        raise AwsError(
-            "InvalidParameterValue",
-            "The parameter DBParameterGroupName is not a valid identifier. Identifiers must begin with a letter; must "
-            "contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two "
-            "consecutive hyphens.",
-        )
-    name = name.lower()
-    if not params.get("Description"):
-        raise AwsError("InvalidParameterValue", "The parameter Description must be provided and must not be blank.")
+    name = check_group_name(params, "DBParameterGroupName")
+    require_text(params, "Description")
     _family_version(ctx, params["DBParameterGroupFamily"])
     tags = tag_list(params.get("Tags"))
     with be.store.lock:

@@ -13,7 +13,6 @@ from fogbank.services.rds.model import (
     check_identifier,
     check_snapshot_identifier,
     default_vpc,
-    invalid_state,
     new_resource_id,
     render_snapshot,
 )
@@ -22,6 +21,7 @@ from fogbank.services.rds.ops.common import (
     filters,
     instance,
     page,
+    require,
     snapshot,
     tag_list,
 )
@@ -102,11 +102,13 @@ def create_db_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     tags = tag_list(params.get("Tags"))
     with be.store.lock:
         record = instance(region, params["DBInstanceIdentifier"])
-        if record["DBInstanceStatus"] not in ("available", "stopped"):
-            raise invalid_state(
-                f"Cannot create a snapshot because the database instance {record['DBInstanceIdentifier']} "
-                "is not currently in the available state."
-            )
+        require(
+            record,
+            "available",
+            "stopped",
+            message=f"Cannot create a snapshot because the database instance {record['DBInstanceIdentifier']} "
+            "is not currently in the available state.",
+        )
         snap = new_snapshot(ctx, region, record, params["DBSnapshotIdentifier"], tags)
         be.save(region)
         out = render_snapshot(snap)

@@ -10,7 +10,7 @@ from typing import Any
 from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError
 from fogbank.services.rds.model import default_subnets, default_vpc, render_subnet_group
-from fogbank.services.rds.ops.common import backend, page, tag_list
+from fogbank.services.rds.ops.common import backend, page, require_text, tag_list
 from fogbank.services.rds.service import service
 from fogbank.services.rds.store import Region
 
@@ -69,10 +69,7 @@ def create_db_subnet_group(ctx: RequestContext, params: dict[str, Any]) -> dict[
     name = params["DBSubnetGroupName"].lower()
     if name == "default" or not _NAME.match(name):
         raise AwsError("InvalidParameterValue", f"Invalid DB subnet group name: {params['DBSubnetGroupName']}")
-    if not params.get("DBSubnetGroupDescription"):
-        raise AwsError(
-            "InvalidParameterValue", "The parameter DBSubnetGroupDescription must be provided and must not be blank."
-        )
+    require_text(params, "DBSubnetGroupDescription")
     vpc, subnets = _subnets(ctx, params.get("SubnetIds") or [])
     tags = tag_list(params.get("Tags"))
     with be.store.lock:
