@@ -19,16 +19,15 @@ import re
 import shutil
 import signal
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pymysql
 
 from fogbank.engines import datadirs, users
 from fogbank.engines.binary import EngineBinary, parse_version, pick, version_key, version_line
+from fogbank.engines.driver import EngineDriver, Instance
 from fogbank.engines.supervisor import ManagedProcess, ProcessSpec, Supervisor
 
 SETTINGS_FILE = "fogbank.cnf"  # the server's only option file (--defaults-file)
@@ -96,29 +95,20 @@ def binary_for_engine(engine: str, version: str | None = None) -> EngineBinary |
     raise ValueError(f"not a MySQL-family engine: {engine}")
 
 
-@dataclass
-class _Instance:
-    data_dir: Path
-    port: int
-    socket: Path
-
-
-class MariaDBEngine:
+class MariaDBEngine(EngineDriver):
     """Creates, starts, stops, snapshots and restores instances of one MariaDB/MySQL server.
 
     Engines run as the unprivileged user when Fogbank is root. To be told of crashes and
     restarts, set ``on_exit`` / ``on_restart`` on the returned ManagedProcess's ``spec``.
     """
 
+    leftovers = ("mysqld.pid", SOCKET_FILE, SOCKET_FILE + ".lock")
+
     def __init__(self, supervisor: Supervisor, binary: EngineBinary, templates_dir: Path) -> None:
-        self.supervisor = supervisor
-        self.binary = binary
-        self.templates_dir = Path(templates_dir)
+        super().__init__(supervisor, binary, templates_dir)
         # unix_socket auth maps the connecting OS user to the account of the same name;
         # Oracle MySQL's --initialize-insecure makes a password-less root@localhost instead.
         self.admin_user = "root" if binary.flavor == "mysql" else _current_user()
-        self._instances: dict[str, _Instance] = {}
-        self._lock = threading.Lock()
 
     def create(
         self,
@@ -155,8 +145,8 @@ class MariaDBEngine:
         if settings is not None or not (data_dir / SETTINGS_FILE).exists():
             self._write_settings(data_dir, settings or {})
         sock_dir = datadirs.socket_dir(data_dir, len(SOCKET_FILE) + 5, unprivileged=True)
-        instance = _Instance(data_dir, port, sock_dir / SOCKET_FILE)
-        datadirs.remove_stale_lock(Path(f"{instance.socket}.lock"), data_dir)
+        instance = Instance(data_dir, port, sock_dir)
+        datadirs.remove_stale_lock(Path(f"{instance.socket_dir / SOCKET_FILE}.lock"), data_dir)
         spec = ProcessSpec(
             name=name,
             argv=[
@@ -166,7 +156,7 @@ class MariaDBEngine:
                 f"--port={port}",
                 "--bind-address=127.0.0.1",
                 "--skip-networking=0",
-                f"--socket={instance.socket}",
+                f"--socket={instance.socket_dir / SOCKET_FILE}",
                 f"--pid-file={data_dir / 'mysqld.pid'}",
             ],
             log_file=datadirs.log_file_for(data_dir),
@@ -181,13 +171,6 @@ class MariaDBEngine:
         with self._lock:
             self._instances[name] = instance
         return proc
-
-    def stop(self, name: str) -> None:
-        self.supervisor.stop(name)
-        with self._lock:
-            instance = self._instances.pop(name, None)
-        if instance:
-            datadirs.release_socket_dir(instance.socket.parent)
 
     def set_password(self, name: str, username: str, password: str) -> None:
         with self._admin(name) as cursor:
@@ -236,7 +219,11 @@ class MariaDBEngine:
         tool = shutil.which("mariadb-backup") or shutil.which("mariabackup")
         if instance and tool and self.binary.flavor == "mariadb":
             target = f"--target-dir={dest_dir}"
-            connection = [f"--datadir={data_dir}", f"--socket={instance.socket}", f"--user={self.admin_user}"]
+            connection = [
+                f"--datadir={data_dir}",
+                f"--socket={instance.socket_dir / SOCKET_FILE}",
+                f"--user={self.admin_user}",
+            ]
             users.run([tool, "--no-defaults", "--backup", target, *connection], unprivileged=False)
             users.run([tool, "--no-defaults", "--prepare", target], unprivileged=False)
             shutil.copy2(data_dir / SETTINGS_FILE, dest_dir / SETTINGS_FILE)
@@ -252,13 +239,6 @@ class MariaDBEngine:
         finally:
             self.supervisor.start(proc.spec)
 
-    def restore(self, snapshot_dir: Path, data_dir: Path) -> None:
-        """Make ``data_dir`` a copy of a snapshot; then ``start`` it (under any name/port)."""
-        data_dir = Path(data_dir)
-        datadirs.clone_dir(Path(snapshot_dir), data_dir, unprivileged=True)
-        for leftover in ("mysqld.pid", SOCKET_FILE, SOCKET_FILE + ".lock"):
-            (data_dir / leftover).unlink(missing_ok=True)
-
     @contextmanager
     def _admin(self, name: str) -> Iterator[pymysql.cursors.Cursor]:
         """A cursor on an all-privileges connection over the instance's unix socket."""
@@ -269,27 +249,20 @@ class MariaDBEngine:
         finally:
             conn.close()
 
-    def _connect(self, instance: _Instance, connect_timeout: int) -> pymysql.Connection:
+    def _connect(self, instance: Instance, connect_timeout: int) -> pymysql.Connection:
         return pymysql.connect(
-            unix_socket=str(instance.socket),
+            unix_socket=str(instance.socket_dir / SOCKET_FILE),
             user=self.admin_user,
             autocommit=True,
             connect_timeout=connect_timeout,
         )
 
-    def _accepts_connections(self, instance: _Instance) -> bool:
+    def _accepts_connections(self, instance: Instance) -> bool:
         try:
             self._connect(instance, connect_timeout=2).close()
         except pymysql.MySQLError:
             return False
         return True
-
-    def _instance(self, name: str) -> _Instance:
-        with self._lock:
-            instance = self._instances.get(name)
-        if instance is None:
-            raise KeyError(f"{name} is not running")
-        return instance
 
     def _write_settings(self, data_dir: Path, settings: dict[str, str]) -> None:
         options = dict(BASE_OPTIONS)

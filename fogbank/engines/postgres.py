@@ -17,10 +17,8 @@ import re
 import shutil
 import signal
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import psycopg
@@ -28,7 +26,8 @@ from psycopg import sql
 
 from fogbank.engines import datadirs, users
 from fogbank.engines.binary import EngineBinary, parse_version, version_line
-from fogbank.engines.supervisor import ManagedProcess, ProcessSpec, Supervisor
+from fogbank.engines.driver import EngineDriver, Instance
+from fogbank.engines.supervisor import ManagedProcess, ProcessSpec
 
 BOOTSTRAP_USER = "rdsadmin"
 SETTINGS_FILE = "fogbank.conf"  # the caller's settings (parameter group), included last
@@ -85,14 +84,7 @@ def installed_versions() -> list[EngineBinary]:
     return sorted(found, key=lambda b: [int(p) for p in b.version.split(".")], reverse=True)
 
 
-@dataclass
-class _Instance:
-    data_dir: Path
-    port: int
-    socket_dir: Path
-
-
-class PostgresEngine:
+class PostgresEngine(EngineDriver):
     """Creates, starts, stops, snapshots and restores instances of one PostgreSQL version.
 
     Engines run as the unprivileged user when Fogbank is root (postgres refuses root).
@@ -100,12 +92,7 @@ class PostgresEngine:
     ManagedProcess's ``spec``.
     """
 
-    def __init__(self, supervisor: Supervisor, binary: EngineBinary, templates_dir: Path) -> None:
-        self.supervisor = supervisor
-        self.binary = binary
-        self.templates_dir = Path(templates_dir)
-        self._instances: dict[str, _Instance] = {}
-        self._lock = threading.Lock()
+    leftovers = ("postmaster.pid", "postmaster.opts")
 
     def create(
         self,
@@ -151,7 +138,7 @@ class PostgresEngine:
         datadirs.remove_stale_lock(data_dir / "postmaster.pid", data_dir)
         sock = datadirs.socket_dir(data_dir, len(f".s.PGSQL.{port}.lock"), unprivileged=True)
         datadirs.remove_stale_lock(sock / f".s.PGSQL.{port}.lock", data_dir)
-        instance = _Instance(data_dir, port, sock)
+        instance = Instance(data_dir, port, sock)
         server = self._server()
         spec = ProcessSpec(
             name=name,
@@ -178,13 +165,6 @@ class PostgresEngine:
         with self._lock:
             self._instances[name] = instance
         return proc
-
-    def stop(self, name: str) -> None:
-        self.supervisor.stop(name)
-        with self._lock:
-            instance = self._instances.pop(name, None)
-        if instance:
-            datadirs.release_socket_dir(instance.socket_dir)
 
     def set_password(self, name: str, username: str, password: str) -> None:
         with self._admin(name) as conn:
@@ -246,26 +226,12 @@ class PostgresEngine:
             unprivileged=False,
         )
 
-    def restore(self, snapshot_dir: Path, data_dir: Path) -> None:
-        """Make ``data_dir`` a copy of a snapshot; then ``start`` it (under any name/port)."""
-        data_dir = Path(data_dir)
-        datadirs.clone_dir(Path(snapshot_dir), data_dir, unprivileged=True)
-        for leftover in ("postmaster.pid", "postmaster.opts"):
-            (data_dir / leftover).unlink(missing_ok=True)
-
     @contextmanager
     def _admin(self, name: str) -> Iterator[psycopg.Connection]:
         """A superuser connection over the instance's unix socket."""
         instance = self._instance(name)
         with _connect(instance, connect_timeout=10) as conn:
             yield conn
-
-    def _instance(self, name: str) -> _Instance:
-        with self._lock:
-            instance = self._instances.get(name)
-        if instance is None:
-            raise KeyError(f"{name} is not running")
-        return instance
 
     def _server(self) -> Path:
         """The postgres executable, staged to a readable place if the engine user cannot
@@ -290,7 +256,7 @@ class PostgresEngine:
         )
 
 
-def _connect(instance: _Instance, connect_timeout: int) -> psycopg.Connection:
+def _connect(instance: Instance, connect_timeout: int) -> psycopg.Connection:
     return psycopg.connect(
         host=str(instance.socket_dir),
         port=instance.port,
@@ -301,7 +267,7 @@ def _connect(instance: _Instance, connect_timeout: int) -> psycopg.Connection:
     )
 
 
-def _accepts_connections(instance: _Instance) -> bool:
+def _accepts_connections(instance: Instance) -> bool:
     # A TCP connect succeeds while postgres still says "the database system is starting up".
     try:
         _connect(instance, connect_timeout=2).close()
