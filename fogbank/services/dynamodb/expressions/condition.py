@@ -112,9 +112,7 @@ class ConditionParser(Parser):
         if self.at_keyword("IN"):
             self.advance()
             self.expect("(")
-            options = [self.operand()]
-            while self.accept(","):
-                options.append(self.operand())
+            options = self.separated(self.operand)
             self.expect(")")
             return In(left, tuple(options))
         raise self.error()
@@ -139,15 +137,6 @@ class ConditionParser(Parser):
         if self.is_word() and self.at("(", 1):
             return self.function()
         return self.path()
-
-    def function(self) -> Function:
-        name = self.advance().text
-        self.expect("(")
-        args = [self.operand()]
-        while self.accept(","):
-            args.append(self.operand())
-        self.expect(")")
-        return Function(name, tuple(args))
 
 
 @lru_cache(maxsize=1024)

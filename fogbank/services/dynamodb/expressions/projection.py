@@ -17,9 +17,7 @@ from fogbank.services.dynamodb.expressions.tokens import ExpressionError, Parser
 
 class ProjectionParser(Parser):
     def parse(self) -> Projection:
-        paths = [self.path()]
-        while self.accept(","):
-            paths.append(self.path())
+        paths = self.separated(self.path)
         self.expect_end()
         return Projection(tuple(paths))
 

@@ -6,9 +6,13 @@ from the token before the offending one to the token after it, as written in the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from fogbank.services.dynamodb.expressions.nodes import NameRef, Path
+from fogbank.services.dynamodb.expressions.nodes import Function, NameRef, Path
+
+T = TypeVar("T")
 
 
 class ExpressionError(Exception):
@@ -113,6 +117,24 @@ class Parser:
     def expect_end(self) -> None:
         if self.peek().kind != "eof":
             raise self.error()
+
+    def separated(self, item: Callable[[], T]) -> list[T]:
+        """``item ("," item)*``: lists of operands, arguments, paths and actions."""
+        items = [item()]
+        while self.accept(","):
+            items.append(item())
+        return items
+
+    def function(self) -> Function:
+        """``name "(" operand ("," operand)* ")"``; the grammar's own ``operand`` parses arguments."""
+        name = self.advance().text
+        self.expect("(")
+        args = self.separated(self.operand)
+        self.expect(")")
+        return Function(name, tuple(args))
+
+    def operand(self) -> Any:
+        raise NotImplementedError
 
     def error(self, index: int | None = None) -> ExpressionError:
         """A syntax error at the current (or given) token."""

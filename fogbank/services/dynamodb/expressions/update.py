@@ -111,13 +111,7 @@ class UpdateParser(Parser):
             self.advance()
             return Value(token.text)
         if self.is_word() and self.at("(", 1):
-            name = self.advance().text
-            self.expect("(")
-            args = [self.operand()]
-            while self.accept(","):
-                args.append(self.operand())
-            self.expect(")")
-            return Function(name, tuple(args))
+            return self.function()
         return self.path()
 
 
