@@ -51,12 +51,15 @@ class Gateway:
         return call
 
     def response_headers(self, request: HttpRequest, response: HttpResponse) -> dict[str, str]:
-        """The response's headers plus CORS; the server adds date, content-length and connection."""
-        headers = {**CORS_HEADERS, **response.headers}
+        """The response's headers, plus CORS for a browser's cross-origin call (it sends Origin; SDKs
+        and the same-origin console do not, and skip the extra bytes). The server adds date,
+        content-length and connection."""
         origin = request.headers.get("origin")
-        if origin:
-            headers["access-control-allow-origin"] = origin
-            headers["vary"] = "Origin"
+        if origin is None:
+            return response.headers
+        headers = {**CORS_HEADERS, **response.headers}
+        headers["access-control-allow-origin"] = origin
+        headers["vary"] = "Origin"
         return headers
 
     def close(self) -> None:

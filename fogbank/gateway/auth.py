@@ -42,21 +42,24 @@ def parse_credentials(request: HttpRequest) -> Credentials | None:
     """The SigV4 credential of a request (header or presigned query), or None when unsigned."""
     header = request.header("authorization")
     if header:
-        algorithm, _, rest = header.strip().partition(" ")
-        if algorithm != ALGORITHM:
-            raise _incomplete(f"Unsupported authorization type: {algorithm[:40]}")
-        fields: dict[str, str] = {}
-        for part in rest.split(","):
-            key, sep, value = part.strip().partition("=")
-            if sep:
-                fields[key] = value
-        for required in ("Credential", "SignedHeaders", "Signature"):
-            if required not in fields:
-                raise _incomplete(f"Authorization header requires '{required}' parameter. Authorization={header[:200]}")
-        access_key, date, region, service = _scope(fields["Credential"])
-        return Credentials(
-            access_key, date, region, service, tuple(fields["SignedHeaders"].split(";")), fields["Signature"]
-        )
+        # A client signs every request with the same scope: only the signature differs, so the rest of
+        # the header is parsed once (a valid header: malformed ones are never cached).
+        scope, _, signature = header.rpartition(", Signature=")
+        known = _PARSED.get(scope)
+        if known is not None and signature and "," not in signature:
+            return Credentials(*known, signature)
+        credentials = _parse_header(header)
+        if scope and signature == credentials.signature:
+            if len(_PARSED) >= 1024:
+                _PARSED.clear()
+            _PARSED[scope] = (
+                credentials.access_key,
+                credentials.date,
+                credentials.region,
+                credentials.service,
+                credentials.signed_headers,
+            )
+        return credentials
     query = request.query
     if "X-Amz-Credential" in query:
         if query.get("X-Amz-Algorithm", [ALGORITHM])[0] != ALGORITHM:
@@ -67,3 +70,24 @@ def parse_credentials(request: HttpRequest) -> Credentials | None:
             access_key, date, region, service, tuple(signed.split(";")), query.get("X-Amz-Signature", [""])[0]
         )
     return None
+
+
+_PARSED: dict[str, tuple[str, str, str, str, tuple[str, ...]]] = {}
+
+
+def _parse_header(header: str) -> Credentials:
+    algorithm, _, rest = header.strip().partition(" ")
+    if algorithm != ALGORITHM:
+        raise _incomplete(f"Unsupported authorization type: {algorithm[:40]}")
+    fields: dict[str, str] = {}
+    for part in rest.split(","):
+        key, sep, value = part.strip().partition("=")
+        if sep:
+            fields[key] = value
+    for required in ("Credential", "SignedHeaders", "Signature"):
+        if required not in fields:
+            raise _incomplete(f"Authorization header requires '{required}' parameter. Authorization={header[:200]}")
+    access_key, date, region, service = _scope(fields["Credential"])
+    return Credentials(
+        access_key, date, region, service, tuple(fields["SignedHeaders"].split(";")), fields["Signature"]
+    )

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import base64
-import binascii
 import datetime as dt
-import math
+from collections.abc import Callable
 from typing import Any
 
 from botocore.model import OperationModel, Shape
 
 from fogbank.gateway.http import HttpRequest, HttpResponse
 from fogbank.protocols import spec
+from fogbank.protocols.decode import decode_document, parse_timestamp, serialization_error
 from fogbank.protocols.errors import AwsError
 from fogbank.protocols.validate import summary, validate
+
+__all__ = ["Protocol", "RawJson", "decode_document", "encode_document", "parse_timestamp", "serialization_error"]
 
 
 class Protocol:
@@ -63,103 +65,6 @@ class Protocol:
 
 # -- JSON-like documents (json, rest-json bodies, cbor) -------------------------------------------
 
-_JSON_KIND = {str: "STRING_VALUE", bool: "BOOLEAN_VALUE", int: "NUMBER_VALUE", float: "NUMBER_VALUE"}
-_JAVA_TYPE = {
-    "string": "String",
-    "integer": "Integer",
-    "long": "Long",
-    "float": "Float",
-    "double": "Double",
-    "boolean": "Boolean",
-    "blob": "Blob",
-    "timestamp": "Date",
-}
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, dict):
-        return "START_OBJECT"
-    if isinstance(value, list):
-        return "START_ARRAY"
-    return _JSON_KIND.get(type(value), "VALUE")
-
-
-def serialization_error(message: str) -> AwsError:
-    return AwsError("SerializationException", message, 400)
-
-
-def decode_document(shape: Shape | None, value: Any, blobs_are_base64: bool = True) -> Any:
-    """Type-check a parsed JSON/CBOR value against a shape; decode blobs and timestamps.
-
-    Unknown structure members are dropped, as AWS does. A wrong type is a SerializationException,
-    worded like AWS's JSON deserializer.
-    """
-    if shape is None or value is None:
-        return value
-    kind = shape.type_name
-    if kind == "structure":
-        if not isinstance(value, dict):
-            raise serialization_error(f"{_kind(value)} cannot be converted to {shape.name}")
-        if shape.is_document_type:
-            return value  # free-form JSON: no members to check
-        members = shape.members
-        renamed = _wire_names(shape)
-        out: dict[str, Any] = {}
-        for key, item in value.items():
-            # A member travels under its locationName when it has one (botocore's JSON serializers).
-            name = renamed.get(key, key) if renamed else key
-            member = members.get(name)
-            if member is not None and item is not None:
-                out[name] = decode_document(member, item, blobs_are_base64)
-        return out
-    if kind == "list":
-        if not isinstance(value, list):
-            raise serialization_error(f"Unexpected {_kind(value)}: expected a list")
-        member = shape.member
-        return [decode_document(member, item, blobs_are_base64) for item in value]
-    if kind == "map":
-        if not isinstance(value, dict):
-            raise serialization_error(f"Unexpected {_kind(value)}: expected a map")
-        key_shape, value_shape = shape.key, shape.value
-        return {
-            decode_document(key_shape, k, blobs_are_base64): decode_document(value_shape, v, blobs_are_base64)
-            for k, v in value.items()
-        }
-    if kind == "string":
-        if not isinstance(value, str):
-            raise serialization_error(f"{_kind(value)} cannot be converted to String")
-        return value
-    if kind == "boolean":
-        if not isinstance(value, bool):
-            raise serialization_error(f"{_kind(value)} cannot be converted to Boolean")
-        return value
-    if kind in ("integer", "long"):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, (int, float))
-            or (isinstance(value, float) and not value.is_integer())
-        ):
-            raise serialization_error(f"{_kind(value)} can not be converted to an {_JAVA_TYPE[kind]}")
-        return int(value)
-    if kind in ("float", "double"):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise serialization_error(f"{_kind(value)} can not be converted to a {_JAVA_TYPE[kind]}")
-        if isinstance(value, float) and not math.isfinite(value):
-            raise serialization_error(f"{value} can not be converted to a {_JAVA_TYPE[kind]}")
-        return float(value)
-    if kind == "blob":
-        if isinstance(value, (bytes, bytearray)):
-            return bytes(value)
-        if not isinstance(value, str) or not blobs_are_base64:
-            raise serialization_error(f"{_kind(value)} can not be converted to a Blob")
-        try:
-            return base64.b64decode(value, validate=True)
-        except (binascii.Error, ValueError):
-            raise serialization_error("Base64 encoded value is invalid: '" + value[:64] + "'") from None
-    if kind == "timestamp":
-        return parse_timestamp(value)
-    return value
-
 
 def encode_document(shape: Shape | None, value: Any) -> Any:
     """A handler's result in the JSON protocols' wire form: members renamed to their locationName
@@ -202,24 +107,6 @@ def format_timestamp(value: dt.datetime, timestamp_format: str) -> Any:
 _ENCODING_NEEDED: dict[int, tuple[Shape, bool]] = {}
 
 
-_WIRE_NAMES: dict[int, tuple[Shape, dict[str, str] | None]] = {}
-
-
-def _wire_names(shape: Shape) -> dict[str, str] | None:
-    """wire name -> member name for a structure's renamed members (None when none is renamed,
-    the common case); a renamed member's own name then matches nothing, as on the wire."""
-    found = _WIRE_NAMES.get(id(shape))
-    if found is None:
-        names: dict[str, str] = {}
-        for name, member in shape.members.items():
-            wire = member.serialization.get("name")
-            if wire and wire != name:
-                names[wire] = name
-                names.setdefault(name, "")
-        found = _WIRE_NAMES[id(shape)] = (shape, names or None)
-    return found[1]
-
-
 def _needs_encoding(shape: Shape) -> bool:
     """Whether any member below the shape has a locationName or a timestamp format of its own.
     Cached by identity: botocore builds each operation's shapes once (models are cached)."""
@@ -245,37 +132,6 @@ def _scan(shape: Shape, seen: set[str]) -> bool:
     return kind == "timestamp" and shape.serialization.get("timestampFormat", "unixtimestamp") != "unixtimestamp"
 
 
-def parse_timestamp(value: Any) -> dt.datetime:
-    """Epoch seconds, ISO 8601 or RFC 822: all three appear on the wire."""
-    if isinstance(value, dt.datetime):
-        return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-    if isinstance(value, bool):
-        raise serialization_error("BOOLEAN_VALUE can not be converted to a Date")
-    if isinstance(value, (int, float)):
-        try:
-            return dt.datetime.fromtimestamp(value, dt.UTC)
-        except (OverflowError, OSError, ValueError):
-            raise serialization_error(f"Invalid timestamp: {value}") from None
-    if isinstance(value, str):
-        text = value.strip()
-        try:
-            return dt.datetime.fromtimestamp(float(text), dt.UTC)
-        except (ValueError, OverflowError, OSError):
-            pass
-        try:
-            parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
-        except ValueError:
-            pass
-        from email.utils import parsedate_to_datetime
-
-        try:
-            return parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError):
-            pass
-    raise serialization_error(f"Invalid timestamp: {str(value)[:64]}")
-
-
 def epoch(value: dt.datetime) -> float | int:
     seconds = value.timestamp()
     return int(seconds) if seconds.is_integer() else round(seconds, 3)
@@ -286,8 +142,24 @@ def iso8601(value: dt.datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
+class RawJson:
+    """A value a handler already holds as wire JSON (a stored DynamoDB item): the JSON protocol splices
+    the bytes into the response as they are; anywhere else ``load`` gives the value itself."""
+
+    __slots__ = ("json", "load")
+
+    def __init__(self, json: bytes, load: Callable[[bytes], Any]) -> None:
+        self.json = json
+        self.load = load
+
+    def value(self) -> Any:
+        return self.load(self.json)
+
+
 def json_default(value: Any) -> Any:
     """json.dumps fallback: the JSON protocols' wire form of bytes and timestamps."""
+    if type(value) is RawJson:
+        return value.value()
     if isinstance(value, (bytes, bytearray)):
         return base64.b64encode(value).decode("ascii")
     if isinstance(value, dt.datetime):

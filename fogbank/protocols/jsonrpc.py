@@ -9,7 +9,14 @@ from typing import Any
 from botocore.model import OperationModel
 
 from fogbank.gateway.http import HttpRequest, HttpResponse
-from fogbank.protocols.base import Protocol, decode_document, encode_document, json_default, serialization_error
+from fogbank.protocols.base import (
+    Protocol,
+    RawJson,
+    decode_document,
+    encode_document,
+    json_default,
+    serialization_error,
+)
 from fogbank.protocols.errors import AwsError
 
 
@@ -37,8 +44,9 @@ class JsonProtocol(Protocol):
 
     def serialize(self, operation: OperationModel, result: dict[str, Any] | None, request_id: str) -> HttpResponse:
         document = encode_document(operation.output_shape, result or {})
-        body = json.dumps(document, default=json_default, separators=(",", ":")).encode()
-        return HttpResponse(200, body, {"content-type": self.content_type, "x-amzn-requestid": request_id})
+        return HttpResponse(
+            200, dump_body(document), {"content-type": self.content_type, "x-amzn-requestid": request_id}
+        )
 
     def serialize_error(self, error: AwsError, request_id: str) -> HttpResponse:
         shape, code, status = self.resolve_error(error)
@@ -53,6 +61,32 @@ class JsonProtocol(Protocol):
             # Services that moved from query (CloudWatch) still tell SDKs the query error code.
             headers["x-amzn-query-error"] = f"{code};{'Sender' if error.sender_fault else 'Receiver'}"
         return HttpResponse(status, body, headers)
+
+
+_dumps = json.JSONEncoder(default=json_default, separators=(",", ":")).encode
+
+
+def dump_body(document: dict[str, Any]) -> bytes:
+    """The response body; members that are RawJson (or lists of it) go in as the bytes they are."""
+    for value in document.values():
+        if type(value) is RawJson or (type(value) is list and value and type(value[0]) is RawJson):
+            break
+    else:
+        return _dumps(document).encode()
+    parts = []
+    for key, value in document.items():
+        if type(value) is RawJson:
+            chunk = value.json
+        elif type(value) is list and value and type(value[0]) is RawJson:
+            chunk = b"[" + b",".join(_raw(member) for member in value) + b"]"
+        else:
+            chunk = _dumps(value).encode()
+        parts.append(_dumps(key).encode() + b":" + chunk)
+    return b"{" + b",".join(parts) + b"}"
+
+
+def _raw(value: Any) -> bytes:
+    return value.json if type(value) is RawJson else _dumps(value).encode()
 
 
 # Errors raised by AWS's request layer rather than the service: typed in Coral's own namespace.

@@ -6,11 +6,12 @@ import logging
 import threading
 from pathlib import Path
 
+from fogbank.protocols.base import RawJson
 from fogbank.protocols.errors import AwsError
 from fogbank.services.dynamodb.attributes import Item, item_size, write_capacity_units
 from fogbank.services.dynamodb.expiry import Expiry
 from fogbank.services.dynamodb.model import INDEX_ENTRY_OVERHEAD, Index, Table
-from fogbank.services.dynamodb.store import Store, Writer, pack, unpack
+from fogbank.services.dynamodb.store import Store, Writer, pack, unpack, wire_json
 
 log = logging.getLogger("fogbank.dynamodb")
 
@@ -65,6 +66,13 @@ class Backend:
         if row is None:
             return None, 0
         return unpack(row[0]), row[1]
+
+    def read_raw(self, table: Table, pk: bytes, sk: bytes) -> tuple[RawJson | None, int]:
+        """An item as its wire JSON, for reads that return it whole."""
+        row = self.store.get(table.tid, pk, sk)
+        if row is None:
+            return None, 0
+        return RawJson(wire_json(row[0]), unpack), row[1]
 
     def apply(
         self,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from fogbank.protocols.errors import validation_error
@@ -50,15 +51,19 @@ class KeySchema:
         assert hash_name is not None, "a key schema always has a HASH element"
         return cls(hash_name, types[hash_name], range_name, types[range_name] if range_name else None)
 
-    @property
+    @cached_property
     def names(self) -> tuple[str, ...]:
         return (self.partition,) if self.sort is None else (self.partition, self.sort)
 
-    def elements(self) -> list[tuple[str, str, bool]]:
+    def elements(self) -> tuple[tuple[str, str, bool], ...]:
         """(name, type, is_partition) for each key attribute, partition first."""
-        result = [(self.partition, self.partition_type, True)]
+        return self._elements
+
+    @cached_property
+    def _elements(self) -> tuple[tuple[str, str, bool], ...]:
+        result = ((self.partition, self.partition_type, True),)
         if self.sort is not None:
-            result.append((self.sort, self.sort_type or "S", False))
+            result += ((self.sort, self.sort_type or "S", False),)
         return result
 
     def type_of(self, name: str) -> str | None:
@@ -75,7 +80,7 @@ def key_of(item: Item, schema: KeySchema) -> Item:
 
 def validate_key(key: dict[str, Any], schema: KeySchema) -> Item:
     """Validate a ``Key`` parameter (GetItem, DeleteItem, UpdateItem, ...); returns it canonical."""
-    checked = {name: validate_value(value) for name, value in key.items()}
+    checked = {name: _key_value(value) for name, value in key.items()}
     if len(checked) != len(schema.names):
         raise validation_error(KEY_MISMATCH)
     for name, kind, is_partition in schema.elements():
@@ -83,6 +88,13 @@ def validate_key(key: dict[str, Any], schema: KeySchema) -> Item:
             raise validation_error(KEY_MISMATCH)
         _check_key_piece(name, checked[name], kind, is_partition)
     return checked
+
+
+def _key_value(value: Any) -> AttributeValue:
+    # The common case, one string (or binary) member, needs no normalising: skip the general check.
+    if type(value) is dict and len(value) == 1 and ("S" in value or "B" in value):
+        return value
+    return validate_value(value)
 
 
 def validate_item_key(item: Item, schema: KeySchema) -> None:

@@ -7,7 +7,9 @@ of ``h``. A Query seeks ``(tid, h, pk)`` and reads ``sk`` in order.
 
 Secondary indexes live in ``idx`` with the same layout plus the index's own key in front of the table
 key; they are written in the same SQLite transaction as the item, together with the per-table and
-per-index item count and size (``stats``). Items are CBOR, which keeps bytes as bytes.
+per-index item count and size (``stats``). Items are stored as DynamoDB's own JSON (binary values in
+base64), so a read that returns an item whole splices the stored bytes into the response without decoding
+them; databases written before kept items as CBOR, which ``unpack`` still reads.
 
 One writer connection serialises every write under ``lock``, which also makes conditional writes and
 transactions serializable; reads use one connection per thread and see the last committed state
@@ -17,7 +19,9 @@ committed when the process is killed; only a power loss can drop the last commit
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -57,12 +61,50 @@ def key_hash(pk: bytes) -> int:
     return int.from_bytes(hashlib.md5(pk).digest()[:4], "big")
 
 
+def _base64(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    raise TypeError(f"cannot store {type(value).__name__}")
+
+
+_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_base64).encode
+
+
 def pack(item: dict[str, Any]) -> bytes:
-    return cbor2.dumps(item)
+    """An item as stored: its wire JSON, UTF-8."""
+    return _dumps(item).encode("utf-8")
 
 
 def unpack(blob: bytes) -> dict[str, Any]:
-    return cbor2.loads(blob)
+    """A stored item in the handlers' form (binary values as bytes)."""
+    if blob[:1] != b"{":
+        return cbor2.loads(blob)  # written by an earlier version
+    item = json.loads(blob)
+    if b'"B":' in blob or b'"BS":' in blob:  # only then is there anything to decode (or a look-alike string)
+        _decode_binary(item)
+    return item
+
+
+def wire_json(blob: bytes) -> bytes:
+    """A stored item as wire JSON, whatever version wrote it."""
+    return blob if blob[:1] == b"{" else pack(cbor2.loads(blob))
+
+
+def _decode_binary(values: dict[str, Any]) -> None:
+    for value in values.values():
+        _decode_value(value)
+
+
+def _decode_value(value: dict[str, Any]) -> None:
+    if "B" in value:
+        value["B"] = base64.b64decode(value["B"])
+    elif "BS" in value:
+        value["BS"] = [base64.b64decode(member) for member in value["BS"]]
+    elif "M" in value:
+        _decode_binary(value["M"])
+    elif "L" in value:
+        for member in value["L"]:
+            _decode_value(member)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -107,10 +107,15 @@ def get_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     table = backend.table(ctx.account_id, ctx.region, params["TableName"])
     key = validate_key(params["Key"], table.schema)
     pk, sk = table.encode_key(key)
-    item, size = backend.read(table, pk, sk)
     result: dict[str, Any] = {}
-    if item is not None:
-        result["Item"] = expressions.project(item) if expressions is not None else item
+    if expressions is None:
+        raw, size = backend.read_raw(table, pk, sk)
+        if raw is not None:
+            result["Item"] = raw
+    else:
+        item, size = backend.read(table, pk, sk)
+        if item is not None:
+            result["Item"] = expressions.project(item)
     mode = params.get("ReturnConsumedCapacity")
     if mode in ("TOTAL", "INDEXES"):
         units = read_units(size, bool(params.get("ConsistentRead")))
