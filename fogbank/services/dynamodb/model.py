@@ -41,6 +41,17 @@ def check_warm(requested: dict[str, Any] | None, current: dict[str, int] | None)
     return merged
 
 
+def merge_on_demand(requested: dict[str, Any] | None, current: dict[str, int] | None) -> dict[str, int] | None:
+    """OnDemandThroughput after a request: the members it names replace those set before."""
+    if not requested:
+        return current
+    merged = dict(current or {})
+    for unit in ("MaxReadRequestUnits", "MaxWriteRequestUnits"):
+        if requested.get(unit) is not None:
+            merged[unit] = requested[unit]
+    return merged or None
+
+
 def key_schema_api(schema: KeySchema) -> list[dict[str, str]]:
     elements = [{"AttributeName": schema.partition, "KeyType": "HASH"}]
     if schema.sort is not None:
@@ -61,6 +72,7 @@ class Index:
     status: str = "ACTIVE"  # GSIs: CREATING (backfilling) -> ACTIVE; DELETING
     backfilling: bool = False
     throughput: dict[str, Any] | None = None
+    on_demand: dict[str, int] | None = None  # OnDemandThroughput the request set (maximum request units)
 
     @property
     def projected_names(self) -> frozenset[str] | None:
@@ -100,6 +112,7 @@ class Index:
             "status": self.status,
             "backfilling": self.backfilling,
             "throughput": self.throughput,
+            "on_demand": self.on_demand,
         }
 
     @classmethod
@@ -114,6 +127,7 @@ class Index:
             status=data["status"],
             backfilling=data["backfilling"],
             throughput=data["throughput"],
+            on_demand=data.get("on_demand"),
         )
 
 
@@ -142,6 +156,7 @@ class Table:
     last_pay_per_request: float | None = None
     ttl: dict[str, Any] | None = None
     warm: dict[str, int] | None = None  # WarmThroughput a request configured (AWS keeps the higher of it and 12k/4k)
+    on_demand: dict[str, int] | None = None  # OnDemandThroughput the request set (maximum request units)
 
     # -- lookups -----------------------------------------------------------------------------------
 
@@ -193,6 +208,7 @@ class Table:
                 "deletion_protection": self.deletion_protection,
                 "ttl": self.ttl,
                 "warm": self.warm,
+                "on_demand": self.on_demand,
             }
         )
 
@@ -224,6 +240,7 @@ class Table:
             deletion_protection=data["deletion_protection"],
             ttl=data.get("ttl"),
             warm=data.get("warm"),
+            on_demand=data.get("on_demand"),
         )
 
     # -- DescribeTable ------------------------------------------------------------------------------
@@ -261,6 +278,8 @@ class Table:
         if self.table_class:
             description["TableClassSummary"] = {"TableClass": self.table_class}
         description["DeletionProtectionEnabled"] = self.deletion_protection
+        if self.on_demand:
+            description["OnDemandThroughput"] = dict(self.on_demand)
         description["WarmThroughput"] = self._warm(self.throughput, status or self.status, self.warm)
         return description
 
@@ -304,6 +323,8 @@ class Table:
         shown["IndexSizeBytes"] = size
         shown["ItemCount"] = count
         shown["IndexArn"] = f"{self.arn}/index/{index.name}"
+        if not index.local and index.on_demand:
+            shown["OnDemandThroughput"] = dict(index.on_demand)
         if not index.local:
             shown["WarmThroughput"] = self._warm(index.throughput, index.status)
         return shown

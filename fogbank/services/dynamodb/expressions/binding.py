@@ -113,6 +113,8 @@ def _bind(node: Any, placeholders: Placeholders, problems: Problems):
     if isinstance(node, Comparison):
         left, right = _bind(node.left, placeholders, problems), _bind(node.right, placeholders, problems)
         _check_distinct(node.operator, left, right, problems)
+        if node.operator not in ("=", "<>"):
+            _check_ordered(node.operator, (left, right), problems)
         return Comparison(node.operator, left, right)
     if isinstance(node, Between):
         operand, low, high = (_bind(child, placeholders, problems) for child in (node.operand, node.low, node.high))
@@ -135,6 +137,18 @@ def _check_distinct(operator: str, left: Any, right: Any, problems: Problems) ->
             "The first operand must be distinct from the remaining operands for this operator or function; "
             f"operator: {operator}, first operand: {path_text(left.elements)}",
         )
+
+
+def _check_ordered(operator: str, operands: tuple[Any, ...], problems: Problems) -> None:
+    """Only strings, numbers and binaries have an order, so <, <=, > and >= refuse other known types."""
+    for operand in operands:
+        kind = operand_type(operand)
+        if kind is not None and kind not in ("S", "N", "B"):
+            problems.add(
+                "function",
+                f"Incorrect operand type for operator or function; operator or function: {operator}, operand type: {kind}",
+            )
+            return
 
 
 def _check_bounds(low: Any, high: Any, problems: Problems) -> None:

@@ -43,6 +43,13 @@ class KeyCondition:
             return KeyRange()
         return sort_key_range(self.sort_operator, self.sort_values, kind)
 
+    def sort_matches(self, value: AttributeValue) -> bool:
+        """Whether a sort key value satisfies the sort condition (true when there is none)."""
+        if self.sort is None or self.sort_operator is None:
+            return True
+        condition = condition_from_legacy({self.sort: (self.sort_operator, self.sort_values)}, "AND")
+        return evaluate(condition, {self.sort: value})
+
     def matches(self, item: Item) -> bool:
         conditions: dict[str, tuple[str, tuple[AttributeValue, ...]]] = {
             self.partition: ("EQ", (self.partition_value,))

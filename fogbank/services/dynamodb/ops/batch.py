@@ -6,7 +6,7 @@ from typing import Any
 
 from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
-from fogbank.services.dynamodb.attributes import validate_item
+from fogbank.services.dynamodb.attributes import MAX_ITEM_SIZE, Item, item_size, validate_item, validate_value
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, merge, read_units, write_units
 from fogbank.services.dynamodb.keys import KEY_MISMATCH, validate_item_key, validate_key
@@ -28,13 +28,18 @@ def batch_get_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any
     if sum(len(request["Keys"]) for request in requests.values()) > MAX_GET_KEYS:
         raise validation_error("Too many items requested for the BatchGetItem call")
     plans: list[tuple[str, Table, dict[str, Any], RequestExpressions | None, list[tuple[dict, bytes, bytes]]]] = []
+    # As for writes, AWS checks the key values and expressions of every table before it looks one up.
+    checked = {
+        name: (parse_request(request, ("ProjectionExpression",)), [_check_values(raw) for raw in request["Keys"]])
+        for name, request in requests.items()
+    }
     for name, request in requests.items():
-        expressions = parse_request(request, ("ProjectionExpression",))
+        expressions, values = checked[name]
         table = backend.table(ctx.account_id, ctx.region, name)
         keys = []
         seen: set[tuple[bytes, bytes]] = set()
-        for raw in request["Keys"]:
-            key = validate_key(raw, table.schema)
+        for raw, given in zip(request["Keys"], values, strict=True):
+            key = validate_key(given, table.schema)
             encoded = table.encode_key(key)
             if encoded in seen:
                 raise validation_error(DUPLICATES)
@@ -69,35 +74,51 @@ def batch_get_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any
     return result
 
 
+def _check_values(key: dict[str, Any]) -> dict[str, Any]:
+    return {name: validate_value(value) for name, value in key.items()}
+
+
+def _check_write(write: dict[str, Any]) -> tuple[Item | None, dict[str, Any] | None]:
+    """(item to put, None) or (None, key to delete), with the values checked as far as no table is needed."""
+    put, delete = write.get("PutRequest"), write.get("DeleteRequest")
+    if put is None and delete is None:
+        raise validation_error("Write request must contain either PutRequest or DeleteRequest")
+    if put is not None and delete is not None:
+        raise validation_error("Write request cannot contain both PutRequest and DeleteRequest")
+    if put is None:
+        return None, _check_values(delete["Key"])
+    item = validate_item(put["Item"])
+    if item_size(item) > MAX_ITEM_SIZE:
+        raise validation_error("Item size has exceeded the maximum allowed size")
+    return item, None
+
+
 @service.operation("BatchWriteItem")
 def batch_write_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
     requests = params["RequestItems"]
     if sum(len(writes) for writes in requests.values()) > MAX_WRITES:
         raise validation_error("Too many items requested for the BatchWriteItem call")
+    # AWS checks every request's values and item size before it looks any table up: a bad item sent to a
+    # missing table is a ValidationException, not ResourceNotFoundException.
+    checked = {name: [_check_write(write) for write in writes] for name, writes in requests.items()}
     plans = []
-    for name, writes in requests.items():
+    for name, writes in checked.items():
         table = backend.table(ctx.account_id, ctx.region, name)
         seen: set[tuple[bytes, bytes]] = set()
-        for write in writes:
-            put, delete = write.get("PutRequest"), write.get("DeleteRequest")
-            if put is None and delete is None:
-                raise validation_error("Write request must contain either PutRequest or DeleteRequest")
-            if put is not None and delete is not None:
-                raise validation_error("Write request cannot contain both PutRequest and DeleteRequest")
-            if put is not None:
-                item = validate_item(put["Item"])
+        for item, delete_key in writes:
+            if item is not None:
                 try:
                     validate_item_key(item, table.schema)
                 except AwsError as error:
-                    # BatchWriteItem words a wrongly typed key as a key lookup does, unlike PutItem.
-                    if "Type mismatch for key" in error.message:
+                    # BatchWriteItem words a missing or wrongly typed key as a key lookup does, unlike PutItem.
+                    if "Type mismatch for key" in error.message or "Missing the key" in error.message:
                         raise validation_error(KEY_MISMATCH) from None
                     raise
                 size = check_new_item(table, item, "Item size has exceeded the maximum allowed size")
                 key, new = item, item
             else:
-                key = validate_key(delete["Key"], table.schema)
+                key = validate_key(delete_key, table.schema)
                 new, size = None, 0
             encoded = table.encode_key(key)
             if encoded in seen:

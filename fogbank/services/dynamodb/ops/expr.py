@@ -6,11 +6,13 @@ module applies DynamoDB's rules about mixing them and reports unused placeholder
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from fogbank.protocols.errors import validation_error
 from fogbank.services.dynamodb.attributes import Item
 from fogbank.services.dynamodb.expressions import (
+    Path,
     Placeholders,
     Projection,
     Update,
@@ -22,6 +24,8 @@ from fogbank.services.dynamodb.expressions import (
     projection_expression,
     update_expression,
 )
+from fogbank.services.dynamodb.expressions.nodes import walk
+from fogbank.services.dynamodb.model import Table
 
 # Expression parameter -> the legacy parameters it replaces.
 LEGACY_OF = {
@@ -31,6 +35,56 @@ LEGACY_OF = {
     "FilterExpression": ("QueryFilter", "ScanFilter"),
     "KeyConditionExpression": ("KeyConditions",),
 }
+
+
+# DynamoDB lists parameters in its messages in these orders, whatever order the request gave them in.
+_EXPRESSION_ORDER = (
+    "ProjectionExpression",
+    "UpdateExpression",
+    "ConditionExpression",
+    "FilterExpression",
+    "KeyConditionExpression",
+)
+_LEGACY_ORDER = (
+    "AttributesToGet",
+    "AttributeUpdates",
+    "Expected",
+    "QueryFilter",
+    "ScanFilter",
+    "ConditionalOperator",
+    "KeyConditions",
+)
+
+
+def check_parameters(params: dict[str, Any], expressions: tuple[str, ...]) -> None:
+    """DynamoDB's rules about mixing expression and legacy parameters, checked before any expression is parsed.
+
+    ``expressions`` are the expression parameters the operation accepts.
+    """
+    accepted = [name for name in _EXPRESSION_ORDER if name in expressions]
+    used = [name for name in accepted if params.get(name) is not None]
+    legacy_names = {old for name in accepted for old in LEGACY_OF[name]} | {"ConditionalOperator"}
+    if params.get("KeyConditionExpression") is None:
+        # A Query may give its key as KeyConditions and still filter or project with expressions.
+        legacy_names.discard("KeyConditions")
+    legacy_used = [old for old in _LEGACY_ORDER if old in legacy_names and params.get(old) is not None]
+    if used and legacy_used:
+        raise validation_error(
+            "Can not use both expression and non-expression parameters in the same request: "
+            f"Non-expression parameters: {{{', '.join(legacy_used)}}} "
+            f"Expression parameters: {{{', '.join(used)}}}"
+        )
+    if params.get("ExpressionAttributeNames") is not None and not used:
+        raise validation_error("ExpressionAttributeNames can only be specified when using expressions")
+    # A ProjectionExpression takes no values, so it does not count here.
+    with_values = [name for name in accepted if name != "ProjectionExpression"]
+    if params.get("ExpressionAttributeValues") is not None and with_values:
+        if all(params.get(name) is None for name in with_values):
+            verb = "are" if len(with_values) > 1 else "is"
+            raise validation_error(
+                "ExpressionAttributeValues can only be specified when using expressions: "
+                f"{' and '.join(with_values)} {verb} null"
+            )
 
 
 class RequestExpressions:
@@ -43,33 +97,15 @@ class RequestExpressions:
     key_condition: Any = None
 
     def __init__(self, params: dict[str, Any], expressions: tuple[str, ...]) -> None:
+        check_parameters(params, expressions)
         used = [name for name in expressions if params.get(name) is not None]
-        legacy_used = [old for name in expressions for old in LEGACY_OF[name] if params.get(old) is not None]
-        if used and legacy_used:
+        placeholders = Placeholders(params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues"))
+        if params.get("ConditionalOperator") is not None and not any(
+            params.get(p) for p in ("Expected", "QueryFilter", "ScanFilter")
+        ):
             raise validation_error(
-                "Can not use both expression and non-expression parameters in the same request: "
-                f"Non-expression parameters: {{{', '.join(legacy_used)}}} "
-                f"Expression parameters: {{{', '.join(used)}}}"
+                "ConditionalOperator can only be used when Filter or Expected conditions have been specified"
             )
-        names, values = params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues")
-        if not used:
-            if names is not None:
-                raise validation_error("ExpressionAttributeNames can only be specified when using expressions")
-            if values is not None:
-                raise validation_error("ExpressionAttributeValues can only be specified when using expressions")
-        placeholders = Placeholders(names, values)
-        if "ConditionalOperator" in params and params["ConditionalOperator"] is not None and used:
-            raise validation_error(
-                "Can not use both expression and non-expression parameters in the same request: "
-                f"Non-expression parameters: {{ConditionalOperator}} Expression parameters: {{{', '.join(used)}}}"
-            )
-        if "ConditionalOperator" in params and not legacy_used:
-            if params.get("ConditionalOperator") is not None and not any(
-                params.get(p) for p in ("Expected", "QueryFilter", "ScanFilter")
-            ):
-                raise validation_error(
-                    "ConditionalOperator can only be used when Filter or Expected conditions have been specified"
-                )
         self.placeholders = placeholders
         operator = params.get("ConditionalOperator")
         for name in expressions:
@@ -126,3 +162,26 @@ def parse_request(params: dict[str, Any], expressions: tuple[str, ...]) -> Reque
     ):
         return None
     return RequestExpressions(params, expressions)
+
+
+def check_scalar_keys(paths: Iterable[Path], table: Table) -> None:
+    """Key attributes are scalars, so DynamoDB refuses a path into one (``pk.a``, ``gsi_key[0]``).
+
+    The table's key attributes are checked first, then those of its secondary indexes.
+    """
+    nested = {path.elements[0] for path in paths if len(path.elements) > 1}
+    if not nested:
+        return
+    message = "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
+    for name in table.schema.names:
+        if name in nested:
+            raise validation_error(f"{message}Key: {name}")
+    for index in table.indexes:
+        for name in index.schema.names:
+            if name in nested:
+                raise validation_error(f"{message}IndexKey: {name}")
+
+
+def condition_paths(condition: Any) -> list[Path]:
+    """The document paths a bound condition reads (none for None)."""
+    return [] if condition is None else [node for node in walk(condition) if isinstance(node, Path)]

@@ -16,7 +16,12 @@ from fogbank.services.dynamodb.expressions import key_condition_from_expression,
 from fogbank.services.dynamodb.expressions.nodes import Path, walk
 from fogbank.services.dynamodb.keys import KEY_MISMATCH, encode_key_value
 from fogbank.services.dynamodb.model import Index, Table
-from fogbank.services.dynamodb.ops.expr import RequestExpressions
+from fogbank.services.dynamodb.ops.expr import (
+    RequestExpressions,
+    check_parameters,
+    check_scalar_keys,
+    condition_paths,
+)
 from fogbank.services.dynamodb.service import service
 from fogbank.services.dynamodb.store import HASH_SPACE, key_hash, unpack
 
@@ -275,9 +280,24 @@ def check_filter_keys(expressions: RequestExpressions, key_names: tuple[str, ...
             )
 
 
+def check_query_start(start: Item, condition: Any, schema: Any) -> None:
+    """An ExclusiveStartKey must lie inside what the key condition reads."""
+    partition = encode_key_value(start[schema.partition], schema.partition_type)
+    same_partition = partition == encode_key_value(condition.partition_value, schema.partition_type)
+    if condition.sort is None:
+        if not same_partition:
+            raise validation_error("The provided starting key is outside query boundaries based on provided conditions")
+        return
+    if not condition.sort_matches(start[condition.sort]):
+        raise validation_error("The provided starting key does not match the range key predicate")
+    if not same_partition:
+        raise validation_error("The query can return at most one row and cannot be restarted")
+
+
 @service.operation("Query")
 def query(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
+    check_parameters(params, QUERY_EXPRESSIONS)
     if params.get("KeyConditionExpression") is None and params.get("KeyConditions") is None:
         raise validation_error(
             "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."
@@ -291,11 +311,14 @@ def query(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         condition = key_condition_from_expression(expressions.key_condition, schema)
     else:
         condition = key_condition_from_legacy(params["KeyConditions"], schema)
-    check_filter_keys(expressions, schema.names, "QueryFilter" if params.get("QueryFilter") else "Filter Expression")
     start = start_key(table, index, params)
+    if start is not None:
+        check_query_start(start, condition, schema)
+    if expressions.projection is not None:
+        check_scalar_keys(expressions.projection.paths, table)
+    check_filter_keys(expressions, schema.names, "QueryFilter" if params.get("QueryFilter") else "Filter Expression")
+    check_scalar_keys(condition_paths(expressions.filter), table)
     partition = encode_key_value(condition.partition_value, schema.partition_type)
-    if start is not None and encode_key_value(start[schema.partition], schema.partition_type) != partition:
-        raise validation_error("The provided starting key is outside query boundaries based on provided conditions")
     bounds = condition.sort_range(schema.sort_type or "S") if condition.sort is not None else None
     forward = params.get("ScanIndexForward", True) is not False
     connection = backend.store.reader()
@@ -326,6 +349,19 @@ def segment_range(params: dict[str, Any]) -> tuple[int, int]:
     return segment * HASH_SPACE // total, (segment + 1) * HASH_SPACE // total
 
 
+def check_scan_start(start: Item, table: Table, index: Index | None, segment: tuple[int, int], params: dict) -> None:
+    """A parallel scan resumes only from a key of its own segment."""
+    if index is None:
+        position = key_hash(table.encode_key(start)[0])
+    else:
+        position = key_hash(encode_key_value(start[index.schema.partition], index.schema.partition_type))
+    if not segment[0] <= position < segment[1]:
+        raise validation_error(
+            "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with "
+            f"correct Segment. TotalSegments: {params['TotalSegments']} Segment: {params['Segment']}"
+        )
+
+
 @service.operation("Scan")
 def scan(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
@@ -335,5 +371,10 @@ def scan(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     index = resolve_index(table, params)
     select = resolve_select(params, index, "Scanning")
     start = start_key(table, index, params)
+    if start is not None and params.get("TotalSegments", 1) > 1:
+        check_scan_start(start, table, index, segment, params)
+    check_scalar_keys(condition_paths(expressions.filter), table)
+    if expressions.projection is not None:
+        check_scalar_keys(expressions.projection.paths, table)
     rows = scan_rows(backend.store.reader(), table, index, segment, start)
     return build_page(backend, table, index, rows, params, expressions, select)

@@ -3,6 +3,7 @@ deletion protection."""
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from typing import Any
@@ -11,7 +12,7 @@ from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.keys import KeySchema
-from fogbank.services.dynamodb.model import Index, Table, check_warm
+from fogbank.services.dynamodb.model import Index, Table, check_warm, merge_on_demand
 from fogbank.services.dynamodb.ops.tables import (
     INVALID,
     MAX_GSIS,
@@ -104,9 +105,16 @@ def apply_update(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
                 "ResourceInUseException",
                 f"Attempt to change a resource which is still in use: Table is being updated: {table.name}",
             )
-        new_indexes, deleted = _plan(table, params, updates)
+        in_force = _capacity_in_force(table)
+        switching = params.get("BillingMode") not in (None, table.billing_mode)
+        before = _settings(table)
+        try:
+            new_indexes, deleted = _plan(table, params, updates)
+            _apply_settings(ctx, table, params)
+        except AwsError:
+            _restore(table, before)  # a refused update changes nothing
+            raise
         status = "UPDATING" if (updates or params.get("ProvisionedThroughput") or params.get("BillingMode")) else None
-        _apply_settings(ctx, table, params)
         for index in new_indexes:
             table.indexes.append(index)
         for index in deleted:
@@ -115,11 +123,74 @@ def apply_update(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             table.status = "UPDATING"
         backend.persist(table)
         description = describe(backend, table, status)
+    if status is not None:
+        _show_capacity_in_force(description, in_force)
+    if switching:
+        # The switch is still under way in the answer: its indexes are UPDATING, and a switch to on-demand has
+        # no LastUpdateToPayPerRequestDateTime yet.
+        if params["BillingMode"] == "PAY_PER_REQUEST":
+            description.get("BillingModeSummary", {}).pop("LastUpdateToPayPerRequestDateTime", None)
+        for index in description.get("GlobalSecondaryIndexes", ()):
+            index["IndexStatus"] = "UPDATING"
     for index in new_indexes:
         backend.start_backfill(table, index)
     for index in deleted:
         threading.Thread(target=backend.finish_index_delete, args=(table, index), daemon=True).start()
     return {"TableDescription": description}
+
+
+# What _plan and _apply_settings may change before a later check refuses the request.
+SETTINGS = (
+    "attribute_definitions",
+    "throughput",
+    "billing_mode",
+    "billing_mode_explicit",
+    "last_pay_per_request",
+    "stream",
+    "stream_label",
+    "sse",
+    "table_class",
+    "warm",
+    "on_demand",
+    "deletion_protection",
+)
+
+
+def _settings(table: Table) -> dict[str, Any]:
+    saved: dict[str, Any] = {name: copy.deepcopy(getattr(table, name)) for name in SETTINGS}
+    saved["indexes"] = {index.name: (copy.deepcopy(index.throughput), index.on_demand) for index in table.indexes}
+    return saved
+
+
+def _restore(table: Table, saved: dict[str, Any]) -> None:
+    for name in SETTINGS:
+        setattr(table, name, saved[name])
+    for index in table.indexes:
+        if index.name in saved["indexes"]:
+            index.throughput, index.on_demand = saved["indexes"][index.name]
+
+
+def _capacity_in_force(table: Table) -> dict[str | None, dict[str, Any]]:
+    """The provisioned capacities of the table (key None) and its GSIs before an update changes them."""
+    if table.billing_mode != "PROVISIONED":
+        return {}
+    in_force: dict[str | None, dict[str, Any]] = {None: dict(table.throughput)}
+    for index in table.gsis:
+        in_force[index.name] = dict(index.throughput or {})
+    return in_force
+
+
+def _show_capacity_in_force(description: dict[str, Any], in_force: dict[str | None, dict[str, Any]]) -> None:
+    """AWS applies a capacity change when the table is ACTIVE again: UpdateTable's answer still shows the old
+    units and decrease count, with only the new LastIncrease/LastDecreaseDateTime."""
+    shown = [(description, in_force.get(None))]
+    shown += [(index, in_force.get(index["IndexName"])) for index in description.get("GlobalSecondaryIndexes", ())]
+    for entry, before in shown:
+        throughput = entry.get("ProvisionedThroughput")
+        if not before or not throughput or not throughput.get("ReadCapacityUnits"):
+            continue
+        for unit in ("ReadCapacityUnits", "WriteCapacityUnits", "NumberOfDecreasesToday"):
+            throughput[unit] = before.get(unit, 0)
 
 
 def _plan(table: Table, params: dict[str, Any], updates: list[dict[str, Any]]) -> tuple[list[Index], list[Index]]:
@@ -133,6 +204,18 @@ def _plan(table: Table, params: dict[str, Any], updates: list[dict[str, Any]]) -
     billing_mode = params.get("BillingMode") or table.billing_mode
     creates = [u["Create"] for u in updates if u.get("Create")]
     deletes = [u["Delete"] for u in updates if u.get("Delete")]
+    leaving_on_demand = billing_mode == "PROVISIONED" and table.billing_mode == "PAY_PER_REQUEST"
+    if leaving_on_demand and params.get("ProvisionedThroughput"):
+        # Leaving on-demand needs capacity for every index that stays (the table's own is checked later).
+        given = {u["Update"]["IndexName"] for u in updates if (u.get("Update") or {}).get("ProvisionedThroughput")}
+        dropped = {delete["IndexName"] for delete in deletes}
+        lacking = [
+            index.name
+            for index in table.gsis
+            if index.status != "DELETING" and index.name not in given and index.name not in dropped
+        ]
+        if lacking:
+            raise validation_error(INVALID + f"ProvisionedThroughput must be specified for index: {','.join(lacking)}")
     if len(creates) + len(deletes) > 1:
         raise AwsError(
             "LimitExceededException",
@@ -149,11 +232,12 @@ def _plan(table: Table, params: dict[str, Any], updates: list[dict[str, Any]]) -
             raise validation_error(INVALID + f"AttributeDefinitions is not specified for index: {name}")
         check_key_schema(create["KeySchema"], requested)
         projection = check_projection(create["Projection"])
-        throughput = check_gsi_throughput(create, billing_mode)
+        throughput = check_gsi_throughput(create, billing_mode, "must be")
         if len(table.gsis) + 1 > MAX_GSIS:
             raise AwsError("LimitExceededException", f"Subscriber limit exceeded: Maximum number of GSIs is {MAX_GSIS}")
         schema = KeySchema.from_api(create["KeySchema"], list(definitions.values()))
         index = Index(name, next_iid, False, schema, projection, table.schema, "CREATING", True, throughput)
+        index.on_demand = merge_on_demand(create.get("OnDemandThroughput"), None)
         new_indexes.append(index)
         next_iid += 1
     if creates:
@@ -185,6 +269,7 @@ def _plan(table: Table, params: dict[str, Any], updates: list[dict[str, Any]]) -
         if throughput:
             check_throughput(throughput)
             index.throughput = _changed(index.throughput or {}, throughput)
+        index.on_demand = merge_on_demand(change.get("OnDemandThroughput"), index.on_demand)
     return new_indexes, deleted
 
 
@@ -265,5 +350,6 @@ def _apply_settings(ctx: RequestContext, table: Table, params: dict[str, Any]) -
     if params.get("TableClass"):
         table.table_class = params["TableClass"]
     table.warm = warm
+    table.on_demand = merge_on_demand(params.get("OnDemandThroughput"), table.on_demand)
     if params.get("DeletionProtectionEnabled") is not None:
         table.deletion_protection = params["DeletionProtectionEnabled"]

@@ -13,7 +13,7 @@ from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.services.dynamodb.backend import Backend, table_name_of
 from fogbank.services.dynamodb.keys import KeySchema
-from fogbank.services.dynamodb.model import Index, Table, check_warm
+from fogbank.services.dynamodb.model import Index, Table, check_warm, merge_on_demand
 from fogbank.services.dynamodb.ops.tags import check_tags
 from fogbank.services.dynamodb.service import service
 
@@ -118,7 +118,9 @@ def check_projection(projection: dict[str, Any]) -> dict[str, Any]:
     return {"ProjectionType": kind, **({"NonKeyAttributes": list(non_key)} if non_key else {})}
 
 
-def check_gsi_throughput(index: dict[str, Any], billing_mode: str) -> dict[str, Any] | None:
+def check_gsi_throughput(index: dict[str, Any], billing_mode: str, missing: str = "is not") -> dict[str, Any] | None:
+    """An index's ProvisionedThroughput; ``missing`` words its absence ("is not" for CreateTable, "must be" for
+    UpdateTable, as AWS has them)."""
     throughput = index.get("ProvisionedThroughput")
     if billing_mode == "PAY_PER_REQUEST":
         if throughput:
@@ -129,7 +131,7 @@ def check_gsi_throughput(index: dict[str, Any], billing_mode: str) -> dict[str, 
             )
         return None
     if not throughput:
-        raise validation_error(INVALID + f"ProvisionedThroughput must be specified for index: {index['IndexName']}")
+        raise validation_error(INVALID + f"ProvisionedThroughput {missing} specified for index: {index['IndexName']}")
     check_throughput(throughput)
     return {
         "ReadCapacityUnits": throughput["ReadCapacityUnits"],
@@ -235,7 +237,14 @@ def create_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             index_schema = KeySchema.from_api(gsi["KeySchema"], definitions)
             indexes.append(
                 Index(
-                    index_name, len(indexes) + 1, False, index_schema, projection, schema, throughput=index_throughput
+                    index_name,
+                    len(indexes) + 1,
+                    False,
+                    index_schema,
+                    projection,
+                    schema,
+                    throughput=index_throughput,
+                    on_demand=merge_on_demand(gsi.get("OnDemandThroughput"), None),
                 )
             )
         if len(gsi_params) > MAX_GSIS:
@@ -290,6 +299,7 @@ def create_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             table_class=params.get("TableClass"),
             deletion_protection=bool(params.get("DeletionProtectionEnabled")),
             warm=check_warm(params.get("WarmThroughput"), None),
+            on_demand=merge_on_demand(params.get("OnDemandThroughput"), None),
         )
         # CreateTable answers CREATING as AWS does; the table is usable at once so waiters finish on their
         # first DescribeTable instead of sleeping 20 seconds.
@@ -346,11 +356,20 @@ def delete_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         backend.persist(table)
         del backend.tables[(table.account, table.region, table.name)]
     threading.Thread(target=_drop_rows, args=(backend, table.tid), name="dynamodb-drop", daemon=True).start()
-    for key in ("LocalSecondaryIndexes", "GlobalSecondaryIndexes"):
-        for index in description.get(key, ()):
-            if key == "GlobalSecondaryIndexes":
-                index["IndexStatus"] = "DELETING"
-    return {"TableDescription": description}
+    return {"TableDescription": {key: value for key, value in description.items() if key not in NOT_IN_DELETE}}
+
+
+# DeleteTable answers a short description: no key schema, definitions, creation time, indexes or warm throughput.
+NOT_IN_DELETE = frozenset(
+    (
+        "AttributeDefinitions",
+        "KeySchema",
+        "CreationDateTime",
+        "LocalSecondaryIndexes",
+        "GlobalSecondaryIndexes",
+        "WarmThroughput",
+    )
+)
 
 
 def _drop_rows(backend: Backend, tid: int) -> None:

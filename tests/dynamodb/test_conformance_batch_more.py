@@ -1,0 +1,62 @@
+"""BatchWriteItem and BatchGetItem checks in the order and words real DynamoDB uses (dynalite's tests, which
+were recorded against AWS, and LocalStack's AWS-validated snapshots)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tests.dynamodb.conftest import error_of
+
+KEY_MISMATCH = "The provided key element does not match the schema"
+
+
+def test_batch_write_words_a_missing_key_as_a_schema_mismatch(ddb: Any, table: str) -> None:
+    # PutItem says "Missing the key ..."; BatchWriteItem answers as a key lookup does.
+    for item in ({}, {"other": {"S": "x"}}, {"pk": {"S": "only-the-hash"}}):
+        assert error_of(ddb.batch_write_item, RequestItems={table: [{"PutRequest": {"Item": item}}]}) == (
+            "ValidationException",
+            KEY_MISMATCH,
+        )
+
+
+def test_batch_write_checks_values_before_looking_tables_up(ddb: Any) -> None:
+    too_big = {"pk": {"S": "k"}, "blob": {"S": "x" * (400 * 1024)}}
+    assert error_of(ddb.batch_write_item, RequestItems={"missing": [{"PutRequest": {"Item": too_big}}]}) == (
+        "ValidationException",
+        "Item size has exceeded the maximum allowed size",
+    )
+    assert error_of(
+        ddb.batch_write_item, RequestItems={"missing": [{"DeleteRequest": {"Key": {"pk": {"N": "x"}}}}]}
+    ) == ("ValidationException", "The parameter cannot be converted to a numeric value: x")
+    # A well-formed request for a missing table is still ResourceNotFoundException.
+    assert error_of(ddb.batch_write_item, RequestItems={"missing": [{"PutRequest": {"Item": {"pk": {"S": "k"}}}}]}) == (
+        "ResourceNotFoundException",
+        "Requested resource not found",
+    )
+
+
+def test_batch_get_checks_values_before_looking_tables_up(ddb: Any, hash_table: str) -> None:
+    assert error_of(ddb.batch_get_item, RequestItems={"missing": {"Keys": [{"pk": {"SS": ["a", "a"]}}]}}) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Input collection [a, a] contains duplicates.",
+    )
+    assert error_of(
+        ddb.batch_get_item, RequestItems={"missing": {"Keys": [{"pk": {"S": "a"}}], "ProjectionExpression": "a,,"}}
+    )[0] == ("ValidationException")
+    assert error_of(ddb.batch_get_item, RequestItems={"missing": {"Keys": [{"pk": {"S": "a"}}]}}) == (
+        "ResourceNotFoundException",
+        "Requested resource not found",
+    )
+    assert error_of(
+        ddb.batch_get_item, RequestItems={hash_table: {"Keys": [{"pk": {"S": "a"}, "extra": {"S": "b"}}]}}
+    ) == ("ValidationException", KEY_MISMATCH)
+
+
+def test_batch_write_still_writes_and_deletes(ddb: Any, table: str) -> None:
+    ddb.batch_write_item(
+        RequestItems={table: [{"PutRequest": {"Item": {"pk": {"S": "a"}, "sk": {"S": str(n)}}}} for n in range(3)]}
+    )
+    ddb.batch_write_item(RequestItems={table: [{"DeleteRequest": {"Key": {"pk": {"S": "a"}, "sk": {"S": "1"}}}}]})
+    keys = [{"pk": {"S": "a"}, "sk": {"S": str(n)}} for n in range(3)]
+    got = ddb.batch_get_item(RequestItems={table: {"Keys": keys, "ConsistentRead": True}})["Responses"][table]
+    assert sorted(item["sk"]["S"] for item in got) == ["0", "2"]
