@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fogbank.config import Config
+from fogbank.gateway.commit import GroupCommit
 from fogbank.gateway.dispatch import Dispatcher
 from fogbank.gateway.requestlog import RequestLog
 from fogbank.gateway.router import Router
@@ -40,6 +41,7 @@ class Platform:
         self.router = Router(self.services)
         self.request_log = RequestLog() if self.config.log_requests else None
         self.dispatcher = Dispatcher(self, self.router)
+        self.group_commit = GroupCommit()
         self._lock = threading.Lock()
         self.opened = False
 

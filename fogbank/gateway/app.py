@@ -37,6 +37,7 @@ class Gateway:
     def __init__(self, platform: Platform, workers: int = 32) -> None:
         self.platform = platform
         self.max_body_bytes = platform.config.max_body_bytes
+        self.group_commit = platform.group_commit
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fogbank-req")
 
     def begin(self, request: HttpRequest, too_large: bool = False) -> HttpResponse | Call:

@@ -92,6 +92,9 @@ class HttpServer:
         """Raises OSError when the address cannot be bound (for instance, the port is taken)."""
         loop = asyncio.get_running_loop()
         self._server = await loop.create_server(lambda: Connection(self), host, port, reuse_address=True, backlog=2048)
+        group = getattr(self.gateway, "group_commit", None)
+        if group is not None:
+            group.attach(loop)
 
     @property
     def port(self) -> int:
@@ -112,6 +115,9 @@ class HttpServer:
                 log.warning("closing %d connections still busy after %.0fs", len(self.connections), grace)
         for connection in list(self.connections):
             connection.abort()
+        group = getattr(self.gateway, "group_commit", None)
+        if group is not None:
+            group.detach()
         self.gateway.close()
 
     def forget(self, connection: Connection) -> None:
@@ -140,6 +146,10 @@ class Connection(asyncio.Protocol):
         self.reading = True
         self.write_paused = False
         self.out: list[bytes] = []
+        # Answers wait for the group commit of the writes made this loop turn (gateway/commit.py).
+        self.group = getattr(server.gateway, "group_commit", None)
+        self.held = False
+        self.close_when_released = False
         self.continue_owed = False
         self.last_active = 0.0
         self.idle_timer: asyncio.TimerHandle | None = None
@@ -329,17 +339,38 @@ class Connection(asyncio.Protocol):
             self.queue.clear()
 
     def _flush(self) -> None:
+        if self.group is not None and self.group.pending:
+            if not self.held:
+                self.held = True
+                self.group.wait(self._released)
+            return
         out, self.out = self.out, []
         if len(out) == 1:
             self.transport.write(out[0])  # type: ignore[union-attr]
         else:
             self.transport.writelines(out)  # type: ignore[union-attr]  # one writev syscall
 
+    def _released(self, committed: bool) -> None:
+        self.held = False
+        if self.closed:
+            return
+        if not committed:
+            self.abort()  # the answers held were for writes that are not on disk: send none of them
+            return
+        if self.out:
+            self._flush()
+        if self.close_when_released:
+            self._close_after_flush()
+
     def _close_after_flush(self) -> None:
         if self.out:
             self._flush()
-        self.closed = True
         self.queue.clear()
+        if self.held:
+            self.stopping = True
+            self.close_when_released = True
+            return
+        self.closed = True
         self.transport.close()  # type: ignore[union-attr]  # sends what is buffered first
 
     # -- timeouts and shutdown ----------------------------------------------------------------

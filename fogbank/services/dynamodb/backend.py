@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fogbank.protocols.base import RawJson
 from fogbank.protocols.errors import AwsError
@@ -13,14 +14,17 @@ from fogbank.services.dynamodb.expiry import Expiry
 from fogbank.services.dynamodb.model import INDEX_ENTRY_OVERHEAD, Index, Table
 from fogbank.services.dynamodb.store import Store, Writer, pack, unpack, wire_json
 
+if TYPE_CHECKING:
+    from fogbank.gateway.commit import GroupCommit
+
 log = logging.getLogger("fogbank.dynamodb")
 
 NOT_FOUND = "Requested resource not found"
 
 
 class Backend:
-    def __init__(self, path: Path) -> None:
-        self.store = Store(path)
+    def __init__(self, path: Path, group: GroupCommit | None = None) -> None:
+        self.store = Store(path, group)
         self.tables: dict[tuple[str, str, str], Table] = {}
         for tid, account, region, name, meta in self.store.load_tables():
             table = Table.from_json(tid, account, region, name, meta)

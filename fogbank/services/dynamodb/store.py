@@ -15,6 +15,10 @@ One writer connection serialises every write under ``lock``, which also makes co
 transactions serializable; reads use one connection per thread and see the last committed state
 (WAL readers never wait for the writer). ``synchronous=NORMAL`` in WAL mode loses nothing that was
 committed when the process is killed; only a power loss can drop the last commits.
+
+Writes made on the event loop are group-committed (``fogbank.gateway.commit``): the first write of a
+loop turn opens a transaction and holds ``lock`` until the turn's commit, each write inside it is a
+savepoint (so a write that fails undoes only itself), and the answers wait for the commit.
 """
 
 from __future__ import annotations
@@ -27,9 +31,12 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cbor2
+
+if TYPE_CHECKING:
+    from fogbank.gateway.commit import GroupCommit
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tables (
@@ -117,8 +124,10 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, group: GroupCommit | None = None) -> None:
         self.path = path
+        self.group = group
+        self._group_open = False
         self.lock = threading.RLock()
         self.writer = _connect(path)
         self.writer.executescript(SCHEMA)
@@ -137,6 +146,8 @@ class Store:
         return connection
 
     def close(self) -> None:
+        if self._group_open:
+            self._commit_group()
         with self._readers_lock:
             for connection in self._readers:
                 try:
@@ -149,7 +160,23 @@ class Store:
 
     @contextmanager
     def write(self) -> Iterator[Writer]:
-        """One atomic write transaction; every write of the service goes through here."""
+        """One atomic write; every write of the service goes through here."""
+        if self.group is not None and self.group.active():
+            with self.lock:
+                if not self._group_open:
+                    self.lock.acquire()  # held until the turn's commit: other threads wait for it
+                    self._group_open = True
+                    self.writer.execute("BEGIN IMMEDIATE")
+                    self.group.join(self._commit_group)
+                self.writer.execute("SAVEPOINT w")
+                try:
+                    yield Writer(self.writer)
+                except BaseException:
+                    self.writer.execute("ROLLBACK TO w")
+                    self.writer.execute("RELEASE w")
+                    raise
+                self.writer.execute("RELEASE w")
+            return
         with self.lock:
             self.writer.execute("BEGIN IMMEDIATE")
             try:
@@ -158,6 +185,17 @@ class Store:
                 self.writer.execute("ROLLBACK")
                 raise
             self.writer.execute("COMMIT")
+
+    def _commit_group(self) -> None:
+        try:
+            self.writer.execute("COMMIT")
+        except BaseException:
+            if self.writer.in_transaction:
+                self.writer.execute("ROLLBACK")
+            raise
+        finally:
+            self._group_open = False
+            self.lock.release()
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
