@@ -101,6 +101,7 @@ def format_number(number: Decimal) -> str:
     return "-" + text if sign else text
 
 
+@lru_cache(maxsize=8192)
 def canonical_number(text: str) -> str:
     return format_number(parse_number(text))
 
@@ -120,6 +121,7 @@ def add_numbers(left: str, right: str, subtract: bool = False) -> str:
     return format_number(result)
 
 
+@lru_cache(maxsize=8192)
 def number_size(text: str) -> int:
     """Bytes a number takes in an item: one exponent byte plus its base-100 digits, one more if negative.
 
@@ -195,6 +197,51 @@ def validate_item(item: Any) -> Item:
     if not isinstance(item, dict):
         raise validation_error(EMPTY_VALUE)
     return {name: validate_value(value) for name, value in item.items()}
+
+
+def sized_item(item: Any) -> tuple[Item, int]:
+    """``validate_item`` and ``item_size`` in one walk: the canonical item and its size."""
+    if not isinstance(item, dict):
+        raise validation_error(EMPTY_VALUE)
+    out: Item = {}
+    size = 0
+    for name, value in item.items():
+        checked, value_bytes = sized_value(value, 1)
+        out[name] = checked
+        size += (len(name) if name.isascii() else len(name.encode("utf-8"))) + value_bytes
+    return out, size
+
+
+def sized_value(value: Any, depth: int) -> tuple[AttributeValue, int]:
+    """``validate_value`` and ``value_size`` in one walk. The common shapes (one member of a known type)
+    are checked here; anything else takes the general path, which words every error."""
+    if type(value) is dict and len(value) == 1 and depth <= MAX_NESTING_DEPTH:
+        for kind, member in value.items():
+            if kind == "S" and type(member) is str:
+                return value, len(member) if member.isascii() else len(member.encode("utf-8"))
+            if kind == "N" and type(member) is str:
+                text = canonical_number(member)
+                return (value if text == member else {"N": text}), number_size(text)
+            if kind == "M" and type(member) is dict:
+                size = 3
+                entries: dict[str, AttributeValue] = {}
+                for name, child in member.items():
+                    checked, child_size = sized_value(child, depth + 1)
+                    entries[name] = checked
+                    size += 1 + (len(name) if name.isascii() else len(name.encode("utf-8"))) + child_size
+                return {"M": entries}, size
+            if kind == "L" and type(member) is list:
+                size = 3
+                elements: list[AttributeValue] = []
+                for child in member:
+                    checked, child_size = sized_value(child, depth + 1)
+                    elements.append(checked)
+                    size += 1 + child_size
+                return {"L": elements}, size
+            if kind in ("B", "BOOL") and member is not None:
+                return value, len(member) if kind == "B" else 1
+    checked = validate_value(value, depth)
+    return checked, value_size(checked)
 
 
 def type_of(value: AttributeValue | None) -> str | None:

@@ -128,6 +128,7 @@ class Store:
         self.path = path
         self.group = group
         self._group_open = False
+        self._group_stats: dict[tuple[int, int], list[int]] = {}  # (tid, iid) -> [count, bytes] to add
         self.lock = threading.RLock()
         self.writer = _connect(path)
         self.writer.executescript(SCHEMA)
@@ -169,18 +170,22 @@ class Store:
                     self.writer.execute("BEGIN IMMEDIATE")
                     self.group.join(self._commit_group)
                 self.writer.execute("SAVEPOINT w")
+                writer = Writer(self.writer, self._group_stats)
                 try:
-                    yield Writer(self.writer)
+                    yield writer
                 except BaseException:
                     self.writer.execute("ROLLBACK TO w")
                     self.writer.execute("RELEASE w")
                     raise
                 self.writer.execute("RELEASE w")
+                _merge(self._group_stats, writer.deltas)
             return
         with self.lock:
             self.writer.execute("BEGIN IMMEDIATE")
+            writer = Writer(self.writer, {})
             try:
-                yield Writer(self.writer)
+                yield writer
+                self._write_stats(writer.deltas)
             except BaseException:
                 self.writer.execute("ROLLBACK")
                 raise
@@ -188,6 +193,8 @@ class Store:
 
     def _commit_group(self) -> None:
         try:
+            stats, self._group_stats = self._group_stats, {}
+            self._write_stats(stats)
             self.writer.execute("COMMIT")
         except BaseException:
             if self.writer.in_transaction:
@@ -196,6 +203,16 @@ class Store:
         finally:
             self._group_open = False
             self.lock.release()
+
+    def _write_stats(self, deltas: dict[tuple[int, int], list[int]]) -> None:
+        """Item counts and sizes change once per commit, not once per write."""
+        rows = [(tid, iid, count, size) for (tid, iid), (count, size) in deltas.items() if count or size]
+        if rows:
+            self.writer.executemany(
+                "INSERT INTO stats (tid, iid, count, bytes) VALUES (?, ?, ?, ?) ON CONFLICT (tid, iid) "
+                "DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes",
+                rows,
+            )
 
     @contextmanager
     def snapshot(self) -> Iterator[sqlite3.Connection]:
@@ -242,16 +259,29 @@ class Store:
         )
 
     def reset(self) -> None:
+        self._group_stats.clear()
         with self.write() as writer:
             for table in ("tables", "items", "idx", "stats", "tokens"):
                 writer.connection.execute(f"DELETE FROM {table}")
 
 
-class Writer:
-    """Statements of one write transaction."""
+def _merge(into: dict[tuple[int, int], list[int]], deltas: dict[tuple[int, int], list[int]]) -> None:
+    for key, (count, size) in deltas.items():
+        total = into.get(key)
+        if total is None:
+            into[key] = [count, size]
+        else:
+            total[0] += count
+            total[1] += size
 
-    def __init__(self, connection: sqlite3.Connection) -> None:
+
+class Writer:
+    """Statements of one write; the statistics it changes are added up and written at the commit."""
+
+    def __init__(self, connection: sqlite3.Connection, pending: dict[tuple[int, int], list[int]]) -> None:
         self.connection = connection
+        self.deltas: dict[tuple[int, int], list[int]] = {}
+        self._pending = pending  # what earlier writes of the same group commit added
 
     def get(self, tid: int, pk: bytes, sk: bytes) -> tuple[bytes, int] | None:
         return self.connection.execute(
@@ -284,11 +314,24 @@ class Writer:
         )
 
     def add_stats(self, tid: int, iid: int, count: int, size: int) -> None:
-        self.connection.execute(
-            "INSERT INTO stats (tid, iid, count, bytes) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (tid, iid) DO UPDATE SET count = count + excluded.count, bytes = bytes + excluded.bytes",
-            (tid, iid, count, size),
-        )
+        total = self.deltas.get((tid, iid))
+        if total is None:
+            self.deltas[(tid, iid)] = [count, size]
+        else:
+            total[0] += count
+            total[1] += size
+
+    def size_of(self, tid: int, pk: bytes, sk: bytes) -> int | None:
+        """The stored size of an item, or None when there is none (without reading the item)."""
+        row = self.connection.execute(
+            "SELECT size FROM items WHERE tid = ? AND h = ? AND pk = ? AND sk = ?", (tid, key_hash(pk), pk, sk)
+        ).fetchone()
+        return None if row is None else row[0]
+
+    def _forget_stats(self, tid: int, iid: int | None = None) -> None:
+        for deltas in (self.deltas, self._pending):
+            for key in [key for key in deltas if key[0] == tid and (iid is None or key[1] == iid)]:
+                del deltas[key]
 
     def save_table(self, tid: int, account: str, region: str, name: str, meta: str) -> None:
         self.connection.execute(
@@ -297,9 +340,11 @@ class Writer:
         )
 
     def drop_table(self, tid: int) -> None:
+        self._forget_stats(tid)
         for table in ("tables", "items", "idx", "stats"):
             self.connection.execute(f"DELETE FROM {table} WHERE tid = ?", (tid,))
 
     def drop_index(self, tid: int, iid: int) -> None:
+        self._forget_stats(tid, iid)
         self.connection.execute("DELETE FROM idx WHERE tid = ? AND iid = ?", (tid, iid))
         self.connection.execute("DELETE FROM stats WHERE tid = ? AND iid = ?", (tid, iid))

@@ -11,7 +11,7 @@ from fogbank.services.dynamodb.attributes import (
     MAX_ITEM_SIZE,
     Item,
     item_size,
-    validate_item,
+    sized_item,
 )
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, read_units, write_units
@@ -24,6 +24,8 @@ from fogbank.services.dynamodb.ops.expr import parse_request
 from fogbank.services.dynamodb.service import service
 
 CONDITION_FAILED = "The conditional request failed"
+# The old item of a blind overwrite, when only its existence matters (a table without indexes).
+PRESENT: Item = {}
 PUT_EXPRESSIONS = ("ConditionExpression",)
 GET_EXPRESSIONS = ("ProjectionExpression",)
 UPDATE_EXPRESSIONS = ("UpdateExpression", "ConditionExpression")
@@ -64,9 +66,11 @@ def finish(result: dict[str, Any], capacity: dict[str, Any] | None, metrics: dic
     return result
 
 
-def check_new_item(table: Table, item: Item, too_big: str) -> int:
-    validate_index_keys(item, index_schemas(table))
-    size = item_size(item)
+def check_new_item(table: Table, item: Item, too_big: str, size: int = -1) -> int:
+    if table.indexes:
+        validate_index_keys(item, index_schemas(table))
+    if size < 0:
+        size = item_size(item)
     if size > MAX_ITEM_SIZE:
         raise validation_error(too_big)
     return size
@@ -78,15 +82,21 @@ def check_new_item(table: Table, item: Item, too_big: str) -> int:
 @service.operation("PutItem")
 def put_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
-    item = validate_item(params["Item"])
+    item, size = sized_item(params["Item"])
     expressions = parse_request(params, PUT_EXPRESSIONS)
     return_values = check_return_values(params.get("ReturnValues"), ("NONE", "ALL_OLD"))
     table = backend.table(ctx.account_id, ctx.region, params["TableName"])
     validate_item_key(item, table.schema)
-    size = check_new_item(table, item, "Item size has exceeded the maximum allowed size")
+    check_new_item(table, item, "Item size has exceeded the maximum allowed size", size)
     pk, sk = table.encode_key(item)
+    # A plain overwrite needs only whether an item was there and its size, not the item itself.
+    blind = expressions is None and return_values == "NONE" and not table.indexes
     with backend.store.write() as writer:
-        old, old_size = backend.read(table, pk, sk, writer)
+        if blind:
+            old_size = writer.size_of(table.tid, pk, sk)
+            old, old_size = (None, 0) if old_size is None else (PRESENT, old_size)
+        else:
+            old, old_size = backend.read(table, pk, sk, writer)
         if expressions is not None and not expressions.matches(old):
             raise condition_failed(old, params.get("ReturnValuesOnConditionCheckFailure"))
         index_units = backend.apply(writer, table, pk, sk, old, old_size, item, size)
