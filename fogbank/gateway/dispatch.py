@@ -109,7 +109,7 @@ class Dispatcher:
             call.operation = name
             call.model = protocol.model.operation_model(name)
             call.params = protocol.parse(request, call.model)
-            protocol.check(call.model, call.params)
+            protocol.check(call.model, call.params, len(request.body) if protocol.params_in_body else None)
             call.handler = call.route.service.handlers.get(name)
             if call.handler is None:
                 raise NotImplementedOperation(call.route.model, name)

@@ -23,6 +23,7 @@ class Protocol:
 
     name = ""
     unknown_operation_code = "UnknownOperationException"
+    params_in_body = False  # every input parameter comes from the body (json, cbor), none from the URL
 
     def __init__(self, service: str) -> None:
         self.service = service
@@ -41,8 +42,9 @@ class Protocol:
     def serialize_error(self, error: AwsError, request_id: str) -> HttpResponse:
         raise NotImplementedError
 
-    def check(self, operation: OperationModel, params: dict[str, Any]) -> None:
-        problems = validate(operation.input_shape, params)
+    def check(self, operation: OperationModel, params: dict[str, Any], bound: int | None = None) -> None:
+        """``bound``: the request body's length when every parameter came from the body (see validate)."""
+        problems = validate(operation.input_shape, params, bound)
         if problems:
             raise self.validation_error(problems)
 

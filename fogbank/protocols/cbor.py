@@ -17,6 +17,7 @@ CONTENT_TYPE = "application/cbor"
 
 class CborProtocol(Protocol):
     name = "smithy-rpc-v2-cbor"
+    params_in_body = True
 
     def __init__(self, service: str) -> None:
         super().__init__(service)

@@ -22,6 +22,7 @@ from fogbank.protocols.errors import AwsError
 
 class JsonProtocol(Protocol):
     name = "json"
+    params_in_body = True
 
     def __init__(self, service: str) -> None:
         super().__init__(service)

@@ -8,6 +8,7 @@ patterns, which are the same for every protocol.
 
 from __future__ import annotations
 
+import math
 import re
 from functools import lru_cache
 from typing import Any
@@ -40,11 +41,18 @@ def render(value: Any) -> str:
     return str(value)
 
 
-def validate(shape: Shape | None, params: Any) -> list[str]:
-    """Every constraint violation, as AWS words each one."""
+def validate(shape: Shape | None, params: Any, bound: int | None = None) -> list[str]:
+    """Every constraint violation, as AWS words each one.
+
+    ``bound``, when known, is a size no string, blob, list or map in ``params`` can exceed (a JSON body's
+    length): parts of the input whose only constraints are maximum lengths above it cannot break them
+    and are not walked (a DynamoDB item's attribute names, limited to 65535, in a small request).
+    """
     problems: list[str] = []
     if shape is not None and isinstance(params, dict):
-        _check_structure(_rule(shape), params, None, problems)
+        rule = _rule(shape)
+        if bound is None or _max_only(rule) < bound:
+            _check_structure(rule, params, None, problems, bound)
     return problems
 
 
@@ -69,7 +77,20 @@ def _join(path: Path) -> str:
 
 
 class _Rule:
-    __slots__ = ("kind", "required", "members", "member", "key", "value", "low", "high", "enum", "pattern", "trivial")
+    __slots__ = (
+        "kind",
+        "required",
+        "members",
+        "member",
+        "key",
+        "value",
+        "low",
+        "high",
+        "enum",
+        "pattern",
+        "trivial",
+        "max_only",
+    )
 
     def __init__(self, shape: Shape) -> None:
         meta = shape.metadata
@@ -87,6 +108,9 @@ class _Rule:
             self.low = self.high = None
         # Until its children are known a rule counts as non-trivial, which keeps cycles safe.
         self.trivial = False
+        # The smallest maximum length below this rule when maximum lengths are its only constraints
+        # (infinite when it has none); -1 when it has others. Computed once the rule tree is complete.
+        self.max_only: float = -1
 
 
 _rules: dict[tuple[int, str], _Rule] = {}
@@ -117,6 +141,36 @@ def _rule(shape: Shape) -> _Rule:
     return rule
 
 
+def _max_only(rule: _Rule) -> float:
+    if rule.max_only == -1:
+        rule.max_only = _subtree_max_only(rule, set())
+    return rule.max_only
+
+
+def _subtree_max_only(rule: _Rule, visiting: set[int]) -> float:
+    """See _Rule.max_only, computed over the rule's whole subtree (a rule met again through a cycle adds
+    nothing new: its constraints are counted where the walk met it first)."""
+    if rule.trivial or id(rule) in visiting:
+        return math.inf
+    numeric = rule.kind in ("integer", "long", "float", "double")
+    if rule.required or rule.enum is not None or rule.pattern is not None:
+        return -2
+    if (rule.low or 0) > 0 or (numeric and (rule.low is not None or rule.high is not None)):
+        return -2
+    visiting.add(id(rule))
+    result: float = math.inf if rule.high is None else rule.high
+    children = [child for _, _, child in rule.members]
+    children += [child for child in (rule.member, rule.key, rule.value) if child is not None]
+    for child in children:
+        found = _subtree_max_only(child, visiting)
+        if found < 0:
+            result = -2
+            break
+        result = min(result, found)
+    visiting.discard(id(rule))
+    return result
+
+
 def _lower(name: str) -> str:
     return name[:1].lower() + name[1:]
 
@@ -126,13 +180,15 @@ def _fail(problems: list[str], value: Any, path: Path, constraint: str) -> None:
     problems.append(f"Value {shown} at '{_join(path)}' failed to satisfy constraint: {constraint}")
 
 
-def _check_structure(rule: _Rule, value: dict[str, Any], path: Path, problems: list[str]) -> None:
+def _check_structure(
+    rule: _Rule, value: dict[str, Any], path: Path, problems: list[str], bound: int | None = None
+) -> None:
     for name, wire in rule.required:
         if value.get(name) is None:
             _fail(problems, None, (path, wire), "Member must not be null")
     for name, wire, child in rule.members:
         member_value = value.get(name)
-        if member_value is not None:
+        if member_value is not None and (bound is None or _max_only(child) < bound):
             _check(child, member_value, (path, wire), problems)
 
 

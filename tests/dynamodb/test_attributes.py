@@ -29,6 +29,7 @@ from fogbank.services.dynamodb.keys import (
     validate_item_key,
     validate_key,
 )
+from tests.dynamodb.conftest import error_of as api_error
 
 INVALID = "One or more parameter values were invalid: "
 
@@ -328,3 +329,15 @@ def test_item_keys_are_checked():
         INVALID + "Type mismatch for Index Key g Expected: S Actual: N IndexName: gsi1"
     )
     assert error_of(validate_index_keys, {"g": {"S": ""}}, [index]).endswith("IndexName: gsi1, IndexKey: g")
+
+
+def test_attribute_name_length_limit_holds_inside_maps(ddb, hash_table):
+    """Validation skips parts of a small request that cannot break their length limits; a request large
+    enough to hold a name over the limit is still walked and refused."""
+    ddb.put_item(TableName=hash_table, Item={"pk": {"S": "a"}, "m": {"M": {"x" * 65535: {"S": "v"}}}})
+    code, message = api_error(
+        ddb.put_item, TableName=hash_table, Item={"pk": {"S": "a"}, "m": {"M": {"x" * 65536: {"S": "v"}}}}
+    )
+    assert code == "ValidationException"
+    assert message.startswith("1 validation error detected: Value '{")
+    assert "Map keys must satisfy constraint: [Member must have length less than or equal to 65535" in message
