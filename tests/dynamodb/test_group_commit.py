@@ -104,3 +104,40 @@ def test_items_stored_as_cbor_by_an_earlier_version_still_read(tmp_path):
         assert updated == {**expected, "n": {"N": "6"}}
     finally:
         running.stop(signal.SIGTERM)
+
+
+def test_a_write_failing_after_a_change_rolls_back_its_turn(tmp_path):
+    """Unit level: writes on the loop share the turn's transaction; one that raises after changing data
+    rolls the turn back and the turn's answers are withdrawn (committed=False); the next turn works."""
+    import asyncio
+
+    from fogbank.gateway.commit import GroupCommit
+    from fogbank.services.dynamodb.store import Store
+
+    group = GroupCommit()
+    store = Store(tmp_path / "db.sqlite3", group)
+    outcomes: list[bool] = []
+
+    async def turn(fail: bool) -> None:
+        group.attach(asyncio.get_running_loop())
+        with store.write() as writer:
+            writer.put_item(1, b"a", b"", 1, b'{"pk":{"S":"a"}}')
+        try:
+            with store.write() as writer:
+                writer.put_item(1, b"b", b"", 1, b'{"pk":{"S":"b"}}')
+                if fail:
+                    raise ValueError("a bug after a change")
+        except ValueError:
+            pass
+        assert group.pending or fail
+        group.wait(outcomes.append)
+        await asyncio.sleep(0)  # the turn ends: the group commits (or reports its failure)
+
+    asyncio.run(turn(fail=True))
+    assert outcomes == [False]
+    assert store.get(1, b"a", b"") is None and store.get(1, b"b", b"") is None
+    asyncio.run(turn(fail=False))
+    assert outcomes == [False, True]
+    assert store.get(1, b"a", b"") is not None and store.get(1, b"b", b"") is not None
+    group.detach()
+    store.close()

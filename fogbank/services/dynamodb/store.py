@@ -17,8 +17,10 @@ transactions serializable; reads use one connection per thread and see the last 
 committed when the process is killed; only a power loss can drop the last commits.
 
 Writes made on the event loop are group-committed (``fogbank.gateway.commit``): the first write of a
-loop turn opens a transaction and holds ``lock`` until the turn's commit, each write inside it is a
-savepoint (so a write that fails undoes only itself), and the answers wait for the commit.
+loop turn opens a transaction and holds ``lock`` until the turn's commit, and the answers wait for the
+commit. Every operation checks its input and conditions before it changes anything, so a failing write
+normally has nothing to undo; one that fails after a change rolls the whole turn back and its answers
+are withdrawn.
 """
 
 from __future__ import annotations
@@ -128,6 +130,7 @@ class Store:
         self.path = path
         self.group = group
         self._group_open = False
+        self._group_failed = False
         self._group_stats: dict[tuple[int, int], list[int]] = {}  # (tid, iid) -> [count, bytes] to add
         self.lock = threading.RLock()
         self.writer = _connect(path)
@@ -169,15 +172,14 @@ class Store:
                     self._group_open = True
                     self.writer.execute("BEGIN IMMEDIATE")
                     self.group.join(self._commit_group)
-                self.writer.execute("SAVEPOINT w")
                 writer = Writer(self.writer, self._group_stats)
+                changes = self.writer.total_changes
                 try:
                     yield writer
                 except BaseException:
-                    self.writer.execute("ROLLBACK TO w")
-                    self.writer.execute("RELEASE w")
+                    if self.writer.total_changes != changes:
+                        self._abandon_group()
                     raise
-                self.writer.execute("RELEASE w")
                 _merge(self._group_stats, writer.deltas)
             return
         with self.lock:
@@ -191,7 +193,23 @@ class Store:
                 raise
             self.writer.execute("COMMIT")
 
+    def _abandon_group(self) -> None:
+        """A write failed after changing data (checks come before changes, so only a bug or a disk error
+        gets here): roll the whole turn back; its answers are withdrawn by the failed commit."""
+        self._group_stats.clear()
+        self._group_open = False
+        self._group_failed = True
+        try:
+            self.writer.execute("ROLLBACK")
+        finally:
+            self.lock.release()
+
     def _commit_group(self) -> None:
+        if self._group_failed:
+            self._group_failed = False
+            raise RuntimeError("a write failed after changing data: this turn's writes were rolled back")
+        if not self._group_open:
+            return
         try:
             stats, self._group_stats = self._group_stats, {}
             self._write_stats(stats)
