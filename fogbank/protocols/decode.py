@@ -45,6 +45,21 @@ def decode_document(shape: Shape | None, value: Any, blobs_are_base64: bool = Tr
     return decoder(shape, blobs_are_base64)(value)
 
 
+# (id of a model's shape resolver, shape name) -> (model, wrap): a service's faster decoder for one of its
+# shapes, given the generic one to fall back on (see register_decoder).
+_HOOKS: dict[tuple[int, str], tuple[Any, Callable[[Decoder], Decoder]]] = {}
+
+
+def register_decoder(model: Any, shape_name: str, wrap: Callable[[Decoder], Decoder]) -> None:
+    """Let a service decode a shape of its model faster than the generic walk: ``wrap`` receives the
+    generic decoder and returns one that must accept and refuse exactly what the generic one does
+    (typically a fast path for the common forms that hands everything else to the generic decoder)."""
+    resolver = model._shape_resolver
+    _HOOKS[(id(resolver), shape_name)] = (model, wrap)
+    for key in [key for key in _DECODERS if key[0] == id(resolver)]:
+        del _DECODERS[key]  # compiled before the hook existed
+
+
 # (id of the model's shape resolver, shape name, base64 blobs) -> decoder. Holding the resolver keeps its
 # id from being reused; botocore rebuilds Shape objects per access but models are cached.
 _DECODERS: dict[tuple[int, str, bool], tuple[Any, Decoder]] = {}
@@ -65,6 +80,9 @@ def decoder(shape: Shape, blobs_are_base64: bool = True) -> Decoder:
 
     _DECODERS[key] = (resolver, forward)
     compiled = _compile(shape, blobs_are_base64)
+    hook = _HOOKS.get((id(resolver), shape.name))
+    if hook is not None and blobs_are_base64:
+        compiled = hook[1](compiled)
     slot.append(compiled)
     _DECODERS[key] = (resolver, compiled)
     return compiled

@@ -6,6 +6,7 @@ import json
 import re
 from typing import Any
 
+import orjson
 from botocore.model import OperationModel
 
 from fogbank.gateway.http import HttpRequest, HttpResponse
@@ -64,7 +65,14 @@ class JsonProtocol(Protocol):
         return HttpResponse(status, body, headers)
 
 
-_dumps = json.JSONEncoder(default=json_default, separators=(",", ":")).encode
+_json_dumps = json.JSONEncoder(default=json_default, separators=(",", ":")).encode
+
+
+def _dumps(value: Any) -> bytes:
+    try:
+        return orjson.dumps(value, default=json_default, option=orjson.OPT_PASSTHROUGH_DATETIME)
+    except TypeError:  # what orjson cannot write (integers beyond 64 bits): the standard encoder can
+        return _json_dumps(value).encode()
 
 
 def dump_body(document: dict[str, Any]) -> bytes:
@@ -73,7 +81,7 @@ def dump_body(document: dict[str, Any]) -> bytes:
         if type(value) is RawJson or (type(value) is list and value and type(value[0]) is RawJson):
             break
     else:
-        return _dumps(document).encode()
+        return _dumps(document)
     parts = []
     for key, value in document.items():
         if type(value) is RawJson:
@@ -81,13 +89,13 @@ def dump_body(document: dict[str, Any]) -> bytes:
         elif type(value) is list and value and type(value[0]) is RawJson:
             chunk = b"[" + b",".join(_raw(member) for member in value) + b"]"
         else:
-            chunk = _dumps(value).encode()
-        parts.append(_dumps(key).encode() + b":" + chunk)
+            chunk = _dumps(value)
+        parts.append(_dumps(key) + b":" + chunk)
     return b"{" + b",".join(parts) + b"}"
 
 
 def _raw(value: Any) -> bytes:
-    return value.json if type(value) is RawJson else _dumps(value).encode()
+    return value.json if type(value) is RawJson else _dumps(value)
 
 
 # Errors raised by AWS's request layer rather than the service: typed in Coral's own namespace.
@@ -108,6 +116,13 @@ _CORAL_ERRORS = {
 
 def load_json(body: bytes) -> Any:
     """A request body as JSON; an empty body is an empty object, as AWS treats it."""
+    try:
+        document = orjson.loads(body)  # refuses invalid UTF-8 and lone surrogates too
+    except (orjson.JSONDecodeError, RecursionError):
+        pass  # the standard parser below says what exactly is wrong (or accepts what orjson does not)
+    else:
+        if type(document) is dict:
+            return document
     if not body.strip():
         return {}
     try:

@@ -6,6 +6,8 @@ import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from fogbank.protocols import spec
+from fogbank.protocols.decode import Decoder, register_decoder
 from fogbank.services.base import Handler, Service
 
 if TYPE_CHECKING:
@@ -58,6 +60,25 @@ class DynamoDB(Service):
 
 
 service = DynamoDB()
+
+
+def _fast_attribute_values(generic: Decoder) -> Decoder:
+    """AttributeValues are most of a request: a string, number or boolean one passes as it came; any
+    other form (maps, lists, sets, binaries, mistakes) takes the model's generic decoder."""
+
+    def decode(value: Any) -> Any:
+        if type(value) is dict and len(value) == 1:
+            for kind, member in value.items():
+                if (kind == "S" or kind == "N") and type(member) is str:
+                    return value
+                if (kind == "BOOL" or kind == "NULL") and type(member) is bool:
+                    return value
+        return generic(value)
+
+    return decode
+
+
+register_decoder(spec.service_model("dynamodb"), "AttributeValue", _fast_attribute_values)
 
 
 def _register() -> None:

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -36,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import cbor2
+import orjson
 
 if TYPE_CHECKING:
     from fogbank.gateway.commit import GroupCommit
@@ -76,19 +76,16 @@ def _base64(value: Any) -> str:
     raise TypeError(f"cannot store {type(value).__name__}")
 
 
-_dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, default=_base64).encode
-
-
 def pack(item: dict[str, Any]) -> bytes:
     """An item as stored: its wire JSON, UTF-8."""
-    return _dumps(item).encode("utf-8")
+    return orjson.dumps(item, default=_base64)
 
 
 def unpack(blob: bytes) -> dict[str, Any]:
     """A stored item in the handlers' form (binary values as bytes)."""
     if blob[:1] != b"{":
         return cbor2.loads(blob)  # written by an earlier version
-    item = json.loads(blob)
+    item = orjson.loads(blob)
     if b'"B":' in blob or b'"BS":' in blob:  # only then is there anything to decode (or a look-alike string)
         _decode_binary(item)
     return item
