@@ -24,6 +24,8 @@ def _config(args: argparse.Namespace) -> Config:
         config.data_dir = Path(args.data_dir)
     if getattr(args, "ephemeral", False):
         config.ephemeral = True
+    if getattr(args, "workers", None):
+        config.workers = args.workers
     return config
 
 
@@ -37,6 +39,16 @@ def cmd_up(args: argparse.Namespace) -> int:
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     serve_forever(_config(args))
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from fogbank.workers import serve_worker
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    config = Config()
+    config.log_requests = not args.quiet
+    serve_worker(config, args.internal_port)
     return 0
 
 
@@ -68,7 +80,7 @@ def cmd_reset(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="fogbank", description="AWS database services on your machine.")
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{up,status,reset}")
     for name, func, help_text in (
         ("up", cmd_up, "serve the AWS endpoint in the foreground"),
         ("status", cmd_status, "show a running Fogbank's services"),
@@ -80,6 +92,16 @@ def main(argv: list[str] | None = None) -> int:
         command.add_argument("--data-dir", help="state directory (FOGBANK_DATA_DIR)")
         if name == "up":
             command.add_argument("--ephemeral", action="store_true", help="keep state in a temporary directory")
+            command.add_argument(
+                "--workers",
+                type=int,
+                help="processes serving DynamoDB item operations (FOGBANK_WORKERS, default: one per core, up to 4)",
+            )
         command.set_defaults(func=func)
+    # Started by ``fogbank up`` itself (fogbank/workers.py), not by people.
+    worker = commands.add_parser("worker")
+    worker.add_argument("--internal-port", type=int, required=True)
+    worker.add_argument("--quiet", action="store_true")
+    worker.set_defaults(func=cmd_worker)
     args = parser.parse_args(argv)
     return args.func(args)

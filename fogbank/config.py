@@ -50,6 +50,10 @@ class Config:
     engine_ports: tuple[int, int] = field(
         default_factory=lambda: _port_range(os.environ.get("FOGBANK_ENGINE_PORTS", "4510-4599"))
     )
+    # Processes serving DynamoDB's item operations (the main process is one): Python runs one thread at a
+    # time, so more cores need more processes (fogbank/workers.py). Default: one per core, at most four.
+    workers: int = field(default_factory=lambda: int(os.environ.get("FOGBANK_WORKERS") or min(4, os.cpu_count() or 1)))
+    worker: bool = False  # this process is one of those workers, not the main process
     log_requests: bool = True
     max_body_bytes: int = 16 * 1024 * 1024  # DynamoDB's documented request limit, the largest of ours
 

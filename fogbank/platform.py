@@ -42,8 +42,16 @@ class Platform:
         self.request_log = RequestLog() if self.config.log_requests else None
         self.dispatcher = Dispatcher(self, self.router)
         self.group_commit = GroupCommit()
+        self._open_services: list[Service] = []
         self._lock = threading.Lock()
         self.opened = False
+
+    @property
+    def role(self) -> str:
+        """The process's part: "alone", or with DynamoDB workers "main" or "worker" (fogbank/workers.py)."""
+        if self.config.worker:
+            return "worker"
+        return "main" if self.config.workers > 1 else "alone"
 
     @cached_property
     def supervisor(self) -> Supervisor:
@@ -64,14 +72,18 @@ class Platform:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    def open(self) -> None:
+    def open(self, only: set[str] | None = None) -> None:
+        """Open every service, or those named in ``only`` (a worker process: the others are routed, so
+        their requests are recognised, but answered by the main process)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         for service in self.services:
-            service.open(self)
+            if only is None or service.name in only:
+                service.open(self)
+                self._open_services.append(service)
         self.opened = True
 
     def close(self) -> None:
-        for service in reversed(self.services):
+        for service in reversed(self._open_services):
             try:
                 service.close()
             except Exception:

@@ -1,12 +1,15 @@
 """A pytest plugin for users' own test suites: ``def test_x(fogbank_endpoint): ...``.
 
 Installed with Fogbank (entry point ``pytest11``). The endpoint is an in-process Fogbank on a
-free port with a temporary data directory, shared by the session and reset between tests.
+free port with a temporary data directory, shared by the session and reset between tests; with
+``FOGBANK_TEST_ENDPOINT`` set, it is that already running Fogbank instead (``fogbank up``, reset
+between tests all the same).
 """
 
 from __future__ import annotations
 
 import json
+import os
 import urllib.request
 from collections.abc import Iterator
 
@@ -25,9 +28,10 @@ def fogbank_server() -> Iterator[Fogbank]:
 
 
 @pytest.fixture
-def fogbank_endpoint(fogbank_server: Fogbank) -> Iterator[str]:
+def fogbank_endpoint(request: pytest.FixtureRequest) -> Iterator[str]:
     """The URL of a running Fogbank (``AWS_ENDPOINT_URL``), empty of resources for each test."""
-    request = urllib.request.Request(fogbank_server.endpoint + "/_fogbank/reset", method="POST")
-    with urllib.request.urlopen(request, timeout=60) as response:
+    endpoint = os.environ.get("FOGBANK_TEST_ENDPOINT") or request.getfixturevalue("fogbank_server").endpoint
+    reset = urllib.request.Request(endpoint.rstrip("/") + "/_fogbank/reset", method="POST")
+    with urllib.request.urlopen(reset, timeout=60) as response:
         json.load(response)
-    yield fogbank_server.endpoint
+    yield endpoint

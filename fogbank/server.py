@@ -15,6 +15,7 @@ from fogbank.config import Config
 from fogbank.gateway.app import Gateway
 from fogbank.gateway.http11 import HttpServer
 from fogbank.platform import Platform
+from fogbank.workers import start_workers, stop_workers
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -32,6 +33,7 @@ class Fogbank:
 
     def __init__(self, config: Config | None = None, **settings: Any) -> None:
         config = config or Config(**settings)
+        config.workers = 1  # in-process: one process, whatever FOGBANK_WORKERS says
         if config.port == 0:
             config.port = free_port(config.host)
         self.platform = Platform(config)
@@ -113,12 +115,19 @@ def serve_forever(config: Config) -> None:
 async def _foreground(platform: Platform) -> None:
     config = platform.config
     log = logging.getLogger("fogbank")
-    server = HttpServer(Gateway(platform))
+    gateway = Gateway(platform)
+    server = HttpServer(gateway)
+    internal = HttpServer(gateway)  # where workers pass what they do not answer themselves
+    workers: list = []
     try:
-        await server.listen(config.host, config.port)
+        await server.listen(config.host, config.port, reuse_port=config.workers > 1)
+        if config.workers > 1:
+            await internal.listen("127.0.0.1", 0)
     except OSError as error:
         log.error("Fogbank could not listen on %s:%d: %s", config.host, config.port, error)
         raise SystemExit(1) from None
+    if config.workers > 1:
+        workers = start_workers(config, internal.port)
     log.info("Fogbank %s on http://%s:%d (data: %s)", _version(), config.host, config.port, platform.data_dir)
     log.info("Console: http://%s:%d/console", config.host, config.port)
     stop = asyncio.Event()
@@ -127,7 +136,11 @@ async def _foreground(platform: Platform) -> None:
         loop.add_signal_handler(sig, _on_signal, stop, server)
     await stop.wait()
     log.info("Shutting down")
+    if workers:
+        await loop.run_in_executor(None, stop_workers, workers)
     await server.shutdown()
+    if config.workers > 1:
+        await internal.shutdown()
 
 
 def _on_signal(stop: asyncio.Event, server: HttpServer) -> None:

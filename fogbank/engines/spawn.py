@@ -27,7 +27,7 @@ _PR_SET_PDEATHSIG = 1
 _prctl = ctypes.CDLL(None, use_errno=True).prctl
 
 
-def _in_child(parent_pid: int) -> None:
+def die_with_parent(parent_pid: int) -> None:
     # Runs after subprocess has switched uid; a uid change clears PDEATHSIG, so set it here.
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     # The parent may have died before prctl took effect: then nobody would signal us.
@@ -64,7 +64,7 @@ def launch(
             env=child_env,
             close_fds=True,
             process_group=0,
-            preexec_fn=functools.partial(_in_child, os.getpid()),
+            preexec_fn=functools.partial(die_with_parent, os.getpid()),
             **extra,
         )
 

@@ -11,6 +11,7 @@ from urllib.parse import unquote
 from fogbank.console import assets as console_assets
 from fogbank.gateway.dispatch import Call
 from fogbank.gateway.http import HttpRequest, HttpResponse
+from fogbank.gateway.proxy import Proxy, ProxyCall
 
 if TYPE_CHECKING:
     from fogbank.platform import Platform
@@ -31,18 +32,39 @@ DEFAULT_ALLOWED_HEADERS = (
 )
 
 
+# What a worker process answers itself: DynamoDB's item operations, which need no state but the store's.
+WORKER_TARGETS = frozenset(
+    "DynamoDB_20120810." + operation
+    for operation in (
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "Query",
+        "Scan",
+        "BatchGetItem",
+        "BatchWriteItem",
+        "TransactGetItems",
+        "TransactWriteItems",
+    )
+)
+
+
 class Gateway:
     """What Fogbank does with one HTTP request; the HTTP server (``http11``) does the wire."""
 
-    def __init__(self, platform: Platform, workers: int = 32) -> None:
+    def __init__(self, platform: Platform, workers: int = 32, proxy: Proxy | None = None) -> None:
         self.platform = platform
+        self.proxy = proxy
         self.max_body_bytes = platform.config.max_body_bytes
         self.group_commit = platform.group_commit
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fogbank-req")
 
-    def begin(self, request: HttpRequest, too_large: bool = False) -> HttpResponse | Call:
+    def begin(self, request: HttpRequest, too_large: bool = False) -> HttpResponse | Call | ProxyCall:
         """Answer now when that is cheap (local endpoints, errors, inline services), else hand back
         the prepared call for the thread pool. Runs on the event loop."""
+        if self.proxy is not None and not too_large and request.headers.get("x-amz-target") not in WORKER_TARGETS:
+            return self.proxy.call(request)  # a worker: the main process answers this one
         response = self._local(request)
         if response is not None:
             return response

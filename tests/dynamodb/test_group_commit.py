@@ -133,10 +133,16 @@ def test_a_write_failing_after_a_change_rolls_back_its_turn(tmp_path):
         group.wait(outcomes.append)
         await asyncio.sleep(0)  # the turn ends: the group commits (or reports its failure)
 
-    asyncio.run(turn(fail=True))
+    def run(fail: bool) -> None:
+        # On a thread of its own: Playwright's tests leave an event loop running on the main thread.
+        thread = threading.Thread(target=asyncio.run, args=(turn(fail),))
+        thread.start()
+        thread.join()
+
+    run(fail=True)
     assert outcomes == [False]
     assert store.get(1, b"a", b"") is None and store.get(1, b"b", b"") is None
-    asyncio.run(turn(fail=False))
+    run(fail=False)
     assert outcomes == [False, True]
     assert store.get(1, b"a", b"") is not None and store.get(1, b"b", b"") is not None
     group.detach()

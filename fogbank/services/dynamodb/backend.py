@@ -12,6 +12,7 @@ from fogbank.protocols.errors import AwsError
 from fogbank.services.dynamodb.attributes import Item, item_size, write_capacity_units
 from fogbank.services.dynamodb.expiry import Expiry
 from fogbank.services.dynamodb.model import INDEX_ENTRY_OVERHEAD, Index, Table
+from fogbank.services.dynamodb.processes import CatalogVersion, WriteLock
 from fogbank.services.dynamodb.store import Store, Writer, pack, unpack, wire_json
 
 if TYPE_CHECKING:
@@ -23,18 +24,40 @@ NOT_FOUND = "Requested resource not found"
 
 
 class Backend:
-    def __init__(self, path: Path, group: GroupCommit | None = None) -> None:
-        self.store = Store(path, group)
+    """``role``: "alone" (the only process), "main" (the process with workers: it owns the catalog and the
+    background work) or "worker" (serves item operations, follows the main process's catalog)."""
+
+    def __init__(self, path: Path, group: GroupCommit | None = None, role: str = "alone") -> None:
+        shared = role != "alone"
+        catalog = CatalogVersion(path.with_name(path.name + ".catalog")) if shared else None
+        write_lock = WriteLock(path.with_name(path.name + ".lock")) if shared else None
+        self.store = Store(path, group, write_lock, catalog if role == "main" else None)
+        self.follow = catalog if role == "worker" else None
+        self._seen = -1
         self.tables: dict[tuple[str, str, str], Table] = {}
-        for tid, account, region, name, meta in self.store.load_tables():
-            table = Table.from_json(tid, account, region, name, meta)
-            self.tables[(account, region, name)] = table
-        self._resume()
-        self.expiry = Expiry(self)
+        self._load()
+        self.expiry: Expiry | None = None
+        if role != "worker":
+            self._resume()
+            self.expiry = Expiry(self)
 
     def close(self) -> None:
-        self.expiry.close()
+        if self.expiry is not None:
+            self.expiry.close()
         self.store.close()
+
+    def _load(self) -> None:
+        if self.follow is not None:
+            self._seen = self.follow.read()  # before reading: a change made meanwhile is caught next time
+        tables = {}
+        for tid, account, region, name, meta in self.store.load_tables():
+            tables[(account, region, name)] = Table.from_json(tid, account, region, name, meta)
+        self.tables = tables
+
+    def sync(self) -> None:
+        """A worker: pick up the table definitions the main process changed since we last looked."""
+        if self.follow is not None and self.follow.read() != self._seen:
+            self._load()
 
     def reset(self) -> None:
         with self.store.lock:
@@ -44,10 +67,14 @@ class Backend:
     # -- catalog ------------------------------------------------------------------------------------
 
     def find(self, account: str, region: str, name: str) -> Table | None:
+        if self.follow is not None:
+            self.sync()
         return self.tables.get((account, region, name))
 
     def table(self, account: str, region: str, name: str) -> Table:
         """The table an item operation names; ResourceNotFoundException as AWS words it for item calls."""
+        if self.follow is not None:
+            self.sync()
         table = self.tables.get((account, region, table_name_of(name)))
         if table is None or table.status in ("CREATING", "DELETING"):
             raise AwsError("ResourceNotFoundException", NOT_FOUND)
@@ -61,6 +88,8 @@ class Backend:
             self.save(writer, table)
 
     def in_region(self, account: str, region: str) -> list[Table]:
+        if self.follow is not None:
+            self.sync()
         return [t for (a, r, _), t in self.tables.items() if a == account and r == region]
 
     # -- item writes --------------------------------------------------------------------------------
@@ -93,6 +122,8 @@ class Backend:
 
         Returns the write capacity units each index consumed, by index name.
         """
+        if self.follow is not None:
+            table = self._current(table)
         tid = table.tid
         if new is not None:
             if new_size < 0:
@@ -138,6 +169,15 @@ class Backend:
                 writer.add_stats(tid, iid, 1, size + INDEX_ENTRY_OVERHEAD)
             spent += write_capacity_units(size)
         return spent
+
+    def _current(self, table: Table) -> Table:
+        """A worker, inside a write: the table as defined now (under the write lock no definition can
+        change), so the write maintains exactly the indexes that exist when it commits."""
+        self.sync()
+        current = self.tables.get((table.account, table.region, table.name))
+        if current is None or current.tid != table.tid or current.status == "DELETING":
+            raise AwsError("ResourceNotFoundException", NOT_FOUND)
+        return current
 
     # -- GSI backfill -------------------------------------------------------------------------------
 

@@ -43,7 +43,8 @@ class DynamoDB(Service):
     def open(self, platform: Platform) -> None:
         from fogbank.services.dynamodb.backend import Backend
 
-        self.backend = Backend(platform.service_dir(self.name) / "dynamodb.sqlite3", platform.group_commit)
+        path = platform.service_dir(self.name) / "dynamodb.sqlite3"
+        self.backend = Backend(path, platform.group_commit, platform.role)
 
     def close(self) -> None:
         if self.backend is not None:

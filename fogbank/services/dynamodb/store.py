@@ -39,6 +39,7 @@ import orjson
 
 if TYPE_CHECKING:
     from fogbank.gateway.commit import GroupCommit
+    from fogbank.services.dynamodb.processes import CatalogVersion, WriteLock
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tables (
@@ -123,12 +124,23 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 class Store:
-    def __init__(self, path: Path, group: GroupCommit | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        group: GroupCommit | None = None,
+        write_lock: WriteLock | None = None,
+        catalog: CatalogVersion | None = None,
+    ) -> None:
+        """``write_lock`` when other processes write too; ``catalog`` when this process is the one that
+        changes table definitions and tells the others (processes.py)."""
         self.path = path
         self.group = group
+        self.write_lock = write_lock
+        self.catalog = catalog
         self._group_open = False
         self._group_failed = False
         self._group_stats: dict[tuple[int, int], list[int]] = {}  # (tid, iid) -> [count, bytes] to add
+        self._catalog_changed = False
         self.lock = threading.RLock()
         self.writer = _connect(path)
         self.writer.executescript(SCHEMA)
@@ -158,16 +170,18 @@ class Store:
             self._readers.clear()
         with self.lock:
             self.writer.close()
+        if self.write_lock is not None:
+            self.write_lock.close()
 
     @contextmanager
     def write(self) -> Iterator[Writer]:
         """One atomic write; every write of the service goes through here."""
-        if self.group is not None and self.group.active():
+        if self.group is not None and self.write_lock is None and self.group.active():
             with self.lock:
                 if not self._group_open:
                     self.lock.acquire()  # held until the turn's commit: other threads wait for it
+                    self._begin()
                     self._group_open = True
-                    self.writer.execute("BEGIN IMMEDIATE")
                     self.group.join(self._commit_group)
                 writer = Writer(self.writer, self._group_stats)
                 changes = self.writer.total_changes
@@ -178,17 +192,40 @@ class Store:
                         self._abandon_group()
                     raise
                 _merge(self._group_stats, writer.deltas)
+                self._catalog_changed |= writer.catalog_changed
             return
         with self.lock:
-            self.writer.execute("BEGIN IMMEDIATE")
+            self._begin()
             writer = Writer(self.writer, {})
             try:
                 yield writer
                 self._write_stats(writer.deltas)
             except BaseException:
-                self.writer.execute("ROLLBACK")
+                self._end("ROLLBACK")
                 raise
-            self.writer.execute("COMMIT")
+            self._catalog_changed |= writer.catalog_changed
+            self._end("COMMIT")
+
+    def _begin(self) -> None:
+        if self.write_lock is not None:
+            self.write_lock.acquire()
+        try:
+            self.writer.execute("BEGIN IMMEDIATE")
+        except BaseException:
+            if self.write_lock is not None:
+                self.write_lock.release()
+            raise
+
+    def _end(self, statement: str) -> None:
+        """COMMIT or ROLLBACK, then tell other processes about changed tables before they may write."""
+        try:
+            self.writer.execute(statement)
+            if statement == "COMMIT" and self._catalog_changed and self.catalog is not None:
+                self.catalog.bump()
+        finally:
+            self._catalog_changed = False
+            if self.write_lock is not None:
+                self.write_lock.release()
 
     def _abandon_group(self) -> None:
         """A write failed after changing data (checks come before changes, so only a bug or a disk error
@@ -197,7 +234,7 @@ class Store:
         self._group_open = False
         self._group_failed = True
         try:
-            self.writer.execute("ROLLBACK")
+            self._end("ROLLBACK")
         finally:
             self.lock.release()
 
@@ -210,10 +247,10 @@ class Store:
         try:
             stats, self._group_stats = self._group_stats, {}
             self._write_stats(stats)
-            self.writer.execute("COMMIT")
+            self._end("COMMIT")
         except BaseException:
             if self.writer.in_transaction:
-                self.writer.execute("ROLLBACK")
+                self._end("ROLLBACK")
             raise
         finally:
             self._group_open = False
@@ -276,6 +313,7 @@ class Store:
     def reset(self) -> None:
         self._group_stats.clear()
         with self.write() as writer:
+            writer.catalog_changed = True
             for table in ("tables", "items", "idx", "stats", "tokens"):
                 writer.connection.execute(f"DELETE FROM {table}")
 
@@ -296,6 +334,7 @@ class Writer:
     def __init__(self, connection: sqlite3.Connection, pending: dict[tuple[int, int], list[int]]) -> None:
         self.connection = connection
         self.deltas: dict[tuple[int, int], list[int]] = {}
+        self.catalog_changed = False  # a table's definition was written or dropped
         self._pending = pending  # what earlier writes of the same group commit added
 
     def get(self, tid: int, pk: bytes, sk: bytes) -> tuple[bytes, int] | None:
@@ -349,17 +388,20 @@ class Writer:
                 del deltas[key]
 
     def save_table(self, tid: int, account: str, region: str, name: str, meta: str) -> None:
+        self.catalog_changed = True
         self.connection.execute(
             "INSERT OR REPLACE INTO tables (tid, account, region, name, meta) VALUES (?, ?, ?, ?, ?)",
             (tid, account, region, name, meta),
         )
 
     def drop_table(self, tid: int) -> None:
+        self.catalog_changed = True
         self._forget_stats(tid)
         for table in ("tables", "items", "idx", "stats"):
             self.connection.execute(f"DELETE FROM {table} WHERE tid = ?", (tid,))
 
     def drop_index(self, tid: int, iid: int) -> None:
+        self.catalog_changed = True
         self._forget_stats(tid, iid)
         self.connection.execute("DELETE FROM idx WHERE tid = ? AND iid = ?", (tid, iid))
         self.connection.execute("DELETE FROM stats WHERE tid = ? AND iid = ?", (tid, iid))
