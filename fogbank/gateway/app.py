@@ -3,6 +3,7 @@ console's files, AWS calls through the dispatcher)."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
@@ -60,7 +61,9 @@ class Gateway:
         self.group_commit = platform.group_commit
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fogbank-req")
 
-    def begin(self, request: HttpRequest, too_large: bool = False) -> HttpResponse | Call | ProxyCall:
+    def begin(
+        self, request: HttpRequest, too_large: bool = False
+    ) -> HttpResponse | Call | ProxyCall | asyncio.Future[HttpResponse]:
         """Answer now when that is cheap (local endpoints, errors, inline services), else hand back
         the prepared call for the thread pool. Runs on the event loop."""
         if self.proxy is not None and not too_large and request.headers.get("x-amz-target") not in WORKER_TARGETS:
@@ -70,7 +73,7 @@ class Gateway:
             return response
         call = self.platform.dispatcher.prepare(request, too_large)
         if call.inline:
-            return call.run()
+            return call.run()  # the answer, or a future of it for a write (gateway/commit.py)
         return call
 
     def response_headers(self, request: HttpRequest, response: HttpResponse) -> dict[str, str]:

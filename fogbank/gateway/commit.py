@@ -1,12 +1,15 @@
-"""Group commit: the writes of one event-loop turn share one durable commit.
+"""Group commit: the writes of one event-loop turn share one transaction and one durable commit.
 
 Inline handlers (DynamoDB's) run on the event loop, several per turn when several connections have a
-request ready. Committing each write alone costs a WAL append and file locks apiece, which on a small
-machine is most of a write's cost. Instead a store that writes on the loop opens one transaction for
-the turn and ``join``s it here; the commit runs once, after every request of the turn was handled
-(``call_soon``), and only then do the answers leave: ``Connection`` holds its output while
-``pending``. An answer is therefore never sent for a write that is not yet committed, and a failed
-commit answers nobody (those connections are aborted, so clients retry) rather than lying.
+request ready. Committing each write alone costs a WAL append and file locks apiece, and with worker
+processes (fogbank/workers.py) every write also takes the lock the processes share. So a handler checks
+its input first and hands its write (reading the old item, the condition, the change, the result) to
+its store as a function: ``Store.deferred`` returns a ``Deferred`` when a write phase can take it. The
+call answers with a future. After the turn's other requests were handled (``call_soon``), the write
+phase takes the locks once, opens one transaction, runs every deferred write in arrival order, commits,
+and only then hands the answers to their connections. An answer is never sent for a write that is not
+committed, and the shared lock is held only for the writes themselves, not while requests are parsed
+and checked, so processes overlap everything else.
 """
 
 from __future__ import annotations
@@ -15,16 +18,34 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 log = logging.getLogger("fogbank.commit")
+
+
+class PhaseStore(Protocol):
+    def begin_phase(self) -> None: ...
+    def end_phase(self) -> None: ...
+
+
+@dataclass
+class Deferred:
+    """A handler's write, to run inside the next write phase of ``store``: ``work()`` gives the
+    handler's result or raises its error."""
+
+    store: PhaseStore
+    work: Callable[[], Any]
 
 
 class GroupCommit:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: int | None = None
-        self._commits: list[Callable[[], None]] = []
-        self._waiting: list[Callable[[bool], None]] = []
+        # (work, finish, future): finish turns the work's outcome (result or error) into the answer.
+        self._queued: list[tuple[Callable[[], Any], Callable[[Any, BaseException | None], Any], asyncio.Future]] = []
+        self._stores: list[PhaseStore] = []
+        self.in_phase = False
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         """Group the writes made on ``loop``'s thread from now on (the HTTP server calls this)."""
@@ -32,40 +53,67 @@ class GroupCommit:
         self._thread = threading.get_ident()
 
     def detach(self) -> None:
-        """Commit what is open and go back to one commit per write."""
+        """Finish what is queued and go back to one commit per write."""
         self.flush()
         self._loop = self._thread = None
 
-    def active(self) -> bool:
-        """Whether a write made now, on this thread, may join the turn's transaction."""
-        return self._thread is not None and threading.get_ident() == self._thread
+    def accepts(self) -> bool:
+        """Whether a write handed over now can wait for a write phase (on the loop, outside a phase)."""
+        return self._thread is not None and not self.in_phase and threading.get_ident() == self._thread
 
-    @property
-    def pending(self) -> bool:
-        return bool(self._commits)
+    def in_phase_here(self) -> bool:
+        """Whether the caller runs inside the write phase (on the loop's thread, during ``flush``)."""
+        return self.in_phase and threading.get_ident() == self._thread
 
-    def join(self, commit: Callable[[], None]) -> None:
-        """A store opened its transaction for this turn: ``commit`` ends it once the turn is over."""
-        if not self._commits and self._loop is not None:
+    def defer(self, deferred: Deferred, finish: Callable[[Any, BaseException | None], Any]) -> asyncio.Future:
+        """Queue a write; the future gets ``finish(result, error)`` once the phase has committed."""
+        assert self._loop is not None
+        future = self._loop.create_future()
+        if not self._queued:
             self._loop.call_soon(self.flush)
-        self._commits.append(commit)
-
-    def wait(self, callback: Callable[[bool], None]) -> None:
-        """Call ``callback(committed)`` once the pending commits are done."""
-        self._waiting.append(callback)
+        if deferred.store not in self._stores:
+            self._stores.append(deferred.store)
+        self._queued.append((deferred.work, finish, future))
+        return future
 
     def flush(self) -> None:
-        commits, self._commits = self._commits, []
+        queued, self._queued = self._queued, []
+        stores, self._stores = self._stores, []
+        if not queued:
+            return
+        answers: list[Any] = []
         committed = True
-        for commit in commits:
-            try:
-                commit()
-            except Exception:
-                log.exception("group commit failed: the answers waiting for it are withdrawn")
-                committed = False
-        waiting, self._waiting = self._waiting, []
-        for callback in waiting:
-            try:
-                callback(committed)
-            except Exception:
-                log.exception("answering after a group commit")
+        begun: list[PhaseStore] = []
+        try:
+            for store in stores:
+                store.begin_phase()
+                begun.append(store)
+            self.in_phase = True
+            for work, finish, _ in queued:
+                try:
+                    result, error = work(), None
+                except Exception as raised:  # the handler's own error (a failed condition...): its answer
+                    result, error = None, raised
+                answers.append(finish(result, error))
+        except BaseException:
+            log.exception("the write phase failed: its answers are withdrawn")
+            committed = False
+        finally:
+            self.in_phase = False
+            for store in begun:
+                try:
+                    store.end_phase()
+                except Exception:
+                    log.exception("group commit failed: the answers waiting for it are withdrawn")
+                    committed = False
+        for index, (_, _, future) in enumerate(queued):
+            if future.done():
+                continue
+            if committed and index < len(answers):
+                future.set_result(answers[index])
+            else:
+                future.set_exception(WithdrawnAnswer())
+
+
+class WithdrawnAnswer(Exception):
+    """The write phase an answer belonged to was rolled back: the answer must not be sent."""

@@ -7,6 +7,7 @@ SQLite engine: a thread hop costs more than the work) or on the gateway's thread
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
 import time
@@ -14,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fogbank.gateway.auth import parse_credentials
+from fogbank.gateway.commit import Deferred
 from fogbank.gateway.context import RequestContext
 from fogbank.gateway.http import HttpRequest, HttpResponse
 from fogbank.gateway.requestlog import RequestLog
@@ -62,18 +64,37 @@ class Call:
     def inline(self) -> bool:
         return self.error is not None or (self.route is not None and self.route.service.inline)
 
-    def run(self) -> HttpResponse:
+    def run(self) -> HttpResponse | asyncio.Future[HttpResponse]:
+        """The answer; for a write handed to the group commit, a future of it (gateway/commit.py)."""
         protocol = self.route.protocol if self.route else (self.fallback or _FALLBACK)
         if self.error is None and self.handler is not None and self.model is not None:
             try:
-                response = protocol.serialize(self.model, self.handler(self.context, self.params), self.request_id)  # type: ignore[arg-type]
-            except AwsError as error:
+                result = self.handler(self.context, self.params)  # type: ignore[arg-type]
+            except Exception as error:
+                return self.finish(None, error)
+            if type(result) is Deferred:
+                return self.context.platform.group_commit.defer(result, self.finish)  # type: ignore[union-attr]
+            return self.finish(result, None)
+        return self._log(protocol.serialize_error(self.error or InternalFailure(), self.request_id))
+
+    def finish(self, result: Any, error: BaseException | None) -> HttpResponse:
+        """The handler's result, or the error it raised, as the response."""
+        protocol = self.route.protocol if self.route else (self.fallback or _FALLBACK)
+        try:
+            if error is None:
+                response = protocol.serialize(self.model, result, self.request_id)  # type: ignore[arg-type]
+            elif isinstance(error, AwsError):
                 response = protocol.serialize_error(error, self.request_id)
-            except Exception:
-                log.exception("internal error in %s.%s", self.route.model if self.route else "-", self.operation)
-                response = protocol.serialize_error(InternalFailure(), self.request_id)
-        else:
-            response = protocol.serialize_error(self.error or InternalFailure(), self.request_id)
+            else:
+                raise error
+        except AwsError as raised:
+            response = protocol.serialize_error(raised, self.request_id)
+        except Exception:
+            log.exception("internal error in %s.%s", self.route.model if self.route else "-", self.operation)
+            response = protocol.serialize_error(InternalFailure(), self.request_id)
+        return self._log(response)
+
+    def _log(self, response: HttpResponse) -> HttpResponse:
         response.headers.setdefault("x-amz-request-id", self.request_id)
         if self.request_log is not None:
             self.request_log(

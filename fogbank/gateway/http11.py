@@ -28,6 +28,7 @@ from urllib.parse import unquote
 
 import httptools
 
+from fogbank.gateway.commit import WithdrawnAnswer
 from fogbank.gateway.http import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
@@ -149,10 +150,6 @@ class Connection(asyncio.Protocol):
         self.reading = True
         self.write_paused = False
         self.out: list[bytes] = []
-        # Answers wait for the group commit of the writes made this loop turn (gateway/commit.py).
-        self.group = getattr(server.gateway, "group_commit", None)
-        self.held = False
-        self.close_when_released = False
         self.continue_owed = False
         self.last_active = 0.0
         self.idle_timer: asyncio.TimerHandle | None = None
@@ -300,7 +297,10 @@ class Connection(asyncio.Protocol):
                 self._respond(request, outcome, keep_alive)
             else:
                 self.busy = True
-                future = self.loop.run_in_executor(self.gateway.executor, outcome.run)
+                if isinstance(outcome, asyncio.Future):
+                    future = outcome  # a write waiting for the turn's group commit (gateway/commit.py)
+                else:
+                    future = self.loop.run_in_executor(self.gateway.executor, outcome.run)
                 future.add_done_callback(partial(self._finished, request, keep_alive))
         if self.out:
             self._flush()
@@ -321,6 +321,9 @@ class Connection(asyncio.Protocol):
             return  # the client left; its answer has nowhere to go
         try:
             response = future.result()
+        except WithdrawnAnswer:
+            self.abort()  # its write was rolled back: no answer at all, so the client retries
+            return
         except BaseException:  # the pool was shut down under us, or a bug: still answer
             log.exception("internal error answering %s %s", request.method, request.path)
             response = HttpResponse(500, b"Internal Server Error", {"content-type": "text/plain"})
@@ -342,38 +345,17 @@ class Connection(asyncio.Protocol):
             self.queue.clear()
 
     def _flush(self) -> None:
-        if self.group is not None and self.group.pending:
-            if not self.held:
-                self.held = True
-                self.group.wait(self._released)
-            return
         out, self.out = self.out, []
         if len(out) == 1:
             self.transport.write(out[0])  # type: ignore[union-attr]
         else:
             self.transport.writelines(out)  # type: ignore[union-attr]  # one writev syscall
 
-    def _released(self, committed: bool) -> None:
-        self.held = False
-        if self.closed:
-            return
-        if not committed:
-            self.abort()  # the answers held were for writes that are not on disk: send none of them
-            return
-        if self.out:
-            self._flush()
-        if self.close_when_released:
-            self._close_after_flush()
-
     def _close_after_flush(self) -> None:
         if self.out:
             self._flush()
-        self.queue.clear()
-        if self.held:
-            self.stopping = True
-            self.close_when_released = True
-            return
         self.closed = True
+        self.queue.clear()
         self.transport.close()  # type: ignore[union-attr]  # sends what is buffered first
 
     # -- timeouts and shutdown ----------------------------------------------------------------

@@ -106,32 +106,43 @@ def test_items_stored_as_cbor_by_an_earlier_version_still_read(tmp_path):
         running.stop(signal.SIGTERM)
 
 
-def test_a_write_failing_after_a_change_rolls_back_its_turn(tmp_path):
-    """Unit level: writes on the loop share the turn's transaction; one that raises after changing data
-    rolls the turn back and the turn's answers are withdrawn (committed=False); the next turn works."""
+def test_a_write_failing_after_a_change_rolls_back_its_phase(tmp_path):
+    """Unit level: writes handed over on the loop wait for the turn's write phase and share its
+    transaction; one that raises after changing data rolls the phase back and every answer of the phase
+    is withdrawn; the next turn commits."""
     import asyncio
 
-    from fogbank.gateway.commit import GroupCommit
+    from fogbank.gateway.commit import Deferred, GroupCommit, WithdrawnAnswer
     from fogbank.services.dynamodb.store import Store
 
     group = GroupCommit()
     store = Store(tmp_path / "db.sqlite3", group)
-    outcomes: list[bool] = []
+    outcomes: list[object] = []
+
+    def put(key: bytes, fail: bool = False) -> Deferred:
+        def write(writer) -> str:
+            writer.put_item(1, key, b"", 1, b'{"pk":{"S":"x"}}')
+            if fail:
+                raise ValueError("a bug after a change")
+            return "answer"
+
+        deferred = store.deferred(write)
+        assert isinstance(deferred, Deferred)
+        return deferred
+
+    def finish(result: object, error: BaseException | None) -> object:
+        return result if error is None else f"error {error}"
 
     async def turn(fail: bool) -> None:
         group.attach(asyncio.get_running_loop())
-        with store.write() as writer:
-            writer.put_item(1, b"a", b"", 1, b'{"pk":{"S":"a"}}')
-        try:
-            with store.write() as writer:
-                writer.put_item(1, b"b", b"", 1, b'{"pk":{"S":"b"}}')
-                if fail:
-                    raise ValueError("a bug after a change")
-        except ValueError:
-            pass
-        assert group.pending or fail
-        group.wait(outcomes.append)
-        await asyncio.sleep(0)  # the turn ends: the group commits (or reports its failure)
+        futures = [group.defer(put(b"a"), finish), group.defer(put(b"b", fail), finish)]
+        assert store.get(1, b"a", b"") is None  # nothing is written before the phase
+        for future in futures:
+            try:
+                outcomes.append(await future)
+            except WithdrawnAnswer:
+                outcomes.append("withdrawn")
+        group.detach()
 
     def run(fail: bool) -> None:
         # On a thread of its own: Playwright's tests leave an event loop running on the main thread.
@@ -140,10 +151,9 @@ def test_a_write_failing_after_a_change_rolls_back_its_turn(tmp_path):
         thread.join()
 
     run(fail=True)
-    assert outcomes == [False]
+    assert outcomes == ["withdrawn", "withdrawn"]
     assert store.get(1, b"a", b"") is None and store.get(1, b"b", b"") is None
     run(fail=False)
-    assert outcomes == [False, True]
+    assert outcomes[2:] == ["answer", "answer"]
     assert store.get(1, b"a", b"") is not None and store.get(1, b"b", b"") is not None
-    group.detach()
     store.close()

@@ -123,7 +123,7 @@ class Backend:
         Returns the write capacity units each index consumed, by index name.
         """
         if self.follow is not None:
-            table = self._current(table)
+            table = self.current(table)
         tid = table.tid
         if new is not None:
             if new_size < 0:
@@ -170,9 +170,11 @@ class Backend:
             spent += write_capacity_units(size)
         return spent
 
-    def _current(self, table: Table) -> Table:
-        """A worker, inside a write: the table as defined now (under the write lock no definition can
-        change), so the write maintains exactly the indexes that exist when it commits."""
+    def current(self, table: Table) -> Table:
+        """Inside a write: the table as defined now. Only a worker's view can be behind (under the write
+        lock no definition changes), so a write maintains exactly the indexes that exist when it commits."""
+        if self.follow is None:
+            return table
         self.sync()
         current = self.tables.get((table.account, table.region, table.name))
         if current is None or current.tid != table.tid or current.status == "DELETING":

@@ -26,16 +26,19 @@ are withdrawn.
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import cbor2
 import orjson
+
+from fogbank.gateway.commit import Deferred
 
 if TYPE_CHECKING:
     from fogbank.gateway.commit import GroupCommit
@@ -64,6 +67,7 @@ CREATE TABLE IF NOT EXISTS tokens (
 """
 
 HASH_SPACE = 1 << 32
+T = TypeVar("T")
 
 
 def key_hash(pk: bytes) -> int:
@@ -137,8 +141,8 @@ class Store:
         self.group = group
         self.write_lock = write_lock
         self.catalog = catalog
-        self._group_open = False
-        self._group_failed = False
+        self._phase_open = False
+        self._phase_failed = False
         self._group_stats: dict[tuple[int, int], list[int]] = {}  # (tid, iid) -> [count, bytes] to add
         self._catalog_changed = False
         self.lock = threading.RLock()
@@ -159,8 +163,6 @@ class Store:
         return connection
 
     def close(self) -> None:
-        if self._group_open:
-            self._commit_group()
         with self._readers_lock:
             for connection in self._readers:
                 try:
@@ -173,27 +175,36 @@ class Store:
         if self.write_lock is not None:
             self.write_lock.close()
 
+    def deferred(self, write: Callable[[Writer], T]) -> T | Deferred:
+        """Run ``write`` in a write transaction: on the event loop, later, in the turn's write phase
+        (the handler returns the Deferred; gateway/commit.py), elsewhere at once."""
+        if self.group is not None and self.group.accepts():
+            return Deferred(self, functools.partial(self._write_now, write))
+        return self._write_now(write)
+
+    def _write_now(self, write: Callable[[Writer], T]) -> T:
+        with self.write() as writer:
+            return write(writer)
+
     @contextmanager
     def write(self) -> Iterator[Writer]:
-        """One atomic write; every write of the service goes through here."""
-        if self.group is not None and self.write_lock is None and self.group.active():
-            with self.lock:
-                if not self._group_open:
-                    self.lock.acquire()  # held until the turn's commit: other threads wait for it
-                    self._begin()
-                    self._group_open = True
-                    self.group.join(self._commit_group)
+        """One atomic write; every write of the service goes through here. Inside the write phase it
+        shares the phase's transaction, elsewhere it commits on its own."""
+        if self.group is not None and self.group.in_phase_here():
+            if self._phase_failed:
+                raise RuntimeError("this write phase was rolled back")
+            if self._phase_open:
                 writer = Writer(self.writer, self._group_stats)
                 changes = self.writer.total_changes
                 try:
                     yield writer
                 except BaseException:
                     if self.writer.total_changes != changes:
-                        self._abandon_group()
+                        self._abandon_phase()
                     raise
                 _merge(self._group_stats, writer.deltas)
                 self._catalog_changed |= writer.catalog_changed
-            return
+                return
         with self.lock:
             self._begin()
             writer = Writer(self.writer, {})
@@ -227,34 +238,40 @@ class Store:
             if self.write_lock is not None:
                 self.write_lock.release()
 
-    def _abandon_group(self) -> None:
-        """A write failed after changing data (checks come before changes, so only a bug or a disk error
-        gets here): roll the whole turn back; its answers are withdrawn by the failed commit."""
-        self._group_stats.clear()
-        self._group_open = False
-        self._group_failed = True
+    def begin_phase(self) -> None:
+        """The turn's write phase starts: one transaction for every write parked in it."""
+        self.lock.acquire()
         try:
-            self._end("ROLLBACK")
+            self._begin()
+        except BaseException:
+            self.lock.release()
+            raise
+        self._phase_open = True
+
+    def end_phase(self) -> None:
+        try:
+            if self._phase_failed:
+                raise RuntimeError("a write failed after changing data: this write phase was rolled back")
+            stats, self._group_stats = self._group_stats, {}
+            try:
+                self._write_stats(stats)
+            except BaseException:
+                self._end("ROLLBACK")
+                raise
+            self._end("COMMIT")
         finally:
+            self._phase_open = False
+            self._phase_failed = False
+            self._group_stats = {}
             self.lock.release()
 
-    def _commit_group(self) -> None:
-        if self._group_failed:
-            self._group_failed = False
-            raise RuntimeError("a write failed after changing data: this turn's writes were rolled back")
-        if not self._group_open:
-            return
-        try:
-            stats, self._group_stats = self._group_stats, {}
-            self._write_stats(stats)
-            self._end("COMMIT")
-        except BaseException:
-            if self.writer.in_transaction:
-                self._end("ROLLBACK")
-            raise
-        finally:
-            self._group_open = False
-            self.lock.release()
+    def _abandon_phase(self) -> None:
+        """A write failed after changing data (checks come before changes, so only a bug or a disk error
+        gets here): roll the whole phase back; its answers are withdrawn."""
+        self._phase_open = False
+        self._phase_failed = True
+        self._group_stats.clear()
+        self._end("ROLLBACK")
 
     def _write_stats(self, deltas: dict[tuple[int, int], list[int]]) -> None:
         """Item counts and sizes change once per commit, not once per write."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from fogbank.gateway.commit import Deferred
 from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.services.dynamodb.attributes import (
@@ -22,6 +23,7 @@ from fogbank.services.dynamodb.keys import validate_index_keys, validate_item_ke
 from fogbank.services.dynamodb.model import Table
 from fogbank.services.dynamodb.ops.expr import parse_request
 from fogbank.services.dynamodb.service import service
+from fogbank.services.dynamodb.store import Writer
 
 CONDITION_FAILED = "The conditional request failed"
 # The old item of a blind overwrite, when only its existence matters (a table without indexes).
@@ -80,7 +82,7 @@ def check_new_item(table: Table, item: Item, too_big: str, size: int = -1) -> in
 
 
 @service.operation("PutItem")
-def put_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+def put_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | Deferred:
     backend: Backend = ctx.backend
     item, size = sized_item(params["Item"])
     expressions = parse_request(params, PUT_EXPRESSIONS)
@@ -89,22 +91,26 @@ def put_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     validate_item_key(item, table.schema)
     check_new_item(table, item, "Item size has exceeded the maximum allowed size", size)
     pk, sk = table.encode_key(item)
-    # A plain overwrite needs only whether an item was there and its size, not the item itself.
-    blind = expressions is None and return_values == "NONE" and not table.indexes
-    with backend.store.write() as writer:
-        if blind:
-            old_size = writer.size_of(table.tid, pk, sk)
-            old, old_size = (None, 0) if old_size is None else (PRESENT, old_size)
+
+    def write(writer: Writer) -> dict[str, Any]:
+        current = backend.current(table)
+        if expressions is None and return_values == "NONE" and not current.indexes:
+            # A plain overwrite needs only whether an item was there and its size, not the item itself.
+            stored = writer.size_of(current.tid, pk, sk)
+            old, old_size = (None, 0) if stored is None else (PRESENT, stored)
         else:
-            old, old_size = backend.read(table, pk, sk, writer)
+            old, old_size = backend.read(current, pk, sk, writer)
         if expressions is not None and not expressions.matches(old):
             raise condition_failed(old, params.get("ReturnValuesOnConditionCheckFailure"))
-        index_units = backend.apply(writer, table, pk, sk, old, old_size, item, size)
-    result: dict[str, Any] = {}
-    if return_values == "ALL_OLD" and old is not None:
-        result["Attributes"] = old
-    capacity = consumed(table, params.get("ReturnConsumedCapacity"), write_units(max(size, old_size)), index_units)
-    return finish(result, capacity, collection_metrics(table, item, params))
+        index_units = backend.apply(writer, current, pk, sk, old, old_size, item, size)
+        result: dict[str, Any] = {}
+        if return_values == "ALL_OLD" and old is not None:
+            result["Attributes"] = old
+        units = write_units(max(size, old_size))
+        capacity = consumed(current, params.get("ReturnConsumedCapacity"), units, index_units)
+        return finish(result, capacity, collection_metrics(current, item, params))
+
+    return backend.store.deferred(write)
 
 
 # -- GetItem ----------------------------------------------------------------------------------------
@@ -137,23 +143,27 @@ def get_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 
 
 @service.operation("DeleteItem")
-def delete_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+def delete_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | Deferred:
     backend: Backend = ctx.backend
     expressions = parse_request(params, PUT_EXPRESSIONS)
     return_values = check_return_values(params.get("ReturnValues"), ("NONE", "ALL_OLD"))
     table = backend.table(ctx.account_id, ctx.region, params["TableName"])
     key = validate_key(params["Key"], table.schema)
     pk, sk = table.encode_key(key)
-    with backend.store.write() as writer:
-        old, old_size = backend.read(table, pk, sk, writer)
+
+    def write(writer: Writer) -> dict[str, Any]:
+        current = backend.current(table)
+        old, old_size = backend.read(current, pk, sk, writer)
         if expressions is not None and not expressions.matches(old):
             raise condition_failed(old, params.get("ReturnValuesOnConditionCheckFailure"))
-        index_units = backend.apply(writer, table, pk, sk, old, old_size, None)
-    result: dict[str, Any] = {}
-    if return_values == "ALL_OLD" and old is not None:
-        result["Attributes"] = old
-    capacity = consumed(table, params.get("ReturnConsumedCapacity"), write_units(old_size), index_units)
-    return finish(result, capacity, collection_metrics(table, key, params))
+        index_units = backend.apply(writer, current, pk, sk, old, old_size, None)
+        result: dict[str, Any] = {}
+        if return_values == "ALL_OLD" and old is not None:
+            result["Attributes"] = old
+        capacity = consumed(current, params.get("ReturnConsumedCapacity"), write_units(old_size), index_units)
+        return finish(result, capacity, collection_metrics(current, key, params))
+
+    return backend.store.deferred(write)
 
 
 # -- UpdateItem -------------------------------------------------------------------------------------
@@ -175,7 +185,7 @@ def updated_item(update: Update | None, table: Table, key: Item, old: Item | Non
 
 
 @service.operation("UpdateItem")
-def update_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+def update_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | Deferred:
     backend: Backend = ctx.backend
     expressions = parse_request(params, UPDATE_EXPRESSIONS)
     return_values = check_return_values(
@@ -187,19 +197,24 @@ def update_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     if update is not None:
         check_key_untouched(update, table)
     pk, sk = table.encode_key(key)
-    with backend.store.write() as writer:
-        old, old_size = backend.read(table, pk, sk, writer)
+
+    def write(writer: Writer) -> dict[str, Any]:
+        current = backend.current(table)
+        old, old_size = backend.read(current, pk, sk, writer)
         if expressions is not None and not expressions.matches(old):
             raise condition_failed(old, params.get("ReturnValuesOnConditionCheckFailure"))
-        new = updated_item(update, table, key, old)
-        size = check_new_item(table, new, "Item size to update has exceeded the maximum allowed size")
-        index_units = backend.apply(writer, table, pk, sk, old, old_size, new, size)
-    result: dict[str, Any] = {}
-    attributes = returned_attributes(return_values, update, old, new)
-    if attributes:
-        result["Attributes"] = attributes
-    capacity = consumed(table, params.get("ReturnConsumedCapacity"), write_units(max(size, old_size)), index_units)
-    return finish(result, capacity, collection_metrics(table, key, params))
+        new = updated_item(update, current, key, old)
+        size = check_new_item(current, new, "Item size to update has exceeded the maximum allowed size")
+        index_units = backend.apply(writer, current, pk, sk, old, old_size, new, size)
+        result: dict[str, Any] = {}
+        attributes = returned_attributes(return_values, update, old, new)
+        if attributes:
+            result["Attributes"] = attributes
+        units = write_units(max(size, old_size))
+        capacity = consumed(current, params.get("ReturnConsumedCapacity"), units, index_units)
+        return finish(result, capacity, collection_metrics(current, key, params))
+
+    return backend.store.deferred(write)
 
 
 def returned_attributes(return_values: str, update: Update | None, old: Item | None, new: Item) -> Item | None:
