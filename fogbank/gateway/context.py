@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from fogbank.platform import Platform
 
 
-@dataclass
+@dataclass(slots=True)
 class RequestContext:
     request_id: str
     service: str  # botocore service name

@@ -44,7 +44,7 @@ def new_request_id() -> str:
 _VARIANT = {digit: "89ab"[int(digit, 16) % 4] for digit in "0123456789abcdef"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Call:
     """A prepared request: run() gives the response, never raises."""
 
@@ -128,7 +128,7 @@ class Dispatcher:
             if name is None:
                 raise protocol.unknown_operation(request)
             call.operation = name
-            call.model = protocol.model.operation_model(name)
+            call.model = protocol.operation_model(name)
             call.params = protocol.parse(request, call.model)
             protocol.check(call.model, call.params, len(request.body) if protocol.params_in_body else None)
             call.handler = call.route.service.handlers.get(name)

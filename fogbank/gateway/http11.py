@@ -66,17 +66,16 @@ class _Clock:
 
 def encode_head(response: HttpResponse, headers: dict[str, str], keep_alive: bool) -> bytes:
     """The status line and headers; the body follows in the same send."""
-    parts = [_status_line(response.status), _Clock.date()]
-    for name, value in headers.items():
-        if "\n" in value or "\r" in value:  # never let a value split the header block
-            value = value.replace("\r", " ").replace("\n", " ")
-        parts.append(f"{name}: {value}\r\n")
-    if response.status != 204 and response.status >= 200:
-        parts.append(f"content-length: {len(response.body)}\r\n")
-    if not keep_alive:
-        parts.append("connection: close\r\n")
-    parts.append("\r\n")
-    return "".join(parts).encode("latin-1", "replace")
+    block = "".join([f"{name}: {value}\r\n" for name, value in headers.items()])
+    if block.count("\n") != len(headers) or block.count("\r") != len(headers):
+        # A value with a line break of its own: never let it split the header block.
+        block = "".join(
+            f"{name}: {value.replace(chr(13), ' ').replace(chr(10), ' ')}\r\n" for name, value in headers.items()
+        )
+    status = response.status
+    length = f"content-length: {len(response.body)}\r\n" if status != 204 and status >= 200 else ""
+    close = "" if keep_alive else "connection: close\r\n"
+    return f"{_status_line(status)}{_Clock.date()}{block}{length}{close}\r\n".encode("latin-1", "replace")
 
 
 class HttpServer:

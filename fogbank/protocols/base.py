@@ -28,6 +28,14 @@ class Protocol:
     def __init__(self, service: str) -> None:
         self.service = service
         self.model = spec.service_model(service)
+        self._operations: dict[str, OperationModel] = {}
+
+    def operation_model(self, name: str) -> OperationModel:
+        """The model's operation, looked up once (botocore's own cache costs a lock per call)."""
+        found = self._operations.get(name)
+        if found is None:
+            found = self._operations[name] = self.model.operation_model(name)
+        return found
 
     def operation_name(self, request: HttpRequest) -> str | None:
         """The operation the request names, or None when it names none we know."""
