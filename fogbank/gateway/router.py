@@ -51,6 +51,7 @@ class Router:
     def __init__(self, services: list[Service]) -> None:
         self.routes: list[Route] = []
         self.by_signing_name: dict[str, list[Route]] = {}
+        self._by_target: dict[tuple[str, str], tuple[Route, str]] = {}
         for service in services:
             for model in service.models:
                 for name in spec.protocols_of(model):
@@ -74,6 +75,20 @@ class Router:
     def resolve(self, request: HttpRequest, credentials: Credentials | None) -> tuple[Route, str | None]:
         """The route and operation name; operation None means the route's protocol should answer
         with its unknown-operation error."""
+        target = request.headers.get("x-amz-target")
+        if credentials is not None and target is not None:
+            # A service spoken only in JSON: the signing name and the target decide it all.
+            known = self._by_target.get((credentials.service, target))
+            if known is not None:
+                return known
+            candidates = self.by_signing_name.get(credentials.service)
+            if candidates and all(isinstance(route.protocol, JsonProtocol) for route in candidates):
+                for route in candidates:
+                    name = route.protocol.operation_name(request)
+                    if name is not None:
+                        if len(self._by_target) < 4096:
+                            self._by_target[(credentials.service, target)] = (route, name)
+                        return route, name
         if credentials is not None:
             candidates = self.by_signing_name.get(credentials.service)
             if not candidates:

@@ -150,18 +150,26 @@ class RequestExpressions:
 
 def parse_request(params: dict[str, Any], expressions: tuple[str, ...]) -> RequestExpressions | None:
     """None when the request uses no expression or legacy parameter at all (the fast path)."""
-    if not any(
-        params.get(key) is not None
-        for key in (
+    if params.keys().isdisjoint(_KEYS_OF.get(expressions) or _expression_keys(expressions)):
+        return None  # (decoded parameters never hold None: the decoder drops null members)
+    return RequestExpressions(params, expressions)
+
+
+_KEYS_OF: dict[tuple[str, ...], frozenset[str]] = {}
+
+
+def _expression_keys(expressions: tuple[str, ...]) -> frozenset[str]:
+    keys = frozenset(
+        (
             *expressions,
             *(old for name in expressions for old in LEGACY_OF[name]),
             "ExpressionAttributeNames",
             "ExpressionAttributeValues",
             "ConditionalOperator",
         )
-    ):
-        return None
-    return RequestExpressions(params, expressions)
+    )
+    _KEYS_OF[expressions] = keys
+    return keys
 
 
 def check_scalar_keys(paths: Iterable[Path], table: Table) -> None:
