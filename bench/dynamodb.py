@@ -1,6 +1,6 @@
 """DynamoDB benchmark: Fogbank against moto's server and dynalite, same requests, same load generator.
 
-    python bench/dynamodb.py [--duration 10] [--connections 16] [--items 10000] [--targets fogbank,moto,dynalite]
+    python bench/dynamodb.py [--duration 10] [--connections 16] [--items 10000] [--targets fogbank,fogbank-1,moto,dynalite]
 
 Each server is started on a free loopback port, loaded with the same table and items through boto3, then
 driven by wrk (16 connections, 2 threads) with one Lua script per operation: GetItem and PutItem of random
@@ -104,6 +104,12 @@ def servers(data_dir: Path, wanted: list[str]) -> list[Server]:
             [sys.executable, "-m", "fogbank", "up", "--data-dir", str(data_dir / "fogbank")],
             free_port(),
         ),
+        # One process only (no workers): what a single core gives, like dynalite's one Node.js thread.
+        "fogbank-1": Server(
+            "fogbank-1",
+            [sys.executable, "-m", "fogbank", "up", "--data-dir", str(data_dir / "fogbank-1"), "--workers", "1"],
+            free_port(),
+        ),
         "moto": Server("moto", [sys.executable, "-m", "moto.server", "-H", "127.0.0.1"], free_port()),
         "dynalite": Server("dynalite", ["node", str(dynalite)], free_port()),
     }
@@ -205,10 +211,32 @@ class Result:
 
 
 def cpu_seconds(pid: int) -> float:
-    """User + system CPU time of a process and its children so far (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    ticks = sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
+    """User + system CPU time so far of a process and every process below it (Fogbank's workers),
+    including children already waited for (Linux /proc)."""
+    ticks = 0
+    for process in _tree(pid):
+        try:
+            fields = Path(f"/proc/{process}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        ticks += sum(int(value) for value in fields[11:15])  # utime, stime, cutime, cstime
     return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _tree(pid: int) -> list[int]:
+    found = [pid]
+    try:
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except FileNotFoundError:
+        return found
+    for task in tasks:
+        try:
+            children = Path(f"/proc/{pid}/task/{task}/children").read_text().split()
+        except FileNotFoundError:
+            continue
+        for child in children:
+            found += _tree(int(child))
+    return found
 
 
 def parse_latency(text: str) -> float:
@@ -254,7 +282,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per operation and server")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--items", type=int, default=10000, help="single items loaded (plus a 1000-item partition)")
-    parser.add_argument("--targets", default="fogbank,moto,dynalite")
+    parser.add_argument("--targets", default="fogbank,fogbank-1,moto,dynalite")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -302,25 +330,27 @@ def _has_moto_server() -> bool:
 
 
 def print_summary(results: dict[str, dict[str, Result]]) -> None:
-    peers = [name for name in results if name != "fogbank"]
-    header = f"{'operation':<11}" + "".join(f"{name + ' req/s':>16}{'p50 ms':>9}{'p99 ms':>9}" for name in results)
-    header += "".join(f"{'fogbank/' + peer:>18}" for peer in peers if "fogbank" in results)
-    header += "".join(f"{'CPU/req ' + peer + '/fogbank':>26}" for peer in peers if "fogbank" in results)
+    ours = [name for name in results if name.startswith("fogbank")]
+    peers = [name for name in results if name not in ours]
+    pairs = [(mine, peer) for mine in ours for peer in peers]
+    header = f"{'operation':<11}" + "".join(f"{name + ' req/s':>17}{'p50 ms':>9}{'p99 ms':>9}" for name in results)
+    header += "".join(f"{mine + '/' + peer:>20}" for mine, peer in pairs)
+    header += "".join(f"{'CPU/req ' + peer + '/' + mine:>28}" for mine, peer in pairs)
     print()
     print(header)
     for label in OPERATIONS:
         line = f"{label:<11}"
         for name in results:
             r = results[name][label]
-            line += f"{r.rps:>16.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}"
-        if "fogbank" in results:
-            for peer in peers:
-                line += f"{results['fogbank'][label].rps / results[peer][label].rps:>17.2f}x"
-            for peer in peers:
-                ours = results["fogbank"][label].cpu_us
-                line += f"{results[peer][label].cpu_us / ours if ours else float('nan'):>25.2f}x"
+            line += f"{r.rps:>17.0f}{r.p50_ms:>9.2f}{r.p99_ms:>9.2f}"
+        for mine, peer in pairs:
+            line += f"{results[mine][label].rps / results[peer][label].rps:>19.2f}x"
+        for mine, peer in pairs:
+            own = results[mine][label].cpu_us
+            line += f"{results[peer][label].cpu_us / own if own else float('nan'):>27.2f}x"
         print(line)
     print("(req/s ratio > 1: Fogbank serves more; CPU ratio > 1: the peer spends more CPU per request)")
+    print("(fogbank: the default, one process per core serving item operations; fogbank-1: --workers 1)")
 
 
 if __name__ == "__main__":

@@ -120,6 +120,8 @@ async def _foreground(platform: Platform) -> None:
     internal = HttpServer(gateway)  # where workers pass what they do not answer themselves
     workers: list = []
     try:
+        if config.workers > 1:
+            _check_free(config.host, config.port)  # SO_REUSEPORT would let us share it with another server
         await server.listen(config.host, config.port, reuse_port=config.workers > 1)
         if config.workers > 1:
             await internal.listen("127.0.0.1", 0)
@@ -141,6 +143,13 @@ async def _foreground(platform: Platform) -> None:
     await server.shutdown()
     if config.workers > 1:
         await internal.shutdown()
+
+
+def _check_free(host: str, port: int) -> None:
+    """Raise OSError when something already listens on the port, as a plain bind would."""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
 
 
 def _on_signal(stop: asyncio.Event, server: HttpServer) -> None:

@@ -141,3 +141,18 @@ def _alive(pid: int) -> bool:
             return handle.read().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_a_second_fogbank_does_not_share_the_port(running, tmp_path):
+    """Workers share the port with SO_REUSEPORT; another server must still find it taken."""
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "fogbank", "up", "--port", str(running.port), "--ephemeral", "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode != 0
+    assert "address already in use" in (result.stdout + result.stderr).lower()

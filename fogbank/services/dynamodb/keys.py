@@ -84,9 +84,10 @@ def validate_key(key: dict[str, Any], schema: KeySchema) -> Item:
     if len(checked) != len(schema.names):
         raise validation_error(KEY_MISMATCH)
     for name, kind, is_partition in schema.elements():
-        if type_of(checked.get(name)) != kind:
+        value = checked.get(name)
+        if value is None or kind not in value:  # a checked value holds exactly one type
             raise validation_error(KEY_MISMATCH)
-        _check_key_piece(name, checked[name], kind, is_partition)
+        _check_key_piece(name, value, kind, is_partition)
     return checked
 
 
@@ -136,7 +137,7 @@ def _check_key_piece(name: str, value: AttributeValue, kind: str, is_partition: 
     if kind == "N":
         return
     raw = value[kind]
-    size = len(raw.encode("utf-8")) if kind == "S" else len(raw)
+    size = len(raw) if kind == "B" or raw.isascii() else len(raw.encode("utf-8"))
     if size == 0:
         empty = "string" if kind == "S" else "binary"
         raise validation_error(

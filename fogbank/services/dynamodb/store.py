@@ -331,14 +331,11 @@ class Store:
         self, tid: int, pk: bytes, sk: bytes, connection: sqlite3.Connection | None = None
     ) -> tuple[bytes, int] | None:
         """(packed item, size) of one item, or None."""
-        return (
-            (connection or self.reader())
-            .execute(
-                "SELECT item, size FROM items WHERE tid = ? AND h = ? AND pk = ? AND sk = ?",
-                (tid, key_hash(pk), pk, sk),
-            )
-            .fetchone()
-        )
+        if connection is None:
+            connection = getattr(self._local, "connection", None) or self.reader()
+        return connection.execute(
+            "SELECT item, size FROM items WHERE tid = ? AND h = ? AND pk = ? AND sk = ?", (tid, key_hash(pk), pk, sk)
+        ).fetchone()
 
     def reset(self) -> None:
         self._group_stats.clear()
