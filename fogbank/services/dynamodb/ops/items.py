@@ -13,15 +13,25 @@ from fogbank.services.dynamodb.attributes import (
     Item,
     item_size,
     sized_item,
+    type_of,
 )
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, read_units, write_units
 from fogbank.services.dynamodb.expressions.apply import apply_update
-from fogbank.services.dynamodb.expressions.nodes import Update
+from fogbank.services.dynamodb.expressions.nodes import (
+    AddAction,
+    Arithmetic,
+    Function,
+    Path,
+    SetAction,
+    Update,
+    Value,
+    walk,
+)
 from fogbank.services.dynamodb.expressions.projection import project
 from fogbank.services.dynamodb.keys import validate_index_keys, validate_item_key, validate_key
 from fogbank.services.dynamodb.model import Table
-from fogbank.services.dynamodb.ops.expr import parse_request
+from fogbank.services.dynamodb.ops.expr import check_scalar_keys, parse_request
 from fogbank.services.dynamodb.service import service
 from fogbank.services.dynamodb.store import Writer
 
@@ -122,6 +132,9 @@ def get_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     expressions = parse_request(params, GET_EXPRESSIONS)
     table = backend.table(ctx.account_id, ctx.region, params["TableName"])
     key = validate_key(params["Key"], table.schema)
+    if expressions is not None and expressions.projection is not None:
+        # (AttributesToGet names only top-level attributes, so only a ProjectionExpression can trip this.)
+        check_scalar_keys(expressions.projection.paths, table)
     pk, sk = table.encode_key(key)
     result: dict[str, Any] = {}
     if expressions is None:
@@ -176,6 +189,47 @@ def check_key_untouched(update: Update, table: Table) -> None:
             raise validation_error(f"{INVALID}Cannot update attribute {name}. This attribute is part of the key")
 
 
+def static_type(value: Any) -> str | None:
+    """The type an update operand is known to have before the item is read (None for a document path)."""
+    if isinstance(value, Value):
+        return type_of(value.value)
+    if isinstance(value, Arithmetic):
+        return "N"
+    if isinstance(value, Function):
+        if value.name == "list_append":
+            return "L"
+        if value.name == "if_not_exists" and len(value.args) == 2:
+            return static_type(value.args[1])
+    return None
+
+
+def check_index_types(update: Update, table: Table) -> None:
+    """Refuse, before reading the item, an update that writes an index key with a value of the wrong type."""
+    # (DELETE is left to the write: no evidence of how DynamoDB treats a set deleted from an index key.)
+    written: dict[str, str | None] = {}
+    for action in update.actions:
+        if len(action.path.elements) == 1 and isinstance(action, (SetAction, AddAction)):
+            written[action.path.elements[0]] = static_type(action.value)
+    if not written:
+        return
+    for index_name, schema in index_schemas(table):
+        for name, kind, _ in schema.elements():
+            actual = written.get(name)
+            if actual is not None and actual != kind:
+                raise validation_error(
+                    f"{INVALID}Type mismatch for Index Key {name} Expected: {kind} Actual: {actual} IndexName: {index_name}"
+                )
+
+
+def check_update(update: Update, table: Table) -> None:
+    """An update's checks against the key schemas, in DynamoDB's order: a written table key attribute,
+    then a statically mistyped index key, then any path (written or read) into a key attribute."""
+    check_key_untouched(update, table)
+    if table.indexes:
+        check_index_types(update, table)
+    check_scalar_keys([node for action in update.actions for node in walk(action) if isinstance(node, Path)], table)
+
+
 def updated_item(update: Update | None, table: Table, key: Item, old: Item | None) -> Item:
     """The item an UpdateItem leaves: the old item (or just the key) with the update applied."""
     base = old if old is not None else dict(key)
@@ -195,7 +249,7 @@ def update_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] |
     key = validate_key(params["Key"], table.schema)
     update = expressions.update if expressions is not None else None
     if update is not None:
-        check_key_untouched(update, table)
+        check_update(update, table)
     pk, sk = table.encode_key(key)
 
     def write(writer: Writer) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from fogbank.services.dynamodb.capacity import consumed, merge, read_units, writ
 from fogbank.services.dynamodb.keys import validate_item_key, validate_key
 from fogbank.services.dynamodb.model import Table
 from fogbank.services.dynamodb.ops.expr import RequestExpressions, parse_request
-from fogbank.services.dynamodb.ops.items import CONDITION_FAILED, check_key_untouched, check_new_item, updated_item
+from fogbank.services.dynamodb.ops.items import CONDITION_FAILED, check_new_item, check_update, updated_item
 from fogbank.services.dynamodb.service import service
 from fogbank.services.dynamodb.store import unpack
 
@@ -99,7 +99,7 @@ def _plan(ctx: RequestContext, params: dict[str, Any]) -> list[Action]:
             actions.append(Action(kind, table, {}, b"", b"", expressions, None, action))
             continue
         if kind == "Update" and expressions is not None and expressions.update is not None:
-            check_key_untouched(expressions.update, table)
+            check_update(expressions.update, table)
         pk, sk = table.encode_key(key)
         if (table.tid, pk, sk) in seen:
             raise validation_error("Transaction request cannot include multiple operations on one item")
