@@ -149,7 +149,13 @@ def _check_free(host: str, port: int) -> None:
     """Raise OSError when something already listens on the port, as a plain bind would."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        probe.bind((host, port))
+        try:
+            probe.bind((host, port))
+        except OSError as error:  # worded as the event loop words a failed bind
+            reason = (error.strerror or str(error)).lower()
+            raise OSError(
+                error.errno, f"error while attempting to bind on address {(host, port)!r}: {reason}"
+            ) from None
 
 
 def _on_signal(stop: asyncio.Event, server: HttpServer) -> None:

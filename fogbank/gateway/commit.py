@@ -61,6 +61,15 @@ class GroupCommit:
         """Whether a write handed over now can wait for a write phase (on the loop, outside a phase)."""
         return self._thread is not None and not self.in_phase and threading.get_ident() == self._thread
 
+    def on_loop(self) -> bool:
+        """Whether the caller runs on the event loop's thread (while the loop is attached)."""
+        return self._thread is not None and threading.get_ident() == self._thread
+
+    def at_turn_end(self, callback: Callable[[], None]) -> None:
+        """Run ``callback`` once the requests of this loop turn have been handled."""
+        assert self._loop is not None
+        self._loop.call_soon(callback)
+
     def in_phase_here(self) -> bool:
         """Whether the caller runs inside the write phase (on the loop's thread, during ``flush``)."""
         return self.in_phase and threading.get_ident() == self._thread

@@ -157,3 +157,40 @@ def test_a_write_failing_after_a_change_rolls_back_its_phase(tmp_path):
     assert outcomes[2:] == ["answer", "answer"]
     assert store.get(1, b"a", b"") is not None and store.get(1, b"b", b"") is not None
     store.close()
+
+
+def test_a_turn_snapshot_sees_a_commit_made_by_another_process_during_the_turn(tmp_path):
+    """Unit level: the event loop's reads share a snapshot for a turn, but a commit acknowledged by another
+    process (another Store on the same files) in the middle of the turn is seen by the next read."""
+    import asyncio
+
+    from fogbank.gateway.commit import GroupCommit
+    from fogbank.services.dynamodb.processes import Counter, WriteLock
+    from fogbank.services.dynamodb.store import Store
+
+    path = tmp_path / "db.sqlite3"
+
+    def store(group: GroupCommit | None) -> Store:
+        lock = WriteLock(path.with_name("db.lock"))
+        return Store(path, group, lock, None, Counter(path.with_name("db.commits")))
+
+    group = GroupCommit()
+    here, elsewhere = store(group), store(None)
+    with elsewhere.write() as writer:
+        writer.put_item(1, b"a", b"", 1, b'{"n":{"N":"1"}}')
+    seen: list[bytes] = []
+
+    async def turn() -> None:
+        group.attach(asyncio.get_running_loop())
+        seen.append(here.get(1, b"a", b"")[0])  # the turn's snapshot starts here
+        with elsewhere.write() as writer:  # "another process" commits and could acknowledge now
+            writer.put_item(1, b"a", b"", 1, b'{"n":{"N":"2"}}')
+        seen.append(here.get(1, b"a", b"")[0])  # same turn: must see it all the same
+        group.detach()
+
+    thread = threading.Thread(target=asyncio.run, args=(turn(),))
+    thread.start()
+    thread.join()
+    assert seen == [b'{"n":{"N":"1"}}', b'{"n":{"N":"2"}}']
+    here.close()
+    elsewhere.close()

@@ -156,3 +156,35 @@ def test_a_second_fogbank_does_not_share_the_port(running, tmp_path):
     )
     assert result.returncode != 0
     assert "address already in use" in (result.stdout + result.stderr).lower()
+
+
+def test_a_read_sees_every_acknowledged_write_whichever_process_serves_it(running):
+    """Readers keep a snapshot for a loop turn; a write acknowledged by another process must still show."""
+    writer_client = client(running.endpoint)
+    writer_client.create_table(
+        TableName="fresh",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    readers = [client(running.endpoint) for _ in range(6)]  # connections spread over the processes
+    noise_stop = threading.Event()
+
+    def noise() -> None:  # other reads keep every process's turn snapshots busy
+        ddb = client(running.endpoint)
+        while not noise_stop.is_set():
+            ddb.get_item(TableName="fresh", Key={"pk": {"S": "k"}})
+
+    threads = [threading.Thread(target=noise) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    try:
+        for i in range(150):
+            writer_client.put_item(TableName="fresh", Item={"pk": {"S": "k"}, "n": {"N": str(i)}})
+            for reader in readers:
+                got = reader.get_item(TableName="fresh", Key={"pk": {"S": "k"}}, ConsistentRead=True)["Item"]
+                assert got["n"] == {"N": str(i)}
+    finally:
+        noise_stop.set()
+        for thread in threads:
+            thread.join()

@@ -12,7 +12,7 @@ from fogbank.protocols.errors import AwsError
 from fogbank.services.dynamodb.attributes import Item, item_size, write_capacity_units
 from fogbank.services.dynamodb.expiry import Expiry
 from fogbank.services.dynamodb.model import INDEX_ENTRY_OVERHEAD, Index, Table
-from fogbank.services.dynamodb.processes import CatalogVersion, WriteLock
+from fogbank.services.dynamodb.processes import Counter, LocalCounter, WriteLock
 from fogbank.services.dynamodb.store import Store, Writer, pack, unpack, wire_json
 
 if TYPE_CHECKING:
@@ -29,9 +29,10 @@ class Backend:
 
     def __init__(self, path: Path, group: GroupCommit | None = None, role: str = "alone") -> None:
         shared = role != "alone"
-        catalog = CatalogVersion(path.with_name(path.name + ".catalog")) if shared else None
+        catalog = Counter(path.with_name(path.name + ".catalog")) if shared else None
         write_lock = WriteLock(path.with_name(path.name + ".lock")) if shared else None
-        self.store = Store(path, group, write_lock, catalog if role == "main" else None)
+        commits = Counter(path.with_name(path.name + ".commits")) if shared else LocalCounter()
+        self.store = Store(path, group, write_lock, catalog if role == "main" else None, commits)
         self.follow = catalog if role == "worker" else None
         self._seen = -1
         self.tables: dict[tuple[str, str, str], Table] = {}

@@ -6,10 +6,11 @@ plane) and all background work (GSI backfills, TTL sweeps, table drops). Two thi
 
 - ``WriteLock``: an ``flock`` taken around every write transaction, so processes hand the database over
   at once (SQLite's own busy handler sleeps in steps of milliseconds).
-- ``CatalogVersion``: a counter in a small memory-mapped file, bumped by the main process after every
-  commit that changed a table's definition, before the write lock is released. A worker compares it
-  before serving a request and inside every write, and reloads the catalog when it moved, so a write
-  always sees the indexes that exist when it commits.
+- ``Counter`` files, small memory-mapped integers: the catalog version, bumped by the main process after
+  every commit that changed a table's definition, before the write lock is released (a worker compares it
+  before serving a request and inside every write, and reloads the catalog when it moved, so a write always
+  sees the indexes that exist when it commits); and the commit count, bumped by every process after every
+  commit, which tells a reader whether the snapshot it holds is still the latest (store.py).
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ class WriteLock:
         os.close(self._fd)
 
 
-class CatalogVersion:
+class Counter:
+    """A number every process of the store sees (a memory-mapped file)."""
+
     def __init__(self, path: Path) -> None:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
@@ -51,8 +54,24 @@ class CatalogVersion:
         return _COUNTER.unpack_from(self._map)[0]
 
     def bump(self) -> None:
-        """Only the main process writes the counter (under the write lock), so there is no lost update."""
+        """Called under the write lock only, so no update is lost."""
         _COUNTER.pack_into(self._map, 0, self.read() + 1)
 
     def close(self) -> None:
         self._map.close()
+
+
+class LocalCounter:
+    """The same for a store only this process uses."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+    def read(self) -> int:
+        return self.value
+
+    def bump(self) -> None:
+        self.value += 1
+
+    def close(self) -> None:
+        pass

@@ -42,7 +42,7 @@ from fogbank.gateway.commit import Deferred
 
 if TYPE_CHECKING:
     from fogbank.gateway.commit import GroupCommit
-    from fogbank.services.dynamodb.processes import CatalogVersion, WriteLock
+    from fogbank.services.dynamodb.processes import Counter, LocalCounter, WriteLock
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tables (
@@ -146,7 +146,8 @@ class Store:
         path: Path,
         group: GroupCommit | None = None,
         write_lock: WriteLock | None = None,
-        catalog: CatalogVersion | None = None,
+        catalog: Counter | None = None,
+        commits: Counter | LocalCounter | None = None,
     ) -> None:
         """``write_lock`` when other processes write too; ``catalog`` when this process is the one that
         changes table definitions and tells the others (processes.py)."""
@@ -154,6 +155,9 @@ class Store:
         self.group = group
         self.write_lock = write_lock
         self.catalog = catalog
+        self.commits = commits  # bumped after every commit: is a reader's snapshot still the latest?
+        self._turn_snapshot = -1  # the commit count the event loop's read snapshot was taken at (-1: none)
+        self._pinned = False  # a snapshot() is in progress on the loop: keep its view
         self._phase_open = False
         self._phase_failed = False
         self._group_stats: dict[tuple[int, int], list[int]] = {}  # (tid, iid) -> [count, bytes] to add
@@ -167,13 +171,37 @@ class Store:
         self._high_tid = 0
 
     def reader(self) -> sqlite3.Connection:
+        """This thread's read connection, seeing every commit acknowledged so far.
+
+        On the event loop the reads of one turn share one read transaction, refreshed only when a commit
+        happened since it began (the commit count says so): a read transaction costs file-lock calls to
+        start and end, which on a small machine are much of a GetItem. The snapshot ends with the turn, so
+        none is held while Fogbank idles (an old snapshot would keep the WAL from being checkpointed).
+        """
         connection = getattr(self._local, "connection", None)
         if connection is None:
             connection = _connect(self.path)
             self._local.connection = connection
             with self._readers_lock:
                 self._readers.append(connection)
+        group = self.group
+        if self.commits is None or group is None or not group.on_loop():
+            return connection
+        count = self.commits.read()
+        if count != self._turn_snapshot and not self._pinned:
+            if self._turn_snapshot == -1:
+                group.at_turn_end(self._end_turn_snapshot)
+            elif connection.in_transaction:
+                connection.execute("COMMIT")
+            connection.execute("BEGIN")
+            self._turn_snapshot = count  # read before the snapshot starts: it holds at least these commits
         return connection
+
+    def _end_turn_snapshot(self) -> None:
+        self._turn_snapshot = -1
+        connection = getattr(self._local, "connection", None)
+        if connection is not None and connection.in_transaction:
+            connection.execute("COMMIT")
 
     def close(self) -> None:
         with self._readers_lock:
@@ -244,8 +272,11 @@ class Store:
         """COMMIT or ROLLBACK, then tell other processes about changed tables before they may write."""
         try:
             self.writer.execute(statement)
-            if statement == "COMMIT" and self._catalog_changed and self.catalog is not None:
-                self.catalog.bump()
+            if statement == "COMMIT":
+                if self.commits is not None:
+                    self.commits.bump()
+                if self._catalog_changed and self.catalog is not None:
+                    self.catalog.bump()
         finally:
             self._catalog_changed = False
             if self.write_lock is not None:
@@ -300,6 +331,13 @@ class Store:
     def snapshot(self) -> Iterator[sqlite3.Connection]:
         """A read transaction: every read inside sees the same committed state (TransactGetItems)."""
         connection = self.reader()
+        if connection.in_transaction:  # the event loop's turn snapshot: keep it as it is until we are done
+            self._pinned = True
+            try:
+                yield connection
+            finally:
+                self._pinned = False
+            return
         connection.execute("BEGIN")
         try:
             yield connection
@@ -332,7 +370,7 @@ class Store:
     ) -> tuple[bytes, int] | None:
         """(packed item, size) of one item, or None."""
         if connection is None:
-            connection = getattr(self._local, "connection", None) or self.reader()
+            connection = self.reader()
         return connection.execute(
             "SELECT item, size FROM items WHERE tid = ? AND h = ? AND pk = ? AND sk = ?", (tid, key_hash(pk), pk, sk)
         ).fetchone()
