@@ -221,13 +221,16 @@ def build_page(
         and index.projected_names is not None
         and (select == "ALL_ATTRIBUTES" or _needs_table(index, expressions))
     )
+    consistent = bool(params.get("ConsistentRead"))
+    fetch_units = 0.0
     try:
         for entry in page.take(rows):
             item = entry
             if fetch_from_table:
                 pk, sk = table.encode_key(entry)
-                full, _ = backend.read(table, pk, sk)
+                full, size = backend.read(table, pk, sk)
                 item = full or entry
+                fetch_units += read_units(size, consistent)  # AWS: each fetch is a read of its own
             if not expressions.passes_filter(item):
                 continue
             count += 1
@@ -245,11 +248,12 @@ def build_page(
     if page.stopped and page.last is not None:
         names = list(table.schema.names) + (list(index.schema.names) if index else [])
         result["LastEvaluatedKey"] = {name: page.last[name] for name in dict.fromkeys(names)}
+    units = read_units(page.read_bytes, consistent)
     capacity = consumed(
         table,
         params.get("ReturnConsumedCapacity"),
-        0.0 if index else read_units(page.read_bytes, bool(params.get("ConsistentRead"))),
-        {index.name: read_units(page.read_bytes, bool(params.get("ConsistentRead")))} if index else None,
+        fetch_units if index else units,
+        {index.name: units} if index else None,
     )
     if capacity is not None:
         result["ConsumedCapacity"] = capacity
