@@ -114,7 +114,7 @@ def test_conditions_and_return_values(ddb, table):
     )
     assert error_of(ddb.put_item, TableName=table, Item=item(), ReturnValues="ALL_NEW") == (
         "ValidationException",
-        "Return values set to invalid value",
+        "ReturnValues can only be ALL_OLD or NONE",
     )
     deleted = ddb.delete_item(TableName=table, Key=KEY, ReturnValues="ALL_OLD")["Attributes"]
     assert deleted["v"] == {"N": "3"}
@@ -365,7 +365,7 @@ def test_update_and_delete_condition_failures(ddb, table):
     assert "Item" not in caught.value.response
     assert (
         error_of(ddb.delete_item, TableName=table, Key=KEY, ReturnValues="UPDATED_NEW")[1]
-        == "Return values set to invalid value"
+        == "ReturnValues can only be ALL_OLD or NONE"
     )
     assert ddb.get_item(TableName=table, Key=KEY)["Item"]["v"] == {"N": "1"}
 

@@ -80,7 +80,19 @@ def key_of(item: Item, schema: KeySchema) -> Item:
 
 def validate_key(key: dict[str, Any], schema: KeySchema) -> Item:
     """Validate a ``Key`` parameter (GetItem, DeleteItem, UpdateItem, ...); returns it canonical."""
-    checked = {name: _key_value(value) for name, value in key.items()}
+    return match_key(key_values(key), schema)
+
+
+def key_values(key: dict[str, Any]) -> Item:
+    """The checks of a ``Key`` that need no table: each value a valid AttributeValue (numbers made canonical).
+
+    DynamoDB makes them before it looks the table up, so a bad value beats a missing table.
+    """
+    return {name: _key_value(value) for name, value in key.items()}
+
+
+def match_key(checked: Item, schema: KeySchema) -> Item:
+    """The checks of a ``Key`` (already through ``key_values``) against the table's key schema."""
     if len(checked) != len(schema.names):
         raise validation_error(KEY_MISMATCH)
     for name, kind, is_partition in schema.elements():
@@ -109,11 +121,12 @@ def validate_item_key(item: Item, schema: KeySchema) -> None:
         _check_key_piece(name, item[name], kind, is_partition)
 
 
-def validate_index_keys(item: Item, indexes: Iterable[tuple[str, KeySchema]]) -> None:
+def validate_index_keys(item: Item, indexes: Iterable[tuple[str, KeySchema]], mismatch: str | None = None) -> None:
     """Check an item's values for the key attributes of secondary indexes ``(IndexName, schema)``.
 
     An item without an index key attribute is simply not in that index; a present one must have the
-    declared type and must not be an empty string or binary.
+    declared type and must not be an empty string or binary. ``mismatch`` replaces the wording of a wrong
+    type (UpdateItem words one that only reading the item revealed differently).
     """
     for index_name, schema in indexes:
         for name, kind, _ in schema.elements():
@@ -122,7 +135,8 @@ def validate_index_keys(item: Item, indexes: Iterable[tuple[str, KeySchema]]) ->
             actual = type_of(item[name])
             if actual != kind:
                 raise validation_error(
-                    f"{INVALID}Type mismatch for Index Key {name} Expected: {kind} Actual: {actual} IndexName: {index_name}"
+                    mismatch
+                    or f"{INVALID}Type mismatch for Index Key {name} Expected: {kind} Actual: {actual} IndexName: {index_name}"
                 )
             if kind in ("S", "B") and len(item[name][kind]) == 0:
                 empty = "string" if kind == "S" else "binary"

@@ -29,13 +29,18 @@ from fogbank.services.dynamodb.expressions.nodes import (
     walk,
 )
 from fogbank.services.dynamodb.expressions.projection import project
-from fogbank.services.dynamodb.keys import validate_index_keys, validate_item_key, validate_key
+from fogbank.services.dynamodb.keys import key_values, match_key, validate_index_keys, validate_item_key
 from fogbank.services.dynamodb.model import Table
-from fogbank.services.dynamodb.ops.expr import check_scalar_keys, parse_request
+from fogbank.services.dynamodb.ops.expr import check_parameters, check_scalar_keys, parse_request
 from fogbank.services.dynamodb.service import service
 from fogbank.services.dynamodb.store import Writer
 
 CONDITION_FAILED = "The conditional request failed"
+PUT_TOO_BIG = "Item size has exceeded the maximum allowed size"
+UPDATE_TOO_BIG = "Item size to update has exceeded the maximum allowed size"
+# An update whose index key gets a wrong type known only once the item is read (``SET gsi_key = other``); a
+# type the request itself shows is refused earlier with the "Type mismatch for Index Key" wording.
+UNSUPPORTED_INDEX_TYPE = "The update expression attempted to update the secondary index key to unsupported type"
 # The old item of a blind overwrite, when only its existence matters (a table without indexes).
 PRESENT: Item = {}
 PUT_EXPRESSIONS = ("ConditionExpression",)
@@ -48,10 +53,11 @@ def condition_failed(old: Item | None, return_on_failure: str | None) -> AwsErro
     return AwsError("ConditionalCheckFailedException", CONDITION_FAILED, **fields)
 
 
-def check_return_values(value: str | None, allowed: tuple[str, ...]) -> str:
+def check_old_only(value: str | None) -> str:
+    """PutItem's and DeleteItem's ReturnValues: the protocol layer has already refused values outside the enum."""
     value = value or "NONE"
-    if value not in allowed:
-        raise validation_error("Return values set to invalid value")
+    if value not in ("NONE", "ALL_OLD"):
+        raise validation_error("ReturnValues can only be ALL_OLD or NONE")
     return value
 
 
@@ -78,9 +84,9 @@ def finish(result: dict[str, Any], capacity: dict[str, Any] | None, metrics: dic
     return result
 
 
-def check_new_item(table: Table, item: Item, too_big: str, size: int = -1) -> int:
+def check_new_item(table: Table, item: Item, too_big: str, size: int = -1, mismatch: str | None = None) -> int:
     if table.indexes:
-        validate_index_keys(item, index_schemas(table))
+        validate_index_keys(item, index_schemas(table), mismatch)
     if size < 0:
         size = item_size(item)
     if size > MAX_ITEM_SIZE:
@@ -94,12 +100,16 @@ def check_new_item(table: Table, item: Item, too_big: str, size: int = -1) -> in
 @service.operation("PutItem")
 def put_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | Deferred:
     backend: Backend = ctx.backend
+    # DynamoDB's order: the values, ReturnValues, the size, the conditions, then (with the table) the keys.
     item, size = sized_item(params["Item"])
+    return_values = check_old_only(params.get("ReturnValues"))
+    if size > MAX_ITEM_SIZE:
+        raise validation_error(PUT_TOO_BIG)
     expressions = parse_request(params, PUT_EXPRESSIONS)
-    return_values = check_return_values(params.get("ReturnValues"), ("NONE", "ALL_OLD"))
     table = backend.table(ctx.account_id, ctx.region, params["TableName"])
     validate_item_key(item, table.schema)
-    check_new_item(table, item, "Item size has exceeded the maximum allowed size", size)
+    if table.indexes:
+        validate_index_keys(item, index_schemas(table))
     pk, sk = table.encode_key(item)
 
     def write(writer: Writer) -> dict[str, Any]:
@@ -130,8 +140,9 @@ def put_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | De
 def get_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
     expressions = parse_request(params, GET_EXPRESSIONS)
+    key = key_values(params["Key"])
     table = backend.table(ctx.account_id, ctx.region, params["TableName"])
-    key = validate_key(params["Key"], table.schema)
+    match_key(key, table.schema)
     if expressions is not None and expressions.projection is not None:
         # (AttributesToGet names only top-level attributes, so only a ProjectionExpression can trip this.)
         check_scalar_keys(expressions.projection.paths, table)
@@ -158,10 +169,13 @@ def get_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 @service.operation("DeleteItem")
 def delete_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | Deferred:
     backend: Backend = ctx.backend
+    # The Key's values are checked after the rules on mixing parameters, before anything else.
+    check_parameters(params, PUT_EXPRESSIONS)
+    key = key_values(params["Key"])
+    return_values = check_old_only(params.get("ReturnValues"))
     expressions = parse_request(params, PUT_EXPRESSIONS)
-    return_values = check_return_values(params.get("ReturnValues"), ("NONE", "ALL_OLD"))
     table = backend.table(ctx.account_id, ctx.region, params["TableName"])
-    key = validate_key(params["Key"], table.schema)
+    match_key(key, table.schema)
     pk, sk = table.encode_key(key)
 
     def write(writer: Writer) -> dict[str, Any]:
@@ -241,12 +255,13 @@ def updated_item(update: Update | None, table: Table, key: Item, old: Item | Non
 @service.operation("UpdateItem")
 def update_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | Deferred:
     backend: Backend = ctx.backend
+    # The Key's values are checked after the rules on mixing parameters, before any expression.
+    check_parameters(params, UPDATE_EXPRESSIONS)
+    key = key_values(params["Key"])
     expressions = parse_request(params, UPDATE_EXPRESSIONS)
-    return_values = check_return_values(
-        params.get("ReturnValues"), ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW")
-    )
+    return_values = params.get("ReturnValues") or "NONE"  # (every member of the enum is allowed)
     table = backend.table(ctx.account_id, ctx.region, params["TableName"])
-    key = validate_key(params["Key"], table.schema)
+    match_key(key, table.schema)
     update = expressions.update if expressions is not None else None
     if update is not None:
         check_update(update, table)
@@ -258,7 +273,7 @@ def update_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] |
         if expressions is not None and not expressions.matches(old):
             raise condition_failed(old, params.get("ReturnValuesOnConditionCheckFailure"))
         new = updated_item(update, current, key, old)
-        size = check_new_item(current, new, "Item size to update has exceeded the maximum allowed size")
+        size = check_new_item(current, new, UPDATE_TOO_BIG, mismatch=UNSUPPORTED_INDEX_TYPE)
         index_units = backend.apply(writer, current, pk, sk, old, old_size, new, size)
         result: dict[str, Any] = {}
         attributes = returned_attributes(return_values, update, old, new)

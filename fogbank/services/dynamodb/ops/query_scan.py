@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from fogbank.gateway.context import RequestContext
+from fogbank.protocols.base import RawJson
 from fogbank.protocols.errors import validation_error
 from fogbank.services.dynamodb.attributes import Item, validate_value
 from fogbank.services.dynamodb.backend import Backend
@@ -23,7 +24,7 @@ from fogbank.services.dynamodb.ops.expr import (
     condition_paths,
 )
 from fogbank.services.dynamodb.service import service
-from fogbank.services.dynamodb.store import HASH_SPACE, key_hash, unpack
+from fogbank.services.dynamodb.store import HASH_SPACE, key_hash, unpack, wire_json
 
 PAGE_BYTES = 1024 * 1024
 QUERY_EXPRESSIONS = ("KeyConditionExpression", "FilterExpression", "ProjectionExpression")
@@ -104,6 +105,22 @@ class Page:
         self.scanned = 0
         self.last: Item | None = None
         self.stopped = False
+
+    def take_whole(self, rows: Iterator[tuple[int, bytes]], items: list[Any] | None) -> int:
+        """Take rows as they are stored into ``items`` (None: only count them); returns how many."""
+        last = None
+        for size, blob in rows:
+            self.scanned += 1
+            self.read_bytes += size
+            last = blob
+            if items is not None:
+                items.append(RawJson(wire_json(blob), unpack))
+            if (self.limit is not None and self.scanned >= self.limit) or self.read_bytes >= PAGE_BYTES:
+                self.stopped = True
+                break
+        if last is not None:
+            self.last = unpack(last)
+        return self.scanned
 
     def take(self, rows: Iterator[tuple[int, bytes]]) -> Iterator[Item]:
         for size, blob in rows:
@@ -223,8 +240,11 @@ def build_page(
     )
     consistent = bool(params.get("ConsistentRead"))
     fetch_units = 0.0
+    whole = expressions.filter is None and expressions.projection is None and not fetch_from_table
     try:
-        for entry in page.take(rows):
+        if whole:  # items go out as stored: no decoding (only the last one, for LastEvaluatedKey)
+            count = page.take_whole(rows, items if select != "COUNT" else None)
+        for entry in () if whole else page.take(rows):
             item = entry
             if fetch_from_table:
                 pk, sk = table.encode_key(entry)
