@@ -57,6 +57,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="fogbank-large-") as tmp:
         config = Config(data_dir=Path(tmp))
         config.log_requests = False
+        config.workers = 1
         platform = Platform(config, services=[service])
         platform.open()
         handle = platform.dispatcher.handle
@@ -78,7 +79,7 @@ def main() -> int:
             )
         )
         assert created.status == 200, created.body
-        backend = service.backend
+        backend = platform.service("dynamodb").backend
         table = backend.find("000000000000", "us-east-1", "large")
         partitions = args.items // PER_PARTITION
         started = time.perf_counter()
