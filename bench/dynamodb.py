@@ -1,11 +1,13 @@
 """DynamoDB benchmark: Fogbank against moto's server and dynalite, same requests, same load generator.
 
-    python bench/dynamodb.py [--duration 10] [--connections 16] [--items 10000] [--targets fogbank,fogbank-1,moto,dynalite]
+    python bench/dynamodb.py [--duration 5] [--rounds 3] [--connections 16] [--items 10000]
+                             [--targets fogbank,fogbank-1,moto,dynalite]
 
-Each server is started on a free loopback port, loaded with the same table and items through boto3, then
-driven by wrk (16 connections, 2 threads) with one Lua script per operation: GetItem and PutItem of random
-keys, a Query returning 100 items, and a Scan page of 100 items. It prints requests/s, p50 and p99 per
-operation and server, and the ratio Fogbank/peer. Every request is checked: a non-2xx answer is reported.
+Every server is started on a free loopback port and loaded with the same table and items through boto3;
+then each operation (GetItem and PutItem of random keys, a Query returning 100 items, a Scan page of 100
+items) is driven by wrk (16 connections, 2 threads) on each server in turn, for several rounds, and each
+server keeps its median round. It prints requests/s, p50 and p99 per operation and server, and the ratio
+Fogbank/peer. Every request is checked: a non-2xx answer is reported.
 Traffic stays on 127.0.0.1 and every run is bounded by --duration.
 """
 
@@ -279,7 +281,8 @@ def check_responses(endpoint: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--duration", type=int, default=10, help="seconds of load per operation and server")
+    parser.add_argument("--duration", type=int, default=5, help="seconds of load per round, operation and server")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per operation and server (the median is kept)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--items", type=int, default=10000, help="single items loaded (plus a 1000-item partition)")
     parser.add_argument("--targets", default="fogbank,fogbank-1,moto,dynalite")
@@ -296,26 +299,40 @@ def main() -> int:
     results: dict[str, dict[str, Result]] = {}
     with tempfile.TemporaryDirectory(prefix="fogbank-bench-") as tmp:
         workdir = Path(tmp)
-        for server in servers(workdir, wanted):
-            print(f"== {server.name}: starting and loading {args.items + HOT_PARTITION_ITEMS} items", flush=True)
-            server.start(workdir / f"{server.name}.log")
-            try:
+        running = servers(workdir, wanted)
+        try:
+            for server in running:
+                print(f"== {server.name}: starting and loading {args.items + HOT_PARTITION_ITEMS} items", flush=True)
+                server.start(workdir / f"{server.name}.log")
                 load(server.endpoint, args.items)
                 check_responses(server.endpoint)
                 results[server.name] = {}
-                for label, operation in OPERATIONS.items():
-                    run_wrk(server.endpoint, operation, args.items, 2, args.connections, workdir)  # warm-up
-                    cpu_before = cpu_seconds(server.process.pid)
-                    result = run_wrk(server.endpoint, operation, args.items, args.duration, args.connections, workdir)
-                    used = cpu_seconds(server.process.pid) - cpu_before
-                    result.cpu_us = used / max(result.requests, 1) * 1e6
+            # The machine's load changes over minutes: every operation is measured on every server in turn,
+            # --rounds times, and each server keeps its median round, so ratios compare like with like.
+            for label, operation in OPERATIONS.items():
+                rounds: dict[str, list[Result]] = {server.name: [] for server in running}
+                for _ in range(args.rounds):
+                    for server in running:
+                        run_wrk(server.endpoint, operation, args.items, 1, args.connections, workdir)  # warm-up
+                        cpu_before = cpu_seconds(server.process.pid)
+                        result = run_wrk(
+                            server.endpoint, operation, args.items, args.duration, args.connections, workdir
+                        )
+                        used = cpu_seconds(server.process.pid) - cpu_before
+                        result.cpu_us = used / max(result.requests, 1) * 1e6
+                        rounds[server.name].append(result)
+                for server in running:
+                    taken = sorted(rounds[server.name], key=lambda r: r.rps)
+                    result = taken[len(taken) // 2]
                     results[server.name][label] = result
                     print(
-                        f"   {label:<10} {result.rps:>9.0f} req/s  p50 {result.p50_ms:7.2f} ms  "
-                        f"p99 {result.p99_ms:7.2f} ms  server CPU {result.cpu_us:7.0f} us/request  errors {result.errors}",
+                        f"   {server.name:<10} {label:<10} {result.rps:>9.0f} req/s  p50 {result.p50_ms:7.2f} ms  "
+                        f"p99 {result.p99_ms:7.2f} ms  server CPU {result.cpu_us:7.0f} us/request  "
+                        f"errors {result.errors}  (rounds: {', '.join(f'{r.rps:.0f}' for r in rounds[server.name])})",
                         flush=True,
                     )
-            finally:
+        finally:
+            for server in running:
                 server.stop()
     print_summary(results)
     if args.json:
