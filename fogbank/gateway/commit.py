@@ -45,12 +45,27 @@ class GroupCommit:
         # (work, finish, future): finish turns the work's outcome (result or error) into the answer.
         self._queued: list[tuple[Callable[[], Any], Callable[[Any, BaseException | None], Any], asyncio.Future]] = []
         self._stores: list[PhaseStore] = []
+        self._on_attach: list[Callable[[asyncio.AbstractEventLoop], None]] = []
         self.in_phase = False
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop | None:
+        return self._loop
+
+    def on_attach(self, callback: Callable[[asyncio.AbstractEventLoop], None]) -> None:
+        """Call ``callback(loop)`` when the event loop attaches (at once if it already has)."""
+        self._on_attach.append(callback)
+        if self._loop is not None:
+            callback(self._loop)
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         """Group the writes made on ``loop``'s thread from now on (the HTTP server calls this)."""
+        if self._loop is loop:
+            return  # a second listener of the same server
         self._loop = loop
         self._thread = threading.get_ident()
+        for callback in self._on_attach:
+            callback(loop)
 
     def detach(self) -> None:
         """Finish what is queued and go back to one commit per write."""

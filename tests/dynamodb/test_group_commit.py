@@ -25,12 +25,15 @@ def test_concurrent_acknowledged_writes_survive_kill_9_mid_load(tmp_path):
         while not stop.is_set():
             key = f"w{n}-{i}"
             try:
-                client.update_item(
-                    TableName="load",
-                    Key={"pk": {"S": key}},
-                    UpdateExpression="ADD n :one",
-                    ExpressionAttributeValues={":one": {"N": "1"}},
-                )
+                if n % 2:  # a plain put: from a worker, the main process writes it (forward.py)
+                    client.put_item(TableName="load", Item={"pk": {"S": key}, "n": {"N": "1"}})
+                else:
+                    client.update_item(
+                        TableName="load",
+                        Key={"pk": {"S": key}},
+                        UpdateExpression="ADD n :one",
+                        ExpressionAttributeValues={":one": {"N": "1"}},
+                    )
             except Exception:
                 return  # the server was killed under us: this write was never acknowledged
             acknowledged[n].append(key)

@@ -35,6 +35,20 @@ def processes_of(pid: int) -> list[int]:
     return children
 
 
+def workers_of(server, expected: int = 2) -> list[int]:
+    """The worker processes (they start just after the main process answers its first request)."""
+    deadline = time.monotonic() + 10
+    while True:
+        workers = [
+            pid
+            for pid in processes_of(server.process.pid)
+            if b"fogbank\x00worker" in open(f"/proc/{pid}/cmdline", "rb").read()
+        ]
+        if len(workers) >= expected or time.monotonic() > deadline:
+            return workers
+        time.sleep(0.05)
+
+
 @pytest.fixture
 def running(tmp_path):
     server = start(tmp_path / "up.log", "--data-dir", str(tmp_path / "data"), "--workers", "3")
@@ -43,12 +57,7 @@ def running(tmp_path):
 
 
 def test_workers_share_tables_items_and_indexes(running):
-    workers = [
-        pid
-        for pid in processes_of(running.process.pid)
-        if b"fogbank\x00worker" in open(f"/proc/{pid}/cmdline", "rb").read()
-    ]
-    assert len(workers) == 2
+    assert len(workers_of(running)) == 2
     client(running.endpoint).create_table(
         TableName="shared",
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
@@ -126,7 +135,7 @@ def test_workers_share_tables_items_and_indexes(running):
 
 def test_workers_stop_with_the_main_process(tmp_path):
     server = start(tmp_path / "up.log", "--data-dir", str(tmp_path / "data"), "--workers", "2")
-    workers = processes_of(server.process.pid)
+    workers = workers_of(server, 1)
     assert workers
     server.stop(signal.SIGKILL)
     deadline = time.monotonic() + 10

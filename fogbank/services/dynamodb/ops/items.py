@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from fogbank.gateway.commit import Deferred
@@ -33,7 +35,7 @@ from fogbank.services.dynamodb.keys import key_values, match_key, validate_index
 from fogbank.services.dynamodb.model import Table
 from fogbank.services.dynamodb.ops.expr import check_parameters, check_scalar_keys, parse_request
 from fogbank.services.dynamodb.service import service
-from fogbank.services.dynamodb.store import Writer
+from fogbank.services.dynamodb.store import Writer, pack
 
 CONDITION_FAILED = "The conditional request failed"
 PUT_TOO_BIG = "Item size has exceeded the maximum allowed size"
@@ -84,6 +86,24 @@ def finish(result: dict[str, Any], capacity: dict[str, Any] | None, metrics: dic
     return result
 
 
+def chain(pending: asyncio.Future[Any], then: Callable[[Any], Any]) -> asyncio.Future[Any]:
+    """A future of ``then(result)`` once ``pending`` has its result (its error passes through)."""
+    result: asyncio.Future[Any] = pending.get_loop().create_future()
+
+    def done(future: asyncio.Future[Any]) -> None:
+        error = future.exception()
+        if error is not None:
+            result.set_exception(error)
+            return
+        try:
+            result.set_result(then(future.result()))
+        except Exception as raised:
+            result.set_exception(raised)
+
+    pending.add_done_callback(done)
+    return result
+
+
 def check_new_item(table: Table, item: Item, too_big: str, size: int = -1, mismatch: str | None = None) -> int:
     if table.indexes:
         validate_index_keys(item, index_schemas(table), mismatch)
@@ -98,7 +118,7 @@ def check_new_item(table: Table, item: Item, too_big: str, size: int = -1, misma
 
 
 @service.operation("PutItem")
-def put_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | Deferred:
+def put_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | Deferred | asyncio.Future[Any]:
     backend: Backend = ctx.backend
     # DynamoDB's order: the values, ReturnValues, the size, the conditions, then (with the table) the keys.
     item, size = sized_item(params["Item"])
@@ -111,6 +131,14 @@ def put_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | De
     if table.indexes:
         validate_index_keys(item, index_schemas(table))
     pk, sk = table.encode_key(item)
+    plain = expressions is None and return_values == "NONE" and not table.indexes
+    if plain and backend.forwarder is not None and backend.forwarder.ready():
+        # A worker: the main process writes plain overwrites (forward.py); answer from the old size.
+        def answer(old_size: int | None) -> dict[str, Any]:
+            units = write_units(max(size, old_size or 0))
+            return finish({}, consumed(table, params.get("ReturnConsumedCapacity"), units, {}), None)
+
+        return chain(backend.forwarder.put(table.tid, pk, sk, size, pack(item)), answer)
 
     def write(writer: Writer) -> dict[str, Any]:
         current = backend.current(table)
