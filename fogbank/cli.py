@@ -48,7 +48,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
     config = Config()
     config.log_requests = not args.quiet
-    serve_worker(config, args.internal_port)
+    serve_worker(config, args.internal_port, args.handoff_fd)
     return 0
 
 
@@ -101,6 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     # Started by ``fogbank up`` itself (fogbank/workers.py), not by people.
     worker = commands.add_parser("worker")
     worker.add_argument("--internal-port", type=int, required=True)
+    worker.add_argument("--handoff-fd", type=int, required=True)
     worker.add_argument("--quiet", action="store_true")
     worker.set_defaults(func=cmd_worker)
     args = parser.parse_args(argv)

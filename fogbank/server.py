@@ -121,15 +121,15 @@ async def _foreground(platform: Platform) -> None:
     workers: list = []
     try:
         if config.workers > 1:
-            _check_free(config.host, config.port)  # SO_REUSEPORT would let us share it with another server
-        await server.listen(config.host, config.port, reuse_port=config.workers > 1)
-        if config.workers > 1:
             await internal.listen("127.0.0.1", 0)
+            workers, handoffs = start_workers(config, internal.port)
+            await server.listen_balanced(config.host, config.port, handoffs)
+        else:
+            await server.listen(config.host, config.port)
     except OSError as error:
-        log.error("Fogbank could not listen on %s:%d: %s", config.host, config.port, error)
+        log.error("Fogbank could not listen on %s:%d: %s", config.host, config.port, str(error).lower())
+        stop_workers(workers)
         raise SystemExit(1) from None
-    if config.workers > 1:
-        workers = start_workers(config, internal.port)
     log.info("Fogbank %s on http://%s:%d (data: %s)", _version(), config.host, config.port, platform.data_dir)
     log.info("Console: http://%s:%d/console", config.host, config.port)
     stop = asyncio.Event()
@@ -143,19 +143,6 @@ async def _foreground(platform: Platform) -> None:
     await server.shutdown()
     if config.workers > 1:
         await internal.shutdown()
-
-
-def _check_free(host: str, port: int) -> None:
-    """Raise OSError when something already listens on the port, as a plain bind would."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind((host, port))
-        except OSError as error:  # worded as the event loop words a failed bind
-            reason = (error.strerror or str(error)).lower()
-            raise OSError(
-                error.errno, f"error while attempting to bind on address {(host, port)!r}: {reason}"
-            ) from None
 
 
 def _on_signal(stop: asyncio.Event, server: HttpServer) -> None:

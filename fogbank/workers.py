@@ -1,8 +1,10 @@
 """Worker processes: more cores for DynamoDB's item operations.
 
 A Python process runs one thread of bytecode at a time, so one process saturates one core. ``fogbank up``
-therefore starts ``workers - 1`` extra processes that listen on the same port (SO_REUSEPORT: the kernel
-spreads connections over every listener). A worker opens only DynamoDB, on the same SQLite database
+therefore starts ``workers - 1`` extra processes. The main process accepts every connection and hands them
+out in turn, itself included (the socket is passed over a Unix socket pair), so each process serves as
+many connections: the kernel's own spreading (SO_REUSEPORT) hashes, and 16 connections often split 11 to 5.
+A worker opens only DynamoDB, on the same SQLite database
 (services/dynamodb/processes.py says how writes and table definitions are shared), answers the item
 operations itself and passes every other request to the main process (gateway/proxy.py). Workers die
 with the main process (PR_SET_PDEATHSIG) and stop when it stops.
@@ -15,6 +17,7 @@ import functools
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 
@@ -30,8 +33,9 @@ from fogbank.platform import Platform
 log = logging.getLogger("fogbank.workers")
 
 
-def start_workers(config: Config, internal_port: int) -> list[subprocess.Popen[bytes]]:
-    """The extra processes for ``config.workers``; the main process is the first of them."""
+def start_workers(config: Config, internal_port: int) -> tuple[list[subprocess.Popen[bytes]], list[socket.socket]]:
+    """The extra processes for ``config.workers`` (the main process is the first of them), and for each the
+    socket the main process hands it connections over (HttpServer.listen_balanced)."""
     env = {
         **os.environ,
         "FOGBANK_HOST": config.host,
@@ -44,12 +48,21 @@ def start_workers(config: Config, internal_port: int) -> list[subprocess.Popen[b
     argv = [sys.executable, "-m", "fogbank", "worker", "--internal-port", str(internal_port)]
     if not config.log_requests:
         argv.append("--quiet")
-    return [
-        subprocess.Popen(
-            argv, env=env, stdin=subprocess.DEVNULL, preexec_fn=functools.partial(die_with_parent, os.getpid())
+    workers, handoffs = [], []
+    for _ in range(config.workers - 1):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        workers.append(
+            subprocess.Popen(
+                [*argv, "--handoff-fd", str(theirs.fileno())],
+                env=env,
+                stdin=subprocess.DEVNULL,
+                pass_fds=[theirs.fileno()],
+                preexec_fn=functools.partial(die_with_parent, os.getpid()),
+            )
         )
-        for _ in range(config.workers - 1)
-    ]
+        theirs.close()
+        handoffs.append(ours)
+    return workers, handoffs
 
 
 def stop_workers(workers: list[subprocess.Popen[bytes]], grace: float = 10.0) -> None:
@@ -64,21 +77,20 @@ def stop_workers(workers: list[subprocess.Popen[bytes]], grace: float = 10.0) ->
             worker.wait()
 
 
-def serve_worker(config: Config, internal_port: int) -> None:
-    """A worker's life: DynamoDB on the shared port until SIGTERM."""
+def serve_worker(config: Config, internal_port: int, handoff_fd: int) -> None:
+    """A worker's life: DynamoDB on the connections the main process hands over, until SIGTERM."""
     config.worker = True
     platform = Platform(config)
     platform.open(only={"dynamodb"})
     try:
-        uvloop.run(_serve(platform, internal_port))
+        uvloop.run(_serve(platform, internal_port, socket.socket(fileno=handoff_fd)))
     finally:
         platform.close()
 
 
-async def _serve(platform: Platform, internal_port: int) -> None:
-    config = platform.config
+async def _serve(platform: Platform, internal_port: int, handoff: socket.socket) -> None:
     server = HttpServer(Gateway(platform, proxy=Proxy(internal_port)))
-    await server.listen(config.host, config.port, reuse_port=True)
+    server.receive_from(handoff)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

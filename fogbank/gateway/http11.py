@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 import time
 from collections import deque
 from email.utils import formatdate
@@ -86,6 +87,10 @@ class HttpServer:
         self.keep_alive = keep_alive
         self.connections: set[Connection] = set()
         self._server: asyncio.AbstractServer | None = None
+        self._listener: socket.socket | None = None  # listen_balanced's own socket
+        self._handoffs: list[socket.socket] = []
+        self._turn = 0
+        self._adopting: set[asyncio.Task] = set()
         self._drained: asyncio.Event | None = None
 
     async def listen(self, host: str, port: int, reuse_port: bool = False) -> None:
@@ -99,8 +104,75 @@ class HttpServer:
         if group is not None:
             group.attach(loop)
 
+    async def listen_balanced(self, host: str, port: int, handoffs: list[socket.socket]) -> None:
+        """Listen and share the connections out in turn between this process and the worker processes at
+        the other end of ``handoffs`` (a connection's socket is passed over; see ``receive_from``), so each
+        process serves as many connections. Raises OSError when the address cannot be bound."""
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        listener = socket.create_server((host, port), family=family, backlog=2048)
+        listener.setblocking(False)
+        self._listener = listener
+        self._handoffs = handoffs
+        loop = asyncio.get_running_loop()
+        loop.add_reader(listener.fileno(), self._accept)
+        group = getattr(self.gateway, "group_commit", None)
+        if group is not None:
+            group.attach(loop)
+
+    def _accept(self) -> None:
+        assert self._listener is not None
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as error:  # out of file descriptors: try again at the next wake-up
+                log.warning("accepting a connection: %s", error)
+                return
+            target = self._turn % (len(self._handoffs) + 1)
+            self._turn += 1
+            if target:
+                try:
+                    socket.send_fds(self._handoffs[target - 1], [b"c"], [connection.fileno()])
+                    connection.close()
+                    continue
+                except OSError:
+                    pass  # that worker is gone: serve the connection here
+            self.adopt(connection)
+
+    def receive_from(self, handoff: socket.socket) -> None:
+        """A worker process: serve the connections the main process passes over ``handoff``."""
+        handoff.setblocking(False)
+        loop = asyncio.get_running_loop()
+        loop.add_reader(handoff.fileno(), self._received, handoff)
+        group = getattr(self.gateway, "group_commit", None)
+        if group is not None:
+            group.attach(loop)
+
+    def _received(self, handoff: socket.socket) -> None:
+        try:
+            data, fds, _, _ = socket.recv_fds(handoff, 1024, 64)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data, fds = b"", []
+        for fd in fds:
+            self.adopt(socket.socket(fileno=fd))
+        if not data:  # the main process is gone: no more connections will come
+            asyncio.get_running_loop().remove_reader(handoff.fileno())
+
+    def adopt(self, connection: socket.socket) -> None:
+        """Serve a connection accepted elsewhere."""
+        connection.setblocking(False)
+        loop = asyncio.get_running_loop()
+        task = loop.create_task(loop.connect_accepted_socket(lambda: Connection(self), connection))
+        self._adopting.add(task)
+        task.add_done_callback(self._adopting.discard)
+
     @property
     def port(self) -> int:
+        if self._listener is not None:
+            return self._listener.getsockname()[1]
         assert self._server is not None
         return self._server.sockets[0].getsockname()[1]
 
@@ -108,6 +180,9 @@ class HttpServer:
         """Stop accepting, let every connection finish the requests it has received, then close."""
         if self._server is not None:
             self._server.close()
+        if self._listener is not None:
+            asyncio.get_running_loop().remove_reader(self._listener.fileno())
+            self._listener.close()
         self._drained = asyncio.Event()
         for connection in list(self.connections):
             connection.shutdown()

@@ -103,7 +103,15 @@ def format_number(number: Decimal) -> str:
 
 @lru_cache(maxsize=8192)
 def canonical_number(text: str) -> str:
+    if _plain_integer(text):
+        return text  # already canonical: no Decimal needed (counters and ids are most numbers)
     return format_number(parse_number(text))
+
+
+def _plain_integer(text: str) -> bool:
+    """An integer written canonically, within 38 digits: "0", "42", "-7" (not "007", "+1", "-0", "1e3")."""
+    digits = text[1:] if text[:1] == "-" else text
+    return 0 < len(digits) <= MAX_DIGITS and digits.isascii() and digits.isdigit() and (digits[0] != "0" or text == "0")
 
 
 def add_numbers(left: str, right: str, subtract: bool = False) -> str:
@@ -128,6 +136,15 @@ def number_size(text: str) -> int:
     DynamoDB stores numbers like Oracle's NUMBER, two decimal digits to a byte aligned on the decimal point,
     which is what "1 byte per two significant digits plus 1" approximates.
     """
+    if _plain_integer(text):
+        negative = text[0] == "-"
+        digits = text[1:] if negative else text
+        significant = digits.rstrip("0")
+        if not significant:
+            return 1
+        first = len(digits) - 1
+        last = first - len(significant) + 1
+        return 1 + first // 2 - last // 2 + 1 + (1 if negative else 0)
     number = parse_number(text)
     digits = significant_digits(number)
     if not digits:

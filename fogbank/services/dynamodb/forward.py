@@ -276,8 +276,12 @@ class WriteServer:
                 future = asyncio.get_running_loop().create_future()
                 future.set_result((deferred, None))
                 futures.append(future)
-        gathered = asyncio.gather(*futures, return_exceptions=True)
-        gathered.add_done_callback(lambda done: self._reply(link, batch, done.result()))
+        if not futures:
+            self._reply(link, batch, [])
+            return
+        # One write phase takes the whole batch and settles its futures in order: the last one's callback
+        # runs after every future of the batch is done.
+        futures[-1].add_done_callback(lambda _: self._reply(link, batch, [_settled(f) for f in futures]))
 
     def _reply(self, link: _Link, batch: int, outcomes: list[Any]) -> None:
         if link.closed:
@@ -312,3 +316,7 @@ class WriteServer:
 
 def _outcome(result: Any, error: BaseException | None) -> tuple[Any, BaseException | None]:
     return result, error
+
+
+def _settled(future: asyncio.Future) -> Any:
+    return future.exception() or future.result()
