@@ -1,6 +1,6 @@
 """A worker's link to the main process (fogbank/workers.py).
 
-Workers share the public port with the main process (SO_REUSEPORT), so any connection may land on one.
+The main process hands connections out in turn to the workers (fogbank/workers.py), whatever they carry.
 A worker answers DynamoDB's item operations itself; every other request (other services, DynamoDB's
 table operations, the console, Fogbank's own endpoints) goes, unchanged, to the main process's internal
 listener, and its answer comes back as it was given.
