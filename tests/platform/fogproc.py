@@ -86,3 +86,18 @@ def wait_ready(running: Running, timeout: float) -> float:
             time.sleep(0.01)
     running.stop(signal.SIGKILL)
     raise TimeoutError(f"fogbank up not ready within {timeout}s:\n{running.output()}")
+
+
+def boto(service: str, endpoint: str) -> Any:
+    """A boto3 client for a running Fogbank, without retries; each has its own connection."""
+    import boto3
+    from botocore.config import Config as BotoConfig
+
+    return boto3.client(
+        service,
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="test",
+        aws_secret_access_key="test",
+        config=BotoConfig(retries={"max_attempts": 1}),
+    )

@@ -14,11 +14,9 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import pytest
-from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
-from fogproc import environment, start, wait_ready
+from fogproc import boto, environment, start, wait_ready
 
 from fogbank.server import free_port
 
@@ -34,17 +32,6 @@ def fogbank(*args: str, env: dict[str, str] | None = None) -> subprocess.Complet
         text=True,
         timeout=60,
         env=env if env is not None else environment(),
-    )
-
-
-def boto(service: str, endpoint: str):
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=BotoConfig(retries={"max_attempts": 1}),
     )
 
 

@@ -8,23 +8,14 @@ import signal
 import threading
 import time
 
-import boto3
 import pytest
-from botocore.config import Config as BotoConfig
 
-from tests.platform.fogproc import start
+from tests.platform.fogproc import boto, start
 
 
 def client(endpoint: str, service: str = "dynamodb"):
-    # A fresh client per call: its own connection, so the kernel may hand it to any of the processes.
-    return boto3.client(
-        service,
-        endpoint_url=endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="test",
-        aws_secret_access_key="test",
-        config=BotoConfig(retries={"max_attempts": 1}),
-    )
+    # A fresh client per call: its own connection, so it may be handed to any of the processes.
+    return boto(service, endpoint)
 
 
 def processes_of(pid: int) -> list[int]:
