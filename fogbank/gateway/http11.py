@@ -112,8 +112,10 @@ class HttpServer:
         listener = socket.create_server((host, port), family=family, backlog=2048)
         listener.setblocking(False)
         self._listener = listener
-        self._handoffs = handoffs
         loop = asyncio.get_running_loop()
+        for handoff in handoffs:  # a worker says when it is ready for connections (receive_from)
+            handoff.setblocking(False)
+            loop.add_reader(handoff.fileno(), self._worker_said, handoff)
         loop.add_reader(listener.fileno(), self._accept)
         group = getattr(self.gateway, "group_commit", None)
         if group is not None:
@@ -129,7 +131,7 @@ class HttpServer:
             except OSError as error:  # out of file descriptors: try again at the next wake-up
                 log.warning("accepting a connection: %s", error)
                 return
-            target = self._turn % (len(self._handoffs) + 1)
+            target = self._turn % (len(self._handoffs) + 1)  # only workers that said they are ready
             self._turn += 1
             if target:
                 try:
@@ -140,11 +142,26 @@ class HttpServer:
                     pass  # that worker is gone: serve the connection here
             self.adopt(connection)
 
+    def _worker_said(self, handoff: socket.socket) -> None:
+        try:
+            data = handoff.recv(64)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if data and handoff not in self._handoffs:
+            self._handoffs.append(handoff)
+        elif not data:  # the worker is gone: its connections went with it; hand it no more
+            asyncio.get_running_loop().remove_reader(handoff.fileno())
+            if handoff in self._handoffs:
+                self._handoffs.remove(handoff)
+
     def receive_from(self, handoff: socket.socket) -> None:
         """A worker process: serve the connections the main process passes over ``handoff``."""
         handoff.setblocking(False)
         loop = asyncio.get_running_loop()
         loop.add_reader(handoff.fileno(), self._received, handoff)
+        handoff.send(b"r")  # ready: the main process starts handing connections over
         group = getattr(self.gateway, "group_commit", None)
         if group is not None:
             group.attach(loop)
