@@ -188,3 +188,13 @@ def test_a_read_sees_every_acknowledged_write_whichever_process_serves_it(runnin
         noise_stop.set()
         for thread in threads:
             thread.join()
+
+
+def test_a_dead_worker_leaves_the_main_process_serving_every_connection(running):
+    (worker, *_) = workers_of(running)
+    os.kill(worker, signal.SIGKILL)
+    time.sleep(0.3)
+    for _ in range(20):  # fresh connections: none may be handed to the dead worker
+        client(running.endpoint, "sts").get_caller_identity()
+        client(running.endpoint).list_tables()
+    assert running.health()["status"] == "running"
