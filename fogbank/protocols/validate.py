@@ -115,6 +115,29 @@ class _Rule:
 
 _rules: dict[tuple[int, str], _Rule] = {}
 
+# (id of a model's shape resolver, shape name) -> (model, values): the order in which AWS lists a shape's
+# enum values in its messages (see register_enum_order). Holding the model keeps the resolver's id unique.
+_ENUM_ORDERS: dict[tuple[int, str], tuple[Any, tuple[str, ...]]] = {}
+
+
+def register_enum_order(model: Any, shape_name: str, values: list[str] | tuple[str, ...]) -> None:
+    """List a shape's enum values in AWS's own order in validation messages.
+
+    AWS prints a Java set whose order is not the model's; only the message changes: the accepted values
+    stay exactly the model's (recorded values the model lacks are dropped, model values the recording
+    lacks follow it in model order).
+    """
+    resolver = model._shape_resolver
+    _ENUM_ORDERS[(id(resolver), shape_name)] = (model, tuple(values))
+    for key in [key for key in _rules if key[0] == id(resolver)]:
+        del _rules[key]  # built before the order was known
+
+
+def _ordered(enum: tuple[str, ...], order: tuple[str, ...]) -> tuple[str, ...]:
+    known = set(enum)
+    first = tuple(dict.fromkeys(value for value in order if value in known))
+    return first + tuple(value for value in enum if value not in first)
+
 
 def _rule(shape: Shape) -> _Rule:
     key = (id(shape._shape_resolver), shape.name)  # shapes are rebuilt per access; names are not
@@ -122,6 +145,9 @@ def _rule(shape: Shape) -> _Rule:
     if found is not None:
         return found
     rule = _Rule(shape)
+    order = _ENUM_ORDERS.get(key)
+    if order is not None and rule.enum is not None:
+        rule.enum = _ordered(rule.enum, order[1])
     _rules[key] = rule
     own = rule.low is not None or rule.high is not None or rule.enum is not None or rule.pattern is not None
     if rule.kind == "structure":

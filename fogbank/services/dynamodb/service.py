@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from fogbank.protocols import spec
 from fogbank.protocols.decode import Decoder, register_decoder
 from fogbank.services.base import Handler, Service
+from fogbank.services.dynamodb import enums  # noqa: F401  (registers AWS's enum orders)
 
 if TYPE_CHECKING:
     from fogbank.gateway.context import RequestContext
