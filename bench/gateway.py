@@ -258,8 +258,9 @@ def main() -> int:
     peers = [peer]
     if importlib.util.find_spec("uvicorn"):
         peers.append(subprocess.Popen([sys.executable, "-c", UVICORN_APP, str(uvicorn_port)]))
+    # One process, like the bare servers it is compared with: this measures the gateway, not the workers.
     fogbank = subprocess.Popen(
-        [sys.executable, "-m", "fogbank", "up", "--port", str(fogbank_port), "--ephemeral"],
+        [sys.executable, "-m", "fogbank", "up", "--port", str(fogbank_port), "--ephemeral", "--workers", "1"],
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
