@@ -33,7 +33,8 @@ DEFAULT_ALLOWED_HEADERS = (
 )
 
 
-# What a worker process answers itself: DynamoDB's item operations, which need no state but the store's.
+# What a worker process answers itself: DynamoDB's item operations, and the reads of table definitions
+# (a worker follows the main process's catalog; services/dynamodb/processes.py).
 WORKER_TARGETS = frozenset(
     "DynamoDB_20120810." + operation
     for operation in (
@@ -47,6 +48,12 @@ WORKER_TARGETS = frozenset(
         "BatchWriteItem",
         "TransactGetItems",
         "TransactWriteItems",
+        "DescribeTable",
+        "ListTables",
+        "DescribeTimeToLive",
+        "ListTagsOfResource",
+        "DescribeLimits",
+        "DescribeEndpoints",
     )
 )
 
