@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 from fogbank.protocols.base import RawJson
 from fogbank.protocols.errors import AwsError
 from fogbank.services.dynamodb.attributes import Item, item_size, write_capacity_units
+from fogbank.services.dynamodb.codec import pack, unpack, wire_json
 from fogbank.services.dynamodb.expiry import Expiry
 from fogbank.services.dynamodb.forward import Forwarder, WriteServer
 from fogbank.services.dynamodb.model import INDEX_ENTRY_OVERHEAD, Index, Table
 from fogbank.services.dynamodb.processes import Counter, LocalCounter, WriteLock
-from fogbank.services.dynamodb.store import Store, Writer, pack, unpack, wire_json
+from fogbank.services.dynamodb.store import Store, Writer
 
 if TYPE_CHECKING:
     from fogbank.gateway.commit import GroupCommit

@@ -13,7 +13,7 @@ import time
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
-from fogbank.services.dynamodb.store import unpack
+from fogbank.services.dynamodb.codec import unpack
 
 if TYPE_CHECKING:
     from fogbank.services.dynamodb.backend import Backend

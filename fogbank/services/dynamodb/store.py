@@ -7,9 +7,7 @@ of ``h``. A Query seeks ``(tid, h, pk)`` and reads ``sk`` in order.
 
 Secondary indexes live in ``idx`` with the same layout plus the index's own key in front of the table
 key; they are written in the same SQLite transaction as the item, together with the per-table and
-per-index item count and size (``stats``). Items are stored as DynamoDB's own JSON (binary values in
-base64), so a read that returns an item whole splices the stored bytes into the response without decoding
-them; databases written before kept items as CBOR, which ``unpack`` still reads.
+per-index item count and size (``stats``). How an item is encoded in its row is codec.py's business.
 
 One writer connection serialises every write under ``lock``, which also makes conditional writes and
 transactions serializable; reads use one connection per thread and see the last committed state
@@ -25,7 +23,6 @@ are withdrawn.
 
 from __future__ import annotations
 
-import base64
 import functools
 import hashlib
 import sqlite3
@@ -33,10 +30,7 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
-
-import cbor2
-import orjson
+from typing import TYPE_CHECKING, TypeVar
 
 from fogbank.gateway.commit import Deferred
 
@@ -86,49 +80,6 @@ def _remember(pk: bytes, h: int) -> None:
 
 
 _last_hash: tuple[bytes, int] = (b"\xff\xff", -1)
-
-
-def _base64(value: Any) -> str:
-    if isinstance(value, (bytes, bytearray)):
-        return base64.b64encode(value).decode("ascii")
-    raise TypeError(f"cannot store {type(value).__name__}")
-
-
-def pack(item: dict[str, Any]) -> bytes:
-    """An item as stored: its wire JSON, UTF-8."""
-    return orjson.dumps(item, default=_base64)
-
-
-def unpack(blob: bytes) -> dict[str, Any]:
-    """A stored item in the handlers' form (binary values as bytes)."""
-    if blob[:1] != b"{":
-        return cbor2.loads(blob)  # written by an earlier version
-    item = orjson.loads(blob)
-    if b'"B":' in blob or b'"BS":' in blob:  # only then is there anything to decode (or a look-alike string)
-        _decode_binary(item)
-    return item
-
-
-def wire_json(blob: bytes) -> bytes:
-    """A stored item as wire JSON, whatever version wrote it."""
-    return blob if blob[:1] == b"{" else pack(cbor2.loads(blob))
-
-
-def _decode_binary(values: dict[str, Any]) -> None:
-    for value in values.values():
-        _decode_value(value)
-
-
-def _decode_value(value: dict[str, Any]) -> None:
-    if "B" in value:
-        value["B"] = base64.b64decode(value["B"])
-    elif "BS" in value:
-        value["BS"] = [base64.b64decode(member) for member in value["BS"]]
-    elif "M" in value:
-        _decode_binary(value["M"])
-    elif "L" in value:
-        for member in value["L"]:
-            _decode_value(member)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

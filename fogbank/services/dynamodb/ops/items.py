@@ -19,6 +19,7 @@ from fogbank.services.dynamodb.attributes import (
 )
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, read_units, write_units
+from fogbank.services.dynamodb.codec import pack
 from fogbank.services.dynamodb.expressions.apply import apply_update
 from fogbank.services.dynamodb.expressions.nodes import (
     AddAction,
@@ -35,7 +36,7 @@ from fogbank.services.dynamodb.keys import key_values, match_key, validate_index
 from fogbank.services.dynamodb.model import Table
 from fogbank.services.dynamodb.ops.expr import check_parameters, check_scalar_keys, parse_request
 from fogbank.services.dynamodb.service import service
-from fogbank.services.dynamodb.store import Writer, pack
+from fogbank.services.dynamodb.store import Writer
 
 CONDITION_FAILED = "The conditional request failed"
 PUT_TOO_BIG = "Item size has exceeded the maximum allowed size"

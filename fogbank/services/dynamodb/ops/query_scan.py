@@ -13,6 +13,7 @@ from fogbank.protocols.errors import validation_error
 from fogbank.services.dynamodb.attributes import Item, validate_value
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, read_units
+from fogbank.services.dynamodb.codec import unpack, wire_json
 from fogbank.services.dynamodb.expressions import key_condition_from_expression, key_condition_from_legacy
 from fogbank.services.dynamodb.expressions.nodes import Path, walk
 from fogbank.services.dynamodb.keys import KEY_MISMATCH, encode_key_value
@@ -24,7 +25,7 @@ from fogbank.services.dynamodb.ops.expr import (
     condition_paths,
 )
 from fogbank.services.dynamodb.service import service
-from fogbank.services.dynamodb.store import HASH_SPACE, key_hash, unpack, wire_json
+from fogbank.services.dynamodb.store import HASH_SPACE, key_hash
 
 PAGE_BYTES = 1024 * 1024
 QUERY_EXPRESSIONS = ("KeyConditionExpression", "FilterExpression", "ProjectionExpression")

@@ -20,12 +20,12 @@ from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.services.dynamodb.attributes import Item, item_size, validate_item
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, merge, read_units, write_units
+from fogbank.services.dynamodb.codec import unpack
 from fogbank.services.dynamodb.keys import validate_item_key, validate_key
 from fogbank.services.dynamodb.model import Table
 from fogbank.services.dynamodb.ops.expr import RequestExpressions, parse_request
 from fogbank.services.dynamodb.ops.items import CONDITION_FAILED, check_new_item, check_update, updated_item
 from fogbank.services.dynamodb.service import service
-from fogbank.services.dynamodb.store import unpack
 
 TOKEN_LIFETIME = 600.0  # ClientRequestToken is honoured for 10 minutes
 ACTIONS = ("ConditionCheck", "Put", "Delete", "Update")
