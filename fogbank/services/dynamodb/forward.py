@@ -255,7 +255,7 @@ class WriteServer:
     def _batch(self, link: _Link, message: bytes) -> None:
         batch, count = _HEAD.unpack_from(message)
         offset = _HEAD.size
-        futures: list[asyncio.Future] = []
+        entries = []
         for _ in range(count):
             tid, size, pk_length, sk_length, blob_length = _ENTRY.unpack_from(message, offset)
             offset += _ENTRY.size
@@ -263,25 +263,26 @@ class WriteServer:
             offset += pk_length
             sk = message[offset : offset + sk_length]
             offset += sk_length
-            blob = message[offset : offset + blob_length]
+            entries.append((tid, pk, sk, size, message[offset : offset + blob_length]))
             offset += blob_length
-            deferred = self.backend.store.deferred(
-                lambda writer, tid=tid, pk=pk, sk=sk, size=size, blob=blob: self.backend.put_packed(
-                    writer, tid, pk, sk, size, blob
-                )
-            )
-            if isinstance(deferred, Deferred):
-                futures.append(self.group.defer(deferred, _outcome))
-            else:  # not on the loop (cannot happen here): written already
-                future = asyncio.get_running_loop().create_future()
-                future.set_result((deferred, None))
-                futures.append(future)
-        if not futures:
-            self._reply(link, batch, [])
+        put_packed = self.backend.put_packed
+
+        def write(writer: Any) -> list[tuple[int | None, AwsError | None]]:
+            # The whole batch as one write of the phase: each put succeeds or fails (a table gone) alone.
+            outcomes: list[tuple[int | None, AwsError | None]] = []
+            for tid, pk, sk, size, blob in entries:
+                try:
+                    outcomes.append((put_packed(writer, tid, pk, sk, size, blob), None))
+                except AwsError as error:
+                    outcomes.append((None, error))
+            return outcomes
+
+        deferred = self.backend.store.deferred(write)
+        if not isinstance(deferred, Deferred):  # not on the loop (cannot happen here): written already
+            self._reply(link, batch, deferred)
             return
-        # One write phase takes the whole batch and settles its futures in order: the last one's callback
-        # runs after every future of the batch is done.
-        futures[-1].add_done_callback(lambda _: self._reply(link, batch, [_settled(f) for f in futures]))
+        future = self.group.defer(deferred, _outcome)
+        future.add_done_callback(lambda done: self._reply(link, batch, _batch_outcomes(done)))
 
     def _reply(self, link: _Link, batch: int, outcomes: list[Any]) -> None:
         if link.closed:
@@ -318,5 +319,10 @@ def _outcome(result: Any, error: BaseException | None) -> tuple[Any, BaseExcepti
     return result, error
 
 
-def _settled(future: asyncio.Future) -> Any:
-    return future.exception() or future.result()
+def _batch_outcomes(done: asyncio.Future) -> list[Any]:
+    """The batch's per-put outcomes, or one exception when its write phase was rolled back."""
+    error = done.exception()
+    if error is not None:
+        return [error]
+    outcomes, raised = done.result()
+    return [raised] if raised is not None else outcomes
