@@ -139,5 +139,30 @@ class GroupCommit:
                 future.set_exception(WithdrawnAnswer())
 
 
+def then(
+    pending: asyncio.Future[Any],
+    on_result: Callable[[Any], Any],
+    on_error: Callable[[BaseException], Any] | None = None,
+) -> asyncio.Future[Any]:
+    """A future of ``on_result(result)`` once ``pending`` is done, or of ``on_error(error)`` when it failed
+    (without ``on_error`` the error passes through). A withdrawn answer always stays withdrawn."""
+    chained: asyncio.Future[Any] = pending.get_loop().create_future()
+
+    def done(future: asyncio.Future[Any]) -> None:
+        error = future.exception()
+        try:
+            if error is None:
+                chained.set_result(on_result(future.result()))
+            elif on_error is None or isinstance(error, WithdrawnAnswer):
+                chained.set_exception(error)
+            else:
+                chained.set_result(on_error(error))
+        except Exception as raised:
+            chained.set_exception(raised)
+
+    pending.add_done_callback(done)
+    return chained
+
+
 class WithdrawnAnswer(Exception):
     """The write phase an answer belonged to was rolled back: the answer must not be sent."""

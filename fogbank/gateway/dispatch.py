@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fogbank.gateway.auth import parse_credentials
-from fogbank.gateway.commit import Deferred, WithdrawnAnswer
+from fogbank.gateway.commit import Deferred, then
 from fogbank.gateway.context import RequestContext
 from fogbank.gateway.http import HttpRequest, HttpResponse
 from fogbank.gateway.requestlog import RequestLog
@@ -75,23 +75,9 @@ class Call:
             if type(result) is Deferred:
                 return self.context.platform.group_commit.defer(result, self.finish)  # type: ignore[union-attr]
             if isinstance(result, asyncio.Future):  # a result another process gives (a worker's forwarded write)
-                return self._later(result)
+                return then(result, lambda value: self.finish(value, None), lambda error: self.finish(None, error))
             return self.finish(result, None)
         return self._log(protocol.serialize_error(self.error or InternalFailure(), self.request_id))
-
-    def _later(self, pending: asyncio.Future[Any]) -> asyncio.Future[HttpResponse]:
-        answer: asyncio.Future[HttpResponse] = pending.get_loop().create_future()
-
-        def done(future: asyncio.Future[Any]) -> None:
-            if isinstance(future.exception(), WithdrawnAnswer):
-                answer.set_exception(WithdrawnAnswer())
-            elif future.exception() is not None:
-                answer.set_result(self.finish(None, future.exception()))
-            else:
-                answer.set_result(self.finish(future.result(), None))
-
-        pending.add_done_callback(done)
-        return answer
 
     def finish(self, result: Any, error: BaseException | None) -> HttpResponse:
         """The handler's result, or the error it raised, as the response."""

@@ -93,13 +93,10 @@ class HttpServer:
         self._adopting: set[asyncio.Task] = set()
         self._drained: asyncio.Event | None = None
 
-    async def listen(self, host: str, port: int, reuse_port: bool = False) -> None:
-        """Raises OSError when the address cannot be bound (for instance, the port is taken).
-        ``reuse_port``: share the port with Fogbank's worker processes (the kernel spreads connections)."""
+    async def listen(self, host: str, port: int) -> None:
+        """Raises OSError when the address cannot be bound (for instance, the port is taken)."""
         loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(
-            lambda: Connection(self), host, port, reuse_address=True, reuse_port=reuse_port or None, backlog=2048
-        )
+        self._server = await loop.create_server(lambda: Connection(self), host, port, reuse_address=True, backlog=2048)
         group = getattr(self.gateway, "group_commit", None)
         if group is not None:
             group.attach(loop)

@@ -61,6 +61,8 @@ class Backend:
         if self.expiry is not None:
             self.expiry.close()
         self.store.close()
+        if self.follow is not None:
+            self.follow.close()
 
     def _load(self) -> None:
         if self.follow is not None:

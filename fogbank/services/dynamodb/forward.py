@@ -58,72 +58,38 @@ class _Frames:
         return messages
 
 
-class _Link:
-    """One non-blocking stream socket on the event loop: writes buffered, reads handed over as frames."""
+class _Framed(asyncio.Protocol):
+    """One end of the link between a worker and the main process: length-prefixed messages."""
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, sock: socket.socket, on_message: Callable[[bytes], None]):
-        self.loop = loop
-        self.sock = sock
+    def __init__(self, on_message: Callable[[_Framed, bytes], None], on_close: Callable[[_Framed], None]) -> None:
         self.on_message = on_message
+        self.on_close = on_close
         self.frames = _Frames()
-        self.out = bytearray()
-        self.closed = False
-        self.on_close: Callable[[], None] | None = None
-        sock.setblocking(False)
-        loop.add_reader(sock.fileno(), self._readable)
+        self.transport: asyncio.Transport | None = None
+
+    @property
+    def closed(self) -> bool:
+        return self.transport is None or self.transport.is_closing()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]
+
+    def data_received(self, data: bytes) -> None:
+        for message in self.frames.feed(data):
+            self.on_message(self, message)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.transport = None
+        self.on_close(self)
 
     def send(self, data: bytes) -> None:
         if self.closed:
-            raise ConnectionError("the link is closed")
-        if self.out:
-            self.out += data
-            return
-        try:
-            sent = self.sock.send(data)
-        except BlockingIOError:
-            sent = 0
-        except OSError:
-            self.close()
-            raise
-        if sent < len(data):
-            self.out += data[sent:]
-            self.loop.add_writer(self.sock.fileno(), self._writable)
-
-    def _writable(self) -> None:
-        try:
-            sent = self.sock.send(self.out)
-        except BlockingIOError:
-            return
-        except OSError:
-            self.close()
-            return
-        del self.out[:sent]
-        if not self.out:
-            self.loop.remove_writer(self.sock.fileno())
-
-    def _readable(self) -> None:
-        try:
-            data = self.sock.recv(1 << 16)
-        except BlockingIOError:
-            return
-        except OSError:
-            data = b""
-        if not data:
-            self.close()
-            return
-        for message in self.frames.feed(data):
-            self.on_message(message)
+            raise ConnectionError("the link to the other process is closed")
+        self.transport.write(data)  # type: ignore[union-attr]
 
     def close(self) -> None:
-        if self.closed:
-            return
-        self.closed = True
-        with contextlib.suppress(Exception):
-            self.loop.remove_reader(self.sock.fileno())
-            self.loop.remove_writer(self.sock.fileno())
-        self.sock.close()
-        if self.on_close is not None:
-            self.on_close()
+        if self.transport is not None:
+            self.transport.close()
 
 
 # -- the worker's side ----------------------------------------------------------------------------
@@ -133,29 +99,34 @@ class Forwarder:
     def __init__(self, path: Path, group: GroupCommit) -> None:
         self.path = path
         self.group = group
-        self._link: _Link | None = None
+        self._link: _Framed | None = None
+        self._connecting = False
         self._batch: list[tuple[bytes, asyncio.Future[int | None]]] = []
         self._waiting: dict[int, list[asyncio.Future[int | None]]] = {}
         self._next = 0
 
     def ready(self) -> bool:
-        """Whether a put can go to the main process now (on the loop, connected or able to connect)."""
+        """Whether a put can go to the main process now; until the link is up, puts are written here."""
         if not self.group.accepts():
             return False
         if self._link is not None and not self._link.closed:
             return True
         loop = self.group.loop
-        if loop is None:
-            return False
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        if loop is not None and not self._connecting:
+            self._connecting = True
+            loop.create_task(self._connect(loop))
+        return False
+
+    async def _connect(self, loop: asyncio.AbstractEventLoop) -> None:
         try:
-            sock.connect(str(self.path))
-        except OSError:
-            sock.close()
-            return False
-        self._link = _Link(loop, sock, self._answered)
-        self._link.on_close = self._lost
-        return True
+            _, link = await loop.create_unix_connection(
+                lambda: _Framed(lambda _, message: self._answered(message), self._lost), str(self.path)
+            )
+            self._link = link
+        except OSError as error:
+            log.warning("no link to the main process (%s): this worker writes its puts itself", error)
+        finally:
+            self._connecting = False
 
     def put(self, tid: int, pk: bytes, sk: bytes, size: int, blob: bytes) -> asyncio.Future[int | None]:
         """The old item's size (None: there was none) once the main process has committed the put."""
@@ -206,7 +177,7 @@ class Forwarder:
                 else:
                     futures[index].set_exception(error)
 
-    def _lost(self) -> None:
+    def _lost(self, _: _Framed) -> None:
         """The main process went away: what it had not answered may not have been written."""
         waiting, self._waiting = self._waiting, {}
         for futures in waiting.values():
@@ -229,7 +200,8 @@ class WriteServer:
         self.backend = backend
         self.group = group
         self._listener: socket.socket | None = None
-        self._links: set[_Link] = set()
+        self._serving: asyncio.Task | None = None
+        self._links: set[_Framed] = set()
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         with contextlib.suppress(FileNotFoundError):
@@ -238,21 +210,15 @@ class WriteServer:
         listener.bind(str(self.path))
         os.chmod(self.path, 0o600)  # only this user's processes (the workers) may write through it
         listener.listen(64)
-        listener.setblocking(False)
-        loop.add_reader(listener.fileno(), self._accept, loop)
         self._listener = listener
+        self._serving = loop.create_task(loop.create_unix_server(self._link, sock=listener))
 
-    def _accept(self, loop: asyncio.AbstractEventLoop) -> None:
-        assert self._listener is not None
-        try:
-            sock, _ = self._listener.accept()
-        except BlockingIOError:
-            return
-        link = _Link(loop, sock, lambda message: self._batch(link, message))
-        link.on_close = lambda: self._links.discard(link)
+    def _link(self) -> _Framed:
+        link = _Framed(self._batch, self._links.discard)
         self._links.add(link)
+        return link
 
-    def _batch(self, link: _Link, message: bytes) -> None:
+    def _batch(self, link: _Framed, message: bytes) -> None:
         batch, count = _HEAD.unpack_from(message)
         offset = _HEAD.size
         entries = []
@@ -284,7 +250,7 @@ class WriteServer:
         future = self.group.defer(deferred, _outcome)
         future.add_done_callback(lambda done: self._reply(link, batch, _batch_outcomes(done)))
 
-    def _reply(self, link: _Link, batch: int, outcomes: list[Any]) -> None:
+    def _reply(self, link: _Framed, batch: int, outcomes: list[Any]) -> None:
         if link.closed:
             return
         parts = [_HEAD.pack(batch, len(outcomes))]
@@ -309,6 +275,8 @@ class WriteServer:
     def close(self) -> None:
         for link in list(self._links):
             link.close()
+        if self._serving is not None and self._serving.done() and not self._serving.cancelled():
+            self._serving.result().close()
         if self._listener is not None:
             self._listener.close()
             with contextlib.suppress(FileNotFoundError):

@@ -164,8 +164,9 @@ class Store:
             self._readers.clear()
         with self.lock:
             self.writer.close()
-        if self.write_lock is not None:
-            self.write_lock.close()
+        for shared in (self.write_lock, self.catalog, self.commits):
+            if shared is not None:
+                shared.close()
 
     def deferred(self, write: Callable[[Writer], T]) -> T | Deferred:
         """Run ``write`` in a write transaction: on the event loop, later, in the turn's write phase
@@ -234,7 +235,7 @@ class Store:
                 self.write_lock.release()
 
     def begin_phase(self) -> None:
-        """The turn's write phase starts: one transaction for every write parked in it."""
+        """The turn's write phase starts: one transaction for every write queued for it."""
         self.lock.acquire()
         try:
             self._begin()
@@ -257,7 +258,6 @@ class Store:
         finally:
             self._phase_open = False
             self._phase_failed = False
-            self._group_stats = {}
             self.lock.release()
 
     def _abandon_phase(self) -> None:

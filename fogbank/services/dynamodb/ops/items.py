@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from typing import Any
 
-from fogbank.gateway.commit import Deferred
+from fogbank.gateway.commit import Deferred, then
 from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.services.dynamodb.attributes import (
@@ -87,24 +86,6 @@ def finish(result: dict[str, Any], capacity: dict[str, Any] | None, metrics: dic
     return result
 
 
-def chain(pending: asyncio.Future[Any], then: Callable[[Any], Any]) -> asyncio.Future[Any]:
-    """A future of ``then(result)`` once ``pending`` has its result (its error passes through)."""
-    result: asyncio.Future[Any] = pending.get_loop().create_future()
-
-    def done(future: asyncio.Future[Any]) -> None:
-        error = future.exception()
-        if error is not None:
-            result.set_exception(error)
-            return
-        try:
-            result.set_result(then(future.result()))
-        except Exception as raised:
-            result.set_exception(raised)
-
-    pending.add_done_callback(done)
-    return result
-
-
 def check_new_item(table: Table, item: Item, too_big: str, size: int = -1, mismatch: str | None = None) -> int:
     if table.indexes:
         validate_index_keys(item, index_schemas(table), mismatch)
@@ -139,7 +120,7 @@ def put_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | De
             units = write_units(max(size, old_size or 0))
             return finish({}, consumed(table, params.get("ReturnConsumedCapacity"), units, {}), None)
 
-        return chain(backend.forwarder.put(table.tid, pk, sk, size, pack(item)), answer)
+        return then(backend.forwarder.put(table.tid, pk, sk, size, pack(item)), answer)
 
     def write(writer: Writer) -> dict[str, Any]:
         current = backend.current(table)
