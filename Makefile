@@ -37,7 +37,7 @@ test: lint
 	$(PY) -m pytest -q -p no:cacheprovider
 
 bench: setup
-	$(PY) bench/run.py
+	$(PY) bench/dynamodb.py
 
 clean:
 	rm -rf $(VENV)

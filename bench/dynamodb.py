@@ -286,6 +286,7 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--items", type=int, default=10000, help="single items loaded (plus a 1000-item partition)")
     parser.add_argument("--targets", default="fogbank,fogbank-1,moto,dynalite")
+    parser.add_argument("--operations", default=",".join(OPERATIONS), help="a subset of: " + ", ".join(OPERATIONS))
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
@@ -309,7 +310,8 @@ def main() -> int:
                 results[server.name] = {}
             # The machine's load changes over minutes: every operation is measured on every server in turn,
             # --rounds times, and each server keeps its median round, so ratios compare like with like.
-            for label, operation in OPERATIONS.items():
+            for label in args.operations.split(","):
+                operation = OPERATIONS[label]
                 rounds: dict[str, list[Result]] = {server.name: [] for server in running}
                 for _ in range(args.rounds):
                     for server in running:
@@ -355,7 +357,7 @@ def print_summary(results: dict[str, dict[str, Result]]) -> None:
     header += "".join(f"{'CPU/req ' + peer + '/' + mine:>28}" for mine, peer in pairs)
     print()
     print(header)
-    for label in OPERATIONS:
+    for label in next(iter(results.values()), {}):
         line = f"{label:<11}"
         for name in results:
             r = results[name][label]

@@ -42,7 +42,10 @@ class JsonProtocol(Protocol):
         return name
 
     def parse(self, request: HttpRequest, operation: OperationModel) -> dict[str, Any]:
-        return decode_document(operation.input_shape, load_json(request.body)) or {}
+        try:
+            return decode_document(operation.input_shape, load_json(request.body)) or {}
+        except RecursionError:  # nested deeper than any shape of any model allows
+            raise serialization_error("Request body is nested too deeply") from None
 
     def serialize(self, operation: OperationModel, result: dict[str, Any] | None, request_id: str) -> HttpResponse:
         document = encode_document(operation.output_shape, result or {})

@@ -223,8 +223,12 @@ def sized_item(item: Any) -> tuple[Item, int]:
     out: Item = {}
     size = 0
     for name, value in item.items():
-        checked, value_bytes = sized_value(value, 1)
-        out[name] = checked
+        text = value.get("S") if type(value) is dict and len(value) == 1 else None
+        if type(text) is str:  # most attributes: a string, stored as it came
+            out[name] = value
+            value_bytes = len(text) if text.isascii() else len(text.encode("utf-8"))
+        else:
+            out[name], value_bytes = sized_value(value, 1)
         size += (len(name) if name.isascii() else len(name.encode("utf-8"))) + value_bytes
     return out, size
 

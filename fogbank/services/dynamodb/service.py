@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from fogbank.protocols import spec
 from fogbank.protocols.decode import Decoder, register_decoder
+from fogbank.protocols.errors import validation_error
 from fogbank.services.base import Handler, Service
 from fogbank.services.dynamodb import enums  # noqa: F401  (registers AWS's enum orders)
+from fogbank.services.dynamodb.attributes import TOO_DEEP
 
 if TYPE_CHECKING:
     from fogbank.gateway.context import RequestContext
@@ -64,20 +66,41 @@ class DynamoDB(Service):
 service = DynamoDB()
 
 
-def _fast_attribute_values(generic: Decoder) -> Decoder:
-    """AttributeValues are most of a request: a string, number or boolean one passes as it came; any
-    other form (maps, lists, sets, binaries, mistakes) takes the model's generic decoder."""
+# Far past DynamoDB's 32 levels (attributes.py words that error, in its order among the other checks), but
+# shallow enough that decoding a document nested as deep as JSON parsers allow cannot exhaust Python's stack.
+DECODE_DEPTH = 100
 
-    def decode(value: Any) -> Any:
+
+def _fast_attribute_values(generic: Decoder) -> Decoder:
+    """AttributeValues are most of a request: a string, number, boolean or string/number set passes as it
+    came, a map or list is rebuilt from its decoded members; any other form (binaries, mistakes) takes the
+    model's generic decoder, which words every error. A null inside a map or list stays null, as there."""
+
+    def decode(value: Any, depth: int = 1) -> Any:
         if type(value) is dict and len(value) == 1:
             for kind, member in value.items():
                 if (kind == "S" or kind == "N") and type(member) is str:
                     return value
                 if (kind == "BOOL" or kind == "NULL") and type(member) is bool:
                     return value
+                if (kind == "SS" or kind == "NS") and type(member) is list and _all_strings(member):
+                    return value
+                if depth > DECODE_DEPTH:
+                    raise validation_error(TOO_DEEP)
+                if kind == "M" and type(member) is dict:
+                    return {"M": {name: None if v is None else decode(v, depth + 1) for name, v in member.items()}}
+                if kind == "L" and type(member) is list:
+                    return {"L": [None if v is None else decode(v, depth + 1) for v in member]}
         return generic(value)
 
     return decode
+
+
+def _all_strings(members: list[Any]) -> bool:
+    for member in members:
+        if type(member) is not str:
+            return False
+    return True
 
 
 register_decoder(spec.service_model("dynamodb"), "AttributeValue", _fast_attribute_values)

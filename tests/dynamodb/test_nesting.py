@@ -1,0 +1,65 @@
+"""Documents nested far deeper than DynamoDB's 32 levels get DynamoDB's answer, never an internal error."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+import pytest
+
+from tests.dynamodb.conftest import make_table
+
+TOO_DEEP = (
+    "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"
+)
+AUTH = "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00"
+
+
+def post(endpoint: str, operation: str, body: str) -> tuple[int, dict[str, Any]]:
+    request = urllib.request.Request(
+        endpoint.rstrip("/") + "/",
+        data=body.encode(),
+        headers={
+            "X-Amz-Target": f"DynamoDB_20120810.{operation}",
+            "Content-Type": "application/x-amz-json-1.0",
+            "Authorization": AUTH,
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)
+
+
+def nested(kind: str, depth: int) -> str:
+    value = '{"S":"x"}'
+    for _ in range(depth):
+        value = '{"M":{"a":' + value + "}}" if kind == "M" else '{"L":[' + value + "]}"
+    return value
+
+
+@pytest.mark.parametrize("kind", ["M", "L"])
+@pytest.mark.parametrize("depth", [33, 200, 900])
+def test_deep_items_are_refused_as_too_deep(ddb: Any, fogbank_endpoint: str, kind: str, depth: int) -> None:
+    name = make_table(ddb, sort=None)
+    status, answer = post(
+        fogbank_endpoint, "PutItem", f'{{"TableName":"{name}","Item":{{"pk":{{"S":"1"}},"d":{nested(kind, depth)}}}}}'
+    )
+    assert (status, answer["__type"].rpartition("#")[2], answer["message"]) == (400, "ValidationException", TOO_DEEP)
+    assert "Item" not in ddb.get_item(TableName=name, Key={"pk": {"S": "1"}})
+
+
+def test_deep_malformed_values_are_a_client_error(ddb: Any, fogbank_endpoint: str) -> None:
+    # Two types in each value take the model's generic decoder at every level.
+    value = '{"S":"x"}'
+    for _ in range(480):
+        value = '{"M":{"a":' + value + '},"NULL":true}'
+    name = make_table(ddb, sort=None)
+    status, answer = post(
+        fogbank_endpoint, "PutItem", f'{{"TableName":"{name}","Item":{{"pk":{{"S":"1"}},"d":{value}}}}}'
+    )
+    assert status == 400, answer
+    ddb.put_item(TableName=name, Item={"pk": {"S": "2"}})  # still serving
