@@ -75,12 +75,27 @@ __all__ = [
 ]
 
 
+# DynamoDB refuses an expression longer than 4 KB (its raw text, before placeholders are substituted).
+# Condition and filter expressions also say the size, the other three do not (captured from AWS).
+MAX_EXPRESSION_BYTES = 4096
+TOO_LONG = "Expression size has exceeded the maximum allowed size;"
+
+
+def _check_size(expression: str, parameter: str, with_size: bool) -> None:
+    size = len(expression) if expression.isascii() else len(expression.encode("utf-8"))
+    if size > MAX_EXPRESSION_BYTES:
+        raise validation_error(f"Invalid {parameter}: {TOO_LONG}" + (f" expression size: {size}" if with_size else ""))
+
+
 def condition_expression(expression: str, placeholders: Placeholders, parameter: str = "ConditionExpression"):
     """Parse and bind a ConditionExpression or FilterExpression (``parameter`` names it in errors)."""
+    _check_size(expression, parameter, parameter != "KeyConditionExpression")
     try:
         return bind_condition(parse_condition(expression), placeholders)
     except ExpressionError as error:
         raise validation_error(f"Invalid {parameter}: {error.detail}") from None
+    except RecursionError:
+        raise validation_error(f"Invalid {parameter}: {NESTED_TOO_DEEPLY}") from None
 
 
 def key_condition_expression(expression: str, placeholders: Placeholders):
@@ -89,14 +104,25 @@ def key_condition_expression(expression: str, placeholders: Placeholders):
 
 
 def update_expression(expression: str, placeholders: Placeholders) -> Update:
+    _check_size(expression, "UpdateExpression", False)
     try:
         return bind_update(parse_update(expression), placeholders)
     except ExpressionError as error:
         raise validation_error(f"Invalid UpdateExpression: {error.detail}") from None
+    except RecursionError:
+        raise validation_error(f"Invalid UpdateExpression: {NESTED_TOO_DEEPLY}") from None
 
 
 def projection_expression(expression: str, placeholders: Placeholders) -> Projection:
+    _check_size(expression, "ProjectionExpression", False)
     try:
         return bind_projection(parse_projection(expression), placeholders)
     except ExpressionError as error:
         raise validation_error(f"Invalid ProjectionExpression: {error.detail}") from None
+    except RecursionError:
+        raise validation_error(f"Invalid ProjectionExpression: {NESTED_TOO_DEEPLY}") from None
+
+
+# Our parser recurses per parenthesis; 4 KB of them is deeper than Python's stack. AWS's wording for this
+# case is not known: the request is refused as invalid rather than failing inside the server.
+NESTED_TOO_DEEPLY = "The expression is nested too deeply;"
