@@ -78,6 +78,7 @@ def _join(path: Path) -> str:
 
 class _Rule:
     __slots__ = (
+        "name",
         "kind",
         "required",
         "members",
@@ -90,10 +91,12 @@ class _Rule:
         "pattern",
         "trivial",
         "max_only",
+        "nulls",
     )
 
     def __init__(self, shape: Shape) -> None:
         meta = shape.metadata
+        self.name = shape.name
         self.kind = shape.type_name
         self.required: tuple[tuple[str, str], ...] = ()
         self.members: tuple[tuple[str, str, _Rule], ...] = ()
@@ -108,6 +111,8 @@ class _Rule:
             self.low = self.high = None
         # Until its children are known a rule counts as non-trivial, which keeps cycles safe.
         self.trivial = False
+        # A list or map of request structures (lists, maps): a null entry is refused, as AWS does.
+        self.nulls = False
         # The smallest maximum length below this rule when maximum lengths are its only constraints
         # (infinite when it has none); -1 when it has others. Computed once the rule tree is complete.
         self.max_only: float = -1
@@ -158,13 +163,21 @@ def _rule(shape: Shape) -> _Rule:
         rule.trivial = not rule.required and not rule.members
     elif rule.kind == "list":
         rule.member = _rule(shape.member)
-        rule.trivial = not own and rule.member.trivial
+        rule.nulls = _no_nulls(rule.member)
+        rule.trivial = not own and not rule.nulls and rule.member.trivial
     elif rule.kind == "map":
         rule.key, rule.value = _rule(shape.key), _rule(shape.value)
-        rule.trivial = not own and rule.key.trivial and rule.value.trivial
+        rule.nulls = _no_nulls(rule.value)
+        rule.trivial = not own and not rule.nulls and rule.key.trivial and rule.value.trivial
     else:
         rule.trivial = not own
     return rule
+
+
+def _no_nulls(entry: _Rule) -> bool:
+    """Whether null entries are refused: entries that are request structures, lists or maps (an
+    AttributeValue, null or not, is the service's to check and word)."""
+    return entry.kind in _CONTAINERS and entry.name != "AttributeValue"
 
 
 def _max_only(rule: _Rule) -> float:
@@ -179,7 +192,7 @@ def _subtree_max_only(rule: _Rule, visiting: set[int]) -> float:
     if rule.trivial or id(rule) in visiting:
         return math.inf
     numeric = rule.kind in ("integer", "long", "float", "double")
-    if rule.required or rule.enum is not None or rule.pattern is not None:
+    if rule.required or rule.nulls or rule.enum is not None or rule.pattern is not None:
         return -2
     if (rule.low or 0) > 0 or (numeric and (rule.low is not None or rule.high is not None)):
         return -2
@@ -228,7 +241,13 @@ def _check(rule: _Rule, value: Any, path: Path, problems: list[str]) -> None:
         _check_bounds(rule, value, path, problems)
     if kind == "list":
         member = rule.member
-        if member is not None and not member.trivial:
+        if rule.nulls and member is not None:
+            for index, item in enumerate(value, 1):
+                if item is None:
+                    _fail(problems, None, ((path, str(index)), "member"), "Member must not be null")
+                elif not member.trivial:
+                    _check(member, item, ((path, str(index)), "member"), problems)
+        elif member is not None and not member.trivial:
             for index, item in enumerate(value, 1):
                 if item is not None:
                     _check(member, item, ((path, str(index)), "member"), problems)
@@ -238,6 +257,9 @@ def _check(rule: _Rule, value: Any, path: Path, problems: list[str]) -> None:
         # once at the map ("Map value must satisfy constraint: [...]"), however many entries break it.
         bad_keys = bad_values = False
         for key, item in value.items():
+            if item is None and rule.nulls:  # named as a list's entries are: map.key.member
+                _fail(problems, None, ((path, str(key)), "member"), "Member must not be null")
+                continue
             if key_rule is not None and not key_rule.trivial:
                 bad_keys = bad_keys or _breaks_own(key_rule, key)
             if item is not None and value_rule is not None and not value_rule.trivial:
@@ -254,6 +276,9 @@ def _check(rule: _Rule, value: Any, path: Path, problems: list[str]) -> None:
             compiled = _pattern(rule.pattern)
             if compiled is not None and not compiled.fullmatch(value):
                 _fail(problems, value, path, f"Member must satisfy regular expression pattern: {rule.pattern}")
+
+
+_CONTAINERS = ("structure", "list", "map")
 
 
 def _breaks_own(rule: _Rule, value: Any) -> bool:
@@ -277,9 +302,12 @@ def _check_children(rule: _Rule, value: Any, path: Path, problems: list[str]) ->
     """The checks below a map value's own level (a structure's members, a list's items)."""
     if rule.kind == "structure":
         _check(rule, value, path, problems)
-    elif rule.kind == "list" and rule.member is not None and not rule.member.trivial:
+    elif rule.kind == "list" and rule.member is not None and (rule.nulls or not rule.member.trivial):
         for index, item in enumerate(value, 1):
-            if item is not None:
+            if item is None:
+                if rule.nulls:
+                    _fail(problems, None, ((path, str(index)), "member"), "Member must not be null")
+            elif not rule.member.trivial:
                 _check(rule.member, item, ((path, str(index)), "member"), problems)
     elif rule.kind == "map":
         _check(rule, value, path, problems)

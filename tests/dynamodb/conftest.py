@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from typing import Any
 
@@ -47,3 +50,24 @@ def error_of(call: Callable[..., Any], **kwargs: Any) -> tuple[str, str]:
         assert response is not None, error
         return response["Error"]["Code"], response["Error"]["Message"]
     raise AssertionError("the call did not fail")
+
+
+AUTH = "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00"
+
+
+def post(endpoint: str, operation: str, body: str) -> tuple[int, dict[str, Any]]:
+    """A request body sent as it is (what botocore would refuse to send): the status and the JSON answer."""
+    request = urllib.request.Request(
+        endpoint.rstrip("/") + "/",
+        data=body.encode(),
+        headers={
+            "X-Amz-Target": f"DynamoDB_20120810.{operation}",
+            "Content-Type": "application/x-amz-json-1.0",
+            "Authorization": AUTH,
+        },
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, json.load(error)

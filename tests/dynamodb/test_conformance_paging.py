@@ -160,7 +160,7 @@ def test_select_on_indexes(ddb):
             Select="ALL_PROJECTED_ATTRIBUTES",
             **{"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": P},
         )[1]
-        == "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"
+        == "1 validation error detected: ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"
     )
     local_all = query_p(ddb, name, IndexName="byl", Select="ALL_ATTRIBUTES", ConsistentRead=True)
     assert set(local_all["Items"][0]) == {"pk", "sk", "g", "n", "l", "inc", "x"}

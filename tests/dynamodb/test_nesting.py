@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 from typing import Any
 
 import pytest
 
-from tests.dynamodb.conftest import make_table
+from tests.dynamodb.conftest import make_table, post
 
 TOO_DEEP = (
     "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"
 )
-AUTH = "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00"
-
-
-def post(endpoint: str, operation: str, body: str) -> tuple[int, dict[str, Any]]:
-    request = urllib.request.Request(
-        endpoint.rstrip("/") + "/",
-        data=body.encode(),
-        headers={
-            "X-Amz-Target": f"DynamoDB_20120810.{operation}",
-            "Content-Type": "application/x-amz-json-1.0",
-            "Authorization": AUTH,
-        },
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as error:
-        return error.code, json.load(error)
 
 
 def nested(kind: str, depth: int) -> str:

@@ -148,7 +148,10 @@ def test_query_errors(ddb):
         ExpressionAttributeValues={":p": {"S": "a"}},
         Select="ALL_PROJECTED_ATTRIBUTES",
     )
-    assert message == "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"
+    assert (
+        message
+        == "1 validation error detected: ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"
+    )
     code, message = error_of(
         ddb.query,
         TableName=name,
@@ -156,7 +159,7 @@ def test_query_errors(ddb):
         ExpressionAttributeValues={":p": {"S": "a"}},
         ExclusiveStartKey={"pk": {"S": "a"}},
     )
-    assert message == "The provided starting key is invalid: The provided key element does not match the schema"
+    assert message == "The provided starting key is invalid"  # a Query says no more (a table Scan does)
 
 
 def test_one_megabyte_pages(ddb, table):

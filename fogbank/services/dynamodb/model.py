@@ -30,7 +30,9 @@ def check_warm(requested: dict[str, Any] | None, current: dict[str, int] | None)
         if value < floor:
             raise validation_error(
                 f"One or more parameter values were invalid: Requested {unit} for WarmThroughput for table is lower "
-                "than initial throughput for OnDemand."
+                "than initial throughput for OnDemand. See: "
+                "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html"
+                "#on-demand-capacity-mode-initial"
             )
         if current and value < current.get(unit, 0):
             raise validation_error(
@@ -280,17 +282,23 @@ class Table:
         description["DeletionProtectionEnabled"] = self.deletion_protection
         if self.on_demand:
             description["OnDemandThroughput"] = dict(self.on_demand)
-        description["WarmThroughput"] = self._warm(self.throughput, status or self.status, self.warm)
+        description["WarmThroughput"] = self._warm(self.throughput, status or self.status, self.warm, floor=False)
         return description
 
     def _warm(
-        self, throughput: dict[str, Any] | None, status: str, configured: dict[str, int] | None = None
+        self,
+        throughput: dict[str, Any] | None,
+        status: str,
+        configured: dict[str, int] | None = None,
+        floor: bool = True,
     ) -> dict[str, Any]:
-        """AWS gives every table and GSI a warm throughput of at least 12,000 reads and 4,000 writes per
-        second (more when provisioned higher); Fogbank has nothing to pre-warm, so it reports those."""
+        """AWS gives an on-demand table or GSI a warm throughput of at least 12,000 reads and 4,000 writes per
+        second; a provisioned table reports its own capacity units instead (``floor=False``). Fogbank has
+        nothing to pre-warm, so it reports those."""
         paid = self.billing_mode == "PROVISIONED" and throughput
-        reads = max(WARM_READS, throughput.get("ReadCapacityUnits", 0)) if paid else WARM_READS
-        writes = max(WARM_WRITES, throughput.get("WriteCapacityUnits", 0)) if paid else WARM_WRITES
+        least_reads, least_writes = (WARM_READS, WARM_WRITES) if floor or not paid else (0, 0)
+        reads = max(least_reads, throughput.get("ReadCapacityUnits", 0)) if paid else WARM_READS
+        writes = max(least_writes, throughput.get("WriteCapacityUnits", 0)) if paid else WARM_WRITES
         if configured:
             reads = max(reads, configured.get("ReadUnitsPerSecond", 0))
             writes = max(writes, configured.get("WriteUnitsPerSecond", 0))

@@ -11,7 +11,7 @@ from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, merge, read_units, write_units
 from fogbank.services.dynamodb.keys import KEY_MISMATCH, validate_item_key, validate_key
 from fogbank.services.dynamodb.model import Table
-from fogbank.services.dynamodb.ops.expr import RequestExpressions, parse_request
+from fogbank.services.dynamodb.ops.expr import RequestExpressions, check_scalar_keys, parse_request
 from fogbank.services.dynamodb.ops.items import check_new_item, collection_metrics
 from fogbank.services.dynamodb.service import service
 
@@ -19,6 +19,9 @@ MAX_GET_KEYS = 100
 MAX_WRITES = 25
 RESPONSE_LIMIT = 16 * 1024 * 1024
 DUPLICATES = "Provided list of item keys contains duplicates"
+WRITE_REQUEST_NOT_ONE = (
+    "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"
+)
 
 
 @service.operation("BatchGetItem")
@@ -36,6 +39,8 @@ def batch_get_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any
     for name, request in requests.items():
         expressions, values = checked[name]
         table = backend.table(ctx.account_id, ctx.region, name)
+        if expressions is not None and expressions.projection is not None:
+            check_scalar_keys(expressions.projection.paths, table)
         keys = []
         seen: set[tuple[bytes, bytes]] = set()
         for raw, given in zip(request["Keys"], values, strict=True):
@@ -81,10 +86,9 @@ def _check_values(key: dict[str, Any]) -> dict[str, Any]:
 def _check_write(write: dict[str, Any]) -> tuple[Item | None, dict[str, Any] | None]:
     """(item to put, None) or (None, key to delete), with the values checked as far as no table is needed."""
     put, delete = write.get("PutRequest"), write.get("DeleteRequest")
-    if put is None and delete is None:
-        raise validation_error("Write request must contain either PutRequest or DeleteRequest")
-    if put is not None and delete is not None:
-        raise validation_error("Write request cannot contain both PutRequest and DeleteRequest")
+    if (put is None) == (delete is None):
+        # A WriteRequest is a union: DynamoDB words both "neither" and "both" as for an AttributeValue.
+        raise validation_error(WRITE_REQUEST_NOT_ONE)
     if put is None:
         return None, _check_values(delete["Key"])
     item = validate_item(put["Item"])

@@ -6,6 +6,7 @@ module applies DynamoDB's rules about mixing them and reports unused placeholder
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
@@ -36,6 +37,9 @@ LEGACY_OF = {
     "KeyConditionExpression": ("KeyConditions",),
 }
 
+
+# The syntax of an ExpressionAttributeNames key, as ``Placeholders`` checks it.
+_NAME_KEY = re.compile(r"#[0-9a-zA-Z_]+")
 
 # DynamoDB lists parameters in its messages in these orders, whatever order the request gave them in.
 _EXPRESSION_ORDER = (
@@ -85,6 +89,28 @@ def check_parameters(params: dict[str, Any], expressions: tuple[str, ...]) -> No
                 "ExpressionAttributeValues can only be specified when using expressions: "
                 f"{' and '.join(with_values)} {verb} null"
             )
+    if params.get("ConditionalOperator") is not None:
+        check_conditional_operator(params)
+
+
+def check_names(names: dict[str, str] | None) -> None:
+    """An empty attribute name is refused (the keys' syntax is left to ``Placeholders``, key by key)."""
+    for key, value in (names or {}).items():
+        if not _NAME_KEY.fullmatch(key):
+            return
+        if value == "":
+            raise validation_error(
+                f"ExpressionAttributeNames contains invalid value: Empty attribute name for key {key}"
+            )
+
+
+def check_conditional_operator(params: dict[str, Any]) -> None:
+    """ConditionalOperator joins two or more legacy conditions; DynamoDB refuses it with fewer."""
+    count = sum(len(params.get(name) or ()) for name in ("Expected", "QueryFilter", "ScanFilter"))
+    if count == 0:
+        raise validation_error("ConditionalOperator cannot be used without Filter or Expected")
+    if count == 1:
+        raise validation_error("ConditionalOperator can only be used when Filter or Expected has two or more elements")
 
 
 class RequestExpressions:
@@ -99,13 +125,8 @@ class RequestExpressions:
     def __init__(self, params: dict[str, Any], expressions: tuple[str, ...]) -> None:
         check_parameters(params, expressions)
         used = [name for name in expressions if params.get(name) is not None]
+        check_names(params.get("ExpressionAttributeNames"))
         placeholders = Placeholders(params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues"))
-        if params.get("ConditionalOperator") is not None and not any(
-            params.get(p) for p in ("Expected", "QueryFilter", "ScanFilter")
-        ):
-            raise validation_error(
-                "ConditionalOperator can only be used when Filter or Expected conditions have been specified"
-            )
         self.placeholders = placeholders
         operator = params.get("ConditionalOperator")
         for name in expressions:

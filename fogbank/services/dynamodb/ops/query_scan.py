@@ -14,7 +14,7 @@ from fogbank.services.dynamodb.attributes import Item, validate_value
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, read_units
 from fogbank.services.dynamodb.codec import unpack, wire_json
-from fogbank.services.dynamodb.expressions import key_condition_from_expression, key_condition_from_legacy
+from fogbank.services.dynamodb.expressions import key_condition_from_expression, key_condition_from_legacy, legacy
 from fogbank.services.dynamodb.expressions.nodes import Path, walk
 from fogbank.services.dynamodb.keys import KEY_MISMATCH, encode_key_value
 from fogbank.services.dynamodb.model import Index, Table
@@ -49,24 +49,38 @@ def resolve_index(table: Table, params: dict[str, Any]) -> Index | None:
     return index
 
 
-def resolve_select(params: dict[str, Any], index: Index | None, verb: str) -> str:
+def check_select(params: dict[str, Any], operation: str) -> None:
+    """Select against the projection parameters, checked before the table is looked up.
+
+    AWS reports these from Query inside the "1 validation error detected: " envelope and from Scan bare,
+    and both name "Querying" in the IndexName message (recorded real responses; see the tests)."""
     select = params.get("Select")
+    if select is None:
+        return
     projection = "ProjectionExpression" if params.get("ProjectionExpression") is not None else None
     projection = projection or ("AttributesToGet" if params.get("AttributesToGet") is not None else None)
+    message = None
+    if select == "SPECIFIC_ATTRIBUTES":
+        if not projection:
+            message = (
+                "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES"
+            )
+    elif projection:
+        shown = "only the Count" if select == "COUNT" else select
+        message = f"Cannot specify the {projection} when choosing to get {shown}"
+    elif select == "ALL_PROJECTED_ATTRIBUTES" and params.get("IndexName") is None:
+        message = "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"
+    if message is not None:
+        raise validation_error(f"1 validation error detected: {message}" if operation == "Query" else message)
+
+
+def resolve_select(params: dict[str, Any], index: Index | None) -> str:
+    """The effective Select of a request that passed ``check_select``."""
+    select = params.get("Select")
     if select is None:
-        if projection:
+        if params.get("ProjectionExpression") is not None or params.get("AttributesToGet") is not None:
             return "SPECIFIC_ATTRIBUTES"
         return "ALL_PROJECTED_ATTRIBUTES" if index is not None else "ALL_ATTRIBUTES"
-    if select == "ALL_PROJECTED_ATTRIBUTES" and index is None:
-        raise validation_error(f"ALL_PROJECTED_ATTRIBUTES can be used only when {verb} using an IndexName")
-    if select == "SPECIFIC_ATTRIBUTES" and not projection:
-        raise validation_error(
-            "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES"
-        )
-    if select == "COUNT" and projection:
-        raise validation_error(f"Cannot specify the {projection} when choosing to get only the Count")
-    if select in ("ALL_ATTRIBUTES", "ALL_PROJECTED_ATTRIBUTES") and projection:
-        raise validation_error(f"Cannot specify the {projection} when choosing to get {select}")
     if select == "ALL_ATTRIBUTES" and index is not None and not index.local:
         if index.projected_names is not None:
             raise validation_error(
@@ -76,21 +90,48 @@ def resolve_select(params: dict[str, Any], index: Index | None, verb: str) -> st
     return select
 
 
-def start_key(table: Table, index: Index | None, params: dict[str, Any]) -> Item | None:
-    """The validated ExclusiveStartKey: the table key, plus the index key when reading an index."""
+def check_legacy_parameters(params: dict[str, Any], filter_name: str) -> None:
+    """The legacy filter and AttributesToGet are validated before the ExclusiveStartKey's values (the
+    order AWS reports them in); RequestExpressions translates them later."""
+    if filter_name == "ScanFilter" and params.get("AttributesToGet") is not None:
+        legacy.projection_from_attributes_to_get(params["AttributesToGet"])
+    if params.get(filter_name) is not None:
+        legacy.check_conditions(params[filter_name])
+    if filter_name == "QueryFilter" and params.get("AttributesToGet") is not None:
+        legacy.projection_from_attributes_to_get(params["AttributesToGet"])
+
+
+# Value errors AWS reports without the starting-key prefix (dynalite recorded this from AWS).
+_BARE_VALUE_ERRORS = ("contains duplicates", "number set", "numeric value", "significant digits", "magnitude")
+
+
+def check_start_values(params: dict[str, Any]) -> Item | None:
+    """The ExclusiveStartKey's AttributeValues, validated before the table is looked up."""
     start = params.get("ExclusiveStartKey")
     if start is None:
         return None
     try:
-        checked = {name: validate_value(value) for name, value in start.items()}
+        return {name: validate_value(value) for name, value in start.items()}
     except Exception as error:
-        raise validation_error(f"The provided starting key is invalid: {getattr(error, 'message', error)}") from None
+        message = str(getattr(error, "message", error))
+        if any(part in message for part in _BARE_VALUE_ERRORS):
+            raise
+        raise validation_error(f"The provided starting key is invalid: {message}") from None
+
+
+def start_key(table: Table, index: Index | None, checked: Item | None, operation: str) -> Item | None:
+    """The ExclusiveStartKey checked against the table key, plus the index key when reading an index.
+
+    A key of the wrong shape gets the bare message, except from a Scan of the table itself."""
+    if checked is None:
+        return None
     names = set(table.schema.names) | (set(index.schema.names) if index else set())
     types = {**dict(zip(table.schema.names, (table.schema.partition_type, table.schema.sort_type), strict=False))}
     if index is not None:
         types.update(zip(index.schema.names, (index.schema.partition_type, index.schema.sort_type), strict=False))
     if set(checked) != names or any(types[name] not in checked[name] for name in names):
-        raise validation_error(f"The provided starting key is invalid: {KEY_MISMATCH}")
+        detail = f": {KEY_MISMATCH}" if operation == "Scan" and index is None else ""
+        raise validation_error(f"The provided starting key is invalid{detail}")
     return checked
 
 
@@ -323,20 +364,23 @@ def check_query_start(start: Item, condition: Any, schema: Any) -> None:
 def query(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
     check_parameters(params, QUERY_EXPRESSIONS)
+    check_legacy_parameters(params, "QueryFilter")
+    checked_start = check_start_values(params)
     if params.get("KeyConditionExpression") is None and params.get("KeyConditions") is None:
         raise validation_error(
             "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."
         )
     expressions = RequestExpressions(params, QUERY_EXPRESSIONS)
+    check_select(params, "Query")
     table = backend.table(ctx.account_id, ctx.region, params["TableName"])
     index = resolve_index(table, params)
-    select = resolve_select(params, index, "Querying")
+    select = resolve_select(params, index)
     schema = index.schema if index is not None else table.schema
     if expressions.key_condition is not None:
         condition = key_condition_from_expression(expressions.key_condition, schema)
     else:
         condition = key_condition_from_legacy(params["KeyConditions"], schema)
-    start = start_key(table, index, params)
+    start = start_key(table, index, checked_start, "Query")
     if start is not None:
         check_query_start(start, condition, schema)
     if expressions.projection is not None:
@@ -390,12 +434,16 @@ def check_scan_start(start: Item, table: Table, index: Index | None, segment: tu
 @service.operation("Scan")
 def scan(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
+    check_parameters(params, SCAN_EXPRESSIONS)
+    check_legacy_parameters(params, "ScanFilter")
+    checked_start = check_start_values(params)
     segment = segment_range(params)
     expressions = RequestExpressions(params, SCAN_EXPRESSIONS)
+    check_select(params, "Scan")
     table = backend.table(ctx.account_id, ctx.region, params["TableName"])
     index = resolve_index(table, params)
-    select = resolve_select(params, index, "Scanning")
-    start = start_key(table, index, params)
+    select = resolve_select(params, index)
+    start = start_key(table, index, checked_start, "Scan")
     if start is not None and params.get("TotalSegments", 1) > 1:
         check_scan_start(start, table, index, segment, params)
     check_scalar_keys(condition_paths(expressions.filter), table)

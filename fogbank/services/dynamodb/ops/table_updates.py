@@ -16,6 +16,7 @@ from fogbank.services.dynamodb.model import Index, Table, check_warm, merge_on_d
 from fogbank.services.dynamodb.ops.tables import (
     INVALID,
     MAX_GSIS,
+    check_gsi_key_shape,
     check_gsi_throughput,
     check_key_schema,
     check_projection,
@@ -65,8 +66,14 @@ ALONE = (
 )
 
 
+def _given(params: dict[str, Any], name: str) -> bool:
+    """Whether the request sets a member; an empty GlobalSecondaryIndexUpdates list sets nothing."""
+    value = params.get(name)
+    return value is not None and not (name == "GlobalSecondaryIndexUpdates" and not value)
+
+
 def _check_alone(params: dict[str, Any]) -> None:
-    given = [name for name in UPDATABLE if params.get(name) is not None]
+    given = [name for name in UPDATABLE if _given(params, name)]
     if len(given) < 2:
         return
     for name, message in ALONE:
@@ -76,11 +83,14 @@ def _check_alone(params: dict[str, Any]) -> None:
 
 def apply_update(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
-    if not any(params.get(name) is not None for name in UPDATABLE):
+    if not any(_given(params, name) for name in UPDATABLE):
         # AWS's list leaves out the members the request did give.
-        named = [name for name in REQUIRED_ONE_OF if params.get(name) is None]
+        named = [name for name in REQUIRED_ONE_OF if not _given(params, name)]
         raise validation_error(f"At least one of {', '.join(named[:-1])} or {named[-1]} is required")
     _check_alone(params)
+    if params.get("BillingMode") == "PROVISIONED" and not params.get("ProvisionedThroughput"):
+        # Checked before the table is looked up, whatever mode the table is in.
+        raise validation_error(INVALID + "ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
     if params.get("ReplicaUpdates"):
         raise AwsError("NotImplemented", "Global tables (ReplicaUpdates) are not implemented by Fogbank yet.", 501)
     updates = params.get("GlobalSecondaryIndexUpdates") or []
@@ -230,6 +240,7 @@ def _plan(table: Table, params: dict[str, Any], updates: list[dict[str, Any]]) -
         # A new index's key attributes must be defined in this request, not only in the table.
         if params.get("AttributeDefinitions") is None:
             raise validation_error(INVALID + f"AttributeDefinitions is not specified for index: {name}")
+        check_gsi_key_shape(name, create["KeySchema"])
         check_key_schema(create["KeySchema"], requested)
         projection = check_projection(create["Projection"])
         throughput = check_gsi_throughput(create, billing_mode, "must be")
@@ -310,7 +321,7 @@ def _apply_settings(ctx: RequestContext, table: Table, params: dict[str, Any]) -
             and current.get("ReadCapacityUnits") == throughput["ReadCapacityUnits"]
             and current.get("WriteCapacityUnits") == throughput["WriteCapacityUnits"]
             and not params.get("GlobalSecondaryIndexUpdates")
-            and billing_mode is None
+            and billing_mode in (None, "PROVISIONED")
         ):
             raise validation_error(
                 "The provisioned throughput for the table will not change. The requested value equals the current "

@@ -7,10 +7,12 @@ import re
 import threading
 import time
 import uuid
+import zlib
 from typing import Any
 
 from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
+from fogbank.protocols.validate import summary
 from fogbank.services.dynamodb.backend import Backend, table_name_of
 from fogbank.services.dynamodb.keys import KeySchema
 from fogbank.services.dynamodb.model import Index, Table, check_warm, merge_on_demand
@@ -92,6 +94,42 @@ def check_billing(billing_mode: str | None, throughput: dict[str, Any] | None) -
     check_throughput(throughput)
 
 
+def check_create_members(params: dict[str, Any]) -> None:
+    """The members the model no longer marks required (multi-attribute GSI keys loosened it), which a table
+    still needs: AWS words their absence, and a table KeySchema longer than 2, as model constraints."""
+    problems = []
+    if params.get("AttributeDefinitions") is None:
+        problems.append("Value null at 'attributeDefinitions' failed to satisfy constraint: Member must not be null")
+    key_schema = params.get("KeySchema")
+    if key_schema is None:
+        problems.append("Value null at 'keySchema' failed to satisfy constraint: Member must not be null")
+    elif len(key_schema) > 2:
+        # AWS prints the list with Java's default toString of each element.
+        shown = ", ".join(f"com.amazonaws.dynamodb.v20120810.KeySchemaElement@{_java_hash(e):x}" for e in key_schema)
+        problems.append(
+            f"Value '[{shown}]' at 'keySchema' failed to satisfy constraint: Member must have length less than or "
+            "equal to 2"
+        )
+    if problems:
+        raise validation_error(summary(problems))
+
+
+def _java_hash(element: dict[str, Any]) -> int:
+    return zlib.crc32(f"{element.get('AttributeName')}/{element.get('KeyType')}".encode())
+
+
+def check_gsi_key_shape(index_name: str, key_schema: list[dict[str, str]]) -> None:
+    """AWS now accepts GSI keys of up to four HASH and four RANGE attributes; Fogbank's indexes hold one of
+    each, so such an index is refused openly rather than built on the wrong key."""
+    kinds = [element.get("KeyType") for element in key_schema]
+    if kinds and kinds[0] == "HASH" and (kinds.count("HASH") > 1 or kinds.count("RANGE") > 1):
+        raise AwsError(
+            "NotImplemented",
+            f"Multi-attribute keys (index: {index_name}) are not implemented by Fogbank yet.",
+            501,
+        )
+
+
 def check_key_schema(key_schema: list[dict[str, str]], defined: list[str]) -> None:
     keys = [element["AttributeName"] for element in key_schema]
     if any(key not in defined for key in keys):
@@ -166,6 +204,7 @@ def create_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
     name = params["TableName"]
     check_table_name(name)
+    check_create_members(params)
     definitions = params["AttributeDefinitions"]
     key_schema = params["KeySchema"]
     billing_mode = params.get("BillingMode")
@@ -231,6 +270,7 @@ def create_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         if not gsi_params:
             raise validation_error(INVALID + "List of GlobalSecondaryIndexes is empty")
         for gsi in gsi_params:
+            check_gsi_key_shape(gsi["IndexName"], gsi["KeySchema"])
             check_key_schema(gsi["KeySchema"], defined)
             index_name = gsi["IndexName"]
             projection = check_projection(gsi["Projection"])
@@ -283,7 +323,7 @@ def create_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
                 {"AttributeName": d["AttributeName"], "AttributeType": d["AttributeType"]} for d in definitions
             ],
             billing_mode=billing_mode,
-            billing_mode_explicit=params.get("BillingMode") is not None,
+            billing_mode_explicit=False,  # a PROVISIONED table shows no BillingModeSummary until it switches
             last_pay_per_request=now if billing_mode == "PAY_PER_REQUEST" else None,
             throughput=(
                 {
@@ -313,6 +353,13 @@ def create_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     description = table.describe({}, "CREATING")
     for index in description.get("GlobalSecondaryIndexes", ()):
         index["IndexStatus"] = "CREATING"
+    # The answer is what AWS has at this instant: no WarmThroughput unless one was asked for (then being
+    # applied), and no time of the switch to on-demand yet.
+    if params.get("WarmThroughput"):
+        description["WarmThroughput"]["Status"] = "UPDATING"
+    else:
+        description.pop("WarmThroughput", None)
+    description.get("BillingModeSummary", {}).pop("LastUpdateToPayPerRequestDateTime", None)
     return {"TableDescription": description}
 
 
