@@ -90,3 +90,15 @@ def test_deeply_nested_expressions_are_refused_not_failed(ddb: Any, name: str) -
         ConditionExpression=long_chain,
         ExpressionAttributeValues={":v": {"N": "1"}},
     )
+
+
+def test_in_takes_at_most_a_hundred_operands(ddb: Any, name: str) -> None:
+    values = {f":v{i}": {"N": str(i)} for i in range(101)}
+    hundred = "a IN (" + ", ".join(list(values)[:100]) + ")"
+    hundred_values = dict(list(values.items())[:100])
+    assert ddb.scan(TableName=name, FilterExpression=hundred, ExpressionAttributeValues=hundred_values)["Count"] == 1
+    too_many = "a IN (" + ", ".join(values) + ")"
+    assert error_of(ddb.scan, TableName=name, FilterExpression=too_many, ExpressionAttributeValues=values) == (
+        "ValidationException",
+        "Invalid FilterExpression: The IN operator is provided with too many operands; number of operands: 101",
+    )

@@ -47,6 +47,7 @@ CONDITION_FUNCTIONS = {
 }
 UPDATE_FUNCTIONS = {"if_not_exists": 2, "list_append": 2}
 COMPARATORS = ("=", "<>", "<", "<=", ">", ">=")
+MAX_IN_OPERANDS = 100  # DynamoDB's limit on the list an IN compares with
 # Text-only problems, in the order DynamoDB prefers them when an expression has several.
 _STRUCTURAL_ORDER = ("parens", "function_name", "misused", "reserved")
 
@@ -114,6 +115,10 @@ class ConditionParser(Parser):
             self.expect("(")
             options = self.separated(self.operand)
             self.expect(")")
+            if len(options) > MAX_IN_OPERANDS:
+                raise ExpressionError(
+                    f"The IN operator is provided with too many operands; number of operands: {len(options)}"
+                )
             return In(left, tuple(options))
         raise self.error()
 
