@@ -26,6 +26,8 @@ def _config(args: argparse.Namespace) -> Config:
         config.ephemeral = True
     if getattr(args, "workers", None):
         config.workers = args.workers
+    if getattr(args, "quiet", False):
+        config.log_requests = False
     return config
 
 
@@ -97,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
                 type=int,
                 help="processes serving DynamoDB item operations (FOGBANK_WORKERS, default: one per core, up to 4)",
             )
+            command.add_argument("--quiet", action="store_true", help="no line per request (FOGBANK_LOG_REQUESTS=0)")
         command.set_defaults(func=func)
     # Started by ``fogbank up`` itself (fogbank/workers.py), not by people.
     worker = commands.add_parser("worker")

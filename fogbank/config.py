@@ -54,7 +54,9 @@ class Config:
     # time, so more cores need more processes (fogbank/workers.py). Default: one per core, at most four.
     workers: int = field(default_factory=lambda: int(os.environ.get("FOGBANK_WORKERS") or min(4, os.cpu_count() or 1)))
     worker: bool = False  # this process is one of those workers, not the main process
-    log_requests: bool = True
+    log_requests: bool = field(
+        default_factory=lambda: os.environ.get("FOGBANK_LOG_REQUESTS", "1") not in ("", "0", "false")
+    )
     max_body_bytes: int = 16 * 1024 * 1024  # DynamoDB's documented request limit, the largest of ours
 
 

@@ -146,3 +146,23 @@ def _wait_for(url: str, server) -> float:
             time.sleep(0.01)
     server.stop(signal.SIGKILL)
     raise AssertionError(f"not ready in {READY_WITHIN}s: {server.output()}")
+
+
+@pytest.mark.parametrize("quiet", [("--quiet",), ()], ids=["flag", "environment"])
+def test_quiet_logs_no_requests(tmp_path: Path, quiet: tuple[str, ...]) -> None:
+    env = environment() if quiet else environment(FOGBANK_LOG_REQUESTS="0")
+    server = start(tmp_path / "up.log", "--ephemeral", "--workers", "2", *quiet, env=env)
+    client = boto("dynamodb", server.endpoint)
+    client.create_table(
+        TableName="quiet",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for number in range(8):  # new connections each: they land on the worker too
+        boto("dynamodb", server.endpoint).put_item(TableName="quiet", Item={"pk": {"S": str(number)}})
+    assert boto("sts", server.endpoint).get_caller_identity()["Account"] == "000000000000"
+    assert server.stop() == 0
+    log = server.output()
+    assert "Traceback" not in log
+    assert not [line for line in log.splitlines() if REQUEST_LINE.match(line)], log

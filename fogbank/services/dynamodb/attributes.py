@@ -261,6 +261,14 @@ def sized_value(value: Any, depth: int) -> tuple[AttributeValue, int]:
                 return {"L": elements}, size
             if kind in ("B", "BOOL") and member is not None:
                 return value, len(member) if kind == "B" else 1
+            if kind == "SS" and type(member) is list and member and len(set(member)) == len(member):
+                size = 0
+                for text in member:
+                    if type(text) is not str:
+                        break
+                    size += len(text) if text.isascii() else len(text.encode("utf-8"))
+                else:
+                    return value, size
     checked = validate_value(value, depth)
     return checked, value_size(checked)
 

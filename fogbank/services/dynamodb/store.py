@@ -360,7 +360,9 @@ class Writer:
 
     def put_item(self, tid: int, pk: bytes, sk: bytes, size: int, blob: bytes) -> None:
         self.connection.execute(
-            "INSERT OR REPLACE INTO items (tid, h, pk, sk, size, item) VALUES (?, ?, ?, ?, ?, ?)",
+            # An upsert rewrites the row in place; OR REPLACE deletes and re-inserts it, about twice the work.
+            "INSERT INTO items (tid, h, pk, sk, size, item) VALUES (?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (tid, h, pk, sk) DO UPDATE SET size = excluded.size, item = excluded.item",
             (tid, key_hash(pk), pk, sk, size, blob),
         )
 
@@ -373,7 +375,8 @@ class Writer:
         self, tid: int, iid: int, ipk: bytes, isk: bytes, pk: bytes, sk: bytes, size: int, blob: bytes
     ) -> None:
         self.connection.execute(
-            "INSERT OR REPLACE INTO idx (tid, iid, h, ipk, isk, pk, sk, size, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO idx (tid, iid, h, ipk, isk, pk, sk, size, item) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (tid, iid, h, ipk, isk, pk, sk) DO UPDATE SET size = excluded.size, item = excluded.item",
             (tid, iid, key_hash(ipk), ipk, isk, pk, sk, size, blob),
         )
 
