@@ -10,6 +10,12 @@ phase takes the locks once, opens one transaction, runs every deferred write in 
 and only then hands the answers to their connections. An answer is never sent for a write that is not
 committed, and the shared lock is held only for the writes themselves, not while requests are parsed
 and checked, so processes overlap everything else.
+
+With worker processes the lock is often held by another process when a phase wants it. Waiting for it
+would stop the event loop, so the phase only tries to take it; when it is taken, the phase is put off to
+the next loop turn, and meanwhile this process reads and checks more requests, whose writes join the same
+phase. Only after many tries in a row (another process holding the lock for long: a table drop, a large
+batch) does a phase wait for the lock.
 """
 
 from __future__ import annotations
@@ -25,8 +31,15 @@ log = logging.getLogger("fogbank.commit")
 
 
 class PhaseStore(Protocol):
-    def begin_phase(self) -> None: ...
+    def begin_phase(self, wait: bool) -> bool:
+        """Open the phase's transaction; False (nothing opened) when ``wait`` is False and another
+        process holds the write lock."""
+        ...
+
     def end_phase(self) -> None: ...
+
+
+TRIES_BEFORE_WAITING = 200  # loop turns a phase is put off before it waits for the lock
 
 
 @dataclass
@@ -45,18 +58,12 @@ class GroupCommit:
         # (work, finish, future): finish turns the work's outcome (result or error) into the answer.
         self._queued: list[tuple[Callable[[], Any], Callable[[Any, BaseException | None], Any], asyncio.Future]] = []
         self._stores: list[PhaseStore] = []
-        self._on_attach: list[Callable[[asyncio.AbstractEventLoop], None]] = []
+        self._tries = 0  # turns the queued writes have been put off because another process writes
         self.in_phase = False
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop | None:
         return self._loop
-
-    def on_attach(self, callback: Callable[[asyncio.AbstractEventLoop], None]) -> None:
-        """Call ``callback(loop)`` when the event loop attaches (at once if it already has)."""
-        self._on_attach.append(callback)
-        if self._loop is not None:
-            callback(self._loop)
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         """Group the writes made on ``loop``'s thread from now on (the HTTP server calls this)."""
@@ -64,12 +71,10 @@ class GroupCommit:
             return  # a second listener of the same server
         self._loop = loop
         self._thread = threading.get_ident()
-        for callback in self._on_attach:
-            callback(loop)
 
     def detach(self) -> None:
         """Finish what is queued and go back to one commit per write."""
-        self.flush()
+        self.flush(wait=True)
         self._loop = self._thread = None
 
     def accepts(self) -> bool:
@@ -100,36 +105,53 @@ class GroupCommit:
         self._queued.append((deferred.work, finish, future))
         return future
 
-    def flush(self) -> None:
+    def _put_off(self, queued: list[Any], stores: list[PhaseStore]) -> None:
+        """Another process is writing: try again next turn, with the writes queued meanwhile."""
+        self._tries += 1
+        self._queued = queued + self._queued
+        self._stores = stores + [store for store in self._stores if store not in stores]
+        assert self._loop is not None
+        self._loop.call_soon(self.flush)
+
+    def flush(self, wait: bool = False) -> None:
         queued, self._queued = self._queued, []
         stores, self._stores = self._stores, []
         if not queued:
             return
+        wait = wait or self._tries >= TRIES_BEFORE_WAITING
         answers: list[Any] = []
         committed = True
+        postponed = False
         begun: list[PhaseStore] = []
         try:
             for store in stores:
-                store.begin_phase()
+                if not store.begin_phase(wait):
+                    postponed = True
+                    break
                 begun.append(store)
-            self.in_phase = True
-            for work, finish, _ in queued:
-                try:
-                    result, error = work(), None
-                except Exception as raised:  # the handler's own error (a failed condition...): its answer
-                    result, error = None, raised
-                answers.append(finish(result, error))
+            if not postponed:
+                self._tries = 0
+                self.in_phase = True
+                for work, finish, _ in queued:
+                    try:
+                        result, error = work(), None
+                    except Exception as raised:  # the handler's own error (a failed condition...): its answer
+                        result, error = None, raised
+                    answers.append(finish(result, error))
         except BaseException:
             log.exception("the write phase failed: its answers are withdrawn")
             committed = False
         finally:
             self.in_phase = False
-            for store in begun:
+            for store in begun:  # when postponed, these phases wrote nothing: an empty commit
                 try:
                     store.end_phase()
                 except Exception:
                     log.exception("group commit failed: the answers waiting for it are withdrawn")
                     committed = False
+        if postponed and committed:
+            self._put_off(queued, stores)
+            return
         for index, (_, _, future) in enumerate(queued):
             if future.done():
                 continue
@@ -137,31 +159,6 @@ class GroupCommit:
                 future.set_result(answers[index])
             else:
                 future.set_exception(WithdrawnAnswer())
-
-
-def then(
-    pending: asyncio.Future[Any],
-    on_result: Callable[[Any], Any],
-    on_error: Callable[[BaseException], Any] | None = None,
-) -> asyncio.Future[Any]:
-    """A future of ``on_result(result)`` once ``pending`` is done, or of ``on_error(error)`` when it failed
-    (without ``on_error`` the error passes through). A withdrawn answer always stays withdrawn."""
-    chained: asyncio.Future[Any] = pending.get_loop().create_future()
-
-    def done(future: asyncio.Future[Any]) -> None:
-        error = future.exception()
-        try:
-            if error is None:
-                chained.set_result(on_result(future.result()))
-            elif on_error is None or isinstance(error, WithdrawnAnswer):
-                chained.set_exception(error)
-            else:
-                chained.set_result(on_error(error))
-        except Exception as raised:
-            chained.set_exception(raised)
-
-    pending.add_done_callback(done)
-    return chained
 
 
 class WithdrawnAnswer(Exception):

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from fogbank.gateway.auth import parse_credentials
-from fogbank.gateway.commit import Deferred, then
+from fogbank.gateway.commit import Deferred
 from fogbank.gateway.context import RequestContext
 from fogbank.gateway.http import HttpRequest, HttpResponse
 from fogbank.gateway.requestlog import RequestLog
@@ -74,8 +74,6 @@ class Call:
                 return self.finish(None, error)
             if type(result) is Deferred:
                 return self.context.platform.group_commit.defer(result, self.finish)  # type: ignore[union-attr]
-            if isinstance(result, asyncio.Future):  # a result another process gives (a worker's forwarded write)
-                return then(result, lambda value: self.finish(value, None), lambda error: self.finish(None, error))
             return self.finish(result, None)
         return self._log(protocol.serialize_error(self.error or InternalFailure(), self.request_id))
 

@@ -25,7 +25,7 @@ def test_concurrent_acknowledged_writes_survive_kill_9_mid_load(tmp_path):
         while not stop.is_set():
             key = f"w{n}-{i}"
             try:
-                if n % 2:  # a plain put: from a worker, the main process writes it (forward.py)
+                if n % 2:  # plain puts and updates, from both processes
                     client.put_item(TableName="load", Item={"pk": {"S": key}, "n": {"N": "1"}})
                 else:
                     client.update_item(
@@ -197,3 +197,61 @@ def test_a_turn_snapshot_sees_a_commit_made_by_another_process_during_the_turn(t
     assert seen == [b'{"n":{"N":"1"}}', b'{"n":{"N":"2"}}']
     here.close()
     elsewhere.close()
+
+
+def test_a_phase_is_put_off_while_another_process_writes(tmp_path, monkeypatch):
+    """Unit level: while another process holds the write lock the phase does not wait for it (that would
+    stop the event loop); it tries again next turn, and writes queued meanwhile join it. After many tries
+    it waits."""
+    import asyncio
+
+    from fogbank.gateway import commit
+    from fogbank.gateway.commit import Deferred, GroupCommit
+    from fogbank.services.dynamodb.processes import Counter, WriteLock
+    from fogbank.services.dynamodb.store import Store
+
+    path = tmp_path / "db.sqlite3"
+    group = GroupCommit()
+    here = Store(path, group, WriteLock(tmp_path / "db.lock"), None, Counter(tmp_path / "db.commits"))
+    other = WriteLock(tmp_path / "db.lock")  # its own open file: it excludes ours as another process's would
+    answers: list[object] = []
+
+    def put(key: bytes) -> Deferred:
+        def write(writer) -> bytes:
+            writer.put_item(1, key, b"", 1, b'{"pk":{"S":"x"}}')
+            return key
+
+        deferred = here.deferred(write)
+        assert isinstance(deferred, Deferred)
+        return deferred
+
+    def finish(result: object, error: BaseException | None) -> object:
+        assert error is None
+        return result
+
+    async def turns() -> None:
+        loop = asyncio.get_running_loop()
+        group.attach(loop)
+        other.acquire()
+        first = group.defer(put(b"a"), finish)
+        for _ in range(20):
+            await asyncio.sleep(0)
+        assert not first.done() and here.get(1, b"a", b"") is None  # put off, the loop still turning
+        second = group.defer(put(b"b"), finish)
+        other.release()
+        answers.extend([await first, await second])
+        # Held for long: after TRIES_BEFORE_WAITING turns the phase waits for the lock.
+        monkeypatch.setattr(commit, "TRIES_BEFORE_WAITING", 5)
+        other.acquire()
+        threading.Timer(0.3, other.release).start()  # from elsewhere: the loop itself will be waiting
+        third = group.defer(put(b"c"), finish)
+        answers.append(await third)
+        group.detach()
+
+    thread = threading.Thread(target=asyncio.run, args=(turns(),))
+    thread.start()
+    thread.join()
+    assert answers == [b"a", b"b", b"c"]
+    assert all(here.get(1, key, b"") is not None for key in (b"a", b"b", b"c"))
+    here.close()
+    other.close()

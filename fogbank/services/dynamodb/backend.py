@@ -12,7 +12,6 @@ from fogbank.protocols.errors import AwsError
 from fogbank.services.dynamodb.attributes import Item, item_size, write_capacity_units
 from fogbank.services.dynamodb.codec import pack, unpack, wire_json
 from fogbank.services.dynamodb.expiry import Expiry
-from fogbank.services.dynamodb.forward import Forwarder, WriteServer
 from fogbank.services.dynamodb.model import INDEX_ENTRY_OVERHEAD, Index, Table
 from fogbank.services.dynamodb.processes import Counter, LocalCounter, WriteLock
 from fogbank.services.dynamodb.store import Store, Writer
@@ -43,21 +42,8 @@ class Backend:
         if role != "worker":
             self._resume()
             self.expiry = Expiry(self)
-        # Plain overwrites made in workers are written by the main process (forward.py).
-        self.forwarder: Forwarder | None = None
-        self.write_server: WriteServer | None = None
-        writes = path.with_name(path.name + ".writes")
-        if role == "worker" and group is not None:
-            self.forwarder = Forwarder(writes, group)
-        elif role == "main" and group is not None:
-            server = self.write_server = WriteServer(writes, self, group)
-            group.on_attach(server.start)
 
     def close(self) -> None:
-        if self.forwarder is not None:
-            self.forwarder.close()
-        if self.write_server is not None:
-            self.write_server.close()
         if self.expiry is not None:
             self.expiry.close()
         self.store.close()
@@ -187,20 +173,6 @@ class Backend:
                 writer.add_stats(tid, iid, 1, size + INDEX_ENTRY_OVERHEAD)
             spent += write_capacity_units(size)
         return spent
-
-    def put_packed(self, writer: Writer, tid: int, pk: bytes, sk: bytes, size: int, blob: bytes) -> int | None:
-        """A worker's plain overwrite, in the main process: the old item's size (None: there was none)."""
-        table = next((t for t in self.tables.values() if t.tid == tid), None)
-        if table is None or table.status == "DELETING":
-            raise AwsError("ResourceNotFoundException", NOT_FOUND)
-        if table.indexes:  # created since the worker looked: maintain them as any write does
-            old, old_size = self.read(table, pk, sk, writer)
-            self.apply(writer, table, pk, sk, old, old_size, unpack(blob), size)
-            return old_size if old is not None else None
-        stored = writer.size_of(tid, pk, sk)
-        writer.put_item(tid, pk, sk, size, blob)
-        writer.add_stats(tid, 0, 0 if stored is not None else 1, size - (stored or 0))
-        return stored
 
     def current(self, table: Table) -> Table:
         """Inside a write: the table as defined now. Only a worker's view can be behind (under the write

@@ -5,7 +5,8 @@ worker processes on the same SQLite database; the main process keeps the table o
 plane) and all background work (GSI backfills, TTL sweeps, table drops). Two things are shared:
 
 - ``WriteLock``: an ``flock`` taken around every write transaction, so processes hand the database over
-  at once (SQLite's own busy handler sleeps in steps of milliseconds).
+  at once (SQLite's own busy handler sleeps in steps of milliseconds). The event loop's write phases only
+  try it and come back a turn later when it is taken (gateway/commit.py), so no loop stops to wait.
 - ``Counter`` files, small memory-mapped integers: the catalog version, bumped by the main process after
   every commit that changed a table's definition, before the write lock is released (a worker compares it
   before serving a request and inside every write, and reloads the catalog when it moved, so a write always
@@ -30,6 +31,14 @@ class WriteLock:
 
     def acquire(self) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def try_acquire(self) -> bool:
+        """Take the lock if no other process holds it, without waiting."""
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
 
     def release(self) -> None:
         fcntl.flock(self._fd, fcntl.LOCK_UN)

@@ -210,15 +210,20 @@ class Store:
             self._catalog_changed |= writer.catalog_changed
             self._end("COMMIT")
 
-    def _begin(self) -> None:
+    def _begin(self, wait: bool = True) -> bool:
+        """Take the write lock (False: it is taken and ``wait`` is off) and open the write transaction."""
         if self.write_lock is not None:
-            self.write_lock.acquire()
+            if wait:
+                self.write_lock.acquire()
+            elif not self.write_lock.try_acquire():
+                return False
         try:
             self.writer.execute("BEGIN IMMEDIATE")
         except BaseException:
             if self.write_lock is not None:
                 self.write_lock.release()
             raise
+        return True
 
     def _end(self, statement: str) -> None:
         """COMMIT or ROLLBACK, then tell other processes about changed tables before they may write."""
@@ -234,15 +239,19 @@ class Store:
             if self.write_lock is not None:
                 self.write_lock.release()
 
-    def begin_phase(self) -> None:
-        """The turn's write phase starts: one transaction for every write queued for it."""
+    def begin_phase(self, wait: bool) -> bool:
+        """The turn's write phase starts: one transaction for every write queued for it. Without ``wait``,
+        False when another process holds the write lock (the group commit tries again next turn)."""
         self.lock.acquire()
         try:
-            self._begin()
+            if not self._begin(wait):
+                self.lock.release()
+                return False
         except BaseException:
             self.lock.release()
             raise
         self._phase_open = True
+        return True
 
     def end_phase(self) -> None:
         try:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
-from fogbank.gateway.commit import Deferred, then
+from fogbank.gateway.commit import Deferred
 from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.services.dynamodb.attributes import (
@@ -18,7 +17,6 @@ from fogbank.services.dynamodb.attributes import (
 )
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, read_units, write_units
-from fogbank.services.dynamodb.codec import pack
 from fogbank.services.dynamodb.expressions.apply import apply_update
 from fogbank.services.dynamodb.expressions.nodes import (
     AddAction,
@@ -100,7 +98,7 @@ def check_new_item(table: Table, item: Item, too_big: str, size: int = -1, misma
 
 
 @service.operation("PutItem")
-def put_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | Deferred | asyncio.Future[Any]:
+def put_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | Deferred:
     backend: Backend = ctx.backend
     # DynamoDB's order: the values, ReturnValues, the size, the conditions, then (with the table) the keys.
     item, size = sized_item(params["Item"])
@@ -113,14 +111,6 @@ def put_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | De
     if table.indexes:
         validate_index_keys(item, index_schemas(table))
     pk, sk = table.encode_key(item)
-    plain = expressions is None and return_values == "NONE" and not table.indexes
-    if plain and backend.forwarder is not None and backend.forwarder.ready():
-        # A worker: the main process writes plain overwrites (forward.py); answer from the old size.
-        def answer(old_size: int | None) -> dict[str, Any]:
-            units = write_units(max(size, old_size or 0))
-            return finish({}, consumed(table, params.get("ReturnConsumedCapacity"), units, {}), None)
-
-        return then(backend.forwarder.put(table.tid, pk, sk, size, pack(item)), answer)
 
     def write(writer: Writer) -> dict[str, Any]:
         current = backend.current(table)
