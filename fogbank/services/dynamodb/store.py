@@ -61,6 +61,7 @@ CREATE TABLE IF NOT EXISTS tokens (
 """
 
 HASH_SPACE = 1 << 32
+KEEP_SNAPSHOT_SECONDS = 0.05  # how long the event loop may keep a read snapshot no commit has overtaken
 T = TypeVar("T")
 
 
@@ -109,6 +110,8 @@ class Store:
         self.commits = commits  # bumped after every commit: is a reader's snapshot still the latest?
         self._turn_snapshot = -1  # the commit count the event loop's read snapshot was taken at (-1: none)
         self._pinned = False  # a snapshot() is in progress on the loop: keep its view
+        self._turn_end_due = False  # _turn_end is scheduled for the end of this loop turn
+        self._idle_end_due = False  # _idle_end is scheduled
         self._phase_open = False
         self._phase_failed = False
         self._group_stats: dict[tuple[int, int], list[int]] = {}  # (tid, iid) -> [count, bytes] to add
@@ -126,8 +129,9 @@ class Store:
 
         On the event loop the reads of one turn share one read transaction, refreshed only when a commit
         happened since it began (the commit count says so): a read transaction costs file-lock calls to
-        start and end, which on a small machine are much of a GetItem. The snapshot ends with the turn, so
-        none is held while Fogbank idles (an old snapshot would keep the WAL from being checkpointed).
+        start and end, which on a small machine are much of a GetItem. A snapshot no commit overtook is
+        kept for later turns too (see _turn_end), a moment at most once reads stop, so none is held while
+        Fogbank idles (an old snapshot would keep the WAL from being checkpointed).
         """
         connection = getattr(self._local, "connection", None)
         if connection is None:
@@ -140,13 +144,31 @@ class Store:
             return connection
         count = self.commits.read()
         if count != self._turn_snapshot and not self._pinned:
-            if self._turn_snapshot == -1:
-                group.at_turn_end(self._end_turn_snapshot)
-            elif connection.in_transaction:
+            if connection.in_transaction:
                 connection.execute("COMMIT")
             connection.execute("BEGIN")
             self._turn_snapshot = count  # read before the snapshot starts: it holds at least these commits
+            if not self._turn_end_due:
+                self._turn_end_due = True
+                group.at_turn_end(self._turn_end)
         return connection
+
+    def _turn_end(self) -> None:
+        """A snapshot no commit has overtaken is kept for the next turns (reads of a read-only load then
+        start none), until a commit overtakes it or it has been idle a moment. One that a commit overtook
+        ends now: held on, it would keep SQLite from restarting the WAL, which then grows."""
+        self._turn_end_due = False
+        if self.commits is not None and self.commits.read() == self._turn_snapshot:
+            if not self._idle_end_due and self.group is not None and self.group.loop is not None:
+                self._idle_end_due = True
+                self.group.loop.call_later(KEEP_SNAPSHOT_SECONDS, self._idle_end)
+            return
+        self._end_turn_snapshot()
+
+    def _idle_end(self) -> None:
+        self._idle_end_due = False
+        if not self._pinned:
+            self._end_turn_snapshot()
 
     def _end_turn_snapshot(self) -> None:
         self._turn_snapshot = -1
@@ -243,6 +265,8 @@ class Store:
         """The turn's write phase starts: one transaction for every write queued for it. Without ``wait``,
         False when another process holds the write lock (the group commit tries again next turn)."""
         self.lock.acquire()
+        if self._turn_snapshot != -1 and self.group is not None and self.group.on_loop():
+            self._end_turn_snapshot()  # this phase's commit overtakes it; ended first, it cannot hold the WAL
         try:
             if not self._begin(wait):
                 self.lock.release()
