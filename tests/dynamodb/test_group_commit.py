@@ -255,3 +255,46 @@ def test_a_phase_is_put_off_while_another_process_writes(tmp_path, monkeypatch):
     assert all(here.get(1, key, b"") is not None for key in (b"a", b"b", b"c"))
     here.close()
     other.close()
+
+
+def test_the_loop_keeps_an_unchanged_snapshot_only_for_a_moment(tmp_path):
+    """Unit level: a read snapshot no commit has overtaken outlives its turn (a read-only load opens none
+    per turn) but not an idle moment, and never a commit: a snapshot held on would keep SQLite from
+    restarting the WAL."""
+    import asyncio
+
+    from fogbank.gateway.commit import GroupCommit
+    from fogbank.services.dynamodb.processes import Counter, WriteLock
+    from fogbank.services.dynamodb.store import KEEP_SNAPSHOT_SECONDS, Store
+
+    path = tmp_path / "db.sqlite3"
+    group = GroupCommit()
+    here = Store(path, group, WriteLock(tmp_path / "db.lock"), None, Counter(tmp_path / "db.commits"))
+    elsewhere = Store(path, None, WriteLock(tmp_path / "db.lock"), None, Counter(tmp_path / "db.commits"))
+    with elsewhere.write() as writer:
+        writer.put_item(1, b"a", b"", 1, b'{"n":{"N":"1"}}')
+    held: list[bool] = []
+
+    async def turns() -> None:
+        group.attach(asyncio.get_running_loop())
+        here.get(1, b"a", b"")
+        connection = here.reader()
+        for _ in range(5):
+            await asyncio.sleep(0)
+        held.append(connection.in_transaction)  # kept across turns: nothing committed since
+        await asyncio.sleep(KEEP_SNAPSHOT_SECONDS * 3)
+        held.append(connection.in_transaction)  # idle: ended
+        here.get(1, b"a", b"")
+        with elsewhere.write() as writer:  # another process commits after this turn's read
+            writer.put_item(1, b"b", b"", 1, b'{"n":{"N":"2"}}')
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        held.append(connection.in_transaction)  # overtaken by a commit: ended with its turn
+        group.detach()
+
+    thread = threading.Thread(target=asyncio.run, args=(turns(),))
+    thread.start()
+    thread.join()
+    assert held == [True, False, False]
+    here.close()
+    elsewhere.close()
