@@ -6,7 +6,7 @@ malformed Authorization header is still refused the way AWS refuses it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from fogbank.gateway.http import HttpRequest
 from fogbank.protocols.errors import AwsError
@@ -14,8 +14,10 @@ from fogbank.protocols.errors import AwsError
 ALGORITHM = "AWS4-HMAC-SHA256"
 
 
-@dataclass(frozen=True)
-class Credentials:
+class Credentials(NamedTuple):
+    """A request's SigV4 credential. A named tuple: built on every request, and a frozen dataclass
+    costs a microsecond more to build."""
+
     access_key: str
     date: str
     region: str
