@@ -32,10 +32,8 @@ class DynamoDB(Service):
         def wrap(handler: Handler) -> Handler:
             def checked(ctx: RequestContext, params: dict[str, Any]) -> Any:
                 table_name = params.get("TableName")
-                if isinstance(table_name, str) and not table_name.startswith("arn:"):
-                    from fogbank.services.dynamodb.ops.tables import check_table_name
-
-                    check_table_name(table_name)
+                if type(table_name) is str and not table_name.startswith("arn:"):
+                    _check_table_name(table_name)
                 return handler(ctx, params)
 
             register(checked)
@@ -108,8 +106,14 @@ register_decoder(spec.service_model("dynamodb"), "AttributeValue", _fast_attribu
 
 def _register() -> None:
     """Import the operation modules; each registers its handlers on ``service``."""
+    global _check_table_name
     for module in ("tables", "items", "query_scan", "batch", "transactions", "tags", "ttl"):
         importlib.import_module(f"fogbank.services.dynamodb.ops.{module}")
+    # Looked up once here rather than imported per request: the operation modules import this one.
+    _check_table_name = importlib.import_module("fogbank.services.dynamodb.ops.tables").check_table_name
+
+
+_check_table_name: Callable[[str], None]
 
 
 _register()
