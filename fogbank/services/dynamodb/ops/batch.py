@@ -55,17 +55,21 @@ def batch_get_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any
     unprocessed: dict[str, dict[str, Any]] = {}
     capacities = []
     total = 0
+    full = False
     mode = params.get("ReturnConsumedCapacity")
     for name, table, request, expressions, keys in plans:
         found = responses.setdefault(name, [])
         units = 0.0
         for position, (_raw, pk, sk) in enumerate(keys):
-            if total > RESPONSE_LIMIT:
+            item, size = (None, 0) if full else backend.read(table, pk, sk)
+            # The answer holds at most 16 MB: the first item that would not fit and every key after it
+            # (in this table and the next ones) come back unprocessed, uncharged.
+            full = full or (item is not None and total + size > RESPONSE_LIMIT)
+            if full:
                 left = dict(request)
                 left["Keys"] = [entry[0] for entry in keys[position:]]
                 unprocessed[name] = left
                 break
-            item, size = backend.read(table, pk, sk)
             units += read_units(size, bool(request.get("ConsistentRead")))
             if item is not None:
                 total += size

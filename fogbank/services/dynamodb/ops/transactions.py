@@ -50,7 +50,11 @@ def _digest(params: dict[str, Any]) -> str:
             return base64.b64encode(value).decode()
         raise TypeError
 
-    relevant = {key: value for key, value in params.items() if key != "ClientRequestToken"}
+    # A replay may ask for capacity differently: AWS answers it in the replay's own ReturnConsumedCapacity mode
+    # rather than calling the request non-identical.
+    relevant = {
+        key: value for key, value in params.items() if key not in ("ClientRequestToken", "ReturnConsumedCapacity")
+    }
     return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=default).encode()).hexdigest()
 
 
@@ -130,12 +134,12 @@ def transact_write_items(ctx: RequestContext, params: dict[str, Any]) -> dict[st
     backend: Backend = ctx.backend
     token = params.get("ClientRequestToken")
     digest = _digest(params) if token else ""
+    mode = params.get("ReturnConsumedCapacity")
     if token:
         previous = _previous(backend, ctx, token, digest)
         if previous is not None:
-            return previous
+            return _replayed(ctx, previous, mode)
     actions = _plan(ctx, params)
-    mode = params.get("ReturnConsumedCapacity")
     metrics_wanted = params.get("ReturnItemCollectionMetrics") == "SIZE"
     with backend.store.write() as writer:
         olds: list[tuple[Item | None, int]] = []
@@ -167,6 +171,7 @@ def transact_write_items(ctx: RequestContext, params: dict[str, Any]) -> dict[st
         if failed:
             raise cancelled(reasons)
         capacities = []
+        replay_units: dict[str, float] = {}
         for action, (old, old_size), new in zip(actions, olds, news, strict=True):
             size = 0
             index_units: dict[str, float] = {}
@@ -181,9 +186,14 @@ def transact_write_items(ctx: RequestContext, params: dict[str, Any]) -> dict[st
                 if action.kind == "ConditionCheck"
                 else write_units(max(size, old_size), transactional=True)
             )
-            capacity = consumed(action.table, mode, units, {k: v * 2 for k, v in index_units.items()}, "write")
+            # Only the table's share doubles: an index write inside a transaction costs what it costs outside.
+            capacity = consumed(action.table, mode, units, index_units, "write")
             if capacity is not None:
                 capacities.append(capacity)
+            # A replay with this token is billed as a transactional read of the images this call was sized on.
+            image = old_size if action.kind == "ConditionCheck" else max(size, old_size)
+            name = action.table.name
+            replay_units[name] = replay_units.get(name, 0.0) + read_units(image, True, transactional=True)
         result: dict[str, Any] = {}
         if capacities:
             result["ConsumedCapacity"] = merge(capacities)
@@ -205,8 +215,33 @@ def transact_write_items(ctx: RequestContext, params: dict[str, Any]) -> dict[st
             writer.connection.execute("DELETE FROM tokens WHERE created < ?", (time.time() - TOKEN_LIFETIME,))
             writer.connection.execute(
                 "INSERT OR REPLACE INTO tokens (token, account, digest, created, response) VALUES (?, ?, ?, ?, ?)",
-                (token, ctx.account_id, digest, time.time(), json.dumps(result)),
+                (token, ctx.account_id, digest, time.time(), json.dumps(_remembered(result, replay_units))),
             )
+    return result
+
+
+REPLAY_UNITS = "replayReadUnits"  # kept beside the stored answer, never sent
+
+
+def _remembered(result: dict[str, Any], replay_units: dict[str, float]) -> dict[str, Any]:
+    """What to store for a token: the answer without its capacity, and what a replay costs per table."""
+    stored = {key: value for key, value in result.items() if key != "ConsumedCapacity"}
+    stored[REPLAY_UNITS] = replay_units
+    return stored
+
+
+def _replayed(ctx: RequestContext, stored: dict[str, Any], mode: str | None) -> dict[str, Any]:
+    """The answer to a repeated token: the first answer, with read capacity in the replay's own mode (AWS
+    documents that a repeat "returns the number of read capacity units consumed in reading the item")."""
+    result = {key: value for key, value in stored.items() if key not in (REPLAY_UNITS, "ConsumedCapacity")}
+    backend: Backend = ctx.backend
+    capacities = []
+    for name, units in (stored.get(REPLAY_UNITS) or {}).items():
+        capacity = consumed(backend.table(ctx.account_id, ctx.region, name), mode, units, None, "read")
+        if capacity is not None:
+            capacities.append(capacity)
+    if capacities:
+        result["ConsumedCapacity"] = capacities
     return result
 
 
