@@ -3,14 +3,25 @@ written by an earlier storage format (CBOR) still read back."""
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import sqlite3
 import threading
 
 import cbor2
 
+from fogbank.gateway import commit
+from fogbank.gateway.commit import Deferred, GroupCommit, WithdrawnAnswer
+from fogbank.services.dynamodb.processes import Counter, WriteLock
+from fogbank.services.dynamodb.store import KEEP_SNAPSHOT_SECONDS, Store
 from tests.dynamodb.test_durability import dynamodb
 from tests.platform.fogproc import start
+
+
+def process_store(folder, group: GroupCommit | None) -> Store:
+    """A store as one of several processes opens it: its own write lock and commit counter files."""
+    path = folder / "db.sqlite3"
+    return Store(path, group, WriteLock(folder / "db.lock"), None, Counter(folder / "db.commits"))
 
 
 def test_concurrent_acknowledged_writes_survive_kill_9_mid_load(tmp_path):
@@ -113,10 +124,6 @@ def test_a_write_failing_after_a_change_rolls_back_its_phase(tmp_path):
     """Unit level: writes handed over on the loop wait for the turn's write phase and share its
     transaction; one that raises after changing data rolls the phase back and every answer of the phase
     is withdrawn; the next turn commits."""
-    import asyncio
-
-    from fogbank.gateway.commit import Deferred, GroupCommit, WithdrawnAnswer
-    from fogbank.services.dynamodb.store import Store
 
     group = GroupCommit()
     store = Store(tmp_path / "db.sqlite3", group)
@@ -165,20 +172,9 @@ def test_a_write_failing_after_a_change_rolls_back_its_phase(tmp_path):
 def test_a_turn_snapshot_sees_a_commit_made_by_another_process_during_the_turn(tmp_path):
     """Unit level: the event loop's reads share a snapshot for a turn, but a commit acknowledged by another
     process (another Store on the same files) in the middle of the turn is seen by the next read."""
-    import asyncio
-
-    from fogbank.gateway.commit import GroupCommit
-    from fogbank.services.dynamodb.processes import Counter, WriteLock
-    from fogbank.services.dynamodb.store import Store
-
-    path = tmp_path / "db.sqlite3"
-
-    def store(group: GroupCommit | None) -> Store:
-        lock = WriteLock(path.with_name("db.lock"))
-        return Store(path, group, lock, None, Counter(path.with_name("db.commits")))
 
     group = GroupCommit()
-    here, elsewhere = store(group), store(None)
+    here, elsewhere = process_store(tmp_path, group), process_store(tmp_path, None)
     with elsewhere.write() as writer:
         writer.put_item(1, b"a", b"", 1, b'{"n":{"N":"1"}}')
     seen: list[bytes] = []
@@ -203,16 +199,9 @@ def test_a_phase_is_put_off_while_another_process_writes(tmp_path, monkeypatch):
     """Unit level: while another process holds the write lock the phase does not wait for it (that would
     stop the event loop); it tries again next turn, and writes queued meanwhile join it. After many tries
     it waits."""
-    import asyncio
 
-    from fogbank.gateway import commit
-    from fogbank.gateway.commit import Deferred, GroupCommit
-    from fogbank.services.dynamodb.processes import Counter, WriteLock
-    from fogbank.services.dynamodb.store import Store
-
-    path = tmp_path / "db.sqlite3"
     group = GroupCommit()
-    here = Store(path, group, WriteLock(tmp_path / "db.lock"), None, Counter(tmp_path / "db.commits"))
+    here = process_store(tmp_path, group)
     other = WriteLock(tmp_path / "db.lock")  # its own open file: it excludes ours as another process's would
     answers: list[object] = []
 
@@ -261,16 +250,9 @@ def test_the_loop_keeps_an_unchanged_snapshot_only_for_a_moment(tmp_path):
     """Unit level: a read snapshot no commit has overtaken outlives its turn (a read-only load opens none
     per turn) but not an idle moment, and never a commit: a snapshot held on would keep SQLite from
     restarting the WAL."""
-    import asyncio
 
-    from fogbank.gateway.commit import GroupCommit
-    from fogbank.services.dynamodb.processes import Counter, WriteLock
-    from fogbank.services.dynamodb.store import KEEP_SNAPSHOT_SECONDS, Store
-
-    path = tmp_path / "db.sqlite3"
     group = GroupCommit()
-    here = Store(path, group, WriteLock(tmp_path / "db.lock"), None, Counter(tmp_path / "db.commits"))
-    elsewhere = Store(path, None, WriteLock(tmp_path / "db.lock"), None, Counter(tmp_path / "db.commits"))
+    here, elsewhere = process_store(tmp_path, group), process_store(tmp_path, None)
     with elsewhere.write() as writer:
         writer.put_item(1, b"a", b"", 1, b'{"n":{"N":"1"}}')
     held: list[bool] = []
