@@ -9,6 +9,7 @@ from typing import Any
 
 from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError
+from fogbank.protocols.validate import summary
 from fogbank.services import paging
 from fogbank.services.secretsmanager.service import service
 from fogbank.services.secretsmanager.store import DAY, Secret, SecretStore, marked_for_deletion
@@ -46,6 +47,7 @@ def create_secret(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
             "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!",
         )
     check_value(params)
+    check_tags(params.get("Tags") or [])
     if params.get("AddReplicaRegions"):
         raise AwsError("InvalidRequestException", "Fogbank does not replicate secrets to other regions.")
     with store.lock:
@@ -207,10 +209,22 @@ def restore_secret(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any
     return {"ARN": secret.arn, "Name": secret.name}
 
 
+def check_tags(tags: list[dict[str, Any]]) -> None:
+    """The model leaves a tag's Key optional; a tag without one is refused before anything is stored."""
+    problems = [
+        f"Value null at 'tags.{number}.member.key' failed to satisfy constraint: Member must not be null"
+        for number, tag in enumerate(tags, 1)
+        if tag.get("Key") is None
+    ]
+    if problems:
+        raise AwsError("ValidationException", summary(problems))
+
+
 @service.operation("TagResource")
 def tag_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
     store: SecretStore = ctx.backend
     with store.lock:
+        check_tags(params["Tags"])
         secret = live(store, ctx, params["SecretId"])
         added = {t["Key"]: t for t in params["Tags"]}
         secret.tags = [t for t in secret.tags if t["Key"] not in added] + list(added.values())
