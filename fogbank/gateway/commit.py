@@ -108,8 +108,7 @@ class GroupCommit:
     def _put_off(self, queued: list[Any], stores: list[PhaseStore]) -> None:
         """Another process is writing: try again next turn, with the writes queued meanwhile."""
         self._tries += 1
-        self._queued = queued + self._queued
-        self._stores = stores + [store for store in self._stores if store not in stores]
+        self._queued, self._stores = queued, stores  # nothing was queued meanwhile: flush runs on the loop
         assert self._loop is not None
         self._loop.call_soon(self.flush)
 

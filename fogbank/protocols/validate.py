@@ -78,7 +78,6 @@ def _join(path: Path) -> str:
 
 class _Rule:
     __slots__ = (
-        "name",
         "kind",
         "required",
         "members",
@@ -92,11 +91,11 @@ class _Rule:
         "trivial",
         "max_only",
         "nulls",
+        "service_nulls",
     )
 
     def __init__(self, shape: Shape) -> None:
         meta = shape.metadata
-        self.name = shape.name
         self.kind = shape.type_name
         self.required: tuple[tuple[str, str], ...] = ()
         self.members: tuple[tuple[str, str, _Rule], ...] = ()
@@ -113,6 +112,7 @@ class _Rule:
         self.trivial = False
         # A list or map of request structures (lists, maps): a null entry is refused, as AWS does.
         self.nulls = False
+        self.service_nulls = False  # a null of this shape is the service's to refuse (register_service_nulls)
         # The smallest maximum length below this rule when maximum lengths are its only constraints
         # (infinite when it has none); -1 when it has others. Computed once the rule tree is complete.
         self.max_only: float = -1
@@ -138,6 +138,19 @@ def register_enum_order(model: Any, shape_name: str, values: list[str] | tuple[s
         del _rules[key]  # built before the order was known
 
 
+# (id of a model's shape resolver, shape name) -> model: shapes whose null entries the service words itself.
+_SERVICE_NULLS: dict[tuple[int, str], Any] = {}
+
+
+def register_service_nulls(model: Any, shape_name: str) -> None:
+    """Leave null entries of a shape (in lists and maps) to the service: it refuses them in its own words
+    (DynamoDB's AttributeValues: "Supplied AttributeValue is empty...")."""
+    resolver = model._shape_resolver
+    _SERVICE_NULLS[(id(resolver), shape_name)] = model
+    for key in [key for key in _rules if key[0] == id(resolver)]:
+        del _rules[key]  # built before this was known
+
+
 def _ordered(enum: tuple[str, ...], order: tuple[str, ...]) -> tuple[str, ...]:
     known = set(enum)
     first = tuple(dict.fromkeys(value for value in order if value in known))
@@ -153,6 +166,7 @@ def _rule(shape: Shape) -> _Rule:
     order = _ENUM_ORDERS.get(key)
     if order is not None and rule.enum is not None:
         rule.enum = _ordered(rule.enum, order[1])
+    rule.service_nulls = key in _SERVICE_NULLS
     _rules[key] = rule
     own = rule.low is not None or rule.high is not None or rule.enum is not None or rule.pattern is not None
     if rule.kind == "structure":
@@ -175,9 +189,9 @@ def _rule(shape: Shape) -> _Rule:
 
 
 def _no_nulls(entry: _Rule) -> bool:
-    """Whether null entries are refused: entries that are request structures, lists or maps (an
-    AttributeValue, null or not, is the service's to check and word)."""
-    return entry.kind in _CONTAINERS and entry.name != "AttributeValue"
+    """Whether null entries are refused: entries that are request structures, lists or maps, unless the
+    service words their nulls itself."""
+    return entry.kind in _CONTAINERS and not entry.service_nulls
 
 
 def _max_only(rule: _Rule) -> float:

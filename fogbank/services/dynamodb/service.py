@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from fogbank.protocols import spec
 from fogbank.protocols.decode import Decoder, register_decoder
 from fogbank.protocols.errors import validation_error
+from fogbank.protocols.validate import register_service_nulls
 from fogbank.services.base import Handler, Service
 from fogbank.services.dynamodb import enums  # noqa: F401  (registers AWS's enum orders)
 from fogbank.services.dynamodb.attributes import TOO_DEEP
@@ -102,6 +103,7 @@ def _all_strings(members: list[Any]) -> bool:
 
 
 register_decoder(spec.service_model("dynamodb"), "AttributeValue", _fast_attribute_values)
+register_service_nulls(spec.service_model("dynamodb"), "AttributeValue")  # attributes.py words an empty value
 
 
 def _register() -> None:

@@ -22,6 +22,9 @@ to the same bound trees, so one evaluator and one updater serve both.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from fogbank.protocols.errors import validation_error
 from fogbank.services.dynamodb.expressions.apply import apply_update
 from fogbank.services.dynamodb.expressions.binding import bind_condition
@@ -79,23 +82,33 @@ __all__ = [
 # Condition and filter expressions also say the size, the other three do not (captured from AWS).
 MAX_EXPRESSION_BYTES = 4096
 TOO_LONG = "Expression size has exceeded the maximum allowed size;"
+# Our parser recurses per parenthesis; 4 KB of them is deeper than Python's stack. AWS's wording for this
+# case is not known: the request is refused as invalid rather than failing inside the server.
+NESTED_TOO_DEEPLY = "The expression is nested too deeply;"
+T = TypeVar("T")
 
 
-def _check_size(expression: str, parameter: str, with_size: bool) -> None:
+def _parsed(parameter: str, expression: str, build: Callable[[str], T], with_size: bool = False) -> T:
+    """``build(expression)``, its mistakes worded as DynamoDB's "Invalid <parameter>: ..." errors."""
     size = len(expression) if expression.isascii() else len(expression.encode("utf-8"))
     if size > MAX_EXPRESSION_BYTES:
         raise validation_error(f"Invalid {parameter}: {TOO_LONG}" + (f" expression size: {size}" if with_size else ""))
-
-
-def condition_expression(expression: str, placeholders: Placeholders, parameter: str = "ConditionExpression"):
-    """Parse and bind a ConditionExpression or FilterExpression (``parameter`` names it in errors)."""
-    _check_size(expression, parameter, parameter != "KeyConditionExpression")
     try:
-        return bind_condition(parse_condition(expression), placeholders)
+        return build(expression)
     except ExpressionError as error:
         raise validation_error(f"Invalid {parameter}: {error.detail}") from None
     except RecursionError:
         raise validation_error(f"Invalid {parameter}: {NESTED_TOO_DEEPLY}") from None
+
+
+def condition_expression(expression: str, placeholders: Placeholders, parameter: str = "ConditionExpression"):
+    """Parse and bind a ConditionExpression or FilterExpression (``parameter`` names it in errors)."""
+    return _parsed(
+        parameter,
+        expression,
+        lambda text: bind_condition(parse_condition(text), placeholders),
+        with_size=parameter != "KeyConditionExpression",
+    )
 
 
 def key_condition_expression(expression: str, placeholders: Placeholders):
@@ -104,25 +117,10 @@ def key_condition_expression(expression: str, placeholders: Placeholders):
 
 
 def update_expression(expression: str, placeholders: Placeholders) -> Update:
-    _check_size(expression, "UpdateExpression", False)
-    try:
-        return bind_update(parse_update(expression), placeholders)
-    except ExpressionError as error:
-        raise validation_error(f"Invalid UpdateExpression: {error.detail}") from None
-    except RecursionError:
-        raise validation_error(f"Invalid UpdateExpression: {NESTED_TOO_DEEPLY}") from None
+    return _parsed("UpdateExpression", expression, lambda text: bind_update(parse_update(text), placeholders))
 
 
 def projection_expression(expression: str, placeholders: Placeholders) -> Projection:
-    _check_size(expression, "ProjectionExpression", False)
-    try:
-        return bind_projection(parse_projection(expression), placeholders)
-    except ExpressionError as error:
-        raise validation_error(f"Invalid ProjectionExpression: {error.detail}") from None
-    except RecursionError:
-        raise validation_error(f"Invalid ProjectionExpression: {NESTED_TOO_DEEPLY}") from None
-
-
-# Our parser recurses per parenthesis; 4 KB of them is deeper than Python's stack. AWS's wording for this
-# case is not known: the request is refused as invalid rather than failing inside the server.
-NESTED_TOO_DEEPLY = "The expression is nested too deeply;"
+    return _parsed(
+        "ProjectionExpression", expression, lambda text: bind_projection(parse_projection(text), placeholders)
+    )
