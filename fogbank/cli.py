@@ -81,6 +81,9 @@ def cmd_reset(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from fogbank.engines.supervisor import restore_default_signals
+
+    restore_default_signals()  # a background job starts with SIGINT ignored: Ctrl-C/SIGTERM must still stop us
     parser = argparse.ArgumentParser(prog="fogbank", description="AWS database services on your machine.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="{up,status,reset}")
     for name, func, help_text in (

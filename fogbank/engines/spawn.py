@@ -24,10 +24,21 @@ from fogbank.engines import users
 
 _PR_SET_PDEATHSIG = 1
 # Resolved in the parent: the child, between fork and exec, should do as little as possible.
-_prctl = ctypes.CDLL(None, use_errno=True).prctl
+_libc = ctypes.CDLL(None, use_errno=True)
+_prctl = _libc.prctl
+_set_disposition = _libc.signal
+_set_disposition.argtypes = [ctypes.c_int, ctypes.c_void_p]
+_set_disposition.restype = ctypes.c_void_p
+_SIG_DFL = 0
+# Ignored dispositions survive exec: an engine started by a Fogbank that was started as a
+# background job would ignore SIGINT (PostgreSQL's fast shutdown) and the like.
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 
 
 def die_with_parent(parent_pid: int) -> None:
+    for signum in _STOP_SIGNALS:
+        _set_disposition(signum, _SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, ())
     # Runs after subprocess has switched uid; a uid change clears PDEATHSIG, so set it here.
     _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
     # The parent may have died before prctl took effect: then nobody would signal us.

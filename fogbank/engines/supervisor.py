@@ -247,15 +247,31 @@ class Supervisor:
 
 
 def exit_on_termination_signals() -> None:
-    """Make SIGTERM and SIGHUP exit Fogbank normally (call from the main thread).
+    """Make SIGTERM and SIGHUP exit Fogbank normally, and SIGINT raise KeyboardInterrupt
+    (call from the main thread).
 
     Python's default for SIGTERM kills the process on the spot: children then still die
     (PDEATHSIG) but with SIGKILL. Raising SystemExit instead runs ``atexit``, where every
-    Supervisor stops its children gracefully. Ctrl-C already raises KeyboardInterrupt.
+    Supervisor stops its children gracefully. SIGINT is set explicitly because Python leaves
+    it ignored when it started ignored (a shell's background job).
     """
 
     def _exit(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)
 
+    restore_default_signals()
     signal.signal(signal.SIGTERM, _exit)
     signal.signal(signal.SIGHUP, _exit)
+
+
+def restore_default_signals() -> None:
+    """Undo what the starting shell chose: a background job (``cmd &``) starts with SIGINT and
+    SIGQUIT ignored, some runners block signals. Ctrl-C and SIGTERM must stop Fogbank either way
+    (call from the main thread, at start). SIGHUP is left alone: ``nohup`` ignores it on purpose.
+    """
+    signal.pthread_sigmask(signal.SIG_SETMASK, set())
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    for signum in (signal.SIGTERM, signal.SIGQUIT):
+        if signal.getsignal(signum) is signal.SIG_IGN:
+            signal.signal(signum, signal.SIG_DFL)

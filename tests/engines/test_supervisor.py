@@ -11,6 +11,8 @@ import sys
 import textwrap
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -214,7 +216,23 @@ PARENT = textwrap.dedent(
 )
 
 
-def run_parent(supervisor: Supervisor, work_dir: Path, unprivileged: bool) -> tuple[subprocess.Popen[str], int, Path]:
+def ignore_like_a_background_job() -> None:
+    """A shell's background job (``cmd &``) starts with SIGINT and SIGQUIT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGQUIT, signal.SIG_IGN)
+
+
+def ignored_signals(pid: int) -> set[int]:
+    with open(f"/proc/{pid}/status") as f:
+        mask = int(next(line for line in f if line.startswith("SigIgn:")).split()[1], 16)
+    return {signum for signum in range(1, 64) if mask & (1 << (signum - 1))}
+
+
+@contextmanager
+def run_parent(
+    supervisor: Supervisor, work_dir: Path, unprivileged: bool
+) -> Iterator[tuple[subprocess.Popen[str], int, Path]]:
+    """The stand-in parent, started as from a background job, and killed at the end whatever happens."""
     spec = server_spec(work_dir, supervisor.allocate_port(), unprivileged=unprivileged)
     parent = subprocess.Popen(
         [sys.executable, "-c", PARENT, spec.argv[0], spec.argv[1], str(spec.port), str(spec.log_file)]
@@ -222,12 +240,21 @@ def run_parent(supervisor: Supervisor, work_dir: Path, unprivileged: bool) -> tu
         stdout=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).parents[2],
+        preexec_fn=ignore_like_a_background_job,
     )
-    assert parent.stdout is not None
-    child = int(parent.stdout.readline())
-    time.sleep(0.3)  # the worker thread that asked for the child has exited by now
-    assert not gone(child, within=0), "child died with the short-lived thread"
-    return parent, child, spec.log_file
+    try:
+        assert parent.stdout is not None
+        child = int(parent.stdout.readline())
+        try:
+            time.sleep(0.3)  # the worker thread that asked for the child has exited by now
+            assert not gone(child, within=0), "child died with the short-lived thread"
+            yield parent, child, spec.log_file
+        finally:
+            with suppress(ProcessLookupError):
+                os.kill(child, signal.SIGKILL)
+    finally:
+        parent.kill()
+        parent.wait()
 
 
 @pytest.mark.parametrize("unprivileged", [False, True])
@@ -236,16 +263,29 @@ def test_parent_killed_with_sigkill_leaves_no_orphan(
 ) -> None:
     if unprivileged and os.geteuid() != 0:
         pytest.skip("switching user needs root")
-    parent, child, _ = run_parent(supervisor, work_dir, unprivileged)
-    parent.kill()
-    parent.wait()
-    assert gone(child), f"child {child} outlived its parent"
+    with run_parent(supervisor, work_dir, unprivileged) as (parent, child, _):
+        parent.kill()
+        parent.wait()
+        assert gone(child), f"child {child} outlived its parent"
 
 
 @pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
 def test_parent_terminated_stops_children_gracefully(supervisor: Supervisor, work_dir: Path, signum: int) -> None:
-    parent, child, log_file = run_parent(supervisor, work_dir, unprivileged=False)
-    parent.send_signal(signum)
-    parent.wait(10)
-    assert gone(child)
-    assert "graceful stop" in log_file.read_text()
+    # The parent starts with SIGINT ignored, as from a background job: Ctrl-C must still stop it.
+    with run_parent(supervisor, work_dir, unprivileged=False) as (parent, child, log_file):
+        parent.send_signal(signum)
+        parent.wait(10)
+        assert gone(child)
+        assert "graceful stop" in log_file.read_text()
+
+
+def test_children_do_not_inherit_ignored_signals(supervisor: Supervisor, work_dir: Path) -> None:
+    # An ignored disposition survives exec: PostgreSQL would then ignore its stop signal.
+    ignored = {signal.SIGINT, signal.SIGQUIT, signal.SIGTERM}
+    before = {signum: signal.signal(signum, signal.SIG_IGN) for signum in ignored}
+    try:
+        proc = supervisor.start(server_spec(work_dir, supervisor.allocate_port()))
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
+    assert not ignored_signals(proc.pid) & (ignored | {signal.SIGHUP})
