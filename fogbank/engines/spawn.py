@@ -58,13 +58,11 @@ def launch(
     Call only from the spawner thread.
     """
     log_file.parent.mkdir(parents=True, exist_ok=True)
-    child_env = dict(os.environ)
-    child_env.update(env or {})
+    child_env = users.engine_environment(env, unprivileged)
     ids = users.run_as(unprivileged)
     extra: dict[str, Any] = {}
     if ids:
         extra = {"user": ids[0], "group": ids[1], "extra_groups": []}
-        child_env.update(HOME="/", USER=users.UNPRIVILEGED_USER, LOGNAME=users.UNPRIVILEGED_USER)
     with open(log_file, "ab") as log:
         return subprocess.Popen(
             argv,

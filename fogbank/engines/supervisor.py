@@ -36,7 +36,7 @@ class ProcessSpec:
     argv: list[str]
     log_file: Path  # child's stdout+stderr appended here
     port: int | None = None
-    env: dict[str, str] | None = None  # added to Fogbank's own environment
+    env: dict[str, str] | None = None  # the engine's own variables (it gets only these and PATH, locale, TZ...)
     cwd: Path | None = None
     ready: Callable[[], bool] | None = None  # default: TCP connect to 127.0.0.1:port succeeds
     ready_timeout: float = 30.0

@@ -123,6 +123,22 @@ def chown_tree(path: Path, unprivileged: bool) -> None:
             os.lchown(os.path.join(root, name), *ids)
 
 
+# What an engine or its tools need from Fogbank's environment: nothing else is passed on, so
+# AWS_* credentials and FOGBANK_* settings never reach a database server (or its logs).
+_PASSED_ON = ("PATH", "LANG", "LANGUAGE", "TZ", "TMPDIR", "HOME", "USER", "LOGNAME")
+
+
+def engine_environment(extra: dict[str, str] | None, unprivileged: bool) -> dict[str, str]:
+    """The environment of an engine child: the locale, time zone and search path Fogbank runs
+    with, who the child is, and the engine's own variables (``extra``)."""
+    env = {key: value for key, value in os.environ.items() if key in _PASSED_ON or key.startswith("LC_")}
+    env.setdefault("PATH", os.defpath)
+    if switch_needed(unprivileged):
+        env.update(HOME="/", USER=UNPRIVILEGED_USER, LOGNAME=UNPRIVILEGED_USER)
+    env.update(extra or {})
+    return env
+
+
 def run(argv: list[str], unprivileged: bool, **kwargs: object) -> subprocess.CompletedProcess[str]:
     """Run a short-lived engine tool (initdb, install-db) as the engine user, capturing output.
 
@@ -134,6 +150,7 @@ def run(argv: list[str], unprivileged: bool, **kwargs: object) -> subprocess.Com
         kwargs.setdefault("user", ids[0])
         kwargs.setdefault("group", ids[1])
         kwargs.setdefault("extra_groups", [])
+    kwargs.setdefault("env", engine_environment(None, unprivileged))
     if "input" not in kwargs:
         kwargs.setdefault("stdin", subprocess.DEVNULL)
     result = subprocess.run(argv, capture_output=True, text=True, **kwargs)  # type: ignore[call-overload]
