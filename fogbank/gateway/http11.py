@@ -110,9 +110,8 @@ class HttpServer:
         listener.setblocking(False)
         self._listener = listener
         loop = asyncio.get_running_loop()
-        for handoff in handoffs:  # a worker says when it is ready for connections (receive_from)
-            handoff.setblocking(False)
-            loop.add_reader(handoff.fileno(), self._worker_said, handoff)
+        for handoff in handoffs:
+            self.add_worker(handoff)
         loop.add_reader(listener.fileno(), self._accept)
         group = getattr(self.gateway, "group_commit", None)
         if group is not None:
@@ -139,6 +138,19 @@ class HttpServer:
                     pass  # that worker is gone: serve the connection here
             self.adopt(connection)
 
+    def add_worker(self, handoff: socket.socket) -> None:
+        """Hand connections over ``handoff`` too, once the worker at its other end says it is ready
+        (receive_from); a worker started later (a replacement) is added the same way."""
+        handoff.setblocking(False)
+        asyncio.get_running_loop().add_reader(handoff.fileno(), self._worker_said, handoff)
+
+    def remove_worker(self, handoff: socket.socket) -> None:
+        """Hand no more connections over ``handoff`` (its worker is gone); the caller may close it."""
+        if handoff.fileno() >= 0:
+            asyncio.get_running_loop().remove_reader(handoff.fileno())
+        if handoff in self._handoffs:
+            self._handoffs.remove(handoff)
+
     def _worker_said(self, handoff: socket.socket) -> None:
         try:
             data = handoff.recv(64)
@@ -149,9 +161,7 @@ class HttpServer:
         if data and handoff not in self._handoffs:
             self._handoffs.append(handoff)
         elif not data:  # the worker is gone: its connections went with it; hand it no more
-            asyncio.get_running_loop().remove_reader(handoff.fileno())
-            if handoff in self._handoffs:
-                self._handoffs.remove(handoff)
+            self.remove_worker(handoff)
 
     def receive_from(self, handoff: socket.socket) -> None:
         """A worker process: serve the connections the main process passes over ``handoff``."""
