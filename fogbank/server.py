@@ -15,7 +15,7 @@ from fogbank.config import Config
 from fogbank.gateway.app import Gateway
 from fogbank.gateway.http11 import HttpServer
 from fogbank.platform import Platform
-from fogbank.workers import start_workers, stop_workers
+from fogbank.workers import Workers, stop_workers
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -34,6 +34,9 @@ class Fogbank:
     def __init__(self, config: Config | None = None, **settings: Any) -> None:
         config = config or Config(**settings)
         config.workers = 1  # in-process: one process, whatever FOGBANK_WORKERS says
+        problem = config.listen_problem()
+        if problem:
+            raise ValueError(problem)
         if config.port == 0:
             config.port = free_port(config.host)
         self.platform = Platform(config)
@@ -118,17 +121,20 @@ async def _foreground(platform: Platform) -> None:
     gateway = Gateway(platform)
     server = HttpServer(gateway)
     internal = HttpServer(gateway)  # where workers pass what they do not answer themselves
-    workers: list = []
+    workers: Workers | None = None
     try:
         if config.workers > 1:
             await internal.listen("127.0.0.1", 0)
-            workers, handoffs = start_workers(config, internal.port)
-            await server.listen_balanced(config.host, config.port, handoffs)
+            workers = Workers(config, internal.port)
+            await server.listen_balanced(config.host, config.port, workers.start())
+            workers.supervise(server)
         else:
             await server.listen(config.host, config.port)
     except OSError as error:
         log.error("Fogbank could not listen on %s:%d: %s", config.host, config.port, str(error).lower())
-        stop_workers(workers)
+        if workers is not None:
+            workers.stop()
+            stop_workers(workers.processes)
         raise SystemExit(1) from None
     log.info("Fogbank %s on http://%s:%d (data: %s)", _version(), config.host, config.port, platform.data_dir)
     log.info("Console: http://%s:%d/console", config.host, config.port)
@@ -138,8 +144,9 @@ async def _foreground(platform: Platform) -> None:
         loop.add_signal_handler(sig, _on_signal, stop, server)
     await stop.wait()
     log.info("Shutting down")
-    if workers:
-        await loop.run_in_executor(None, stop_workers, workers)
+    if workers is not None:
+        workers.stop()  # no replacements from here on
+        await loop.run_in_executor(None, stop_workers, workers.processes)
     await server.shutdown()
     if config.workers > 1:
         await internal.shutdown()

@@ -198,3 +198,107 @@ def test_a_dead_worker_leaves_the_main_process_serving_every_connection(running)
         client(running.endpoint, "sts").get_caller_identity()
         client(running.endpoint).list_tables()
     assert running.health()["status"] == "running"
+
+
+def _server_side_holders(server, connections: list, pids: list[int]) -> dict[int, int]:
+    """How many of ``connections`` (client sockets that have been answered) each of ``pids`` holds the
+    server side of: a handed-over connection lives in exactly one process."""
+    ports = {sock.getsockname()[1] for sock in connections}
+    inodes = set()
+    with open("/proc/net/tcp") as table:
+        for line in table.readlines()[1:]:
+            fields = line.split()
+            local_port = int(fields[1].split(":")[1], 16)
+            remote_port = int(fields[2].split(":")[1], 16)
+            if local_port == server.port and remote_port in ports:
+                inodes.add(fields[9])
+    held = {}
+    for pid in pids:
+        count = 0
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{pid}/fd/{fd}")
+            except FileNotFoundError:
+                continue
+            if target.startswith("socket:[") and target[8:-1] in inodes:
+                count += 1
+        held[pid] = count
+    return held
+
+
+def _answered_connections(server, count: int) -> list:
+    """``count`` keep-alive connections, each of which has had a request answered."""
+    import socket
+
+    connections = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", server.port), timeout=5)
+        sock.sendall(b"GET /_fogbank/health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        assert sock.recv(65536).startswith(b"HTTP/1.1 200")
+        connections.append(sock)
+    return connections
+
+
+def test_a_killed_worker_is_reaped_logged_and_replaced(tmp_path):
+    server = start(tmp_path / "up.log", "--data-dir", str(tmp_path / "data"), "--workers", "2")
+    try:
+        (worker,) = workers_of(server, 1)
+        os.kill(worker, signal.SIGKILL)
+        deadline = time.monotonic() + 15
+        while True:
+            replacement = [pid for pid in workers_of(server, 1) if pid != worker and _alive(pid)]
+            if replacement and not os.path.exists(f"/proc/{worker}"):  # reaped: not even a zombie
+                break
+            assert time.monotonic() < deadline, f"no replacement worker:\n{server.output()}"
+            time.sleep(0.05)
+        log = server.output()
+        assert log.count(f"worker {worker} ") == 1, log  # one line for the death, not one per connection
+        assert "killed by SIGKILL" in log and "replacement" in log
+        # New connections are served by both processes again once the replacement says it is ready.
+        deadline = time.monotonic() + 15
+        while True:
+            connections = _answered_connections(server, 8)
+            held = _server_side_holders(server, connections, [server.process.pid, *replacement])
+            for sock in connections:
+                sock.close()
+            if all(held.values()):
+                break
+            assert time.monotonic() < deadline, f"connections not shared again: {held}"
+            time.sleep(0.1)
+        assert sum(held.values()) == 8
+        assert server.health()["status"] == "running"
+    finally:
+        assert server.stop() == 0
+    assert "Traceback" not in server.output()
+
+
+def test_a_worker_that_keeps_dying_is_restarted_with_a_growing_delay(tmp_path):
+    server = start(tmp_path / "up.log", "--data-dir", str(tmp_path / "data"), "--workers", "2")
+    try:
+        killed: list[int] = []
+        for _ in range(3):
+            deadline = time.monotonic() + 15
+            while not (fresh := [pid for pid in workers_of(server, 1) if pid not in killed and _alive(pid)]):
+                assert time.monotonic() < deadline, server.output()
+                time.sleep(0.02)
+            os.kill(fresh[0], signal.SIGKILL)
+            killed.append(fresh[0])
+        deadline = time.monotonic() + 15
+        while server.output().count("starting a replacement") < 3:
+            assert time.monotonic() < deadline, server.output()
+            time.sleep(0.05)
+        delays = [line.rsplit(" in ", 1)[1] for line in server.output().splitlines() if "replacement in" in line]
+        assert delays == ["0.5s", "1.0s", "2.0s"], server.output()
+        assert workers_of(server, 1), "the last replacement never came"
+        assert server.health()["status"] == "running"
+    finally:
+        assert server.stop() == 0
+
+
+def test_backoff_resets_after_a_worker_lived_long_enough():
+    from fogbank.workers import Backoff
+
+    backoff = Backoff(first=0.5, longest=4.0, healthy=10.0)
+    assert [backoff.after(1.0) for _ in range(5)] == [0.5, 1.0, 2.0, 4.0, 4.0]
+    assert backoff.after(60.0) == 0.0  # a worker that served for a while is replaced at once
+    assert backoff.after(1.0) == 0.5
