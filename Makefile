@@ -9,11 +9,19 @@ export FOGBANK_HOST FOGBANK_PORT
 
 CONSOLE_SOURCES := $(shell find console/src -type f 2>/dev/null) console/index.html console/vite.config.ts console/tsconfig.json
 
-setup: $(VENV)/.installed console/dist/index.html
+setup: $(VENV)/.installed console/dist/index.html tests/clients/node_modules/.installed
 
 # The web console: npm packages from the registry, bundled by Vite into console/dist (not committed).
 console/dist/index.html: console/package.json console/package-lock.json $(CONSOLE_SOURCES)
 	cd console && npm ci --no-audit --no-fund --loglevel=error && npm run build
+
+# Clients that tests/clients drives: the AWS SDK for JavaScript v3, dynamodb-admin, and the official AWS CLI v2
+# build (a zip inside an npm package: no other registry has it), unpacked beside them.
+tests/clients/node_modules/.installed: tests/clients/package.json tests/clients/package-lock.json | $(VENV)/.installed
+	cd tests/clients && npm ci --no-audit --no-fund --loglevel=error
+	rm -rf tests/clients/node_modules/.aws-cli-v2
+	unzip -q tests/clients/node_modules/@aws-cdk/asset-awscli-v2/lib/layer.zip -d tests/clients/node_modules/.aws-cli-v2
+	touch $@
 
 $(VENV)/.installed: pyproject.toml scripts/system-deps.sh
 	bash scripts/system-deps.sh

@@ -2,7 +2,7 @@
 # Debian packages Fogbank needs: database engines and the browser for console tests.
 # Idempotent and quiet when everything is present; needs root (or sudo) otherwise.
 set -euo pipefail
-packages=(mariadb-server mariadb-backup memcached redis-server chromium chromium-driver wrk)
+packages=(mariadb-server mariadb-backup memcached redis-server chromium chromium-driver wrk unzip)
 missing=()
 for pkg in "${packages[@]}"; do
   dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
