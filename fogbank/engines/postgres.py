@@ -160,6 +160,9 @@ class PostgresEngine(EngineDriver):
             unprivileged=True,
             stop_signal=signal.SIGINT,  # "fast" shutdown; SIGTERM would wait for clients
             stop_timeout=30.0,
+            # "Immediate" shutdown when Fogbank dies: the postmaster ends its backends at once
+            # (SIGKILL would leave a backend running its query, holding the shared memory).
+            death_signal=signal.SIGQUIT,
         )
         proc = self.supervisor.start(spec)
         with self._lock:

@@ -1,7 +1,8 @@
 """Forking engine children so that none can outlive Fogbank.
 
-Each child asks the kernel for SIGKILL when its parent dies (PR_SET_PDEATHSIG), which
-covers a kill -9 of Fogbank. Linux ties that signal to the *thread* that forked the
+Each child asks the kernel for a signal when its parent dies (PR_SET_PDEATHSIG), which
+covers a kill -9 of Fogbank: SIGKILL, or the engine's own immediate-shutdown signal when it
+has children of its own that the kernel would not signal (PostgreSQL's backends). Linux ties that signal to the *thread* that forked the
 child, so every fork happens on one long-lived thread (``Spawner``), never on a
 short-lived request thread.
 """
@@ -35,12 +36,12 @@ _SIG_DFL = 0
 _STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT, signal.SIGHUP, signal.SIGUSR1, signal.SIGUSR2)
 
 
-def die_with_parent(parent_pid: int) -> None:
+def die_with_parent(parent_pid: int, death_signal: int = signal.SIGKILL) -> None:
     for signum in _STOP_SIGNALS:
         _set_disposition(signum, _SIG_DFL)
     signal.pthread_sigmask(signal.SIG_SETMASK, ())
     # Runs after subprocess has switched uid; a uid change clears PDEATHSIG, so set it here.
-    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    _prctl(_PR_SET_PDEATHSIG, death_signal, 0, 0, 0)
     # The parent may have died before prctl took effect: then nobody would signal us.
     if os.getppid() != parent_pid:
         os.kill(os.getpid(), signal.SIGKILL)
@@ -52,6 +53,7 @@ def launch(
     env: dict[str, str] | None,
     cwd: Path | None,
     unprivileged: bool,
+    death_signal: int = signal.SIGKILL,
 ) -> subprocess.Popen[bytes]:
     """Fork and exec one child in its own process group, output appended to ``log_file``.
 
@@ -73,7 +75,7 @@ def launch(
             env=child_env,
             close_fds=True,
             process_group=0,
-            preexec_fn=functools.partial(die_with_parent, os.getpid()),
+            preexec_fn=functools.partial(die_with_parent, os.getpid(), death_signal),
             **extra,
         )
 
@@ -93,10 +95,12 @@ class Spawner:
         env: dict[str, str] | None = None,
         cwd: Path | None = None,
         unprivileged: bool = False,
+        death_signal: int = signal.SIGKILL,
     ) -> subprocess.Popen[bytes]:
         """Start a child from the spawner thread and return it (raises what Popen raises)."""
         future: Future[subprocess.Popen[bytes]] = Future()
-        self._requests.put((functools.partial(launch, argv, log_file, env, cwd, unprivileged), future))
+        work = functools.partial(launch, argv, log_file, env, cwd, unprivileged, death_signal)
+        self._requests.put((work, future))
         return future.result()
 
     def _serve(self) -> None:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fogbank.engines.ports import PortAllocator
-from fogbank.engines.processes import kill_group, tail, terminate
+from fogbank.engines.processes import clear_leftovers, kill_group, tail, terminate
 from fogbank.engines.spawn import shared_spawner
 
 log = logging.getLogger(__name__)
@@ -44,6 +44,9 @@ class ProcessSpec:
     restart: bool = True  # restart with backoff when it dies unexpectedly
     stop_signal: int = signal.SIGTERM  # sent to the main process only; it stops its own children
     stop_timeout: float = 10.0  # then SIGKILL to the whole process group
+    # What the kernel sends the main process when Fogbank dies (even by kill -9). SIGKILL
+    # unless the engine has an immediate shutdown that also ends its own children.
+    death_signal: int = signal.SIGKILL
     on_exit: Callable[[str, int], None] | None = None  # (name, returncode) on unexpected death
     on_restart: Callable[[str], None] | None = None  # (name) after a successful restart
 
@@ -163,7 +166,11 @@ class Supervisor:
         atexit.unregister(self.shutdown)
 
     def _spawn(self, spec: ProcessSpec) -> subprocess.Popen[bytes]:
-        return self._spawner.spawn(spec.argv, spec.log_file, spec.env, spec.cwd, spec.unprivileged)
+        if spec.cwd is not None:
+            # An engine runs in its data dir: whatever still runs its binary there is a leftover
+            # of a killed predecessor (a Fogbank killed -9, a postmaster killed by the OOM killer).
+            clear_leftovers(Path(spec.argv[0]), spec.cwd)
+        return self._spawner.spawn(spec.argv, spec.log_file, spec.env, spec.cwd, spec.unprivileged, spec.death_signal)
 
     def _wait_ready(self, proc: ManagedProcess, popen: subprocess.Popen[bytes]) -> str | None:
         """None once ready, else why not (the caller kills the child)."""

@@ -17,7 +17,7 @@ import pytest
 
 from fogbank.engines import datadirs, postgres
 from fogbank.engines.postgres import PostgresEngine
-from fogbank.engines.processes import descendants
+from fogbank.engines.processes import descendants, gone
 from fogbank.engines.supervisor import ProcessSpec, Supervisor
 
 MASTER, PASSWORD = "master", "s3cret-Pass'word"
@@ -145,6 +145,37 @@ def test_killed_postmaster_is_restarted(engine: PostgresEngine, work_dir: Path) 
     assert proc.pid != old_pid
     with connect(port) as conn:
         assert conn.execute("SELECT n FROM t").fetchone() == (1,)
+
+
+def test_postmaster_killed_during_a_long_query_is_restarted_at_once(engine: PostgresEngine, work_dir: Path) -> None:
+    """The killed postmaster's backend runs on with its query, holding the old shared memory:
+    the restart clears it instead of failing until the query ends."""
+    port, _ = create(engine, work_dir)
+    proc = engine.supervisor.get("pg1")
+    assert proc is not None
+    restarted = threading.Event()
+    proc.spec.on_restart = lambda name: restarted.set()
+    busy = connect(port)
+    backend = busy.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
+    query = threading.Thread(
+        target=lambda: suppress_errors(busy.execute, "SELECT count(*) FROM generate_series(1, 250000000)")
+    )
+    query.start()
+    time.sleep(0.3)
+    os.kill(proc.pid, signal.SIGKILL)
+    started = time.monotonic()
+    assert restarted.wait(10), "the restart waited for the orphaned backend"
+    assert time.monotonic() - started < 8
+    assert gone(backend)
+    connect(port).close()
+    query.join(10)
+
+
+def suppress_errors(call: object, *args: object) -> None:
+    try:
+        call(*args)  # type: ignore[operator]
+    except psycopg.Error:
+        pass
 
 
 # A Fogbank stand-in that creates one instance, holds a client connection, and waits.
