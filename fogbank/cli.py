@@ -84,8 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     from fogbank.engines.supervisor import restore_default_signals
 
     restore_default_signals()  # a background job starts with SIGINT ignored: Ctrl-C/SIGTERM must still stop us
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["aws"]:  # every later word is the AWS CLI's, --help included: no argparse here
+        from fogbank.aws_cli import main as aws_main
+
+        return aws_main(argv[1:])
     parser = argparse.ArgumentParser(prog="fogbank", description="AWS database services on your machine.")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{up,status,reset}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{up,status,reset,aws}")
+    commands.add_parser("aws", help="the AWS CLI pointed at Fogbank: fogbank aws rds describe-db-instances")
     for name, func, help_text in (
         ("up", cmd_up, "serve the AWS endpoint in the foreground"),
         ("status", cmd_status, "show a running Fogbank's services"),
