@@ -49,6 +49,7 @@ class ProcessSpec:
     death_signal: int = signal.SIGKILL
     on_exit: Callable[[str, int], None] | None = None  # (name, returncode) on unexpected death
     on_restart: Callable[[str], None] | None = None  # (name) after a successful restart
+    on_retry: Callable[[str, int, str], None] | None = None  # (name, failed restarts, why) before the next try
 
 
 class EngineStartError(Exception):
@@ -241,6 +242,11 @@ class Supervisor:
                 break
             log.warning("%s: restart failed: %s", spec.name, failure)
             kill_group(popen)
+            if spec.on_retry:
+                try:
+                    spec.on_retry(spec.name, proc.failures, failure)
+                except Exception:
+                    log.exception("%s: on_retry callback failed", spec.name)
         proc.restarts += 1
         proc.started_at = time.monotonic()
         proc.restarting = False

@@ -15,6 +15,7 @@ import boto3
 import psycopg
 
 from fogbank.server import free_port
+from fogbank.services.rds import lifecycle
 from tests.rds.conftest import PASSWORD, wait_status
 
 
@@ -38,6 +39,64 @@ def test_dead_engine_is_restarted(rds, make_instance, fogbank_server):
             break
         time.sleep(0.1)
     assert "Recovery of the DB instance is complete." in messages
+
+
+def _events(rds) -> list[str]:
+    return [e["Message"] for e in rds.describe_events(SourceType="db-instance")["Events"]]
+
+
+def _break_config(fogbank_server, instance) -> tuple[Path, str]:
+    """Make the instance's engine refuse to start (an unknown setting); returns how to undo it."""
+    conf = (
+        fogbank_server.platform.data_dir / "rds" / "instances" / instance["DbiResourceId"] / "data" / "postgresql.conf"
+    )
+    original = conf.read_text()
+    conf.write_text(original + "\nno_such_setting_here = 1\n")
+    return conf, original
+
+
+def _statuses_until(rds, identifier: str, final: str, timeout: float) -> list[str]:
+    """The statuses DescribeDBInstances shows until ``final``, in order, without repeats."""
+    seen: list[str] = []
+    deadline = time.monotonic() + timeout
+    while not seen or seen[-1] != final:
+        assert time.monotonic() < deadline, seen
+        status = rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]["DBInstanceStatus"]
+        if not seen or seen[-1] != status:
+            seen.append(status)
+        time.sleep(0.05)
+    return seen
+
+
+def test_status_shows_recovery_while_the_engine_is_down(rds, make_instance, fogbank_server):
+    """Not ``available`` while the supervisor restarts the engine: ``rebooting``, then ``failed``
+    when restarts keep failing, and ``available`` again once one succeeds."""
+    instance = make_instance("downtime")
+    conf, original = _break_config(fogbank_server, instance)
+    proc = fogbank_server.platform.supervisor.get(f"rds/{instance['DbiResourceId']}")
+    os.kill(proc.pid, signal.SIGKILL)
+    seen = _statuses_until(rds, "downtime", "failed", timeout=20)
+    assert seen in (["available", "rebooting", "failed"], ["rebooting", "failed"])
+    conf.write_text(original)
+    assert _statuses_until(rds, "downtime", "available", timeout=20) == ["failed", "available"]
+    messages = _events(rds)
+    started = messages.index(lifecycle.RECOVERY_STARTED)
+    assert messages.index(lifecycle.PUT_INTO_FAILED) > started
+    assert messages.index(lifecycle.RECOVERY_COMPLETE) > messages.index(lifecycle.PUT_INTO_FAILED)
+
+
+def test_failed_instance_is_retried_and_can_be_rebooted(rds, make_instance, fogbank_server):
+    """A start that fails leaves the instance ``failed``, not for good: RebootDBInstance is
+    accepted, and it is tried again with backoff until its engine starts."""
+    instance = make_instance("flaky")
+    conf, original = _break_config(fogbank_server, instance)
+    rds.reboot_db_instance(DBInstanceIdentifier="flaky")
+    assert _statuses_until(rds, "flaky", "failed", timeout=20)[-1] == "failed"
+    assert rds.reboot_db_instance(DBInstanceIdentifier="flaky")["DBInstance"]["DBInstanceStatus"] == "rebooting"
+    assert _statuses_until(rds, "flaky", "failed", timeout=20)[-1] == "failed"
+    conf.write_text(original)  # the cause is gone: the next retry (within a few seconds) brings it back
+    assert _statuses_until(rds, "flaky", "available", timeout=20) == ["failed", "available"]
+    assert _events(rds)[-1] == lifecycle.RECOVERY_COMPLETE
 
 
 def test_restart_brings_instances_back():

@@ -59,6 +59,12 @@ class Jobs:
         if grace > 0:
             thread.join(grace)
 
+    def later(self, key: str, delay: float, work: Callable[[], None]) -> None:
+        """``submit`` after ``delay`` seconds (retries with backoff); ``work`` checks it is still wanted."""
+        timer = threading.Timer(delay, self.submit, args=(key, work), kwargs={"grace": 0})
+        timer.daemon = True
+        timer.start()
+
     def wait_all(self, timeout: float = 120.0) -> None:
         with self._lock:
             threads = list(self._threads)

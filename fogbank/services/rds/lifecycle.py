@@ -41,23 +41,78 @@ def settings_for(region: Region, record: dict[str, Any]) -> dict[str, str]:
     return engine_settings(flavor, instance_class, group.get("_values", {}))
 
 
+# RDS's own event messages for recovery (RDS-EVENT-0020, -0021, -0031).
+RECOVERY_STARTED = (
+    "Recovery of the DB instance has started. Recovery time will vary with the amount of data to be recovered."
+)
+RECOVERY_COMPLETE = "Recovery of the DB instance is complete."
+PUT_INTO_FAILED = (
+    "DB instance put into failed state due to an incompatible configuration or an underlying storage issue. "
+    "Begin a point-in-time-restore for the DB instance."
+)
+# Restarts that failed before the instance shows ``failed``; the supervisor keeps trying (backoff
+# up to 30 s), and the instance is ``available`` again once one succeeds.
+FAILED_AFTER = 3
+# Starts that failed (at Fogbank start, StartDBInstance, RebootDBInstance) are tried again.
+RETRY_FIRST = 2.0
+RETRY_MAX = 300.0
+
+
 def _watch(backend: Backend, region: Region, record: dict[str, Any], proc: ManagedProcess) -> None:
-    """RDS auto-recovery: the supervisor restarts a dead engine; the events say so."""
+    """RDS auto-recovery: the supervisor restarts a dead engine. Meanwhile the instance is
+    ``rebooting`` (RDS's status for a reboot "an Amazon RDS process" needs), ``failed`` once
+    restarts keep failing, and ``available`` again when one succeeds; the events say so."""
 
     def on_exit(_name: str, code: int) -> None:
-        backend.instance_event(
-            region,
-            record,
-            f"The database process stopped unexpectedly (exit code {code}). Recovery of the DB instance has started.",
-            "failure",
-        )
+        log.warning("%s: engine exited with code %s, restarting it", record["DBInstanceIdentifier"], code)
+        _set_status_if(backend, region, record, ("available",), "rebooting")
+        backend.instance_event(region, record, RECOVERY_STARTED, "recovery")
+
+    def on_retry(_name: str, failures: int, reason: str) -> None:
+        if failures == FAILED_AFTER and _set_status_if(backend, region, record, ("rebooting",), "failed"):
+            backend.instance_event(region, record, PUT_INTO_FAILED, "failure")
 
     def on_restart(_name: str) -> None:
+        _set_status_if(backend, region, record, ("rebooting", "failed"), "available")
         backend.instance_event(region, record, "DB instance restarted.", "availability")
-        backend.instance_event(region, record, "Recovery of the DB instance is complete.", "recovery")
+        backend.instance_event(region, record, RECOVERY_COMPLETE, "recovery")
 
     proc.spec.on_exit = on_exit
+    proc.spec.on_retry = on_retry
     proc.spec.on_restart = on_restart
+
+
+def _set_status_if(backend: Backend, region: Region, record: dict[str, Any], was: tuple[str, ...], status: str) -> bool:
+    """Move to ``status`` only from ``was``: an operation that took the instance meanwhile
+    (a delete, a user's reboot) keeps its own status."""
+    with backend.store.lock:
+        if record["DBInstanceStatus"] not in was:
+            return False
+        backend.set_status(region, record, status)
+        return True
+
+
+def _retry_later(backend: Backend, region: Region, record: dict[str, Any], delay: float) -> None:
+    """Try a failed instance's engine again after ``delay``, doubling it each time, as long as
+    nothing else (a reboot, a delete) took the instance meanwhile."""
+
+    def attempt() -> None:
+        with backend.store.lock:
+            current = region.instances.get(record["DBInstanceIdentifier"]) is record
+            if backend.closing.is_set() or not current or record["DBInstanceStatus"] != "failed":
+                return
+        try:
+            start_engine(backend, region, record)
+        except Exception as error:
+            log.info("%s still failed: %s", record["DBInstanceIdentifier"], str(error).splitlines()[0])
+            _retry_later(backend, region, record, min(delay * 2, RETRY_MAX))
+            return
+        if not _set_status_if(backend, region, record, ("failed",), "available"):
+            return
+        backend.instance_event(region, record, "DB instance restarted.", "availability")
+        backend.instance_event(region, record, RECOVERY_COMPLETE, "recovery")
+
+    backend.jobs.later(record["DbiResourceId"], delay, attempt)
 
 
 def _prepare_dir(backend: Backend, record: dict[str, Any]) -> None:
@@ -66,11 +121,17 @@ def _prepare_dir(backend: Backend, record: dict[str, Any]) -> None:
     directory.chmod(0o755)
 
 
-def _failed(backend: Backend, region: Region, record: dict[str, Any], error: Exception, doing: str) -> None:
+def _failed(
+    backend: Backend, region: Region, record: dict[str, Any], error: Exception, doing: str, retry: bool = False
+) -> None:
+    """The instance is ``failed``; with ``retry`` (its data is intact, only the engine would not
+    start) it is tried again with backoff, as RDS's auto-recovery would."""
     log.warning("%s %s failed: %s", doing, record["DBInstanceIdentifier"], error)
     reason = error.reason if isinstance(error, EngineStartError) else str(error).splitlines()[0]
     backend.set_status(region, record, "failed")
     backend.instance_event(region, record, f"{doing} failed: {reason}. See the DB log file for details.", "failure")
+    if retry and record["DBInstanceStatus"] == "failed":
+        _retry_later(backend, region, record, RETRY_FIRST)
 
 
 def _come_up(
@@ -90,7 +151,7 @@ def _come_up(
         if then is not None:
             then()
     except Exception as error:
-        _failed(backend, region, record, error, doing)
+        _failed(backend, region, record, error, doing, retry=True)
         return
     backend.set_status(region, record, "available", **fields)
     backend.instance_event(region, record, done, category)

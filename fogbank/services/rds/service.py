@@ -50,7 +50,13 @@ class Rds(Service):
                     elif status == "stopping":
                         record["DBInstanceStatus"] = "stopped"
                     elif status == "failed" and backend.data_dir(record).is_dir():
-                        pass
+                        # Its data is there, only its engine would not start: try again (RDS
+                        # recovers an instance whose host failed).
+                        backend.jobs.submit(
+                            record["DbiResourceId"],
+                            lambda r=region, rec=record: lifecycle.recover(backend, r, rec, "failed"),
+                            grace=0,
+                        )
                 for snap in region.snapshots.values():
                     if snap["Status"] == "creating":  # interrupted: its copy is incomplete
                         snap["Status"] = "failed"

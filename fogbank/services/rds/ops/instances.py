@@ -212,7 +212,7 @@ def reboot_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
         )
     with be.store.lock:
         record = instance_strict(region, params["DBInstanceIdentifier"])
-        require(record, "available")
+        require(record, "available", "failed")  # a reboot is how a failed engine is retried at once
         out = transition(be, region, record, "rebooting")
     be.jobs.submit(record["DbiResourceId"], lambda: lifecycle.reboot(be, region, record))
     return {"DBInstance": out}
