@@ -11,6 +11,7 @@ import { QueryEditor } from "./pages/query/editor";
 import { RdsInstances } from "./pages/rds/instances";
 import { LaunchInstance } from "./pages/rds/launch";
 import { InstanceDetail } from "./pages/rds/detail";
+import { ModifyInstance } from "./pages/rds/modify";
 import { SettingsPage } from "./pages/settings";
 import { SecretsPage } from "./pages/secrets";
 import { href, match, route } from "./router";
@@ -21,6 +22,7 @@ const ROUTES: [string, (p: Record<string, string>) => preact.JSX.Element][] = [
   ["/rds", () => <RdsInstances />],
   ["/rds/launch", () => <LaunchInstance />],
   ["/rds/instances/:id", (p) => <InstanceDetail id={p.id} />],
+  ["/rds/instances/:id/modify", (p) => <ModifyInstance id={p.id} />],
   ["/query", () => <QueryEditor />],
   ["/dynamodb", () => <DynamoTables />],
   ["/dynamodb/create", () => <CreateTable />],

@@ -45,6 +45,13 @@ export function aws(): Clients {
   return cache.clients;
 }
 
+/** Every item of every page an SDK paginator (`paginateListSecrets`, …) walks through. */
+export async function collect<P, T>(pages: AsyncIterable<P>, pick: (page: P) => T[] | undefined): Promise<T[]> {
+  const all: T[] = [];
+  for await (const page of pages) all.push(...(pick(page) || []));
+  return all;
+}
+
 /** "Code: message" as the API answered it, for showing to the user. */
 export function errorText(error: unknown): string {
   if (error && typeof error === "object") {

@@ -22,6 +22,7 @@ SONGS = [
 def save_item(console: ConsolePage, text: str, button: str = "Create item") -> None:
     page = console.page
     dialog = page.get_by_role("dialog")
+    dialog.get_by_role("tab", name="JSON view").click()
     editor = dialog.locator(".cm-content")
     editor.click()
     page.keyboard.press("Control+a")
@@ -50,7 +51,7 @@ def test_dynamodb_lab(console: ConsolePage) -> None:
     page.get_by_role("button", name="Create table").click()
 
     expect(page.get_by_role("heading", name="Music")).to_be_visible()
-    expect(page.locator(".kv-item", has_text="Status")).to_contain_text("active")
+    expect(page.locator(".kv-item", has_text="Status")).to_contain_text("Active")
     expect(page.get_by_role("table", name="Indexes")).to_contain_text("ByYear")
     console.shot("table-detail")
 
@@ -98,6 +99,7 @@ def test_dynamodb_lab(console: ConsolePage) -> None:
     # Edit one item in plain JSON.
     rows(console).filter(has_text="Happy Day").click()
     page.get_by_role("button", name="Edit item").click()
+    page.get_by_role("dialog").get_by_role("tab", name="JSON view").click()
     page.get_by_label("Plain JSON").check()
     expect(page.get_by_role("dialog").locator(".cm-content")).to_contain_text('"Year": 2001')
     save_item(

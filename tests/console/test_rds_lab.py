@@ -38,7 +38,7 @@ def launch(console: ConsolePage, engine_label: str, identifier: str) -> None:
 
 def wait_available(console: ConsolePage, identifier: str) -> None:
     page = console.page
-    expect(page.locator(".kv-item", has_text="Status")).to_contain_text("available", timeout=AVAILABLE_TIMEOUT)
+    expect(page.locator(".kv-item", has_text="Status")).to_contain_text("Available", timeout=AVAILABLE_TIMEOUT)
     expect(page.get_by_text("psql", exact=False).or_(page.get_by_text("mysql -h", exact=False)).first).to_be_visible()
     console.shot(f"detail-{identifier}")
 
@@ -108,7 +108,10 @@ def test_postgres_and_mysql_lab(console: ConsolePage) -> None:
     page.get_by_label("Confirm master password").fill("Lab-pass-123")
     page.get_by_label("Database port").fill(str(free_port()))
     page.get_by_role("button", name="Create database").click()
-    expect(page.get_by_role("alert")).to_contain_text("DBInstanceAlreadyExists")
+    # ... at the identifier's field, not in a banner at the foot of the form.
+    expect(page.locator(".field-invalid", has=page.get_by_label("DB instance identifier"))).to_contain_text(
+        "DBInstanceAlreadyExists"
+    )
     console.shot("duplicate-identifier")
 
     console.open("/")

@@ -1,14 +1,14 @@
 // Home: every service with its resources in the selected region and account, at a glance.
 import { DescribeTableCommand } from "@aws-sdk/client-dynamodb";
-import { DescribeDBInstancesCommand } from "@aws-sdk/client-rds";
-import { ListSecretsCommand } from "@aws-sdk/client-secrets-manager";
+import { paginateListSecrets } from "@aws-sdk/client-secrets-manager";
 import type { ComponentChildren } from "preact";
 import { useEffect, useState } from "preact/hooks";
-import { aws, errorText, fogbankHealth } from "../aws";
+import { aws, collect, errorText, fogbankHealth } from "../aws";
 import { href } from "../router";
 import { settings } from "../settings";
-import { Empty, LinkButton, Page, Status } from "../ui/kit";
+import { Empty, LinkButton, Page, Panel, Status } from "../ui/kit";
 import { listTableNames } from "./dynamodb/tables";
+import { listInstances } from "./rds/instances";
 
 interface Resource {
   name: string;
@@ -41,6 +41,48 @@ const TITLES: Record<string, string> = {
   cloudwatch: "CloudWatch",
 };
 
+/**
+ * The services of the course, in its order. `health` names the entry of /_fogbank/health that says
+ * its state; when the health document has none, `known` is what this console knows of it; `page` is
+ * its console page, once there is one.
+ */
+const COURSE: { title: string; health: string; known: string; page?: string }[] = [
+  { title: "RDS", health: "rds", known: "running", page: "/rds" },
+  { title: "Aurora", health: "aurora", known: "not implemented" },
+  { title: "DynamoDB", health: "dynamodb", known: "running", page: "/dynamodb" },
+  { title: "DynamoDB Streams", health: "dynamodbstreams", known: "not implemented" },
+  { title: "ElastiCache", health: "elasticache", known: "not implemented" },
+  { title: "DocumentDB", health: "docdb", known: "not implemented" },
+  { title: "Neptune", health: "neptune", known: "not implemented" },
+  { title: "AWS Backup", health: "backup", known: "not implemented" },
+];
+
+function CourseServices(props: { health: Record<string, { state: string }> | null }) {
+  return (
+    <Panel title="Services of the course">
+      <table class="table" aria-label="Services of the course">
+        <thead>
+          <tr>
+            <th>Service</th>
+            <th>State</th>
+          </tr>
+        </thead>
+        <tbody>
+          {COURSE.map((c) => {
+            const state = props.health?.[c.health]?.state || c.known;
+            return (
+              <tr key={c.title} data-service={c.health}>
+                <td>{c.page && state !== "not implemented" ? <a href={href(c.page)}>{c.title}</a> : <strong>{c.title}</strong>}</td>
+                <td>{props.health ? <Status value={state} /> : <span class="muted">…</span>}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </Panel>
+  );
+}
+
 async function dynamoTables(): Promise<Resource[]> {
   const client = aws().dynamodb;
   const names = await listTableNames();
@@ -58,8 +100,8 @@ async function dynamoTables(): Promise<Resource[]> {
 }
 
 async function rdsInstances(): Promise<Resource[]> {
-  const { DBInstances } = await aws().rds.send(new DescribeDBInstancesCommand({}));
-  return (DBInstances || []).map((db) => ({
+  const instances = await listInstances();
+  return instances.map((db) => ({
     name: db.DBInstanceIdentifier || "",
     link: `/rds/instances/${encodeURIComponent(db.DBInstanceIdentifier || "")}`,
     status: db.DBInstanceStatus,
@@ -68,8 +110,8 @@ async function rdsInstances(): Promise<Resource[]> {
 }
 
 async function secrets(): Promise<Resource[]> {
-  const { SecretList } = await aws().secrets.send(new ListSecretsCommand({ MaxResults: 100 }));
-  return (SecretList || []).map((s) => ({ name: s.Name || "", link: "/secrets" }));
+  const list = await collect(paginateListSecrets({ client: aws().secrets }, {}), (p) => p.SecretList);
+  return list.map((s) => ({ name: s.Name || "", link: "/secrets" }));
 }
 
 const LOADERS: Record<string, [string, () => Promise<Resource[]>, ComponentChildren?]> = {
@@ -81,10 +123,12 @@ const LOADERS: Record<string, [string, () => Promise<Resource[]>, ComponentChild
 export function Home() {
   const [cards, setCards] = useState<Card[]>([]);
   const [loading, setLoading] = useState(true);
+  const [health, setHealth] = useState<Record<string, { state: string }> | null>(null);
   useEffect(() => {
     let cancelled = false;
     (async () => {
       const health = await fogbankHealth().catch(() => ({ services: {} as Record<string, { state: string; operations: number }> }));
+      if (!cancelled) setHealth(health.services);
       const names = Object.keys(health.services);
       const ordered = [...names.filter((n) => n in LOADERS), ...names.filter((n) => !(n in LOADERS))];
       const result = await Promise.all(
@@ -120,6 +164,7 @@ export function Home() {
         Your local AWS in <strong>{settings.value.region}</strong>. Every action below is an AWS API call to this
         Fogbank — what you do here, an SDK or the AWS CLI can do too.
       </p>
+      <CourseServices health={health} />
       {loading && <p class="muted">Loading services…</p>}
       <div class="cards">
         {main.map((card) => (

@@ -77,18 +77,31 @@ export function CodeEditor(props: {
   return <div class="editor" ref={host} />;
 }
 
-/** Split a script into statements with the SQL grammar itself (quotes, comments, $$ bodies). */
+/**
+ * Split a script into statements with the SQL grammar itself (quotes, comments, $$ bodies). Text the
+ * grammar can't place in a statement (a stray `)`, a fragment after the last `;`) is kept as a
+ * statement of its own, so the engine reports it instead of the editor dropping it unseen; only
+ * comments and blanks between statements are left out.
+ */
 export function splitStatements(text: string, language: Language): string[] {
   const dialect = language === "mysql" ? MySQL : PostgreSQL;
   const tree = dialect.language.parser.parse(text);
   const statements: string[] = [];
   const cursor = tree.topNode.cursor();
   if (!cursor.firstChild()) return statements;
+  let fragment: [number, number] | null = null; // consecutive unparsed nodes, joined
+  const flush = () => {
+    if (fragment) statements.push(text.slice(fragment[0], fragment[1]).trim());
+    fragment = null;
+  };
   do {
+    if (cursor.name === "LineComment" || cursor.name === "BlockComment") continue;
     if (cursor.name === "Statement") {
+      flush();
       const statement = text.slice(cursor.from, cursor.to).trim().replace(/;\s*$/, "").trim();
       if (statement) statements.push(statement);
-    }
+    } else fragment = fragment ? [fragment[0], cursor.to] : [cursor.from, cursor.to];
   } while (cursor.nextSibling());
-  return statements;
+  flush();
+  return statements.filter((s) => s && s !== ";");
 }

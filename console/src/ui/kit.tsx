@@ -11,11 +11,16 @@ export function Page(props: { title: string; actions?: ComponentChildren; crumbs
     <section class="page">
       {props.crumbs && (
         <nav class="crumbs" aria-label="Breadcrumbs">
+          {/* Each crumb leads to the next; the last one is this page, so no separator dangles at the end. */}
           {props.crumbs.map(([label, to]) => (
             <span key={to}>
-              <a href={to}>{label}</a> ›{" "}
+              <a href={to}>{label}</a>
+              <span class="crumb-sep" aria-hidden="true">
+                ›
+              </span>
             </span>
           ))}
+          <span aria-current="page">{props.title}</span>
         </nav>
       )}
       <header class="page-head">
@@ -107,12 +112,18 @@ const STATUS_CLASS: Record<string, string> = {
 export function Status(props: { value?: string }) {
   const value = (props.value || "unknown").toLowerCase();
   const cls = STATUS_CLASS[value] || "busy";
+  // Sentence case ("Not implemented", "Backing-up"), as the AWS console writes statuses.
   return (
     <span class={`status status-${cls}`}>
       {cls === "busy" ? <Spinner /> : <span class="dot" />}
-      {value}
+      {value.charAt(0).toUpperCase() + value.slice(1)}
     </span>
   );
+}
+
+/** "1 day", "2 days". */
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${count} ${count === 1 ? one : many}`;
 }
 
 export function Copy(props: { text: string; label?: string }) {
@@ -151,11 +162,14 @@ export function CodeBlock(props: { text: string; label: string }) {
   );
 }
 
+// Identifiers that are one long token: they get a whole row, so they never break mid-word.
+const WIDE_KEYS = /(ARN|Resource ID)$/;
+
 export function KeyValues(props: { items: [string, ComponentChildren][] }) {
   return (
     <dl class="kv">
       {props.items.map(([k, v]) => (
-        <div key={k} class={k === "ARN" || k.endsWith("ARN") ? "kv-item wide" : "kv-item"}>
+        <div key={k} class={WIDE_KEYS.test(k) ? "kv-item wide" : "kv-item"}>
           <dt>{k}</dt>
           <dd>{v === undefined || v === null || v === "" ? "–" : v}</dd>
         </div>
@@ -215,6 +229,73 @@ export function Modal(props: { title: string; onClose: () => void; children: Com
   );
 }
 
+/**
+ * A form's field errors: `check` replaces them all (on submit), `clear(field)` drops one as soon as
+ * that field changes, so a corrected field never keeps its old message.
+ */
+export function useProblems<K extends string>() {
+  const [problems, setProblems] = useState<Partial<Record<K, string>>>({});
+  const clear = (field: K) => setProblems((p) => {
+    if (!(field in p)) return p;
+    const next = { ...p };
+    delete next[field];
+    return next;
+  });
+  return { problems, setProblems, clear };
+}
+
+/**
+ * Something loaded from the API when the page opens (and again on `reload` or when `deps` change):
+ * the one place pages turn a failed call into the error they show.
+ */
+export function useLoad<T>(fetch: () => Promise<T>, deps: unknown[] = []) {
+  const [data, setData] = useState<T | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const reload = async () => {
+    try {
+      setData(await fetch());
+      setError(null);
+    } catch (e) {
+      setError(errorText(e));
+    }
+  };
+  useEffect(() => {
+    reload();
+  }, deps);
+  return { data, error, setError, reload, setData };
+}
+
+/** Run an action, returning its error text instead of throwing (for buttons outside a form). */
+export async function attempt(action: () => Promise<unknown>, onError: (text: string | null) => void): Promise<boolean> {
+  try {
+    await action();
+    onError(null);
+    return true;
+  } catch (e) {
+    onError(errorText(e));
+    return false;
+  }
+}
+
+/** A success notice that goes away by itself after a few seconds (or when dismissed). */
+export function useFlash() {
+  const [message, setMessage] = useState<string | null>(null);
+  useEffect(() => {
+    if (!message) return;
+    const timer = window.setTimeout(() => setMessage(null), 6000);
+    return () => window.clearTimeout(timer);
+  }, [message]);
+  const view = message ? (
+    <div class="alert alert-success" role="status">
+      <span class="alert-text">{message}</span>
+      <button type="button" class="alert-close" aria-label="Dismiss" onClick={() => setMessage(null)}>
+        ×
+      </button>
+    </div>
+  ) : null;
+  return { flash: setMessage, view };
+}
+
 /** The submit cycle of a form: busy while `action` runs; if it fails, its error is kept for display and the form is usable again. */
 export function useSubmit(action: () => Promise<void>) {
   const [busy, setBusy] = useState(false);
@@ -226,8 +307,8 @@ export function useSubmit(action: () => Promise<void>) {
       await action();
     } catch (e) {
       setError(errorText(e));
-      setBusy(false);
     }
+    setBusy(false); // also when the action only found problems in the fields and kept the form open
   };
   return { busy, error, submit };
 }
@@ -369,19 +450,7 @@ export function formatDate(value?: Date | string | number): string {
 
 /** A list loaded on mount and reloaded every 2 s while any item is still `changing`; `load` refreshes it on demand. */
 export function useLiveList<T>(fetch: () => Promise<T[]>, changing: (item: T) => boolean) {
-  const [items, setItems] = useState<T[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const load = async () => {
-    try {
-      setItems(await fetch());
-      setError(null);
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
-  useEffect(() => {
-    load();
-  }, []);
+  const { data: items, error, reload: load } = useLoad(fetch);
   usePoll(load, 2000, (items || []).some(changing));
   return { items, error, load };
 }

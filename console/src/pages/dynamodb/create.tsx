@@ -3,7 +3,7 @@ import { CreateTableCommand, type AttributeDefinition, type CreateTableCommandIn
 import { useState } from "preact/hooks";
 import { aws, errorText } from "../../aws";
 import { href, navigate } from "../../router";
-import { Button, ErrorBox, Field, Page, Panel } from "../../ui/kit";
+import { Button, ErrorBox, Field, Page, Panel, useProblems } from "../../ui/kit";
 
 export interface IndexDraft {
   kind: "global" | "local";
@@ -40,7 +40,13 @@ export function CreateTable() {
   const [rcu, setRcu] = useState("5");
   const [wcu, setWcu] = useState("5");
   const [indexes, setIndexes] = useState<IndexDraft[]>([]);
-  const [problems, setProblems] = useState<Record<string, string>>({});
+  const { problems, setProblems, clear } = useProblems<string>();
+  // Every change clears that field's error (and the banner): a corrected field never keeps its message.
+  const edit = <T,>(setter: (v: T) => void, field: string) => (v: T) => {
+    setter(v);
+    clear(field);
+    setError(null);
+  };
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
@@ -60,7 +66,10 @@ export function CreateTable() {
     event.preventDefault();
     const found = check();
     setProblems(found);
-    if (Object.keys(found).length) return;
+    if (Object.keys(found).length) {
+      document.querySelector<HTMLElement>(`#${{ name: "t-name", pk: "t-pk" }[Object.keys(found)[0]] || `ix-name-${Object.keys(found)[0].slice(2)}`}`)?.focus();
+      return;
+    }
     const attributes = new Map<string, string>();
     const add = (n: string, t: string) => n && attributes.set(n, t);
     add(pk, pkType);
@@ -102,21 +111,28 @@ export function CreateTable() {
       await aws().dynamodb.send(new CreateTableCommand(input));
       navigate(`/dynamodb/tables/${encodeURIComponent(name)}`);
     } catch (e) {
-      setError(errorText(e));
+      // "Table already exists: Music" is about the name: show it there, not at the foot of the form.
+      if ((e as { name?: string }).name === "ResourceInUseException") {
+        setProblems({ name: errorText(e) });
+        document.getElementById("t-name")?.focus();
+      } else setError(errorText(e));
       setBusy(false);
     }
   };
 
-  const updateIndex = (i: number, patch: Partial<IndexDraft>) => setIndexes(indexes.map((ix, n) => (n === i ? { ...ix, ...patch } : ix)));
+  const updateIndex = (i: number, patch: Partial<IndexDraft>) => {
+    setIndexes(indexes.map((ix, n) => (n === i ? { ...ix, ...patch } : ix)));
+    clear(`ix${i}`);
+  };
 
   return (
     <Page title="Create table" crumbs={[["DynamoDB", href("/dynamodb")]]}>
       <form class="form" onSubmit={submit} noValidate>
         <Panel title="Table details">
           <Field label="Table name" id="t-name" error={problems.name}>
-            <input id="t-name" value={name} onInput={(e) => setName(e.currentTarget.value)} />
+            <input id="t-name" value={name} aria-invalid={problems.name ? "true" : undefined} onInput={(e) => edit(setName, "name")(e.currentTarget.value)} />
           </Field>
-          <KeyInput label="Partition key" id="t-pk" name={pk} type={pkType} onName={setPk} onType={setPkType} error={problems.pk} />
+          <KeyInput label="Partition key" id="t-pk" name={pk} type={pkType} onName={edit(setPk, "pk")} onType={setPkType} error={problems.pk} />
           <KeyInput label="Sort key" id="t-sk" name={sk} type={skType} onName={setSk} onType={setSkType} optional />
         </Panel>
         <Panel title="Capacity mode">

@@ -14,7 +14,7 @@ import { useEffect, useMemo, useState } from "preact/hooks";
 import { aws, errorText } from "../../aws";
 import { href } from "../../router";
 import { Grid } from "../../ui/grid";
-import { Button, Confirm, ErrorBox, Field, Page, Panel } from "../../ui/kit";
+import { Button, Confirm, ErrorBox, Field, Page, Panel, useFlash } from "../../ui/kit";
 import { type EditMode, ItemEditor } from "./editor";
 import { type Item, cellOf, keyOfItem, valueOf } from "./items";
 
@@ -109,6 +109,7 @@ export function ExploreItems(props: { name: string }) {
   const [selected, setSelected] = useState<Item | null>(null);
   const [editing, setEditing] = useState<{ mode: EditMode; item: Item } | null>(null);
   const [deleting, setDeleting] = useState<Item | null>(null);
+  const { flash, view: flashView } = useFlash();
 
   useEffect(() => {
     aws()
@@ -316,9 +317,15 @@ export function ExploreItems(props: { name: string }) {
             <Button onClick={() => setFilters([...filters, { attr: "", type: "S", op: "=", value: "", value2: "" }])}>Add filter</Button>
             <Button
               onClick={() => {
+                // Back to a scan of the table itself: a kept index would make the next "table" scan read the index.
+                setMode("scan");
+                setIndex("");
                 setFilters([]);
                 setSkOp("");
+                setSkValue("");
+                setSkValue2("");
                 setPkValue("");
+                setDescending(false);
               }}
             >
               Reset
@@ -327,6 +334,7 @@ export function ExploreItems(props: { name: string }) {
         </form>
       </Panel>
       <ErrorBox error={error} onClose={() => setError(null)} />
+      {flashView}
       <Panel
         title={
           <>
@@ -387,8 +395,9 @@ export function ExploreItems(props: { name: string }) {
           mode={editing.mode}
           item={editing.item}
           onClose={() => setEditing(null)}
-          onSaved={() => {
+          onSaved={(message) => {
             setEditing(null);
+            flash(message);
             refresh();
           }}
         />
@@ -401,6 +410,7 @@ export function ExploreItems(props: { name: string }) {
           onClose={() => setDeleting(null)}
           onConfirm={async () => {
             await aws().dynamodb.send(new DeleteItemCommand({ TableName: props.name, Key: keyOfItem(deleting, tableKeys) }));
+            flash("The item was deleted.");
             refresh();
           }}
         >

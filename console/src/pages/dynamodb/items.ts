@@ -4,13 +4,13 @@ import { marshall, unmarshall } from "@aws-sdk/util-dynamodb";
 
 export type Item = Record<string, AttributeValue>;
 
-function toBase64(bytes: Uint8Array): string {
+export function toBase64(bytes: Uint8Array): string {
   let text = "";
   bytes.forEach((b) => (text += String.fromCharCode(b)));
   return btoa(text);
 }
 
-function fromBase64(text: string): Uint8Array {
+export function fromBase64(text: string): Uint8Array {
   const raw = atob(text);
   return Uint8Array.from(raw, (c) => c.charCodeAt(0));
 }
@@ -62,7 +62,41 @@ export function itemToText(item: Item, typed: boolean): string {
   return JSON.stringify(plain(item), null, 2);
 }
 
-export function textToItem(text: string, typed: boolean): Item {
+/** JSON text of a value with object keys sorted, so two equal values compare equal however written. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(",")}]`;
+  if (value && typeof value === "object")
+    return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(",")}}`;
+  return JSON.stringify(value);
+}
+
+function marshallOne(value: unknown): AttributeValue {
+  return marshall({ x: value }, { removeUndefinedValues: true, convertEmptyValues: false }).x;
+}
+
+/**
+ * A plain-JSON value back to an attribute value. Plain JSON can't tell a string set from a list or
+ * base64 text from binary, so the item's value before editing decides: what the user left as it was
+ * keeps its type exactly (SS stays SS, B stays B, N keeps its digits); a changed set stays a set
+ * while its members still make one; anything else gets the type its JSON says.
+ */
+export function keepTypes(value: unknown, original: AttributeValue | undefined): AttributeValue {
+  if (original === undefined) return marshallOne(value);
+  if (canonical(plain({ x: original }).x) === canonical(value)) return original;
+  const o = original as unknown as Record<string, unknown>;
+  if (o.M && value && typeof value === "object" && !Array.isArray(value))
+    return { M: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, keepTypes(v, (o.M as Item)[k])])) };
+  if (o.L && Array.isArray(value)) return { L: value.map((v, i) => keepTypes(v, (o.L as AttributeValue[])[i])) };
+  if (Array.isArray(value) && value.length && new Set(value.map(String)).size === value.length) {
+    if (o.SS && value.every((v) => typeof v === "string")) return { SS: value as string[] };
+    if (o.NS && value.every((v) => typeof v === "number" || (typeof v === "string" && v.trim() !== "" && !isNaN(Number(v))))) return { NS: value.map(String) };
+    if (o.BS && value.every((v) => typeof v === "string")) return { BS: (value as string[]).map(fromBase64) };
+  }
+  if (o.B && typeof value === "string") return { B: fromBase64(value) };
+  return marshallOne(value);
+}
+
+export function textToItem(text: string, typed: boolean, original?: Item): Item {
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -71,7 +105,11 @@ export function textToItem(text: string, typed: boolean): Item {
   }
   if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("An item is a JSON object of attributes.");
   if (typed) return Object.fromEntries(Object.entries(parsed).map(([k, v]) => [k, typedFromJson(v, k)]));
-  return marshall(parsed, { removeUndefinedValues: true, convertEmptyValues: false });
+  return Object.fromEntries(
+    Object.entries(parsed as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => [k, keepTypes(v, original?.[k])]),
+  );
 }
 
 /** How a value shows in a grid cell. */

@@ -1,6 +1,6 @@
 // The DynamoDB table list, with each table's keys, status, item count and size.
-import { DescribeTableCommand, ListTablesCommand, type TableDescription } from "@aws-sdk/client-dynamodb";
-import { aws } from "../../aws";
+import { DescribeTableCommand, paginateListTables, type TableDescription } from "@aws-sdk/client-dynamodb";
+import { aws, collect } from "../../aws";
 import { href } from "../../router";
 import { ListPage, Status, formatBytes, useLiveList } from "../../ui/kit";
 
@@ -16,15 +16,8 @@ export function capacityMode(table: TableDescription): string {
 }
 
 /** Every table name in the region, following ListTables' pages. */
-export async function listTableNames(): Promise<string[]> {
-  const names: string[] = [];
-  let start: string | undefined;
-  do {
-    const page = await aws().dynamodb.send(new ListTablesCommand({ ExclusiveStartTableName: start }));
-    names.push(...(page.TableNames || []));
-    start = page.LastEvaluatedTableName;
-  } while (start);
-  return names;
+export function listTableNames(): Promise<string[]> {
+  return collect(paginateListTables({ client: aws().dynamodb }, {}), (page) => page.TableNames);
 }
 
 async function describeTables(): Promise<TableDescription[]> {

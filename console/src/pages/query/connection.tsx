@@ -3,13 +3,13 @@
 import { ExecuteStatementCommand } from "@aws-sdk/client-rds-data";
 import {
   CreateSecretCommand,
-  ListSecretsCommand,
   PutSecretValueCommand,
+  paginateListSecrets,
   type SecretListEntry,
 } from "@aws-sdk/client-secrets-manager";
 import type { DBInstance } from "@aws-sdk/client-rds";
 import { useEffect, useState } from "preact/hooks";
-import { aws } from "../../aws";
+import { aws, collect } from "../../aws";
 import { Field, FormModal } from "../../ui/kit";
 
 export interface Connection {
@@ -19,6 +19,19 @@ export interface Connection {
   database: string;
   engine: "postgres" | "mysql";
   username: string;
+}
+
+export const CONNECTIONS_KEY = "fogbank.console.connections";
+
+/** Drop the query editor's remembered sign-ins to an instance (its secrets are gone). */
+export function forgetConnections(instance: string): void {
+  try {
+    const saved = JSON.parse(localStorage.getItem(CONNECTIONS_KEY) || "{}") as Record<string, Connection>;
+    for (const [key, c] of Object.entries(saved)) if (c.instance === instance) delete saved[key];
+    localStorage.setItem(CONNECTIONS_KEY, JSON.stringify(saved));
+  } catch {
+    localStorage.removeItem(CONNECTIONS_KEY);
+  }
 }
 
 export function engineOf(db: DBInstance): "postgres" | "mysql" {
@@ -59,11 +72,10 @@ export function ConnectDialog(props: { db: DBInstance; onConnected: (c: Connecti
   const [secretArn, setSecretArn] = useState("");
 
   useEffect(() => {
-    aws()
-      .secrets.send(new ListSecretsCommand({ MaxResults: 100 }))
-      .then((r) => {
-        setSecrets(r.SecretList || []);
-        if (r.SecretList?.length) setSecretArn(r.SecretList[0].ARN as string);
+    collect(paginateListSecrets({ client: aws().secrets }, {}), (page) => page.SecretList)
+      .then((found) => {
+        setSecrets(found);
+        if (found.length) setSecretArn(found[0].ARN as string);
       })
       .catch(() => setSecrets([]));
   }, []);

@@ -8,7 +8,7 @@ import { settings } from "../../settings";
 import { CodeEditor, splitStatements } from "../../ui/editor";
 import { Button, Empty, Field, Page, Panel, formatDate } from "../../ui/kit";
 import { listInstances } from "../rds/instances";
-import { ConnectDialog, type Connection } from "./connection";
+import { CONNECTIONS_KEY, ConnectDialog, type Connection } from "./connection";
 import { ResultView, type StatementResult } from "./results";
 
 interface HistoryEntry {
@@ -21,7 +21,6 @@ interface HistoryEntry {
 }
 
 const HISTORY_KEY = "fogbank.console.queryHistory";
-const CONNECTIONS_KEY = "fogbank.console.connections";
 
 function loadJson<T>(key: string, fallback: T): T {
   try {
@@ -85,7 +84,7 @@ export function QueryEditor() {
     const out: StatementResult[] = [];
     setResults([]);
     const started = performance.now();
-    for (const statement of statements) {
+    for (const [n, statement] of statements.entries()) {
       const t0 = performance.now();
       try {
         const r = await aws().rdsData.send(
@@ -106,8 +105,10 @@ export function QueryEditor() {
         });
       } catch (e) {
         out.push({ sql: statement, ms: Math.round(performance.now() - t0), error: errorText(e) });
+        // Later statements may depend on the failed one, as in the AWS query editor: not run, but shown as skipped.
+        out.push(...statements.slice(n + 1).map((sql) => ({ sql, ms: 0, skipped: true })));
         setResults([...out]);
-        break; // later statements may depend on the failed one, as in the AWS query editor
+        break;
       }
       setResults([...out]);
     }
@@ -209,7 +210,10 @@ export function QueryEditor() {
                     {h.instance}/{h.database}
                   </td>
                   <td>
-                    <code class="history-sql">{h.sql.length > 160 ? h.sql.slice(0, 160) + "…" : h.sql}</code>
+                    {/* The whole script, scrollable: a cut-off query can't be told from another. */}
+                    <pre class="history-sql" tabIndex={0} aria-label="SQL">
+                      {h.sql}
+                    </pre>
                   </td>
                   <td class={h.ok ? "ok" : "bad"}>
                     {h.ok ? "Succeeded" : "Failed"} · {h.ms} ms

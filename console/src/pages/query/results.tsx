@@ -7,6 +7,7 @@ export interface StatementResult {
   sql: string;
   ms: number;
   error?: string;
+  skipped?: boolean; // not run: an earlier statement failed
   columns?: ColumnMetadata[];
   records?: Field[][];
   updated?: number;
@@ -25,7 +26,9 @@ export function fieldValue(field: Field): unknown {
 
 export function ResultView(props: { result: StatementResult; index: number }) {
   const r = props.result;
-  const summary = r.error
+  const summary = r.skipped
+    ? "Skipped: an earlier statement failed"
+    : r.error
     ? "Failed"
     : r.columns
       ? `${r.records?.length ?? 0} row${r.records?.length === 1 ? "" : "s"} returned`
@@ -45,14 +48,14 @@ export function ResultView(props: { result: StatementResult; index: number }) {
     [r],
   );
   return (
-    <div class={`result ${r.error ? "result-error" : ""}`} data-testid="statement-result">
+    <div class={`result ${r.error ? "result-error" : ""} ${r.skipped ? "result-skipped" : ""}`} data-testid="statement-result">
       <div class="result-head">
         <span class="result-index">#{props.index + 1}</span>
         <code class="result-sql" title={r.sql}>
           {r.sql.length > 140 ? r.sql.slice(0, 140) + "…" : r.sql}
         </code>
-        <span class={`result-summary ${r.error ? "bad" : "ok"}`}>{summary}</span>
-        <span class="muted">{r.ms} ms</span>
+        <span class={`result-summary ${r.error ? "bad" : r.skipped ? "muted" : "ok"}`}>{summary}</span>
+        {!r.skipped && <span class="muted">{r.ms} ms</span>}
       </div>
       {r.error && (
         <pre class="result-message" role="alert">

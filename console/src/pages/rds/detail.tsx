@@ -2,17 +2,19 @@
 import {
   DeleteDBInstanceCommand,
   DescribeDBInstancesCommand,
-  DescribeEventsCommand,
+  paginateDescribeEvents,
   RebootDBInstanceCommand,
   StartDBInstanceCommand,
   StopDBInstanceCommand,
   type DBInstance,
   type Event as RdsEvent,
 } from "@aws-sdk/client-rds";
+import { DeleteSecretCommand, paginateListSecrets } from "@aws-sdk/client-secrets-manager";
 import { useEffect, useState } from "preact/hooks";
-import { aws, errorText } from "../../aws";
+import { aws, collect, errorText } from "../../aws";
 import { href, navigate } from "../../router";
-import { Button, Confirm, ErrorBox, Field, KeyValues, LinkButton, Notice, Page, Panel, Status, Tabs, formatDate, usePoll } from "../../ui/kit";
+import { Button, Confirm, ErrorBox, Field, KeyValues, LinkButton, Notice, Page, Panel, Status, Tabs, formatDate, plural, useLoad, usePoll } from "../../ui/kit";
+import { forgetConnections } from "../query/connection";
 import { ConnectionExamples } from "./connect";
 import { SETTLED } from "./instances";
 import { Snapshots } from "./snapshots";
@@ -25,8 +27,6 @@ export function InstanceDetail(props: { id: string }) {
   const [gone, setGone] = useState(false);
   const [tab, setTab] = useState("Connectivity");
   const [action, setAction] = useState<Action>(null);
-  const [finalSnapshot, setFinalSnapshot] = useState(false);
-  const [snapshotName, setSnapshotName] = useState(`${props.id}-final-snapshot`);
 
   const load = async () => {
     try {
@@ -58,6 +58,7 @@ export function InstanceDetail(props: { id: string }) {
         db && (
           <>
             <LinkButton href={href(`/query?instance=${encodeURIComponent(props.id)}`)}>Query</LinkButton>
+            <LinkButton href={href(`/rds/instances/${encodeURIComponent(props.id)}/modify`)}>Modify</LinkButton>
             <Button onClick={() => setAction("reboot")} disabled={status !== "available"}>
               Reboot
             </Button>
@@ -125,7 +126,7 @@ export function InstanceDetail(props: { id: string }) {
                   ["Storage", db.AllocatedStorage ? `${db.AllocatedStorage} GiB (${db.StorageType || "gp2"})` : ""],
                   ["Master username", db.MasterUsername],
                   ["Initial database", db.DBName],
-                  ["Backup retention", db.BackupRetentionPeriod !== undefined ? `${db.BackupRetentionPeriod} days` : ""],
+                  ["Backup retention", db.BackupRetentionPeriod !== undefined ? plural(db.BackupRetentionPeriod, "day") : ""],
                   ["Deletion protection", db.DeletionProtection ? "Enabled" : "Disabled"],
                   ["Multi-AZ", db.MultiAZ ? "Yes" : "No"],
                   ["Parameter group", db.DBParameterGroups?.map((g) => g.DBParameterGroupName).join(", ")],
@@ -135,6 +136,7 @@ export function InstanceDetail(props: { id: string }) {
                   ["ARN", db.DBInstanceArn],
                 ]}
               />
+              <PendingChanges db={db} />
             </Panel>
           )}
           {tab === "Events" && <Events id={props.id} status={status} />}
@@ -154,53 +156,91 @@ export function InstanceDetail(props: { id: string }) {
       {action === "start" && (
         <Confirm title={`Start ${props.id}?`} word="" action="Start" onClose={() => setAction(null)} onConfirm={() => run(rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: props.id })))} />
       )}
-      {action === "delete" && (
-        <Confirm
-          title={`Delete ${props.id}?`}
-          word="delete me"
-          action="Delete"
-          onClose={() => setAction(null)}
-          onConfirm={async () => {
-            await rds.send(
-              new DeleteDBInstanceCommand({
-                DBInstanceIdentifier: props.id,
-                SkipFinalSnapshot: !finalSnapshot,
-                FinalDBSnapshotIdentifier: finalSnapshot ? snapshotName : undefined,
-              }),
-            );
-            navigate("/rds");
-          }}
-        >
-          <p>The instance and its automated backups are deleted. This can't be undone.</p>
-          <label class="check">
-            <input type="checkbox" checked={finalSnapshot} onChange={(e) => setFinalSnapshot(e.currentTarget.checked)} />
-            Create final snapshot
-          </label>
-          {finalSnapshot && (
-            <Field label="Final snapshot name" id="final-snap">
-              <input id="final-snap" value={snapshotName} onInput={(e) => setSnapshotName(e.currentTarget.value)} />
-            </Field>
-          )}
-        </Confirm>
-      )}
+      {action === "delete" && <DeleteInstance id={props.id} onClose={() => setAction(null)} />}
     </Page>
   );
 }
 
-function Events(props: { id: string; status: string }) {
-  const [events, setEvents] = useState<RdsEvent[]>([]);
-  const [error, setError] = useState<string | null>(null);
-  const load = async () => {
-    try {
-      const r = await aws().rds.send(new DescribeEventsCommand({ SourceType: "db-instance", SourceIdentifier: props.id, Duration: 20160 }));
-      setEvents([...(r.Events || [])].reverse());
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
+/** What ModifyDBInstance left for the maintenance window (or that is being applied now). */
+function PendingChanges(props: { db: DBInstance }) {
+  const pending = Object.entries(props.db.PendingModifiedValues || {}).filter(([, v]) => v !== undefined && v !== null && typeof v !== "object");
+  if (!pending.length) return null;
+  return (
+    <div class="pending" aria-label="Pending modifications">
+      <h3>Pending modifications</h3>
+      <KeyValues items={pending.map(([k, v]) => [k, k === "MasterUserPassword" ? "****" : String(v)])} />
+    </div>
+  );
+}
+
+/**
+ * Delete the instance, and offer to delete what the query editor left for it: the secrets it
+ * stored as `fogbank-console/<instance>/<user>` would otherwise outlive the database.
+ */
+function DeleteInstance(props: { id: string; onClose: () => void }) {
+  const [finalSnapshot, setFinalSnapshot] = useState(false);
+  const [snapshotName, setSnapshotName] = useState(`${props.id}-final-snapshot`);
+  const [secrets, setSecrets] = useState<string[]>([]);
+  const [deleteSecrets, setDeleteSecrets] = useState(true);
   useEffect(() => {
-    load();
-  }, [props.status]);
+    collect(paginateListSecrets({ client: aws().secrets }, { Filters: [{ Key: "name", Values: [`fogbank-console/${props.id}/`] }] }), (p) => p.SecretList)
+      .then((found) => setSecrets(found.map((s) => s.Name as string).filter((n) => n.startsWith(`fogbank-console/${props.id}/`))))
+      .catch(() => setSecrets([]));
+  }, [props.id]);
+  return (
+    <Confirm
+      title={`Delete ${props.id}?`}
+      word="delete me"
+      action="Delete"
+      onClose={props.onClose}
+      onConfirm={async () => {
+        await aws().rds.send(
+          new DeleteDBInstanceCommand({
+            DBInstanceIdentifier: props.id,
+            SkipFinalSnapshot: !finalSnapshot,
+            FinalDBSnapshotIdentifier: finalSnapshot ? snapshotName : undefined,
+          }),
+        );
+        if (deleteSecrets && secrets.length) {
+          await Promise.all(secrets.map((name) => aws().secrets.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }))));
+          forgetConnections(props.id);
+        }
+        navigate("/rds");
+      }}
+    >
+      <p>The instance and its automated backups are deleted. This can't be undone.</p>
+      <label class="check">
+        <input type="checkbox" checked={finalSnapshot} onChange={(e) => setFinalSnapshot(e.currentTarget.checked)} />
+        Create final snapshot
+      </label>
+      {finalSnapshot && (
+        <Field label="Final snapshot name" id="final-snap">
+          <input id="final-snap" value={snapshotName} onInput={(e) => setSnapshotName(e.currentTarget.value)} />
+        </Field>
+      )}
+      {secrets.length > 0 && (
+        <>
+          <label class="check">
+            <input type="checkbox" checked={deleteSecrets} onChange={(e) => setDeleteSecrets(e.currentTarget.checked)} />
+            Also delete the query editor's {secrets.length === 1 ? "secret" : "secrets"} for this instance
+          </label>
+          <ul class="small mono">
+            {secrets.map((name) => (
+              <li key={name}>{name}</li>
+            ))}
+          </ul>
+        </>
+      )}
+    </Confirm>
+  );
+}
+
+function Events(props: { id: string; status: string }) {
+  const { data, error, reload: load } = useLoad(
+    () => collect(paginateDescribeEvents({ client: aws().rds }, { SourceType: "db-instance", SourceIdentifier: props.id, Duration: 20160 }), (p) => p.Events),
+    [props.status],
+  );
+  const events: RdsEvent[] = [...(data || [])].reverse();
   return (
     <Panel title="Recent events" actions={<Button onClick={load}>Refresh</Button>}>
       <ErrorBox error={error} />

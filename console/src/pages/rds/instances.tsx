@@ -1,20 +1,13 @@
 // The RDS instance list: status live while anything is changing.
-import { DescribeDBInstancesCommand, type DBInstance } from "@aws-sdk/client-rds";
-import { aws } from "../../aws";
+import { paginateDescribeDBInstances, type DBInstance } from "@aws-sdk/client-rds";
+import { aws, collect } from "../../aws";
 import { href } from "../../router";
 import { ListPage, Status, formatDate, useLiveList } from "../../ui/kit";
 
 export const SETTLED = new Set(["available", "stopped", "failed", "incompatible-parameters", "storage-full", "inaccessible-encryption-credentials"]);
 
-export async function listInstances(): Promise<DBInstance[]> {
-  const all: DBInstance[] = [];
-  let marker: string | undefined;
-  do {
-    const page = await aws().rds.send(new DescribeDBInstancesCommand({ Marker: marker }));
-    all.push(...(page.DBInstances || []));
-    marker = page.Marker;
-  } while (marker);
-  return all;
+export function listInstances(): Promise<DBInstance[]> {
+  return collect(paginateDescribeDBInstances({ client: aws().rds }, {}), (page) => page.DBInstances);
 }
 
 export function RdsInstances() {

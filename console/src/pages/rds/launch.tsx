@@ -1,15 +1,16 @@
 // Launch a managed relational database: CreateDBInstance with the engines Fogbank really has.
 import {
   CreateDBInstanceCommand,
-  DescribeDBEngineVersionsCommand,
-  DescribeOrderableDBInstanceOptionsCommand,
+  paginateDescribeDBEngineVersions,
+  paginateDescribeOrderableDBInstanceOptions,
   type DBEngineVersion,
 } from "@aws-sdk/client-rds";
 import { useEffect, useMemo, useState } from "preact/hooks";
-import { aws, errorText } from "../../aws";
+import { aws, collect, errorText } from "../../aws";
 import { href, navigate } from "../../router";
-import { Button, ErrorBox, Field, Page, Panel } from "../../ui/kit";
-import { type LaunchForm, type Problems, validateLaunch } from "./validate";
+import { Button, ErrorBox, Field, Page, Panel, useProblems } from "../../ui/kit";
+import { listInstances } from "./instances";
+import { type LaunchForm, fieldOfError, validateLaunch } from "./validate";
 
 const ENGINES: Record<string, { label: string; port: string; user: string }> = {
   postgres: { label: "PostgreSQL", port: "5432", user: "postgres_admin" },
@@ -39,22 +40,23 @@ function sizeRank(cls: string): number {
 }
 
 /** Instance classes for an engine version, every page of them, burstable and small first. */
-async function orderableClasses(engine: string, version: string): Promise<string[]> {
-  const found = new Set<string>();
-  let marker: string | undefined;
-  do {
-    const r = await aws().rds.send(
-      new DescribeOrderableDBInstanceOptionsCommand({ Engine: engine, EngineVersion: version, Marker: marker, MaxRecords: 1000 }),
-    );
-    (r.OrderableDBInstanceOptions || []).forEach((o) => found.add(o.DBInstanceClass as string));
-    marker = r.Marker;
-  } while (marker);
+export async function orderableClasses(engine: string, version: string): Promise<string[]> {
+  const options = await collect(
+    paginateDescribeOrderableDBInstanceOptions({ client: aws().rds, pageSize: 1000 }, { Engine: engine, EngineVersion: version }),
+    (page) => page.OrderableDBInstanceOptions,
+  );
+  const found = new Set(options.map((o) => o.DBInstanceClass as string));
   const family = (c: string) => c.split(".")[1] || "";
   return [...found].sort((a, b) => {
     const burstA = family(a).startsWith("t") ? 0 : 1;
     const burstB = family(b).startsWith("t") ? 0 : 1;
     return burstA - burstB || family(a).localeCompare(family(b)) || sizeRank(a) - sizeRank(b);
   });
+}
+
+/** "database-1", or the first "database-N" no instance of this region has taken yet. */
+function freeIdentifier(taken: string[]): string {
+  for (let n = 1; ; n++) if (!taken.includes(`database-${n}`)) return `database-${n}`;
 }
 
 export function LaunchInstance() {
@@ -75,15 +77,21 @@ export function LaunchInstance() {
     retention: "1",
     deletionProtection: false,
   });
-  const [problems, setProblems] = useState<Problems>({});
+  const { problems, setProblems, clear } = useProblems<keyof LaunchForm>();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
   useEffect(() => {
-    aws()
-      .rds.send(new DescribeDBEngineVersionsCommand({}))
-      .then((r) => setVersions((r.DBEngineVersions || []).filter((v) => (v.Engine || "") in ENGINES)))
+    collect(paginateDescribeDBEngineVersions({ client: aws().rds }, {}), (page) => page.DBEngineVersions)
+      .then((all) => setVersions(all.filter((v) => (v.Engine || "") in ENGINES)))
       .catch((e) => setLoadError(errorText(e)));
+    // The default name must not be one that exists already (the AWS console counts up too).
+    listInstances()
+      .then((all) => {
+        const taken = all.map((db) => db.DBInstanceIdentifier || "");
+        setForm((f) => (f.identifier === "database-1" && taken.includes(f.identifier) ? { ...f, identifier: freeIdentifier(taken) } : f));
+      })
+      .catch(() => undefined);
   }, []);
 
   const engines = useMemo(() => Object.keys(ENGINES).filter((e) => (versions || []).some((v) => v.Engine === e)), [versions]);
@@ -115,19 +123,24 @@ export function LaunchInstance() {
 
   function set<K extends keyof LaunchForm>(key: K, value: LaunchForm[K]) {
     setForm((f) => ({ ...f, [key]: value }));
+    clear(key);
+    if (key === "password") clear("confirm");
   }
 
   function changeEngine(engine: string) {
     setForm((f) => ({ ...f, engine, version: "", port: ENGINES[engine].port, username: ENGINES[engine].user }));
+    setProblems({});
   }
+
+  // What the server says this version really is ("MySQL 8.0 served by MariaDB 10.11 ...").
+  const description = versions?.find((v) => v.Engine === form.engine && v.EngineVersion === form.version)?.DBEngineVersionDescription;
 
   const submit = async (event: Event) => {
     event.preventDefault();
     const found = validateLaunch(form);
     setProblems(found);
     if (Object.keys(found).length) {
-      const first = document.querySelector<HTMLElement>(".field-invalid input, .field-invalid select");
-      first?.focus();
+      document.getElementById(`f-${Object.keys(found)[0]}`)?.focus();
       return;
     }
     setBusy(true);
@@ -150,7 +163,11 @@ export function LaunchInstance() {
       );
       navigate(`/rds/instances/${encodeURIComponent(form.identifier.toLowerCase())}`);
     } catch (e) {
-      setError(errorText(e));
+      const field = fieldOfError(e);
+      if (field) {
+        setProblems({ [field]: errorText(e) });
+        document.getElementById(`f-${field}`)?.focus();
+      } else setError(errorText(e));
       setBusy(false);
     }
   };
@@ -180,7 +197,7 @@ export function LaunchInstance() {
               </label>
             ))}
           </div>
-          <Field label="Engine version" id="f-version" error={problems.version} hint="Versions installed on this machine.">
+          <Field label="Engine version" id="f-version" error={problems.version} hint={description || "Versions installed on this machine."}>
             <select id="f-version" value={form.version} onChange={(e) => set("version", e.currentTarget.value)}>
               {engineVersions.map((v) => (
                 <option key={v} value={v}>
@@ -197,8 +214,8 @@ export function LaunchInstance() {
           {input("confirm", "Confirm master password", { type: "password", autoComplete: "new-password" })}
         </Panel>
         <Panel title="Instance configuration">
-          <Field label="DB instance class" id="f-class" error={problems.instanceClass}>
-            <select id="f-class" value={form.instanceClass} onChange={(e) => set("instanceClass", e.currentTarget.value)}>
+          <Field label="DB instance class" id="f-instanceClass" error={problems.instanceClass}>
+            <select id="f-instanceClass" value={form.instanceClass} onChange={(e) => set("instanceClass", e.currentTarget.value)}>
               {classes.map((c) => (
                 <option key={c}>{c}</option>
               ))}

@@ -2,34 +2,26 @@
 import {
   CreateDBSnapshotCommand,
   DeleteDBSnapshotCommand,
-  DescribeDBSnapshotsCommand,
+  paginateDescribeDBSnapshots,
   RestoreDBInstanceFromDBSnapshotCommand,
   type DBInstance,
   type DBSnapshot,
 } from "@aws-sdk/client-rds";
-import { useEffect, useState } from "preact/hooks";
-import { aws, errorText } from "../../aws";
+import { useState } from "preact/hooks";
+import { aws, collect } from "../../aws";
 import { navigate } from "../../router";
-import { Button, Confirm, ErrorBox, Field, FormModal, Panel, Status, formatDate, usePoll } from "../../ui/kit";
+import { Button, Confirm, ErrorBox, Field, FormModal, Panel, Status, formatDate, useLoad, usePoll } from "../../ui/kit";
 
 export function Snapshots(props: { db: DBInstance }) {
   const id = props.db.DBInstanceIdentifier || "";
-  const [snapshots, setSnapshots] = useState<DBSnapshot[]>([]);
-  const [error, setError] = useState<string | null>(null);
+  const { data, error, setError, reload: load } = useLoad(
+    () => collect(paginateDescribeDBSnapshots({ client: aws().rds }, { DBInstanceIdentifier: id }), (p) => p.DBSnapshots),
+    [id],
+  );
+  const snapshots = data || [];
   const [taking, setTaking] = useState(false);
   const [restoring, setRestoring] = useState<DBSnapshot | null>(null);
   const [deleting, setDeleting] = useState<DBSnapshot | null>(null);
-  const load = async () => {
-    try {
-      const r = await aws().rds.send(new DescribeDBSnapshotsCommand({ DBInstanceIdentifier: id }));
-      setSnapshots(r.DBSnapshots || []);
-    } catch (e) {
-      setError(errorText(e));
-    }
-  };
-  useEffect(() => {
-    load();
-  }, [id]);
   usePoll(load, 1500, snapshots.some((s) => s.Status !== "available"));
 
   return (

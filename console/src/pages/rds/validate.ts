@@ -1,4 +1,6 @@
-// The launch form's checks, with the messages the AWS console shows for each field.
+// The launch and modify forms' checks. The rules are the server's (fogbank/services/rds/validation.py
+// and model.check_identifier), so the form never refuses what the API accepts, nor the reverse;
+// the wording is the AWS console's.
 
 export interface LaunchForm {
   engine: string;
@@ -17,51 +19,89 @@ export interface LaunchForm {
 
 export type Problems = Partial<Record<keyof LaunchForm, string>>;
 
-const RESERVED_USERS: Record<string, string[]> = {
-  postgres: ["postgres", "rdsadmin", "admin", "root"],
-  mysql: ["rdsadmin", "root", "mysql.sys", "mysql.session", "mysql.infoschema"],
-  mariadb: ["rdsadmin", "root", "mariadb.sys"],
-};
+// As the server: reserved for RDS itself on every engine, plus "admin" on PostgreSQL.
+const RESERVED_USERS = ["rdsadmin", "rdsrepladmin", "rdsproxyadmin", "rds_superuser"];
+const ENGINE_RESERVED_USERS: Record<string, string[]> = { postgres: ["admin"], mysql: [], mariadb: [] };
+const USERNAME_MAX: Record<string, number> = { postgres: 63, mysql: 32, mariadb: 16 };
+const PASSWORD_MAX: Record<string, number> = { postgres: 128, mysql: 41, mariadb: 41 };
+const IDENTIFIER = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$/;
+const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
+
+export function identifierProblem(id: string): string | undefined {
+  if (!id) return "DB instance identifier is required.";
+  if (!IDENTIFIER.test(id))
+    return "The DB instance identifier must be 1 to 63 letters, numbers or hyphens, begin with a letter, and can't contain two consecutive hyphens or end with a hyphen.";
+}
+
+export function passwordProblem(engine: string, password: string): string | undefined {
+  const max = PASSWORD_MAX[engine] || 41;
+  if (!password) return "Master password is required.";
+  // Printable ASCII without space, / " and @ (a single quote is allowed, as by RDS).
+  if (password.length < 8 || password.length > max || [...password].some((c) => c.charCodeAt(0) <= 32 || c.charCodeAt(0) >= 127 || '/@"'.includes(c)))
+    return `Master password must be 8 to ${max} printable ASCII characters and can't contain any of the following: / (slash), " (double quote), @ (at sign), or a space.`;
+}
+
+export function storageProblem(value: string, minimum = 20): string | undefined {
+  const storage = Number(value);
+  if (!Number.isInteger(storage) || storage < minimum || storage > 65536)
+    return minimum > 20
+      ? `Allocated storage must be an integer from ${minimum} GiB (the current size: storage can't shrink) to 65,536 GiB.`
+      : "Allocated storage must be an integer from 20 GiB to 65,536 GiB.";
+}
+
+export function retentionProblem(value: string): string | undefined {
+  const retention = Number(value);
+  if (value.trim() === "" || !Number.isInteger(retention) || retention < 0 || retention > 35)
+    return "The backup retention period must be a number of days from 0 to 35.";
+}
+
+export function portProblem(value: string): string | undefined {
+  const port = Number(value);
+  if (value.trim() === "" || !Number.isInteger(port) || port < 1150 || port > 65535) return "The port must be a number from 1150 to 65535.";
+}
 
 export function validateLaunch(form: LaunchForm): Problems {
   const p: Problems = {};
-  const id = form.identifier;
-  if (!id) p.identifier = "DB instance identifier is required.";
-  else if (!/^[a-zA-Z]/.test(id) || !/^[a-zA-Z0-9-]+$/.test(id) || id.length > 63 || id.includes("--") || id.endsWith("-"))
-    p.identifier =
-      "The DB instance identifier must be 1 to 63 letters, numbers or hyphens, begin with a letter, and can't contain two consecutive hyphens or end with a hyphen.";
+  p.identifier = identifierProblem(form.identifier);
 
-  const isPg = form.engine === "postgres";
-  const userMax = isPg ? 63 : form.engine === "mysql" ? 32 : 16;
+  const userMax = USERNAME_MAX[form.engine] || 16;
   if (!form.username) p.username = "Master username is required.";
-  else if (!/^[a-zA-Z][a-zA-Z0-9_]*$/.test(form.username) || form.username.length > userMax)
-    p.username = `Master username must be 1 to ${userMax} alphanumeric characters or underscores, and must begin with a letter.`;
-  else if ((RESERVED_USERS[form.engine] || []).includes(form.username.toLowerCase()))
+  else if ([...RESERVED_USERS, ...(ENGINE_RESERVED_USERS[form.engine] || [])].includes(form.username.toLowerCase()))
     p.username = `${form.username} is a reserved word and can't be used as the master username.`;
+  else if (!NAME.test(form.username) || form.username.length > userMax)
+    p.username = `Master username must be 1 to ${userMax} alphanumeric characters or underscores, and must begin with a letter.`;
 
-  const pwMax = isPg ? 128 : 41;
-  if (!form.password) p.password = "Master password is required.";
-  else if (form.password.length < 8 || form.password.length > pwMax || /[/'"@\s]/.test(form.password) || /[^\x20-\x7e]/.test(form.password))
-    p.password = `Master password must be ${8} to ${pwMax} printable ASCII characters and can't contain any of the following: / (slash), ' (single quote), " (double quote), @ (at sign), or a space.`;
+  p.password = passwordProblem(form.engine, form.password);
   if (form.password && form.confirm !== form.password) p.confirm = "Passwords must match.";
-
-  const storage = Number(form.storage);
-  if (!Number.isInteger(storage) || storage < 20 || storage > 65536)
-    p.storage = "Allocated storage must be an integer from 20 GiB to 65,536 GiB.";
+  p.storage = storageProblem(form.storage);
 
   if (form.dbName) {
-    const max = isPg ? 63 : 64;
-    if (!/^[a-zA-Z][a-zA-Z0-9_]*$/.test(form.dbName) || form.dbName.length > max)
+    const max = form.engine === "postgres" ? 63 : 64;
+    if (!NAME.test(form.dbName) || form.dbName.length > max)
       p.dbName = `The database name must begin with a letter and contain 1 to ${max} alphanumeric characters or underscores.`;
   }
-
-  const port = Number(form.port);
-  if (!Number.isInteger(port) || port < 1150 || port > 65535) p.port = "The port must be a number from 1150 to 65535.";
-
-  const retention = Number(form.retention);
-  if (!Number.isInteger(retention) || retention < 0 || retention > 35)
-    p.retention = "The backup retention period must be a number of days from 0 to 35.";
+  p.port = portProblem(form.port);
+  p.retention = retentionProblem(form.retention);
   if (!form.instanceClass) p.instanceClass = "Choose a DB instance class.";
   if (!form.version) p.version = "Choose an engine version.";
-  return p;
+  return Object.fromEntries(Object.entries(p).filter(([, v]) => v)) as Problems;
+}
+
+/**
+ * The field an API error is about, so it shows there and not in a banner at the foot of the form
+ * (RDS names the parameter in its messages: "MasterUsername ...", "Invalid value 99 for Port").
+ */
+export function fieldOfError(error: unknown): keyof LaunchForm | null {
+  const e = error as { name?: string; message?: string };
+  const text = `${e.name || ""} ${e.message || ""}`;
+  if (/DBInstanceAlreadyExists|DBInstanceIdentifier/.test(text)) return "identifier";
+  if (/MasterUsername/.test(text)) return "username";
+  if (/MasterUserPassword/.test(text)) return "password";
+  if (/DBName/.test(text)) return "dbName";
+  if (/\bPort\b/.test(text)) return "port";
+  if (/backup retention/i.test(text)) return "retention";
+  if (/storage size|AllocatedStorage/i.test(text)) return "storage";
+  if (/DBInstanceClass/.test(text)) return "instanceClass";
+  if (/EngineVersion/.test(text)) return "version";
+  return null;
 }
