@@ -306,6 +306,7 @@ class ValkeyEngine(EngineDriver):
         settings = dict(spec.settings) if spec.settings is not None else dict(state.get("settings", {}))
         check_settings(settings)
         node = NodeConfig(data_dir, spec.port, admin, spec.memory_bytes, settings)
+        node.cluster_port_option = self.cluster_port_option
         if isinstance(spec, CacheNodeSpec):
             if any(user.name in (ADMIN_USER, _CHECK_USER) for user in spec.acl_users):
                 raise ValueError(f"user name {ADMIN_USER} is reserved")

@@ -55,6 +55,7 @@ class NodeConfig:
     auth_tokens: tuple[str, ...] = ()
     acl_users: tuple[AclUser, ...] = ()
     cluster_port: int | None = None  # set: cluster mode on
+    cluster_port_option: bool = True  # the server reads cluster-port (Redis >= 7, Valkey); else port + 10000
     replica_of: Endpoint | None = None
     primary_auth: Credentials | None = None
 
@@ -108,7 +109,9 @@ def render(node: NodeConfig, appendonly_override: str | None = None) -> str:
         f"maxmemory {node.memory_bytes or 0}",
     ]
     if node.cluster_port is not None:
-        lines += ["cluster-enabled yes", f"cluster-config-file {CLUSTER_FILE}", f"cluster-port {node.cluster_port}"]
+        lines += ["cluster-enabled yes", f"cluster-config-file {CLUSTER_FILE}"]
+        if node.cluster_port_option:
+            lines.append(f"cluster-port {node.cluster_port}")
     if node.replica_of is not None:
         lines.append(f"replicaof {node.replica_of.host} {node.replica_of.port}")
         if node.primary_auth is not None:
