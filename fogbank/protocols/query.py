@@ -155,15 +155,15 @@ def _parse_value(shape: Shape, form: dict[str, str], key: str) -> Any:
             base = key + "." + shape.member.serialization.get("name", "member") + "."
         if not _has_prefix(form, base):
             return None
+        # An item is there when its own parameter is (or, for a structure, list or map, one below it):
+        # ``X.member.1.a`` under a list of strings is an unknown parameter, ignored as AWS ignores any, so
+        # item 1 is absent and the list ends before it, as it ends at any gap.
         items = []
         index = 1
-        while True:
-            item_key = f"{base}{index}"
-            if item_key not in form and not _has_prefix(form, item_key + "."):
-                break
-            items.append(_parse_value(shape.member, form, item_key))
+        while (item := _parse_value(shape.member, form, f"{base}{index}")) is not None:
+            items.append(item)
             index += 1
-        return items
+        return items or None
     if kind == "map":
         base = key + "." if shape.serialization.get("flattened") else key + ".entry."
         if not _has_prefix(form, base):
@@ -173,9 +173,11 @@ def _parse_value(shape: Shape, form: dict[str, str], key: str) -> Any:
         out: dict[str, Any] = {}
         index = 1
         while f"{base}{index}.{key_name}" in form:
-            out[form[f"{base}{index}.{key_name}"]] = _parse_value(shape.value, form, f"{base}{index}.{value_name}")
+            value = _parse_value(shape.value, form, f"{base}{index}.{value_name}")
+            if value is not None:  # an entry whose value is absent (or only unknown sub-members) is no entry
+                out[form[f"{base}{index}.{key_name}"]] = value
             index += 1
-        return out
+        return out or None
     if key not in form:
         return None
     raw = form[key]

@@ -110,7 +110,7 @@ class _Rule:
             self.low = self.high = None
         # Until its children are known a rule counts as non-trivial, which keeps cycles safe.
         self.trivial = False
-        # A list or map of request structures (lists, maps): a null entry is refused, as AWS does.
+        # A list or map: a null entry is refused, as AWS does (its lists and maps are not sparse).
         self.nulls = False
         self.service_nulls = False  # a null of this shape is the service's to refuse (register_service_nulls)
         # The smallest maximum length below this rule when maximum lengths are its only constraints
@@ -189,9 +189,10 @@ def _rule(shape: Shape) -> _Rule:
 
 
 def _no_nulls(entry: _Rule) -> bool:
-    """Whether null entries are refused: entries that are request structures, lists or maps, unless the
-    service words their nulls itself."""
-    return entry.kind in _CONTAINERS and not entry.service_nulls
+    """Whether null entries are refused: every entry (a string in a filter's values as much as a structure),
+    unless the service words their nulls itself. Smithy's lists and maps are not sparse unless marked so,
+    and AWS's servers refuse a null in them; handlers can then trust every entry to be a value."""
+    return not entry.service_nulls
 
 
 def _max_only(rule: _Rule) -> float:
@@ -290,9 +291,6 @@ def _check(rule: _Rule, value: Any, path: Path, problems: list[str]) -> None:
             compiled = _pattern(rule.pattern)
             if compiled is not None and not compiled.fullmatch(value):
                 _fail(problems, value, path, f"Member must satisfy regular expression pattern: {rule.pattern}")
-
-
-_CONTAINERS = ("structure", "list", "map")
 
 
 def _breaks_own(rule: _Rule, value: Any) -> bool:

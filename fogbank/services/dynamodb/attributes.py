@@ -196,6 +196,14 @@ def _validate_set(kind: str, members: list[Any]) -> list[Any]:
     if not members:
         message = {"SS": "An string set  may not be empty", "NS": "An number set  may not be empty"}
         raise validation_error(INVALID + message.get(kind, "Binary sets should not be empty"))
+    if kind != "NS" and None in members:  # NS: parse_number refuses a null as not numeric
+        # dynalite's recorded wording for a null in a string or binary set.
+        empty = (
+            "An AttributeValue may not contain an empty string"
+            if kind == "SS"
+            else "Binary sets may not contain null or empty values"
+        )
+        raise validation_error(INVALID + empty)
     if kind == "NS":
         numbers = [parse_number(member) for member in members]
         if len(set(numbers)) != len(numbers):

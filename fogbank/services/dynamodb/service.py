@@ -104,6 +104,8 @@ def _all_strings(members: list[Any]) -> bool:
 
 register_decoder(spec.service_model("dynamodb"), "AttributeValue", _fast_attribute_values)
 register_service_nulls(spec.service_model("dynamodb"), "AttributeValue")  # attributes.py words an empty value
+for _set_member in ("StringAttributeValue", "NumberAttributeValue", "BinaryAttributeValue"):
+    register_service_nulls(spec.service_model("dynamodb"), _set_member)  # a null in a set: attributes.py words it
 
 
 def _register() -> None:
