@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from fogbank.gateway.auth import parse_credentials
+from fogbank.gateway.auth import invalid_region, parse_credentials, valid_region
 from fogbank.gateway.commit import Deferred
 from fogbank.gateway.context import RequestContext
 from fogbank.gateway.http import HttpRequest, HttpResponse
@@ -122,6 +122,8 @@ class Dispatcher:
             credentials = parse_credentials(request)
             call.route, name = self.router.resolve(request, credentials)
             protocol = call.route.protocol
+            if credentials is not None and not valid_region(credentials.region):
+                raise invalid_region(credentials.region, protocol.name)
             if too_large:
                 limit = self.platform.config.max_body_bytes
                 raise AwsError("RequestEntityTooLargeException", f"Request body exceeds the {limit} byte limit.", 413)
@@ -133,7 +135,7 @@ class Dispatcher:
             protocol.check(call.model, call.params, len(request.body) if protocol.params_in_body else None)
             call.handler = call.route.service.handlers.get(name)
             if call.handler is None:
-                raise NotImplementedOperation(call.route.model, name)
+                raise NotImplementedOperation(self.router.api_name(call.route, request, name, call.params), name)
             call.context = RequestContext(
                 request_id=call.request_id,
                 service=call.route.model,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any
 
 from fogbank.gateway.auth import Credentials
 from fogbank.gateway.http import HttpRequest
@@ -33,6 +35,11 @@ class Route:
 def signing_name(model: str) -> str:
     metadata = spec.service_model(model).metadata
     return metadata.get("signingName") or metadata["endpointPrefix"]
+
+
+# The SDK's own name in its User-Agent: ``api/docdb#3.x`` (JavaScript v3, Go v2, Java v2 as ``api/DocDB#``),
+# ``md/command#docdb.describe-db-clusters`` (AWS CLI v2). boto3 and the AWS CLI v1 name no service.
+_CALLED_API = re.compile(r"(?:^|\s)(?:api/|md/command#)([A-Za-z0-9-]+)[#.]")
 
 
 def looks_like(protocol: Protocol, request: HttpRequest) -> bool:
@@ -107,3 +114,28 @@ class Router:
         if shaped:
             return shaped[0], None
         return candidates[0], None
+
+    def api_name(self, route: Route, request: HttpRequest, operation: str, params: dict[str, Any]) -> str:
+        """The API the client called, for messages: RDS, DocumentDB and Neptune share a signing name, an
+        API version and a wire format, so their requests all reach the first model that has the operation.
+        The client's User-Agent or the ``Engine`` it asks for tells them apart; when nothing does, every
+        model that has the operation is named (``rds/docdb/neptune``)."""
+        siblings = [
+            other.model
+            for other in self.by_signing_name.get(signing_name(route.model), [])
+            if type(other.protocol) is type(route.protocol)
+            and operation in spec.service_model(other.model).operation_names
+        ]
+        if len(siblings) < 2:
+            return route.model
+        for match in _CALLED_API.finditer(request.header("user-agent")):
+            named = match.group(1).lower()
+            if named in siblings:
+                return named
+        engine = str(params.get("Engine") or "").lower()
+        for model in siblings:
+            if engine.startswith(model):
+                return model
+        if engine:  # aurora-postgresql, mysql, …: an RDS engine
+            return route.model
+        return "/".join(siblings)
