@@ -6,12 +6,21 @@ malformed Authorization header is still refused the way AWS refuses it.
 
 from __future__ import annotations
 
+import re
 from typing import NamedTuple
 
 from fogbank.gateway.http import HttpRequest
 from fogbank.protocols.errors import AwsError
 
 ALGORITHM = "AWS4-HMAC-SHA256"
+
+# A region of AWS's form: every partition's names in botocore's endpoints data (us-east-1, us-gov-west-1,
+# cn-north-1, us-isob-east-1, eusc-de-east-1, ...). The region names a state file and ARNs, so nothing else
+# may pass: not "..", not 300 characters, not the pseudo region aws-global.
+_REGION = re.compile(r"[a-z]{2,4}(-[a-z]+)+-[0-9]{1,2}")
+
+# The signature error each protocol's front end answers with (query services word it as SignatureDoesNotMatch).
+_SIGNATURE_ERRORS = {"query": ("SignatureDoesNotMatch", 403), "json": ("InvalidSignatureException", 400)}
 
 
 class Credentials(NamedTuple):
@@ -24,6 +33,16 @@ class Credentials(NamedTuple):
     service: str
     signed_headers: tuple[str, ...]
     signature: str
+
+
+def valid_region(region: str) -> bool:
+    return _REGION.fullmatch(region) is not None
+
+
+def invalid_region(region: str, protocol: str) -> AwsError:
+    """AWS's answer to a credential scoped to no region, in the words of the protocol the request speaks."""
+    code, status = _SIGNATURE_ERRORS.get(protocol, ("InvalidSignatureException", 403))
+    return AwsError(code, f"Credential should be scoped to a valid region, not '{region}'. ", status)
 
 
 def _incomplete(message: str) -> AwsError:
