@@ -93,6 +93,7 @@ class Backend:
             if not data_dir.stat().st_mode & 0o001:
                 data_dir.chmod(data_dir.stat().st_mode | 0o011)
         self.supervisor = platform.supervisor
+        self._config = platform.config
         self.store = Store(root)
         self.engines = Engines(self.supervisor, self.templates_dir)
         self.catalogs = Catalogs(self.engines, cache / "catalogs", self.instances_dir)
@@ -101,6 +102,11 @@ class Backend:
         # dbi resource id -> (driver, supervisor process name) of running engines
         self.running: dict[str, tuple[Any, str]] = {}
         self.running_lock = threading.Lock()
+
+    @property
+    def api_port(self) -> int:
+        """The port Fogbank's own endpoint serves on: never an engine's."""
+        return self._config.port
 
     # -- state --------------------------------------------------------------------------------
 

@@ -32,6 +32,17 @@ def allocate_port(backend: Backend, preferred: int | None) -> int:
     return backend.supervisor.allocate_port()
 
 
+def port_event(
+    backend: Backend, region: Region, record: dict[str, Any], wanted: int | None, port: int | None = None
+) -> None:
+    """Say so when the instance could not have the port it asked for (or its engine's default):
+    ``port`` (the record's by default) is the one it got instead."""
+    port = port or record["Port"]
+    if wanted and port != wanted:
+        message = f"The requested port {wanted} is in use on this host. The DB instance listens on port {port}."
+        backend.instance_event(region, record, message, "notification")
+
+
 def settings_for(region: Region, record: dict[str, Any]) -> dict[str, str]:
     """Settings the engine runs with: class-derived values, then the parameter group's."""
     group = region.parameter_groups.get(record["DBParameterGroupName"]) or {}
@@ -172,8 +183,7 @@ def _port_stolen(backend: Backend, region: Region, record: dict[str, Any], error
         record["Port"] = backend.supervisor.allocate_port()
         backend.save(region)
     backend.supervisor.release_port(old)
-    message = f"Port {old} was taken by another program: moved to {record['Port']}."
-    backend.instance_event(region, record, message, "notification")
+    port_event(backend, region, record, old)
     return True
 
 

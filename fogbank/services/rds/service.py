@@ -31,7 +31,8 @@ class Rds(Service):
                 for record in list(region.instances.values()):
                     status = record["DBInstanceStatus"]
                     try:
-                        record["Port"] = lifecycle.allocate_port(backend, record["Port"])
+                        wanted, record["Port"] = record["Port"], lifecycle.allocate_port(backend, record["Port"])
+                        lifecycle.port_event(backend, region, record, wanted)  # taken while Fogbank was down
                     except Exception:
                         log.exception("no port for %s", record["DBInstanceIdentifier"])
                     if status == "deleting":

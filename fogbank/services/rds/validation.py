@@ -146,9 +146,16 @@ def db_name(engine: str, name: str | None) -> str | None:
     return name
 
 
-def port(value: int | None) -> int | None:
+def port(value: int | None, reserved: int | None = None) -> int | None:
+    """RDS's port range for PostgreSQL, MySQL and MariaDB; ``reserved`` (Fogbank's own endpoint,
+    which every client of this machine's RDS uses) is refused as RDS refuses its reserved ports."""
     if value is not None and not 1150 <= value <= 65535:
         raise AwsError("InvalidParameterValue", f"Invalid value {value} for Port. Valid values: 1150-65535.")
+    if value is not None and value == reserved:
+        raise AwsError(
+            "InvalidParameterValue",
+            f"Invalid value {value} for Port. Port {value} is reserved: it is the endpoint of the RDS API here.",
+        )
     return value
 
 

@@ -59,7 +59,7 @@ def new_record(ctx: RequestContext, params: dict[str, Any], identifier: str) -> 
     performance = validation.storage_performance(
         storage_type, allocated, params.get("Iops"), params.get("StorageThroughput")
     )
-    validation.port(params.get("Port"))
+    validation.port(params.get("Port"), be.api_port)
     if params.get("CACertificateIdentifier"):
         certificates.check(params["CACertificateIdentifier"])
     validation.backup_retention(params.get("BackupRetentionPeriod"))
@@ -138,9 +138,11 @@ def admit(ctx: RequestContext, record: dict[str, Any]) -> dict[str, Any]:
     with be.store.lock:
         if record["DBInstanceIdentifier"] in region.instances:
             raise AwsError("DBInstanceAlreadyExistsFault", "DB instance already exists")
-        record["Port"] = lifecycle.allocate_port(be, record.pop("_requested_port"))
+        wanted = record.pop("_requested_port")
+        record["Port"] = lifecycle.allocate_port(be, wanted)
         region.instances[record["DBInstanceIdentifier"]] = record
         be.save(region)
+        lifecycle.port_event(be, region, record, wanted)
         return render(region, record)
 
 

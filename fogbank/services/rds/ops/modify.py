@@ -60,7 +60,7 @@ def _validate(ctx: RequestContext, record: dict[str, Any], params: dict[str, Any
     if params.get("MasterUserPassword") is not None:
         validation.master_password(record["Engine"], params["MasterUserPassword"])
     validation.backup_retention(params.get("BackupRetentionPeriod"))
-    validation.port(params.get("DBPortNumber"))
+    validation.port(params.get("DBPortNumber"), be.api_port)
     if params.get("CACertificateIdentifier"):
         certificates.check(params["CACertificateIdentifier"])
     validation.windows(params, record)
@@ -130,6 +130,7 @@ def modify_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
             pending = {}
         if params.get("DBPortNumber") is not None and params["DBPortNumber"] != record["Port"]:
             changes["Port"] = lifecycle.allocate_port(be, params["DBPortNumber"])
+            lifecycle.port_event(be, region, record, params["DBPortNumber"], changes["Port"])
         if params.get("MasterUserPassword") is not None:
             changes["MasterUserPassword"] = params["MasterUserPassword"]
         group_name = (params.get("DBParameterGroupName") or "").lower()
