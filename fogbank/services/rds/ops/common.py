@@ -23,13 +23,19 @@ def backend(ctx: RequestContext) -> tuple[Backend, Region]:
     return be, be.region(ctx)
 
 
-def page(params: dict[str, Any], items: list[Any], key: Callable[[Any], str]) -> tuple[list[Any], str | None]:
-    """MaxRecords (20-100) and Marker paging over items sorted by ``key``."""
+def page(
+    params: dict[str, Any], items: list[Any], key: Callable[[Any], str], maximum: int = 100
+) -> tuple[list[Any], str | None]:
+    """MaxRecords and Marker paging over items sorted by ``key``. MaxRecords is 20 to 100 (default 100) in
+    every operation but RDS's DescribeOrderableDBInstanceOptions, which takes up to 1,000 (``maximum``): AWS
+    states each range in the parameter's documentation, not as a model constraint."""
     size = params.get("MaxRecords")
     if size is None:
         size = DEFAULT_MAX_RECORDS
-    elif not 20 <= size <= 100:
-        raise AwsError("InvalidParameterValue", f"Invalid value {size} for MaxRecords. Must be between 20 and 100")
+    elif not 20 <= size <= maximum:
+        raise AwsError(
+            "InvalidParameterValue", f"Invalid value {size} for MaxRecords. Must be between 20 and {maximum}"
+        )
     marker = params.get("Marker")
     return paging.page(
         items, size, marker, key, invalid=lambda: AwsError("InvalidParameterValue", f"Invalid marker: {marker}")

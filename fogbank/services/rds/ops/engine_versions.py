@@ -145,7 +145,9 @@ def describe_orderable_db_instance_options(ctx: RequestContext, params: dict[str
                 )
     if params.get("Vpc") is False:
         rows = []
-    chunk, marker = page(params, rows, key=lambda r: r["_key"])
+    # RDS documents up to 1,000 records here, and the console asks for that many. (DocumentDB and Neptune
+    # document 100, but their engines are refused above: they run in clusters.)
+    chunk, marker = page(params, rows, key=lambda r: r["_key"], maximum=1000)
     for row in chunk:
         row.pop("_key")
     return {"OrderableDBInstanceOptions": chunk, "Marker": marker}

@@ -173,4 +173,6 @@ def delete_option_group(ctx: RequestContext, params: dict[str, Any]) -> None:
 def describe_option_group_options(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     if params["EngineName"] not in KINDS:
         raise AwsError("InvalidParameterValue", f"Invalid DB engine: {params['EngineName']}")
-    return {"OptionGroupOptions": []}
+    # No engine Fogbank runs has options to offer, but the page size is still checked as AWS checks it.
+    chunk, marker = page(params, [], key=lambda option: option["Name"])
+    return {"OptionGroupOptions": chunk, "Marker": marker}
