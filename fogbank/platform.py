@@ -64,7 +64,7 @@ class Platform:
 
     def service_dir(self, name: str) -> Path:
         path = self.data_dir / name
-        path.mkdir(parents=True, exist_ok=True)
+        path.mkdir(mode=0o700, parents=True, exist_ok=True)
         return path
 
     def cache_dir(self, name: str) -> Path:
@@ -75,7 +75,10 @@ class Platform:
     def open(self, only: set[str] | None = None) -> None:
         """Open every service, or those named in ``only`` (a worker process: the others are routed, so
         their requests are recognised, but answered by the main process)."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # The user's tables, instances and secrets: no other local user may list or read them
+        # (RDS adds search permission for its engine user, see rds/backend.py).
+        self.data_dir.chmod(self.data_dir.stat().st_mode & ~0o066)
         for service in self.services:
             if only is None or service.name in only:
                 service.open(self)

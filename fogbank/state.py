@@ -15,8 +15,21 @@ from typing import Any
 from fogbank.protocols.base import json_default
 
 
+def private_dir(path: Path) -> Path:
+    """Create ``path`` and any missing parent as 0700: state is the user's alone (mkdir's own
+    ``parents`` would make the parents with the umask's 0755)."""
+    missing = []
+    while not path.exists():
+        missing.append(path)
+        path = path.parent
+    for directory in reversed(missing):
+        directory.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
 def atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write ``path`` (mode 0600, as mkstemp makes it) so that it is either old or new, never torn."""
+    private_dir(path.parent)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:

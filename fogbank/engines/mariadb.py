@@ -277,7 +277,7 @@ class MariaDBEngine(EngineDriver):
             lines.append(f"{key} = {value}\n")
         path = data_dir / SETTINGS_FILE
         path.write_text("".join(lines))
-        path.chmod(0o644)  # the server ignores world-writable option files
+        path.chmod(0o600)  # the engine user's alone (the server ignores world-writable option files)
         users.chown_tree(path, unprivileged=True)
 
     def _template(self) -> Path:

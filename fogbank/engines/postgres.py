@@ -288,6 +288,7 @@ def _write_settings(data_dir: Path, settings: dict[str, str]) -> None:
         lines.append(f"{key} = '{quoted}'\n")
     path = data_dir / SETTINGS_FILE
     path.write_text("".join(lines))
+    path.chmod(0o600)
     users.chown_tree(path, unprivileged=True)
 
 

@@ -65,7 +65,10 @@ def launch(
     extra: dict[str, Any] = {}
     if ids:
         extra = {"user": ids[0], "group": ids[1], "extra_groups": []}
-    with open(log_file, "ab") as log:
+    # 0600: an engine's log shows its queries' errors, and so their data.
+    fd = os.open(log_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    os.fchmod(fd, 0o600)  # one made by an older Fogbank
+    with os.fdopen(fd, "ab") as log:
         return subprocess.Popen(
             argv,
             stdin=subprocess.DEVNULL,

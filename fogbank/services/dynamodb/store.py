@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
@@ -84,6 +85,9 @@ _last_hash: tuple[bytes, int] = (b"\xff\xff", -1)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
+    # SQLite makes a new database 0644 and gives its -wal and -shm files the database's mode:
+    # create it 0600 first, so none of the three is readable by other users.
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
     connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=60)
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")

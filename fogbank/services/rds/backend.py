@@ -27,6 +27,10 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Directories on the engine user's way to its own ones: search (x) permission only, so it can
+# pass through (when it is not Fogbank's user, i.e. Fogbank runs as root) but list or read nothing.
+TRAVERSED = 0o711 if os.geteuid() == 0 else 0o700
+
 GRACE = float(os.environ.get("FOGBANK_RDS_GRACE", "5"))
 
 
@@ -83,15 +87,18 @@ class Backend:
         # Templates and parameter catalogues are rebuilt at will: they live in the shared cache.
         cache = platform.cache_dir("rds")
         self.templates_dir = cache / "templates"
-        for path in (root, self.instances_dir, self.snapshots_dir, cache, self.templates_dir):
+        for path in (cache, self.templates_dir):  # engine templates, no user data
             path.mkdir(parents=True, exist_ok=True)
             path.chmod(0o755)
+        for path in (root, self.instances_dir):
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path.chmod(TRAVERSED)
+        self.snapshots_dir.mkdir(mode=0o700, exist_ok=True)  # only Fogbank reads and writes snapshots
+        self.snapshots_dir.chmod(0o700)
         if os.geteuid() == 0:
-            # Search (x) permission only, so the engine user can reach its directories below.
-            # Only Fogbank's own data dir (a 0700 temp dir when ephemeral) is changed.
+            # Only Fogbank's own data dir (0700) is changed: search (x) permission for the engine user.
             data_dir = root.parent
-            if not data_dir.stat().st_mode & 0o001:
-                data_dir.chmod(data_dir.stat().st_mode | 0o011)
+            data_dir.chmod((data_dir.stat().st_mode | 0o011) & ~0o066)
         self.supervisor = platform.supervisor
         self._config = platform.config
         self.store = Store(root)
@@ -203,7 +210,7 @@ class Backend:
         self.stop_all()
         self.release_ports()
         self.store.wipe()
-        for path in (self.instances_dir, self.snapshots_dir):
+        for path, mode in ((self.instances_dir, TRAVERSED), (self.snapshots_dir, 0o700)):
             shutil.rmtree(path, ignore_errors=True)
-            path.mkdir(parents=True, exist_ok=True)
-            path.chmod(0o755)
+            path.mkdir(mode=mode, parents=True, exist_ok=True)
+            path.chmod(mode)

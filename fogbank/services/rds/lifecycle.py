@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Callable
 from typing import Any
 
+from fogbank.engines import users
 from fogbank.engines.ports import PortUnavailableError, port_is_free
 from fogbank.engines.supervisor import EngineStartError, ManagedProcess
 from fogbank.services.rds import classes
@@ -127,9 +128,8 @@ def _retry_later(backend: Backend, region: Region, record: dict[str, Any], delay
 
 
 def _prepare_dir(backend: Backend, record: dict[str, Any]) -> None:
-    directory = backend.instance_dir(record)
-    directory.mkdir(parents=True, exist_ok=True)
-    directory.chmod(0o755)
+    # The engine's (its data dir and log are inside), 0700: nobody else's.
+    users.prepare_dir(backend.instance_dir(record), unprivileged=True)
 
 
 def _failed(
@@ -364,7 +364,7 @@ def take_snapshot(backend: Backend, region: Region, record: dict[str, Any], snap
                   "Creating manual snapshot", "creation")  # fmt: skip
     dest = backend.snapshot_dir(snapshot)
     shutil.rmtree(dest.parent, ignore_errors=True)
-    dest.parent.mkdir(parents=True)
+    dest.parent.mkdir(mode=0o700, parents=True)
     try:
         backend.driver_of(record).snapshot(backend.process_name(record), backend.data_dir(record), dest)
     except Exception as error:
@@ -387,7 +387,7 @@ def take_snapshot(backend: Backend, region: Region, record: dict[str, Any], snap
 
 def copy_snapshot(backend: Backend, region: Region, source: dict[str, Any], target: dict[str, Any]) -> None:
     dest = backend.snapshot_dir(target)
-    dest.parent.mkdir(parents=True, exist_ok=True)
+    dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         shutil.copytree(backend.snapshot_dir(source), dest, symlinks=True)
     except Exception as error:
