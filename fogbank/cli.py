@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from fogbank.config import Config
+from fogbank.config import Config, split_names
 
 
 def _config(args: argparse.Namespace) -> Config:
@@ -28,6 +28,12 @@ def _config(args: argparse.Namespace) -> Config:
         config.workers = args.workers
     if getattr(args, "quiet", False):
         config.log_requests = False
+    if getattr(args, "cors_origins", None) is not None:
+        config.cors_origins = split_names(args.cors_origins)
+    if getattr(args, "allowed_hosts", None) is not None:
+        config.allowed_hosts = split_names(args.allowed_hosts)
+    if getattr(args, "allow_remote", False):
+        config.allow_remote = True
     return config
 
 
@@ -40,8 +46,25 @@ def cmd_up(args: argparse.Namespace) -> int:
     from fogbank.server import serve_forever
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
-    serve_forever(_config(args))
+    config = _config(args)
+    problem = config.listen_problem()
+    if problem:
+        print(f"fogbank: refusing to listen on {config.host}. {problem}", file=sys.stderr)
+        return 2
+    if not _loopback(config.host):
+        logging.getLogger("fogbank").warning(
+            "WARNING: serving %s to the network WITHOUT authentication (--allow-remote): anyone who reaches this "
+            "port can read and change every database.",
+            config.host,
+        )
+    serve_forever(config)
     return 0
+
+
+def _loopback(host: str) -> bool:
+    from fogbank.gateway.security import is_loopback
+
+    return is_loopback(host)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -109,6 +132,23 @@ def main(argv: list[str] | None = None) -> int:
                 help="processes serving DynamoDB item operations (FOGBANK_WORKERS, default: one per core, up to 4)",
             )
             command.add_argument("--quiet", action="store_true", help="no line per request (FOGBANK_LOG_REQUESTS=0)")
+            command.add_argument(
+                "--cors-origins",
+                metavar="ORIGINS",
+                help="origins whose web pages may call Fogbank, comma-separated, e.g. http://localhost:3000; "
+                "'*' allows every page on the web (FOGBANK_CORS_ORIGINS, default: none but the console)",
+            )
+            command.add_argument(
+                "--allowed-hosts",
+                metavar="NAMES",
+                help="host names Fogbank answers besides IP addresses and localhost, comma-separated "
+                "(FOGBANK_ALLOWED_HOSTS)",
+            )
+            command.add_argument(
+                "--allow-remote",
+                action="store_true",
+                help="allow --host to be a non-loopback address (FOGBANK_ALLOW_REMOTE=1); credentials are not checked",
+            )
         command.set_defaults(func=func)
     # Started by ``fogbank up`` itself (fogbank/workers.py), not by people.
     worker = commands.add_parser("worker")

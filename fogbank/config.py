@@ -58,6 +58,55 @@ class Config:
         default_factory=lambda: os.environ.get("FOGBANK_LOG_REQUESTS", "1") not in ("", "0", "false")
     )
     max_body_bytes: int = 16 * 1024 * 1024  # DynamoDB's documented request limit, the largest of ours
+    # Browsers (gateway/security.py, docs/security.md): origins whose pages may call Fogbank ("*": any), and
+    # host names it answers besides IP addresses, localhost and --host.
+    cors_origins: tuple[str, ...] = field(
+        default_factory=lambda: split_names(os.environ.get("FOGBANK_CORS_ORIGINS", ""))
+    )
+    allowed_hosts: tuple[str, ...] = field(
+        default_factory=lambda: split_names(os.environ.get("FOGBANK_ALLOWED_HOSTS", ""))
+    )
+    # Listening on a non-loopback address serves the network without authentication: only when asked.
+    allow_remote: bool = field(default_factory=lambda: _flag(os.environ.get("FOGBANK_ALLOW_REMOTE", "")))
+
+    def listen_problem(self) -> str | None:
+        """Why Fogbank must not listen where it was told to, or None."""
+        from fogbank.gateway.security import is_loopback
+
+        if self.allow_remote or is_loopback(self.host):
+            return None
+        return (
+            f"Fogbank would serve {self.host} to the network, and it does not check credentials yet: anyone who can "
+            "reach this machine could read and change every database. Pass --allow-remote (FOGBANK_ALLOW_REMOTE=1) "
+            "if that is what you want."
+        )
+
+    def environment(self) -> dict[str, str]:
+        """These settings as the FOGBANK_* variables that give them to a child process (a worker)."""
+        return {
+            "FOGBANK_HOST": self.host,
+            "FOGBANK_PORT": str(self.port),
+            "FOGBANK_DATA_DIR": str(self.data_dir),
+            "FOGBANK_CACHE_DIR": str(self.cache_dir),
+            "FOGBANK_EPHEMERAL": "1" if self.ephemeral else "0",
+            "FOGBANK_ACCOUNT_ID": self.default_account,
+            "FOGBANK_REGION": self.default_region,
+            "FOGBANK_ENGINE_PORTS": f"{self.engine_ports[0]}-{self.engine_ports[1]}",
+            "FOGBANK_WORKERS": str(self.workers),
+            "FOGBANK_LOG_REQUESTS": "1" if self.log_requests else "0",
+            "FOGBANK_CORS_ORIGINS": ",".join(self.cors_origins),
+            "FOGBANK_ALLOWED_HOSTS": ",".join(self.allowed_hosts),
+            "FOGBANK_ALLOW_REMOTE": "1" if self.allow_remote else "0",
+        }
+
+
+def _flag(text: str) -> bool:
+    return text.strip().lower() not in ("", "0", "false", "no")
+
+
+def split_names(text: str) -> tuple[str, ...]:
+    """A list setting: comma- or space-separated."""
+    return tuple(name for name in text.replace(",", " ").split() if name)
 
 
 def _port_range(text: str) -> tuple[int, int]:

@@ -13,25 +13,10 @@ from fogbank.console import assets as console_assets
 from fogbank.gateway.dispatch import Call
 from fogbank.gateway.http import HttpRequest, HttpResponse
 from fogbank.gateway.proxy import Proxy, ProxyCall
+from fogbank.gateway.security import PAGE_HEADERS, Guard
 
 if TYPE_CHECKING:
     from fogbank.platform import Platform
-
-# What browser SDKs (and the console) need to call us and read our answers.
-CORS_HEADERS = {
-    "access-control-allow-origin": "*",
-    "access-control-allow-methods": "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS",
-    "access-control-expose-headers": (
-        "x-amzn-RequestId, x-amz-request-id, x-amzn-ErrorType, x-amz-crc32, x-amzn-query-error, "
-        "smithy-protocol, ETag, Date"
-    ),
-    "access-control-max-age": "7200",
-}
-DEFAULT_ALLOWED_HEADERS = (
-    "authorization, content-type, x-amz-date, x-amz-target, x-amz-security-token, x-amz-user-agent, "
-    "x-amz-content-sha256, amz-sdk-invocation-id, amz-sdk-request, smithy-protocol, x-amz-json-version"
-)
-
 
 # What a worker process answers itself: DynamoDB's item operations, and the reads of table definitions
 # (a worker follows the main process's catalog; services/dynamodb/processes.py).
@@ -67,12 +52,17 @@ class Gateway:
         self.max_body_bytes = platform.config.max_body_bytes
         self.group_commit = platform.group_commit
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fogbank-req")
+        config = platform.config
+        self.guard = Guard(config.host, config.allowed_hosts, config.cors_origins)
 
     def begin(
         self, request: HttpRequest, too_large: bool = False
     ) -> HttpResponse | Call | ProxyCall | asyncio.Future[HttpResponse]:
         """Answer now when that is cheap (local endpoints, errors, inline services), else hand back
         the prepared call for the thread pool. Runs on the event loop."""
+        refusal = self.guard.refuse(request)
+        if refusal is not None:
+            return refusal  # a browser page Fogbank must not answer (gateway/security.py)
         if self.proxy is not None and not too_large and request.headers.get("x-amz-target") not in WORKER_TARGETS:
             return self.proxy.call(request)  # a worker: the main process answers this one
         response = self._local(request)
@@ -84,16 +74,9 @@ class Gateway:
         return call
 
     def response_headers(self, request: HttpRequest, response: HttpResponse) -> dict[str, str]:
-        """The response's headers, plus CORS for a browser's cross-origin call (it sends Origin; SDKs
-        and the same-origin console do not, and skip the extra bytes). The server adds date,
-        content-length and connection."""
-        origin = request.headers.get("origin")
-        if origin is None:
-            return response.headers
-        headers = {**CORS_HEADERS, **response.headers}
-        headers["access-control-allow-origin"] = origin
-        headers["vary"] = "Origin"
-        return headers
+        """The response's headers, plus CORS for an allowed origin's call (gateway/security.py). The
+        server adds date, content-length and connection."""
+        return self.guard.response_headers(request, response)
 
     def close(self) -> None:
         self.executor.shutdown(wait=False, cancel_futures=True)
@@ -101,8 +84,7 @@ class Gateway:
     def _local(self, request: HttpRequest) -> HttpResponse | None:
         """Requests Fogbank answers itself: CORS preflight, health, reset, the console's files."""
         if request.method == "OPTIONS":
-            allowed = request.header("access-control-request-headers") or DEFAULT_ALLOWED_HEADERS
-            return HttpResponse(200, b"", {"access-control-allow-headers": allowed})
+            return self.guard.preflight(request)  # its origin passed the guard
         path = unquote(request.path)
         # An AWS call, not a browser: presigned URLs and query-protocol GETs carry no header.
         signed = (
@@ -112,16 +94,18 @@ class Gateway:
             or "Action=" in request.query_string
         )
         if not signed and console_assets.is_console(path):
-            return console_assets.serve(request, path)
+            response = console_assets.serve(request, path)
+            response.headers.update(PAGE_HEADERS)
+            return response
         if request.method == "GET" and not signed and path in ("/", "/_fogbank/health"):
             return _json(200, self.platform.health())
         if path == "/_fogbank/reset" and request.method == "POST":
             self.platform.reset()
             return _json(200, {"reset": True})
         if path.startswith("/_fogbank/"):
-            return _json(404, {"message": f"No such Fogbank endpoint: {path}"})
+            return _json(404, {"message": f"No such Fogbank endpoint: {path[:200]}"})
         return None
 
 
 def _json(status: int, document: Any) -> HttpResponse:
-    return HttpResponse(status, json.dumps(document).encode(), {"content-type": "application/json"})
+    return HttpResponse(status, json.dumps(document).encode(), {"content-type": "application/json", **PAGE_HEADERS})

@@ -12,12 +12,22 @@ request bodies, ``Expect: 100-continue``, HEAD, ``Connection: close`` and HTTP/1
 limit (the body is drained and the request answered with the protocol's 413), 400 and close on a
 request that does not parse, back-pressure both ways, an idle keep-alive timeout and a graceful
 shutdown that finishes the requests already received.
+
+What it refuses, as AWS's front ends do (docs/security.md): a request line over 16 KiB (414), one
+header over 16 KiB or all of them over 64 KiB (431; counted before the parser buffers them, so a
+64 MB header costs no memory), headers that take longer than 20 s to arrive or a body that stalls
+for 20 s (408: slow clients cannot hold connections), and connections past what the process can
+hold (the longest-idle ones are closed first; when out of file descriptors, a reserved one lets the
+server accept and shed the newcomer instead of spinning on a listener that stays readable).
 """
 
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
+import os
+import resource
 import socket
 import time
 from collections import deque
@@ -38,11 +48,64 @@ if TYPE_CHECKING:
 log = logging.getLogger("fogbank.http")
 
 KEEP_ALIVE_SECONDS = 30.0
+HEADER_SECONDS = 20.0  # from a request's first byte to the end of its headers
+BODY_STALL_SECONDS = 20.0  # longest wait for the next bytes of a body
+MAX_REQUEST_LINE = 16 * 1024  # AWS's load balancers: request line 16K, one header 16K, all headers 64K
+MAX_HEADER = 16 * 1024
+MAX_HEADERS = 64 * 1024
+HEAD_PIECE = 16 * 1024  # a head still open is fed to the parser in pieces this size, and counted
 COPY_LIMIT = 64 * 1024  # smaller bodies are joined to their head; larger ones go out by writev
 MAX_QUEUED = 64  # pipelined requests waiting their turn before we stop reading the socket
 CONTINUE = b"HTTP/1.1 100 Continue\r\n\r\n"
 BAD_REQUEST = b"HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain\r\ncontent-length: 11\r\nconnection: close\r\n\r\nBad Request"
 _MALFORMED = object()  # queued in place of a request that did not parse, so earlier ones are answered first
+_FD_RESERVE = 32  # descriptors kept free for engines, logs and the database when connections are capped
+
+
+def _refusal(status: int, text: str) -> bytes:
+    """A whole response that ends the connection (the request is not read further)."""
+    body = text.encode()
+    phrase = HTTPStatus(status).phrase
+    return (
+        f"HTTP/1.1 {status} {phrase}\r\ncontent-type: text/plain\r\ncontent-length: {len(body)}\r\n"
+        f"connection: close\r\n\r\n"
+    ).encode() + body
+
+
+class _Refused(Exception):
+    """Raised inside a parser callback: the request breaks a limit; answer ``response`` and close."""
+
+    def __init__(self, response: bytes) -> None:
+        self.response = response
+
+
+URI_TOO_LONG = _refusal(414, f"The request line is longer than {MAX_REQUEST_LINE} bytes.")
+HEADERS_TOO_LARGE = _refusal(
+    431, f"A request header is longer than {MAX_HEADER} bytes, or all of them longer than {MAX_HEADERS}."
+)
+REQUEST_TIMEOUT = _refusal(408, "The request did not arrive in time.")
+
+
+def connection_limit() -> int:
+    """How many client connections one process holds: what its file descriptors allow, less a reserve.
+    The soft limit is raised to the hard one first (1,024 is the usual soft default)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or hard > soft:
+        try:
+            soft = hard if hard != resource.RLIM_INFINITY else max(soft, 65536)
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        except (ValueError, OSError):
+            soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return max(16, min(soft - 4 * _FD_RESERVE, 20_000))
+
+
+def _reserve_fd() -> int | None:
+    try:
+        return os.open(os.devnull, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return None
+
+
 _STATUS_LINES = {s.value: f"HTTP/1.1 {s.value} {s.phrase}\r\n" for s in HTTPStatus}
 
 
@@ -82,10 +145,24 @@ def encode_head(response: HttpResponse, headers: dict[str, str], keep_alive: boo
 class HttpServer:
     """Listens, tracks connections, and shuts down gracefully."""
 
-    def __init__(self, gateway: Gateway, keep_alive: float = KEEP_ALIVE_SECONDS) -> None:
+    def __init__(
+        self,
+        gateway: Gateway,
+        keep_alive: float = KEEP_ALIVE_SECONDS,
+        max_connections: int | None = None,
+        header_timeout: float = HEADER_SECONDS,
+        body_timeout: float = BODY_STALL_SECONDS,
+    ) -> None:
         self.gateway = gateway
         self.keep_alive = keep_alive
+        self.header_timeout = header_timeout
+        self.body_timeout = body_timeout
+        # How often a connection's timer looks (no per-request timer work): deadlines are kept to a quarter.
+        self.tick = min(keep_alive, header_timeout, body_timeout) / 4
+        self.max_connections = max_connections or connection_limit()
         self.connections: set[Connection] = set()
+        self._reserve: int | None = _reserve_fd()  # closed to accept-and-shed when out of descriptors
+        self._starved_since = -60.0
         self._server: asyncio.AbstractServer | None = None
         self._listener: socket.socket | None = None  # listen_balanced's own socket
         self._handoffs: list[socket.socket] = []
@@ -95,11 +172,7 @@ class HttpServer:
 
     async def listen(self, host: str, port: int) -> None:
         """Raises OSError when the address cannot be bound (for instance, the port is taken)."""
-        loop = asyncio.get_running_loop()
-        self._server = await loop.create_server(lambda: Connection(self), host, port, reuse_address=True, backlog=2048)
-        group = getattr(self.gateway, "group_commit", None)
-        if group is not None:
-            group.attach(loop)
+        await self.listen_balanced(host, port, [])  # with no workers: one accept loop, one set of limits
 
     async def listen_balanced(self, host: str, port: int, handoffs: list[socket.socket]) -> None:
         """Listen and share the connections out in turn between this process and the worker processes at
@@ -124,8 +197,9 @@ class HttpServer:
                 connection, _ = self._listener.accept()
             except (BlockingIOError, InterruptedError):
                 return
-            except OSError as error:  # out of file descriptors: try again at the next wake-up
-                log.warning("accepting a connection: %s", error)
+            except OSError as error:
+                if error.errno in (errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM):
+                    self._shed(error)
                 return
             target = self._turn % (len(self._handoffs) + 1)  # only workers that said they are ready
             self._turn += 1
@@ -185,8 +259,37 @@ class HttpServer:
         if not data:  # the main process is gone: no more connections will come
             asyncio.get_running_loop().remove_reader(handoff.fileno())
 
+    def _shed(self, error: OSError) -> None:
+        """Out of file descriptors while a connection waits: the listener stays readable, so returning
+        would spin. Free the reserved descriptor, accept the newcomer and close it at once, close idle
+        connections, and keep the reserve for the next time. Logged once per episode."""
+        now = time.monotonic()
+        if now - self._starved_since > 60:
+            log.warning("out of file descriptors (%s): shedding new connections and closing idle ones", error)
+        self._starved_since = now
+        self._close_idle(len(self.connections) // 10 + 1)
+        if self._reserve is not None:
+            os.close(self._reserve)
+            self._reserve = None
+        try:
+            connection, _ = self._listener.accept()  # type: ignore[union-attr]
+            connection.close()
+        except OSError:
+            pass
+        self._reserve = _reserve_fd()
+
+    def _close_idle(self, count: int) -> int:
+        """Close up to ``count`` connections that wait for a next request, the longest-idle first."""
+        idle = sorted((c for c in self.connections if c.idle), key=lambda c: c.last_active)[:count]
+        for connection in idle:
+            connection.close_idle()
+        return len(idle)
+
     def adopt(self, connection: socket.socket) -> None:
-        """Serve a connection accepted elsewhere."""
+        """Serve a connection accepted elsewhere (or by ``_accept``)."""
+        if len(self.connections) + len(self._adopting) >= self.max_connections and not self._close_idle(1):
+            connection.close()  # full of busy connections: the newcomer is shed (clients retry)
+            return
         connection.setblocking(False)
         loop = asyncio.get_running_loop()
         task = loop.create_task(loop.connect_accepted_socket(lambda: Connection(self), connection))
@@ -220,6 +323,9 @@ class HttpServer:
         group = getattr(self.gateway, "group_commit", None)
         if group is not None:
             group.detach()
+        if self._reserve is not None:
+            os.close(self._reserve)
+            self._reserve = None
         self.gateway.close()
 
     def forget(self, connection: Connection) -> None:
@@ -239,7 +345,7 @@ class Connection(asyncio.Protocol):
         self.parser = httptools.HttpRequestParser(self)
         self.transport: asyncio.Transport | None = None
         self.client = ""
-        self.queue: deque[Any] = deque()  # (request, too_large, keep_alive) or _MALFORMED
+        self.queue: deque[Any] = deque()  # (request, too_large, keep_alive), _MALFORMED or a refusal's bytes
         self.busy = False  # a call is running on the thread pool
         self.closed = False
         self.stopping = False  # no new requests: Connection: close, an upgrade, a parse error or shutdown
@@ -258,6 +364,12 @@ class Connection(asyncio.Protocol):
         self.chunks: list[bytes] = []
         self.size = 0
         self.keep_alive = True
+        # Limits on the request being received (module docstring).
+        self.in_body = False
+        self.began = False  # a request began during the current feed
+        self.head_bytes = 0  # bytes of a still-open head fed after the feed it began in
+        self.header_bytes = 0
+        self.started = 0.0  # when the request's first byte came
 
     # -- asyncio.Protocol --------------------------------------------------------------------
 
@@ -267,7 +379,7 @@ class Connection(asyncio.Protocol):
         self.client = peer[0] if isinstance(peer, tuple) else ""
         self.server.connections.add(self)
         self.last_active = self.loop.time()
-        self.idle_timer = self.loop.call_later(self.server.keep_alive, self._check_idle)
+        self.idle_timer = self.loop.call_later(self.server.tick, self._check_idle)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.closed = True
@@ -281,16 +393,38 @@ class Connection(asyncio.Protocol):
         if self.stopping and not self.receiving:
             return  # no new requests are read once we decided to close
         try:
-            self.parser.feed_data(data)
+            if self.in_body or len(data) <= HEAD_PIECE:
+                self._feed(data)
+            else:  # a head may be open: feed it in pieces, so its size is known before the parser holds it
+                for start in range(0, len(data), HEAD_PIECE):
+                    if self.in_body:
+                        self._feed(data[start:])
+                        break
+                    self._feed(data[start : start + HEAD_PIECE])
         except httptools.HttpParserUpgrade:
             self.stopping = True  # no protocol switching here: the request is answered, then we close
-        except httptools.HttpParserError:
-            self.queue.append(_MALFORMED)
+        except (httptools.HttpParserError, _Refused) as error:
+            refused = error if isinstance(error, _Refused) else error.__context__
+            self.queue.append(refused.response if isinstance(refused, _Refused) else _MALFORMED)
             self.stopping = True
+            self.accepting = False
         if len(self.queue) > MAX_QUEUED and self.reading:
             self.reading = False
             self.transport.pause_reading()  # type: ignore[union-attr]
         self._process()
+
+    def _feed(self, data: bytes) -> None:
+        self.began = False
+        self.parser.feed_data(data)
+        if self.in_message and not self.in_body and not self.began:
+            self.head_bytes += len(data)
+            if self.head_bytes > MAX_REQUEST_LINE + MAX_HEADERS:
+                raise _Refused(HEADERS_TOO_LARGE)
+
+    @property
+    def idle(self) -> bool:
+        """Waiting for a next request: nothing received, owed or being written."""
+        return not (self.in_message or self.busy or self.queue or self.out or self.closed or self.write_paused)
 
     @property
     def receiving(self) -> bool:
@@ -311,6 +445,10 @@ class Connection(asyncio.Protocol):
 
     def on_message_begin(self) -> None:
         self.in_message = True
+        self.began = True
+        self.head_bytes = 0
+        self.header_bytes = 0
+        self.started = self.loop.time()
         self.accepting = not self.stopping
         self.url = b""
         self.headers = {}
@@ -319,11 +457,18 @@ class Connection(asyncio.Protocol):
 
     def on_url(self, url: bytes) -> None:
         self.url += url
+        if len(self.url) > MAX_REQUEST_LINE:
+            raise _Refused(URI_TOO_LONG)
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        size = len(name) + len(value) + 4
+        self.header_bytes += size
+        if size > MAX_HEADER or self.header_bytes > MAX_HEADERS:
+            raise _Refused(HEADERS_TOO_LARGE)
         self.headers[name.decode("latin-1").lower()] = value.decode("latin-1")
 
     def on_headers_complete(self) -> None:
+        self.in_body = True
         self.keep_alive = self.parser.should_keep_alive()
         if not self.accepting:
             return
@@ -342,6 +487,7 @@ class Connection(asyncio.Protocol):
 
     def on_message_complete(self) -> None:
         self.in_message = False
+        self.in_body = False
         self.continue_owed = False
         if not self.accepting:
             return
@@ -381,8 +527,8 @@ class Connection(asyncio.Protocol):
         """Answer queued requests in order until one has to wait for the thread pool."""
         while self.queue and not self.busy and not self.write_paused and not self.closed:
             item = self.queue.popleft()
-            if item is _MALFORMED:
-                self.out.append(BAD_REQUEST)
+            if item is _MALFORMED or type(item) is bytes:
+                self.out.append(BAD_REQUEST if item is _MALFORMED else item)
                 self._close_after_flush()
                 return
             request, too_large, keep_alive = item
@@ -459,17 +605,47 @@ class Connection(asyncio.Protocol):
     # -- timeouts and shutdown ----------------------------------------------------------------
 
     def _check_idle(self) -> None:
+        """The connection's one timer: keep-alive between requests, the header deadline while a head
+        arrives, the stall limit while a body does. A request still arriving when its time is up gets 408."""
         if self.closed:
             return
-        wait = self.server.keep_alive
+        server = self.server
+        now = self.loop.time()
         writing = self.write_paused or self.transport.get_write_buffer_size()  # type: ignore[union-attr]
-        if not (self.busy or self.queue or writing):
-            idle = self.loop.time() - self.last_active
-            if idle >= self.server.keep_alive:
+        if self.in_message and self.accepting:
+            if not self.in_body:
+                left = self.started + server.header_timeout - now
+            else:
+                left = self.last_active + server.body_timeout - now
+            if left <= 0:
+                self._time_out()
+                return
+        elif self.busy or self.queue or writing:
+            left = server.tick
+        else:
+            left = self.last_active + server.keep_alive - now
+            if left <= 0:
                 self._close_after_flush()
                 return
-            wait -= idle
-        self.idle_timer = self.loop.call_later(wait, self._check_idle)
+        self.idle_timer = self.loop.call_later(min(left, server.tick), self._check_idle)
+
+    def _time_out(self) -> None:
+        """Answer the requests already received, then 408 for the one that did not arrive in time."""
+        self.accepting = False
+        self.in_message = False
+        self.stopping = True
+        self.queue.append(REQUEST_TIMEOUT)
+        if self.reading is False:
+            self.reading = True
+            self.transport.resume_reading()  # type: ignore[union-attr]
+        self._process()
+        if not self.closed:
+            self.idle_timer = self.loop.call_later(self.server.tick, self._check_idle)
+
+    def close_idle(self) -> None:
+        """Make room for another connection (HttpServer._close_idle): only when idle."""
+        if self.idle:
+            self._close_after_flush()
 
     def shutdown(self) -> None:
         """Finish what was received (the last answer says Connection: close), then close."""

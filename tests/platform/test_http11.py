@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import socket
 import threading
@@ -12,63 +11,15 @@ from collections.abc import Iterator
 from urllib.parse import urlparse
 
 import pytest
-import uvloop
 
-from fogbank.gateway.http import HttpRequest, HttpResponse
-from fogbank.gateway.http11 import HttpServer
+from tests.platform.wire import SlowGateway, Wire, run_server
 
 AUTH = "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/{}/aws4_request, SignedHeaders=host, Signature=" + "0" * 64
 
 
-class Wire:
-    """A raw HTTP/1.1 client connection that reads responses one at a time."""
-
-    def __init__(self, port: int) -> None:
-        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-        self.buffer = b""
-
-    def send(self, data: bytes) -> None:
-        self.sock.sendall(data)
-
-    def _fill(self) -> bool:
-        chunk = self.sock.recv(65536)
-        self.buffer += chunk
-        return bool(chunk)
-
-    def read_head(self) -> tuple[int, dict[str, str]]:
-        while b"\r\n\r\n" not in self.buffer:
-            if not self._fill():
-                raise ConnectionError(f"closed before a response head: {self.buffer!r}")
-        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
-        status_line, *lines = head.decode("latin-1").split("\r\n")
-        headers = {}
-        for line in lines:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
-        return int(status_line.split()[1]), headers
-
-    def read_response(self, head: bool = False) -> tuple[int, dict[str, str], bytes]:
-        status, headers = self.read_head()
-        length = 0 if head else int(headers.get("content-length", "0"))
-        while len(self.buffer) < length:
-            if not self._fill():
-                raise ConnectionError("closed mid-body")
-        body, self.buffer = self.buffer[:length], self.buffer[length:]
-        return status, headers, body
-
-    def closed_by_peer(self) -> bool:
-        try:
-            return not self.buffer and self.sock.recv(1) == b""
-        except ConnectionResetError:
-            return True
-
-    def close(self) -> None:
-        self.sock.close()
-
-
 def dynamodb(target: str, body: bytes, extra: str = "") -> bytes:
     head = (
-        f"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-amz-json-1.0\r\n"
+        f"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-amz-json-1.0\r\n"
         f"X-Amz-Target: DynamoDB_20120810.{target}\r\nAuthorization: {AUTH.format('dynamodb')}\r\n{extra}"
     )
     return f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body
@@ -77,12 +28,12 @@ def dynamodb(target: str, body: bytes, extra: str = "") -> bytes:
 def sts_identity() -> bytes:
     body = b"Action=GetCallerIdentity&Version=2011-06-15"
     return (
-        f"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        f"POST / HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-www-form-urlencoded\r\n"
         f"Authorization: {AUTH.format('sts')}\r\nContent-Length: {len(body)}\r\n\r\n"
     ).encode() + body
 
 
-HEALTH = b"GET /_fogbank/health HTTP/1.1\r\nHost: x\r\n\r\n"
+HEALTH = b"GET /_fogbank/health HTTP/1.1\r\nHost: localhost\r\n\r\n"
 
 
 @pytest.fixture
@@ -147,7 +98,7 @@ def test_malformed_request_is_a_400_and_closes(wire: Wire) -> None:
 
 
 def test_head_has_the_length_but_no_body(wire: Wire) -> None:
-    wire.send(b"HEAD /console/ HTTP/1.1\r\nHost: x\r\n\r\n")  # 503 with a page when the console is not built
+    wire.send(b"HEAD /console/ HTTP/1.1\r\nHost: localhost\r\n\r\n")  # 503 with a page when the console is not built
     status, headers, body = wire.read_response(head=True)
     assert status in (200, 503) and int(headers["content-length"]) > 0 and body == b""
     wire.send(HEALTH)  # nothing of a body was left on the wire
@@ -157,7 +108,7 @@ def test_head_has_the_length_but_no_body(wire: Wire) -> None:
 
 def test_connection_close_and_http_1_0(port: int) -> None:
     for request in (
-        b"GET /_fogbank/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        b"GET /_fogbank/health HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
         b"GET /_fogbank/health HTTP/1.0\r\n\r\n",
     ):
         wire = Wire(port)
@@ -220,77 +171,19 @@ def test_large_response_to_a_slow_reader(client, port: int) -> None:
     wire.close()
 
 
-def test_cors_preflight(wire: Wire) -> None:
+def test_cors_preflight_of_a_foreign_origin_is_refused(wire: Wire) -> None:
+    # Any origin used to be reflected; now only the console's own and --cors-origins are
+    # (tests/platform/test_browser_security.py has the allowed case).
     wire.send(
-        b"OPTIONS / HTTP/1.1\r\nHost: x\r\nOrigin: http://app.test\r\n"
+        b"OPTIONS / HTTP/1.1\r\nHost: localhost\r\nOrigin: http://app.test\r\n"
         b"Access-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: x-amz-target\r\n\r\n"
     )
     status, headers, _ = wire.read_response()
-    assert status == 200
-    assert headers["access-control-allow-origin"] == "http://app.test"
-    assert headers["access-control-allow-headers"] == "x-amz-target"
+    assert status == 403
+    assert "access-control-allow-origin" not in headers
 
 
-# -- the server's own lifecycle, with a stand-in gateway ----------------------------------------
-
-
-class SlowGateway:
-    """Answers every request after ``delay`` seconds on its thread pool."""
-
-    max_body_bytes = 1024
-
-    def __init__(self, delay: float) -> None:
-        from concurrent.futures import ThreadPoolExecutor
-
-        self.delay = delay
-        self.executor = ThreadPoolExecutor(2)
-        self.closed = False
-
-    def begin(self, request: HttpRequest, too_large: bool) -> object:
-        gateway = self
-
-        class Call:
-            def run(self) -> HttpResponse:
-                time.sleep(gateway.delay)
-                return HttpResponse(200, b"done")
-
-        return Call()
-
-    def response_headers(self, request: HttpRequest, response: HttpResponse) -> dict[str, str]:
-        return dict(response.headers)
-
-    def close(self) -> None:
-        self.closed = True
-        self.executor.shutdown(wait=False)
-
-
-def run_server(gateway: SlowGateway, keep_alive: float, scenario) -> None:
-    """Serve on a uvloop thread while ``scenario(port, shutdown)`` plays the client."""
-    loop = uvloop.new_event_loop()
-    server = HttpServer(gateway, keep_alive=keep_alive)  # type: ignore[arg-type]
-    listening = threading.Event()
-
-    def serve() -> None:
-        # Everything on the server's own thread: the test thread may already run a loop
-        # (Playwright's sync API keeps one running on the main thread for the session).
-        asyncio.set_event_loop(loop)
-        loop.run_until_complete(server.listen("127.0.0.1", 0))
-        listening.set()
-        loop.run_forever()
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    assert listening.wait(5), "the test server did not start"
-
-    def shutdown() -> None:
-        asyncio.run_coroutine_threadsafe(server.shutdown(grace=5), loop).result(10)
-
-    try:
-        scenario(server.port, shutdown)
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(5)
-        loop.close()
+# -- the server's own lifecycle, with a stand-in gateway (tests/platform/wire.py) -----------------
 
 
 def test_idle_keep_alive_connections_are_closed() -> None:

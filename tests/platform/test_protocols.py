@@ -180,8 +180,9 @@ def test_malformed_authorization_header(fogbank_endpoint):
     assert json.loads(body)["__type"].endswith("IncompleteSignatureException")
 
 
-def test_cors_preflight(fogbank_endpoint):
-    status, headers, _ = _raw(
+def test_cors_preflight_needs_an_allowed_origin(fogbank_endpoint):
+    # Any origin used to be answered; only --cors-origins ones are now (test_browser_security.py).
+    status, headers, body = _raw(
         fogbank_endpoint,
         b"",
         {
@@ -191,9 +192,9 @@ def test_cors_preflight(fogbank_endpoint):
         },
         method="OPTIONS",
     )
-    assert status == 200
-    assert headers["Access-Control-Allow-Origin"] == "http://localhost:3000"
-    assert "x-amz-target" in headers["Access-Control-Allow-Headers"]
+    assert status == 403
+    assert "Access-Control-Allow-Origin" not in headers
+    assert b"--cors-origins http://localhost:3000" in body
 
 
 def test_health(fogbank_endpoint):
