@@ -48,12 +48,8 @@ class Workers:
         self.config = config
         self._env = {
             **os.environ,
-            "FOGBANK_HOST": config.host,
-            "FOGBANK_PORT": str(config.port),
-            "FOGBANK_DATA_DIR": str(config.data_dir),  # the main process's, even when it is ephemeral
-            "FOGBANK_CACHE_DIR": str(config.cache_dir),
-            "FOGBANK_EPHEMERAL": "0",  # the main process owns (and removes) the directory
-            "FOGBANK_WORKERS": str(config.workers),
+            **config.environment(),  # the flags too (--cors-origins, --allowed-hosts ...), not just the variables
+            "FOGBANK_EPHEMERAL": "0",  # the main process owns (and removes) the data directory, even when ephemeral
         }
         self._argv = [sys.executable, "-m", "fogbank", "worker", "--internal-port", str(internal_port)]
         if not config.log_requests:
