@@ -309,10 +309,215 @@ class Fuzzer:
             "Content-Type": "application/x-amz-json-1.0",
             "Authorization": auth_header("dynamodb"),
         }
+        yield from self.odd_header_cases()
         yield Case("huge-header", "POST", "/", {**json_headers, "X-Big": "x" * 65536}, b"{}")
         yield Case("many-headers", "POST", "/", {**json_headers, **{f"X-H{i}": "v" for i in range(1000)}}, b"{}")
         yield Case("latin1-header", "POST", "/", {**json_headers, "X-Name": "caf\xe9"}, b"{}")
         yield Case("huge-target", "POST", "/", {**json_headers, "X-Amz-Target": "D" * 100000}, b"{}")
+
+    def odd_header_cases(self) -> Iterator[Case]:
+        """Every header that routes or authenticates a request, given odd, huge and unicode values, on a
+        valid request of each protocol."""
+        for base in _header_bases():
+            service = base.headers["Authorization"].split("/")[3]
+            for header in ODD_HEADERS:
+                for value in ODD_HEADER_VALUES + [v.format(service=service) for v in ODD_HEADERS[header]]:
+                    headers = {k: v for k, v in base.headers.items() if k.lower() != header}
+                    headers[_CANONICAL[header]] = value
+                    case = self._with(base, f"header {base.label} {header}={value[:40]!r}", headers=headers)
+                    # Which envelope answers depends on the broken header itself: only "never a 500" holds.
+                    case.protocol, case.operation = None, None
+                    yield case
+
+    # -- nested query members and nulls in JSON lists and maps ----------------------------------------
+
+    def member_cases(self) -> Iterator[Case]:
+        """Query parameters that give sub-members to scalars, list items and map entries at every depth of
+        every operation, and a null in every list and map of every JSON request (found 500s before)."""
+        full = FullGenerator(self.rng)
+        for model in models():
+            service = spec.service_model(model)
+            for protocol in model_protocols(model):
+                for name in service.operation_names:
+                    operation = service.operation_model(name)
+                    if operation.input_shape is None:
+                        continue
+                    params = full.structure(operation.input_shape)
+                    if protocol == "query":
+                        yield from self._nested_query_cases(model, operation, params)
+                    else:
+                        yield from self._null_cases(model, protocol, operation, params)
+
+    def _nested_query_cases(self, model: str, operation: OperationModel, params: dict[str, Any]) -> Iterator[Case]:
+        rng = self.rng
+        base = _base(model, "query", operation, params)
+        pairs = [p.split("=", 1) for p in base.body.decode().split("&") if p]
+        keys = [key for key, _ in pairs if key not in ("Action", "Version")]
+        prefix = f"{model}/query/{operation.name}"
+        if not is_read_only(operation.name):
+            # A required member sent only as sub-members is absent: refused, so nothing is created.
+            shape = operation.input_shape
+            for name in shape.required_members:  # one at a time: the others present, so a handler would run
+                if _scalar_like(shape.members[name]) and _required_in_served_model(model, operation.name, [name]):
+                    wire = shape.members[name].serialization.get("name", name)
+                    nested = [[_nest(k, rng) if k.split(".")[0] == wire else k, v] for k, v in pairs]
+                    yield self._with(base, f"{prefix} nested-required {name}", body=_form(nested), expect={400})
+            return
+        for key in keys:  # each parameter, at its own depth, given a sub-member in place of its value
+            nested = [[_nest(k, rng) if k == key else k, v] for k, v in pairs]
+            yield self._with(base, f"{prefix} nested {key}", body=_form(nested))
+        if keys:
+            parents = {".".join(k.split(".")[:depth]) for k in keys for depth in range(1, k.count(".") + 1)}
+            junk = [[f"{parent}.{rng.choice(SUB_MEMBERS)}", "x"] for parent in sorted(parents)]
+            yield self._with(base, f"{prefix} nested-siblings", body=_form([*pairs, *junk]))
+            yield self._with(base, f"{prefix} nested-all", body=_form([[_nest(k, rng), v] for k, v in pairs]))
+
+    def _null_cases(
+        self, model: str, protocol: str, operation: OperationModel, params: dict[str, Any]
+    ) -> Iterator[Case]:
+        base = _base(model, protocol, operation, params)
+        loads, dumps = (cbor2.loads, cbor2.dumps) if protocol == "smithy-rpc-v2-cbor" else (json.loads, _json)
+        try:
+            document = loads(base.body) if base.body else {}
+        except ValueError:
+            return
+        if not isinstance(document, dict):
+            return
+        prefix = f"{model}/{protocol}/{operation.name}"
+        for path in _paths(document):
+            container = _get(document, path)
+            if isinstance(container, list):
+                nulled = [*container, None] if self.rng.random() < 0.5 else [None, *container]
+            elif isinstance(container, dict) and _is_map(operation.input_shape, path):
+                nulled = {**container, "nullkey": None}
+            else:
+                continue
+            # Every null in a list or map is refused (validation, or the service for its own shapes), so no
+            # write goes through; 501 only where the service words the null and lacks the operation.
+            body = dumps(_replace(document, path, nulled))
+            yield self._with(base, f"{prefix} null-in {'.'.join(map(str, path))}", body=body, expect={400, 501})
+
+
+def _labelled(member: Shape) -> bool:
+    """Members the base generator leaves out (path labels it fills itself, status codes, streams)."""
+    return bool(
+        member.serialization.get("eventstream")
+        or member.metadata.get("eventstream")
+        or member.serialization.get("location") in ("statusCode", "hostLabel")
+        or bool(member.metadata.get("hostLabel"))
+    )
+
+
+def _json(document: Any) -> bytes:
+    return json.dumps(document).encode()
+
+
+class FullGenerator(Generator):
+    """Every member of every structure, and at least one entry in every list and map, down to ``max_depth``:
+    so that each list and map of a request, at every depth, is there to be broken."""
+
+    def __init__(self, rng: random.Random) -> None:
+        super().__init__(rng, tricky=False, max_depth=5)
+
+    def structure(self, shape: Shape, depth: int = 0) -> dict[str, Any]:
+        if shape.is_tagged_union or depth >= self.max_depth:
+            return super().structure(shape, depth)
+        return {
+            name: self.value(member, depth + 1, member.serialization.get("location"))
+            for name, member in shape.members.items()
+            if not _labelled(member)
+        }
+
+    def value(self, shape: Shape, depth: int = 0, location: str | None = None) -> Any:
+        if shape.type_name == "list" and depth < self.max_depth:
+            return [self.value(shape.member, depth + 1, location)]
+        return super().value(shape, depth, location)
+
+
+# Sub-members no model has: under a scalar, a list item or a map entry they name nothing.
+SUB_MEMBERS = ["a", "member.1", "entry.1.key", "1", "member.1.a.b", "Value", "entry.1.value.x"]
+
+
+def _nest(key: str, rng: random.Random) -> str:
+    return f"{key}.{rng.choice(SUB_MEMBERS)}"
+
+
+def _scalar_like(shape: Shape) -> bool:
+    """A scalar, or a list or map of scalars: sent only as sub-members, it is absent."""
+    if shape.type_name == "list":
+        return shape.member.type_name not in ("structure", "list", "map")
+    if shape.type_name == "map":
+        return shape.value.type_name not in ("structure", "list", "map")
+    return shape.type_name != "structure"
+
+
+def _is_map(shape: Shape | None, path: tuple) -> bool:
+    """Whether the JSON object at ``path`` of a request document is a map (not a structure), following the
+    model (members by their wire names)."""
+    for step in path:
+        if shape is None:
+            return False
+        kind = shape.type_name
+        if kind == "structure":
+            by_wire = {m.serialization.get("name", n): m for n, m in shape.members.items()}
+            shape = by_wire.get(step)
+        elif kind == "list":
+            shape = shape.member
+        elif kind == "map":
+            shape = shape.value
+        else:
+            return False
+    return shape is not None and shape.type_name == "map"
+
+
+def _header_bases() -> list[Case]:
+    """A read of each protocol, among them services that keep state per region (the region names a file)."""
+    reads = [
+        ("dynamodb", "json", "ListTables"),
+        ("secretsmanager", "json", "ListSecrets"),
+        ("sts", "query", "GetCallerIdentity"),
+        ("rds", "query", "DescribeDBSubnetGroups"),
+        ("backup", "rest-json", "ListBackupVaults"),
+        ("cloudwatch", "smithy-rpc-v2-cbor", "ListMetrics"),
+    ]
+    bases = [_base(m, protocol, spec.service_model(m).operation_model(name), {}) for m, protocol, name in reads]
+    for case in bases:
+        case.label = case.protocol or ""
+        case.headers = {**case.headers, "X-Amz-Date": "20260101T000000Z"}
+    return bases
+
+
+# The headers that decide a request's service, operation, protocol and identity, and values of each kind.
+ODD_HEADER_VALUES = ["", " ", "☃", "é日本", "\x00", "%00", "..", "x" * 20000, "a" * 70000, ",,,", "=", "null", "\u202e"]
+ODD_HEADERS: dict[str, list[str]] = {
+    "authorization": [
+        "AWS4-HMAC-SHA256 Credential=☃/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0",
+        "AWS4-HMAC-SHA256 Credential=k/☃/☃/{service}/aws4_request, SignedHeaders=☃, Signature=☃",
+        "AWS4-HMAC-SHA256 Credential=k/20260101/"
+        + "r" * 300
+        + "/{service}/aws4_request, SignedHeaders=host, Signature=0",
+        "AWS4-HMAC-SHA256 Credential=k/20260101/../{service}/aws4_request, SignedHeaders=host, Signature=0",
+        "AWS4-HMAC-SHA256 Credential=k/20260101/ /{service}/aws4_request, SignedHeaders=host, Signature=0",
+        "AWS4-HMAC-SHA256 Credential=k/20260101/%00/{service}/aws4_request, SignedHeaders=host, Signature=0",
+        "AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/" + "s" * 5000 + "/aws4_request, SignedHeaders=, Signature=",
+        "AWS4-HMAC-SHA256 Credential=" + "k" * 30000 + "/20260101/us-east-1/{service}/aws4_request, "
+        "SignedHeaders=host, Signature=0",
+        "AWS4-HMAC-SHA256 Credential=k/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, "
+        "Signature=0, Signature=1",
+        "AWS4-HMAC-SHA256  Credential = k/20260101/us-east-1/{service}/aws4_request ,SignedHeaders=host,Signature=0",
+    ],
+    "x-amz-target": ["DynamoDB_20120810.☃", "☃.ListTables", "DynamoDB_20120810.ListTables.Extra", "." * 5000],
+    "content-type": ["application/x-amz-json-1.0; charset=☃", "application/cbor;;;", "multipart/form-data; boundary=x"],
+    "x-amz-date": ["20260101", "99999999T999999Z", "Thu, 01 Jan 1970 00:00:00 GMT", "-1"],
+    "host": ["attacker.example", "127.0.0.1:99999", "[::1", "localhost:4566:4566", "☃.example"],
+}
+_CANONICAL = {
+    "authorization": "Authorization",
+    "x-amz-target": "X-Amz-Target",
+    "content-type": "Content-Type",
+    "x-amz-date": "X-Amz-Date",
+    "host": "Host",
+}
 
 
 def _required_in_served_model(model: str, operation: str, required: list[str]) -> bool:
