@@ -96,7 +96,11 @@ class Workers:
     def _watch(self, slot: _Slot) -> None:
         assert slot.process is not None
         loop = asyncio.get_running_loop()
-        slot.pidfd = os.pidfd_open(slot.process.pid)  # readable once the process has exited
+        try:
+            slot.pidfd = os.pidfd_open(slot.process.pid)  # readable once the process has exited
+        except OSError as error:  # Linux before 5.3: serve on, unsupervised
+            log.warning("worker %d is not supervised (no pidfd: %s); it will not be replaced", slot.process.pid, error)
+            return
         loop.add_reader(slot.pidfd, self._died, slot)
 
     def _died(self, slot: _Slot) -> None:
