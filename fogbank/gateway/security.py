@@ -90,7 +90,7 @@ class Guard:
         origins = {origin.rstrip("/") for origin in cors_origins if origin}
         self.any_origin = "*" in origins
         self.origins = frozenset(origins - {"*"})
-        self._good_hosts: set[str] = set()  # Host header values already accepted (a handful per run)
+        self._good_hosts: set[str | None] = {None}  # Host values already accepted (a handful); None: HTTP/1.0
         self._warned: dict[str, float] = {}
 
     # -- the checks ----------------------------------------------------------------------------
@@ -99,6 +99,8 @@ class Guard:
         """A 403 for a request a browser must not make, else None. Runs before anything else."""
         headers = request.headers
         host = headers.get("host")
+        if host in self._good_hosts and "origin" not in headers and "sec-fetch-site" not in headers:
+            return None  # the common case, an SDK: one set and two dict lookups
         if host is not None and host not in self._good_hosts:
             if not self.host_allowed(host):
                 self._warn(f"host {host!r}", "refused a request for Host %r (allow it with --allowed-hosts)", host)
