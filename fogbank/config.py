@@ -57,6 +57,11 @@ class Config:
     log_requests: bool = field(
         default_factory=lambda: os.environ.get("FOGBANK_LOG_REQUESTS", "1") not in ("", "0", "false")
     )
+    # Managed resources (fogbank/managed/jobs.py): how long an API call waits for its engine work, so a
+    # waiter's first poll sees the final status. FOGBANK_RDS_GRACE is the older name.
+    grace: float = field(
+        default_factory=lambda: float(os.environ.get("FOGBANK_GRACE") or os.environ.get("FOGBANK_RDS_GRACE") or "5")
+    )
     max_body_bytes: int = 16 * 1024 * 1024  # DynamoDB's documented request limit, the largest of ours
     # Browsers (gateway/security.py, docs/security.md): origins whose pages may call Fogbank ("*": any), and
     # host names it answers besides IP addresses, localhost and --host.
@@ -97,6 +102,7 @@ class Config:
             "FOGBANK_CORS_ORIGINS": ",".join(self.cors_origins),
             "FOGBANK_ALLOWED_HOSTS": ",".join(self.allowed_hosts),
             "FOGBANK_ALLOW_REMOTE": "1" if self.allow_remote else "0",
+            "FOGBANK_GRACE": str(self.grace),
         }
 
 
