@@ -19,6 +19,7 @@ class ModelledOnly(Service):
 
 def all_services() -> list[Service]:
     from fogbank.services.dynamodb.service import service as dynamodb
+    from fogbank.services.elasticache.service import service as elasticache
     from fogbank.services.rds.service import service as rds
     from fogbank.services.rdsdata.api import service as rdsdata
     from fogbank.services.secretsmanager.api import service as secretsmanager
@@ -27,7 +28,7 @@ def all_services() -> list[Service]:
     return [
         dynamodb,
         rds,
-        ModelledOnly("elasticache"),
+        elasticache,
         ModelledOnly("iam"),
         sts,
         ModelledOnly("backup"),

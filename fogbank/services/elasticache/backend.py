@@ -1,0 +1,120 @@
+"""The ElastiCache backend: its store, engines, background work and configuration endpoints,
+all from the shared managed layer (``fogbank.managed``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fogbank.engines import cache_kinds
+from fogbank.engines.catalog import Catalog, EngineVersion
+from fogbank.engines.interface import Driver
+from fogbank.managed.jobs import Jobs
+from fogbank.managed.records import Record, Scope
+from fogbank.managed.store import Store
+from fogbank.services.elasticache.discovery import Discovery
+from fogbank.services.elasticache.model import KINDS, ClusterPrivate, Node
+from fogbank.services.elasticache.parameters import Catalogs
+
+if TYPE_CHECKING:
+    from fogbank.gateway.context import RequestContext
+    from fogbank.platform import Platform
+
+SERVICE = "elasticache"
+# The engine user passes through (x) Fogbank's directories on the way to its own, reading nothing.
+TRAVERSED = 0o711 if os.geteuid() == 0 else 0o700
+
+
+class Backend:
+    def __init__(self, platform: Platform) -> None:
+        self.root = platform.service_dir(SERVICE)
+        self.clusters_dir = self.root / "clusters"
+        for path in (self.root, self.clusters_dir):
+            path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path.chmod(TRAVERSED)
+        if os.geteuid() == 0:
+            data_dir = self.root.parent
+            data_dir.chmod((data_dir.stat().st_mode | 0o011) & ~0o066)
+        self.config = platform.config
+        self.supervisor = platform.supervisor
+        cache = platform.cache_dir(SERVICE)
+        self.catalog = Catalog(self.supervisor, cache / "binaries", cache_kinds.KINDS)
+        self.store = Store(self.root / "state", KINDS)
+        self.jobs = Jobs(SERVICE, platform.config.grace)
+        self.discovery = Discovery()
+        from fogbank.services.elasticache import nodes
+
+        self.parameters = Catalogs(self.catalog, cache / "parameters", self.clusters_dir / ".probes",
+                                   lambda version, work: nodes.probe(self, version, work))  # fmt: skip
+        self.running: dict[str, Driver] = {}  # process name -> driver, of nodes Fogbank started
+        self.running_lock = threading.Lock()
+
+    # -- state ------------------------------------------------------------------------------
+
+    def scope(self, ctx: RequestContext) -> Scope:
+        return self.store.scope(ctx.account_id, ctx.region)
+
+    def save(self, scope: Scope) -> None:
+        self.store.save(scope)
+
+    def event(self, scope: Scope, source_type: str, source_id: str, message: str) -> None:
+        with self.store.lock:
+            scope.events.record(source_type, source_id, message)
+            self.store.save(scope)
+
+    # -- engines ----------------------------------------------------------------------------
+
+    def version_of(self, record: Record[ClusterPrivate]) -> EngineVersion:
+        return self.catalog.resolve(SERVICE, record.fields["Engine"], record.fields["EngineVersion"])
+
+    def driver_of(self, record: Record[ClusterPrivate]) -> Driver:
+        return self.catalog.driver(self.version_of(record))
+
+    @staticmethod
+    def process_name(record: Record[ClusterPrivate], node: Node) -> str:
+        return f"{SERVICE}/{record.resource_id}/{node.node_id}"
+
+    def cluster_dir(self, record: Record[Any]) -> Path:
+        return self.clusters_dir / record.resource_id
+
+    def node_dir(self, record: Record[ClusterPrivate], node: Node) -> Path:
+        return self.cluster_dir(record) / node.node_id / "data"
+
+    # -- whole service ----------------------------------------------------------------------
+
+    def stop_all(self) -> None:
+        with self.running_lock:
+            entries = list(self.running.items())
+            self.running.clear()
+        threads = [threading.Thread(target=driver.stop, args=(name,)) for name, driver in entries]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+
+    def release_ports(self) -> None:
+        for _, record in self.store.all_records("cache-cluster"):
+            for node in record.private.nodes:
+                self.supervisor.release_port(node.port)
+            if record.private.config_port:
+                self.supervisor.release_port(record.private.config_port)
+
+    def close(self) -> None:
+        self.jobs.close()
+        self.stop_all()
+        self.discovery.close()
+
+    def reset(self) -> None:
+        self.jobs.wait_all()
+        self.stop_all()
+        with self.store.lock:
+            for _, record in self.store.all_records("cache-cluster"):
+                self.discovery.stop(record.resource_id)
+            self.release_ports()
+            self.store.wipe()
+        shutil.rmtree(self.clusters_dir, ignore_errors=True)
+        self.clusters_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.clusters_dir.chmod(TRAVERSED)

@@ -1,0 +1,317 @@
+"""Cache clusters: Create, Describe, Modify, Delete, Reboot. Each operation checks its input
+first (``_check_*``), then moves the status and queues the engine work (``nodes``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fogbank.engines.catalog import EngineNotInstalled, EngineVersion
+from fogbank.gateway.context import RequestContext
+from fogbank.managed import ports
+from fogbank.managed.records import Record, Scope, iso, now
+from fogbank.managed.tags import check as check_tags
+from fogbank.services.elasticache import errors, node_types, nodes
+from fogbank.services.elasticache.backend import SERVICE, Backend
+from fogbank.services.elasticache.model import (
+    CLUSTER,
+    LIFECYCLE,
+    MAX_NODES,
+    REBOOTING,
+    ClusterPrivate,
+    Node,
+    check_identifier,
+    render_cluster,
+)
+from fogbank.services.elasticache.ops.common import TAG_RULES, backend, cluster, page
+from fogbank.services.elasticache.ops.parameter_groups import group as parameter_group
+from fogbank.services.elasticache.ops.subnet_groups import resolve as subnet_group
+from fogbank.services.elasticache.service import service
+
+ENGINES = ("valkey", "redis", "memcached")
+DEFAULT_WINDOW = "sun:05:00-sun:06:00"
+
+
+def _version(be: Backend, engine: str, requested: str | None) -> EngineVersion:
+    try:
+        return be.catalog.resolve(SERVICE, engine, requested)
+    except EngineNotInstalled as error:
+        raise errors.invalid_value(str(error)) from None
+
+
+def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[str, Any]) -> dict[str, Any]:
+    identifier = check_identifier(params["CacheClusterId"])
+    if params.get("ReplicationGroupId"):
+        raise errors.not_implemented_yet("ReplicationGroupId (replication groups)")
+    if params.get("SnapshotArns") or params.get("SnapshotName"):
+        raise errors.not_implemented_yet("Creating a cache cluster from a snapshot (SnapshotArns, SnapshotName)")
+    engine = params.get("Engine") or "redis"
+    if engine not in ENGINES:
+        raise errors.invalid_value(f"Invalid engine: {engine}. Valid engines are: {', '.join(ENGINES)}")
+    node_type = params.get("CacheNodeType") or ""
+    if not node_type:
+        raise errors.invalid_value("The parameter CacheNodeType must be provided and must not be blank.")
+    if node_types.memory_bytes(node_type) is None:
+        raise errors.invalid_value(f"Invalid cache node type: {node_type}")
+    count = params.get("NumCacheNodes", 1)
+    if count < 1:
+        raise errors.invalid_value("The parameter NumCacheNodes must be a positive integer.")
+    if count > MAX_NODES[engine]:
+        raise errors.node_quota(engine, MAX_NODES[engine])
+    token = params.get("AuthToken")
+    if token is not None:
+        if engine == "memcached":
+            raise errors.invalid_combination("AuthToken is not supported for the memcached engine.")
+        if not params.get("TransitEncryptionEnabled"):
+            raise errors.invalid_combination(
+                "The AUTH token is only supported when encryption-in-transit is enabled (TransitEncryptionEnabled)."
+            )
+        _check_token(token)
+    if params.get("TransitEncryptionEnabled") and engine == "memcached" and params.get("AuthToken"):
+        raise errors.invalid_combination("AuthToken is not supported for the memcached engine.")
+    port = params.get("Port")
+    if port is not None and (not 1 <= port <= 65535 or port == be.config.port):
+        raise errors.invalid_value(f"Invalid port: {port}")
+    version = _version(be, engine, params.get("EngineVersion"))
+    group_name = params.get("CacheParameterGroupName") or f"default.{version.family}"
+    group = parameter_group(ctx, be, scope, group_name)
+    if group.fields["CacheParameterGroupFamily"] != version.family:
+        raise errors.invalid_combination(
+            f"The parameter group {group.identifier} has family {group.fields['CacheParameterGroupFamily']}, "
+            f"which does not match the engine version's family {version.family}."
+        )
+    subnet = subnet_group(ctx, be, scope, params.get("CacheSubnetGroupName"))
+    zone = params.get("PreferredAvailabilityZone") or subnet.private.subnets[0][1]
+    if not zone.startswith(ctx.region):
+        raise errors.invalid_value(f"Invalid availability zone: {zone}")
+    tags = check_tags(params.get("Tags"), TAG_RULES)
+    return {"identifier": identifier, "engine": engine, "version": version, "count": count, "token": token,
+            "port": port or version.kind.default_port, "group": group.identifier, "subnet": subnet.identifier,
+            "zone": zone, "tags": tags}  # fmt: skip
+
+
+def _check_token(token: str) -> None:
+    """ElastiCache's AUTH token rules: 16-128 printable characters, no @ " or /."""
+    if not 16 <= len(token) <= 128 or any(c in '@"/' or not c.isprintable() or c.isspace() for c in token):
+        raise errors.invalid_value(
+            "Invalid AuthToken provided. The AUTH token must be between 16 and 128 printable characters, "
+            'and must not contain "@", "/" or """.'
+        )
+
+
+@service.operation("CreateCacheCluster")
+def create_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, scope = backend(ctx)
+    checked = _check_create(ctx, be, scope, params)
+    version: EngineVersion = checked["version"]
+    fields = {
+        "CacheNodeType": params["CacheNodeType"],
+        "Engine": checked["engine"],
+        "EngineVersion": version.version,
+        "PreferredAvailabilityZone": checked["zone"],
+        "PreferredMaintenanceWindow": params.get("PreferredMaintenanceWindow") or DEFAULT_WINDOW,
+        "CacheParameterGroupName": checked["group"],
+        "CacheSubnetGroupName": checked["subnet"],
+        "SecurityGroupIds": params.get("SecurityGroupIds") or [],
+        "AutoMinorVersionUpgrade": params.get("AutoMinorVersionUpgrade", True),
+        "SnapshotRetentionLimit": params.get("SnapshotRetentionLimit", 0),
+        "SnapshotWindow": params.get("SnapshotWindow") or ("05:00-06:00" if checked["engine"] != "memcached" else None),
+        "TransitEncryptionEnabled": bool(params.get("TransitEncryptionEnabled")),
+    }
+    if checked["token"]:
+        fields["AuthTokenLastModifiedDate"] = iso(now())
+    private = ClusterPrivate(requested_port=checked["port"], auth_token=checked["token"], served_by=version.served_by)
+    record = Record(CLUSTER, checked["identifier"], ctx.arn("elasticache", f"cluster:{checked['identifier']}"),
+                    private, fields=fields, status="creating", tags=checked["tags"])  # fmt: skip
+    with be.store.lock:
+        if scope.get(CLUSTER, record.identifier):
+            raise errors.cluster_exists(record.identifier)
+        memcached = checked["engine"] == "memcached"
+        if memcached:  # the configuration endpoint takes the port clients are told to use
+            private.config_port = ports.allocate(be.supervisor, checked["port"])
+        for _ in range(checked["count"]):
+            _add_node(be, record, None if memcached else checked["port"])
+        scope.add(record)
+        be.save(scope)
+    be.event(scope, CLUSTER, record.identifier, f"Cache cluster {record.identifier} is being created with "
+             f"{version.engine} {version.version}, served by {version.served_by}")  # fmt: skip
+    if fields["TransitEncryptionEnabled"] and not version.binary.tls:
+        be.event(scope, CLUSTER, record.identifier, f"Transit encryption is not served: {version.served_by} has no "
+                 "TLS, so the nodes accept plain connections (the AUTH token is enforced).")  # fmt: skip
+    be.jobs.submit(record.resource_id, lambda: nodes.create(be, scope, record))
+    with be.store.lock:
+        return {"CacheCluster": render_cluster(record, show_nodes=False)}
+
+
+def _add_node(be: Backend, record: Record[ClusterPrivate], preferred: int | None) -> Node:
+    node = Node(f"{record.private.next_node:04d}", ports.allocate(be.supervisor, preferred))
+    record.private.next_node += 1
+    record.private.nodes.append(node)
+    return node
+
+
+@service.operation("DescribeCacheClusters")
+def describe_cache_clusters(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, scope = backend(ctx)
+    with be.store.lock:
+        if params.get("CacheClusterId"):
+            records = [cluster(scope, params["CacheClusterId"])]
+        else:
+            records = list(scope.of(CLUSTER).values())
+        chunk, marker = page(params, records, key=lambda r: r.identifier)
+        show = bool(params.get("ShowCacheNodeInfo"))
+        return {"CacheClusters": [render_cluster(r, show) for r in chunk], "Marker": marker}
+
+
+def _require_available(record: Record[ClusterPrivate]) -> None:
+    if record.status != "available":
+        raise errors.invalid_cluster_state(record.identifier, record.status or "")
+
+
+@service.operation("DeleteCacheCluster")
+def delete_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, scope = backend(ctx)
+    if params.get("FinalSnapshotIdentifier"):
+        raise errors.not_implemented_yet("FinalSnapshotIdentifier (snapshots)")
+    with be.store.lock:
+        record = cluster(scope, params["CacheClusterId"])
+        if record.status not in ("available", "failed"):
+            raise errors.invalid_cluster_state(record.identifier, record.status or "")
+        LIFECYCLE.move(record, "deleting")
+        be.save(scope)
+        out = {"CacheCluster": render_cluster(record, show_nodes=False)}
+    be.jobs.submit(record.resource_id, lambda: nodes.delete(be, scope, record))
+    return out
+
+
+@service.operation("RebootCacheCluster")
+def reboot_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, scope = backend(ctx)
+    with be.store.lock:
+        record = cluster(scope, params["CacheClusterId"])
+        _require_available(record)
+        ids = params.get("CacheNodeIdsToReboot") or []
+        if not ids:
+            raise errors.invalid_value("The parameter CacheNodeIdsToReboot must be provided.")
+        known = {n.node_id for n in record.private.nodes}
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise errors.invalid_value(f"Cache node {unknown[0]} not found in cache cluster {record.identifier}.")
+        LIFECYCLE.move(record, REBOOTING)
+        for node in record.private.nodes:
+            if node.node_id in ids:
+                node.status = "rebooting"
+        be.save(scope)
+        out = {"CacheCluster": render_cluster(record, show_nodes=False)}
+    be.jobs.submit(record.resource_id, lambda: nodes.reboot(be, scope, record, list(ids)))
+    return out
+
+
+def _check_modify(ctx: RequestContext, be: Backend, scope: Scope, record: Record[ClusterPrivate],
+                  params: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    """What ModifyCacheCluster will change, every input checked before anything changes."""
+    _require_available(record)
+    engine = record.fields["Engine"]
+    plan: dict[str, Any] = {}
+    if params.get("EngineVersion") and params["EngineVersion"] != record.fields["EngineVersion"]:
+        raise errors.not_implemented_yet("Changing EngineVersion")
+    count = params.get("NumCacheNodes")
+    remove = params.get("CacheNodeIdsToRemove") or []
+    current = len(record.private.nodes)
+    if count is not None:
+        if count < 1:
+            raise errors.invalid_value("The parameter NumCacheNodes must be a positive integer.")
+        if count > MAX_NODES[engine]:
+            raise errors.node_quota(engine, MAX_NODES[engine])
+        if count < current:
+            if len(remove) != current - count:
+                raise errors.invalid_value(
+                    f"The number of cache node ids to remove ({len(remove)}) does not match the number of nodes "
+                    f"to remove ({current - count})."
+                )
+            known = {n.node_id for n in record.private.nodes}
+            for node_id in remove:
+                if node_id not in known:
+                    raise errors.invalid_value(f"Cache node {node_id} not found in cache cluster {record.identifier}.")
+            plan["remove"] = list(dict.fromkeys(remove))
+        elif remove:
+            raise errors.invalid_combination("CacheNodeIdsToRemove can only be given when NumCacheNodes decreases.")
+        elif count > current:
+            plan["add"] = count - current
+    elif remove:
+        raise errors.invalid_combination("CacheNodeIdsToRemove requires NumCacheNodes.")
+    node_type = params.get("CacheNodeType")
+    if node_type and node_type != record.fields["CacheNodeType"]:
+        if node_types.memory_bytes(node_type) is None:
+            raise errors.invalid_value(f"Invalid cache node type: {node_type}")
+        if engine == "memcached":
+            raise errors.invalid_combination("Scaling is not supported for the memcached engine: create a new "
+                                             "cache cluster with the new node type.")  # fmt: skip
+        plan["node_type"] = node_type
+    if params.get("CacheParameterGroupName"):
+        group = parameter_group(ctx, be, scope, params["CacheParameterGroupName"])
+        if group.fields["CacheParameterGroupFamily"] != be.version_of(record).family:
+            raise errors.invalid_combination(f"The parameter group {group.identifier} does not match the cluster's "
+                                             "engine version family.")  # fmt: skip
+        if group.identifier != record.fields["CacheParameterGroupName"]:
+            plan["parameter_group"] = group.identifier
+    if params.get("AuthToken") is not None or params.get("AuthTokenUpdateStrategy"):
+        plan["auth"] = _check_auth(record, params)
+    return plan
+
+
+def _check_auth(record: Record[ClusterPrivate], params: dict[str, Any]) -> tuple[str, str | None]:
+    if record.fields["Engine"] == "memcached":
+        raise errors.invalid_combination("AuthToken is not supported for the memcached engine.")
+    strategy = params.get("AuthTokenUpdateStrategy") or "ROTATE"
+    token = params.get("AuthToken")
+    if strategy == "DELETE":
+        if token is not None:
+            raise errors.invalid_combination("AuthToken cannot be specified with AuthTokenUpdateStrategy DELETE.")
+        return strategy, None
+    if token is None:
+        raise errors.invalid_value(f"The AuthToken must be provided with AuthTokenUpdateStrategy {strategy}.")
+    if not record.fields.get("TransitEncryptionEnabled"):
+        raise errors.invalid_combination(
+            "The AUTH token is only supported when encryption-in-transit is enabled (TransitEncryptionEnabled)."
+        )
+    _check_token(token)
+    return strategy, token
+
+
+@service.operation("ModifyCacheCluster")
+def modify_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, scope = backend(ctx)
+    with be.store.lock:
+        record = cluster(scope, params["CacheClusterId"])
+        plan = _check_modify(ctx, be, scope, record, params)
+        changes: dict[str, Any] = {}
+        for key in ("PreferredMaintenanceWindow", "SnapshotWindow", "SnapshotRetentionLimit",
+                    "AutoMinorVersionUpgrade", "SecurityGroupIds"):  # fmt: skip
+            if params.get(key) is not None:
+                record.fields[key] = params[key]
+        if plan.get("remove"):
+            gone = [n for n in record.private.nodes if n.node_id in plan["remove"]]
+            record.private.nodes = [n for n in record.private.nodes if n not in gone]
+            changes["remove"] = gone
+        if plan.get("add"):
+            changes["add"] = [_add_node(be, record, None) for _ in range(plan["add"])]
+        if plan.get("node_type"):
+            record.fields["CacheNodeType"] = plan["node_type"]
+            changes["node_type"] = True
+        if plan.get("parameter_group"):
+            record.fields["CacheParameterGroupName"] = plan["parameter_group"]
+            changes["parameters"] = True
+        if "auth" in plan:
+            strategy, token = plan["auth"]
+            private = record.private
+            private.rotating_from = private.auth_token if strategy == "ROTATE" else None
+            private.auth_token = token
+            record.fields["AuthTokenLastModifiedDate"] = iso(now())
+            changes["auth_token"] = True
+        if changes:
+            LIFECYCLE.move(record, "modifying")
+        be.save(scope)
+        out = {"CacheCluster": render_cluster(record, show_nodes=False)}
+    if changes:
+        be.jobs.submit(record.resource_id, lambda: nodes.modify(be, scope, record, changes))
+    return out

@@ -1,0 +1,82 @@
+"""Amazon ElastiCache on real Valkey, Redis OSS and Memcached processes (docs/elasticache.md)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from fogbank.services.base import Service
+
+if TYPE_CHECKING:
+    from fogbank.platform import Platform
+
+log = logging.getLogger(__name__)
+
+
+class ElastiCache(Service):
+    name = "elasticache"
+    models = ("elasticache",)
+
+    def open(self, platform: Platform) -> None:
+        from fogbank.managed import ports, recovery
+        from fogbank.services.elasticache import nodes
+        from fogbank.services.elasticache.backend import Backend
+        from fogbank.services.elasticache.model import CLUSTER, LIFECYCLE
+
+        backend = Backend(platform)
+        self.backend = backend
+
+        class Actions:
+            """What recovery does with a cache cluster (fogbank/managed/recovery.py's table)."""
+
+            def has_data(self, record: Any) -> bool:
+                return backend.cluster_dir(record).is_dir()
+
+            def delete(self, scope: Any, record: Any) -> None:
+                nodes.delete(backend, scope, record)
+
+            def create(self, scope: Any, record: Any) -> None:
+                nodes.create(backend, scope, record)
+
+            def restart(self, scope: Any, record: Any, was: str) -> None:
+                nodes.restart(backend, scope, record, was)
+
+        with backend.store.lock:
+            items = backend.store.all_records(CLUSTER)
+            for _, record in items:  # reserve every port again (the same ones when free)
+                for node in record.private.nodes:
+                    node.port = ports.allocate(backend.supervisor, node.port)
+                if record.private.config_port:
+                    record.private.config_port = ports.allocate(backend.supervisor, record.private.config_port)
+            recovery.recover(LIFECYCLE, backend.jobs, items, Actions())
+            for scope in backend.store.scopes.values():
+                backend.save(scope)
+
+    def close(self) -> None:
+        if self.backend is not None:
+            self.backend.close()
+
+    def reset(self) -> None:
+        if self.backend is not None:
+            self.backend.reset()
+
+    def status(self) -> dict[str, Any]:
+        backend = self.backend
+        if backend is None:
+            return {"state": "stopped", "operations": len(self.handlers)}
+        with backend.running_lock:
+            running = len(backend.running)
+        return {"state": "running", "operations": len(self.handlers), "engines": running}
+
+
+service = ElastiCache()
+
+# Importing the operation modules registers their handlers on ``service`` (RDS's mechanism, for now).
+from fogbank.services.elasticache.ops import (  # noqa: E402,F401
+    clusters,
+    engine_versions,
+    events,
+    parameter_groups,
+    subnet_groups,
+    tags,
+)
