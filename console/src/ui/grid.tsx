@@ -1,5 +1,5 @@
 // The data grid (Tabulator): sortable, resizable columns, row selection, keyboard-scrollable.
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useRef, useState } from "preact/hooks";
 import { TabulatorFull as Tabulator } from "tabulator-tables";
 import "tabulator-tables/dist/css/tabulator_simple.min.css";
 
@@ -22,6 +22,20 @@ export function Grid(props: {
   const table = useRef<Tabulator | null>(null);
   const handlers = useRef(props);
   handlers.current = props;
+  // Overlay scrollbars (and headless browsers) show no bar until one scrolls: when the columns
+  // are wider than the card, say so and offer buttons that scroll sideways.
+  const [overflow, setOverflow] = useState({ left: false, right: false });
+  const holder = () => host.current?.querySelector<HTMLElement>(".tabulator-tableholder") || null;
+  const measure = () => {
+    const h = holder();
+    if (!h) return;
+    const next = { left: h.scrollLeft > 0, right: h.scrollLeft + h.clientWidth < h.scrollWidth - 1 };
+    setOverflow((o) => (o.left === next.left && o.right === next.right ? o : next));
+  };
+  const scrollBy = (direction: number) => {
+    const h = holder();
+    h?.scrollBy({ left: direction * h.clientWidth * 0.8 });
+  };
 
   useEffect(() => {
     if (!host.current) return;
@@ -47,14 +61,36 @@ export function Grid(props: {
     });
     grid.on("rowSelectionChanged", (data: Record<string, unknown>[]) => handlers.current.onSelect?.(data));
     grid.on("rowDblClick", (_e, row) => handlers.current.onOpen?.(row.getData()));
+    grid.on("renderComplete", measure);
+    grid.on("tableBuilt", () => {
+      holder()?.addEventListener("scroll", measure, { passive: true });
+      measure();
+    });
+    window.addEventListener("resize", measure);
     table.current = grid;
     return () => {
+      window.removeEventListener("resize", measure);
       grid.destroy();
       table.current = null;
     };
   }, [JSON.stringify(props.columns), props.rows]);
 
-  return <div class="grid" ref={host} role="grid" aria-label={props.label} data-rows={props.rows.length} />;
+  return (
+    <>
+      <div class="grid" ref={host} role="grid" aria-label={props.label} data-rows={props.rows.length} />
+      {(overflow.left || overflow.right) && (
+        <div class="grid-scroll">
+          <span class="muted small">Wider than the page: more columns {overflow.right ? "to the right" : "to the left"}.</span>
+          <button type="button" class="btn btn-small" aria-label={`Scroll ${props.label} left`} disabled={!overflow.left} onClick={() => scrollBy(-1)}>
+            ‹ Columns
+          </button>
+          <button type="button" class="btn btn-small" aria-label={`Scroll ${props.label} right`} disabled={!overflow.right} onClick={() => scrollBy(1)}>
+            Columns ›
+          </button>
+        </div>
+      )}
+    </>
+  );
 }
 
 function escape(text: string): string {
