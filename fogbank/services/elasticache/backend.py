@@ -20,7 +20,7 @@ from fogbank.services.elasticache.model import KINDS, ClusterPrivate, Node
 from fogbank.services.elasticache.parameters import Catalogs
 
 if TYPE_CHECKING:
-    from fogbank.gateway.context import RequestContext
+    from fogbank.core.context import RequestContext
     from fogbank.platform import Platform
 
 SERVICE = "elasticache"

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 class ElastiCache(Service):
     name = "elasticache"
     models = ("elasticache",)
+    handler_modules = ("fogbank.services.elasticache.ops",)
 
     def open(self, platform: Platform) -> None:
         from fogbank.managed import ports, recovery
@@ -70,13 +71,3 @@ class ElastiCache(Service):
 
 
 service = ElastiCache()
-
-# Importing the operation modules registers their handlers on ``service`` (RDS's mechanism, for now).
-from fogbank.services.elasticache.ops import (  # noqa: E402,F401
-    clusters,
-    engine_versions,
-    events,
-    parameter_groups,
-    subnet_groups,
-    tags,
-)

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from fogbank.core.context import RequestContext
 from fogbank.engines.catalog import EngineNotInstalled, EngineVersion
-from fogbank.gateway.context import RequestContext
 from fogbank.managed import ports
 from fogbank.managed.records import Record, Scope, iso, now
 from fogbank.managed.tags import check as check_tags
+from fogbank.services.base import operation
 from fogbank.services.elasticache import errors, node_types, nodes
 from fogbank.services.elasticache.backend import SERVICE, Backend
 from fogbank.services.elasticache.model import (
@@ -25,7 +26,6 @@ from fogbank.services.elasticache.model import (
 from fogbank.services.elasticache.ops.common import TAG_RULES, backend, cluster, page
 from fogbank.services.elasticache.ops.parameter_groups import group as parameter_group
 from fogbank.services.elasticache.ops.subnet_groups import resolve as subnet_group
-from fogbank.services.elasticache.service import service
 
 ENGINES = ("valkey", "redis", "memcached")
 DEFAULT_WINDOW = "sun:05:00-sun:06:00"
@@ -98,7 +98,7 @@ def _check_token(token: str) -> None:
         )
 
 
-@service.operation("CreateCacheCluster")
+@operation("CreateCacheCluster")
 def create_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     checked = _check_create(ctx, be, scope, params)
@@ -149,7 +149,7 @@ def _add_node(be: Backend, record: Record[ClusterPrivate], preferred: int | None
     return node
 
 
-@service.operation("DescribeCacheClusters")
+@operation("DescribeCacheClusters")
 def describe_cache_clusters(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     with be.store.lock:
@@ -167,7 +167,7 @@ def _require_available(record: Record[ClusterPrivate]) -> None:
         raise errors.invalid_cluster_state(record.identifier, record.status or "")
 
 
-@service.operation("DeleteCacheCluster")
+@operation("DeleteCacheCluster")
 def delete_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     if params.get("FinalSnapshotIdentifier"):
@@ -183,7 +183,7 @@ def delete_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[st
     return out
 
 
-@service.operation("RebootCacheCluster")
+@operation("RebootCacheCluster")
 def reboot_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     with be.store.lock:
@@ -278,7 +278,7 @@ def _check_auth(record: Record[ClusterPrivate], params: dict[str, Any]) -> tuple
     return strategy, token
 
 
-@service.operation("ModifyCacheCluster")
+@operation("ModifyCacheCluster")
 def modify_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     with be.store.lock:

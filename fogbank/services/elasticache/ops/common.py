@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record, Scope
 from fogbank.managed.tags import TagRules
+from fogbank.protocols import paging
 from fogbank.protocols.errors import AwsError
-from fogbank.services import paging
 from fogbank.services.elasticache import errors
 from fogbank.services.elasticache.backend import Backend
 from fogbank.services.elasticache.model import CLUSTER, ClusterPrivate, check_identifier

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from fogbank.core.context import RequestContext
 from fogbank.engines.catalog import EngineVersion
-from fogbank.gateway.context import RequestContext
+from fogbank.services.base import operation
 from fogbank.services.elasticache.backend import SERVICE, Backend
 from fogbank.services.elasticache.ops.common import backend, page
-from fogbank.services.elasticache.service import service
 
 DESCRIPTIONS = {"valkey": "Valkey", "redis": "Redis", "memcached": "memcached"}
 
@@ -28,7 +28,7 @@ def families(be: Backend) -> dict[str, EngineVersion]:
     return out
 
 
-@service.operation("DescribeCacheEngineVersions")
+@operation("DescribeCacheEngineVersions")
 def describe_cache_engine_versions(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, _ = backend(ctx)
     versions = installed(be)

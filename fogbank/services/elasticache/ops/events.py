@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.managed.events import EventQuery
 from fogbank.protocols.errors import AwsError
+from fogbank.services.base import operation
 from fogbank.services.elasticache import errors
 from fogbank.services.elasticache.ops.common import backend
-from fogbank.services.elasticache.service import service
 
 
-@service.operation("DescribeEvents")
+@operation("DescribeEvents")
 def describe_events(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     if params.get("SourceIdentifier") and not params.get("SourceType"):

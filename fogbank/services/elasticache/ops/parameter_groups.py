@@ -6,16 +6,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record, Scope
 from fogbank.managed.tags import check as check_tags
+from fogbank.services.base import operation
 from fogbank.services.elasticache import errors, nodes
 from fogbank.services.elasticache.backend import Backend
 from fogbank.services.elasticache.model import CLUSTER, PARAMETER_GROUP, ParameterGroupPrivate, render_parameter_group
 from fogbank.services.elasticache.ops.common import TAG_RULES, backend, page
 from fogbank.services.elasticache.ops.engine_versions import families
 from fogbank.services.elasticache.parameters import Parameter, check_value
-from fogbank.services.elasticache.service import service
 
 _NAME = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$")
 
@@ -51,7 +51,7 @@ def _changeable(record: Record[ParameterGroupPrivate]) -> None:
         raise errors.invalid_value(f"Default parameter group {record.identifier} cannot be modified.")
 
 
-@service.operation("CreateCacheParameterGroup")
+@operation("CreateCacheParameterGroup")
 def create_cache_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     name = params["CacheParameterGroupName"]
@@ -73,7 +73,7 @@ def create_cache_parameter_group(ctx: RequestContext, params: dict[str, Any]) ->
         return {"CacheParameterGroup": render_parameter_group(record)}
 
 
-@service.operation("DescribeCacheParameterGroups")
+@operation("DescribeCacheParameterGroups")
 def describe_cache_parameter_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     with be.store.lock:
@@ -92,7 +92,7 @@ def _apply_to_clusters(be: Backend, scope: Scope, name: str) -> None:
             be.jobs.submit(record.resource_id, lambda r=record: nodes.apply_parameters(be, scope, r))
 
 
-@service.operation("ModifyCacheParameterGroup")
+@operation("ModifyCacheParameterGroup")
 def modify_cache_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     with be.store.lock:
@@ -116,7 +116,7 @@ def modify_cache_parameter_group(ctx: RequestContext, params: dict[str, Any]) ->
     return {"CacheParameterGroupName": record.identifier}
 
 
-@service.operation("ResetCacheParameterGroup")
+@operation("ResetCacheParameterGroup")
 def reset_cache_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     with be.store.lock:
@@ -137,7 +137,7 @@ def reset_cache_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> 
     return {"CacheParameterGroupName": record.identifier}
 
 
-@service.operation("DeleteCacheParameterGroup")
+@operation("DeleteCacheParameterGroup")
 def delete_cache_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> None:
     be, scope = backend(ctx)
     with be.store.lock:
@@ -152,7 +152,7 @@ def delete_cache_parameter_group(ctx: RequestContext, params: dict[str, Any]) ->
         be.save(scope)
 
 
-@service.operation("DescribeCacheParameters")
+@operation("DescribeCacheParameters")
 def describe_cache_parameters(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     with be.store.lock:
@@ -165,7 +165,7 @@ def describe_cache_parameters(ctx: RequestContext, params: dict[str, Any]) -> di
     return {"Parameters": chunk, "CacheNodeTypeSpecificParameters": [], "Marker": marker}
 
 
-@service.operation("DescribeEngineDefaultParameters")
+@operation("DescribeEngineDefaultParameters")
 def describe_engine_default_parameters(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, _ = backend(ctx)
     family = params["CacheParameterGroupFamily"]

@@ -7,14 +7,14 @@ import hashlib
 import re
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record, Scope
 from fogbank.managed.tags import check as check_tags
+from fogbank.services.base import operation
 from fogbank.services.elasticache import errors
 from fogbank.services.elasticache.backend import Backend
 from fogbank.services.elasticache.model import CLUSTER, SUBNET_GROUP, SubnetGroupPrivate, render_subnet_group
 from fogbank.services.elasticache.ops.common import TAG_RULES, backend, page
-from fogbank.services.elasticache.service import service
 
 _SUBNET = re.compile(r"^subnet-[0-9a-f]{8,17}$")
 _NAME = re.compile(r"^[a-z0-9-]{1,255}$")
@@ -53,7 +53,7 @@ def _subnets(ctx: RequestContext, ids: list[str]) -> tuple[str, list[list[str]]]
     return vpc, [[subnet_id, _zone(ctx.region, subnet_id)] for subnet_id in dict.fromkeys(ids)]
 
 
-@service.operation("CreateCacheSubnetGroup")
+@operation("CreateCacheSubnetGroup")
 def create_cache_subnet_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     name = params["CacheSubnetGroupName"].lower()
@@ -72,7 +72,7 @@ def create_cache_subnet_group(ctx: RequestContext, params: dict[str, Any]) -> di
         return {"CacheSubnetGroup": render_subnet_group(record)}
 
 
-@service.operation("ModifyCacheSubnetGroup")
+@operation("ModifyCacheSubnetGroup")
 def modify_cache_subnet_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     with be.store.lock:
@@ -88,7 +88,7 @@ def modify_cache_subnet_group(ctx: RequestContext, params: dict[str, Any]) -> di
         return {"CacheSubnetGroup": render_subnet_group(record)}
 
 
-@service.operation("DescribeCacheSubnetGroups")
+@operation("DescribeCacheSubnetGroups")
 def describe_cache_subnet_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     with be.store.lock:
@@ -101,7 +101,7 @@ def describe_cache_subnet_groups(ctx: RequestContext, params: dict[str, Any]) ->
         return {"CacheSubnetGroups": [render_subnet_group(r) for r in chunk], "Marker": marker}
 
 
-@service.operation("DeleteCacheSubnetGroup")
+@operation("DeleteCacheSubnetGroup")
 def delete_cache_subnet_group(ctx: RequestContext, params: dict[str, Any]) -> None:
     be, scope = backend(ctx)
     name = params["CacheSubnetGroupName"].lower()

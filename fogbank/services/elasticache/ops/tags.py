@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from fogbank.arns import parse as parse_arn
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.managed import tags
 from fogbank.managed.records import Record, Scope
 from fogbank.protocols.errors import AwsError
+from fogbank.services.base import operation
 from fogbank.services.elasticache import errors
 from fogbank.services.elasticache.model import CLUSTER, PARAMETER_GROUP, SUBNET_GROUP
 from fogbank.services.elasticache.ops.common import TAG_RULES, backend
-from fogbank.services.elasticache.service import service
 
 # ARN resource type -> (record kind, not-found error)
 _KINDS = {
@@ -36,7 +36,7 @@ def _resource(ctx: RequestContext, scope: Scope, arn: str) -> Record[Any]:
     return record
 
 
-@service.operation("AddTagsToResource")
+@operation("AddTagsToResource")
 def add_tags_to_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     new = tags.check(params.get("Tags"), TAG_RULES)
@@ -47,7 +47,7 @@ def add_tags_to_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[st
         return {"TagList": list(record.tags)}
 
 
-@service.operation("RemoveTagsFromResource")
+@operation("RemoveTagsFromResource")
 def remove_tags_from_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     with be.store.lock:
@@ -61,7 +61,7 @@ def remove_tags_from_resource(ctx: RequestContext, params: dict[str, Any]) -> di
         return {"TagList": list(record.tags)}
 
 
-@service.operation("ListTagsForResource")
+@operation("ListTagsForResource")
 def list_tags_for_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     with be.store.lock:
