@@ -1,10 +1,9 @@
 """The RDS backend: durable state, engines, and the background work behind each API call.
 
 An API call validates, changes the record's status (``creating``, ``rebooting``, ...) and
-returns it, as AWS does; the engine work then runs on a background thread (``Jobs``) that
-sets the final status. The call does wait up to ``GRACE`` seconds for that work first: the
-work usually takes well under a second, and a boto3 waiter's first poll (immediate) then
-already sees ``available`` instead of sleeping 30 s before the next one.
+returns it, as AWS does; the engine work then runs on the shared layer's ``Jobs``
+(``fogbank.managed.jobs``: one queue per instance, the grace wait, retries with backoff),
+which sets the final status.
 """
 
 from __future__ import annotations
@@ -13,11 +12,12 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from fogbank.managed.jobs import Jobs
 from fogbank.services.rds.engines import Engines, EngineVersion
+from fogbank.services.rds.model import move
 from fogbank.services.rds.parameters import Catalogs
 from fogbank.services.rds.store import Region, Store
 
@@ -30,50 +30,6 @@ log = logging.getLogger(__name__)
 # Directories on the engine user's way to its own ones: search (x) permission only, so it can
 # pass through (when it is not Fogbank's user, i.e. Fogbank runs as root) but list or read nothing.
 TRAVERSED = 0o711 if os.geteuid() == 0 else 0o700
-
-GRACE = float(os.environ.get("FOGBANK_RDS_GRACE", "5"))
-
-
-class Jobs:
-    """Background threads, one queue per resource so work on one instance never overlaps."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, threading.Lock] = {}
-        self._threads: set[threading.Thread] = set()
-        self._lock = threading.Lock()
-
-    def submit(self, key: str, work: Callable[[], None], grace: float = GRACE) -> None:
-        with self._lock:
-            lock = self._locks.setdefault(key, threading.Lock())
-
-        def run() -> None:
-            try:
-                with lock:
-                    work()
-            except Exception:
-                log.exception("RDS background work for %s failed", key)
-            finally:
-                with self._lock:
-                    self._threads.discard(threading.current_thread())
-
-        thread = threading.Thread(target=run, name=f"rds {key}", daemon=True)
-        with self._lock:
-            self._threads.add(thread)
-        thread.start()
-        if grace > 0:
-            thread.join(grace)
-
-    def later(self, key: str, delay: float, work: Callable[[], None]) -> None:
-        """``submit`` after ``delay`` seconds (retries with backoff); ``work`` checks it is still wanted."""
-        timer = threading.Timer(delay, self.submit, args=(key, work), kwargs={"grace": 0})
-        timer.daemon = True
-        timer.start()
-
-    def wait_all(self, timeout: float = 120.0) -> None:
-        with self._lock:
-            threads = list(self._threads)
-        for thread in threads:
-            thread.join(timeout)
 
 
 class Backend:
@@ -104,8 +60,8 @@ class Backend:
         self.store = Store(root)
         self.engines = Engines(self.supervisor, self.templates_dir)
         self.catalogs = Catalogs(self.engines, cache / "catalogs", self.instances_dir)
-        self.jobs = Jobs()
-        self.closing = threading.Event()
+        self.jobs = Jobs("RDS", platform.config.grace)
+        self.closing = self.jobs.closing  # set by close(): no new engine work, no more retries
         # dbi resource id -> (driver, supervisor process name) of running engines
         self.running: dict[str, tuple[Any, str]] = {}
         self.running_lock = threading.Lock()
@@ -133,8 +89,7 @@ class Backend:
 
     def set_status(self, region: Region, record: dict[str, Any], status: str, **changes: Any) -> None:
         with self.store.lock:
-            if record["DBInstanceStatus"] != "deleting":  # a queued delete has the last word
-                record["DBInstanceStatus"] = status
+            move(record, status)  # a queued delete has the last word
             record.update(changes)
             if record["DbiResourceId"] in {r["DbiResourceId"] for r in region.instances.values()}:
                 self.store.save(region)
@@ -200,8 +155,7 @@ class Backend:
                     self.supervisor.release_port(record["Port"])
 
     def close(self) -> None:
-        self.closing.set()
-        self.jobs.wait_all(timeout=30)
+        self.jobs.close(timeout=30)
         self.stop_all()
 
     def reset(self) -> None:

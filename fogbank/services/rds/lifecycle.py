@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from fogbank.engines import users
-from fogbank.engines.ports import PortUnavailableError, port_is_free
-from fogbank.engines.supervisor import EngineStartError, ManagedProcess
+from fogbank.engines.supervisor import EngineStartError
+from fogbank.managed import ports, supervision
 from fogbank.services.rds import classes
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.parameters import engine_settings
@@ -25,12 +25,7 @@ log = logging.getLogger(__name__)
 def allocate_port(backend: Backend, preferred: int | None) -> int:
     """The port asked for when it is free here, else one from Fogbank's engine range: on a
     single machine two instances cannot both listen on 5432 (Endpoint.Port tells which)."""
-    if preferred:
-        try:
-            return backend.supervisor.allocate_port(preferred)
-        except PortUnavailableError:
-            pass
-    return backend.supervisor.allocate_port()
+    return ports.allocate(backend.supervisor, preferred)
 
 
 def port_event(
@@ -62,36 +57,30 @@ PUT_INTO_FAILED = (
     "DB instance put into failed state due to an incompatible configuration or an underlying storage issue. "
     "Begin a point-in-time-restore for the DB instance."
 )
-# Restarts that failed before the instance shows ``failed``; the supervisor keeps trying (backoff
-# up to 30 s), and the instance is ``available`` again once one succeeds.
-FAILED_AFTER = 3
-# Starts that failed (at Fogbank start, StartDBInstance, RebootDBInstance) are tried again.
-RETRY_FIRST = 2.0
-RETRY_MAX = 300.0
 
 
-def _watch(backend: Backend, region: Region, record: dict[str, Any], proc: ManagedProcess) -> None:
-    """RDS auto-recovery: the supervisor restarts a dead engine. Meanwhile the instance is
-    ``rebooting`` (RDS's status for a reboot "an Amazon RDS process" needs), ``failed`` once
-    restarts keep failing, and ``available`` again when one succeeds; the events say so."""
+class _Recovery:
+    """RDS auto-recovery, as ``supervision.SupervisionHooks``: the supervisor restarts a dead
+    engine. Meanwhile the instance is ``rebooting`` (RDS's status for a reboot "an Amazon RDS
+    process" needs), ``failed`` once restarts keep failing (``supervision.FAILED_AFTER``), and
+    ``available`` again when one succeeds; the events say so."""
 
-    def on_exit(_name: str, code: int) -> None:
-        log.warning("%s: engine exited with code %s, restarting it", record["DBInstanceIdentifier"], code)
-        _set_status_if(backend, region, record, ("available",), "rebooting")
-        backend.instance_event(region, record, RECOVERY_STARTED, "recovery")
+    def __init__(self, backend: Backend, region: Region, record: dict[str, Any]) -> None:
+        self.backend, self.region, self.record = backend, region, record
 
-    def on_retry(_name: str, failures: int, reason: str) -> None:
-        if failures == FAILED_AFTER and _set_status_if(backend, region, record, ("rebooting",), "failed"):
-            backend.instance_event(region, record, PUT_INTO_FAILED, "failure")
+    def died(self, code: int) -> None:
+        log.warning("%s: engine exited with code %s, restarting it", self.record["DBInstanceIdentifier"], code)
+        _set_status_if(self.backend, self.region, self.record, ("available",), "rebooting")
+        self.backend.instance_event(self.region, self.record, RECOVERY_STARTED, "recovery")
 
-    def on_restart(_name: str) -> None:
-        _set_status_if(backend, region, record, ("rebooting", "failed"), "available")
-        backend.instance_event(region, record, "DB instance restarted.", "availability")
-        backend.instance_event(region, record, RECOVERY_COMPLETE, "recovery")
+    def failing(self, failures: int, reason: str) -> None:
+        if _set_status_if(self.backend, self.region, self.record, ("rebooting",), "failed"):
+            self.backend.instance_event(self.region, self.record, PUT_INTO_FAILED, "failure")
 
-    proc.spec.on_exit = on_exit
-    proc.spec.on_retry = on_retry
-    proc.spec.on_restart = on_restart
+    def restarted(self) -> None:
+        _set_status_if(self.backend, self.region, self.record, ("rebooting", "failed"), "available")
+        self.backend.instance_event(self.region, self.record, "DB instance restarted.", "availability")
+        self.backend.instance_event(self.region, self.record, RECOVERY_COMPLETE, "recovery")
 
 
 def _set_status_if(backend: Backend, region: Region, record: dict[str, Any], was: tuple[str, ...], status: str) -> bool:
@@ -104,27 +93,22 @@ def _set_status_if(backend: Backend, region: Region, record: dict[str, Any], was
         return True
 
 
-def _retry_later(backend: Backend, region: Region, record: dict[str, Any], delay: float) -> None:
-    """Try a failed instance's engine again after ``delay``, doubling it each time, as long as
-    nothing else (a reboot, a delete) took the instance meanwhile."""
+def _retry_later(backend: Backend, region: Region, record: dict[str, Any]) -> None:
+    """Try a failed instance's engine again with backoff (``Jobs.retry``: 2 s, doubling up to
+    5 minutes), as long as nothing else (a reboot, a delete) took the instance meanwhile."""
 
-    def attempt() -> None:
+    def attempt() -> bool:
         with backend.store.lock:
             current = region.instances.get(record["DBInstanceIdentifier"]) is record
             if backend.closing.is_set() or not current or record["DBInstanceStatus"] != "failed":
-                return
-        try:
-            start_engine(backend, region, record)
-        except Exception as error:
-            log.info("%s still failed: %s", record["DBInstanceIdentifier"], str(error).splitlines()[0])
-            _retry_later(backend, region, record, min(delay * 2, RETRY_MAX))
-            return
-        if not _set_status_if(backend, region, record, ("failed",), "available"):
-            return
-        backend.instance_event(region, record, "DB instance restarted.", "availability")
-        backend.instance_event(region, record, RECOVERY_COMPLETE, "recovery")
+                return True  # no longer wanted
+        start_engine(backend, region, record)  # raising: tried again later
+        if _set_status_if(backend, region, record, ("failed",), "available"):
+            backend.instance_event(region, record, "DB instance restarted.", "availability")
+            backend.instance_event(region, record, RECOVERY_COMPLETE, "recovery")
+        return True
 
-    backend.jobs.later(record["DbiResourceId"], delay, attempt)
+    backend.jobs.retry(record["DbiResourceId"], attempt)
 
 
 def _prepare_dir(backend: Backend, record: dict[str, Any]) -> None:
@@ -142,7 +126,7 @@ def _failed(
     backend.set_status(region, record, "failed")
     backend.instance_event(region, record, f"{doing} failed: {reason}. See the DB log file for details.", "failure")
     if retry and record["DBInstanceStatus"] == "failed":
-        _retry_later(backend, region, record, RETRY_FIRST)
+        _retry_later(backend, region, record)
 
 
 def _come_up(
@@ -168,37 +152,29 @@ def _come_up(
     backend.instance_event(region, record, done, category)
 
 
-def _port_stolen(backend: Backend, region: Region, record: dict[str, Any], error: Exception) -> bool:
-    """When another program took the port meanwhile (it is only ours on paper), move to a
-    free one so the engine can start; Endpoint.Port then shows the new port."""
-    if not isinstance(error, EngineStartError):
-        return False
-    # The thief may be gone by now (another Fogbank's engine that started and stopped): the
-    # engine's own log saying the address was in use counts as much as a busy port.
-    said_in_use = any(text in str(error) for text in ("already in use", "Bind on TCP/IP port"))
-    if port_is_free(record["Port"]) and not said_in_use:
-        return False
-    old = record["Port"]
-    with backend.store.lock:
-        record["Port"] = backend.supervisor.allocate_port()
-        backend.save(region)
-    backend.supervisor.release_port(old)
-    port_event(backend, region, record, old)
-    return True
+def _moved(backend: Backend, region: Region, record: dict[str, Any]) -> Callable[[int, int], None]:
+    """What ``ports.start_on_port`` calls when another program took the port meanwhile (it is
+    only ours on paper): the record and Endpoint.Port show the new one, an event says why."""
+
+    def moved(old: int, new: int) -> None:
+        with backend.store.lock:
+            record["Port"] = new
+            backend.save(region)
+        port_event(backend, region, record, old)
+
+    return moved
 
 
 def start_engine(backend: Backend, region: Region, record: dict[str, Any]) -> None:
     driver = backend.driver_of(record)
-    for attempt in range(2):
-        try:
-            proc = driver.start(
-                backend.process_name(record), backend.data_dir(record), record["Port"], settings_for(region, record)
-            )
-            break
-        except EngineStartError as error:
-            if attempt or not _port_stolen(backend, region, record, error):
-                raise
-    _watch(backend, region, record, proc)
+    name, data_dir, settings = backend.process_name(record), backend.data_dir(record), settings_for(region, record)
+    proc = ports.start_on_port(
+        backend.supervisor,
+        record["Port"],
+        lambda port: driver.start(name, data_dir, port, settings),
+        _moved(backend, region, record),
+    )
+    supervision.watch(proc, _Recovery(backend, region, record))
     backend.mark_running(record, driver)
 
 
@@ -214,23 +190,23 @@ def create(backend: Backend, region: Region, record: dict[str, Any], snapshot: d
             driver.restore(backend.snapshot_dir(snapshot), backend.data_dir(record))
             start_engine(backend, region, record)
         else:
-            for attempt in range(2):
-                try:
-                    proc = driver.create(
-                        backend.process_name(record),
-                        backend.data_dir(record),
-                        record["Port"],
-                        record["MasterUsername"],
-                        record["_password"],
-                        record.get("DBName"),
-                        settings_for(region, record),
-                    )
-                    break
-                except EngineStartError as error:
-                    if attempt or not _port_stolen(backend, region, record, error):
-                        raise
-                    shutil.rmtree(backend.data_dir(record), ignore_errors=True)
-            _watch(backend, region, record, proc)
+            data_dir = backend.data_dir(record)
+            proc = ports.start_on_port(
+                backend.supervisor,
+                record["Port"],
+                lambda port: driver.create(
+                    backend.process_name(record),
+                    data_dir,
+                    port,
+                    record["MasterUsername"],
+                    record["_password"],
+                    record.get("DBName"),
+                    settings_for(region, record),
+                ),
+                _moved(backend, region, record),
+                before_retry=lambda: shutil.rmtree(data_dir, ignore_errors=True),  # half made
+            )
+            supervision.watch(proc, _Recovery(backend, region, record))
             backend.mark_running(record, driver)
     except Exception as error:
         _failed(backend, region, record, error, "Creating the DB instance" if snapshot is None else "Restore")

@@ -3,7 +3,9 @@ DescribeDBInstances / DescribeDBSnapshots render them.
 
 A record is a plain dict (see ``store``). Statuses are AWS's: an instance is ``creating`` until
 its engine accepts connections, then ``available``; ``modifying``, ``rebooting``,
-``stopping``/``stopped``, ``starting`` and ``deleting`` are shown while that work runs.
+``stopping``/``stopped``, ``starting`` and ``deleting`` are shown while that work runs. Which
+status may follow which is declared once (``INSTANCE``, a ``fogbank.managed.lifecycle.Lifecycle``);
+``move`` refuses any other change, and the same table decides recovery at start.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import secrets
 import string
 from typing import Any
 
+from fogbank.managed.lifecycle import InvalidTransition, Lifecycle, transitions
 from fogbank.protocols.errors import AwsError
 from fogbank.services.rds import certificates
 
@@ -22,9 +25,48 @@ ENDPOINT_ADDRESS = "127.0.0.1"  # engines listen on loopback only
 HOSTED_ZONE_ID = "Z2R2ITUGPM61AM"
 CA_CERTIFICATE = certificates.DEFAULT
 
-# Statuses in which the instance's engine should be running (and is brought back at start-up).
-RUNNING = {"available", "creating", "modifying", "rebooting", "starting", "backing-up", "resetting-master-credentials",
-           "renaming", "storage-optimization"}  # fmt: skip
+# Statuses in which the instance's engine should be running (and is brought back at start-up,
+# ``starting`` meanwhile); ``creating`` is created again instead.
+RUNNING = frozenset({"available", "modifying", "rebooting", "starting", "backing-up", "resetting-master-credentials",
+                     "renaming", "storage-optimization"})  # fmt: skip
+# Any status but ``deleting`` may fail (the engine would not start, a snapshot of a restore was bad)
+# or be deleted (DeleteDBInstance takes an instance in any status).
+_ANY = ("failed", "deleting")
+INSTANCE = Lifecycle(
+    kind="db-instance",
+    transitions=transitions(
+        {
+            "creating": ("available", *_ANY),
+            "available": ("modifying", "resetting-master-credentials", "rebooting", "stopping", "starting", *_ANY),
+            "modifying": ("available", "resetting-master-credentials", "starting", *_ANY),
+            "resetting-master-credentials": ("available", "starting", *_ANY),
+            "rebooting": ("available", "starting", *_ANY),  # a user's reboot, or the supervisor's restart
+            "stopping": ("stopped", *_ANY),
+            "stopped": ("starting", *_ANY),
+            "starting": ("available", *_ANY),
+            "failed": ("rebooting", "starting", "available", "deleting"),  # retried, rebooted, restarted
+            "backing-up": ("available", "starting", *_ANY),
+            "renaming": ("available", "starting", *_ANY),
+            "storage-optimization": ("available", "starting", *_ANY),
+            "deleting": (),
+        }
+    ),
+    running=RUNNING,
+    settles={"stopping": "stopped"},  # interrupted by a Fogbank stop: the engine is down
+)
+
+
+def move(record: dict[str, Any], status: str) -> bool:
+    """Put an instance record in ``status`` if ``INSTANCE`` declares the change; False when a
+    queued delete has the last word. An undeclared change is a bug: ``InvalidTransition``."""
+    current = record["DBInstanceStatus"]
+    if current == INSTANCE.deleting and status != current:
+        return False
+    if not INSTANCE.allowed(current, status):
+        raise InvalidTransition(f"db-instance {record['DBInstanceIdentifier']}: {current} -> {status} is not declared")
+    record["DBInstanceStatus"] = status
+    return True
+
 
 _IDENTIFIER = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$")
 IDENTIFIER_MESSAGE = (

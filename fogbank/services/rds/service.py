@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -18,14 +19,16 @@ class Rds(Service):
     models = ("rds", "neptune", "docdb")
 
     def open(self, platform: Platform) -> None:
+        from fogbank.managed.recovery import Action, plan
         from fogbank.services.rds import lifecycle
         from fogbank.services.rds.backend import Backend
-        from fogbank.services.rds.model import RUNNING
+        from fogbank.services.rds.model import INSTANCE, move
 
         backend = Backend(platform)
         self.backend = backend
         # Bring back, in the background, every instance whose engine was running; stopped ones
-        # stay stopped (their ports stay reserved so their endpoints do not change).
+        # stay stopped (their ports stay reserved so their endpoints do not change). What each
+        # status becomes is the shared table (``fogbank.managed.recovery.plan``) over ``INSTANCE``.
         with backend.store.lock:
             for region in backend.store.regions.values():
                 for record in list(region.instances.values()):
@@ -35,29 +38,21 @@ class Rds(Service):
                         lifecycle.port_event(backend, region, record, wanted)  # taken while Fogbank was down
                     except Exception:
                         log.exception("no port for %s", record["DBInstanceIdentifier"])
-                    if status == "deleting":
-                        backend.jobs.submit(
-                            record["DbiResourceId"],
-                            lambda r=region, rec=record: lifecycle.delete(backend, r, rec, None),
-                            grace=0,
-                        )
-                    elif status in RUNNING:
-                        record["DBInstanceStatus"] = "creating" if status == "creating" else "starting"
-                        backend.jobs.submit(
-                            record["DbiResourceId"],
-                            lambda r=region, rec=record, was=status: lifecycle.recover(backend, r, rec, was),
-                            grace=0,
-                        )
-                    elif status == "stopping":
-                        record["DBInstanceStatus"] = "stopped"
-                    elif status == "failed" and backend.data_dir(record).is_dir():
-                        # Its data is there, only its engine would not start: try again (RDS
-                        # recovers an instance whose host failed).
-                        backend.jobs.submit(
-                            record["DbiResourceId"],
-                            lambda r=region, rec=record: lifecycle.recover(backend, r, rec, "failed"),
-                            grace=0,
-                        )
+                    action = plan(INSTANCE, status, backend.data_dir(record).is_dir())
+                    key = record["DbiResourceId"]
+                    if action is Action.DELETE:
+                        work = functools.partial(lifecycle.delete, backend, region, record, None)
+                    elif action in (Action.CREATE, Action.RESTART, Action.RETRY_FAILED):
+                        # RETRY_FAILED: its data is there, only its engine would not start: try again
+                        # (RDS recovers an instance whose host failed).
+                        if action is Action.RESTART and status != INSTANCE.restarting:
+                            move(record, INSTANCE.restarting)
+                        work = functools.partial(lifecycle.recover, backend, region, record, status)
+                    else:
+                        if action is Action.SETTLE:
+                            move(record, INSTANCE.settles[status])
+                        continue
+                    backend.jobs.submit(key, work, grace=0)
                 for snap in region.snapshots.values():
                     if snap["Status"] == "creating":  # interrupted: its copy is incomplete
                         snap["Status"] = "failed"

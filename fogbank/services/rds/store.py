@@ -3,31 +3,34 @@
 Every mutation happens under ``Store.lock`` and is followed by ``save``: the document is
 rewritten atomically (``fogbank.state``), so an acknowledged change survives ``kill -9``.
 Records are plain dicts keyed by AWS field names; keys that start with ``_`` are Fogbank's
-own bookkeeping (data directories, the master password) and are never rendered.
+own bookkeeping (data directories, the master password) and are never rendered. Events are the
+shared layer's ``EventLog`` (``fogbank.managed.events``); documents written before it (events
+without a ``Sequence``) load numbered in their stored order.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 import threading
 from pathlib import Path
 from typing import Any
 
+from fogbank.managed.events import EventLog
+from fogbank.managed.records import iso, now
 from fogbank.state import read_json, write_json
-
-# Events are kept this long (AWS keeps 14 days) and at most this many per region.
-EVENT_RETENTION = dt.timedelta(days=14)
-MAX_EVENTS = 2000
 
 KINDS = ("instances", "snapshots", "parameter_groups", "subnet_groups", "option_groups")
 
 
-def now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+__all__ = ["KINDS", "Region", "Store", "iso", "now"]
 
 
-def iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).isoformat()
+def load_events(documents: list[dict[str, Any]]) -> EventLog:
+    """The stored events; those of older documents (no ``Sequence``) numbered in stored order."""
+    log = EventLog.load(documents)
+    if any(event.sequence == 0 for event in log.events):
+        log.events = [dataclasses.replace(event, sequence=n) for n, event in enumerate(log.events, 1)]
+    return log
 
 
 class Region:
@@ -42,27 +45,15 @@ class Region:
         self.parameter_groups: dict[str, dict[str, Any]] = document.get("parameter_groups", {})
         self.subnet_groups: dict[str, dict[str, Any]] = document.get("subnet_groups", {})
         self.option_groups: dict[str, dict[str, Any]] = document.get("option_groups", {})
-        self.events: list[dict[str, Any]] = document.get("events", [])
+        self.events = load_events(document.get("events", []))
 
     def document(self) -> dict[str, Any]:
         out: dict[str, Any] = {kind: getattr(self, kind) for kind in KINDS}
-        out["events"] = self.events
+        out["events"] = self.events.documents()
         return out
 
     def add_event(self, source_type: str, source_id: str, arn: str, message: str, categories: list[str]) -> None:
-        self.events.append(
-            {
-                "SourceIdentifier": source_id,
-                "SourceType": source_type,
-                "Message": message,
-                "EventCategories": categories,
-                "Date": iso(now()),
-                "SourceArn": arn,
-            }
-        )
-        cutoff = iso(now() - EVENT_RETENTION)
-        if len(self.events) > MAX_EVENTS or self.events[0]["Date"] < cutoff:
-            self.events = [e for e in self.events[-MAX_EVENTS:] if e["Date"] >= cutoff]
+        self.events.record(source_type, source_id, message, arn, tuple(categories))
 
 
 class Store:

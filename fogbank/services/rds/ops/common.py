@@ -9,6 +9,7 @@ from typing import Any
 
 from fogbank.arns import parse as parse_arn
 from fogbank.gateway.context import RequestContext
+from fogbank.managed import tags
 from fogbank.protocols.errors import AwsError
 from fogbank.services import paging
 from fogbank.services.rds.backend import Backend
@@ -70,24 +71,14 @@ def filters(
     return match
 
 
-def tag_list(tags: list[dict[str, Any]] | None) -> list[dict[str, str]]:
-    out: dict[str, str] = {}
-    for tag in tags or []:
-        key = tag.get("Key")
-        if not key:
-            raise AwsError("InvalidParameterValue", "Tag key must not be empty.")
-        if key.lower().startswith("aws:"):
-            raise AwsError("InvalidParameterValue", "Tag keys must not begin with the reserved prefix aws:.")
-        out[key] = tag.get("Value", "")
-    if len(out) > 50:
-        raise AwsError("TagQuotaPerResourceExceeded", "Cannot have more than 50 tags on a resource.", 400)
-    return [{"Key": k, "Value": v} for k, v in out.items()]
+# RDS's wording of the shared tag rules (``fogbank.managed.tags``'s defaults are RDS's): lengths are
+# left to the model's constraints.
+TAG_RULES = tags.TagRules()
 
 
-def merge_tags(existing: list[dict[str, str]], new: list[dict[str, str]]) -> list[dict[str, str]]:
-    merged = {t["Key"]: t["Value"] for t in existing}
-    merged.update({t["Key"]: t["Value"] for t in new})
-    return [{"Key": k, "Value": v} for k, v in merged.items()]
+def tag_list(tag_params: list[dict[str, Any]] | None) -> list[dict[str, str]]:
+    """A request's ``Tags``, checked: no empty key, no ``aws:`` prefix, at most 50."""
+    return tags.check(tag_params, TAG_RULES)
 
 
 def identifier_from(value: str, resource: str) -> str:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from fogbank.gateway.context import RequestContext
+from fogbank.managed.events import EventQuery
 from fogbank.protocols.errors import AwsError
 from fogbank.services.rds.ops.common import backend, page
 from fogbank.services.rds.service import service
-from fogbank.services.rds.store import now
 
 SOURCE_TYPES = ("db-instance", "db-parameter-group", "db-security-group", "db-snapshot", "db-cluster",
                 "db-cluster-snapshot", "custom-engine-version", "db-proxy", "blue-green-deployment")  # fmt: skip
@@ -32,27 +31,31 @@ def describe_events(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
         raise AwsError(
             "InvalidParameterCombination", "Cannot specify a SourceIdentifier without also specifying SourceType."
         )
-    end = params.get("EndTime") or now()
-    start = params.get("StartTime")
-    if start is None:
-        start = end - dt.timedelta(minutes=params.get("Duration") or 60)
-    categories = set(params.get("EventCategories") or [])
+    query = EventQuery(
+        source_type=source_type,
+        source_id=(params.get("SourceIdentifier") or "").lower() or None,  # stored lowercase
+        start=params.get("StartTime"),
+        end=params.get("EndTime"),
+        duration_minutes=params.get("Duration"),
+        categories=frozenset(params.get("EventCategories") or ()),
+    )
     with be.store.lock:
-        events = list(region.events)
-    out = []
-    for index, event in enumerate(events):
-        date = dt.datetime.fromisoformat(event["Date"])
-        if not start <= date <= end:
-            continue
-        if source_type and event["SourceType"] != source_type:
-            continue
-        if params.get("SourceIdentifier") and event["SourceIdentifier"] != params["SourceIdentifier"].lower():
-            continue
-        if categories and not categories & set(event["EventCategories"]):
-            continue
-        out.append((f"{index:08d}", {**event, "Date": date}))
-    chunk, marker = page(params, out, key=lambda pair: pair[0])
-    return {"Events": [event for _, event in chunk], "Marker": marker}
+        events = region.events.select(query)
+    chunk, marker = page(params, events, key=lambda event: event.sequence)
+    return {
+        "Events": [
+            {
+                "SourceIdentifier": event.source_id,
+                "SourceType": event.source_type,
+                "Message": event.message,
+                "EventCategories": list(event.categories),
+                "Date": event.date,
+                "SourceArn": event.arn,
+            }
+            for event in chunk
+        ],
+        "Marker": marker,
+    }
 
 
 @service.operation("DescribeEventCategories")

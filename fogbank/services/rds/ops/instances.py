@@ -14,6 +14,7 @@ from fogbank.services.rds.model import (
     check_identifier,
     default_security_group,
     invalid_state,
+    move,
     new_resource_id,
     not_found,
     render_instance,
@@ -200,7 +201,7 @@ def describe_db_instances(ctx: RequestContext, params: dict[str, Any]) -> dict[s
 def transition(be: Backend, region: Region, record: dict[str, Any], status: str) -> dict[str, Any]:
     """Durably put the instance in a passing ``status`` (the caller holds the store lock) and
     answer with it; the caller then queues the engine work that ends it."""
-    record["DBInstanceStatus"] = status
+    move(record, status)
     be.save(region)
     return render(region, record)
 

@@ -7,7 +7,7 @@ from typing import Any
 from fogbank.gateway.context import RequestContext
 from fogbank.protocols.errors import AwsError
 from fogbank.services.rds import certificates, lifecycle, validation
-from fogbank.services.rds.model import check_identifier
+from fogbank.services.rds.model import check_identifier, move
 from fogbank.services.rds.ops.common import backend, instance, require
 from fogbank.services.rds.ops.instances import render
 from fogbank.services.rds.ops.option_groups import resolve_option_group
@@ -160,9 +160,9 @@ def modify_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
         record["PendingModifiedValues"] = pending
         engine_work = bool(changes)
         if engine_work and not stopped:
-            record["DBInstanceStatus"] = "modifying"
+            move(record, "modifying")
             if set(changes) == {"MasterUserPassword"}:
-                record["DBInstanceStatus"] = "resetting-master-credentials"
+                move(record, "resetting-master-credentials")
             if changes.get("_settings_changed"):
                 record["ParameterApplyStatus"] = "applying"
         elif engine_work:  # a stopped instance takes the new values when it starts

@@ -6,8 +6,9 @@ from typing import Any
 
 from fogbank.arns import parse as parse_arn
 from fogbank.gateway.context import RequestContext
+from fogbank.managed import tags
 from fogbank.protocols.errors import AwsError
-from fogbank.services.rds.ops.common import backend, merge_tags, tag_list
+from fogbank.services.rds.ops.common import TAG_RULES, backend, tag_list
 from fogbank.services.rds.service import service
 from fogbank.services.rds.store import Region
 
@@ -42,12 +43,10 @@ def _resource(ctx: RequestContext, region: Region, arn: str) -> dict[str, Any]:
 @service.operation("AddTagsToResource")
 def add_tags_to_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
     be, region = backend(ctx)
-    tags = tag_list(params.get("Tags"))
+    new = tag_list(params.get("Tags"))
     with be.store.lock:
         item = _resource(ctx, region, params["ResourceName"])
-        merged = merge_tags(item.get("TagList") or [], tags)
-        tag_list(merged)  # the 50-tag quota
-        item["TagList"] = merged
+        item["TagList"] = tags.merge(item.get("TagList") or [], new, TAG_RULES)  # the quota: on the result
         be.save(region)
 
 
@@ -56,8 +55,7 @@ def remove_tags_from_resource(ctx: RequestContext, params: dict[str, Any]) -> No
     be, region = backend(ctx)
     with be.store.lock:
         item = _resource(ctx, region, params["ResourceName"])
-        remove = set(params.get("TagKeys") or [])
-        item["TagList"] = [t for t in item.get("TagList") or [] if t["Key"] not in remove]
+        item["TagList"] = tags.remove(item.get("TagList") or [], params.get("TagKeys") or [])
         be.save(region)
 
 
