@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fogbank.config import Config  # noqa: E402
-from fogbank.gateway.http import HttpRequest  # noqa: E402
+from fogbank.core.http import HttpRequest  # noqa: E402
 from fogbank.platform import Platform  # noqa: E402
 from fogbank.services.dynamodb.attributes import item_size  # noqa: E402
 from fogbank.services.dynamodb.service import service  # noqa: E402

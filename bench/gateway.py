@@ -53,7 +53,7 @@ LOADS = {
 PEER_APP = """
 import asyncio, sys
 import uvloop
-from fogbank.gateway.http import HttpResponse
+from fogbank.core.http import HttpResponse
 from fogbank.gateway.http11 import HttpServer
 
 class Fixed:

@@ -18,6 +18,8 @@ import shutil
 import sys
 from collections.abc import Mapping
 
+from fogbank.config import endpoint_of
+
 # Global options of the CLI that take a value: the word after one is not the command's name.
 _VALUE_OPTIONS = {
     "--region",
@@ -35,12 +37,7 @@ _VALUE_OPTIONS = {
 
 def fogbank_endpoint(env: Mapping[str, str]) -> str:
     """The URL of the Fogbank that ``fogbank up`` would start with this environment."""
-    host = env.get("FOGBANK_HOST") or "127.0.0.1"
-    if host in ("0.0.0.0", "::"):
-        host = "127.0.0.1"
-    if ":" in host:
-        host = f"[{host}]"
-    return f"http://{host}:{env.get('FOGBANK_PORT') or '4566'}"
+    return endpoint_of(env)
 
 
 def command_name(args: list[str]) -> str | None:

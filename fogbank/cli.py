@@ -62,7 +62,7 @@ def cmd_up(args: argparse.Namespace) -> int:
 
 
 def _loopback(host: str) -> bool:
-    from fogbank.gateway.security import is_loopback
+    from fogbank.core.addresses import is_loopback
 
     return is_loopback(host)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -62,6 +63,17 @@ class Config:
     grace: float = field(
         default_factory=lambda: float(os.environ.get("FOGBANK_GRACE") or os.environ.get("FOGBANK_RDS_GRACE") or "5")
     )
+    # RDS's engines sized for a laptop (docs/rds.md): memory settings get 1/rds_memory_scale of what RDS
+    # derives from the class, and max_connections at most rds_max_connections; manual snapshots per region.
+    rds_memory_scale: int = field(default_factory=lambda: max(1, int(os.environ.get("FOGBANK_RDS_MEMORY_SCALE", "64"))))
+    rds_max_connections: int = field(default_factory=lambda: int(os.environ.get("FOGBANK_RDS_MAX_CONNECTIONS", "1000")))
+    rds_snapshot_quota: int = field(default_factory=lambda: int(os.environ.get("FOGBANK_RDS_SNAPSHOT_QUOTA", "100")))
+    # A console build to serve instead of the checkout's console/dist (docs/console.md).
+    console_dir: Path | None = field(
+        default_factory=lambda: (
+            Path(os.environ["FOGBANK_CONSOLE_DIR"]) if os.environ.get("FOGBANK_CONSOLE_DIR") else None
+        )
+    )
     max_body_bytes: int = 16 * 1024 * 1024  # DynamoDB's documented request limit, the largest of ours
     # Browsers (gateway/security.py, docs/security.md): origins whose pages may call Fogbank ("*": any), and
     # host names it answers besides IP addresses, localhost and --host.
@@ -76,7 +88,7 @@ class Config:
 
     def listen_problem(self) -> str | None:
         """Why Fogbank must not listen where it was told to, or None."""
-        from fogbank.gateway.security import is_loopback
+        from fogbank.core.addresses import is_loopback
 
         if self.allow_remote or is_loopback(self.host):
             return None
@@ -103,7 +115,27 @@ class Config:
             "FOGBANK_ALLOWED_HOSTS": ",".join(self.allowed_hosts),
             "FOGBANK_ALLOW_REMOTE": "1" if self.allow_remote else "0",
             "FOGBANK_GRACE": str(self.grace),
+            "FOGBANK_RDS_MEMORY_SCALE": str(self.rds_memory_scale),
+            "FOGBANK_RDS_MAX_CONNECTIONS": str(self.rds_max_connections),
+            "FOGBANK_RDS_SNAPSHOT_QUOTA": str(self.rds_snapshot_quota),
+            **({"FOGBANK_CONSOLE_DIR": str(self.console_dir)} if self.console_dir else {}),
         }
+
+
+def endpoint_of(env: Mapping[str, str]) -> str:
+    """The URL of the Fogbank that ``fogbank up`` would start with this environment (``fogbank aws``)."""
+    host = env.get("FOGBANK_HOST") or "127.0.0.1"
+    if host in ("0.0.0.0", "::"):
+        host = "127.0.0.1"
+    if ":" in host:
+        host = f"[{host}]"
+    return f"http://{host}:{env.get('FOGBANK_PORT') or '4566'}"
+
+
+def external_test_endpoint() -> str | None:
+    """``FOGBANK_TEST_ENDPOINT``: an already running Fogbank that the pytest plugin's tests use instead of
+    starting their own (fogbank/pytest_plugin.py)."""
+    return os.environ.get("FOGBANK_TEST_ENDPOINT") or None
 
 
 def _flag(text: str) -> bool:

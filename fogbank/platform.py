@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fogbank.config import Config
-from fogbank.gateway.commit import GroupCommit
+from fogbank.core.commit import GroupCommit
 from fogbank.gateway.dispatch import Dispatcher
 from fogbank.gateway.requestlog import RequestLog
 from fogbank.gateway.router import Router
@@ -34,10 +34,13 @@ class Platform:
             # their own directories below it.
             self.config.data_dir.chmod(0o711)
         self.data_dir = self.config.data_dir
-        # Each service module registers its handlers on one module-level Service; every Platform
-        # takes its own copy, so two Fogbanks in one process (tests, embedding) never share a
-        # backend, while the handler table is shared.
-        self.services = [copy.copy(service) for service in (services if services is not None else all_services())]
+        # Each service module holds one Service; every Platform takes its own copy, so two Fogbanks in
+        # one process (tests, embedding) never share a backend. Reading ``handlers`` first collects them
+        # once, shared by the copies, and fails here on a name the models do not have (services/base.py).
+        chosen = services if services is not None else all_services()
+        for service in chosen:
+            service.handlers  # noqa: B018
+        self.services = [copy.copy(service) for service in chosen]
         self.router = Router(self.services)
         self.request_log = RequestLog() if self.config.log_requests else None
         self.dispatcher = Dispatcher(self, self.router)

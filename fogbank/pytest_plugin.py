@@ -9,13 +9,12 @@ between tests all the same).
 from __future__ import annotations
 
 import json
-import os
 import urllib.request
 from collections.abc import Iterator
 
 import pytest
 
-from fogbank.config import Config
+from fogbank.config import Config, external_test_endpoint
 from fogbank.server import Fogbank
 
 
@@ -30,7 +29,7 @@ def fogbank_server() -> Iterator[Fogbank]:
 @pytest.fixture
 def fogbank_endpoint(request: pytest.FixtureRequest) -> Iterator[str]:
     """The URL of a running Fogbank (``AWS_ENDPOINT_URL``), empty of resources for each test."""
-    endpoint = os.environ.get("FOGBANK_TEST_ENDPOINT") or request.getfixturevalue("fogbank_server").endpoint
+    endpoint = external_test_endpoint() or request.getfixturevalue("fogbank_server").endpoint
     reset = urllib.request.Request(endpoint.rstrip("/") + "/_fogbank/reset", method="POST")
     with urllib.request.urlopen(reset, timeout=60) as response:
         json.load(response)

@@ -208,10 +208,11 @@ def stop_workers(workers: list[subprocess.Popen[bytes]], grace: float = 10.0) ->
 
 
 def serve_worker(config: Config, internal_port: int, handoff_fd: int) -> None:
-    """A worker's life: DynamoDB on the connections the main process hands over, until SIGTERM."""
+    """A worker's life: the services with worker operations (DynamoDB's) on the connections the main
+    process hands over, until SIGTERM."""
     config.worker = True
     platform = Platform(config)
-    platform.open(only={"dynamodb"})
+    platform.open(only={service.name for service in platform.services if service.worker_operations})
     try:
         uvloop.run(_serve(platform, internal_port, socket.socket(fileno=handoff_fd)))
     finally:

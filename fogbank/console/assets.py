@@ -7,11 +7,11 @@ AWS APIs like any SDK, so nothing here knows about services.
 from __future__ import annotations
 
 import mimetypes
-import os
 from functools import lru_cache
 from pathlib import Path
 
-from fogbank.gateway.http import HttpRequest, HttpResponse
+from fogbank.config import Config
+from fogbank.core.http import HttpRequest, HttpResponse
 
 PREFIX = "/console"
 
@@ -33,10 +33,7 @@ Fogbank checkout, then reload this page. Set <code>FOGBANK_CONSOLE_DIR</code> to
 
 
 def build_dir() -> Path:
-    configured = os.environ.get("FOGBANK_CONSOLE_DIR")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2] / "console" / "dist"
+    return Config().console_dir or Path(__file__).resolve().parents[2] / "console" / "dist"
 
 
 def is_console(path: str) -> bool:

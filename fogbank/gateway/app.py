@@ -10,37 +10,15 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from fogbank.console import assets as console_assets
+from fogbank.core.http import HttpRequest, HttpResponse
 from fogbank.gateway.dispatch import Call
-from fogbank.gateway.http import HttpRequest, HttpResponse
 from fogbank.gateway.proxy import Proxy, ProxyCall
 from fogbank.gateway.security import PAGE_HEADERS, Guard
+from fogbank.protocols import spec
+from fogbank.services.base import Service
 
 if TYPE_CHECKING:
     from fogbank.platform import Platform
-
-# What a worker process answers itself: DynamoDB's item operations, and the reads of table definitions
-# (a worker follows the main process's catalog; services/dynamodb/processes.py).
-WORKER_TARGETS = frozenset(
-    "DynamoDB_20120810." + operation
-    for operation in (
-        "GetItem",
-        "PutItem",
-        "UpdateItem",
-        "DeleteItem",
-        "Query",
-        "Scan",
-        "BatchGetItem",
-        "BatchWriteItem",
-        "TransactGetItems",
-        "TransactWriteItems",
-        "DescribeTable",
-        "ListTables",
-        "DescribeTimeToLive",
-        "ListTagsOfResource",
-        "DescribeLimits",
-        "DescribeEndpoints",
-    )
-)
 
 
 class Gateway:
@@ -54,6 +32,7 @@ class Gateway:
         self.executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fogbank-req")
         config = platform.config
         self.guard = Guard(config.host, config.allowed_hosts, config.cors_origins)
+        self.worker_targets = worker_targets(platform.services)
 
     def begin(
         self, request: HttpRequest, too_large: bool = False
@@ -63,14 +42,14 @@ class Gateway:
         refusal = self.guard.refuse(request)
         if refusal is not None:
             return refusal  # a browser page Fogbank must not answer (gateway/security.py)
-        if self.proxy is not None and not too_large and request.headers.get("x-amz-target") not in WORKER_TARGETS:
+        if self.proxy is not None and not too_large and request.headers.get("x-amz-target") not in self.worker_targets:
             return self.proxy.call(request)  # a worker: the main process answers this one
         response = self._local(request)
         if response is not None:
             return response
         call = self.platform.dispatcher.prepare(request, too_large)
         if call.inline:
-            return call.run()  # the answer, or a future of it for a write (gateway/commit.py)
+            return call.run()  # the answer, or a future of it for a write (core/commit.py)
         return call
 
     def response_headers(self, request: HttpRequest, response: HttpResponse) -> dict[str, str]:
@@ -105,6 +84,20 @@ class Gateway:
         if path.startswith("/_fogbank/"):
             return _json(404, {"message": f"No such Fogbank endpoint: {path[:200]}"})
         return None
+
+
+def worker_targets(services: list[Service]) -> frozenset[str]:
+    """The X-Amz-Target values a worker process answers itself: each service's ``worker_operations``
+    under its JSON models' target prefix (``DynamoDB_20120810.GetItem``). Only JSON services have
+    workers: their requests name the operation in a header, so routing costs one set lookup."""
+    targets = set()
+    for service in services:
+        for model in service.models:
+            prefix = spec.service_model(model).metadata.get("targetPrefix")
+            operations = spec.service_model(model).operation_names
+            if prefix:
+                targets.update(f"{prefix}.{name}" for name in service.worker_operations if name in operations)
+    return frozenset(targets)
 
 
 def _json(status: int, document: Any) -> HttpResponse:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
-from fogbank.gateway.http import HttpRequest
+from fogbank.core.http import HttpRequest
 from fogbank.protocols.errors import AwsError
 
 ALGORITHM = "AWS4-HMAC-SHA256"

@@ -14,15 +14,14 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from fogbank.core.commit import Deferred
+from fogbank.core.context import RequestContext
+from fogbank.core.http import HttpRequest, HttpResponse
 from fogbank.gateway.auth import invalid_region, parse_credentials, valid_region
-from fogbank.gateway.commit import Deferred
-from fogbank.gateway.context import RequestContext
-from fogbank.gateway.http import HttpRequest, HttpResponse
 from fogbank.gateway.requestlog import RequestLog
 from fogbank.gateway.router import Route, Router
 from fogbank.protocols.base import Protocol
 from fogbank.protocols.errors import AwsError, InternalFailure, NotImplementedOperation
-from fogbank.protocols.jsonrpc import JsonProtocol
 from fogbank.services.base import Handler
 
 if TYPE_CHECKING:
@@ -31,7 +30,6 @@ if TYPE_CHECKING:
     from fogbank.platform import Platform
 
 log = logging.getLogger("fogbank.requests")
-_FALLBACK = JsonProtocol("dynamodb")
 
 
 def new_request_id() -> str:
@@ -58,15 +56,15 @@ class Call:
     context: RequestContext | None = None
     params: dict[str, Any] = field(default_factory=dict)
     error: AwsError | None = None
-    fallback: Protocol | None = None  # answers errors raised before a route was found
+    fallback: Protocol | None = None  # answers errors raised before a route was found (Router.fallback)
 
     @property
     def inline(self) -> bool:
         return self.error is not None or (self.route is not None and self.route.service.inline)
 
     def run(self) -> HttpResponse | asyncio.Future[HttpResponse]:
-        """The answer; for a write handed to the group commit, a future of it (gateway/commit.py)."""
-        protocol = self.route.protocol if self.route else (self.fallback or _FALLBACK)
+        """The answer; for a write handed to the group commit, a future of it (core/commit.py)."""
+        protocol = self.route.protocol if self.route else self.fallback
         if self.error is None and self.handler is not None and self.model is not None:
             try:
                 result = self.handler(self.context, self.params)  # type: ignore[arg-type]
@@ -79,7 +77,7 @@ class Call:
 
     def finish(self, result: Any, error: BaseException | None) -> HttpResponse:
         """The handler's result, or the error it raised, as the response."""
-        protocol = self.route.protocol if self.route else (self.fallback or _FALLBACK)
+        protocol = self.route.protocol if self.route else self.fallback
         try:
             if error is None:
                 response = protocol.serialize(self.model, result, self.request_id)  # type: ignore[arg-type]
@@ -149,11 +147,11 @@ class Dispatcher:
             )
         except AwsError as error:
             call.error = error
-            if call.route is None:
-                call.fallback = self.router.fallback(request)
         except Exception:
             log.exception("internal error preparing %s", call.operation)
             call.error = InternalFailure()
+        if call.route is None:
+            call.fallback = self.router.fallback(request)
         return call
 
     def handle(self, request: HttpRequest, too_large: bool = False) -> HttpResponse:

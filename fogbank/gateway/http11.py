@@ -39,8 +39,8 @@ from urllib.parse import unquote
 
 import httptools
 
-from fogbank.gateway.commit import WithdrawnAnswer
-from fogbank.gateway.http import HttpRequest, HttpResponse
+from fogbank.core.commit import WithdrawnAnswer
+from fogbank.core.http import HttpRequest, HttpResponse
 
 if TYPE_CHECKING:
     from fogbank.gateway.app import Gateway
@@ -542,7 +542,7 @@ class Connection(asyncio.Protocol):
             else:
                 self.busy = True
                 if isinstance(outcome, asyncio.Future):
-                    future = outcome  # a write waiting for the turn's group commit (gateway/commit.py)
+                    future = outcome  # a write waiting for the turn's group commit (core/commit.py)
                 else:
                     future = self.loop.run_in_executor(self.gateway.executor, outcome.run)
                 future.add_done_callback(partial(self._finished, request, keep_alive))

@@ -14,7 +14,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from fogbank.gateway.http import HttpRequest, HttpResponse
+from fogbank.core.http import HttpRequest, HttpResponse
 
 log = logging.getLogger("fogbank.proxy")
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
+from fogbank.core.http import HttpRequest
 from fogbank.gateway.auth import Credentials
-from fogbank.gateway.http import HttpRequest
 from fogbank.protocols import spec
 from fogbank.protocols.base import Protocol
 from fogbank.protocols.cbor import CborProtocol
@@ -68,16 +69,24 @@ class Router:
                     self.routes.append(route)
                     self.by_signing_name.setdefault(signing_name(model), []).append(route)
 
-    def fallback(self, request: HttpRequest) -> Protocol | None:
+    def fallback(self, request: HttpRequest) -> Protocol:
         """A protocol the request is shaped like, to answer errors raised before its service is
-        known (a malformed signature, an unknown service) in an envelope its client can read."""
+        known (a malformed signature, an unknown service) in an envelope its client can read; when it
+        is shaped like none, the first JSON service's (a JSON body and ``__type`` every SDK reads)."""
         rest = None
         for route in self.routes:
             if looks_like(route.protocol, request):
                 if not isinstance(route.protocol, RestJsonProtocol):
                     return route.protocol
                 rest = rest or route.protocol
-        return rest
+        return rest or self.default
+
+    @cached_property
+    def default(self) -> Protocol:
+        for route in self.routes:
+            if isinstance(route.protocol, JsonProtocol):
+                return route.protocol
+        return self.routes[0].protocol if self.routes else JsonProtocol("sts")
 
     def resolve(self, request: HttpRequest, credentials: Credentials | None) -> tuple[Route, str | None]:
         """The route and operation name; operation None means the route's protocol should answer

@@ -30,7 +30,8 @@ import time
 from collections.abc import Iterable
 
 from fogbank.console import assets as console_assets
-from fogbank.gateway.http import HttpRequest, HttpResponse
+from fogbank.core.addresses import LOOPBACK_NAMES
+from fogbank.core.http import HttpRequest, HttpResponse
 
 log = logging.getLogger("fogbank.security")
 
@@ -64,19 +65,7 @@ PAGE_HEADERS = {
     "cross-origin-opener-policy": "same-origin",
     "cross-origin-resource-policy": "same-origin",
 }
-LOOPBACK_NAMES = frozenset(("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback"))
 _WARN_EVERY = 60.0  # seconds between two log lines about the same refused origin or host
-
-
-def is_loopback(host: str) -> bool:
-    """Whether a listen address or name reaches this machine only."""
-    name = host.strip("[]").lower()
-    if name in LOOPBACK_NAMES or name.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
 
 
 class Guard:

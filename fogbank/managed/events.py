@@ -13,8 +13,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from fogbank.protocols import paging
 from fogbank.protocols.errors import AwsError
-from fogbank.services import paging
 
 RETENTION = dt.timedelta(days=14)
 MAX_EVENTS = 2000

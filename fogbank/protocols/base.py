@@ -9,7 +9,7 @@ from typing import Any
 
 from botocore.model import OperationModel, Shape
 
-from fogbank.gateway.http import HttpRequest, HttpResponse
+from fogbank.core.http import HttpRequest, HttpResponse
 from fogbank.protocols import spec
 from fogbank.protocols.decode import decode_document, parse_timestamp, serialization_error
 from fogbank.protocols.errors import AwsError

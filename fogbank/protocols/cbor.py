@@ -8,7 +8,7 @@ from typing import Any
 import cbor2
 from botocore.model import OperationModel
 
-from fogbank.gateway.http import HttpRequest, HttpResponse
+from fogbank.core.http import HttpRequest, HttpResponse
 from fogbank.protocols.base import Protocol, decode_document, serialization_error
 from fogbank.protocols.errors import AwsError
 

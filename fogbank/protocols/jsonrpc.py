@@ -9,7 +9,7 @@ from typing import Any
 import orjson
 from botocore.model import OperationModel
 
-from fogbank.gateway.http import HttpRequest, HttpResponse
+from fogbank.core.http import HttpRequest, HttpResponse
 from fogbank.protocols.base import (
     Protocol,
     RawJson,

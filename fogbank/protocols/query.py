@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 
 from botocore.model import OperationModel, Shape
 
-from fogbank.gateway.http import HttpRequest, HttpResponse
+from fogbank.core.http import HttpRequest, HttpResponse
 from fogbank.protocols.base import Protocol, iso8601, parse_timestamp
 from fogbank.protocols.errors import AwsError
 from fogbank.protocols.validate import summary

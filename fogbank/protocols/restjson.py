@@ -10,7 +10,7 @@ from urllib.parse import unquote
 
 from botocore.model import OperationModel, Shape
 
-from fogbank.gateway.http import HttpRequest, HttpResponse
+from fogbank.core.http import HttpRequest, HttpResponse
 from fogbank.protocols.base import (
     Protocol,
     decode_document,

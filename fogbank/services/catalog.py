@@ -21,8 +21,8 @@ def all_services() -> list[Service]:
     from fogbank.services.dynamodb.service import service as dynamodb
     from fogbank.services.elasticache.service import service as elasticache
     from fogbank.services.rds.service import service as rds
-    from fogbank.services.rdsdata.api import service as rdsdata
-    from fogbank.services.secretsmanager.api import service as secretsmanager
+    from fogbank.services.rdsdata.service import service as rdsdata
+    from fogbank.services.secretsmanager.service import service as secretsmanager
     from fogbank.services.sts.api import service as sts
 
     return [

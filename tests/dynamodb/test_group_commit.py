@@ -10,8 +10,8 @@ import threading
 
 import cbor2
 
-from fogbank.gateway import commit
-from fogbank.gateway.commit import Deferred, GroupCommit, WithdrawnAnswer
+from fogbank.core import commit
+from fogbank.core.commit import Deferred, GroupCommit, WithdrawnAnswer
 from fogbank.services.dynamodb.processes import Counter, WriteLock
 from fogbank.services.dynamodb.store import KEEP_SNAPSHOT_SECONDS, Store
 from tests.dynamodb.test_durability import dynamodb

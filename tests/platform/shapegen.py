@@ -16,7 +16,7 @@ import botocore.serialize
 from botocore.awsrequest import create_request_object, prepare_request_dict
 from botocore.model import OperationModel, Shape
 
-from fogbank.gateway.http import HttpRequest
+from fogbank.core.http import HttpRequest
 from fogbank.protocols import spec
 from fogbank.services.catalog import all_services
 

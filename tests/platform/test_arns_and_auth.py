@@ -14,8 +14,8 @@ from botocore.credentials import Credentials
 from shapegen import http_request
 
 from fogbank import arns
+from fogbank.core.http import HttpRequest
 from fogbank.gateway.auth import parse_credentials
-from fogbank.gateway.http import HttpRequest
 from fogbank.protocols.errors import AwsError
 
 # -- ARNs ------------------------------------------------------------------------------------------

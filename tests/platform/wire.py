@@ -11,7 +11,7 @@ from typing import Any
 
 import uvloop
 
-from fogbank.gateway.http import HttpRequest, HttpResponse
+from fogbank.core.http import HttpRequest, HttpResponse
 from fogbank.gateway.http11 import HttpServer
 
 

@@ -17,7 +17,7 @@ from fogbank.services.dynamodb.processes import Counter, LocalCounter, WriteLock
 from fogbank.services.dynamodb.store import Store, Writer
 
 if TYPE_CHECKING:
-    from fogbank.gateway.commit import GroupCommit
+    from fogbank.core.commit import GroupCommit
 
 log = logging.getLogger("fogbank.dynamodb")
 

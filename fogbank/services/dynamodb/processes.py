@@ -6,7 +6,7 @@ plane) and all background work (GSI backfills, TTL sweeps, table drops). Two thi
 
 - ``WriteLock``: an ``flock`` taken around every write transaction, so processes hand the database over
   at once (SQLite's own busy handler sleeps in steps of milliseconds). The event loop's write phases only
-  try it and come back a turn later when it is taken (gateway/commit.py), so no loop stops to wait.
+  try it and come back a turn later when it is taken (core/commit.py), so no loop stops to wait.
 - ``Counter`` files, small memory-mapped integers: the catalog version, bumped by the main process after
   every commit that changed a table's definition, before the write lock is released (a worker compares it
   before serving a request and inside every write, and reloads the catalog when it moved, so a write always

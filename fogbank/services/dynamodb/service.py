@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from fogbank.protocols import spec
@@ -15,8 +13,31 @@ from fogbank.services.dynamodb import enums  # noqa: F401  (registers AWS's enum
 from fogbank.services.dynamodb.attributes import TOO_DEEP
 
 if TYPE_CHECKING:
-    from fogbank.gateway.context import RequestContext
+    from fogbank.core.context import RequestContext
     from fogbank.platform import Platform
+
+# What a worker process answers itself: the item operations, and the reads of table definitions (a worker
+# follows the main process's catalog; processes.py). The main process answers every other operation.
+WORKER_OPERATIONS = frozenset(
+    (
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "Query",
+        "Scan",
+        "BatchGetItem",
+        "BatchWriteItem",
+        "TransactGetItems",
+        "TransactWriteItems",
+        "DescribeTable",
+        "ListTables",
+        "DescribeTimeToLive",
+        "ListTagsOfResource",
+        "DescribeLimits",
+        "DescribeEndpoints",
+    )
+)
 
 
 class DynamoDB(Service):
@@ -25,22 +46,20 @@ class DynamoDB(Service):
     models = ("dynamodb", "dynamodbstreams")
     # Handlers only touch SQLite and never wait on another process: a thread hop costs more than the work.
     inline = True
+    handler_modules = ("fogbank.services.dynamodb.ops",)
+    worker_operations = WORKER_OPERATIONS
 
-    def operation(self, name: str) -> Callable[[Handler], Handler]:
-        """Registers handlers behind AWS's check of a plain TableName (an ARN is checked where it is used)."""
-        register = super().operation(name)
+    def wrap(self, name: str, handler: Handler) -> Handler:
+        """Every handler behind AWS's check of a plain TableName (an ARN is checked where it is used)."""
+        from fogbank.services.dynamodb.ops.tables import check_table_name
 
-        def wrap(handler: Handler) -> Handler:
-            def checked(ctx: RequestContext, params: dict[str, Any]) -> Any:
-                table_name = params.get("TableName")
-                if type(table_name) is str and not table_name.startswith("arn:"):
-                    _check_table_name(table_name)
-                return handler(ctx, params)
+        def checked(ctx: RequestContext, params: dict[str, Any]) -> Any:
+            table_name = params.get("TableName")
+            if type(table_name) is str and not table_name.startswith("arn:"):
+                check_table_name(table_name)
+            return handler(ctx, params)
 
-            register(checked)
-            return handler
-
-        return wrap
+        return checked
 
     def open(self, platform: Platform) -> None:
         from fogbank.services.dynamodb.backend import Backend
@@ -106,18 +125,3 @@ register_decoder(spec.service_model("dynamodb"), "AttributeValue", _fast_attribu
 register_service_nulls(spec.service_model("dynamodb"), "AttributeValue")  # attributes.py words an empty value
 for _set_member in ("StringAttributeValue", "NumberAttributeValue", "BinaryAttributeValue"):
     register_service_nulls(spec.service_model("dynamodb"), _set_member)  # a null in a set: attributes.py words it
-
-
-def _register() -> None:
-    """Import the operation modules; each registers its handlers on ``service``."""
-    global _check_table_name
-    for module in ("tables", "items", "query_scan", "batch", "transactions", "tags", "ttl"):
-        importlib.import_module(f"fogbank.services.dynamodb.ops.{module}")
-    # Looked up once here rather than imported per request: the operation modules import this one.
-    _check_table_name = importlib.import_module("fogbank.services.dynamodb.ops.tables").check_table_name
-
-
-_check_table_name: Callable[[str], None]
-
-
-_register()

@@ -14,7 +14,7 @@ transactions serializable; reads use one connection per thread and see the last 
 (WAL readers never wait for the writer). ``synchronous=NORMAL`` in WAL mode loses nothing that was
 committed when the process is killed; only a power loss can drop the last commits.
 
-Writes made on the event loop are group-committed (``fogbank.gateway.commit``): the first write of a
+Writes made on the event loop are group-committed (``fogbank.core.commit``): the first write of a
 loop turn opens a transaction and holds ``lock`` until the turn's commit, and the answers wait for the
 commit. Every operation checks its input and conditions before it changes anything, so a failing write
 normally has nothing to undo; one that fails after a change rolls the whole turn back and its answers
@@ -33,10 +33,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from fogbank.gateway.commit import Deferred
+from fogbank.core.commit import Deferred
 
 if TYPE_CHECKING:
-    from fogbank.gateway.commit import GroupCommit
+    from fogbank.core.commit import GroupCommit
     from fogbank.services.dynamodb.processes import Counter, LocalCounter, WriteLock
 
 SCHEMA = """
@@ -196,7 +196,7 @@ class Store:
 
     def deferred(self, write: Callable[[Writer], T]) -> T | Deferred:
         """Run ``write`` in a write transaction: on the event loop, later, in the turn's write phase
-        (the handler returns the Deferred; gateway/commit.py), elsewhere at once."""
+        (the handler returns the Deferred; core/commit.py), elsewhere at once."""
         if self.group is not None and self.group.accepts():
             return Deferred(self, functools.partial(self._write_now, write))
         return self._write_now(write)

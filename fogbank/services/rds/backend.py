@@ -22,7 +22,7 @@ from fogbank.services.rds.parameters import Catalogs
 from fogbank.services.rds.store import Region, Store
 
 if TYPE_CHECKING:
-    from fogbank.gateway.context import RequestContext
+    from fogbank.core.context import RequestContext
     from fogbank.platform import Platform
 
 log = logging.getLogger(__name__)

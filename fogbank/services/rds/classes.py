@@ -9,16 +9,17 @@ db.t3.micro, in the same proportion, without asking for 128 GiB.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
+
+from fogbank.config import Config
 
 GIB = 1024**3
 MIB = 1024**2
 
-# Memory settings get 1/MEMORY_SCALE of what RDS would give (FOGBANK_RDS_MEMORY_SCALE).
-MEMORY_SCALE = max(1, int(os.environ.get("FOGBANK_RDS_MEMORY_SCALE", "64")))
+# Memory settings get 1/MEMORY_SCALE of what RDS would give (Config.rds_memory_scale, read when RDS loads).
+MEMORY_SCALE = Config().rds_memory_scale
 # Connection slots cost shared memory per slot even when unused: cap them on a laptop.
-MAX_CONNECTIONS_CAP = int(os.environ.get("FOGBANK_RDS_MAX_CONNECTIONS", "1000"))
+MAX_CONNECTIONS_CAP = Config().rds_max_connections
 
 
 @dataclass(frozen=True)

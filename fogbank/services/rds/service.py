@@ -17,6 +17,7 @@ log = logging.getLogger(__name__)
 class Rds(Service):
     name = "rds"
     models = ("rds", "neptune", "docdb")
+    handler_modules = ("fogbank.services.rds.ops",)
 
     def open(self, platform: Platform) -> None:
         from fogbank.managed.recovery import Action, plan
@@ -93,18 +94,3 @@ class Rds(Service):
 
 
 service = Rds()
-
-# Importing the operation modules registers their handlers on ``service``.
-from fogbank.services.rds.ops import (  # noqa: E402,F401
-    certificates,
-    engine_versions,
-    events,
-    instances,
-    logs,
-    modify,
-    option_groups,
-    parameter_groups,
-    snapshots,
-    subnet_groups,
-    tags,
-)

@@ -5,15 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError
+from fogbank.services.base import operation
 from fogbank.services.rdsdata.engines import Connection, Outcome
-from fogbank.services.rdsdata.service import service
 from fogbank.services.rdsdata.sessions import Sessions
 from fogbank.services.rdsdata.targets import resolve_login, resolve_target
 from fogbank.services.rdsdata.values import bind_named, field_of, parameter_values, plain_of
-
-__all__ = ["service"]
 
 # The Data API refuses results larger than 1 MiB.
 RESULT_LIMIT = 1024 * 1024
@@ -62,7 +60,7 @@ def _autocommit(conn: Connection) -> None:
         conn.raw.autocommit(True)
 
 
-@service.operation("ExecuteStatement")
+@operation("ExecuteStatement")
 def execute_statement(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     outcome = _run(ctx, params, [params.get("parameters") or []])[0]
     result: dict[str, Any] = {"numberOfRecordsUpdated": outcome.updated}
@@ -89,14 +87,14 @@ def _check_size(size: int) -> None:
         raise AwsError("BadRequestException", "Database returned more than the allowed response size limit (1 MiB).")
 
 
-@service.operation("BatchExecuteStatement")
+@operation("BatchExecuteStatement")
 def batch_execute_statement(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     sets = params.get("parameterSets") or [[]]
     outcomes = _run(ctx, params, sets)
     return {"updateResults": [{"generatedFields": [field_of(v) for v in o.generated]} for o in outcomes]}
 
 
-@service.operation("BeginTransaction")
+@operation("BeginTransaction")
 def begin_transaction(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     sessions: Sessions = ctx.backend
     target = resolve_target(ctx, params["resourceArn"])
@@ -104,14 +102,14 @@ def begin_transaction(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
     return {"transactionId": sessions.begin(params["resourceArn"], target, login, params.get("database"))}
 
 
-@service.operation("CommitTransaction")
+@operation("CommitTransaction")
 def commit_transaction(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     sessions: Sessions = ctx.backend
     sessions.end(params["transactionId"], commit=True)
     return {"transactionStatus": "Transaction Committed"}
 
 
-@service.operation("RollbackTransaction")
+@operation("RollbackTransaction")
 def rollback_transaction(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     sessions: Sessions = ctx.backend
     sessions.end(params["transactionId"], commit=False)

@@ -1,4 +1,4 @@
-"""The ``rds-data`` service object, shared by the handler modules."""
+"""The ``rds-data`` service: the Data API over the engines of RDS instances (handlers in api.py)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 class RdsData(Service):
     name = "rds-data"
     models = ("rds-data",)
+    handler_modules = ("fogbank.services.rdsdata.api",)
 
     def open(self, platform: Platform) -> None:
         # Nothing durable: the Data API keeps no state but open transactions, which a restart ends.

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fogbank.arns import parse
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError
 from fogbank.services.rds.model import ENDPOINT_ADDRESS
 

@@ -7,11 +7,11 @@ import re
 import time
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
+from fogbank.protocols import paging
 from fogbank.protocols.errors import AwsError
 from fogbank.protocols.validate import summary
-from fogbank.services import paging
-from fogbank.services.secretsmanager.service import service
+from fogbank.services.base import operation
 from fogbank.services.secretsmanager.store import DAY, Secret, SecretStore, marked_for_deletion
 
 _NAME = re.compile(r"^[A-Za-z0-9/_+=.@!-]+$")
@@ -37,7 +37,7 @@ def live(store: SecretStore, ctx: RequestContext, secret_id: str) -> Secret:
     return secret
 
 
-@service.operation("CreateSecret")
+@operation("CreateSecret")
 def create_secret(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     store: SecretStore = ctx.backend
     name = params["Name"]
@@ -105,7 +105,7 @@ def describe(secret: Secret, stages_key: str) -> dict[str, Any]:
     return result
 
 
-@service.operation("DescribeSecret")
+@operation("DescribeSecret")
 def describe_secret(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     store: SecretStore = ctx.backend
     with store.lock:
@@ -138,7 +138,7 @@ def _matches(secret: Secret, key: str, values: list[str]) -> bool:
     return False
 
 
-@service.operation("ListSecrets")
+@operation("ListSecrets")
 def list_secrets(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     store: SecretStore = ctx.backend
     with store.lock:
@@ -168,7 +168,7 @@ def list_secrets(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     return result
 
 
-@service.operation("DeleteSecret")
+@operation("DeleteSecret")
 def delete_secret(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     store: SecretStore = ctx.backend
     force = params.get("ForceDeleteWithoutRecovery", False)
@@ -199,7 +199,7 @@ def delete_secret(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
     return {"ARN": secret.arn, "Name": secret.name, "DeletionDate": when(secret.deletion_date)}
 
 
-@service.operation("RestoreSecret")
+@operation("RestoreSecret")
 def restore_secret(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     store: SecretStore = ctx.backend
     with store.lock:
@@ -220,7 +220,7 @@ def check_tags(tags: list[dict[str, Any]]) -> None:
         raise AwsError("ValidationException", summary(problems))
 
 
-@service.operation("TagResource")
+@operation("TagResource")
 def tag_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
     store: SecretStore = ctx.backend
     with store.lock:
@@ -231,7 +231,7 @@ def tag_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
         store.save(ctx.account_id, ctx.region)
 
 
-@service.operation("UntagResource")
+@operation("UntagResource")
 def untag_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
     store: SecretStore = ctx.backend
     with store.lock:

@@ -1,4 +1,4 @@
-"""The Secrets Manager service object, shared by the handler modules."""
+"""The Secrets Manager service: secret lifecycle in secrets.py, values and versions in values.py."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 class SecretsManager(Service):
     name = "secretsmanager"
     models = ("secretsmanager",)
+    handler_modules = ("fogbank.services.secretsmanager.secrets", "fogbank.services.secretsmanager.values")
 
     def open(self, platform: Platform) -> None:
         self.backend = SecretStore(platform.service_dir(self.name))

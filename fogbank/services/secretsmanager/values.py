@@ -9,14 +9,14 @@ import time
 import uuid
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError
+from fogbank.services.base import operation
 from fogbank.services.secretsmanager.secrets import check_value, live, when
-from fogbank.services.secretsmanager.service import service
 from fogbank.services.secretsmanager.store import CURRENT, SecretStore
 
 
-@service.operation("GetSecretValue")
+@operation("GetSecretValue")
 def get_secret_value(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     store: SecretStore = ctx.backend
     with store.lock:
@@ -63,7 +63,7 @@ def _new_version(ctx: RequestContext, params: dict[str, Any], stages: list[str])
     return result
 
 
-@service.operation("PutSecretValue")
+@operation("PutSecretValue")
 def put_secret_value(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     if params.get("SecretString") is None and params.get("SecretBinary") is None:
         raise AwsError("InvalidRequestException", "You must provide either SecretString or SecretBinary.")
@@ -74,12 +74,12 @@ def put_secret_value(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
     return result
 
 
-@service.operation("UpdateSecret")
+@operation("UpdateSecret")
 def update_secret(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     return _new_version(ctx, params, [CURRENT])
 
 
-@service.operation("ListSecretVersionIds")
+@operation("ListSecretVersionIds")
 def list_secret_version_ids(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     store: SecretStore = ctx.backend
     with store.lock:
@@ -94,7 +94,7 @@ def list_secret_version_ids(ctx: RequestContext, params: dict[str, Any]) -> dict
 _PUNCTUATION = "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~"
 
 
-@service.operation("GetRandomPassword")
+@operation("GetRandomPassword")
 def get_random_password(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     excluded = set(params.get("ExcludeCharacters") or "")
     groups = []

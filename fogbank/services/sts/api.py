@@ -4,19 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
-from fogbank.services.base import Service
+from fogbank.core.context import RequestContext
+from fogbank.services.base import Service, operation
 
 
 class Sts(Service):
     name = "sts"
     models = ("sts",)
+    handler_modules = (__name__,)
 
 
 service = Sts()
 
 
-@service.operation("GetCallerIdentity")
+@operation("GetCallerIdentity")
 def get_caller_identity(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     return {
         "UserId": ctx.access_key or "AIDAFOGBANKANONYMOUS",

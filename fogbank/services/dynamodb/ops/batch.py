@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
+from fogbank.services.base import operation
 from fogbank.services.dynamodb.attributes import MAX_ITEM_SIZE, Item, item_size, validate_item, validate_value
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, merge, read_units, write_units
@@ -13,7 +14,6 @@ from fogbank.services.dynamodb.keys import KEY_MISMATCH, validate_item_key, vali
 from fogbank.services.dynamodb.model import Table
 from fogbank.services.dynamodb.ops.expr import RequestExpressions, check_scalar_keys, parse_request
 from fogbank.services.dynamodb.ops.items import check_new_item, collection_metrics
-from fogbank.services.dynamodb.service import service
 
 MAX_GET_KEYS = 100
 MAX_WRITES = 25
@@ -24,7 +24,7 @@ WRITE_REQUEST_NOT_ONE = (
 )
 
 
-@service.operation("BatchGetItem")
+@operation("BatchGetItem")
 def batch_get_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
     requests = params["RequestItems"]
@@ -101,7 +101,7 @@ def _check_write(write: dict[str, Any]) -> tuple[Item | None, dict[str, Any] | N
     return item, None
 
 
-@service.operation("BatchWriteItem")
+@operation("BatchWriteItem")
 def batch_write_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
     requests = params["RequestItems"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from fogbank.gateway.commit import Deferred
-from fogbank.gateway.context import RequestContext
+from fogbank.core.commit import Deferred
+from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
+from fogbank.services.base import operation
 from fogbank.services.dynamodb.attributes import (
     INVALID,
     MAX_ITEM_SIZE,
@@ -32,7 +33,6 @@ from fogbank.services.dynamodb.expressions.projection import project
 from fogbank.services.dynamodb.keys import key_values, match_key, validate_index_keys, validate_item_key
 from fogbank.services.dynamodb.model import Table
 from fogbank.services.dynamodb.ops.expr import check_parameters, check_scalar_keys, parse_request
-from fogbank.services.dynamodb.service import service
 from fogbank.services.dynamodb.store import Writer
 
 CONDITION_FAILED = "The conditional request failed"
@@ -97,7 +97,7 @@ def check_new_item(table: Table, item: Item, too_big: str, size: int = -1, misma
 # -- PutItem ----------------------------------------------------------------------------------------
 
 
-@service.operation("PutItem")
+@operation("PutItem")
 def put_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | Deferred:
     backend: Backend = ctx.backend
     # DynamoDB's order: the values, ReturnValues, the size, the conditions, then (with the table) the keys.
@@ -136,7 +136,7 @@ def put_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | De
 # -- GetItem ----------------------------------------------------------------------------------------
 
 
-@service.operation("GetItem")
+@operation("GetItem")
 def get_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
     expressions = parse_request(params, GET_EXPRESSIONS)
@@ -166,7 +166,7 @@ def get_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 # -- DeleteItem -------------------------------------------------------------------------------------
 
 
-@service.operation("DeleteItem")
+@operation("DeleteItem")
 def delete_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | Deferred:
     backend: Backend = ctx.backend
     # The Key's values are checked after the rules on mixing parameters, before anything else.
@@ -252,7 +252,7 @@ def updated_item(update: Update | None, table: Table, key: Item, old: Item | Non
     return apply_update(update, base)
 
 
-@service.operation("UpdateItem")
+@operation("UpdateItem")
 def update_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | Deferred:
     backend: Backend = ctx.backend
     # The Key's values are checked after the rules on mixing parameters, before any expression.

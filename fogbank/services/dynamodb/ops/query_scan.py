@@ -7,9 +7,10 @@ import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.protocols.base import RawJson
 from fogbank.protocols.errors import validation_error
+from fogbank.services.base import operation
 from fogbank.services.dynamodb.attributes import Item, validate_value
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, read_units
@@ -24,7 +25,6 @@ from fogbank.services.dynamodb.ops.expr import (
     check_scalar_keys,
     condition_paths,
 )
-from fogbank.services.dynamodb.service import service
 from fogbank.services.dynamodb.store import HASH_SPACE, key_hash
 
 PAGE_BYTES = 1024 * 1024
@@ -360,7 +360,7 @@ def check_query_start(start: Item, condition: Any, schema: Any) -> None:
         raise validation_error("The query can return at most one row and cannot be restarted")
 
 
-@service.operation("Query")
+@operation("Query")
 def query(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
     check_parameters(params, QUERY_EXPRESSIONS)
@@ -431,7 +431,7 @@ def check_scan_start(start: Item, table: Table, index: Index | None, segment: tu
         )
 
 
-@service.operation("Scan")
+@operation("Scan")
 def scan(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
     check_parameters(params, SCAN_EXPRESSIONS)

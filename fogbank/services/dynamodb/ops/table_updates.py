@@ -8,7 +8,7 @@ import threading
 import time
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.keys import KeySchema

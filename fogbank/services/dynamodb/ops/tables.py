@@ -10,14 +10,14 @@ import uuid
 import zlib
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.protocols.validate import summary
+from fogbank.services.base import operation
 from fogbank.services.dynamodb.backend import Backend, table_name_of
 from fogbank.services.dynamodb.keys import KeySchema
 from fogbank.services.dynamodb.model import Index, Table, check_warm, merge_on_demand
 from fogbank.services.dynamodb.ops.tags import check_tags
-from fogbank.services.dynamodb.service import service
 
 INVALID = "One or more parameter values were invalid: "
 MAX_THROUGHPUT = 1_000_000_000_000
@@ -199,7 +199,7 @@ def stream_label() -> str:
 # -- CreateTable ------------------------------------------------------------------------------------
 
 
-@service.operation("CreateTable")
+@operation("CreateTable")
 def create_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
     name = params["TableName"]
@@ -366,12 +366,12 @@ def create_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 # -- DescribeTable / ListTables ---------------------------------------------------------------------
 
 
-@service.operation("DescribeTable")
+@operation("DescribeTable")
 def describe_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     return {"Table": describe(ctx.backend, find_table(ctx, params["TableName"]))}
 
 
-@service.operation("ListTables")
+@operation("ListTables")
 def list_tables(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     names = sorted(table.name for table in ctx.backend.in_region(ctx.account_id, ctx.region))
     start = params.get("ExclusiveStartTableName")
@@ -388,7 +388,7 @@ def list_tables(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 # -- DeleteTable ------------------------------------------------------------------------------------
 
 
-@service.operation("DeleteTable")
+@operation("DeleteTable")
 def delete_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
     with backend.store.lock:
@@ -443,7 +443,7 @@ def _drop_rows(backend: Backend, tid: int) -> None:
 # -- UpdateTable ------------------------------------------------------------------------------------
 
 
-@service.operation("UpdateTable")
+@operation("UpdateTable")
 def update_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     from fogbank.services.dynamodb.ops.table_updates import apply_update
 
@@ -453,7 +453,7 @@ def update_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 # -- DescribeLimits / DescribeEndpoints -------------------------------------------------------------
 
 
-@service.operation("DescribeLimits")
+@operation("DescribeLimits")
 def describe_limits(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     return {
         "AccountMaxReadCapacityUnits": 80000,
@@ -463,7 +463,7 @@ def describe_limits(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
     }
 
 
-@service.operation("DescribeEndpoints")
+@operation("DescribeEndpoints")
 def describe_endpoints(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     # Endpoint discovery must lead clients back here, not to AWS.
     host = ctx.request.header("host") or f"dynamodb.{ctx.region}.amazonaws.com"

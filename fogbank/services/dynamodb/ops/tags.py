@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fogbank import arns
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
+from fogbank.services.base import operation
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.model import Table
-from fogbank.services.dynamodb.service import service
 
 MAX_TAGS = 50
 INVALID = "One or more parameter values were invalid: "
@@ -53,7 +53,7 @@ def table_for_arn(ctx: RequestContext, arn: str) -> Table:
     return table
 
 
-@service.operation("TagResource")
+@operation("TagResource")
 def tag_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
     backend: Backend = ctx.backend
     with backend.store.lock:
@@ -68,7 +68,7 @@ def tag_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
     return None
 
 
-@service.operation("UntagResource")
+@operation("UntagResource")
 def untag_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
     backend: Backend = ctx.backend
     with backend.store.lock:
@@ -80,7 +80,7 @@ def untag_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
     return None
 
 
-@service.operation("ListTagsOfResource")
+@operation("ListTagsOfResource")
 def list_tags_of_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     table = table_for_arn(ctx, params["ResourceArn"])
     tags = [{"Key": key, "Value": value} for key, value in table.tags.items()]

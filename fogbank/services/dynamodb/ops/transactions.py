@@ -15,8 +15,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
+from fogbank.services.base import operation
 from fogbank.services.dynamodb.attributes import Item, item_size, validate_item
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, merge, read_units, write_units
@@ -25,7 +26,6 @@ from fogbank.services.dynamodb.keys import validate_item_key, validate_key
 from fogbank.services.dynamodb.model import Table
 from fogbank.services.dynamodb.ops.expr import RequestExpressions, parse_request
 from fogbank.services.dynamodb.ops.items import CONDITION_FAILED, check_new_item, check_update, updated_item
-from fogbank.services.dynamodb.service import service
 
 TOKEN_LIFETIME = 600.0  # ClientRequestToken is honoured for 10 minutes
 ACTIONS = ("ConditionCheck", "Put", "Delete", "Update")
@@ -129,7 +129,7 @@ def cancelled(reasons: list[dict[str, Any]]) -> AwsError:
     )
 
 
-@service.operation("TransactWriteItems")
+@operation("TransactWriteItems")
 def transact_write_items(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
     token = params.get("ClientRequestToken")
@@ -264,7 +264,7 @@ def _previous(backend: Backend, ctx: RequestContext, token: str, digest: str) ->
     return json.loads(row[2])
 
 
-@service.operation("TransactGetItems")
+@operation("TransactGetItems")
 def transact_get_items(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
     plans = []

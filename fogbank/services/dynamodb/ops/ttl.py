@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import validation_error
+from fogbank.services.base import operation
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.ops.tables import find_table
-from fogbank.services.dynamodb.service import service
 
 
-@service.operation("UpdateTimeToLive")
+@operation("UpdateTimeToLive")
 def update_time_to_live(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
     spec = params["TimeToLiveSpecification"]
@@ -34,7 +34,7 @@ def update_time_to_live(ctx: RequestContext, params: dict[str, Any]) -> dict[str
     return {"TimeToLiveSpecification": {"Enabled": True, "AttributeName": attribute} if enabled else {"Enabled": False}}
 
 
-@service.operation("DescribeTimeToLive")
+@operation("DescribeTimeToLive")
 def describe_time_to_live(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     table = find_table(ctx, params["TableName"])
     if table.ttl and table.ttl.get("Enabled"):

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
+from fogbank.services.base import operation
 from fogbank.services.rds import certificates
 from fogbank.services.rds.ops.common import filters, page
-from fogbank.services.rds.service import service
 
 _FILTERS = {"certificate-id": lambda c: (c["CertificateIdentifier"],)}
 
 
-@service.operation("DescribeCertificates")
+@operation("DescribeCertificates")
 def describe_certificates(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     wanted = params.get("CertificateIdentifier")
     if wanted:

@@ -8,10 +8,10 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from fogbank.arns import parse as parse_arn
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.managed import tags
+from fogbank.protocols import paging
 from fogbank.protocols.errors import AwsError
-from fogbank.services import paging
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.store import Region
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError
+from fogbank.services.base import operation
 from fogbank.services.rds import certificates, classes
 from fogbank.services.rds.engines import KINDS, EngineVersion, check_engine
 from fogbank.services.rds.ops.common import backend, filters, page
-from fogbank.services.rds.service import service
 from fogbank.services.rds.validation import STORAGE_TYPES
 
 _ENGINE_DESCRIPTIONS = {
@@ -52,7 +52,7 @@ def _render(ctx: RequestContext, version: EngineVersion, newest: dict[str, str])
     }
 
 
-@service.operation("DescribeDBEngineVersions")
+@operation("DescribeDBEngineVersions")
 def describe_db_engine_versions(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, _region = backend(ctx)
     engine = params.get("Engine")
@@ -88,7 +88,7 @@ def describe_db_engine_versions(ctx: RequestContext, params: dict[str, Any]) -> 
     return {"DBEngineVersions": chunk, "Marker": marker}
 
 
-@service.operation("DescribeOrderableDBInstanceOptions")
+@operation("DescribeOrderableDBInstanceOptions")
 def describe_orderable_db_instance_options(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, _region = backend(ctx)
     engine = params["Engine"]

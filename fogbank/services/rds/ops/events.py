@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.managed.events import EventQuery
 from fogbank.protocols.errors import AwsError
+from fogbank.services.base import operation
 from fogbank.services.rds.ops.common import backend, page
-from fogbank.services.rds.service import service
 
 SOURCE_TYPES = ("db-instance", "db-parameter-group", "db-security-group", "db-snapshot", "db-cluster",
                 "db-cluster-snapshot", "custom-engine-version", "db-proxy", "blue-green-deployment")  # fmt: skip
@@ -21,7 +21,7 @@ CATEGORIES = {
 }  # fmt: skip
 
 
-@service.operation("DescribeEvents")
+@operation("DescribeEvents")
 def describe_events(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     source_type = params.get("SourceType")
@@ -58,7 +58,7 @@ def describe_events(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
     }
 
 
-@service.operation("DescribeEventCategories")
+@operation("DescribeEventCategories")
 def describe_event_categories(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     source_type = params.get("SourceType")
     if source_type is not None and source_type not in SOURCE_TYPES:

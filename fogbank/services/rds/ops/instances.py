@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError
+from fogbank.services.base import operation
 from fogbank.services.rds import certificates, lifecycle, validation
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.model import (
@@ -23,7 +24,6 @@ from fogbank.services.rds.ops.common import backend, filters, instance_strict, p
 from fogbank.services.rds.ops.option_groups import resolve_option_group
 from fogbank.services.rds.ops.parameter_groups import resolve_parameter_group
 from fogbank.services.rds.ops.subnet_groups import resolve_subnet_group
-from fogbank.services.rds.service import service
 from fogbank.services.rds.store import Region
 
 # Fields copied from the request as they are; the rest is computed.
@@ -147,7 +147,7 @@ def admit(ctx: RequestContext, record: dict[str, Any]) -> dict[str, Any]:
         return render(region, record)
 
 
-@service.operation("CreateDBInstance")
+@operation("CreateDBInstance")
 def create_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     identifier = check_identifier(params["DBInstanceIdentifier"])
@@ -182,7 +182,7 @@ _FILTERS = {
 }
 
 
-@service.operation("DescribeDBInstances")
+@operation("DescribeDBInstances")
 def describe_db_instances(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     identifier = params.get("DBInstanceIdentifier")
@@ -206,7 +206,7 @@ def transition(be: Backend, region: Region, record: dict[str, Any], status: str)
     return render(region, record)
 
 
-@service.operation("RebootDBInstance")
+@operation("RebootDBInstance")
 def reboot_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     if params.get("ForceFailover"):
@@ -221,7 +221,7 @@ def reboot_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     return {"DBInstance": out}
 
 
-@service.operation("StopDBInstance")
+@operation("StopDBInstance")
 def stop_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     from fogbank.services.rds.ops.snapshots import new_snapshot
 
@@ -237,7 +237,7 @@ def stop_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
     return {"DBInstance": out}
 
 
-@service.operation("StartDBInstance")
+@operation("StartDBInstance")
 def start_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     with be.store.lock:
@@ -252,7 +252,7 @@ def start_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
     return {"DBInstance": out}
 
 
-@service.operation("DeleteDBInstance")
+@operation("DeleteDBInstance")
 def delete_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     from fogbank.services.rds.ops.snapshots import new_snapshot
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError
+from fogbank.services.base import operation
 from fogbank.services.rds.ops.common import backend, instance, page
-from fogbank.services.rds.service import service
 
 MAX_PORTION_BYTES = 1024 * 1024  # RDS truncates a portion at 1 MB
 DEFAULT_LINES = 10000
@@ -22,7 +22,7 @@ def _log(ctx: RequestContext, identifier: str) -> tuple[str, Any]:
         return name, be.log_file(record)
 
 
-@service.operation("DescribeDBLogFiles")
+@operation("DescribeDBLogFiles")
 def describe_db_log_files(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     name, path = _log(ctx, params["DBInstanceIdentifier"])
     files = []
@@ -39,7 +39,7 @@ def describe_db_log_files(ctx: RequestContext, params: dict[str, Any]) -> dict[s
     return {"DescribeDBLogFiles": chunk, "Marker": marker}
 
 
-@service.operation("DownloadDBLogFilePortion")
+@operation("DownloadDBLogFilePortion")
 def download_db_log_file_portion(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     name, path = _log(ctx, params["DBInstanceIdentifier"])
     if params["LogFileName"] != name or not path.exists():

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError
+from fogbank.services.base import operation
 from fogbank.services.rds import certificates, lifecycle, validation
 from fogbank.services.rds.model import check_identifier, move
 from fogbank.services.rds.ops.common import backend, instance, require
@@ -13,7 +14,6 @@ from fogbank.services.rds.ops.instances import render
 from fogbank.services.rds.ops.option_groups import resolve_option_group
 from fogbank.services.rds.ops.parameter_groups import resolve_parameter_group
 from fogbank.services.rds.ops.subnet_groups import resolve_subnet_group
-from fogbank.services.rds.service import service
 
 # Applied at once whatever ApplyImmediately says (as on RDS): metadata, and the port.
 _IMMEDIATE = {
@@ -83,7 +83,7 @@ def _performance(record: dict[str, Any], values: dict[str, Any]) -> dict[str, in
     return validation.storage_performance(storage_type, size, iops, values.get("StorageThroughput"))
 
 
-@service.operation("ModifyDBInstance")
+@operation("ModifyDBInstance")
 def modify_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     now_ = bool(params.get("ApplyImmediately"))

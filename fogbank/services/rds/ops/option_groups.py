@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError
+from fogbank.services.base import operation
 from fogbank.services.rds.engines import KINDS, EngineVersion
 from fogbank.services.rds.ops.common import backend, check_group_name, page, require_text, tag_list
-from fogbank.services.rds.service import service
 from fogbank.services.rds.store import Region
 
 
@@ -70,7 +70,7 @@ def _render(group: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in group.items() if k != "TagList"}
 
 
-@service.operation("CreateOptionGroup")
+@operation("CreateOptionGroup")
 def create_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     name = check_group_name(params, "OptionGroupName")
@@ -94,7 +94,7 @@ def create_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str
         return {"OptionGroup": _render(group)}
 
 
-@service.operation("CopyOptionGroup")
+@operation("CopyOptionGroup")
 def copy_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     with be.store.lock:
@@ -118,7 +118,7 @@ def copy_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
         return {"OptionGroup": _render(target)}
 
 
-@service.operation("DescribeOptionGroups")
+@operation("DescribeOptionGroups")
 def describe_option_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     with be.store.lock:
@@ -134,7 +134,7 @@ def describe_option_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[
         return {"OptionGroupsList": [_render(g) for g in chunk], "Marker": marker}
 
 
-@service.operation("ModifyOptionGroup")
+@operation("ModifyOptionGroup")
 def modify_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     with be.store.lock:
@@ -153,7 +153,7 @@ def modify_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str
         return {"OptionGroup": _render(group)}
 
 
-@service.operation("DeleteOptionGroup")
+@operation("DeleteOptionGroup")
 def delete_option_group(ctx: RequestContext, params: dict[str, Any]) -> None:
     be, region = backend(ctx)
     with be.store.lock:
@@ -169,7 +169,7 @@ def delete_option_group(ctx: RequestContext, params: dict[str, Any]) -> None:
         be.save(region)
 
 
-@service.operation("DescribeOptionGroupOptions")
+@operation("DescribeOptionGroupOptions")
 def describe_option_group_options(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     if params["EngineName"] not in KINDS:
         raise AwsError("InvalidParameterValue", f"Invalid DB engine: {params['EngineName']}")

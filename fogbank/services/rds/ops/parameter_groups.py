@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError
+from fogbank.services.base import operation
 from fogbank.services.rds import lifecycle
 from fogbank.services.rds.engines import EngineVersion
 from fogbank.services.rds.ops.common import backend, check_group_name, filters, page, require_text, tag_list
 from fogbank.services.rds.parameters import FORMULAS, check_value
-from fogbank.services.rds.service import service
 from fogbank.services.rds.store import Region
 
 MAX_PARAMETERS_PER_CALL = 20
@@ -91,7 +91,7 @@ def _family_version(ctx: RequestContext, family: str) -> EngineVersion:
     return version
 
 
-@service.operation("CreateDBParameterGroup")
+@operation("CreateDBParameterGroup")
 def create_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     name = check_group_name(params, "DBParameterGroupName")
@@ -117,7 +117,7 @@ def create_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> di
         return {"DBParameterGroup": _render(group)}
 
 
-@service.operation("CopyDBParameterGroup")
+@operation("CopyDBParameterGroup")
 def copy_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     source_name = params["SourceDBParameterGroupIdentifier"].split(":pg:")[-1]
@@ -139,7 +139,7 @@ def copy_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dict
         return result
 
 
-@service.operation("DescribeDBParameterGroups")
+@operation("DescribeDBParameterGroups")
 def describe_db_parameter_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     with be.store.lock:
@@ -154,7 +154,7 @@ def describe_db_parameter_groups(ctx: RequestContext, params: dict[str, Any]) ->
         return {"DBParameterGroups": [_render(g) for g in chunk], "Marker": marker}
 
 
-@service.operation("DeleteDBParameterGroup")
+@operation("DeleteDBParameterGroup")
 def delete_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> None:
     be, region = backend(ctx)
     name = params["DBParameterGroupName"].lower()
@@ -201,7 +201,7 @@ def _rows(ctx: RequestContext, group: dict[str, Any], source: str | None) -> lis
     return rows
 
 
-@service.operation("DescribeDBParameters")
+@operation("DescribeDBParameters")
 def describe_db_parameters(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     source = params.get("Source")
@@ -215,7 +215,7 @@ def describe_db_parameters(ctx: RequestContext, params: dict[str, Any]) -> dict[
     return {"Parameters": chunk, "Marker": marker}
 
 
-@service.operation("DescribeEngineDefaultParameters")
+@operation("DescribeEngineDefaultParameters")
 def describe_engine_default_parameters(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     family = params["DBParameterGroupFamily"]
     _family_version(ctx, family)
@@ -233,7 +233,7 @@ def _apply_to_members(ctx: RequestContext, region: Region, name: str) -> None:
         be.jobs.submit(record["DbiResourceId"], lambda r=record: lifecycle.apply_settings(be, region, r))
 
 
-@service.operation("ModifyDBParameterGroup")
+@operation("ModifyDBParameterGroup")
 def modify_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     name = params["DBParameterGroupName"].lower()
@@ -287,7 +287,7 @@ def modify_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> di
     return {"DBParameterGroupName": name}
 
 
-@service.operation("ResetDBParameterGroup")
+@operation("ResetDBParameterGroup")
 def reset_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     name = params["DBParameterGroupName"].lower()

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.config import Config
+from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError
+from fogbank.services.base import operation
 from fogbank.services.rds import lifecycle, validation
 from fogbank.services.rds.model import (
     IDENTIFIER_MESSAGE,
@@ -26,12 +27,11 @@ from fogbank.services.rds.ops.common import (
     tag_list,
 )
 from fogbank.services.rds.ops.instances import admit, new_record
-from fogbank.services.rds.service import service
 from fogbank.services.rds.store import Region, iso, now
 
 MAX_SHARED_ACCOUNTS = 20
 # RDS's default quota of manual DB snapshots per region (a quota AWS raises on request).
-SNAPSHOT_QUOTA = int(os.environ.get("FOGBANK_RDS_SNAPSHOT_QUOTA", "100"))
+SNAPSHOT_QUOTA = Config().rds_snapshot_quota  # read when RDS loads
 
 
 def _check_quota(region: Region) -> None:
@@ -96,7 +96,7 @@ def new_snapshot(
     return snap
 
 
-@service.operation("CreateDBSnapshot")
+@operation("CreateDBSnapshot")
 def create_db_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     tags = tag_list(params.get("Tags"))
@@ -129,7 +129,7 @@ def _lower(value: str | None) -> str | None:
     return value if not value or value.startswith("arn:") else value.lower()
 
 
-@service.operation("DescribeDBSnapshots")
+@operation("DescribeDBSnapshots")
 def describe_db_snapshots(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     for entry in params.get("Filters") or []:
@@ -156,7 +156,7 @@ def describe_db_snapshots(ctx: RequestContext, params: dict[str, Any]) -> dict[s
         return {"DBSnapshots": [render_snapshot(s) for s in chunk], "Marker": marker}
 
 
-@service.operation("DeleteDBSnapshot")
+@operation("DeleteDBSnapshot")
 def delete_db_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     with be.store.lock:
@@ -174,7 +174,7 @@ def delete_db_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     return {"DBSnapshot": out}
 
 
-@service.operation("CopyDBSnapshot")
+@operation("CopyDBSnapshot")
 def copy_db_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     tags = tag_list(params.get("Tags"))
@@ -216,7 +216,7 @@ def copy_db_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
     return {"DBSnapshot": out}
 
 
-@service.operation("RestoreDBInstanceFromDBSnapshot")
+@operation("RestoreDBInstanceFromDBSnapshot")
 def restore_db_instance_from_db_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     identifier = check_identifier(params["DBInstanceIdentifier"])
@@ -277,14 +277,14 @@ def _attributes(snap: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@service.operation("DescribeDBSnapshotAttributes")
+@operation("DescribeDBSnapshotAttributes")
 def describe_db_snapshot_attributes(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     with be.store.lock:
         return {"DBSnapshotAttributesResult": _attributes(snapshot(region, params["DBSnapshotIdentifier"]))}
 
 
-@service.operation("ModifyDBSnapshotAttribute")
+@operation("ModifyDBSnapshotAttribute")
 def modify_db_snapshot_attribute(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     if params["AttributeName"] != "restore":

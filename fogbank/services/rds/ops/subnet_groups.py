@@ -7,11 +7,11 @@ import hashlib
 import re
 from typing import Any
 
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError
+from fogbank.services.base import operation
 from fogbank.services.rds.model import default_subnets, default_vpc, render_subnet_group
 from fogbank.services.rds.ops.common import backend, page, require_text, tag_list
-from fogbank.services.rds.service import service
 from fogbank.services.rds.store import Region
 
 _SUBNET = re.compile(r"^subnet-[0-9a-f]{8,17}$")
@@ -63,7 +63,7 @@ def _subnets(ctx: RequestContext, subnet_ids: list[str]) -> tuple[str, list[tupl
     return vpc, out
 
 
-@service.operation("CreateDBSubnetGroup")
+@operation("CreateDBSubnetGroup")
 def create_db_subnet_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     name = params["DBSubnetGroupName"].lower()
@@ -88,7 +88,7 @@ def create_db_subnet_group(ctx: RequestContext, params: dict[str, Any]) -> dict[
         return {"DBSubnetGroup": render_subnet_group(group)}
 
 
-@service.operation("ModifyDBSubnetGroup")
+@operation("ModifyDBSubnetGroup")
 def modify_db_subnet_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     vpc, subnets = _subnets(ctx, params.get("SubnetIds") or [])
@@ -104,7 +104,7 @@ def modify_db_subnet_group(ctx: RequestContext, params: dict[str, Any]) -> dict[
         return {"DBSubnetGroup": render_subnet_group(group)}
 
 
-@service.operation("DescribeDBSubnetGroups")
+@operation("DescribeDBSubnetGroups")
 def describe_db_subnet_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     with be.store.lock:
@@ -120,7 +120,7 @@ def describe_db_subnet_groups(ctx: RequestContext, params: dict[str, Any]) -> di
         return {"DBSubnetGroups": [render_subnet_group(g) for g in chunk], "Marker": marker}
 
 
-@service.operation("DeleteDBSubnetGroup")
+@operation("DeleteDBSubnetGroup")
 def delete_db_subnet_group(ctx: RequestContext, params: dict[str, Any]) -> None:
     be, region = backend(ctx)
     name = params["DBSubnetGroupName"].lower()

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from fogbank.arns import parse as parse_arn
-from fogbank.gateway.context import RequestContext
+from fogbank.core.context import RequestContext
 from fogbank.managed import tags
 from fogbank.protocols.errors import AwsError
+from fogbank.services.base import operation
 from fogbank.services.rds.ops.common import TAG_RULES, backend, tag_list
-from fogbank.services.rds.service import service
 from fogbank.services.rds.store import Region
 
 # ARN resource type -> (region collection, not-found error code, message)
@@ -40,7 +40,7 @@ def _resource(ctx: RequestContext, region: Region, arn: str) -> dict[str, Any]:
     return item
 
 
-@service.operation("AddTagsToResource")
+@operation("AddTagsToResource")
 def add_tags_to_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
     be, region = backend(ctx)
     new = tag_list(params.get("Tags"))
@@ -50,7 +50,7 @@ def add_tags_to_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
         be.save(region)
 
 
-@service.operation("RemoveTagsFromResource")
+@operation("RemoveTagsFromResource")
 def remove_tags_from_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
     be, region = backend(ctx)
     with be.store.lock:
@@ -59,7 +59,7 @@ def remove_tags_from_resource(ctx: RequestContext, params: dict[str, Any]) -> No
         be.save(region)
 
 
-@service.operation("ListTagsForResource")
+@operation("ListTagsForResource")
 def list_tags_for_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     with be.store.lock:

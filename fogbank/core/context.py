@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from fogbank.gateway.http import HttpRequest
+from fogbank.core.http import HttpRequest
 
 if TYPE_CHECKING:
     from fogbank.platform import Platform
