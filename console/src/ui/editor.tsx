@@ -31,8 +31,13 @@ export function CodeEditor(props: {
 
   useEffect(() => {
     if (!host.current) return;
+    // CodeMirror styles itself at run time: in a document it adds a <style> element, which a
+    // Content-Security-Policy of style-src 'self' refuses; in a shadow root it uses a constructed
+    // style sheet (adoptedStyleSheets), which the policy allows.
+    const shadow = host.current.shadowRoot || host.current.attachShadow({ mode: "open" });
     const editor = new EditorView({
-      parent: host.current,
+      parent: shadow,
+      root: shadow,
       state: EditorState.create({
         doc: props.value,
         extensions: [
@@ -53,7 +58,11 @@ export function CodeEditor(props: {
             if (update.docChanged) latest.current.onChange(update.state.doc.toString());
           }),
           EditorView.contentAttributes.of({ "aria-label": props.label }),
-          EditorView.theme({ "&": { height: props.height || "220px" }, ".cm-scroller": { overflow: "auto" } }),
+          EditorView.theme({
+            "&": { height: props.height || "220px", background: "#fff" },
+            "&.cm-focused": { outline: "none" },
+            ".cm-scroller": { overflow: "auto", fontFamily: 'ui-monospace, SFMono-Regular, Menlo, Consolas, "Liberation Mono", monospace', fontSize: "13px" },
+          }),
         ],
       }),
     });
