@@ -21,6 +21,7 @@ from fogbank.state import read_json, write_json
 
 CURRENT = "AWSCURRENT"
 PREVIOUS = "AWSPREVIOUS"
+DEPRECATED_KEPT = 100  # versions without a staging label (AWS's quota)
 DAY = 86400.0
 
 
@@ -105,8 +106,11 @@ class Secret:
             "stages": list(stages),
             "created": time.time(),
         }
-        # Versions without any stage are deprecated; AWS keeps about 100 of them, we keep none.
-        self.versions = {vid: v for vid, v in self.versions.items() if v["stages"]}
+        # Versions without any stage are deprecated: readable by id and listed on request, and, as on
+        # AWS, the oldest of them removed past DEPRECATED_KEPT.
+        deprecated = [vid for vid, v in self.versions.items() if not v["stages"]]
+        for vid in deprecated[: max(0, len(deprecated) - DEPRECATED_KEPT)]:
+            del self.versions[vid]
         self.last_changed = time.time()
         return True
 

@@ -87,6 +87,7 @@ def list_secret_version_ids(ctx: RequestContext, params: dict[str, Any]) -> dict
         versions = [
             {"VersionId": vid, "VersionStages": list(v["stages"]), "CreatedDate": when(v["created"])}
             for vid, v in secret.versions.items()
+            if v["stages"] or params.get("IncludeDeprecated")
         ]
     return {"Versions": versions, "ARN": secret.arn, "Name": secret.name}
 
