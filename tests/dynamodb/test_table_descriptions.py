@@ -1,9 +1,13 @@
 """Table API answers as real DynamoDB shapes them: DeleteTable's short description, UpdateTable's capacity while
-UPDATING, OnDemandThroughput."""
+UPDATING, OnDemandThroughput.
+
+Provenance of each test's expected answers: its ``provenance`` marker (registered in pyproject.toml)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import pytest
 
 from tests.dynamodb.conftest import error_of, make_table
 
@@ -16,6 +20,7 @@ GSI = {
 }
 
 
+@pytest.mark.provenance("aws")
 def test_delete_table_answers_the_short_description(ddb: Any) -> None:
     make_table(ddb, "doomed", definitions=[{"AttributeName": "g", "AttributeType": "S"}], GlobalSecondaryIndexes=[GSI])
     arn = ddb.describe_table(TableName="doomed")["Table"]["TableArn"]
@@ -29,6 +34,7 @@ def test_delete_table_answers_the_short_description(ddb: Any) -> None:
         assert absent not in described
 
 
+@pytest.mark.provenance("aws")
 def test_update_table_answers_the_capacity_still_in_force(ddb: Any) -> None:
     ddb.create_table(
         TableName="paid",
@@ -57,6 +63,7 @@ def test_update_table_answers_the_capacity_still_in_force(ddb: Any) -> None:
     assert (throughput["ReadCapacityUnits"], throughput["NumberOfDecreasesToday"]) == (5, 1)
 
 
+@pytest.mark.provenance("aws")
 def test_on_demand_throughput_is_remembered(ddb: Any) -> None:
     created = ddb.create_table(
         TableName="capped",
@@ -86,10 +93,12 @@ def test_on_demand_throughput_is_remembered(ddb: Any) -> None:
     }
 
 
+@pytest.mark.provenance("aws")
 def test_a_table_without_limits_shows_no_on_demand_throughput(ddb: Any, table: str) -> None:
     assert "OnDemandThroughput" not in ddb.describe_table(TableName=table)["Table"]
 
 
+@pytest.mark.provenance("aws")
 def test_provisioned_gsi_without_capacity_is_worded_per_operation(ddb: Any) -> None:
     capacity = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
     assert error_of(
@@ -115,6 +124,7 @@ def test_provisioned_gsi_without_capacity_is_worded_per_operation(ddb: Any) -> N
     )
 
 
+@pytest.mark.provenance("aws")
 def test_leaving_on_demand_needs_capacity_for_every_index(ddb: Any) -> None:
     second = {**GSI, "IndexName": "byh", "KeySchema": [{"AttributeName": "h", "KeyType": "HASH"}]}
     make_table(
@@ -145,6 +155,7 @@ def test_leaving_on_demand_needs_capacity_for_every_index(ddb: Any) -> None:
     ]
 
 
+@pytest.mark.provenance("aws")
 def test_switching_to_on_demand_answers_the_switch_under_way(ddb: Any) -> None:
     capacity = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
     ddb.create_table(
@@ -164,6 +175,7 @@ def test_switching_to_on_demand_answers_the_switch_under_way(ddb: Any) -> None:
     assert described["GlobalSecondaryIndexes"][0]["IndexStatus"] == "ACTIVE"
 
 
+@pytest.mark.provenance("aws")
 def test_a_refused_update_changes_nothing(ddb: Any) -> None:
     capacity = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
     ddb.create_table(

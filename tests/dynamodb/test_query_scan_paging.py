@@ -1,11 +1,15 @@
 """Query and Scan results as AWS returns them: Limit, Count/ScannedCount and LastEvaluatedKey, the 1 MB page,
 Select, ConsumedCapacity, reverse reads, parallel segments, sparse indexes and key ordering.
 
-Expected values follow AWS's documentation and dynalite's tests recorded against AWS."""
+Expected values follow AWS's documentation and dynalite's tests recorded against AWS.
+
+Provenance of each test's expected answers: its ``provenance`` marker (registered in pyproject.toml)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import pytest
 
 from tests.dynamodb.conftest import error_of, make_table
 
@@ -54,6 +58,7 @@ def indexed_table(ddb: Any, projection: dict[str, Any] | None = None) -> str:
 # -- Limit, Count, ScannedCount, LastEvaluatedKey ----------------------------------------------------
 
 
+@pytest.mark.provenance("aws-docs", "dynalite")
 def test_limit_reached_exactly_at_the_end_still_returns_a_last_evaluated_key(ddb, table):
     put_all(ddb, table, [{"pk": {"S": "p"}, "sk": {"S": str(i)}} for i in range(3)])
     exact = query_p(ddb, table, Limit=3)
@@ -68,6 +73,7 @@ def test_limit_reached_exactly_at_the_end_still_returns_a_last_evaluated_key(ddb
     assert "LastEvaluatedKey" not in ddb.scan(TableName=table, Limit=4)
 
 
+@pytest.mark.provenance("aws-docs", "dynalite")
 def test_limit_counts_items_evaluated_before_the_filter(ddb, table):
     put_all(ddb, table, [{"pk": {"S": "p"}, "sk": {"S": str(i)}, "odd": {"BOOL": i % 2 == 1}} for i in range(6)])
     page = query_p(ddb, table, Limit=3, FilterExpression="odd = :t", ExpressionAttributeValues={":t": {"BOOL": True}})
@@ -79,6 +85,7 @@ def test_limit_counts_items_evaluated_before_the_filter(ddb, table):
     assert "Items" not in counted and counted["Count"] == 4 and "LastEvaluatedKey" in counted
 
 
+@pytest.mark.provenance("aws-docs", "dynalite")
 def test_last_evaluated_keys_of_tables_and_indexes(ddb):
     name = indexed_table(ddb)
     put_all(
@@ -107,6 +114,7 @@ def test_last_evaluated_keys_of_tables_and_indexes(ddb):
     assert set(scan_lsi["LastEvaluatedKey"]) == {"pk", "sk", "l"}
 
 
+@pytest.mark.provenance("aws-docs", "dynalite")
 def test_one_megabyte_page_counts_items_the_filter_drops(ddb, table):
     blob = "x" * 200_000
     put_all(ddb, table, [{"pk": {"S": "p"}, "sk": {"S": f"{i:02d}"}, "d": {"S": blob}} for i in range(8)])
@@ -120,6 +128,7 @@ def test_one_megabyte_page_counts_items_the_filter_drops(ddb, table):
 # -- Select and ConsistentRead on indexes -------------------------------------------------------------
 
 
+@pytest.mark.provenance("aws-docs", "dynalite")
 def test_select_on_indexes(ddb):
     name = indexed_table(ddb, {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["inc"]})
     put_all(
@@ -171,6 +180,7 @@ def test_select_on_indexes(ddb):
 # -- ConsumedCapacity --------------------------------------------------------------------------------
 
 
+@pytest.mark.provenance("aws-docs", "dynalite")
 def test_query_and_scan_capacity_add_item_sizes_before_rounding(ddb, table):
     # 10 items of ~1 KB: ~10 KB read in one request is 3 units of 4 KB, not 10 units.
     put_all(ddb, table, [{"pk": {"S": "p"}, "sk": {"S": f"{i}"}, "d": {"S": "x" * 1000}} for i in range(10)])
@@ -190,6 +200,7 @@ def test_query_and_scan_capacity_add_item_sizes_before_rounding(ddb, table):
     assert "ConsumedCapacity" not in query_p(ddb, table, ReturnConsumedCapacity="NONE")
 
 
+@pytest.mark.provenance("aws-docs", "dynalite")
 def test_index_capacity_breakdown(ddb):
     name = indexed_table(ddb)
     put_all(
@@ -215,6 +226,7 @@ def test_index_capacity_breakdown(ddb):
     assert "GlobalSecondaryIndexes" not in on_lsi
 
 
+@pytest.mark.provenance("aws-docs", "dynalite")
 def test_lsi_fetching_unprojected_attributes_costs_a_table_read_per_item(ddb):
     """dynalite's AWS-recorded test: 3 items from a KEYS_ONLY-style LSI with ALL_ATTRIBUTES cost 2 units, the
     index read (0.5) plus one eventually consistent read of each item from the table (3 x 0.5)."""
@@ -241,6 +253,7 @@ def test_lsi_fetching_unprojected_attributes_costs_a_table_read_per_item(ddb):
 # -- order and direction ------------------------------------------------------------------------------
 
 
+@pytest.mark.provenance("aws-docs", "dynalite")
 def test_reverse_query_with_sort_condition_and_start_key(ddb):
     name = make_table(ddb, "nums", sort_type="N")
     put_all(ddb, name, [{"pk": {"S": "p"}, "sk": {"N": str(i)}} for i in range(10)])
@@ -275,6 +288,7 @@ def test_reverse_query_with_sort_condition_and_start_key(ddb):
     assert [item["sk"]["N"] for item in below["Items"]] == ["2", "1", "0"]
 
 
+@pytest.mark.provenance("aws-docs", "dynalite")
 def test_number_sort_keys_in_numeric_order(ddb):
     name = make_table(ddb, "nums", sort_type="N")
     values = [
@@ -313,6 +327,7 @@ def test_number_sort_keys_in_numeric_order(ddb):
     assert [float(item["sk"]["N"]) for item in between["Items"]] == [-1, -0.01, -1e-130, 0, 1e-130, 0.01, 0.09]
 
 
+@pytest.mark.provenance("aws-docs", "dynalite")
 def test_binary_sort_keys_in_unsigned_byte_order_and_begins_with(ddb):
     name = make_table(ddb, "bins", sort_type="B")
     values = [b"\x00", b"\x00\x00", b"\x01", b"\x01\x02", b"\x01\x02\x03", b"\x7f", b"\x80", b"\x80\x00", b"\xff"]
@@ -341,6 +356,7 @@ def test_binary_sort_keys_in_unsigned_byte_order_and_begins_with(ddb):
 # -- parallel scan and sparse indexes ------------------------------------------------------------------
 
 
+@pytest.mark.provenance("aws-docs", "dynalite")
 def test_parallel_scan_pages_cover_every_item_once(ddb, table):
     put_all(ddb, table, [{"pk": {"S": f"k{i % 37}"}, "sk": {"S": str(i)}} for i in range(150)])
     seen: list[tuple[str, str]] = []
@@ -359,6 +375,7 @@ def test_parallel_scan_pages_cover_every_item_once(ddb, table):
     assert one["Count"] == 150
 
 
+@pytest.mark.provenance("aws-docs", "dynalite")
 def test_sparse_indexes_hold_only_items_with_the_index_key(ddb):
     name = indexed_table(ddb, {"ProjectionType": "ALL"})
     put_all(
@@ -382,6 +399,7 @@ def test_sparse_indexes_hold_only_items_with_the_index_key(ddb):
     assert ddb.scan(TableName=name, IndexName="byg")["Count"] == 0
 
 
+@pytest.mark.provenance("aws-docs", "dynalite")
 def test_gsi_pages_in_both_directions_with_repeated_index_keys(ddb):
     name = indexed_table(ddb, {"ProjectionType": "ALL"})
     put_all(
@@ -406,6 +424,7 @@ def test_gsi_pages_in_both_directions_with_repeated_index_keys(ddb):
         assert paged == whole
 
 
+@pytest.mark.provenance("aws-docs", "dynalite")
 def test_scan_from_the_last_key_is_empty(ddb, table):
     put_all(ddb, table, [{"pk": {"S": f"k{i}"}, "sk": {"S": "s"}} for i in range(5)])
     last = ddb.scan(TableName=table)["Items"][-1]
@@ -414,6 +433,7 @@ def test_scan_from_the_last_key_is_empty(ddb, table):
     assert "LastEvaluatedKey" not in after
 
 
+@pytest.mark.provenance("aws-docs", "dynalite")
 def test_lsi_scan_fetching_unprojected_attributes_costs_table_reads(ddb):
     name = indexed_table(ddb)
     put_all(
@@ -426,6 +446,7 @@ def test_lsi_scan_fetching_unprojected_attributes_costs_table_reads(ddb):
     assert full["ConsumedCapacity"]["LocalSecondaryIndexes"] == {"byl": {"CapacityUnits": 0.5}}
 
 
+@pytest.mark.provenance("aws-docs", "dynalite")
 def test_lsi_table_fetches_round_each_item_to_4_kb(ddb):
     """dynalite's AWS-recorded case: strongly consistent ALL_ATTRIBUTES on an LSI over items of exactly 4096
     bytes costs one unit per item from the table plus the index read; one byte more costs two."""
@@ -448,6 +469,7 @@ def test_lsi_table_fetches_round_each_item_to_4_kb(ddb):
     assert query_p(ddb, name, **request)["ConsumedCapacity"]["Table"] == {"CapacityUnits": 4.0}
 
 
+@pytest.mark.provenance("aws-docs", "dynalite")
 def test_lsi_projection_of_unprojected_attribute_fetches_it(ddb):
     name = indexed_table(ddb)
     put_all(
@@ -460,6 +482,7 @@ def test_lsi_projection_of_unprojected_attribute_fetches_it(ddb):
     assert keys_only["ConsumedCapacity"]["CapacityUnits"] == 0.5
 
 
+@pytest.mark.provenance("aws-docs", "dynalite")
 def test_scan_limit_with_filter(ddb, hash_table):
     put_all(ddb, hash_table, [{"pk": {"S": f"k{i}"}, "n": {"N": str(i)}} for i in range(20)])
     page = ddb.scan(

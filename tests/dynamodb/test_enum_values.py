@@ -2,7 +2,8 @@
 
 The expected messages are the ones dynalite's tests recorded from the real service; the client's own
 parameter validation is off so the bad value reaches the server.
-"""
+
+Provenance of each test's expected answers: its ``provenance`` marker (registered in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ RETURN_VALUES = "ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW"
 COMPARISON = "IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS"
 
 
+@pytest.mark.provenance("dynalite")
 def test_return_values(raw: Any) -> None:
     expected = _enum_error("hi", "returnValues", RETURN_VALUES)
     assert error_of(raw.put_item, TableName="abc", Item=KEY, ReturnValues="hi") == expected
@@ -44,6 +46,7 @@ def test_return_values(raw: Any) -> None:
     assert error_of(raw.delete_item, TableName="abc", Key=KEY, ReturnValues="hi") == expected
 
 
+@pytest.mark.provenance("dynalite")
 def test_return_consumed_capacity_and_item_collection_metrics(raw: Any) -> None:
     assert error_of(raw.get_item, TableName="abc", Key=KEY, ReturnConsumedCapacity="hi") == _enum_error(
         "hi", "returnConsumedCapacity", "INDEXES, TOTAL, NONE"
@@ -53,6 +56,7 @@ def test_return_consumed_capacity_and_item_collection_metrics(raw: Any) -> None:
     )
 
 
+@pytest.mark.provenance("dynalite")
 def test_select_and_conditional_operator(raw: Any) -> None:
     select = "SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES"
     assert error_of(raw.scan, TableName="abc", Select="hi") == _enum_error("hi", "select", select)
@@ -62,6 +66,7 @@ def test_select_and_conditional_operator(raw: Any) -> None:
     )
 
 
+@pytest.mark.provenance("dynalite")
 def test_comparison_operator(raw: Any) -> None:
     conditions = {"a": {"ComparisonOperator": "XX"}}
     assert error_of(raw.query, TableName="abc", KeyConditions=conditions) == _enum_error(
@@ -72,6 +77,7 @@ def test_comparison_operator(raw: Any) -> None:
     )
 
 
+@pytest.mark.provenance("dynalite")
 def test_create_table_enums(raw: Any) -> None:
     base = {"TableName": "abc", "BillingMode": "PAY_PER_REQUEST"}
     bad_type = [{"AttributeName": "pk", "AttributeType": "SS"}]
@@ -87,6 +93,7 @@ def test_create_table_enums(raw: Any) -> None:
     ) == _enum_error("A", "billingMode", "PROVISIONED, PAY_PER_REQUEST")
 
 
+@pytest.mark.provenance("dynalite")
 def test_projection_type(raw: Any) -> None:
     index = {
         "IndexName": "byother",
@@ -107,6 +114,7 @@ def test_projection_type(raw: Any) -> None:
     )
 
 
+@pytest.mark.provenance("dynalite")
 def test_valid_values_still_accepted(raw: Any, table: str) -> None:
     """Only the message's order changed: every value the model allows still passes."""
     item = {"pk": {"S": "a"}, "sk": {"S": "b"}}
@@ -122,6 +130,7 @@ def test_valid_values_still_accepted(raw: Any, table: str) -> None:
     assert raw.scan(TableName=table, Select="COUNT")["Count"] == 1
 
 
+@pytest.mark.provenance("dynalite")
 def test_recorded_order_never_changes_the_accepted_set() -> None:
     """A recorded list naming a value the model lacks, and missing one it has, only reorders the model's."""
     loader = botocore.session.get_session().get_component("data_loader")

@@ -1,6 +1,7 @@
-"""Query and Scan request validation found by sending the same requests to Fogbank and dynalite, settled by
-recorded real-AWS responses where the two differ: Select against the projection parameters, ConditionalOperator
-without enough filter conditions, ExclusiveStartKey messages and the order of the checks."""
+"""Query and Scan requests: Select and projections, ConditionalOperator, ExclusiveStartKey, key
+conditions and the expression parameters, in the order and words DynamoDB checks them.
+
+Provenance of each test's expected answers: its ``provenance`` marker (registered in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,12 @@ from typing import Any
 import pytest
 
 from tests.dynamodb.conftest import error_of, make_table
+
+# ====================================================================================================
+# Query and Scan request validation found by sending the same requests to Fogbank and dynalite, settled by
+# recorded real-AWS responses where the two differ: Select against the projection parameters, ConditionalOperator
+# without enough filter conditions, ExclusiveStartKey messages and the order of the checks.
+
 
 P = {":p": {"S": "p"}}
 KEY = {"KeyConditionExpression": "pk = :p", "ExpressionAttributeValues": P}
@@ -60,17 +67,20 @@ SELECT_CASES = [
 ]  # fmt: skip
 
 
+@pytest.mark.provenance("dynalite", "aws")
 @pytest.mark.parametrize(("extra", "message"), SELECT_CASES)
 def test_query_select_errors_carry_the_validation_envelope(ddb, table, extra, message):
     key = LEGACY_KEY if "AttributesToGet" in extra else KEY
     assert error_of(ddb.query, TableName=table, **key, **extra) == ("ValidationException", VALIDATION + message)
 
 
+@pytest.mark.provenance("dynalite", "aws")
 @pytest.mark.parametrize(("extra", "message"), SELECT_CASES)
 def test_scan_select_errors_are_bare(ddb, table, extra, message):
     assert error_of(ddb.scan, TableName=table, **extra) == ("ValidationException", message)
 
 
+@pytest.mark.provenance("dynalite", "aws")
 def test_select_is_checked_before_the_table_is_looked_up(ddb):
     code, message = error_of(ddb.scan, TableName="missing", Select="SPECIFIC_ATTRIBUTES")
     assert code == "ValidationException" and message.startswith("Must specify")
@@ -78,6 +88,7 @@ def test_select_is_checked_before_the_table_is_looked_up(ddb):
     assert code == "ValidationException" and message.startswith(VALIDATION + "Cannot specify")
 
 
+@pytest.mark.provenance("dynalite", "aws")
 def test_select_on_a_keys_only_gsi(ddb):
     name = indexed_table(ddb)
     message = (
@@ -95,6 +106,7 @@ WITHOUT_FILTER = "ConditionalOperator cannot be used without Filter or Expected"
 ONE_CONDITION = "ConditionalOperator can only be used when Filter or Expected has two or more elements"
 
 
+@pytest.mark.provenance("dynalite", "aws")
 def test_conditional_operator_needs_a_filter(ddb, table):
     assert error_of(ddb.scan, TableName=table, ConditionalOperator="AND")[1] == WITHOUT_FILTER
     assert error_of(ddb.scan, TableName=table, ConditionalOperator="OR", ScanFilter={})[1] == WITHOUT_FILTER
@@ -105,6 +117,7 @@ def test_conditional_operator_needs_a_filter(ddb, table):
     assert error_of(ddb.query, TableName=table, ConditionalOperator="AND")[1] == WITHOUT_FILTER
 
 
+@pytest.mark.provenance("dynalite", "aws")
 def test_conditional_operator_needs_two_conditions(ddb, table):
     assert error_of(ddb.scan, TableName=table, ConditionalOperator="AND", ScanFilter={"a": cond("x")})[1] == (
         ONE_CONDITION
@@ -120,6 +133,7 @@ def test_conditional_operator_needs_two_conditions(ddb, table):
     assert either["Count"] == 1
 
 
+@pytest.mark.provenance("dynalite", "aws")
 def test_mixing_is_reported_before_the_conditional_operator(ddb, table):
     message = error_of(
         ddb.scan, TableName=table, ConditionalOperator="AND", FilterExpression="a = :p", ExpressionAttributeValues=P
@@ -137,6 +151,7 @@ def test_mixing_is_reported_before_the_conditional_operator(ddb, table):
 INVALID = "The provided starting key is invalid"
 
 
+@pytest.mark.provenance("dynalite", "aws")
 @pytest.mark.parametrize(
     "start",
     [
@@ -150,6 +165,7 @@ def test_query_start_key_of_the_wrong_shape(ddb, table, start):
     assert error_of(ddb.query, TableName=table, ExclusiveStartKey=start, **KEY) == ("ValidationException", INVALID)
 
 
+@pytest.mark.provenance("dynalite", "aws")
 def test_start_key_of_the_wrong_shape_on_an_index_and_on_the_table(ddb):
     name = indexed_table(ddb)
     table_key = {"pk": {"S": "p"}, "sk": {"S": "1"}}
@@ -165,6 +181,7 @@ def test_start_key_of_the_wrong_shape_on_an_index_and_on_the_table(ddb):
     )
 
 
+@pytest.mark.provenance("dynalite", "aws")
 def test_start_key_value_errors(raw, table):
     def scan_error(value: dict[str, Any]) -> str:
         return error_of(raw.scan, TableName=table, ExclusiveStartKey={"pk": value, "sk": {"S": "a"}})[1]
@@ -187,6 +204,7 @@ def test_start_key_value_errors(raw, table):
     )
 
 
+@pytest.mark.provenance("dynalite", "aws")
 def test_start_key_values_are_checked_before_the_table_is_looked_up(raw):
     code, message = error_of(raw.query, TableName="missing", ExclusiveStartKey={"pk": {}}, **KEY)
     assert code == "ValidationException" and message.startswith(INVALID)
@@ -196,6 +214,7 @@ def test_start_key_values_are_checked_before_the_table_is_looked_up(raw):
 # -- the order of the checks ------------------------------------------------------------------------
 
 
+@pytest.mark.provenance("dynalite", "aws")
 def test_legacy_filter_and_attributes_to_get_come_before_the_start_key(raw):
     bad_filter = {"a": {"ComparisonOperator": "LT", "AttributeValueList": [{"SS": ["a"]}]}}
     bad_type = (
@@ -211,3 +230,194 @@ def test_legacy_filter_and_attributes_to_get_come_before_the_start_key(raw):
     )
     # The start key before the Segment pair.
     assert error_of(raw.scan, TableName="missing", Segment=1, ExclusiveStartKey=start)[1].startswith(INVALID)
+
+
+# ====================================================================================================
+# Query/Scan/expression parameter rules through boto3, checked against the messages real DynamoDB returns.
+
+
+SCALAR = "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: "
+
+
+def fill(ddb, name, count=6):
+    for i in range(count):
+        ddb.put_item(TableName=name, Item={"pk": {"S": "a"}, "sk": {"S": str(i)}, "v": {"N": str(i)}})
+
+
+@pytest.mark.provenance("aws")
+def test_start_key_must_match_the_sort_key_condition(ddb, table):
+    fill(ddb, table)
+    values = {":p": {"S": "a"}, ":s": {"S": "3"}}
+    condition = {
+        "TableName": table,
+        "KeyConditionExpression": "pk = :p AND sk > :s",
+        "ExpressionAttributeValues": values,
+    }
+    assert error_of(ddb.query, **condition, ExclusiveStartKey={"pk": {"S": "a"}, "sk": {"S": "1"}}) == (
+        "ValidationException",
+        "The provided starting key does not match the range key predicate",
+    )
+    resumed = ddb.query(**condition, ExclusiveStartKey={"pk": {"S": "a"}, "sk": {"S": "4"}})
+    assert [item["sk"]["S"] for item in resumed["Items"]] == ["5"]
+
+
+@pytest.mark.provenance("aws")
+def test_start_key_in_another_partition(ddb, table):
+    fill(ddb, table)
+    elsewhere = {"pk": {"S": "b"}, "sk": {"S": "a"}}
+    assert error_of(
+        ddb.query,
+        TableName=table,
+        KeyConditionExpression="pk = :p",
+        ExpressionAttributeValues={":p": {"S": "a"}},
+        ExclusiveStartKey=elsewhere,
+    ) == ("ValidationException", "The provided starting key is outside query boundaries based on provided conditions")
+    # With a sort condition the start key's sort value is checked first, then its partition.
+    assert error_of(
+        ddb.query,
+        TableName=table,
+        KeyConditionExpression="pk = :p AND sk < :s",
+        ExpressionAttributeValues={":p": {"S": "a"}, ":s": {"S": "b"}},
+        ExclusiveStartKey=elsewhere,
+    ) == ("ValidationException", "The query can return at most one row and cannot be restarted")
+
+
+@pytest.mark.provenance("aws")
+def test_parallel_scan_resumes_only_in_its_own_segment(ddb, hash_table):
+    for i in range(20):
+        ddb.put_item(TableName=hash_table, Item={"pk": {"S": str(i)}})
+    first = ddb.scan(TableName=hash_table, Segment=0, TotalSegments=2, Limit=2)
+    start = first["LastEvaluatedKey"]
+    rest = ddb.scan(TableName=hash_table, Segment=0, TotalSegments=2, ExclusiveStartKey=start)
+    assert not {item["pk"]["S"] for item in rest["Items"]} & {item["pk"]["S"] for item in first["Items"]}
+    assert error_of(ddb.scan, TableName=hash_table, Segment=1, TotalSegments=2, ExclusiveStartKey=start) == (
+        "ValidationException",
+        "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct "
+        "Segment. TotalSegments: 2 Segment: 1",
+    )
+
+
+@pytest.mark.provenance("aws")
+def test_expression_attribute_values_need_an_expression_that_takes_values(ddb, table):
+    fill(ddb, table, 1)
+    values = {":n": {"N": "1"}}
+    assert error_of(ddb.scan, TableName=table, ProjectionExpression="v", ExpressionAttributeValues=values) == (
+        "ValidationException",
+        "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null",
+    )
+    key_conditions = {"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]}}
+    assert error_of(ddb.query, TableName=table, KeyConditions=key_conditions, ExpressionAttributeValues=values) == (
+        "ValidationException",
+        "ExpressionAttributeValues can only be specified when using expressions: "
+        "FilterExpression and KeyConditionExpression are null",
+    )
+    key = {"pk": {"S": "a"}, "sk": {"S": "0"}}
+    updates = {"x": {"Action": "DELETE"}}
+    assert error_of(
+        ddb.update_item, TableName=table, Key=key, AttributeUpdates=updates, ExpressionAttributeValues=values
+    ) == (
+        "ValidationException",
+        "ExpressionAttributeValues can only be specified when using expressions: "
+        "UpdateExpression and ConditionExpression are null",
+    )
+    assert error_of(ddb.put_item, TableName=table, Item=key, ExpressionAttributeValues=values) == (
+        "ValidationException",
+        "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null",
+    )
+
+
+@pytest.mark.provenance("aws")
+def test_key_conditions_may_go_with_filter_expressions(ddb, table):
+    fill(ddb, table)
+    found = ddb.query(
+        TableName=table,
+        KeyConditions={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]}},
+        FilterExpression="v > :n",
+        ExpressionAttributeValues={":n": {"N": "3"}},
+    )
+    assert [item["sk"]["S"] for item in found["Items"]] == ["4", "5"]
+    assert found["ScannedCount"] == 6
+
+
+@pytest.mark.provenance("aws")
+def test_mixed_parameters_are_listed_in_dynamodb_order(ddb, table):
+    assert error_of(
+        ddb.query,
+        TableName=table,
+        KeyConditionExpression="pk = :p",
+        ProjectionExpression="v",
+        QueryFilter={"v": {"ComparisonOperator": "NULL"}},
+        ExpressionAttributeValues={":p": {"S": "a"}},
+    ) == (
+        "ValidationException",
+        "Can not use both expression and non-expression parameters in the same request: "
+        "Non-expression parameters: {QueryFilter} Expression parameters: {ProjectionExpression, KeyConditionExpression}",
+    )
+
+
+@pytest.mark.provenance("aws")
+def test_paths_into_key_attributes_are_refused(ddb):
+    name = make_table(
+        ddb,
+        "indexed",
+        definitions=[{"AttributeName": "g", "AttributeType": "S"}, {"AttributeName": "d", "AttributeType": "S"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by_g",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}, {"AttributeName": "d", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    assert error_of(ddb.scan, TableName=name, ProjectionExpression="pk.x") == (
+        "ValidationException",
+        SCALAR + "Key: pk",
+    )
+    assert error_of(ddb.scan, TableName=name, ProjectionExpression="v, d[0]") == (
+        "ValidationException",
+        SCALAR + "IndexKey: d",
+    )
+    values = {":p": {"S": "a"}, ":v": {"N": "1"}}
+    assert error_of(
+        ddb.scan,
+        TableName=name,
+        FilterExpression="attribute_exists(d.c) AND v = :v",
+        ExpressionAttributeValues={":v": {"N": "1"}},
+    ) == ("ValidationException", SCALAR + "IndexKey: d")
+    assert error_of(
+        ddb.query,
+        TableName=name,
+        KeyConditionExpression="pk = :p",
+        FilterExpression="d[1] = :v",
+        ExpressionAttributeValues=values,
+    ) == ("ValidationException", SCALAR + "IndexKey: d")
+    # On the key being queried, the filter rule comes first.
+    assert error_of(
+        ddb.query,
+        TableName=name,
+        KeyConditionExpression="pk = :p",
+        FilterExpression="sk.a = :v",
+        ExpressionAttributeValues=values,
+    ) == (
+        "ValidationException",
+        "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk",
+    )
+
+
+@pytest.mark.provenance("aws")
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [({"BOOL": True}, "BOOL"), ({"L": [{"N": "1"}]}, "L"), ({"SS": ["a"]}, "SS"), ({"NULL": True}, "NULL")],
+)
+def test_ordering_comparisons_refuse_unordered_values(ddb, hash_table, value, shown):
+    assert error_of(
+        ddb.scan, TableName=hash_table, FilterExpression="v < :x", ExpressionAttributeValues={":x": value}
+    ) == (
+        "ValidationException",
+        f"Invalid FilterExpression: Incorrect operand type for operator or function; operator or function: <, "
+        f"operand type: {shown}",
+    )
+    # Equality takes any type.
+    assert (
+        ddb.scan(TableName=hash_table, FilterExpression="v = :x", ExpressionAttributeValues={":x": value})["Count"] == 0
+    )

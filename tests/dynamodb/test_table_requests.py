@@ -1,17 +1,27 @@
-"""Table and read-path behaviours recorded against real DynamoDB (dynalite, Alternator test suites)."""
+"""Table operations (CreateTable, DescribeTable, UpdateTable, ListTables): request checks and the
+descriptions DynamoDB answers with.
+
+Provenance of each test's expected answers: its ``provenance`` marker (registered in pyproject.toml)."""
 
 from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from tests.dynamodb.conftest import error_of, make_table
 
+# ====================================================================================================
+# Table and read-path behaviours recorded against real DynamoDB (dynalite, Alternator test suites).
 
+
+@pytest.mark.provenance("dynalite", "alternator")
 def test_describe_table_reports_warm_throughput(ddb: Any, table: str) -> None:
     described = ddb.describe_table(TableName=table)["Table"]
     assert described["WarmThroughput"] == {"ReadUnitsPerSecond": 12000, "WriteUnitsPerSecond": 4000, "Status": "ACTIVE"}
 
 
+@pytest.mark.provenance("dynalite", "alternator")
 def test_gsi_reports_warm_throughput(ddb: Any) -> None:
     make_table(
         ddb,
@@ -29,6 +39,7 @@ def test_gsi_reports_warm_throughput(ddb: Any) -> None:
     assert index["WarmThroughput"]["ReadUnitsPerSecond"] == 12000
 
 
+@pytest.mark.provenance("dynalite", "alternator")
 def test_configured_warm_throughput_is_remembered_and_never_lowered(ddb: Any) -> None:
     created = ddb.create_table(
         TableName="warm",
@@ -48,6 +59,7 @@ def test_configured_warm_throughput_is_remembered_and_never_lowered(ddb: Any) ->
     assert code == "ValidationException" and "WriteUnitsPerSecond" in message and "lower than" in message
 
 
+@pytest.mark.provenance("dynalite", "alternator")
 def test_query_filter_may_not_name_a_key_attribute(ddb: Any, table: str) -> None:
     values = {":p": {"S": "a"}, ":s": {"S": "b"}}
     code, message = error_of(
@@ -75,6 +87,7 @@ def test_query_filter_may_not_name_a_key_attribute(ddb: Any, table: str) -> None
     )
 
 
+@pytest.mark.provenance("dynalite", "alternator")
 def test_batch_limits_per_table_are_map_value_rules(client: Any, hash_table: str) -> None:
     """A table's list of requests breaking 1..25 is reported once, at requestItems, as AWS's validator does."""
     ddb = client("dynamodb", parameter_validation=False)
@@ -110,6 +123,7 @@ def gsi_create(name: str, key: str) -> dict[str, Any]:
     }
 
 
+@pytest.mark.provenance("dynalite", "alternator")
 def test_update_table_merges_definitions_and_keeps_existing_types(ddb: Any, table: str) -> None:
     ddb.update_table(
         TableName=table,
@@ -127,6 +141,7 @@ def test_update_table_merges_definitions_and_keeps_existing_types(ddb: Any, tabl
     ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "sk": {"S": "b"}})
 
 
+@pytest.mark.provenance("dynalite", "alternator")
 def test_new_gsi_keys_must_be_defined_in_the_request(ddb: Any, table: str) -> None:
     code, message = error_of(ddb.update_table, TableName=table, GlobalSecondaryIndexUpdates=[gsi_create("bysk", "sk")])
     assert message == "One or more parameter values were invalid: AttributeDefinitions is not specified for index: bysk"
@@ -139,6 +154,7 @@ def test_new_gsi_keys_must_be_defined_in_the_request(ddb: Any, table: str) -> No
     assert "Some index key attributes are not defined in AttributeDefinitions. Keys: [sk]" in message
 
 
+@pytest.mark.provenance("dynalite", "alternator")
 def test_update_table_messages(ddb: Any, table: str) -> None:
     code, message = error_of(ddb.update_table, TableName=table)
     assert message == (
@@ -162,6 +178,7 @@ def test_update_table_messages(ddb: Any, table: str) -> None:
     assert message == f"Table already has an enabled stream: TableName: {table}"
 
 
+@pytest.mark.provenance("dynalite", "alternator")
 def test_a_plain_table_name_is_checked_before_anything_else(client: Any) -> None:
     ddb = client("dynamodb", parameter_validation=False)
     assert error_of(ddb.get_item, TableName="ab", Key={"pk": {"S": "a"}}) == (
@@ -189,6 +206,7 @@ def create_args(**extra: Any) -> dict[str, Any]:
     }
 
 
+@pytest.mark.provenance("dynalite", "alternator")
 def test_create_table_definition_and_projection_messages(ddb: Any) -> None:
     definitions = [
         {"AttributeName": "pk", "AttributeType": "S"},
@@ -216,6 +234,7 @@ def test_create_table_definition_and_projection_messages(ddb: Any) -> None:
     )
 
 
+@pytest.mark.provenance("dynalite", "alternator")
 def test_tag_messages(ddb: Any, table: str) -> None:
     tags = [{"Key": "a", "Value": "1"}, {"Key": "a", "Value": "2"}]
     message = "Duplicate Tag Keys provided as input: Duplicate Tag Key found a"
@@ -245,6 +264,7 @@ def test_tag_messages(ddb: Any, table: str) -> None:
     )
 
 
+@pytest.mark.provenance("dynalite", "alternator")
 def test_create_table_stream_specification_messages(ddb: Any) -> None:
     off_with_view = create_args(StreamSpecification={"StreamEnabled": False, "StreamViewType": "NEW_IMAGE"})
     assert error_of(ddb.create_table, **off_with_view)[1] == (
@@ -256,3 +276,153 @@ def test_create_table_stream_specification_messages(ddb: Any) -> None:
         "One or more parameter values were invalid: Table is being created with a stream enabled, "
         "UpdateViewType is required"
     )
+
+
+# ====================================================================================================
+# Table API checks found by sending the same requests to dynalite and Fogbank, settled by real-AWS recordings
+# (ack-api-quirks, verified 2026-10) where the two differ.
+
+
+KEY = [{"AttributeName": "pk", "KeyType": "HASH"}]
+DEF = [{"AttributeName": "pk", "AttributeType": "S"}]
+ONE = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+NULL = "failed to satisfy constraint: Member must not be null"
+
+
+@pytest.mark.provenance("ack-api-quirks", "dynalite")
+def test_create_table_without_key_schema_or_definitions_is_a_validation_error(client: Any) -> None:
+    ddb = client("dynamodb", parameter_validation=False)
+    assert error_of(ddb.create_table, TableName="nokeys", AttributeDefinitions=DEF, ProvisionedThroughput=ONE) == (
+        "ValidationException",
+        f"1 validation error detected: Value null at 'keySchema' {NULL}",
+    )
+    assert error_of(ddb.create_table, TableName="nodefs", KeySchema=KEY, ProvisionedThroughput=ONE) == (
+        "ValidationException",
+        f"1 validation error detected: Value null at 'attributeDefinitions' {NULL}",
+    )
+    assert error_of(ddb.create_table, TableName="nothing", ProvisionedThroughput=ONE) == (
+        "ValidationException",
+        f"2 validation errors detected: Value null at 'attributeDefinitions' {NULL}; Value null at 'keySchema' {NULL}",
+    )
+
+
+@pytest.mark.provenance("ack-api-quirks", "dynalite")
+def test_a_table_key_schema_has_at_most_two_elements(client: Any) -> None:
+    ddb = client("dynamodb", parameter_validation=False)
+    keys = KEY + [{"AttributeName": "a", "KeyType": "RANGE"}, {"AttributeName": "b", "KeyType": "RANGE"}]
+    definitions = DEF + [{"AttributeName": "a", "AttributeType": "S"}, {"AttributeName": "b", "AttributeType": "S"}]
+    code, message = error_of(
+        ddb.create_table, TableName="three", KeySchema=keys, AttributeDefinitions=definitions, ProvisionedThroughput=ONE
+    )
+    assert code == "ValidationException"
+    assert message.startswith("1 validation error detected: Value '[com.amazonaws.dynamodb.v20120810.KeySchemaElement@")
+    assert message.endswith(
+        "' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2"
+    )
+
+
+@pytest.mark.provenance("ack-api-quirks", "dynalite")
+def test_a_multi_attribute_gsi_key_is_refused_not_built_wrong(ddb: Any) -> None:
+    definitions = DEF + [{"AttributeName": n, "AttributeType": "S"} for n in ("a", "b", "c")]
+    index = {
+        "IndexName": "multi",
+        "KeySchema": [
+            {"AttributeName": "a", "KeyType": "HASH"},
+            {"AttributeName": "b", "KeyType": "RANGE"},
+            {"AttributeName": "c", "KeyType": "RANGE"},
+        ],
+        "Projection": {"ProjectionType": "ALL"},
+    }
+    code, _ = error_of(
+        ddb.create_table,
+        TableName="multi",
+        KeySchema=KEY,
+        AttributeDefinitions=definitions,
+        BillingMode="PAY_PER_REQUEST",
+        GlobalSecondaryIndexes=[index],
+    )
+    assert code == "NotImplemented"
+    assert "multi" not in ddb.list_tables()["TableNames"]
+
+
+@pytest.mark.provenance("ack-api-quirks", "dynalite")
+def test_provisioned_billing_mode_needs_throughput_on_update(ddb: Any) -> None:
+    ddb.create_table(TableName="paid", KeySchema=KEY, AttributeDefinitions=DEF, ProvisionedThroughput=ONE)
+    on_demand = make_table(ddb, "ondemand", sort=None)
+    message = "One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is PROVISIONED"
+    for name in ("paid", on_demand, "missing"):
+        assert error_of(ddb.update_table, TableName=name, BillingMode="PROVISIONED") == ("ValidationException", message)
+    # Naming the mode the table already has does not make an unchanged capacity a change.
+    code, message = error_of(ddb.update_table, TableName="paid", BillingMode="PROVISIONED", ProvisionedThroughput=ONE)
+    assert message.startswith("The provisioned throughput for the table will not change.")
+
+
+@pytest.mark.provenance("ack-api-quirks", "dynalite")
+def test_an_empty_gsi_update_list_is_no_update(ddb: Any, table: str) -> None:
+    code, message = error_of(ddb.update_table, TableName=table, GlobalSecondaryIndexUpdates=[])
+    assert code == "ValidationException"
+    assert message.startswith("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, ")
+
+
+@pytest.mark.provenance("ack-api-quirks", "dynalite")
+def test_warm_throughput_below_the_floor_points_to_the_guide(ddb: Any) -> None:
+    code, message = error_of(
+        ddb.create_table,
+        TableName="cold",
+        KeySchema=KEY,
+        AttributeDefinitions=DEF,
+        BillingMode="PAY_PER_REQUEST",
+        WarmThroughput={"ReadUnitsPerSecond": 1, "WriteUnitsPerSecond": 1},
+    )
+    assert message == (
+        "One or more parameter values were invalid: Requested ReadUnitsPerSecond for WarmThroughput for table is "
+        "lower than initial throughput for OnDemand. See: "
+        "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html"
+        "#on-demand-capacity-mode-initial"
+    )
+
+
+@pytest.mark.provenance("ack-api-quirks", "dynalite")
+def test_create_table_answers_what_exists_at_that_instant(ddb: Any) -> None:
+    created = ddb.create_table(
+        TableName="fresh", KeySchema=KEY, AttributeDefinitions=DEF, BillingMode="PAY_PER_REQUEST"
+    )
+    described = created["TableDescription"]
+    assert described["BillingModeSummary"] == {"BillingMode": "PAY_PER_REQUEST"}
+    assert "WarmThroughput" not in described
+    later = ddb.describe_table(TableName="fresh")["Table"]
+    assert "LastUpdateToPayPerRequestDateTime" in later["BillingModeSummary"] and "WarmThroughput" in later
+
+    warm = {"ReadUnitsPerSecond": 12001, "WriteUnitsPerSecond": 4001}
+    created = ddb.create_table(
+        TableName="prewarmed",
+        KeySchema=KEY,
+        AttributeDefinitions=DEF,
+        BillingMode="PAY_PER_REQUEST",
+        WarmThroughput=warm,
+    )
+    assert created["TableDescription"]["WarmThroughput"] == {**warm, "Status": "UPDATING"}
+
+
+@pytest.mark.provenance("ack-api-quirks", "dynalite")
+def test_an_explicitly_provisioned_table_shows_no_billing_summary(ddb: Any) -> None:
+    ddb.create_table(
+        TableName="explicit",
+        KeySchema=KEY,
+        AttributeDefinitions=DEF,
+        BillingMode="PROVISIONED",
+        ProvisionedThroughput=ONE,
+    )
+    assert "BillingModeSummary" not in ddb.describe_table(TableName="explicit")["Table"]
+
+
+@pytest.mark.provenance("ack-api-quirks", "dynalite")
+def test_a_provisioned_table_is_warm_to_its_capacity(ddb: Any) -> None:
+    ddb.create_table(
+        TableName="small",
+        KeySchema=KEY,
+        AttributeDefinitions=DEF,
+        ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 3},
+    )
+    warm = ddb.describe_table(TableName="small")["Table"]["WarmThroughput"]
+    assert warm == {"ReadUnitsPerSecond": 5, "WriteUnitsPerSecond": 3, "Status": "ACTIVE"}

@@ -3,7 +3,8 @@
 Key attributes are scalars, so DynamoDB refuses a path that looks inside one (``pk.x``, ``g[1]``) before it
 reads the item. For UpdateItem it first refuses a write to a table key attribute, then a write that gives an
 index key a value of the wrong type, then any path into a key attribute (written or read).
-"""
+
+Provenance of each test's expected answers: its ``provenance`` marker (registered in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ def update_error(ddb, table, expression, values=None, **extra):
 # -- GetItem ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.provenance("aws")
 def test_get_item_projection_into_a_table_key(ddb, indexed):
     ddb.put_item(TableName=indexed, Item={**KEY, "m": {"M": {"b": {"S": "x"}}}})
     for projection, names in (("#a.b", {"#a": "pk"}), ("m, sk[0]", None)):
@@ -53,6 +55,7 @@ def test_get_item_projection_into_a_table_key(ddb, indexed):
         assert error_of(ddb.get_item, **params) == ("ValidationException", SCALAR + f"Key: {name}")
 
 
+@pytest.mark.provenance("aws")
 def test_get_item_projection_into_an_index_key(ddb, indexed):
     assert error_of(ddb.get_item, TableName=indexed, Key=KEY, ProjectionExpression="g.x") == (
         "ValidationException",
@@ -60,6 +63,7 @@ def test_get_item_projection_into_an_index_key(ddb, indexed):
     )
 
 
+@pytest.mark.provenance("aws")
 def test_get_item_projection_of_whole_keys_and_nested_others_still_works(ddb, indexed):
     ddb.put_item(TableName=indexed, Item={**KEY, "g": {"S": "G"}, "m": {"M": {"b": {"S": "x"}}}})
     item = ddb.get_item(TableName=indexed, Key=KEY, ProjectionExpression="pk, g, m.b")["Item"]
@@ -71,6 +75,7 @@ def test_get_item_projection_of_whole_keys_and_nested_others_still_works(ddb, in
 # -- UpdateItem -------------------------------------------------------------------------------------
 
 
+@pytest.mark.provenance("aws")
 @pytest.mark.parametrize(
     ("expression", "values"),
     [
@@ -88,16 +93,19 @@ def test_update_path_into_an_index_key(ddb, indexed, expression, values):
     assert update_error(ddb, indexed, expression, values) == ("ValidationException", SCALAR + "IndexKey: g")
 
 
+@pytest.mark.provenance("aws")
 def test_update_path_into_an_index_key_of_an_existing_item(ddb, indexed):
     ddb.put_item(TableName=indexed, Item={**KEY, "g": {"S": "G"}, "e": {"S": "E"}})
     assert update_error(ddb, indexed, "SET e = h[0]") == ("ValidationException", SCALAR + "IndexKey: h")
     assert ddb.get_item(TableName=indexed, Key=KEY)["Item"]["e"] == {"S": "E"}
 
 
+@pytest.mark.provenance("aws")
 def test_update_reading_a_path_into_a_table_key(ddb, indexed):
     assert update_error(ddb, indexed, "SET e = pk.x") == ("ValidationException", SCALAR + "Key: pk")
 
 
+@pytest.mark.provenance("aws")
 def test_update_of_a_table_key_is_refused_first(ddb, indexed):
     # Writing a table key attribute (even inside it) is refused before any path into a key is looked at.
     assert update_error(ddb, indexed, "SET e = g.x, sk.y = :v", {":v": {"S": "x"}}) == (
@@ -106,6 +114,7 @@ def test_update_of_a_table_key_is_refused_first(ddb, indexed):
     )
 
 
+@pytest.mark.provenance("aws")
 @pytest.mark.parametrize(
     ("expression", "values", "message"),
     [
@@ -121,6 +130,7 @@ def test_update_mistyped_index_key_is_refused_before_paths_into_keys(ddb, indexe
     )
 
 
+@pytest.mark.provenance("aws")
 def test_update_mistyped_index_key_is_refused_before_the_condition(ddb, indexed):
     # A statically known wrong type is refused before the item is read, so before the condition fails.
     for expression, values in (
@@ -135,6 +145,7 @@ def test_update_mistyped_index_key_is_refused_before_the_condition(ddb, indexed)
         )
 
 
+@pytest.mark.provenance("aws")
 def test_update_legacy_attribute_updates_mistyped_index_key(ddb, indexed):
     assert error_of(
         ddb.update_item,
@@ -145,6 +156,7 @@ def test_update_legacy_attribute_updates_mistyped_index_key(ddb, indexed):
     ) == ("ValidationException", INVALID + "Type mismatch for Index Key h Expected: N Actual: S IndexName: byg")
 
 
+@pytest.mark.provenance("aws")
 def test_update_whole_index_keys_and_nested_others_still_work(ddb, indexed):
     ddb.update_item(
         TableName=indexed,
@@ -164,6 +176,7 @@ def test_update_whole_index_keys_and_nested_others_still_work(ddb, indexed):
     assert new["e"] == {"S": "a"}
 
 
+@pytest.mark.provenance("aws")
 def test_transaction_update_into_an_index_key_is_refused_like_update_item(ddb):
     make_table(
         ddb,

@@ -1,8 +1,7 @@
-"""Single-item operations against real DynamoDB's answers: the order of checks, ReturnValues, sizes, capacity.
+"""Single-item requests (PutItem, GetItem, UpdateItem, DeleteItem): the order and words of
+DynamoDB's checks, ReturnValues, item sizes and consumed capacity.
 
-Sources: dynalite's test/putItem.js, getItem.js and updateItem.js (recorded against AWS), the ExtendDB
-wording-parity tests (verified in us-east-1) and nubo-db/dynamodb-conformance (measured capacity, 2026).
-"""
+Provenance of each test's expected answers: its ``provenance`` marker (registered in pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -12,6 +11,252 @@ import pytest
 
 from tests.dynamodb.conftest import error_of, make_table
 
+# ====================================================================================================
+# Item-path messages recorded against real DynamoDB (nubo-db/dynamodb-conformance captures, 2026).
+
+
+@pytest.mark.provenance("dynamodb-conformance")
+def test_null_false_is_stored_as_null_true(ddb: Any, hash_table: str) -> None:
+    ddb.put_item(TableName=hash_table, Item={"pk": {"S": "n"}, "a": {"NULL": False}})
+    assert ddb.get_item(TableName=hash_table, Key={"pk": {"S": "n"}})["Item"]["a"] == {"NULL": True}
+
+
+@pytest.mark.provenance("dynamodb-conformance")
+def test_batch_write_words_a_wrongly_typed_key_as_a_schema_mismatch(ddb: Any, hash_table: str) -> None:
+    for key in ({"N": "5"}, {"L": [{"S": "x"}]}):
+        request = {hash_table: [{"PutRequest": {"Item": {"pk": key}}}]}
+        assert error_of(ddb.batch_write_item, RequestItems=request) == (
+            "ValidationException",
+            "The provided key element does not match the schema",
+        )
+    # PutItem keeps its own wording.
+    assert error_of(ddb.put_item, TableName=hash_table, Item={"pk": {"N": "5"}})[1] == (
+        "One or more parameter values were invalid: Type mismatch for key pk expected: S actual: N"
+    )
+
+
+@pytest.mark.provenance("dynamodb-conformance")
+def test_index_key_errors_name_the_alphabetically_first_index(ddb: Any) -> None:
+    make_table(
+        ddb,
+        "indexed",
+        definitions=[{"AttributeName": "k", "AttributeType": "S"}],
+        LocalSecondaryIndexes=[
+            {
+                "IndexName": "lsi1",
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "k", "KeyType": "RANGE"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "gsi1",
+                "KeySchema": [{"AttributeName": "k", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    item = {"pk": {"S": "a"}, "sk": {"S": "b"}, "k": {"N": "5"}}
+    assert error_of(ddb.put_item, TableName="indexed", Item=item)[1] == (
+        "One or more parameter values were invalid: Type mismatch for Index Key k Expected: S Actual: N IndexName: gsi1"
+    )
+    item["k"] = {"S": ""}
+    assert error_of(ddb.batch_write_item, RequestItems={"indexed": [{"PutRequest": {"Item": item}}]})[1] == (
+        "One or more parameter values are not valid. A value specified for a secondary index key is not supported. "
+        "The AttributeValue for a key attribute cannot contain an empty string value. IndexName: gsi1, IndexKey: k"
+    )
+
+
+@pytest.mark.provenance("dynamodb-conformance")
+def test_capacity_split_is_reported_only_for_transactions(ddb: Any, hash_table: str) -> None:
+    put = ddb.put_item(TableName=hash_table, Item={"pk": {"S": "c"}}, ReturnConsumedCapacity="INDEXES")
+    assert put["ConsumedCapacity"] == {"TableName": hash_table, "CapacityUnits": 1.0, "Table": {"CapacityUnits": 1.0}}
+    got = ddb.get_item(TableName=hash_table, Key={"pk": {"S": "c"}}, ReturnConsumedCapacity="TOTAL")
+    assert got["ConsumedCapacity"] == {"TableName": hash_table, "CapacityUnits": 0.5}
+    batch = ddb.batch_get_item(
+        RequestItems={hash_table: {"Keys": [{"pk": {"S": "c"}}]}}, ReturnConsumedCapacity="TOTAL"
+    )
+    assert "ReadCapacityUnits" not in batch["ConsumedCapacity"][0]
+    written = ddb.transact_write_items(
+        TransactItems=[{"Put": {"TableName": hash_table, "Item": {"pk": {"S": "d"}}}}], ReturnConsumedCapacity="TOTAL"
+    )
+    assert written["ConsumedCapacity"][0]["WriteCapacityUnits"] == 2.0
+
+
+# ====================================================================================================
+# Item and batch request checks found by sending the same requests to Fogbank and dynalite.
+#
+# Sources for the expected answers: ExtendDB's legacy-parameter tests run against Amazon DynamoDB
+# (ConditionalOperator), applications matching real DynamoDB's wording (an empty attribute name) and dynalite's
+# test/batchWriteItem.js, recorded against AWS (an empty WriteRequest).
+
+
+WITHOUT_CONDITIONS = "ConditionalOperator cannot be used without Filter or Expected"
+ONE_CONDITION = "ConditionalOperator can only be used when Filter or Expected has two or more elements"
+NOT_ONE = "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes"
+KEY = {"pk": {"S": "k1"}}
+EQ_X = {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "x"}]}
+
+
+@pytest.fixture
+def raw(client: Any) -> Any:
+    """A client that sends requests botocore itself would refuse."""
+    return client("dynamodb", parameter_validation=False)
+
+
+# -- ConditionalOperator ------------------------------------------------------------------------------
+
+
+@pytest.mark.provenance("extenddb", "dynalite")
+def test_conditional_operator_needs_legacy_conditions(ddb: Any, hash_table: str) -> None:
+    calls = [
+        (ddb.put_item, {"Item": KEY}),
+        (ddb.delete_item, {"Key": KEY}),
+        (ddb.update_item, {"Key": KEY}),
+        (ddb.update_item, {"Key": KEY, "AttributeUpdates": {"a": {"Value": {"S": "v"}, "Action": "PUT"}}}),
+        (ddb.scan, {}),
+        (ddb.scan, {"ScanFilter": {}}),
+        (ddb.scan, {"AttributesToGet": ["a", "b"]}),
+        (ddb.query, {"KeyConditions": {"pk": EQ_X}}),
+    ]
+    for call, extra in calls:
+        assert error_of(call, TableName=hash_table, ConditionalOperator="AND", **extra) == (
+            "ValidationException",
+            WITHOUT_CONDITIONS,
+        ), (call, extra)
+
+
+@pytest.mark.provenance("extenddb", "dynalite")
+def test_conditional_operator_is_checked_before_the_missing_key_condition(ddb: Any, hash_table: str) -> None:
+    assert error_of(ddb.query, TableName=hash_table, ConditionalOperator="OR") == (
+        "ValidationException",
+        WITHOUT_CONDITIONS,
+    )
+
+
+@pytest.mark.provenance("extenddb", "dynalite")
+def test_conditional_operator_needs_two_conditions(ddb: Any, hash_table: str) -> None:
+    calls = [
+        (ddb.put_item, {"Item": KEY, "Expected": {"a": EQ_X}}),
+        (ddb.delete_item, {"Key": KEY, "Expected": {"a": EQ_X}}),
+        (ddb.scan, {"ScanFilter": {"a": EQ_X}}),
+        (ddb.query, {"KeyConditions": {"pk": EQ_X}, "QueryFilter": {"a": EQ_X}}),
+    ]
+    for call, extra in calls:
+        assert error_of(call, TableName=hash_table, ConditionalOperator="AND", **extra) == (
+            "ValidationException",
+            ONE_CONDITION,
+        ), (call, extra)
+    # Two conditions are fine.
+    ddb.scan(TableName=hash_table, ConditionalOperator="OR", ScanFilter={"a": EQ_X, "b": EQ_X})
+    ddb.put_item(
+        TableName=hash_table,
+        Item=KEY,
+        ConditionalOperator="OR",
+        Expected={"a": {"Exists": False}, "b": {"Exists": False}},
+    )
+
+
+@pytest.mark.provenance("extenddb", "dynalite")
+def test_conditional_operator_with_an_expression_is_a_mixing_error(ddb: Any, hash_table: str) -> None:
+    code, message = error_of(
+        ddb.update_item,
+        TableName=hash_table,
+        Key=KEY,
+        ConditionalOperator="AND",
+        UpdateExpression="SET a = :v",
+        ExpressionAttributeValues={":v": {"S": "x"}},
+    )
+    assert message.endswith(
+        "Non-expression parameters: {ConditionalOperator} Expression parameters: {UpdateExpression}"
+    )
+
+
+# -- ExpressionAttributeNames ---------------------------------------------------------------------------
+
+
+@pytest.mark.provenance("extenddb", "dynalite")
+def test_an_empty_attribute_name_is_refused(ddb: Any, hash_table: str, table: str) -> None:
+    expected = (
+        "ValidationException",
+        "ExpressionAttributeNames contains invalid value: Empty attribute name for key #x",
+    )
+    names = {"#x": ""}
+    assert (
+        error_of(
+            ddb.update_item,
+            TableName=hash_table,
+            Key=KEY,
+            UpdateExpression="SET #x = :n",
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={":n": {"N": "1"}},
+        )
+        == expected
+    )
+    assert (
+        error_of(ddb.get_item, TableName=hash_table, Key=KEY, ProjectionExpression="#x", ExpressionAttributeNames=names)
+        == expected
+    )
+    assert (
+        error_of(
+            ddb.batch_get_item,
+            RequestItems={hash_table: {"Keys": [KEY], "ProjectionExpression": "#x", "ExpressionAttributeNames": names}},
+        )
+        == expected
+    )
+
+
+# -- BatchGetItem and BatchWriteItem ---------------------------------------------------------------------
+
+
+@pytest.mark.provenance("extenddb", "dynalite")
+def test_batch_get_refuses_a_projection_into_a_key_attribute(ddb: Any, hash_table: str) -> None:
+    assert error_of(ddb.batch_get_item, RequestItems={hash_table: {"Keys": [KEY], "ProjectionExpression": "pk.x"}}) == (
+        "ValidationException",
+        "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: pk",
+    )
+
+
+@pytest.mark.provenance("extenddb", "dynalite")
+def test_batch_get_checks_index_keys_in_projections(ddb: Any) -> None:
+    name = make_table(
+        ddb,
+        "indexed",
+        sort=None,
+        definitions=[{"AttributeName": "g", "AttributeType": "N"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by_g",
+                "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+    )
+    assert error_of(ddb.batch_get_item, RequestItems={name: {"Keys": [KEY], "ProjectionExpression": "a, g[0]"}}) == (
+        "ValidationException",
+        "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: g",
+    )
+
+
+@pytest.mark.provenance("extenddb", "dynalite")
+@pytest.mark.parametrize(
+    "write",
+    [{}, {"PutRequest": {"Item": KEY}, "DeleteRequest": {"Key": KEY}}],
+    ids=["neither", "both"],
+)
+def test_a_write_request_needs_exactly_one_request(raw: Any, hash_table: str, write: dict) -> None:
+    assert error_of(raw.batch_write_item, RequestItems={hash_table: [write]}) == ("ValidationException", NOT_ONE)
+    # Checked with the values, before the table is looked up.
+    assert error_of(raw.batch_write_item, RequestItems={"nowhere": [write]}) == ("ValidationException", NOT_ONE)
+
+
+# ====================================================================================================
+# Single-item operations against real DynamoDB's answers: the order of checks, ReturnValues, sizes, capacity.
+#
+# Sources: dynalite's test/putItem.js, getItem.js and updateItem.js (recorded against AWS), the ExtendDB
+# wording-parity tests (verified in us-east-1) and nubo-db/dynamodb-conformance (measured capacity, 2026).
+
+
 OLD_ONLY = "ReturnValues can only be ALL_OLD or NONE"
 MISSING = ("ResourceNotFoundException", "Requested resource not found")
 
@@ -19,6 +264,7 @@ MISSING = ("ResourceNotFoundException", "Requested resource not found")
 # -- ReturnValues -------------------------------------------------------------------------------------
 
 
+@pytest.mark.provenance("dynalite", "extenddb", "dynamodb-conformance")
 @pytest.mark.parametrize("value", ["UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"])
 def test_put_and_delete_take_only_all_old_or_none(ddb: Any, hash_table: str, value: str) -> None:
     key = {"pk": {"S": "a"}}
@@ -32,6 +278,7 @@ def test_put_and_delete_take_only_all_old_or_none(ddb: Any, hash_table: str, val
     )
 
 
+@pytest.mark.provenance("dynalite", "extenddb", "dynamodb-conformance")
 def test_put_return_values_are_checked_before_the_table(ddb: Any) -> None:
     assert error_of(ddb.put_item, TableName="nowhere", Item={"a": {"S": "x"}}, ReturnValues="ALL_NEW")[1] == OLD_ONLY
 
@@ -39,6 +286,7 @@ def test_put_return_values_are_checked_before_the_table(ddb: Any) -> None:
 # -- what is checked before the table is looked up ------------------------------------------------------
 
 
+@pytest.mark.provenance("dynalite", "extenddb", "dynamodb-conformance")
 def test_put_item_size_is_checked_before_the_table(ddb: Any) -> None:
     # 400 KB counts the attribute names: "a" + "x" + 1 + "bbb" + value.
     limit = 400 * 1024
@@ -51,6 +299,7 @@ def test_put_item_size_is_checked_before_the_table(ddb: Any) -> None:
     assert error_of(ddb.put_item, TableName="nowhere", Item=just_fits) == MISSING
 
 
+@pytest.mark.provenance("dynalite", "extenddb", "dynamodb-conformance")
 @pytest.mark.parametrize(
     "value, message",
     [
@@ -71,11 +320,13 @@ def test_key_values_are_checked_before_the_table(ddb: Any, value: dict, message:
         assert error_of(call, TableName="nowhere", Key=key) == ("ValidationException", message), call
 
 
+@pytest.mark.provenance("dynalite", "extenddb", "dynamodb-conformance")
 def test_key_checks_needing_the_schema_come_after_the_table(ddb: Any) -> None:
     for key in ({"a": {"S": ""}}, {"a": {"S": "x" * 3000}}, {"a": {"S": "x"}, "b": {"N": "1"}}):
         assert error_of(ddb.get_item, TableName="nowhere", Key=key) == MISSING
 
 
+@pytest.mark.provenance("dynalite", "extenddb", "dynamodb-conformance")
 def test_update_checks_mixed_parameters_then_key_values_then_legacy_updates(ddb: Any) -> None:
     mixed = error_of(
         ddb.update_item,
@@ -104,6 +355,7 @@ def test_update_checks_mixed_parameters_then_key_values_then_legacy_updates(ddb:
 # -- numbers --------------------------------------------------------------------------------------------
 
 
+@pytest.mark.provenance("dynalite", "extenddb", "dynamodb-conformance")
 def test_long_numbers_come_back_canonical(ddb: Any, hash_table: str) -> None:
     item = {
         "pk": {"S": "n"},
@@ -136,6 +388,7 @@ def test_long_numbers_come_back_canonical(ddb: Any, hash_table: str) -> None:
 # -- UpdateItem -----------------------------------------------------------------------------------------
 
 
+@pytest.mark.provenance("dynalite", "extenddb", "dynamodb-conformance")
 def test_index_key_mistyped_by_a_path_is_worded_as_an_unsupported_type(ddb: Any) -> None:
     table = make_table(
         ddb,
@@ -170,6 +423,7 @@ def test_index_key_mistyped_by_a_path_is_worded_as_an_unsupported_type(ddb: Any)
     assert "g" not in ddb.get_item(TableName=table, Key=key)["Item"]
 
 
+@pytest.mark.provenance("dynalite", "extenddb", "dynamodb-conformance")
 def test_legacy_updates_on_a_missing_item(ddb: Any, hash_table: str) -> None:
     key = {"pk": {"S": "fresh"}}
     result = ddb.update_item(
@@ -189,6 +443,7 @@ def test_legacy_updates_on_a_missing_item(ddb: Any, hash_table: str) -> None:
     assert ddb.get_item(TableName=hash_table, Key=key)["Item"] == {**key, **expected}
 
 
+@pytest.mark.provenance("dynalite", "extenddb", "dynamodb-conformance")
 def test_legacy_updated_old_returns_whole_top_level_attributes(ddb: Any, hash_table: str) -> None:
     key = {"pk": {"S": "old"}}
     first = {"b": {"Value": {"M": {"a": {"S": "a"}, "b": {"L": []}}}}, "c": {"Value": {"N": "1"}}}
@@ -212,6 +467,7 @@ def sized_item(key: str, filler: int, members: list[bytes]) -> dict[str, Any]:
     }
 
 
+@pytest.mark.provenance("dynalite", "extenddb", "dynamodb-conformance")
 def test_get_item_read_units_round_at_4_kb(ddb: Any, hash_table: str) -> None:
     key = "k"
     three = [b"\x01\x02", b"\x02", b"\x01"]
@@ -226,6 +482,7 @@ def test_get_item_read_units_round_at_4_kb(ddb: Any, hash_table: str) -> None:
     assert (units(), units(ConsistentRead=True)) == (1.0, 2.0)
 
 
+@pytest.mark.provenance("dynalite", "extenddb", "dynamodb-conformance")
 def test_put_item_write_units_count_the_larger_of_old_and_new(ddb: Any, hash_table: str) -> None:
     key = "w"
     two = [b"\x01\x02", b"\x02"]
@@ -279,6 +536,7 @@ def arms(capacity: dict[str, Any]) -> tuple[float, float, float | None, float | 
     return capacity["CapacityUnits"], capacity["Table"]["CapacityUnits"], gsi, lsi
 
 
+@pytest.mark.provenance("dynalite", "extenddb", "dynamodb-conformance")
 def test_index_write_units_as_measured(ddb: Any, two_indexes: str) -> None:
     table = two_indexes
 

@@ -1,15 +1,20 @@
 """BatchWriteItem and BatchGetItem checks in the order and words real DynamoDB uses (dynalite's tests, which
-were recorded against AWS, and LocalStack's AWS-validated snapshots)."""
+were recorded against AWS, and LocalStack's AWS-validated snapshots).
+
+Provenance of each test's expected answers: its ``provenance`` marker (registered in pyproject.toml)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import pytest
 
 from tests.dynamodb.conftest import error_of
 
 KEY_MISMATCH = "The provided key element does not match the schema"
 
 
+@pytest.mark.provenance("dynalite", "localstack")
 def test_batch_write_words_a_missing_key_as_a_schema_mismatch(ddb: Any, table: str) -> None:
     # PutItem says "Missing the key ..."; BatchWriteItem answers as a key lookup does.
     for item in ({}, {"other": {"S": "x"}}, {"pk": {"S": "only-the-hash"}}):
@@ -19,6 +24,7 @@ def test_batch_write_words_a_missing_key_as_a_schema_mismatch(ddb: Any, table: s
         )
 
 
+@pytest.mark.provenance("dynalite", "localstack")
 def test_batch_write_checks_values_before_looking_tables_up(ddb: Any) -> None:
     too_big = {"pk": {"S": "k"}, "blob": {"S": "x" * (400 * 1024)}}
     assert error_of(ddb.batch_write_item, RequestItems={"missing": [{"PutRequest": {"Item": too_big}}]}) == (
@@ -35,6 +41,7 @@ def test_batch_write_checks_values_before_looking_tables_up(ddb: Any) -> None:
     )
 
 
+@pytest.mark.provenance("dynalite", "localstack")
 def test_batch_get_checks_values_before_looking_tables_up(ddb: Any, hash_table: str) -> None:
     assert error_of(ddb.batch_get_item, RequestItems={"missing": {"Keys": [{"pk": {"SS": ["a", "a"]}}]}}) == (
         "ValidationException",
@@ -52,6 +59,7 @@ def test_batch_get_checks_values_before_looking_tables_up(ddb: Any, hash_table: 
     ) == ("ValidationException", KEY_MISMATCH)
 
 
+@pytest.mark.provenance("dynalite", "localstack")
 def test_batch_write_still_writes_and_deletes(ddb: Any, table: str) -> None:
     ddb.batch_write_item(
         RequestItems={table: [{"PutRequest": {"Item": {"pk": {"S": "a"}, "sk": {"S": str(n)}}}} for n in range(3)]}

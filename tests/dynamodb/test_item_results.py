@@ -4,11 +4,14 @@ the evidence says Fogbank answers as DynamoDB does. They guard those answers aga
 Sources: ExtendDB's UpdateItem tests, checked against Amazon DynamoDB (no Attributes member when no updated
 attribute has a value to show); the DynamoDB API reference (ConditionalOperator OR: at least one condition
 must hold); the developer guide on local secondary index writes (a changed index key costs two index writes).
-"""
+
+Provenance of each test's expected answers: its ``provenance`` marker (registered in pyproject.toml)."""
 
 from __future__ import annotations
 
 from typing import Any
+
+import pytest
 
 from tests.dynamodb.conftest import make_table
 
@@ -18,6 +21,7 @@ KEY = {"pk": {"S": "k"}, "sk": {"S": "s"}}
 # -- ReturnValues UPDATED_OLD / UPDATED_NEW ----------------------------------------------------------
 
 
+@pytest.mark.provenance("extenddb", "aws-docs")
 def test_updated_values_are_left_out_when_no_updated_attribute_has_one(ddb: Any, table: str) -> None:
     ddb.put_item(TableName=table, Item={**KEY, "x": {"S": "old"}})
     cases = [
@@ -36,6 +40,7 @@ def test_updated_values_are_left_out_when_no_updated_attribute_has_one(ddb: Any,
 # -- Conditions --------------------------------------------------------------------------------------
 
 
+@pytest.mark.provenance("extenddb", "aws-docs")
 def test_expected_with_or_passes_when_a_later_condition_holds(ddb: Any, hash_table: str) -> None:
     key = {"pk": {"S": "k"}}
     ddb.put_item(TableName=hash_table, Item={**key, "x": {"S": "a"}})
@@ -51,6 +56,7 @@ def test_expected_with_or_passes_when_a_later_condition_holds(ddb: Any, hash_tab
     assert ddb.get_item(TableName=hash_table, Key=key)["Item"]["x"] == {"S": "b"}
 
 
+@pytest.mark.provenance("extenddb", "aws-docs")
 def test_attribute_type_matches_a_false_boolean(ddb: Any, hash_table: str) -> None:
     key = {"pk": {"S": "k"}}
     ddb.put_item(TableName=hash_table, Item={**key, "f": {"BOOL": False}, "l": {"L": [{"BOOL": False}]}})
@@ -66,6 +72,7 @@ def test_attribute_type_matches_a_false_boolean(ddb: Any, hash_table: str) -> No
 # -- ConsumedCapacity ----------------------------------------------------------------------------------
 
 
+@pytest.mark.provenance("extenddb", "aws-docs")
 def test_changing_a_local_index_key_costs_two_index_writes(ddb: Any) -> None:
     name = make_table(
         ddb,
