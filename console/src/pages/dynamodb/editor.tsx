@@ -140,7 +140,15 @@ export function ItemEditor(props: {
     >
       <Tabs tabs={[FORM, JSON_VIEW]} active={view} onChange={switchView} />
       {view === FORM ? (
-        <div class="item-form">
+        <div
+          class="item-form"
+          onKeyDown={(e) => {
+            if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+              e.preventDefault();
+              save();
+            }
+          }}
+        >
           <AttributeRows nodes={nodes} onChange={changeNodes} problems={problems} keyNames={props.keyNames} />
           <div class="form-actions left">
             <Button onClick={() => changeNodes([...nodes, newNode()])}>Add new attribute</Button>
