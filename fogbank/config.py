@@ -68,6 +68,14 @@ class Config:
     rds_memory_scale: int = field(default_factory=lambda: max(1, int(os.environ.get("FOGBANK_RDS_MEMORY_SCALE", "64"))))
     rds_max_connections: int = field(default_factory=lambda: int(os.environ.get("FOGBANK_RDS_MAX_CONNECTIONS", "1000")))
     rds_snapshot_quota: int = field(default_factory=lambda: int(os.environ.get("FOGBANK_RDS_SNAPSHOT_QUOTA", "100")))
+    # ElastiCache's automatic snapshots (services/elasticache/snapshots.py): how often, in seconds, the scheduler
+    # looks for clusters whose SnapshotWindow has begun, and the manual snapshots allowed per region.
+    elasticache_snapshot_interval: float = field(
+        default_factory=lambda: float(os.environ.get("FOGBANK_ELASTICACHE_SNAPSHOT_INTERVAL") or "60")
+    )
+    elasticache_snapshot_quota: int = field(
+        default_factory=lambda: int(os.environ.get("FOGBANK_ELASTICACHE_SNAPSHOT_QUOTA") or "100")
+    )
     # A console build to serve instead of the checkout's console/dist (docs/console.md).
     console_dir: Path | None = field(
         default_factory=lambda: (
@@ -118,6 +126,8 @@ class Config:
             "FOGBANK_RDS_MEMORY_SCALE": str(self.rds_memory_scale),
             "FOGBANK_RDS_MAX_CONNECTIONS": str(self.rds_max_connections),
             "FOGBANK_RDS_SNAPSHOT_QUOTA": str(self.rds_snapshot_quota),
+            "FOGBANK_ELASTICACHE_SNAPSHOT_INTERVAL": str(self.elasticache_snapshot_interval),
+            "FOGBANK_ELASTICACHE_SNAPSHOT_QUOTA": str(self.elasticache_snapshot_quota),
             **({"FOGBANK_CONSOLE_DIR": str(self.console_dir)} if self.console_dir else {}),
         }
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,12 @@ class Backend:
         self.supervisor = platform.supervisor
         cache = platform.cache_dir(SERVICE)
         self.catalog = Catalog(self.supervisor, cache / "binaries", cache_kinds.KINDS)
-        self.store = Store(self.root / "state", KINDS)
+        from fogbank.services.elasticache import groups, snapshots
+
+        self.store = Store(self.root / "state", [*KINDS, *snapshots.KINDS, *groups.KINDS])
+        # Closed and reset with the service: feature modules add theirs (TLS listeners, schedulers).
+        self.on_close: list[Callable[[], None]] = []
+        self.on_reset: list[Callable[[], None]] = []
         self.jobs = Jobs(SERVICE, platform.config.grace)
         self.discovery = Discovery()
         from fogbank.services.elasticache import nodes
@@ -51,6 +57,7 @@ class Backend:
                                    lambda version, work: nodes.probe(self, version, work))  # fmt: skip
         self.running: dict[str, Driver] = {}  # process name -> driver, of nodes Fogbank started
         self.running_lock = threading.Lock()
+        self.scheduler: Any = None  # snapshots.Scheduler: automatic snapshots, started by the service
 
     # -- state ------------------------------------------------------------------------------
 
@@ -106,6 +113,8 @@ class Backend:
         self.jobs.close()
         self.stop_all()
         self.discovery.close()
+        for hook in self.on_close:
+            hook()
 
     def reset(self) -> None:
         self.jobs.wait_all()
@@ -115,6 +124,9 @@ class Backend:
                 self.discovery.stop(record.resource_id)
             self.release_ports()
             self.store.wipe()
+        for hook in self.on_reset:
+            hook()
         shutil.rmtree(self.clusters_dir, ignore_errors=True)
+        shutil.rmtree(self.root / "snapshots", ignore_errors=True)
         self.clusters_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.clusters_dir.chmod(TRAVERSED)

@@ -27,15 +27,16 @@ LIFECYCLE = Lifecycle(
     transitions(
         {
             "creating": ("available", "failed", "deleting"),
-            "available": ("modifying", REBOOTING, "deleting", "failed"),
+            "available": ("modifying", REBOOTING, "snapshotting", "deleting", "failed"),
             "modifying": ("available", "failed", "deleting"),
+            "snapshotting": ("available", "failed", "deleting"),
             REBOOTING: ("available", "failed", "deleting"),
             "failed": ("available", "deleting", REBOOTING),
             "deleting": (),
         }
     ),
     failed="failed",
-    running=frozenset({"available", "modifying", REBOOTING}),
+    running=frozenset({"available", "modifying", REBOOTING, "snapshotting"}),
     restarting=REBOOTING,
 )
 

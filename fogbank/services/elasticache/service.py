@@ -50,8 +50,16 @@ class ElastiCache(Service):
                 if record.private.config_port:
                     record.private.config_port = ports.allocate(backend.supervisor, record.private.config_port)
             recovery.recover(LIFECYCLE, backend.jobs, items, Actions())
+            from fogbank.services.elasticache import replication
+
+            replication.recover_all(backend)
             for scope in backend.store.scopes.values():
                 backend.save(scope)
+        from fogbank.services.elasticache import snapshots
+
+        snapshots.recover(backend)
+        backend.scheduler = snapshots.Scheduler(backend, platform.config.elasticache_snapshot_interval)
+        backend.scheduler.start()
 
     def close(self) -> None:
         if self.backend is not None:

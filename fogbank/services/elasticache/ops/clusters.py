@@ -11,7 +11,7 @@ from fogbank.managed import ports
 from fogbank.managed.records import Record, Scope, iso, now
 from fogbank.managed.tags import check as check_tags
 from fogbank.services.base import operation
-from fogbank.services.elasticache import errors, node_types, nodes
+from fogbank.services.elasticache import errors, node_types, nodes, snapshots
 from fogbank.services.elasticache.backend import SERVICE, Backend
 from fogbank.services.elasticache.model import (
     CLUSTER,
@@ -23,6 +23,7 @@ from fogbank.services.elasticache.model import (
     check_identifier,
     render_cluster,
 )
+from fogbank.services.elasticache.ops import snapshots as snapshot_ops
 from fogbank.services.elasticache.ops.common import TAG_RULES, backend, cluster, page
 from fogbank.services.elasticache.ops.parameter_groups import group as parameter_group
 from fogbank.services.elasticache.ops.subnet_groups import resolve as subnet_group
@@ -42,8 +43,6 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
     identifier = check_identifier(params["CacheClusterId"])
     if params.get("ReplicationGroupId"):
         raise errors.not_implemented_yet("ReplicationGroupId (replication groups)")
-    if params.get("SnapshotArns") or params.get("SnapshotName"):
-        raise errors.not_implemented_yet("Creating a cache cluster from a snapshot (SnapshotArns, SnapshotName)")
     engine = params.get("Engine") or "redis"
     if engine not in ENGINES:
         raise errors.invalid_value(f"Invalid engine: {engine}. Valid engines are: {', '.join(ENGINES)}")
@@ -101,6 +100,8 @@ def _check_token(token: str) -> None:
 @operation("CreateCacheCluster")
 def create_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
+    params = dict(params)
+    restore = snapshot_ops.restore_source(ctx, be, scope, params)  # completes params from the snapshot
     checked = _check_create(ctx, be, scope, params)
     version: EngineVersion = checked["version"]
     fields = {
@@ -125,6 +126,8 @@ def create_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[st
     with be.store.lock:
         if scope.get(CLUSTER, record.identifier):
             raise errors.cluster_exists(record.identifier)
+        if restore is not None:
+            snapshot_ops.check_restore(be, restore, record)
         memcached = checked["engine"] == "memcached"
         if memcached:  # the configuration endpoint takes the port clients are told to use
             private.config_port = ports.allocate(be.supervisor, checked["port"])
@@ -137,7 +140,10 @@ def create_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[st
     if fields["TransitEncryptionEnabled"] and not version.binary.tls:
         be.event(scope, CLUSTER, record.identifier, f"Transit encryption is not served: {version.served_by} has no "
                  "TLS, so the nodes accept plain connections (the AUTH token is enforced).")  # fmt: skip
-    be.jobs.submit(record.resource_id, lambda: nodes.create(be, scope, record))
+    if restore is not None:
+        snapshot_ops.start_restore(be, scope, restore, record)
+    else:
+        be.jobs.submit(record.resource_id, lambda: nodes.create(be, scope, record))
     with be.store.lock:
         return {"CacheCluster": render_cluster(record, show_nodes=False)}
 
@@ -152,14 +158,17 @@ def _add_node(be: Backend, record: Record[ClusterPrivate], preferred: int | None
 @operation("DescribeCacheClusters")
 def describe_cache_clusters(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
-    with be.store.lock:
+    from fogbank.services.elasticache.groups import members_of, render_member
+
+    show = bool(params.get("ShowCacheNodeInfo"))
+    with be.store.lock:  # replication groups' member clusters are listed with the others
+        items: list[Any] = [(r.identifier, lambda r=r: render_cluster(r, show)) for r in scope.of(CLUSTER).values()]
+        items += [(m.cluster_id, lambda g=g, m=m: render_member(g, m, show)) for g, m in members_of(scope)]
         if params.get("CacheClusterId"):
-            records = [cluster(scope, params["CacheClusterId"])]
-        else:
-            records = list(scope.of(CLUSTER).values())
-        chunk, marker = page(params, records, key=lambda r: r.identifier)
-        show = bool(params.get("ShowCacheNodeInfo"))
-        return {"CacheClusters": [render_cluster(r, show) for r in chunk], "Marker": marker}
+            wanted = params["CacheClusterId"].lower()
+            items = [item for item in items if item[0] == wanted] or [(wanted, lambda: cluster(scope, wanted))]
+        chunk, marker = page(params, items, key=lambda item: item[0])
+        return {"CacheClusters": [render() for _, render in chunk], "Marker": marker}
 
 
 def _require_available(record: Record[ClusterPrivate]) -> None:
@@ -170,16 +179,15 @@ def _require_available(record: Record[ClusterPrivate]) -> None:
 @operation("DeleteCacheCluster")
 def delete_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
-    if params.get("FinalSnapshotIdentifier"):
-        raise errors.not_implemented_yet("FinalSnapshotIdentifier (snapshots)")
     with be.store.lock:
         record = cluster(scope, params["CacheClusterId"])
         if record.status not in ("available", "failed"):
             raise errors.invalid_cluster_state(record.identifier, record.status or "")
+        final = snapshot_ops.final_snapshot(ctx, be, scope, record, params.get("FinalSnapshotIdentifier"))
         LIFECYCLE.move(record, "deleting")
         be.save(scope)
         out = {"CacheCluster": render_cluster(record, show_nodes=False)}
-    be.jobs.submit(record.resource_id, lambda: nodes.delete(be, scope, record))
+    be.jobs.submit(record.resource_id, lambda: snapshots.final_then_delete(be, scope, final, record))
     return out
 
 
