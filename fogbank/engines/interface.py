@@ -69,6 +69,16 @@ class CacheNodeSpec(InstanceSpec):
     cluster_port: int | None = None  # the cluster bus; None: one is allocated
     replica_of: Endpoint | None = None  # start as a replica of this primary
     primary_auth: Credentials | None = None  # how a replica logs in to its primary
+    # The node's own loopback address (127.0.0.0/8 is all this machine on Linux): it binds it,
+    # announces it to cluster peers, and Fogbank connects to it. Nodes of one replication group
+    # share a port at different addresses, as ElastiCache's nodes all listen on 6379.
+    host: str = "127.0.0.1"
+    # Endpoint addresses it serves besides its own (a replication group's primary endpoint, held
+    # by whichever node is primary): no proxy between clients and the node.
+    extra_addresses: tuple[str, ...] = ()
+    # Fogbank's own password on the node (user fogbank-admin); None: a random one kept beside it.
+    # The nodes of one replication group share it, so that any replica can log in to any primary.
+    admin_password: str | None = None
 
 
 @dataclass(frozen=True)
@@ -162,6 +172,11 @@ class Replication(Protocol):
         ...
 
     def replication(self, name: str) -> ReplicationInfo: ...
+
+    def serve_addresses(self, name: str, addresses: Sequence[str]) -> bool:
+        """Listen on the node's own address plus these, from now on and across restarts.
+        False: the engine cannot change it while running (Redis < 7): it applies at the next start."""
+        ...
 
 
 @runtime_checkable

@@ -243,6 +243,18 @@ class ValkeyEngine(EngineDriver):
         node.replica_of, node.primary_auth = None, None
         self._write_conf(node)
 
+    def serve_addresses(self, name: str, addresses: Sequence[str]) -> bool:
+        client, node = self._client(name), self._node(name)
+        node.extra_addresses = tuple(a for a in addresses if a != node.host)
+        self._write_conf(node)
+        try:
+            client.config_set("bind", node.binds())
+        except redis.ResponseError as error:  # Redis 6.2: bind is read only at start
+            if "Unsupported CONFIG parameter" in str(error) or "immutable" in str(error):
+                return False
+            raise
+        return True
+
     def replication(self, name: str) -> ReplicationInfo:
         info = self._client(name).info("replication")
         if info.get("role") == "slave":
@@ -302,7 +314,8 @@ class ValkeyEngine(EngineDriver):
     def _node_config(self, spec: InstanceSpec) -> NodeConfig:
         data_dir = Path(spec.data_dir).absolute()
         state = _read_state(data_dir)
-        admin = Credentials(ADMIN_USER, state.get("admin_password") or secrets.token_hex(24))
+        chosen = spec.admin_password if isinstance(spec, CacheNodeSpec) else None
+        admin = Credentials(ADMIN_USER, chosen or state.get("admin_password") or secrets.token_hex(24))
         settings = dict(spec.settings) if spec.settings is not None else dict(state.get("settings", {}))
         check_settings(settings)
         node = NodeConfig(data_dir, spec.port, admin, spec.memory_bytes, settings)
@@ -312,6 +325,7 @@ class ValkeyEngine(EngineDriver):
                 raise ValueError(f"user name {ADMIN_USER} is reserved")
             node.auth_tokens, node.acl_users = spec.auth_tokens, spec.acl_users
             node.replica_of, node.primary_auth = spec.replica_of, spec.primary_auth
+            node.host, node.extra_addresses = spec.host, tuple(spec.extra_addresses)
             if spec.cluster_enabled:
                 node.cluster_port = self._cluster_port(spec, state.get("cluster_port"))
         return node
@@ -404,7 +418,7 @@ class ValkeyEngine(EngineDriver):
 
 def _connect(node: NodeConfig, timeout: float) -> redis.Redis:
     return redis.Redis(
-        host="127.0.0.1",
+        host=node.host,
         port=node.port,
         username=node.admin.username,
         password=node.admin.password,

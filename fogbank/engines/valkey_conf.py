@@ -58,6 +58,11 @@ class NodeConfig:
     cluster_port_option: bool = True  # the server reads cluster-port (Redis >= 7, Valkey); else port + 10000
     replica_of: Endpoint | None = None
     primary_auth: Credentials | None = None
+    host: str = "127.0.0.1"  # its own address: bound, announced to cluster peers, where Fogbank connects
+    extra_addresses: tuple[str, ...] = ()  # endpoint addresses it serves too (a primary endpoint)
+
+    def binds(self) -> str:
+        return " ".join(dict.fromkeys((self.host, *self.extra_addresses)))
 
     def effective(self) -> dict[str, str]:
         return {**DEFAULTS, **self.settings}
@@ -101,7 +106,7 @@ def render(node: NodeConfig, appendonly_override: str | None = None) -> str:
     lines = [
         "# Written by Fogbank; rewritten on every change: edit the parameter group instead.",
         f"port {node.port}",
-        "bind 127.0.0.1",
+        f"bind {node.binds()}",
         f"dir {quote(str(node.data_dir))}",
         "daemonize no",
         f"dbfilename {RDB_FILE}",
@@ -112,11 +117,12 @@ def render(node: NodeConfig, appendonly_override: str | None = None) -> str:
         lines += ["cluster-enabled yes", f"cluster-config-file {CLUSTER_FILE}"]
         if node.cluster_port_option:
             lines.append(f"cluster-port {node.cluster_port}")
+        lines.append(f"cluster-announce-ip {node.host}")  # what CLUSTER SLOTS tells clients
     if node.replica_of is not None:
         lines.append(f"replicaof {node.replica_of.host} {node.replica_of.port}")
-        if node.primary_auth is not None:
-            lines.append(f"masteruser {quote(node.primary_auth.username)}")
-            lines.append(f"masterauth {quote(node.primary_auth.password)}")
+    if node.primary_auth is not None:  # also in cluster mode, where CLUSTER REPLICATE picks the primary
+        lines.append(f"masteruser {quote(node.primary_auth.username)}")
+        lines.append(f"masterauth {quote(node.primary_auth.password)}")
     lines.append("# parameters")
     for key, value in sorted(settings.items()):
         lines.append(f"{key} {quote(str(value))}")

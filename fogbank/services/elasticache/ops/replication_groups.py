@@ -1,0 +1,539 @@
+"""Replication groups: Create, Describe, Modify, Delete, Increase/DecreaseReplicaCount,
+TestFailover, ModifyReplicationGroupShardConfiguration. Checks first (``_check_*``), then the
+record changes and the engine work is queued (``replication``, ``shards``)."""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from fogbank.core.context import RequestContext
+from fogbank.managed.records import Record, Scope, iso, now
+from fogbank.managed.tags import check as check_tags
+from fogbank.protocols.errors import AwsError
+from fogbank.services.base import operation
+from fogbank.services.elasticache import addresses, errors, node_types, replication, shards
+from fogbank.services.elasticache.backend import Backend
+from fogbank.services.elasticache.groups import (
+    GROUP,
+    LIFECYCLE,
+    MAX_NODE_GROUPS,
+    MAX_REPLICAS,
+    Group,
+    GroupPrivate,
+    Member,
+    NodeGroup,
+    even_slots,
+    member_name,
+    parse_slots,
+    render_group,
+)
+from fogbank.services.elasticache.model import CLUSTER, check_identifier
+from fogbank.services.elasticache.ops.clusters import DEFAULT_WINDOW, _check_token, _version
+from fogbank.services.elasticache.ops.common import TAG_RULES, backend, page
+from fogbank.services.elasticache.ops.parameter_groups import group as parameter_group
+from fogbank.services.elasticache.ops.subnet_groups import resolve as subnet_group
+
+NODES_PER_CUSTOMER = 300  # ElastiCache's default quota of nodes per region
+
+
+def not_found(identifier: str) -> AwsError:
+    return AwsError("ReplicationGroupNotFoundFault", f"ReplicationGroup {identifier} not found.")
+
+
+def invalid_state(group: Group) -> AwsError:
+    return AwsError("InvalidReplicationGroupState",
+                    f"Replication group {group.identifier} is not in available state (it is {group.status}).")  # fmt: skip
+
+
+def find(scope: Scope, identifier: str) -> Group:
+    record = scope.get(GROUP, identifier.lower())
+    if record is None:
+        raise not_found(identifier.lower())
+    return record
+
+
+def _require_available(group: Group) -> None:
+    if group.status != "available":
+        raise invalid_state(group)
+
+
+def _node_quota(scope: Scope, adding: int) -> None:
+    used = sum(len(g.private.members) for g in scope.of(GROUP).values()) + sum(
+        len(c.private.nodes) for c in scope.of(CLUSTER).values()
+    )
+    if used + adding > NODES_PER_CUSTOMER:
+        raise AwsError("NodeQuotaForCustomerExceeded", "The request cannot be processed because it would exceed the "
+                       f"allowed number of cache nodes per customer ({NODES_PER_CUSTOMER}).")  # fmt: skip
+
+
+def _shape(params: dict[str, Any], cluster_mode: bool) -> list[tuple[str, int, list[list[int]]]]:
+    """[(node group id, replicas, slot ranges)] from NumCacheClusters / NumNodeGroups /
+    ReplicasPerNodeGroup / NodeGroupConfiguration, with ElastiCache's rules."""
+    configs = params.get("NodeGroupConfiguration") or []
+    replicas = params.get("ReplicasPerNodeGroup")
+    if replicas is not None and not 0 <= replicas <= MAX_REPLICAS:
+        raise errors.invalid_value(f"The number of replicas per node group must be between 0 and {MAX_REPLICAS}.")
+    if not cluster_mode:
+        if params.get("NumNodeGroups", 1) != 1 or len(configs) > 1:
+            raise errors.invalid_combination("A replication group with cluster mode disabled has exactly one node "
+                                             "group: NumNodeGroups must be 1.")  # fmt: skip
+        count = params.get("NumCacheClusters")
+        if count is not None and replicas is not None:
+            raise errors.invalid_combination("NumCacheClusters and ReplicasPerNodeGroup cannot both be specified.")
+        if count is None:
+            count = (configs[0].get("ReplicaCount") if configs else replicas)
+            count = 1 + (count if count is not None else 1 if params.get("AutomaticFailoverEnabled") else 0)
+        if not 1 <= count <= MAX_REPLICAS + 1:
+            raise errors.invalid_value(f"The number of cache clusters must be between 1 and {MAX_REPLICAS + 1}.")
+        return [("0001", count - 1, [])]
+    count = params.get("NumNodeGroups")
+    if configs and count is not None and count != len(configs):
+        raise errors.invalid_combination("NumNodeGroups must match the number of NodeGroupConfiguration entries.")
+    count = len(configs) or count or 1
+    if not 1 <= count:
+        raise errors.invalid_value("The parameter NumNodeGroups must be a positive integer.")
+    if count > MAX_NODE_GROUPS:
+        raise AwsError("NodeGroupsPerReplicationGroupQuotaExceeded", "The request cannot be processed because it "
+                       f"would exceed the maximum of {MAX_NODE_GROUPS} node groups (shards) in a replication group.")  # fmt: skip
+    even = even_slots(count)
+    shape = []
+    owned: set[int] = set()
+    for index in range(count):
+        config = configs[index] if configs else {}
+        node_group_id = config.get("NodeGroupId") or f"{index + 1:04d}"
+        if not (node_group_id.isdigit() and len(node_group_id) <= 4):
+            raise errors.invalid_value(f"Invalid NodeGroupId: {node_group_id}. It must be 1 to 4 digits.")
+        node_group_id = f"{int(node_group_id):04d}"
+        wanted = config.get("ReplicaCount", replicas if replicas is not None else 1)
+        if not 0 <= wanted <= MAX_REPLICAS:
+            raise errors.invalid_value(f"The number of replicas per node group must be between 0 and {MAX_REPLICAS}.")
+        slots = even[index]
+        if config.get("Slots"):
+            parsed = parse_slots(config["Slots"])
+            if parsed is None:
+                raise errors.invalid_value(f"Invalid slot range: {config['Slots']}")
+            slots = parsed
+        mine = {s for a, b in slots for s in range(a, b + 1)}
+        if mine & owned:
+            raise errors.invalid_value("Slot ranges of node groups must not overlap.")
+        owned |= mine
+        shape.append((node_group_id, wanted, slots))
+    if len({s[0] for s in shape}) != len(shape):
+        raise errors.invalid_value("NodeGroupId values must be unique.")
+    if len(owned) != 16384:
+        raise errors.invalid_value("The slot ranges of the node groups must cover all 16384 slots (0-16383).")
+    return shape
+
+
+def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[str, Any]) -> dict[str, Any]:
+    identifier = check_identifier(params["ReplicationGroupId"], "ReplicationGroupId", 40)
+    if not params.get("ReplicationGroupDescription"):
+        raise errors.invalid_value("The parameter ReplicationGroupDescription must be provided and must not be blank.")
+    for unsupported in ("SnapshotArns", "SnapshotName", "GlobalReplicationGroupId", "ServerlessCacheSnapshotName"):
+        if params.get(unsupported):
+            raise errors.not_implemented_yet(f"{unsupported} on CreateReplicationGroup")
+    if params.get("PrimaryClusterId"):
+        raise errors.not_implemented_yet("PrimaryClusterId (a replication group around an existing cache cluster)")
+    engine = (params.get("Engine") or "redis").lower()
+    if engine not in ("redis", "valkey"):
+        raise errors.invalid_value(f"Invalid engine: {engine}. Replication groups are for the valkey and redis "
+                                   "engines.")  # fmt: skip
+    node_type = params.get("CacheNodeType") or ""
+    if not node_type or node_types.memory_bytes(node_type) is None:
+        raise errors.invalid_value(f"Invalid cache node type: {node_type}")
+    mode = params.get("ClusterMode")
+    if mode not in (None, "enabled", "disabled", "compatible"):
+        raise errors.invalid_value(f"Invalid ClusterMode: {mode}")
+    version = _version(be, engine, params.get("EngineVersion"))
+    group_name = params.get("CacheParameterGroupName") or f"default.{version.family}"
+    cluster_mode = mode == "enabled" or group_name.endswith(".cluster.on") or bool(
+        params.get("NumNodeGroups", 1) > 1 or len(params.get("NodeGroupConfiguration") or []) > 1)  # fmt: skip
+    if mode == "disabled" and cluster_mode:
+        raise errors.invalid_combination("ClusterMode disabled allows one node group only.")
+    failover = params.get("AutomaticFailoverEnabled")
+    if failover is None:
+        failover = cluster_mode
+    shape = _shape(params, cluster_mode)
+    if cluster_mode and not failover:
+        raise errors.invalid_combination("Redis OSS and Valkey (cluster mode enabled) replication groups must have "
+                                         "automatic failover enabled.")  # fmt: skip
+    if failover and not cluster_mode and shape[0][1] < 1:
+        raise errors.invalid_combination("Automatic failover needs at least one replica: NumCacheClusters must be "
+                                         "at least 2 when AutomaticFailoverEnabled is true.")  # fmt: skip
+    if params.get("MultiAZEnabled") and not failover:
+        raise errors.invalid_combination("Multi-AZ needs automatic failover: set AutomaticFailoverEnabled to true.")
+    if group_name == f"default.{version.family}.cluster.on":
+        default = parameter_group(ctx, be, scope, f"default.{version.family}")
+        group_family = default.fields["CacheParameterGroupFamily"]
+    else:
+        group_record = parameter_group(ctx, be, scope, group_name)
+        group_family = group_record.fields["CacheParameterGroupFamily"]
+        group_name = group_record.identifier
+    if group_family != version.family:
+        raise errors.invalid_combination(f"The parameter group {group_name} has family {group_family}, which does "
+                                         f"not match the engine version's family {version.family}.")  # fmt: skip
+    token = params.get("AuthToken")
+    if token is not None:
+        if not params.get("TransitEncryptionEnabled"):
+            raise errors.invalid_combination("The AUTH token is only supported when encryption-in-transit is "
+                                             "enabled (TransitEncryptionEnabled).")  # fmt: skip
+        _check_token(token)
+    port = params.get("Port") or version.kind.default_port
+    if not 1 <= port <= 55535:
+        raise errors.invalid_value(f"Invalid port: {port}")
+    subnet = subnet_group(ctx, be, scope, params.get("CacheSubnetGroupName"))
+    zones = params.get("PreferredCacheClusterAZs") or []
+    default_zone = subnet.private.subnets[0][1]
+    for zone in zones:
+        if not zone.startswith(ctx.region):
+            raise errors.invalid_value(f"Invalid availability zone: {zone}")
+    _node_quota(scope, sum(1 + replicas for _, replicas, _ in shape))
+    return {"identifier": identifier, "engine": engine, "version": version, "cluster_mode": cluster_mode,
+            "failover": failover, "shape": shape, "group": group_name, "token": token, "port": port,
+            "subnet": subnet.identifier, "zones": zones, "zone": default_zone,
+            "tags": check_tags(params.get("Tags"), TAG_RULES)}  # fmt: skip
+
+
+def _zone_of(checked: dict[str, Any], index: int) -> str:
+    zones = checked["zones"]
+    return zones[index] if index < len(zones) else checked["zone"]
+
+
+@operation("CreateReplicationGroup")
+def create_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, scope = backend(ctx)
+    checked = _check_create(ctx, be, scope, params)
+    version = checked["version"]
+    fields = {
+        "Description": params["ReplicationGroupDescription"],
+        "CacheNodeType": params["CacheNodeType"],
+        "Engine": checked["engine"],
+        "EngineVersion": version.version,
+        "CacheParameterGroupName": checked["group"],
+        "CacheSubnetGroupName": checked["subnet"],
+        "AutomaticFailover": "enabled" if checked["failover"] else "disabled",
+        "MultiAZ": "enabled" if params.get("MultiAZEnabled") else "disabled",
+        "SnapshotRetentionLimit": params.get("SnapshotRetentionLimit", 0),
+        "SnapshotWindow": params.get("SnapshotWindow") or "05:00-06:00",
+        "PreferredMaintenanceWindow": params.get("PreferredMaintenanceWindow") or DEFAULT_WINDOW,
+        "SecurityGroupIds": params.get("SecurityGroupIds") or [],
+        "AutoMinorVersionUpgrade": params.get("AutoMinorVersionUpgrade", True),
+        "TransitEncryptionEnabled": bool(params.get("TransitEncryptionEnabled")),
+    }
+    if checked["token"]:
+        fields["AuthTokenLastModifiedDate"] = iso(now())
+    private = GroupPrivate(port=checked["port"], cluster_mode=checked["cluster_mode"],
+                           admin_password=secrets.token_hex(24), auth_token=checked["token"],
+                           served_by=version.served_by)  # fmt: skip
+    identifier = checked["identifier"]
+    group = Record(GROUP, identifier, ctx.arn("elasticache", f"replicationgroup:{identifier}"), private,
+                   fields=fields, status="creating", tags=checked["tags"])  # fmt: skip
+    with be.store.lock:
+        if scope.get(GROUP, identifier):
+            raise AwsError("ReplicationGroupAlreadyExists", f"Replication group {identifier} already exists.")
+        port = private.port
+        index = 0
+        for node_group_id, replicas, slots in checked["shape"]:
+            node_group = NodeGroup(node_group_id, slots)
+            private.node_groups.append(node_group)
+            for n in range(1 + replicas):
+                member = Member(member_name(group, node_group), node_group_id, addresses.allocate(port),
+                                role="primary" if n == 0 else "replica", zone=_zone_of(checked, index))  # fmt: skip
+                private.members.append(member)
+                index += 1
+        taken = [m.cluster_id for m in private.members if scope.get(CLUSTER, m.cluster_id)]
+        if taken:
+            for member in private.members:
+                addresses.release(member.address)
+            raise errors.cluster_exists(taken[0])
+        if private.cluster_mode:
+            private.config_address = addresses.allocate(port)
+        else:
+            private.primary_address = addresses.allocate(port)
+            private.reader_address = addresses.allocate(port)
+        scope.add(group)
+        be.save(scope)
+    be.event(scope, GROUP, identifier, f"Replication group {identifier} is being created with {version.engine} "
+             f"{version.version}, served by {version.served_by}")  # fmt: skip
+    be.jobs.submit(group.resource_id, lambda: replication.create(be, scope, group))
+    with be.store.lock:
+        return {"ReplicationGroup": render_group(group)}
+
+
+@operation("DescribeReplicationGroups")
+def describe_replication_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, scope = backend(ctx)
+    with be.store.lock:
+        if params.get("ReplicationGroupId"):
+            records = [find(scope, params["ReplicationGroupId"])]
+        else:
+            records = list(scope.of(GROUP).values())
+        chunk, marker = page(params, records, key=lambda r: r.identifier)
+        return {"ReplicationGroups": [render_group(r) for r in chunk], "Marker": marker}
+
+
+@operation("DeleteReplicationGroup")
+def delete_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, scope = backend(ctx)
+    if params.get("FinalSnapshotIdentifier"):
+        raise errors.not_implemented_yet("FinalSnapshotIdentifier (snapshots of replication groups)")
+    with be.store.lock:
+        group = find(scope, params["ReplicationGroupId"])
+        if group.status not in ("available", "create-failed"):
+            raise invalid_state(group)
+        retain = None
+        if params.get("RetainPrimaryCluster"):
+            if group.private.cluster_mode:
+                raise errors.invalid_combination("RetainPrimaryCluster is not supported for cluster mode enabled "
+                                                 "replication groups.")  # fmt: skip
+            retain = group.private.primary("0001")
+        LIFECYCLE.move(group, "deleting")
+        be.save(scope)
+        out = {"ReplicationGroup": render_group(group)}
+    be.jobs.submit(group.resource_id, lambda: replication.delete(be, scope, group, retain))
+    return out
+
+
+def _check_modify(ctx: RequestContext, be: Backend, scope: Scope, group: Group,
+                  params: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
+    _require_available(group)
+    plan: dict[str, Any] = {}
+    for unsupported in ("EngineVersion", "ClusterMode", "UserGroupIdsToAdd", "UserGroupIdsToRemove", "NodeGroupId"):
+        if params.get(unsupported) and params[unsupported] != group.fields.get(unsupported):
+            raise errors.not_implemented_yet(f"{unsupported} on ModifyReplicationGroup")
+    failover = params.get("AutomaticFailoverEnabled")
+    multi_az = params.get("MultiAZEnabled")
+    new_failover = group.fields["AutomaticFailover"] == "enabled" if failover is None else failover
+    new_multi_az = group.fields["MultiAZ"] == "enabled" if multi_az is None else multi_az
+    if group.private.cluster_mode and not new_failover:
+        raise errors.invalid_combination("Automatic failover cannot be disabled for cluster mode enabled "
+                                         "replication groups.")  # fmt: skip
+    if new_failover and not group.private.cluster_mode and len(group.private.members) < 2:
+        raise errors.invalid_combination("Automatic failover needs at least one replica.")
+    if new_multi_az and not new_failover:
+        raise errors.invalid_combination("Multi-AZ needs automatic failover: set AutomaticFailoverEnabled to true.")
+    plan["failover"], plan["multi_az"] = new_failover, new_multi_az
+    primary = params.get("PrimaryClusterId")
+    if primary:
+        if group.private.cluster_mode:
+            raise errors.invalid_combination("PrimaryClusterId is not supported for cluster mode enabled replication "
+                                             "groups: use TestFailover.")  # fmt: skip
+        if group.private.member(primary.lower()) is None:
+            raise errors.cluster_not_found(primary.lower())
+        if group.private.member(primary.lower()) is not group.private.primary("0001"):
+            plan["primary"] = primary.lower()
+    node_type = params.get("CacheNodeType")
+    if node_type and node_type != group.fields["CacheNodeType"]:
+        if node_types.memory_bytes(node_type) is None:
+            raise errors.invalid_value(f"Invalid cache node type: {node_type}")
+        plan["node_type"] = node_type
+    if params.get("CacheParameterGroupName"):
+        record = parameter_group(ctx, be, scope, params["CacheParameterGroupName"])
+        family = be.catalog.resolve("elasticache", group.fields["Engine"], group.fields["EngineVersion"]).family
+        if record.fields["CacheParameterGroupFamily"] != family:
+            raise errors.invalid_combination(f"The parameter group {record.identifier} does not match the "
+                                             "replication group's engine version family.")  # fmt: skip
+        if record.identifier != group.fields["CacheParameterGroupName"]:
+            plan["parameter_group"] = record.identifier
+    if params.get("AuthToken") is not None or params.get("AuthTokenUpdateStrategy"):
+        strategy = params.get("AuthTokenUpdateStrategy") or "ROTATE"
+        token = params.get("AuthToken")
+        if strategy == "DELETE" and token is not None:
+            raise errors.invalid_combination("AuthToken cannot be specified with AuthTokenUpdateStrategy DELETE.")
+        if strategy != "DELETE":
+            if token is None:
+                raise errors.invalid_value(f"The AuthToken must be provided with AuthTokenUpdateStrategy {strategy}.")
+            if not group.fields.get("TransitEncryptionEnabled"):
+                raise errors.invalid_combination("The AUTH token is only supported when encryption-in-transit is "
+                                                 "enabled (TransitEncryptionEnabled).")  # fmt: skip
+            _check_token(token)
+        plan["auth"] = (strategy, token)
+    return plan
+
+
+@operation("ModifyReplicationGroup")
+def modify_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, scope = backend(ctx)
+    with be.store.lock:
+        group = find(scope, params["ReplicationGroupId"])
+        plan = _check_modify(ctx, be, scope, group, params)
+        if params.get("ReplicationGroupDescription"):
+            group.fields["Description"] = params["ReplicationGroupDescription"]
+        for key in ("PreferredMaintenanceWindow", "SnapshotWindow", "SnapshotRetentionLimit",
+                    "AutoMinorVersionUpgrade", "SecurityGroupIds"):  # fmt: skip
+            if params.get(key) is not None:
+                group.fields[key] = params[key]
+        group.fields["AutomaticFailover"] = "enabled" if plan["failover"] else "disabled"
+        group.fields["MultiAZ"] = "enabled" if plan["multi_az"] else "disabled"
+        changes: dict[str, Any] = {}
+        if plan.get("primary"):
+            changes["primary"] = plan["primary"]
+        if plan.get("node_type"):
+            group.fields["CacheNodeType"] = plan["node_type"]
+            changes["node_type"] = True
+        if plan.get("parameter_group"):
+            group.fields["CacheParameterGroupName"] = plan["parameter_group"]
+            changes["parameters"] = True
+        if "auth" in plan:
+            strategy, token = plan["auth"]
+            private = group.private
+            private.rotating_from = private.auth_token if strategy == "ROTATE" else None
+            private.auth_token = token
+            group.fields["AuthTokenLastModifiedDate"] = iso(now())
+            changes["auth_token"] = True
+        if changes:
+            LIFECYCLE.move(group, "modifying")
+        be.save(scope)
+        out = {"ReplicationGroup": render_group(group)}
+    if changes:
+        be.jobs.submit(group.resource_id, lambda: replication.apply_to_members(be, scope, group, changes))
+    return out
+
+
+def _replica_targets(group: Group, params: dict[str, Any], increase: bool) -> dict[str, int]:
+    """Replicas wanted per node group, from NewReplicaCount or ReplicaConfiguration."""
+    current = {g.node_group_id: len(group.private.of(g.node_group_id)) - 1 for g in group.private.node_groups}
+    configs = params.get("ReplicaConfiguration") or []
+    count = params.get("NewReplicaCount")
+    if count is not None and configs:
+        raise errors.invalid_combination("Either NewReplicaCount or ReplicaConfiguration can be specified, not both.")
+    if count is None and not configs and not (not increase and params.get("ReplicasToRemove")):
+        raise errors.invalid_value("Either NewReplicaCount or ReplicaConfiguration must be specified.")
+    wanted = dict(current)
+    if count is not None:
+        wanted = dict.fromkeys(current, count)
+    for config in configs:
+        node_group_id = f"{int(config['NodeGroupId']):04d}" if config["NodeGroupId"].isdigit() else ""
+        if node_group_id not in current:
+            raise AwsError("NodeGroupNotFoundFault", f"The node group {config['NodeGroupId']} was not found.")
+        wanted[node_group_id] = config["NewReplicaCount"]
+    for node_group_id, replicas in wanted.items():
+        if not 0 <= replicas <= MAX_REPLICAS:
+            raise errors.invalid_value(f"The number of replicas per node group must be between 0 and {MAX_REPLICAS}.")
+        if increase and replicas < current[node_group_id] or not increase and replicas > current[node_group_id]:
+            raise errors.invalid_value(f"The new replica count for node group {node_group_id} must be "
+                                       f"{'greater' if increase else 'less'} than the current {current[node_group_id]}.")  # fmt: skip
+    if wanted == current:
+        raise AwsError("NoOperationFault", "The new replica count is the same as the current replica count.")
+    return wanted
+
+
+@operation("IncreaseReplicaCount")
+def increase_replica_count(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, scope = backend(ctx)
+    with be.store.lock:
+        group = find(scope, params["ReplicationGroupId"])
+        _require_available(group)
+        wanted = _replica_targets(group, params, increase=True)
+        added: list[Member] = []
+        for node_group in group.private.node_groups:
+            have = len(group.private.of(node_group.node_group_id)) - 1
+            added += [Member(member_name(group, node_group), node_group.node_group_id,
+                             addresses.allocate(group.private.port), zone=group.private.members[0].zone)
+                      for _ in range(wanted[node_group.node_group_id] - have)]  # fmt: skip
+        _node_quota(scope, len(added))
+        group.private.members += added
+        LIFECYCLE.move(group, "modifying")
+        be.save(scope)
+        out = {"ReplicationGroup": render_group(group)}
+    be.jobs.submit(group.resource_id, lambda: replication.add_replicas(be, scope, group, added))
+    return out
+
+
+@operation("DecreaseReplicaCount")
+def decrease_replica_count(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, scope = backend(ctx)
+    with be.store.lock:
+        group = find(scope, params["ReplicationGroupId"])
+        _require_available(group)
+        private = group.private
+        chosen = [i.lower() for i in params.get("ReplicasToRemove") or []]
+        if chosen and (params.get("NewReplicaCount") is not None or params.get("ReplicaConfiguration")):
+            raise errors.invalid_combination("ReplicasToRemove cannot be combined with NewReplicaCount or "
+                                             "ReplicaConfiguration.")  # fmt: skip
+        if chosen:
+            for cluster_id in chosen:
+                member = private.member(cluster_id)
+                if member is None:
+                    raise errors.cluster_not_found(cluster_id)
+                if member.role == "primary":
+                    raise errors.invalid_value(f"Cache cluster {cluster_id} is the primary of its node group: only "
+                                               "replicas can be removed.")  # fmt: skip
+            removed = [m for m in private.members if m.cluster_id in chosen]
+        else:
+            wanted = _replica_targets(group, params, increase=False)
+            removed = []
+            for node_group in private.node_groups:
+                replicas = [m for m in private.of(node_group.node_group_id) if m.role == "replica"]
+                removed += replicas[::-1][: len(replicas) - wanted[node_group.node_group_id]]  # the newest go
+        for node_group in private.node_groups:
+            left = len(private.of(node_group.node_group_id)) - sum(
+                1 for m in removed if m.node_group == node_group.node_group_id)
+            if group.fields["AutomaticFailover"] == "enabled" and left < 2 and not private.cluster_mode:
+                raise errors.invalid_combination("Automatic failover needs at least one replica: disable "
+                                                 "AutomaticFailoverEnabled before removing the last replica.")  # fmt: skip
+        private.members = [m for m in private.members if m not in removed]
+        LIFECYCLE.move(group, "modifying")
+        be.save(scope)
+        out = {"ReplicationGroup": render_group(group)}
+    be.jobs.submit(group.resource_id, lambda: replication.remove_members(be, scope, group, removed))
+    return out
+
+
+@operation("TestFailover")
+def test_failover(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, scope = backend(ctx)
+    with be.store.lock:
+        group = find(scope, params["ReplicationGroupId"])
+        node_group_id = params["NodeGroupId"]
+        known = {g.node_group_id for g in group.private.node_groups}
+        normalized = f"{int(node_group_id):04d}" if node_group_id.isdigit() else node_group_id
+        if normalized not in known:
+            raise AwsError("NodeGroupNotFoundFault", f"The node group {node_group_id} was not found.")
+        _require_available(group)
+        if group.fields["AutomaticFailover"] != "enabled":
+            raise errors.invalid_combination(f"Replication group {group.identifier} does not have automatic "
+                                             "failover enabled.")  # fmt: skip
+        if not any(m.role == "replica" and m.status == "available" for m in group.private.of(normalized)):
+            raise AwsError("TestFailoverNotAvailableFault", f"Node group {normalized} has no available replica.")
+        LIFECYCLE.move(group, "modifying")
+        be.save(scope)
+        out = {"ReplicationGroup": render_group(group)}
+    be.event(scope, GROUP, group.identifier, f"Test Failover API called for node group {normalized}")
+    be.jobs.submit(group.resource_id, lambda: replication.test_failover(be, scope, group, normalized))
+    return out
+
+
+@operation("ModifyReplicationGroupShardConfiguration")
+def modify_shard_configuration(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, scope = backend(ctx)
+    with be.store.lock:
+        group = find(scope, params["ReplicationGroupId"])
+        if not group.private.cluster_mode:
+            raise errors.invalid_combination("ModifyReplicationGroupShardConfiguration is only for cluster mode "
+                                             "enabled replication groups.")  # fmt: skip
+        _require_available(group)
+        if not params.get("ApplyImmediately"):
+            raise errors.invalid_value("ApplyImmediately must be true: online resharding is applied at once.")
+        plan = shards.plan(group, params)
+        replicas = max(len(group.private.of(g.node_group_id)) - 1 for g in group.private.node_groups)
+        added_groups: list[NodeGroup] = []
+        added: list[Member] = []
+        numbers = [int(g.node_group_id) for g in group.private.node_groups]
+        for index in range(plan["add"]):
+            node_group = NodeGroup(f"{max(numbers) + index + 1:04d}")
+            added_groups.append(node_group)
+            for n in range(1 + replicas):
+                added.append(Member(member_name(group, node_group), node_group.node_group_id,
+                                    addresses.allocate(group.private.port), role="primary" if n == 0 else "replica",
+                                    zone=group.private.members[0].zone))  # fmt: skip
+        _node_quota(scope, len(added))
+        group.private.node_groups += added_groups
+        group.private.members += added
+        LIFECYCLE.move(group, "modifying")
+        group.fields["PendingModifiedValues"] = {"Resharding": {"SlotMigration": {"ProgressPercentage": 0.0}}}
+        be.save(scope)
+        out = {"ReplicationGroup": render_group(group)}
+    be.jobs.submit(group.resource_id, lambda: shards.reshard(be, scope, group, added, plan["remove"]))
+    return out

@@ -1,0 +1,392 @@
+"""Cluster mode enabled: a replication group's nodes as one real Redis Cluster.
+
+Each node group (shard) is a primary with its slots and its replicas; the nodes announce their
+own loopback addresses (``cluster-announce-ip``), so ``CLUSTER SLOTS`` / ``CLUSTER SHARDS`` tell
+clients addresses they reach directly, and the configuration endpoint is one more address that
+a node binds. Resharding moves slots and their keys for real (SETSLOT IMPORTING/MIGRATING,
+MIGRATE, SETSLOT NODE), the way ``valkey-cli --cluster reshard`` does.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from contextlib import closing
+from typing import Any
+
+import redis
+
+from fogbank.engines.valkey_conf import ADMIN_USER
+from fogbank.managed.records import Scope
+from fogbank.services.elasticache import addresses, errors
+from fogbank.services.elasticache.backend import Backend
+from fogbank.services.elasticache.groups import GROUP, LIFECYCLE, MAX_NODE_GROUPS, SLOTS, Group, Member
+from fogbank.services.elasticache.replication import (
+    _failed,
+    each,
+    rebind,
+    start_member,
+    stop_member,
+)
+
+STATE_TIMEOUT = 30.0
+BATCH = 256  # slots moved per round of pipelined SETSLOTs
+
+
+def raw(group: Group, member: Member) -> redis.Redis:
+    """Fogbank's own binary-safe connection to a node (keys are bytes, as MIGRATE needs them)."""
+    return redis.Redis(host=member.address, port=group.private.port, username=ADMIN_USER,
+                       password=group.private.admin_password, socket_timeout=30, socket_connect_timeout=2)  # fmt: skip
+
+
+def _text(value: Any) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def _wait(done: Any, what: str, timeout: float = STATE_TIMEOUT) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if done():
+                return
+        except redis.RedisError:
+            pass
+        if time.monotonic() > deadline:
+            raise TimeoutError(what)
+        time.sleep(0.02)
+
+
+def _ids(group: Group, members: Iterable[Member]) -> dict[str, str]:
+    out = {}
+    for member in members:
+        with closing(raw(group, member)) as conn:
+            out[member.cluster_id] = _text(conn.execute_command("CLUSTER", "MYID"))
+    return out
+
+
+def _add_slots(conn: redis.Redis, ranges: list[list[int]]) -> None:
+    for first, last in ranges:
+        try:
+            conn.execute_command("CLUSTER", "ADDSLOTSRANGE", first, last)
+        except redis.ResponseError as error:  # Redis 6.2: no ADDSLOTSRANGE
+            if "unknown subcommand" not in str(error).lower() and "unknown" not in str(error).lower():
+                raise
+            conn.execute_command("CLUSTER", "ADDSLOTS", *range(first, last + 1))
+
+
+def _meet(group: Group, via: Member, members: Iterable[Member]) -> None:
+    with closing(raw(group, via)) as conn:
+        for member in members:
+            if member is not via:
+                conn.execute_command("CLUSTER", "MEET", member.address, group.private.port)
+
+
+def _knows_all(group: Group, members: list[Member], count: int) -> bool:
+    for member in members:
+        with closing(raw(group, member)) as conn:
+            nodes = _text(conn.execute_command("CLUSTER", "NODES"))
+            lines = [line for line in nodes.splitlines() if line.strip()]
+            if len(lines) < count or any("handshake" in line.split()[2] for line in lines):
+                return False
+    return True
+
+
+def _state_ok(group: Group, members: Iterable[Member]) -> bool:
+    for member in members:
+        with closing(raw(group, member)) as conn:
+            if "cluster_state:ok" not in _text(conn.execute_command("CLUSTER", "INFO")):
+                return False
+            if member.role == "replica" and conn.info("replication").get("master_link_status") != "up":
+                return False
+    return True
+
+
+def create(be: Backend, scope: Scope, group: Group) -> None:
+    members = list(group.private.members)
+    each(members, lambda m: start_member(be, scope, group, m))
+    ids = _ids(group, members)
+    for index, node_group in enumerate(group.private.node_groups):
+        primary = group.private.primary(node_group.node_group_id)
+        assert primary is not None
+        with closing(raw(group, primary)) as conn:
+            conn.execute_command("CLUSTER", "SET-CONFIG-EPOCH", index + 1)
+            _add_slots(conn, node_group.slots)
+    _join(group, members[0], members, ids)
+    _wait(lambda: _state_ok(group, group.private.members), f"{group.identifier}: the cluster did not become ok")
+    rebind(be, scope, group)
+
+
+def _join(group: Group, via: Member, members: list[Member], ids: dict[str, str]) -> None:
+    """MEET the members, then each replica follows its node group's primary."""
+    _meet(group, via, members)
+    total = len(group.private.members)
+    _wait(lambda: _knows_all(group, members, total), f"{group.identifier}: nodes did not meet")
+    for member in members:
+        if member.role != "replica":
+            continue
+        primary = group.private.primary(member.node_group)
+        assert primary is not None
+        primary_id = ids.get(primary.cluster_id) or _ids(group, [primary])[primary.cluster_id]
+        with closing(raw(group, member)) as conn:
+            _wait(lambda c=conn, p=primary_id: c.execute_command("CLUSTER", "REPLICATE", p) is not None,
+                  f"{member.cluster_id} could not follow its primary")  # fmt: skip
+
+
+def topology(group: Group) -> list[dict[str, Any]]:
+    """CLUSTER NODES from a live node: address, id, role, primary id, slot ranges."""
+    for member in group.private.members:
+        if member.status != "available":
+            continue
+        try:
+            with closing(raw(group, member)) as conn:
+                text = _text(conn.execute_command("CLUSTER", "NODES"))
+        except redis.RedisError:
+            continue
+        nodes = []
+        for line in text.splitlines():
+            parts = line.split()
+            if len(parts) < 8:
+                continue
+            flags = parts[2].split(",")
+            ranges = []
+            for part in parts[8:]:
+                if part.startswith("["):
+                    continue
+                first, _, last = part.partition("-")
+                ranges.append([int(first), int(last or first)])
+            nodes.append({"id": parts[0], "address": parts[1].split(":")[0], "failed": "fail" in flags,
+                          "role": "primary" if "master" in flags else "replica", "primary": parts[3],
+                          "slots": ranges})  # fmt: skip
+        return nodes
+    return []
+
+
+def settle(be: Backend, scope: Scope, group: Group) -> None:
+    """The record's roles and slots from what the cluster itself says (after a restart, a
+    failover Redis Cluster decided on its own, a resharding)."""
+    _wait(lambda: _state_ok(group, [m for m in group.private.members if m.status == "available"]),
+          f"{group.identifier}: the cluster did not become ok")  # fmt: skip
+    nodes = topology(group)
+    by_address = {n["address"]: n for n in nodes}
+    by_id = {n["id"]: n for n in nodes}
+    with be.store.lock:
+        for member in group.private.members:
+            node = by_address.get(member.address)
+            if node is None or node["failed"]:
+                continue
+            member.role = node["role"]
+        for node_group in group.private.node_groups:
+            primary = group.private.primary(node_group.node_group_id)
+            node = by_address.get(primary.address) if primary else None
+            if node is not None:
+                node_group.slots = node["slots"]
+            elif primary is not None:  # the primary's entry lost: its replica's primary has the slots
+                replicas = [by_address.get(m.address) for m in group.private.of(node_group.node_group_id)]
+                owner = next((by_id.get(r["primary"]) for r in replicas if r and r["primary"] in by_id), None)
+                node_group.slots = owner["slots"] if owner else node_group.slots
+        be.save(scope)
+    rebind(be, scope, group)
+
+
+def failover(be: Backend, scope: Scope, group: Group, node_group: str, target: Member | None) -> Member:
+    """CLUSTER FAILOVER on a replica: coordinated when the primary is alive (no write is lost),
+    TAKEOVER when it is dead (no vote needed)."""
+    old = group.private.primary(node_group)
+    candidates = [m for m in group.private.of(node_group) if m.role == "replica" and m.status == "available"]
+    new = target or (candidates[0] if candidates else None)
+    if new is None or old is None:
+        raise RuntimeError(f"node group {node_group} has no replica to fail over to")
+    with closing(raw(group, new)) as conn:
+        conn.execute_command("CLUSTER", "FAILOVER", *(() if old.status == "available" else ("TAKEOVER",)))
+        _wait(lambda: conn.info("replication").get("role") == "master", f"{new.cluster_id} did not take over", 10)
+    with be.store.lock:
+        old.role, new.role = "replica", "primary"
+        be.save(scope)
+    if old.status == "available":
+        settle(be, scope, group)
+    else:
+        rebind(be, scope, group)
+    return new
+
+
+def add_nodes(be: Backend, scope: Scope, group: Group, added: list[Member]) -> None:
+    each(added, lambda m: start_member(be, scope, group, m))
+    via = next(m for m in group.private.members if m not in added and m.status == "available")
+    _join(group, via, added, _ids(group, added))
+    _wait(lambda: _state_ok(group, added), f"{group.identifier}: the new nodes did not join")
+    rebind(be, scope, group)
+
+
+def forget(be: Backend, group: Group, removed: list[Member]) -> None:
+    """Removed nodes leave the cluster: reset, then forgotten by every remaining node."""
+    ids = _ids(group, [m for m in removed if m.status == "available"])
+    for member in removed:
+        if member.cluster_id in ids:
+            with closing(raw(group, member)) as conn:
+                conn.execute_command("CLUSTER", "RESET", "HARD")
+    for member in group.private.members:
+        if member in removed or member.status != "available":
+            continue
+        with closing(raw(group, member)) as conn:
+            for node_id in ids.values():
+                try:
+                    conn.execute_command("CLUSTER", "FORGET", node_id)
+                except redis.ResponseError:
+                    pass  # already unknown to this node
+
+
+def plan(group: Group, params: dict[str, Any]) -> dict[str, Any]:
+    current = [g.node_group_id for g in group.private.node_groups]
+    count = params["NodeGroupCount"]
+    if count < 1:
+        raise errors.invalid_value("The parameter NodeGroupCount must be a positive integer.")
+    if count > MAX_NODE_GROUPS:
+        from fogbank.protocols.errors import AwsError
+
+        raise AwsError("NodeGroupsPerReplicationGroupQuotaExceeded", "The request cannot be processed because it "
+                       f"would exceed the maximum of {MAX_NODE_GROUPS} node groups (shards) in a replication group.")  # fmt: skip
+    if count == len(current):
+        raise errors.invalid_value(f"The replication group already has {count} node groups.")
+    remove = [f"{int(i):04d}" if i.isdigit() else i for i in params.get("NodeGroupsToRemove") or []]
+    retain = [f"{int(i):04d}" if i.isdigit() else i for i in params.get("NodeGroupsToRetain") or []]
+    if count > len(current):
+        if remove or retain:
+            raise errors.invalid_combination("NodeGroupsToRemove and NodeGroupsToRetain are only for decreasing "
+                                             "NodeGroupCount.")  # fmt: skip
+        return {"add": count - len(current), "remove": []}
+    if remove and retain:
+        raise errors.invalid_combination("Specify either NodeGroupsToRemove or NodeGroupsToRetain, not both.")
+    if not remove and not retain:
+        raise errors.invalid_value("NodeGroupsToRemove or NodeGroupsToRetain is required when decreasing "
+                                   "NodeGroupCount.")  # fmt: skip
+    for node_group_id in remove + retain:
+        if node_group_id not in current:
+            from fogbank.protocols.errors import AwsError
+
+            raise AwsError("NodeGroupNotFoundFault", f"The node group {node_group_id} was not found.")
+    gone = remove or [i for i in current if i not in retain]
+    if len(current) - len(set(gone)) != count:
+        raise errors.invalid_value(f"Removing {len(set(gone))} of {len(current)} node groups does not leave "
+                                   f"NodeGroupCount {count}.")  # fmt: skip
+    return {"add": 0, "remove": sorted(set(gone))}
+
+
+def _moves(group: Group, remove: list[str]) -> list[tuple[int, str, str]]:
+    """(slot, from node group, to node group) so that the remaining node groups hold even shares."""
+    owner = {s: g.node_group_id for g in group.private.node_groups for a, b in g.slots for s in range(a, b + 1)}
+    remaining = [g.node_group_id for g in group.private.node_groups if g.node_group_id not in remove]
+    share = {g: SLOTS // len(remaining) + (1 if i < SLOTS % len(remaining) else 0) for i, g in enumerate(remaining)}
+    held: dict[str, list[int]] = {g.node_group_id: [] for g in group.private.node_groups}
+    for slot in sorted(owner):
+        held[owner[slot]].append(slot)
+    spare: list[tuple[int, str]] = []
+    for node_group_id, slots in held.items():
+        keep = 0 if node_group_id in remove else share[node_group_id]
+        spare += [(slot, node_group_id) for slot in slots[keep:]]
+    moves = []
+    for node_group_id in remaining:
+        need = share[node_group_id] - len(held[node_group_id])
+        while need > 0 and spare:
+            slot, source = spare.pop(0)
+            moves.append((slot, source, node_group_id))
+            need -= 1
+    return moves
+
+
+def _migrate(group: Group, slots: list[int], source: Member, target: Member, ids: dict[str, str],
+             primaries: list[Member]) -> None:  # fmt: skip
+    port, password = group.private.port, group.private.admin_password
+    with closing(raw(group, source)) as src, closing(raw(group, target)) as dst:
+        pipe = dst.pipeline(transaction=False)
+        for slot in slots:
+            pipe.execute_command("CLUSTER", "SETSLOT", slot, "IMPORTING", ids[source.cluster_id])
+        pipe.execute()
+        pipe = src.pipeline(transaction=False)
+        for slot in slots:
+            pipe.execute_command("CLUSTER", "SETSLOT", slot, "MIGRATING", ids[target.cluster_id])
+        pipe.execute()
+        pipe = src.pipeline(transaction=False)
+        for slot in slots:
+            pipe.execute_command("CLUSTER", "COUNTKEYSINSLOT", slot)
+        counts = pipe.execute()
+        for slot, count in zip(slots, counts, strict=True):
+            while count:
+                keys = src.execute_command("CLUSTER", "GETKEYSINSLOT", slot, 1000)
+                if not keys:
+                    break
+                src.execute_command("MIGRATE", target.address, port, "", 0, 10000, "REPLACE",
+                                    "AUTH2", ADMIN_USER, password, "KEYS", *keys)  # fmt: skip
+    for member in [target, source, *[p for p in primaries if p not in (source, target)]]:
+        with closing(raw(group, member)) as conn:
+            pipe = conn.pipeline(transaction=False)
+            for slot in slots:
+                pipe.execute_command("CLUSTER", "SETSLOT", slot, "NODE", ids[target.cluster_id])
+            pipe.execute()
+
+
+def _ranges(slots: list[int]) -> list[list[int]]:
+    out: list[list[int]] = []
+    for slot in sorted(slots):
+        if out and out[-1][1] == slot - 1:
+            out[-1][1] = slot
+        else:
+            out.append([slot, slot])
+    return out
+
+
+def reshard(be: Backend, scope: Scope, group: Group, added: list[Member], remove: list[str]) -> None:
+    """ModifyReplicationGroupShardConfiguration: new node groups join, slots and keys move so
+    that the remaining ones hold even shares, removed node groups leave."""
+    try:
+        if added:
+            add_nodes(be, scope, group, added)
+        moves = _moves(group, remove)
+        primaries = [p for g in group.private.node_groups if (p := group.private.primary(g.node_group_id))]
+        ids = _ids(group, primaries)
+        pairs: dict[tuple[str, str], list[int]] = {}
+        for slot, source, target in moves:
+            pairs.setdefault((source, target), []).append(slot)
+        done = 0
+        for (source, target), slots in pairs.items():
+            src, dst = group.private.primary(source), group.private.primary(target)
+            assert src is not None and dst is not None
+            for start in range(0, len(slots), BATCH):
+                _migrate(group, slots[start : start + BATCH], src, dst, ids, primaries)
+                done += len(slots[start : start + BATCH])
+                with be.store.lock:
+                    progress = round(100.0 * done / max(len(moves), 1), 1)
+                    group.fields["PendingModifiedValues"] = {
+                        "Resharding": {"SlotMigration": {"ProgressPercentage": progress}}
+                    }
+        owner = {s: g.node_group_id for g in group.private.node_groups for a, b in g.slots for s in range(a, b + 1)}
+        for slot, _, target in moves:
+            owner[slot] = target
+        with be.store.lock:
+            for node_group in group.private.node_groups:
+                node_group.slots = _ranges([s for s, g in owner.items() if g == node_group.node_group_id])
+            be.save(scope)
+        if remove:
+            gone = [m for m in group.private.members if m.node_group in remove]
+            forget(be, group, gone)
+            each(gone, lambda m: stop_member(be, group, m))
+            with be.store.lock:
+                group.private.members = [m for m in group.private.members if m not in gone]
+                group.private.node_groups = [g for g in group.private.node_groups if g.node_group_id not in remove]
+                be.save(scope)
+            for member in gone:
+                import shutil
+
+                shutil.rmtree(be.cluster_dir(group) / member.cluster_id, ignore_errors=True)
+                addresses.release(member.address)
+        settle(be, scope, group)
+    except Exception as error:
+        with be.store.lock:
+            group.fields.pop("PendingModifiedValues", None)
+        _failed(be, scope, group, error, "Resharding the replication group")
+        return
+    with be.store.lock:
+        group.fields.pop("PendingModifiedValues", None)
+        LIFECYCLE.move_if(group, ("modifying",), "available")
+        be.save(scope)
+    be.event(scope, GROUP, group.identifier, f"Replication group {group.identifier} now has "
+             f"{len(group.private.node_groups)} node groups")  # fmt: skip
