@@ -1,7 +1,7 @@
 """Every implemented operation's page size, walked at its limits: the range comes from the botocore model.
 
 JSON services (DynamoDB, Secrets Manager) state the range as a model constraint (``min``/``max``); RDS
-states it only in the parameter's documentation ("Constraints: Minimum 20, maximum 100."), which is
+and ElastiCache state it only in the parameter's documentation ("Constraints: Minimum 20, maximum 100."), which is
 AWS's API reference text, so both are read here. DocumentDB and Neptune requests are RDS requests on the
 wire (same signing name, version and handler), so RDS's model is the one walked.
 """
@@ -19,7 +19,7 @@ from fogbank.protocols import spec
 from fogbank.services.catalog import all_services
 
 PAGE_SIZE_MEMBERS = ("MaxRecords", "MaxResults", "Limit")
-_DOCUMENTED = re.compile(r"Minimum (\d+), maximum (\d+)")
+_DOCUMENTED = re.compile(r"[Mm]inimum (\d+)[,;] maximum (\d+)")  # RDS's wording, then ElastiCache's
 
 # What each operation needs besides its page size, so that the size is what gets checked.
 NEEDS: dict[tuple[str, str], dict[str, Any]] = {
@@ -35,6 +35,8 @@ NEEDS: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("dynamodb", "Scan"): {"TableName": "paging"},
     ("secretsmanager", "ListSecretVersionIds"): {"SecretId": "paging"},
+    ("elasticache", "DescribeCacheParameters"): {"CacheParameterGroupName": "default.valkey8"},
+    ("elasticache", "DescribeEngineDefaultParameters"): {"CacheParameterGroupFamily": "valkey8"},
 }
 # No range in the model or its documentation: RDS's usual 20-100 is applied (AWS's answer not recorded).
 UNDOCUMENTED = {("rds", "DescribeDBLogFiles"): (20, 100)}
@@ -117,7 +119,7 @@ def test_page_size_limits(request, client, resources, model, operation, member, 
         call(**params, **{member: size})  # accepted
     too_small = _refused(call, **params, **{member: low - 1})
     too_large = _refused(call, **params, **{member: high + 1}) if high is not None else None
-    if model == "rds":
+    if model in ("rds", "elasticache"):
         assert too_small == (
             "InvalidParameterValue",
             f"Invalid value {low - 1} for MaxRecords. Must be between {low} and {high}",
