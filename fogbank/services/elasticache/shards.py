@@ -316,12 +316,31 @@ def _migrate(group: Group, slots: list[int], source: Member, target: Member, ids
                     break
                 src.execute_command("MIGRATE", target.address, port, "", 0, 10000, "REPLACE",
                                     "AUTH2", ADMIN_USER, password, "KEYS", *keys)  # fmt: skip
+    # The target first, then the source, then the others (gossip would tell them anyway). A
+    # primary left without slots becomes a replica of the one that took them (Redis 7+ replica
+    # migration), and a replica refuses SETSLOT: that answer is expected.
+    # Valkey 8 replicates SETSLOT to the node's replicas and answers NOREPLICAS while one is
+    # still syncing: the target retries (it must own the slots); the others learn by gossip.
+    deadline = time.monotonic() + STATE_TIMEOUT
     for member in [target, source, *[p for p in primaries if p not in (source, target)]]:
-        with closing(raw(group, member)) as conn:
-            pipe = conn.pipeline(transaction=False)
-            for slot in slots:
-                pipe.execute_command("CLUSTER", "SETSLOT", slot, "NODE", ids[target.cluster_id])
-            pipe.execute()
+        pending = list(slots)
+        while pending:
+            with closing(raw(group, member)) as conn:
+                pipe = conn.pipeline(transaction=False)
+                for slot in pending:
+                    pipe.execute_command("CLUSTER", "SETSLOT", slot, "NODE", ids[target.cluster_id])
+                answers = pipe.execute(raise_on_error=False)
+            retry = []
+            for slot, answer in zip(pending, answers, strict=True):
+                if not isinstance(answer, Exception) or "only with masters" in str(answer):
+                    continue
+                if "NOREPLICAS" not in str(answer) or time.monotonic() > deadline:
+                    raise answer
+                if member is target:
+                    retry.append(slot)
+            pending = retry
+            if pending:
+                time.sleep(0.05)
 
 
 def _ranges(slots: list[int]) -> list[list[int]]:
