@@ -12,6 +12,8 @@ from botocore.exceptions import ClientError
 
 from tests.rds.conftest import PASSWORD
 
+pytestmark = pytest.mark.provenance("aws-docs")  # the RDS API reference
+
 IDENTIFIER_MESSAGE = (
     "The parameter DBInstanceIdentifier is not a valid identifier. Identifiers must begin with a letter; must "
     "contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive "

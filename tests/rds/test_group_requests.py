@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+pytestmark = pytest.mark.provenance("aws-docs")  # the RDS API reference
+
 ARN = "arn:aws:rds:us-east-1:000000000000:"
 
 

@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+pytestmark = pytest.mark.provenance("aws-docs")  # the RDS API reference
+
 SNAPSHOT_IDENTIFIER_MESSAGE = (
     "The parameter DBSnapshotIdentifier is not a valid identifier. Identifiers must begin with a letter; must "
     "contain only ASCII letters, digits, and hyphens; and must not end with a hyphen or contain two consecutive "
