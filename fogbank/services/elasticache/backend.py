@@ -35,10 +35,9 @@ class Backend:
         self.clusters_dir = self.root / "clusters"
         for path in (self.root, self.clusters_dir):
             path.mkdir(mode=0o700, parents=True, exist_ok=True)
-            path.chmod(TRAVERSED)
-        if os.geteuid() == 0:
-            data_dir = self.root.parent
-            data_dir.chmod((data_dir.stat().st_mode | 0o011) & ~0o066)
+            path.chmod(0o700)
+        if any(self.clusters_dir.iterdir()):
+            self.open_to_engine()
         self.config = platform.config
         self.supervisor = platform.supervisor
         cache = platform.cache_dir(SERVICE)
@@ -84,10 +83,20 @@ class Backend:
     def process_name(record: Record[ClusterPrivate], node: Node) -> str:
         return f"{SERVICE}/{record.resource_id}/{node.node_id}"
 
+    def open_to_engine(self) -> None:
+        """The engine user passes through (x) the directories above its nodes' own, reading
+        nothing: opened only once a node exists, as RDS opens its instances' directory."""
+        for path in (self.root, self.clusters_dir):
+            path.chmod(TRAVERSED)
+        if os.geteuid() == 0:
+            data_dir = self.root.parent
+            data_dir.chmod((data_dir.stat().st_mode | 0o011) & ~0o066)
+
     def cluster_dir(self, record: Record[Any]) -> Path:
         return self.clusters_dir / record.resource_id
 
     def node_dir(self, record: Record[ClusterPrivate], node: Node) -> Path:
+        self.open_to_engine()
         return self.cluster_dir(record) / node.node_id / "data"
 
     # -- whole service ----------------------------------------------------------------------
@@ -129,4 +138,4 @@ class Backend:
         shutil.rmtree(self.clusters_dir, ignore_errors=True)
         shutil.rmtree(self.root / "snapshots", ignore_errors=True)
         self.clusters_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.clusters_dir.chmod(TRAVERSED)
+        self.clusters_dir.chmod(0o700)

@@ -309,6 +309,7 @@ def probe(backend: Backend, version: EngineVersion, work: Path) -> dict[str, str
     from fogbank.services.elasticache import parameters
 
     driver = backend.catalog.driver(version)
+    backend.open_to_engine()
     port = backend.supervisor.allocate_port()
     spec = CacheNodeSpec(name=f"{SERVICE}/probe/{work.name}", data_dir=work / "data", port=port, settings={})
     try:

@@ -40,6 +40,7 @@ def process_name(group: Group, member: Member) -> str:
 
 
 def data_dir(be: Backend, group: Group, member: Member) -> Any:
+    be.open_to_engine()
     return be.cluster_dir(group) / member.cluster_id / "data"
 
 
