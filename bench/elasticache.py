@@ -81,6 +81,49 @@ def main() -> None:
         for name in ("valkey-1", "memcached-1"):
             port = wait(ec, name)["CacheNodes"][0]["Endpoint"]["Port"]
             print(f"{name}: idle node RSS {rss_mb(port):.1f} MB")
+        replication_groups(ec)
+
+
+def wait_group(ec: object, name: str) -> dict:
+    while True:
+        found = ec.describe_replication_groups(ReplicationGroupId=name)["ReplicationGroups"][0]  # type: ignore[attr-defined]
+        if found["Status"] == "available":
+            return found
+        time.sleep(0.01)
+
+
+def replication_groups(ec: object) -> None:
+    """1+2 group -> available, TestFailover -> writes on the new primary, the primary endpoint vs
+    the node's own address (the same process: no forwarder), cluster mode 3x(1+1) -> available."""
+    started = time.perf_counter()
+    ec.create_replication_group(ReplicationGroupId="bench-rg", ReplicationGroupDescription="bench",  # type: ignore[attr-defined]
+                                Engine="valkey", CacheNodeType="cache.t3.micro", NumCacheClusters=3,
+                                AutomaticFailoverEnabled=True)  # fmt: skip
+    group = wait_group(ec, "bench-rg")
+    print(f"replication group 1+2 -> available {time.perf_counter() - started:.2f} s (goal < 2 s)")
+    shard = group["NodeGroups"][0]
+    endpoint, primary = shard["PrimaryEndpoint"], shard["NodeGroupMembers"][0]["ReadEndpoint"]
+    through = redis.Redis(host=endpoint["Address"], port=endpoint["Port"])
+    direct = redis.Redis(host=primary["Address"], port=primary["Port"])
+    a, b = best_of(lambda i: through.set(f"k{i}", "v"), lambda i: direct.set(f"k{i}", "v"))
+    print(f"valkey SET via primary endpoint {a:.0f}/s, node address {b:.0f}/s, ratio {a / b:.2f}")
+    old = direct.info("server")["run_id"]
+    started = time.perf_counter()
+    ec.test_failover(ReplicationGroupId="bench-rg", NodeGroupId="0001")  # type: ignore[attr-defined]
+    while True:
+        try:
+            client = redis.Redis(host=endpoint["Address"], port=endpoint["Port"], socket_timeout=1)
+            if client.info("server")["run_id"] != old and client.set("after", "1"):
+                break
+        except redis.RedisError:
+            pass
+    print(f"TestFailover -> writes accepted on the new primary {time.perf_counter() - started:.2f} s (goal < 2 s)")
+    started = time.perf_counter()
+    ec.create_replication_group(ReplicationGroupId="bench-cm", ReplicationGroupDescription="bench",  # type: ignore[attr-defined]
+                                Engine="valkey", CacheNodeType="cache.t3.micro", NumNodeGroups=3,
+                                ReplicasPerNodeGroup=1, ClusterMode="enabled")  # fmt: skip
+    wait_group(ec, "bench-cm")
+    print(f"cluster mode 3x(1+1) -> available {time.perf_counter() - started:.2f} s (goal < 3 s)")
 
 
 if __name__ == "__main__":
