@@ -6,6 +6,10 @@ import { DynamoTables } from "./pages/dynamodb/tables";
 import { CreateTable } from "./pages/dynamodb/create";
 import { TableDetail } from "./pages/dynamodb/detail";
 import { ExploreItems } from "./pages/dynamodb/explore";
+import { ClusterDetail } from "./pages/elasticache/cluster";
+import { CreateCache } from "./pages/elasticache/create";
+import { GroupDetail } from "./pages/elasticache/group";
+import { ElastiCacheList } from "./pages/elasticache/list";
 import { Home } from "./pages/home";
 import { QueryEditor } from "./pages/query/editor";
 import { RdsInstances } from "./pages/rds/instances";
@@ -28,6 +32,10 @@ const ROUTES: [string, (p: Record<string, string>) => preact.JSX.Element][] = [
   ["/dynamodb/create", () => <CreateTable />],
   ["/dynamodb/tables/:name", (p) => <TableDetail name={p.name} />],
   ["/dynamodb/tables/:name/items", (p) => <ExploreItems name={p.name} />],
+  ["/elasticache", () => <ElastiCacheList />],
+  ["/elasticache/create", () => <CreateCache />],
+  ["/elasticache/clusters/:id", (p) => <ClusterDetail id={p.id} />],
+  ["/elasticache/groups/:id", (p) => <GroupDetail id={p.id} />],
   ["/secrets", () => <SecretsPage />],
   ["/settings", () => <SettingsPage />],
 ];
@@ -37,6 +45,7 @@ const NAV: [string, string][] = [
   ["RDS databases", "/rds"],
   ["Query editor", "/query"],
   ["DynamoDB tables", "/dynamodb"],
+  ["ElastiCache", "/elasticache"],
   ["Secrets", "/secrets"],
   ["Settings", "/settings"],
 ];

@@ -1,6 +1,7 @@
 // AWS SDK clients pointed at the Fogbank serving this page (same origin): the console has no
 // back door, every action is the AWS API call an SDK would make.
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { ElastiCacheClient } from "@aws-sdk/client-elasticache";
 import { RDSClient } from "@aws-sdk/client-rds";
 import { RDSDataClient } from "@aws-sdk/client-rds-data";
 import { SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
@@ -9,6 +10,7 @@ import { settings, type Settings } from "./settings";
 
 type Clients = {
   dynamodb: DynamoDBClient;
+  elasticache: ElastiCacheClient;
   rds: RDSClient;
   rdsData: RDSDataClient;
   secrets: SecretsManagerClient;
@@ -35,6 +37,7 @@ export function aws(): Clients {
       key,
       clients: {
         dynamodb: new DynamoDBClient(c),
+        elasticache: new ElastiCacheClient(c),
         rds: new RDSClient(c),
         rdsData: new RDSDataClient(c),
         secrets: new SecretsManagerClient(c),
@@ -50,6 +53,12 @@ export async function collect<P, T>(pages: AsyncIterable<P>, pick: (page: P) => 
   const all: T[] = [];
   for await (const page of pages) all.push(...(pick(page) || []));
   return all;
+}
+
+/** True when Fogbank answered that it has not built this operation yet (HTTP 501 `NotImplemented`). */
+export function notImplemented(error: unknown): boolean {
+  const e = error as { name?: string; Code?: string; $metadata?: { httpStatusCode?: number } };
+  return (e?.Code || e?.name) === "NotImplemented" || e?.$metadata?.httpStatusCode === 501;
 }
 
 /** "Code: message" as the API answered it, for showing to the user. */

@@ -8,6 +8,7 @@ import { href } from "../router";
 import { settings } from "../settings";
 import { Empty, LinkButton, Page, Panel, Status } from "../ui/kit";
 import { listTableNames } from "./dynamodb/tables";
+import { listCaches } from "./elasticache/list";
 import { listInstances } from "./rds/instances";
 
 interface Resource {
@@ -51,7 +52,7 @@ const COURSE: { title: string; health: string; known: string; page?: string }[] 
   { title: "Aurora", health: "aurora", known: "not implemented" },
   { title: "DynamoDB", health: "dynamodb", known: "running", page: "/dynamodb" },
   { title: "DynamoDB Streams", health: "dynamodbstreams", known: "not implemented" },
-  { title: "ElastiCache", health: "elasticache", known: "not implemented" },
+  { title: "ElastiCache", health: "elasticache", known: "running", page: "/elasticache" },
   { title: "DocumentDB", health: "docdb", known: "not implemented" },
   { title: "Neptune", health: "neptune", known: "not implemented" },
   { title: "AWS Backup", health: "backup", known: "not implemented" },
@@ -109,6 +110,18 @@ async function rdsInstances(): Promise<Resource[]> {
   }));
 }
 
+async function caches(): Promise<Resource[]> {
+  return (await listCaches()).map(({ cluster, group }) => {
+    const id = (group ? group.ReplicationGroupId : cluster?.CacheClusterId) || "";
+    return {
+      name: id,
+      link: `/elasticache/${group ? "groups" : "clusters"}/${encodeURIComponent(id)}`,
+      status: group ? group.Status : cluster?.CacheClusterStatus,
+      detail: group ? `replication group, ${group.MemberClusters?.length ?? 0} nodes` : `${cluster?.Engine} ${cluster?.EngineVersion}`,
+    };
+  });
+}
+
 async function secrets(): Promise<Resource[]> {
   const list = await collect(paginateListSecrets({ client: aws().secrets }, {}), (p) => p.SecretList);
   return list.map((s) => ({ name: s.Name || "", link: "/secrets" }));
@@ -117,6 +130,7 @@ async function secrets(): Promise<Resource[]> {
 const LOADERS: Record<string, [string, () => Promise<Resource[]>, ComponentChildren?]> = {
   rds: ["/rds", rdsInstances, <LinkButton href={href("/rds/launch")}>Create database</LinkButton>],
   dynamodb: ["/dynamodb", dynamoTables, <LinkButton href={href("/dynamodb/create")}>Create table</LinkButton>],
+  elasticache: ["/elasticache", caches, <LinkButton href={href("/elasticache/create")}>Create cache</LinkButton>],
   secretsmanager: ["/secrets", secrets],
 };
 

@@ -1,0 +1,41 @@
+// Copyable connection examples for a cache endpoint, in the engine's own client and in Python.
+import { CodeBlock } from "../../ui/kit";
+import { ENGINES } from "./api";
+
+export function ConnectionExamples(props: { engine: string; host: string; port: number; clusterMode?: boolean; nodes?: [string, number][] }) {
+  const { engine, host, port } = props;
+  const examples: [string, string][] = [];
+  if (engine === "memcached") {
+    const nodes = props.nodes || [];
+    examples.push(
+      ["Auto-discovery (configuration endpoint)", `printf 'config get cluster\\r\\n' | nc -q1 ${host} ${port}`],
+      [
+        "Python (pymemcache)",
+        `from pymemcache.client.base import Client\n\nclient = Client(("${host}", ${port}))\nclient.set("greeting", "hello")\nprint(client.get("greeting"))`,
+      ],
+    );
+    if (nodes.length > 1)
+      examples.push([
+        "Python (pymemcache, every node)",
+        `from pymemcache.client.hash import HashClient\n\nclient = HashClient([${nodes.map(([h, p]) => `("${h}", ${p})`).join(", ")}])\nclient.set("greeting", "hello")\nprint(client.get("greeting"))`,
+      ]);
+  } else {
+    const cli = ENGINES[engine]?.cli || "redis-cli";
+    examples.push(
+      [cli, `${cli} -h ${host} -p ${port}${props.clusterMode ? " -c" : ""}`],
+      props.clusterMode
+        ? [
+            "Python (redis, cluster mode)",
+            `from redis.cluster import RedisCluster\n\nr = RedisCluster(host="${host}", port=${port})\nr.set("greeting", "hello")\nprint(r.get("greeting"))`,
+          ]
+        : ["Python (redis)", `import redis\n\nr = redis.Redis(host="${host}", port=${port})\nr.set("greeting", "hello")\nprint(r.get("greeting"))`],
+    );
+  }
+  return (
+    <div class="examples">
+      {examples.map(([label, text]) => (
+        <CodeBlock key={label} label={label} text={text} />
+      ))}
+    </div>
+  );
+}

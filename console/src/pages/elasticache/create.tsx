@@ -1,0 +1,247 @@
+// Create a cache: CreateCacheCluster (Valkey, Redis OSS, Memcached) or, once the API answers,
+// CreateReplicationGroup (replicas, cluster mode) with the engines and versions Fogbank really has.
+import { CreateCacheClusterCommand, CreateReplicationGroupCommand, type CacheEngineVersion, type CacheParameterGroup } from "@aws-sdk/client-elasticache";
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { aws } from "../../aws";
+import { href, navigate } from "../../router";
+import { Button, ErrorBox, Field, Page, Panel, useProblems } from "../../ui/kit";
+import { ENGINES, cacheErrorText, engineVersions, listClusters, listGroups, parameterGroups } from "./api";
+import { clusterLink, groupLink } from "./list";
+import { type CacheForm, fieldOfError, validateCache } from "./validate";
+
+// The node types of ElastiCache's guide that Fogbank sizes (fogbank/services/elasticache/node_types.py), small first.
+const NODE_TYPES = [
+  "cache.t3.micro", "cache.t3.small", "cache.t3.medium", "cache.t4g.micro", "cache.t4g.small", "cache.t4g.medium",
+  "cache.m5.large", "cache.m6g.large", "cache.m7g.large", "cache.r5.large", "cache.r6g.large", "cache.r7g.large",
+];
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.-]/).map(Number);
+  const pb = b.split(/[.-]/).map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pb[i] || 0) - (pa[i] || 0);
+    if (d) return d;
+  }
+  return 0;
+}
+
+export function CreateCache() {
+  const [versions, setVersions] = useState<CacheEngineVersion[] | null>(null);
+  const [groups, setGroups] = useState<CacheParameterGroup[]>([]);
+  const [groupsAnswer, setGroupsAnswer] = useState(false);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [form, setForm] = useState<CacheForm>({
+    engine: "valkey",
+    version: "",
+    identifier: "",
+    description: "Created in the Fogbank console",
+    nodeType: "cache.t3.micro",
+    nodes: "1",
+    parameterGroup: "",
+    deployment: "cluster",
+    replicas: "1",
+    clusterMode: false,
+    shards: "1",
+    failover: true,
+  });
+  const { problems, setProblems, clear } = useProblems<keyof CacheForm>();
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    engineVersions().then(setVersions).catch((e) => setLoadError(cacheErrorText(e)));
+    parameterGroups().then(setGroups).catch(() => setGroups([]));
+    // Replication groups are offered only once the API answers for them.
+    listGroups().then((found) => setGroupsAnswer(found !== null)).catch(() => setGroupsAnswer(false));
+    Promise.all([listClusters(), listGroups().catch(() => null)])
+      .then(([clusters, found]) => {
+        const taken = [...clusters.map((c) => c.CacheClusterId || ""), ...(found || []).map((g) => g.ReplicationGroupId || "")];
+        let n = 1;
+        while (taken.includes(`cache-${n}`)) n++;
+        setForm((f) => (f.identifier ? f : { ...f, identifier: `cache-${n}` }));
+      })
+      .catch(() => setForm((f) => (f.identifier ? f : { ...f, identifier: "cache-1" })));
+  }, []);
+
+  const engines = useMemo(() => Object.keys(ENGINES).filter((e) => (versions || []).some((v) => v.Engine === e)), [versions]);
+  const engineVersionList = useMemo(
+    () => (versions || []).filter((v) => v.Engine === form.engine).sort((a, b) => compareVersions(a.EngineVersion || "", b.EngineVersion || "")),
+    [versions, form.engine],
+  );
+  const chosen = engineVersionList.find((v) => v.EngineVersion === form.version);
+  const family = chosen?.CacheParameterGroupFamily || "";
+  const familyGroups = groups.filter((g) => g.CacheParameterGroupFamily === family).map((g) => g.CacheParameterGroupName as string);
+  const group = form.engine !== "memcached" && form.deployment === "group" && groupsAnswer;
+
+  useEffect(() => {
+    if (engines.length && !engines.includes(form.engine)) changeEngine(engines[0]);
+  }, [engines]);
+  useEffect(() => {
+    if (engineVersionList.length && !engineVersionList.some((v) => v.EngineVersion === form.version)) set("version", engineVersionList[0].EngineVersion || "");
+  }, [engineVersionList]);
+  useEffect(() => {
+    // The family's default group, as the API would choose when none is given.
+    if (family && !familyGroups.includes(form.parameterGroup)) set("parameterGroup", familyGroups.includes(`default.${family}`) ? `default.${family}` : familyGroups[0] || "");
+  }, [family, groups.length]);
+
+  function set<K extends keyof CacheForm>(key: K, value: CacheForm[K]) {
+    setForm((f) => ({ ...f, [key]: value }));
+    clear(key);
+    if (key === "replicas" || key === "clusterMode") clear("failover");
+    if (key === "deployment") clear("identifier");
+  }
+
+  function changeEngine(engine: string) {
+    setForm((f) => ({ ...f, engine, version: "", parameterGroup: "", nodes: "1", deployment: engine === "memcached" ? "cluster" : f.deployment }));
+    setProblems({});
+  }
+
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    const found = validateCache({ ...form, deployment: group ? "group" : "cluster" });
+    setProblems(found);
+    if (Object.keys(found).length) {
+      document.getElementById(`c-${Object.keys(found)[0]}`)?.focus();
+      return;
+    }
+    setBusy(true);
+    setError(null);
+    const common = {
+      Engine: form.engine,
+      EngineVersion: form.version,
+      CacheNodeType: form.nodeType,
+      CacheParameterGroupName: form.parameterGroup || undefined,
+    };
+    try {
+      if (group) {
+        await aws().elasticache.send(
+          new CreateReplicationGroupCommand({
+            ...common,
+            ReplicationGroupId: form.identifier,
+            ReplicationGroupDescription: form.description,
+            AutomaticFailoverEnabled: form.failover,
+            ...(form.clusterMode
+              ? { ClusterMode: "enabled", NumNodeGroups: Number(form.shards), ReplicasPerNodeGroup: Number(form.replicas) }
+              : { NumCacheClusters: 1 + Number(form.replicas) }),
+          }),
+        );
+        navigate(groupLink(form.identifier.toLowerCase()).slice(1));
+      } else {
+        await aws().elasticache.send(new CreateCacheClusterCommand({ ...common, CacheClusterId: form.identifier, NumCacheNodes: Number(form.nodes) }));
+        navigate(clusterLink(form.identifier.toLowerCase()).slice(1));
+      }
+    } catch (e) {
+      const field = fieldOfError(e);
+      if (field) {
+        setProblems({ [field]: cacheErrorText(e) });
+        document.getElementById(`c-${field}`)?.focus();
+      } else setError(cacheErrorText(e));
+      setBusy(false);
+    }
+  };
+
+  const input = (key: keyof CacheForm, label: string, attrs: Record<string, unknown> = {}, hint?: string) => (
+    <Field label={label} id={`c-${key}`} error={problems[key]} hint={hint}>
+      <input
+        id={`c-${key}`}
+        value={form[key] as string}
+        onInput={(e) => set(key, e.currentTarget.value as never)}
+        aria-invalid={problems[key] ? "true" : undefined}
+        {...attrs}
+      />
+    </Field>
+  );
+
+  return (
+    <Page title="Create cache" crumbs={[["ElastiCache", href("/elasticache")]]}>
+      <ErrorBox error={loadError} />
+      <form class="form" onSubmit={submit} noValidate>
+        <Panel title="Engine">
+          <div class="engine-choices" role="radiogroup" aria-label="Engine">
+            {(engines.length ? engines : Object.keys(ENGINES)).map((engine) => (
+              <label key={engine} class={`engine-choice ${form.engine === engine ? "selected" : ""}`}>
+                <input type="radio" name="engine" value={engine} checked={form.engine === engine} onChange={() => changeEngine(engine)} />
+                {ENGINES[engine]?.label || engine}
+              </label>
+            ))}
+          </div>
+          <Field label="Engine version" id="c-version" error={problems.version} hint={chosen?.CacheEngineVersionDescription || "Versions installed on this machine."}>
+            <select id="c-version" value={form.version} onChange={(e) => set("version", e.currentTarget.value)}>
+              {engineVersionList.map((v) => (
+                <option key={v.EngineVersion} value={v.EngineVersion}>
+                  {ENGINES[form.engine]?.label} {v.EngineVersion}
+                </option>
+              ))}
+            </select>
+          </Field>
+        </Panel>
+        {form.engine !== "memcached" && groupsAnswer && (
+          <Panel title="Deployment">
+            <div class="engine-choices" role="radiogroup" aria-label="Deployment">
+              {(
+                [
+                  ["cluster", "Single node (cache cluster)"],
+                  ["group", "Replication group (primary and replicas)"],
+                ] as const
+              ).map(([value, label]) => (
+                <label key={value} class={`engine-choice ${form.deployment === value ? "selected" : ""}`}>
+                  <input type="radio" name="deployment" value={value} checked={form.deployment === value} onChange={() => set("deployment", value)} />
+                  {label}
+                </label>
+              ))}
+            </div>
+          </Panel>
+        )}
+        <Panel title="Settings">
+          {input(
+            "identifier",
+            group ? "Replication group ID" : "Cluster ID",
+            { autoComplete: "off" },
+            `Unique in this region: 1 to ${group ? 40 : 50} letters, digits or hyphens; stored in lowercase.`,
+          )}
+          {group && input("description", "Description")}
+          <Field label="Node type" id="c-nodeType" error={problems.nodeType} hint="Sets each node's memory limit, as on ElastiCache.">
+            <select id="c-nodeType" value={form.nodeType} onChange={(e) => set("nodeType", e.currentTarget.value)}>
+              {NODE_TYPES.map((t) => (
+                <option key={t}>{t}</option>
+              ))}
+            </select>
+          </Field>
+          {form.engine === "memcached" && input("nodes", "Number of nodes", { type: "number", min: 1, max: 40 }, "1 to 40 nodes, one Memcached process each.")}
+          <Field label="Parameter group" id="c-parameterGroup" error={problems.parameterGroup} hint={family ? `Family ${family}.` : undefined}>
+            <select id="c-parameterGroup" value={form.parameterGroup} onChange={(e) => set("parameterGroup", e.currentTarget.value)}>
+              {familyGroups.map((g) => (
+                <option key={g}>{g}</option>
+              ))}
+            </select>
+          </Field>
+        </Panel>
+        {group && (
+          <Panel title="Replication">
+            <label class="check">
+              <input type="checkbox" checked={form.clusterMode} onChange={(e) => set("clusterMode", e.currentTarget.checked)} />
+              Cluster mode enabled (data partitioned across shards)
+            </label>
+            {form.clusterMode && input("shards", "Number of shards", { type: "number", min: 1, max: 500 })}
+            {input("replicas", form.clusterMode ? "Replicas per shard" : "Number of replicas", { type: "number", min: 0, max: 5 }, "0 to 5 replicas of the primary.")}
+            <Field label="" id="c-failover" error={problems.failover}>
+              <label class="check">
+                <input id="c-failover" type="checkbox" checked={form.failover} onChange={(e) => set("failover", e.currentTarget.checked)} />
+                Automatic failover (a replica is promoted if the primary fails)
+              </label>
+            </Field>
+          </Panel>
+        )}
+        <ErrorBox error={error} onClose={() => setError(null)} />
+        <div class="form-actions">
+          <a class="btn btn-normal" href={href("/elasticache")}>
+            Cancel
+          </a>
+          <Button kind="primary" type="submit" busy={busy}>
+            Create cache
+          </Button>
+        </div>
+      </form>
+    </Page>
+  );
+}
