@@ -5,11 +5,14 @@ region (``<root>/<account>/<region>.json``), rewritten atomically by ``fogbank.s
 temporary file, fsync, rename; files 0600, directories 0700), so an acknowledged change
 survives ``kill -9``. Every change happens under ``lock`` and is followed by ``save``.
 Records come back typed: each kind's private bookkeeping is rebuilt by its ``RecordKind``.
+A service whose documents predate this store gives ``upgrade``: it turns a document without
+``format`` into this form when it is read (it is written in this form at the next save).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +24,21 @@ FORMAT = 1
 
 
 class Store:
-    def __init__(self, root: Path, kinds: list[RecordKind[Any]]) -> None:
+    def __init__(
+        self,
+        root: Path,
+        kinds: list[RecordKind[Any]],
+        upgrade: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+    ) -> None:
         self.root = root
         self.lock = threading.RLock()
         self.kinds = {kind.name: kind for kind in kinds}
         self.scopes: dict[tuple[str, str], Scope] = {}
         for path in sorted(root.glob("*/*.json")):
-            self.scopes[(path.parent.name, path.stem)] = self._load(path.parent.name, path.stem, read_json(path, {}))
+            document = read_json(path, {})
+            if upgrade is not None and document and "format" not in document:
+                document = upgrade(document)
+            self.scopes[(path.parent.name, path.stem)] = self._load(path.parent.name, path.stem, document)
 
     def scope(self, account: str, region: str) -> Scope:
         with self.lock:

@@ -1,0 +1,138 @@
+"""RDS's resources as the shared layer's typed records (``fogbank.managed.records``), and the
+conversion of the state documents RDS wrote before it used them.
+
+Each kind keeps what the API shows in ``Record.fields`` (AWS member names) and Fogbank's own
+bookkeeping in a typed private dataclass, never rendered:
+
+| kind | private | why |
+| --- | --- | --- |
+| ``db-instance`` | ``InstancePrivate`` | the master password, the port asked for, a password to set at start |
+| ``db-snapshot`` | ``SnapshotPrivate`` | the instance's password and settings a restore needs, ``restore`` sharing |
+| ``db-parameter-group`` | ``ParameterGroupPrivate`` | the overridden values and their apply methods |
+| ``db-subnet-group`` | ``SubnetGroupPrivate`` | the (subnet, zone) pairs |
+| ``db-option-group`` | ``OptionGroupPrivate`` | nothing yet |
+
+A record's identifier, ARN, status, resource id and tags live on the ``Record`` itself, once:
+``upgrade`` moves them out of an old document's dicts (``DBInstanceStatus`` becomes
+``Record.status``, ``_password`` becomes ``InstancePrivate.password``, ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from fogbank.managed.records import RecordKind, dataclass_loader, iso, new_resource_id, now
+
+INSTANCE = "db-instance"
+SNAPSHOT = "db-snapshot"
+PARAMETER_GROUP = "db-parameter-group"
+SUBNET_GROUP = "db-subnet-group"
+OPTION_GROUP = "db-option-group"
+
+
+@dataclass
+class InstancePrivate:
+    password: str = ""  # the master user's, to create the engine and take snapshots
+    requested_port: int = 0  # the Port asked for; Record.fields["Port"] is the one it got
+    password_on_start: str | None = None  # a stopped instance's new password, set when it starts
+
+
+@dataclass
+class SnapshotPrivate:
+    directory: str = ""  # names the snapshot's directory (``snap-...``)
+    password: str = ""  # the instance's master password, given back to a restored instance
+    db_name: str | None = None
+    instance_class: str = ""
+    parameter_group: str = ""
+    restore: list[str] = field(default_factory=list)  # accounts the snapshot is shared with
+
+
+@dataclass
+class ParameterGroupPrivate:
+    values: dict[str, str] = field(default_factory=dict)  # the group's overrides
+    methods: dict[str, str] = field(default_factory=dict)  # their ApplyMethod
+    default: bool = False  # ``default.<family>``: read-only, as RDS's own
+
+
+@dataclass
+class SubnetGroupPrivate:
+    subnets: list[list[str]] = field(default_factory=list)  # [subnet id, availability zone]
+
+
+@dataclass
+class OptionGroupPrivate:
+    pass
+
+
+KINDS: list[RecordKind[Any]] = [
+    RecordKind(INSTANCE, dataclass_loader(InstancePrivate)),
+    RecordKind(SNAPSHOT, dataclass_loader(SnapshotPrivate)),
+    RecordKind(PARAMETER_GROUP, dataclass_loader(ParameterGroupPrivate)),
+    RecordKind(SUBNET_GROUP, dataclass_loader(SubnetGroupPrivate)),
+    RecordKind(OPTION_GROUP, dataclass_loader(OptionGroupPrivate)),
+]
+
+
+@dataclass(frozen=True)
+class _OldKind:
+    """Where an old document kept one kind, and which of its dict keys the Record now holds."""
+
+    name: str
+    collection: str  # the old document's key
+    arn: str  # the member holding the ARN
+    status: str | None  # the member holding the status, if the kind has one
+    resource_id: str | None  # the member holding a stable id (None: a new one is made)
+    created: str | None  # the member holding the creation time
+    private: dict[str, str]  # old ``_key`` -> private field
+
+
+_OLD_KINDS = (
+    _OldKind(INSTANCE, "instances", "DBInstanceArn", "DBInstanceStatus", "DbiResourceId", "InstanceCreateTime",
+             {"_password": "password", "_requested_port": "requested_port",
+              "_password_on_start": "password_on_start"}),
+    _OldKind(SNAPSHOT, "snapshots", "DBSnapshotArn", "Status", "_id", "SnapshotCreateTime",
+             {"_id": "directory", "_password": "password", "_DBName": "db_name",
+              "_DBInstanceClass": "instance_class", "_DBParameterGroupName": "parameter_group",
+              "_restore": "restore"}),
+    _OldKind(PARAMETER_GROUP, "parameter_groups", "DBParameterGroupArn", None, None, None,
+             {"_values": "values", "_methods": "methods", "_default": "default"}),
+    _OldKind(SUBNET_GROUP, "subnet_groups", "DBSubnetGroupArn", None, None, None, {"_subnets": "subnets"}),
+    _OldKind(OPTION_GROUP, "option_groups", "OptionGroupArn", None, None, None, {}),
+)  # fmt: skip
+
+
+def _record_document(kind: _OldKind, identifier: str, item: dict[str, Any]) -> dict[str, Any]:
+    private = {new: item[old] for old, new in kind.private.items() if old in item}
+    unknown = sorted(key for key in item if key.startswith("_") and key not in kind.private)
+    if unknown:  # a private key this conversion does not know would be lost: refuse, loudly
+        raise ValueError(f"{kind.name} {identifier}: unknown private keys {unknown}")
+    taken = {kind.arn, kind.status, "TagList"} - {None}
+    fields = {key: value for key, value in item.items() if not key.startswith("_") and key not in taken}
+    return {
+        "kind": kind.name,
+        "identifier": identifier,
+        "arn": item[kind.arn],
+        "status": item.get(kind.status) if kind.status else None,
+        "resource_id": item.get(kind.resource_id) if kind.resource_id and item.get(kind.resource_id)
+        else new_resource_id(),
+        "fields": fields,
+        "tags": list(item.get("TagList") or []),
+        "created": (item.get(kind.created) if kind.created else None) or iso(now()),
+        "private": private,
+    }  # fmt: skip
+
+
+def upgrade(document: dict[str, Any]) -> dict[str, Any]:
+    """An old RDS state document (dict records with ``_private`` keys, events perhaps without a
+    ``Sequence``) in the shared store's form; events keep their stored order."""
+    records = {
+        kind.name: [_record_document(kind, identifier, item) for identifier, item in document[kind.collection].items()]
+        for kind in _OLD_KINDS
+        if document.get(kind.collection)
+    }
+    events = [dict(event) for event in document.get("events") or []]
+    if any(not event.get("Sequence") for event in events):
+        for n, event in enumerate(events, 1):
+            event["Sequence"] = n
+    return {"format": 1, "records": records, "events": events, "extra": {}}
