@@ -20,7 +20,7 @@ COURSE = [
     ("Aurora", "aurora", None),
     ("DynamoDB", "dynamodb", "#/dynamodb"),
     ("DynamoDB Streams", "dynamodbstreams", None),
-    ("ElastiCache", "elasticache", None),
+    ("ElastiCache", "elasticache", "#/elasticache"),
     ("DocumentDB", "docdb", None),
     ("Neptune", "neptune", None),
     ("AWS Backup", "backup", None),
