@@ -41,7 +41,7 @@ def test_create_checks(ec: Any, make_cluster: Any) -> None:
         "CacheParameterGroupNotFound")  # fmt: skip
     assert _error(ec.create_cache_cluster, **base, Engine="valkey", CacheParameterGroupName="default.memcached1.6")[
         0] == "InvalidParameterCombination"  # fmt: skip
-    assert _error(ec.create_cache_cluster, **base, Engine="valkey", SnapshotName="s1")[0] == "InvalidParameterValue"
+    assert _error(ec.create_cache_cluster, **base, Engine="valkey", SnapshotName="s1")[0] == "SnapshotNotFoundFault"
     make_cluster("c1", "valkey")
     assert _error(ec.create_cache_cluster, **base, Engine="valkey")[:2] == (
         "CacheClusterAlreadyExists", "Cache cluster c1 already exists.")  # fmt: skip

@@ -42,9 +42,11 @@ class Backend:
         self.supervisor = platform.supervisor
         cache = platform.cache_dir(SERVICE)
         self.catalog = Catalog(self.supervisor, cache / "binaries", cache_kinds.KINDS)
-        from fogbank.services.elasticache import groups, snapshots
+        from fogbank.services.elasticache import groups, serverless, snapshots, users
 
-        self.store = Store(self.root / "state", [*KINDS, *snapshots.KINDS, *groups.KINDS])
+        kinds = [*KINDS, *snapshots.KINDS, *groups.KINDS, *users.KINDS, *serverless.KINDS]
+        self.store = Store(self.root / "state", kinds)
+        self.terminators: Any = None  # tls.Terminators of serverless caches (serverless.open_service)
         # Closed and reset with the service: feature modules add theirs (TLS listeners, schedulers).
         self.on_close: list[Callable[[], None]] = []
         self.on_reset: list[Callable[[], None]] = []
@@ -128,13 +130,13 @@ class Backend:
     def reset(self) -> None:
         self.jobs.wait_all()
         self.stop_all()
+        for hook in self.on_reset:  # before the wipe: hooks find their records
+            hook()
         with self.store.lock:
             for _, record in self.store.all_records("cache-cluster"):
                 self.discovery.stop(record.resource_id)
             self.release_ports()
             self.store.wipe()
-        for hook in self.on_reset:
-            hook()
         shutil.rmtree(self.clusters_dir, ignore_errors=True)
         shutil.rmtree(self.root / "snapshots", ignore_errors=True)
         self.clusters_dir.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -58,6 +58,9 @@ class ElastiCache(Service):
         from fogbank.services.elasticache import snapshots
 
         snapshots.recover(backend)
+        from fogbank.services.elasticache import serverless
+
+        serverless.open_service(backend)
         backend.scheduler = snapshots.Scheduler(backend, platform.config.elasticache_snapshot_interval)
         backend.scheduler.start()
 

@@ -19,6 +19,11 @@ _KINDS = {
     "cluster": (CLUSTER, errors.cluster_not_found),
     "parametergroup": (PARAMETER_GROUP, errors.parameter_group_not_found),
     "subnetgroup": (SUBNET_GROUP, errors.subnet_group_not_found),
+    "snapshot": ("snapshot", lambda name: AwsError("SnapshotNotFoundFault", f"Snapshot {name} not found.")),
+    "user": ("user", lambda name: AwsError("UserNotFound", f"User {name} not found.")),
+    "usergroup": ("user-group", lambda name: AwsError("UserGroupNotFound", f"User group {name} not found.")),
+    "serverlesscache": ("serverless-cache",
+                        lambda name: AwsError("ServerlessCacheNotFoundFault", f"Serverless cache {name} not found.")),
 }
 
 

@@ -1,0 +1,147 @@
+"""TLS for serverless caches: Fogbank's own certificate authority and a TLS listener in front of a node.
+
+AWS's serverless caches accept only TLS. The PyPI Valkey builds have no TLS, so Fogbank
+terminates it: a listener (asyncio, one event-loop thread for the service) takes TLS on the
+cache's endpoint ports and forwards the plain bytes to the node on 127.0.0.1. The certificate
+authority is generated once with ``cryptography`` and kept in ``<data dir>/elasticache/tls/``:
+``ca.pem`` is the file clients are given (``ssl_ca_certs``); the server certificate names
+``localhost`` and ``127.0.0.1``. The CA's key never leaves that 0700 directory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import ipaddress
+import ssl
+import threading
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+CA_FILE = "ca.pem"
+
+
+def _write(path: Path, data: bytes) -> None:
+    work = path.with_name(path.name + ".new")
+    work.touch(mode=0o600)
+    work.write_bytes(data)
+    work.replace(path)
+
+
+def _key_bytes(key: ec.EllipticCurvePrivateKey) -> bytes:
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())  # fmt: skip
+
+
+def authority(directory: Path) -> Path:
+    """The CA certificate's path, the CA and a server certificate made on first use."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    ca_path, cert_path, key_path = directory / CA_FILE, directory / "server.pem", directory / "server.key"
+    if ca_path.is_file() and cert_path.is_file() and key_path.is_file():
+        return ca_path
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=1)
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Fogbank ElastiCache local CA")])
+    ca_cert = (
+        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name).public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(start)
+        .not_valid_after(start + dt.timedelta(days=3650))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True, content_commitment=False,
+                                     key_encipherment=False, data_encipherment=False, key_agreement=False,
+                                     encipher_only=False, decipher_only=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    key = ec.generate_private_key(ec.SECP256R1())
+    names = [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
+        .issuer_name(ca_name).public_key(key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(start).not_valid_after(start + dt.timedelta(days=825))
+        .add_extension(x509.SubjectAlternativeName(names), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )  # fmt: skip
+    _write(directory / "ca.key", _key_bytes(ca_key))
+    _write(key_path, _key_bytes(key))
+    _write(cert_path, cert.public_bytes(serialization.Encoding.PEM))
+    _write(ca_path, ca_cert.public_bytes(serialization.Encoding.PEM))
+    ca_path.chmod(0o644)  # the certificate is public: clients read it
+    return ca_path
+
+
+def server_context(directory: Path) -> ssl.SSLContext:
+    authority(directory)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.minimum_version = ssl.TLSVersion.TLSv1_2
+    context.load_cert_chain(directory / "server.pem", directory / "server.key")
+    return context
+
+
+class Terminators:
+    """TLS listeners, each forwarding to one plain node port, grouped by resource."""
+
+    def __init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="elasticache tls", daemon=True)
+        self._thread.start()
+        self._servers: dict[str, list[asyncio.AbstractServer]] = {}
+
+    def serve(self, key: str, port: int, upstream: int, context: ssl.SSLContext) -> None:
+        async def start() -> asyncio.AbstractServer:
+            return await asyncio.start_server(lambda r, w: _forward(r, w, upstream), "127.0.0.1", port,
+                                              ssl=context, reuse_address=True)  # fmt: skip
+
+        server = asyncio.run_coroutine_threadsafe(start(), self._loop).result(10)
+        self._servers.setdefault(key, []).append(server)
+
+    def stop(self, key: str) -> None:
+        for server in self._servers.pop(key, []):
+            self._close(server)
+
+    def close(self) -> None:
+        for key in list(self._servers):
+            self.stop(key)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
+
+    def _close(self, server: asyncio.AbstractServer) -> None:
+        async def close() -> None:
+            server.close()
+            if hasattr(server, "close_clients"):
+                server.close_clients()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(server.wait_closed(), 2)
+
+        with contextlib.suppress(Exception):
+            asyncio.run_coroutine_threadsafe(close(), self._loop).result(5)
+
+
+async def _forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, upstream: int) -> None:
+    try:
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", upstream)
+    except OSError:
+        writer.close()
+        return
+    await asyncio.gather(_copy(reader, up_writer), _copy(up_reader, writer))
+
+
+async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    try:
+        while chunk := await reader.read(65536):
+            writer.write(chunk)
+            await writer.drain()
+    except (ConnectionError, OSError, ssl.SSLError):
+        pass
+    finally:
+        with contextlib.suppress(Exception):
+            writer.close()
