@@ -21,6 +21,8 @@ PAGES = {
     "query": ("/query", "Query editor"),
     "dynamodb": ("/dynamodb", "Tables"),
     "create-table": ("/dynamodb/create", "Create table"),
+    "elasticache": ("/elasticache", "ElastiCache caches"),
+    "create-cache": ("/elasticache/create", "Create cache"),
     "secrets": ("/secrets", "Secrets"),
     "settings": ("/settings", "Settings"),
 }
