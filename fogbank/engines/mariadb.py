@@ -17,9 +17,8 @@ import os
 import pwd
 import re
 import shutil
-import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -28,7 +27,7 @@ import pymysql
 from fogbank.engines import datadirs, users
 from fogbank.engines.binary import EngineBinary, parse_version, pick, version_key, version_line
 from fogbank.engines.driver import EngineDriver, Instance
-from fogbank.engines.supervisor import ManagedProcess, ProcessSpec, Supervisor
+from fogbank.engines.supervisor import Supervisor
 
 SETTINGS_FILE = "fogbank.cnf"  # the server's only option file (--defaults-file)
 SOCKET_FILE = "mysqld.sock"
@@ -96,7 +95,8 @@ def binary_for_engine(engine: str, version: str | None = None) -> EngineBinary |
 
 
 class MariaDBEngine(EngineDriver):
-    """Creates, starts, stops, snapshots and restores instances of one MariaDB/MySQL server.
+    """Creates, starts, stops, snapshots and restores instances of one MariaDB/MySQL server
+    (``interface.Driver``, ``Persistent``, ``SqlAdministration``).
 
     Engines run as the unprivileged user when Fogbank is root. To be told of crashes and
     restarts, set ``on_exit`` / ``on_restart`` on the returned ManagedProcess's ``spec``.
@@ -110,73 +110,46 @@ class MariaDBEngine(EngineDriver):
         # Oracle MySQL's --initialize-insecure makes a password-less root@localhost instead.
         self.admin_user = "root" if binary.flavor == "mysql" else _current_user()
 
-    def create(
-        self,
-        name: str,
-        data_dir: Path,
-        port: int,
-        master_username: str,
-        master_password: str,
-        db_name: str | None,
-        settings: dict[str, str] | None = None,
-    ) -> ManagedProcess:
-        """A new running instance from the template, with its master user and database.
+    def create_master_user(self, name: str, username: str, password: str) -> None:
+        """The master user is ``'user'@'%'`` with ALL PRIVILEGES WITH GRANT OPTION (more than
+        RDS gives: RDS withholds SUPER and a few others)."""
+        with self._admin(name) as cursor:
+            cursor.execute("CREATE USER %s@'%%' IDENTIFIED BY %s", (username, password))
+            cursor.execute("GRANT ALL PRIVILEGES ON *.* TO %s@'%%' WITH GRANT OPTION", (username,))
 
-        The master user is ``'user'@'%'`` with ALL PRIVILEGES WITH GRANT OPTION (more than
-        RDS gives: RDS withholds SUPER and a few others). ``data_dir`` must not exist or be
-        empty.
-        """
-        datadirs.clone_template(self._template(), Path(data_dir), unprivileged=True)
-        proc = self.start(name, data_dir, port, settings or {})
-        try:
-            with self._admin(name) as cursor:
-                cursor.execute("CREATE USER %s@'%%' IDENTIFIED BY %s", (master_username, master_password))
-                cursor.execute("GRANT ALL PRIVILEGES ON *.* TO %s@'%%' WITH GRANT OPTION", (master_username,))
-                if db_name:
-                    cursor.execute(f"CREATE DATABASE {_quote_name(db_name)}")
-        except BaseException:
-            self.stop(name)
-            raise
-        return proc
-
-    def start(self, name: str, data_dir: Path, port: int, settings: dict[str, str] | None = None) -> ManagedProcess:
-        """Start an existing data directory; ``settings`` replaces the stored ones if given."""
-        data_dir = Path(data_dir).absolute()
-        if settings is not None or not (data_dir / SETTINGS_FILE).exists():
-            self._write_settings(data_dir, settings or {})
-        sock_dir = datadirs.socket_dir(data_dir, len(SOCKET_FILE) + 5, unprivileged=True)
-        instance = Instance(data_dir, port, sock_dir)
-        datadirs.remove_stale_lock(Path(f"{instance.socket_dir / SOCKET_FILE}.lock"), data_dir)
-        spec = ProcessSpec(
-            name=name,
-            argv=[
-                str(self.binary.server),
-                f"--defaults-file={data_dir / SETTINGS_FILE}",  # must come first
-                f"--datadir={data_dir}",
-                f"--port={port}",
-                "--bind-address=127.0.0.1",
-                "--skip-networking=0",
-                f"--socket={instance.socket_dir / SOCKET_FILE}",
-                f"--pid-file={data_dir / 'mysqld.pid'}",
-            ],
-            log_file=datadirs.log_file_for(data_dir),
-            port=port,
-            cwd=data_dir,
-            ready=functools.partial(self._accepts_connections, instance),
-            unprivileged=True,
-            stop_signal=signal.SIGTERM,
-            stop_timeout=30.0,
-        )
-        proc = self.supervisor.start(spec)
-        with self._lock:
-            self._instances[name] = instance
-        return proc
+    def create_database(self, name: str, db_name: str, owner: str) -> None:
+        """MySQL databases have no owner: the master user's global privileges cover it."""
+        with self._admin(name) as cursor:
+            cursor.execute(f"CREATE DATABASE {_quote_name(db_name)}")
 
     def set_password(self, name: str, username: str, password: str) -> None:
         with self._admin(name) as cursor:
             cursor.execute("ALTER USER %s@'%%' IDENTIFIED BY %s", (username, password))
 
-    def apply_settings(self, name: str, settings: dict[str, str]) -> list[str]:
+    def _store_settings(self, data_dir: Path, settings: Mapping[str, str] | None) -> None:
+        if settings is not None or not (data_dir / SETTINGS_FILE).exists():
+            self._write_settings(data_dir, settings or {})
+
+    def _socket_lock(self, port: int) -> str:
+        return SOCKET_FILE + ".lock"
+
+    def _argv(self, instance: Instance) -> list[str]:
+        data_dir = instance.data_dir
+        return [
+            str(self.binary.server),
+            f"--defaults-file={data_dir / SETTINGS_FILE}",  # must come first
+            f"--datadir={data_dir}",
+            f"--port={instance.port}",
+            "--bind-address=127.0.0.1",
+            "--skip-networking=0",
+            f"--socket={instance.socket_dir / SOCKET_FILE}",
+            f"--pid-file={data_dir / 'mysqld.pid'}",
+        ]
+
+    def _answers(self, instance: Instance) -> bool:
+        return self._accepts_connections(instance)
+
+    def apply_settings(self, name: str, settings: Mapping[str, str]) -> list[str]:
         """Replace the instance's settings, applying dynamic ones live with SET GLOBAL;
         return the names that need a restart (read-only variables).
 
@@ -264,7 +237,7 @@ class MariaDBEngine(EngineDriver):
             return False
         return True
 
-    def _write_settings(self, data_dir: Path, settings: dict[str, str]) -> None:
+    def _write_settings(self, data_dir: Path, settings: Mapping[str, str]) -> None:
         options = dict(BASE_OPTIONS)
         if self.binary.flavor == "mariadb":
             options.update(MARIADB_ONLY_OPTIONS)

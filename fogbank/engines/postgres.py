@@ -17,7 +17,7 @@ import re
 import shutil
 import signal
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,7 +27,6 @@ from psycopg import sql
 from fogbank.engines import datadirs, users
 from fogbank.engines.binary import EngineBinary, parse_version, version_line
 from fogbank.engines.driver import EngineDriver, Instance
-from fogbank.engines.supervisor import ManagedProcess, ProcessSpec
 
 BOOTSTRAP_USER = "rdsadmin"
 SETTINGS_FILE = "fogbank.conf"  # the caller's settings (parameter group), included last
@@ -85,7 +84,8 @@ def installed_versions() -> list[EngineBinary]:
 
 
 class PostgresEngine(EngineDriver):
-    """Creates, starts, stops, snapshots and restores instances of one PostgreSQL version.
+    """Creates, starts, stops, snapshots and restores instances of one PostgreSQL version
+    (``interface.Driver``, ``Persistent``, ``SqlAdministration``).
 
     Engines run as the unprivileged user when Fogbank is root (postgres refuses root).
     To be told of crashes and restarts, set ``on_exit`` / ``on_restart`` on the returned
@@ -93,81 +93,29 @@ class PostgresEngine(EngineDriver):
     """
 
     leftovers = ("postmaster.pid", "postmaster.opts")
+    pid_lock = "postmaster.pid"
+    stop_signal = signal.SIGINT  # "fast" shutdown; SIGTERM would wait for clients
+    # "Immediate" shutdown when Fogbank dies: the postmaster ends its backends at once
+    # (SIGKILL would leave a backend running its query, holding the shared memory).
+    death_signal = signal.SIGQUIT
 
-    def create(
-        self,
-        name: str,
-        data_dir: Path,
-        port: int,
-        master_username: str,
-        master_password: str,
-        db_name: str | None,
-        settings: dict[str, str] | None = None,
-    ) -> ManagedProcess:
-        """A new running instance from the template, with its master user and database.
-
-        The master user is a real SUPERUSER (RDS grants the weaker ``rds_superuser`` role;
-        that role exists here too and is granted as well, for scripts that check it).
-        ``data_dir`` must not exist or be empty.
-        """
-        if master_username.lower() == BOOTSTRAP_USER:
+    def create_master_user(self, name: str, username: str, password: str) -> None:
+        """The master user is a real SUPERUSER (RDS grants the weaker ``rds_superuser`` role;
+        that role exists here too and is granted as well, for scripts that check it)."""
+        if username.lower() == BOOTSTRAP_USER:
             raise ValueError(f"{BOOTSTRAP_USER} is reserved")
-        datadirs.clone_template(self._template(), Path(data_dir), unprivileged=True)
-        proc = self.start(name, data_dir, port, settings or {})
-        try:
-            user = sql.Identifier(master_username)
-            with self._admin(name) as conn:
-                conn.execute(
-                    sql.SQL("CREATE ROLE {} LOGIN SUPERUSER CREATEDB CREATEROLE PASSWORD {}").format(
-                        user, sql.Literal(master_password)
-                    )
+        user = sql.Identifier(username)
+        with self._admin(name) as conn:
+            conn.execute(
+                sql.SQL("CREATE ROLE {} LOGIN SUPERUSER CREATEDB CREATEROLE PASSWORD {}").format(
+                    user, sql.Literal(password)
                 )
-                conn.execute(sql.SQL("GRANT rds_superuser TO {}").format(user))
-                if db_name:
-                    conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(db_name), user))
-        except BaseException:
-            self.stop(name)
-            raise
-        return proc
+            )
+            conn.execute(sql.SQL("GRANT rds_superuser TO {}").format(user))
 
-    def start(self, name: str, data_dir: Path, port: int, settings: dict[str, str] | None = None) -> ManagedProcess:
-        """Start an existing data directory; ``settings`` replaces the stored ones if given."""
-        data_dir = Path(data_dir).absolute()
-        if settings is not None:
-            _write_settings(data_dir, settings)
-        datadirs.remove_stale_lock(data_dir / "postmaster.pid", data_dir)
-        sock = datadirs.socket_dir(data_dir, len(f".s.PGSQL.{port}.lock"), unprivileged=True)
-        datadirs.remove_stale_lock(sock / f".s.PGSQL.{port}.lock", data_dir)
-        instance = Instance(data_dir, port, sock)
-        server = self._server()
-        spec = ProcessSpec(
-            name=name,
-            argv=[
-                str(server),
-                "-D",
-                str(data_dir),
-                "-p",
-                str(port),
-                "-c",
-                "listen_addresses=127.0.0.1",
-                "-c",
-                f"unix_socket_directories={sock}",
-            ],
-            log_file=datadirs.log_file_for(data_dir),
-            port=port,
-            cwd=data_dir,
-            ready=functools.partial(_accepts_connections, instance),
-            unprivileged=True,
-            stop_signal=signal.SIGINT,  # "fast" shutdown; SIGTERM would wait for clients
-            stop_timeout=30.0,
-            # "Immediate" shutdown when Fogbank dies: the postmaster ends its backends at once
-            # (SIGKILL would leave a backend running its query, holding the shared memory).
-            death_signal=signal.SIGQUIT,
-        )
-        proc = self.supervisor.start(spec)
-        with self._lock:
-            self._instances[name] = instance
-        return proc
+    def create_database(self, name: str, db_name: str, owner: str) -> None:
+        with self._admin(name) as conn:
+            conn.execute(sql.SQL("CREATE DATABASE {} OWNER {}").format(sql.Identifier(db_name), sql.Identifier(owner)))
 
     def set_password(self, name: str, username: str, password: str) -> None:
         with self._admin(name) as conn:
@@ -175,7 +123,30 @@ class PostgresEngine(EngineDriver):
                 sql.SQL("ALTER ROLE {} WITH PASSWORD {}").format(sql.Identifier(username), sql.Literal(password))
             )
 
-    def apply_settings(self, name: str, settings: dict[str, str]) -> list[str]:
+    def _store_settings(self, data_dir: Path, settings: Mapping[str, str] | None) -> None:
+        if settings is not None:
+            _write_settings(data_dir, settings)
+
+    def _socket_lock(self, port: int) -> str:
+        return f".s.PGSQL.{port}.lock"
+
+    def _argv(self, instance: Instance) -> list[str]:
+        return [
+            str(self._server()),
+            "-D",
+            str(instance.data_dir),
+            "-p",
+            str(instance.port),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            f"unix_socket_directories={instance.socket_dir}",
+        ]
+
+    def _answers(self, instance: Instance) -> bool:
+        return _accepts_connections(instance)
+
+    def apply_settings(self, name: str, settings: Mapping[str, str]) -> list[str]:
         """Replace the instance's settings and reload; return those that need a restart.
 
         ``settings`` is the complete set of overrides (like a parameter group). Unknown
@@ -279,7 +250,7 @@ def _accepts_connections(instance: Instance) -> bool:
     return True
 
 
-def _write_settings(data_dir: Path, settings: dict[str, str]) -> None:
+def _write_settings(data_dir: Path, settings: Mapping[str, str]) -> None:
     lines = ["# Written by Fogbank: the instance's parameter settings.\n"]
     for key, value in sorted(settings.items()):
         if not _SETTING_NAME.match(key):

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from fogbank.engines import mariadb, postgres
-from fogbank.engines.driver import EngineDriver
+from fogbank.engines.driver import EngineDriver, provision
+from fogbank.engines.interface import InstanceSpec
 from fogbank.engines.mariadb import MariaDBEngine
 from fogbank.engines.postgres import PostgresEngine
 from fogbank.engines.supervisor import Supervisor
@@ -46,7 +47,8 @@ def test_engine_gets_no_credentials_or_fogbank_settings(
     monkeypatch.setenv("LC_ALL", "C.UTF-8")
     monkeypatch.setenv("TZ", "UTC")
     driver = make_driver(kind, supervisor, templates_dir)
-    proc = driver.create("env1", work_dir / "env1", supervisor.allocate_port(), "master", "Secret-pass1", None)
+    spec = InstanceSpec("env1", work_dir / "env1", supervisor.allocate_port())
+    proc = provision(driver, spec, "master", "Secret-pass1", None)
     env = environ(proc.pid)
     assert not [key for key, value in env.items() if "do-not-leak" in value or value == "/do/not/leak"]
     assert not [key for key in env if key.startswith(("AWS_", "FOGBANK_"))]

@@ -9,6 +9,8 @@ import pymysql
 import pytest
 
 from fogbank.engines import datadirs, mariadb
+from fogbank.engines.driver import provision
+from fogbank.engines.interface import InstanceSpec
 from fogbank.engines.mariadb import MariaDBEngine
 from fogbank.engines.supervisor import Supervisor
 
@@ -27,7 +29,7 @@ def engine(supervisor: Supervisor, templates_dir: Path) -> Iterator[MariaDBEngin
 def create(engine: MariaDBEngine, work_dir: Path, name: str = "my1", **kwargs: object) -> tuple[int, Path]:
     port = engine.supervisor.allocate_port()
     data_dir = work_dir / name
-    engine.create(name, data_dir, port, MASTER, PASSWORD, "appdb", **kwargs)  # type: ignore[arg-type]
+    provision(engine, InstanceSpec(name, data_dir, port, **kwargs), MASTER, PASSWORD, "appdb")  # type: ignore[arg-type]
     return port, data_dir
 
 
@@ -81,7 +83,7 @@ def test_stop_and_start_keep_data(engine: MariaDBEngine, work_dir: Path) -> None
     port, data_dir = create(engine, work_dir)
     query(port, "CREATE TABLE kept AS SELECT 42 AS answer")
     engine.stop("my1")
-    engine.start("my1", data_dir, port)
+    engine.start(InstanceSpec("my1", data_dir, port))
     assert query(port, "SELECT answer FROM kept") == ((42,),)
 
 
@@ -93,7 +95,7 @@ def test_snapshot_and_restore(engine: MariaDBEngine, work_dir: Path) -> None:
     query(port, "INSERT INTO t VALUES (1001)")  # after the snapshot: not in it
     restored_port = engine.supervisor.allocate_port()
     engine.restore(work_dir / "snap", work_dir / "restored")
-    engine.start("restored", work_dir / "restored", restored_port)
+    engine.start(InstanceSpec("restored", work_dir / "restored", restored_port))
     assert query(restored_port, "SELECT count(*), max(n), @@max_connections FROM t") == ((1000, 1000, 77),)
     assert query(port, "SELECT count(*) FROM t") == ((1001,),)
 
@@ -106,14 +108,14 @@ def test_apply_settings(engine: MariaDBEngine, work_dir: Path) -> None:
     with pytest.raises(ValueError, match="no_such_variable"):
         engine.apply_settings("my1", {"no_such_variable": "1"})
     engine.stop("my1")
-    engine.start("my1", data_dir, port)  # the stored settings survive a restart
+    engine.start(InstanceSpec("my1", data_dir, port))  # the stored settings survive a restart
     assert query(port, "SELECT @@max_connections, @@innodb_buffer_pool_chunk_size") == ((60, 8388608),)
 
 
 def test_long_data_dir_path_gets_a_short_socket_dir(engine: MariaDBEngine, work_dir: Path) -> None:
     deep = work_dir / ("d" * 100)  # the socket path would pass the kernel's 107-byte limit
     port = engine.supervisor.allocate_port()
-    engine.create("deep", deep / "my", port, MASTER, PASSWORD, "appdb", {})
+    provision(engine, InstanceSpec("deep", deep / "my", port, settings={}), MASTER, PASSWORD, "appdb")
     connect(port).close()
     sockets = list(datadirs.SHORT_SOCKET_ROOT.iterdir())
     engine.stop("deep")

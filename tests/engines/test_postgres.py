@@ -16,6 +16,8 @@ import psycopg
 import pytest
 
 from fogbank.engines import datadirs, postgres
+from fogbank.engines.driver import provision
+from fogbank.engines.interface import InstanceSpec
 from fogbank.engines.postgres import PostgresEngine
 from fogbank.engines.processes import descendants, gone
 from fogbank.engines.supervisor import ProcessSpec, Supervisor
@@ -33,7 +35,7 @@ def engine(supervisor: Supervisor, templates_dir: Path) -> Iterator[PostgresEngi
 def create(engine: PostgresEngine, work_dir: Path, name: str = "pg1", **kwargs: object) -> tuple[int, Path]:
     port = engine.supervisor.allocate_port()
     data_dir = work_dir / name
-    engine.create(name, data_dir, port, MASTER, PASSWORD, "appdb", **kwargs)  # type: ignore[arg-type]
+    provision(engine, InstanceSpec(name, data_dir, port, **kwargs), MASTER, PASSWORD, "appdb")  # type: ignore[arg-type]
     return port, data_dir
 
 
@@ -81,7 +83,7 @@ def test_stop_and_start_keep_data(engine: PostgresEngine, work_dir: Path) -> Non
         conn.execute("CREATE TABLE kept AS SELECT 42 AS answer")
     engine.stop("pg1")
     assert engine.supervisor.get("pg1") is None
-    engine.start("pg1", data_dir, port)
+    engine.start(InstanceSpec("pg1", data_dir, port))
     with connect(port) as conn:
         assert conn.execute("SELECT answer FROM kept").fetchone() == (42,)
 
@@ -94,7 +96,7 @@ def test_snapshot_and_restore(engine: PostgresEngine, work_dir: Path) -> None:
         conn.execute("INSERT INTO t VALUES (1001)")  # after the snapshot: not in it
     restored_port = engine.supervisor.allocate_port()
     engine.restore(work_dir / "snap", work_dir / "restored")
-    engine.start("restored", work_dir / "restored", restored_port)
+    engine.start(InstanceSpec("restored", work_dir / "restored", restored_port))
     with connect(restored_port) as conn:
         assert conn.execute("SELECT count(*), max(n) FROM t").fetchone() == (1000, 1000)
     with connect(port) as conn:  # the source is untouched
@@ -108,7 +110,7 @@ def test_snapshot_of_stopped_instance(engine: PostgresEngine, work_dir: Path) ->
     engine.stop("pg1")
     engine.snapshot("pg1", data_dir, work_dir / "snap")
     engine.restore(work_dir / "snap", work_dir / "restored")
-    engine.start("restored", work_dir / "restored", port)
+    engine.start(InstanceSpec("restored", work_dir / "restored", port))
     with connect(port) as conn:
         assert conn.execute("SELECT n FROM t").fetchone() == (7,)
 
@@ -128,7 +130,7 @@ def test_apply_settings(engine: PostgresEngine, work_dir: Path) -> None:
 
 def test_master_username_rdsadmin_is_reserved(engine: PostgresEngine, work_dir: Path) -> None:
     with pytest.raises(ValueError):
-        engine.create("pg1", work_dir / "pg1", 1, "rdsadmin", PASSWORD, None, {})
+        engine.create_master_user("pg1", "rdsadmin", PASSWORD)
 
 
 def test_killed_postmaster_is_restarted(engine: PostgresEngine, work_dir: Path) -> None:
@@ -184,12 +186,14 @@ PARENT = textwrap.dedent(
     import sys, time, psycopg
     from pathlib import Path
     from fogbank.engines import postgres
+    from fogbank.engines.driver import provision
+    from fogbank.engines.interface import InstanceSpec
     from fogbank.engines.supervisor import Supervisor
     templates, data_dir = sys.argv[1:]
     sup = Supervisor(port_range=(15400, 15999))
     engine = postgres.PostgresEngine(sup, postgres.installed_versions()[0], Path(templates))
     port = sup.allocate_port()
-    proc = engine.create("pg", Path(data_dir), port, "master", "password", "appdb", {})
+    proc = provision(engine, InstanceSpec("pg", Path(data_dir), port, settings={}), "master", "password", "appdb")
     conn = psycopg.connect(host="127.0.0.1", port=port, user="master", password="password", dbname="appdb")
     print(proc.pid, flush=True)
     time.sleep(600)
@@ -219,7 +223,7 @@ def test_fogbank_killed_leaves_no_postgres_process(templates_dir: Path, work_dir
     try:
         engine = PostgresEngine(supervisor, postgres.installed_versions()[0], templates_dir)
         port = supervisor.allocate_port()
-        engine.start("pg", work_dir / "pg", port)
+        engine.start(InstanceSpec("pg", work_dir / "pg", port))
         psycopg.connect(host="127.0.0.1", port=port, user="master", password="password", dbname="appdb").close()
     finally:
         supervisor.shutdown()
@@ -234,14 +238,14 @@ def test_start_ignores_a_lock_file_left_by_a_crash(engine: PostgresEngine, work_
         ProcessSpec("sleeper", ["sleep", "60"], work_dir / "sleeper.log", unprivileged=True)
     )
     (data_dir / "postmaster.pid").write_text(f"{unrelated.pid}\n{data_dir}\n")
-    engine.start("pg1", data_dir, port)
+    engine.start(InstanceSpec("pg1", data_dir, port))
     connect(port).close()
 
 
 def test_long_data_dir_path_gets_a_short_socket_dir(engine: PostgresEngine, work_dir: Path) -> None:
     deep = work_dir / ("d" * 100)  # the socket path would pass the kernel's 107-byte limit
     port = engine.supervisor.allocate_port()
-    engine.create("deep", deep / "pg", port, MASTER, PASSWORD, "appdb", {})
+    provision(engine, InstanceSpec("deep", deep / "pg", port, settings={}), MASTER, PASSWORD, "appdb")
     connect(port).close()
     sockets = list(datadirs.SHORT_SOCKET_ROOT.iterdir())
     engine.stop("deep")

@@ -12,6 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from fogbank.engines import users
+from fogbank.engines.driver import provision
+from fogbank.engines.interface import InstanceSpec
 from fogbank.engines.supervisor import EngineStartError
 from fogbank.managed import ports, supervision
 from fogbank.services.rds import classes
@@ -171,7 +173,7 @@ def start_engine(backend: Backend, region: Region, record: dict[str, Any]) -> No
     proc = ports.start_on_port(
         backend.supervisor,
         record["Port"],
-        lambda port: driver.start(name, data_dir, port, settings),
+        lambda port: driver.start(InstanceSpec(name, data_dir, port, settings=settings)),
         _moved(backend, region, record),
     )
     supervision.watch(proc, _Recovery(backend, region, record))
@@ -194,14 +196,12 @@ def create(backend: Backend, region: Region, record: dict[str, Any], snapshot: d
             proc = ports.start_on_port(
                 backend.supervisor,
                 record["Port"],
-                lambda port: driver.create(
-                    backend.process_name(record),
-                    data_dir,
-                    port,
+                lambda port: provision(
+                    driver,
+                    InstanceSpec(backend.process_name(record), data_dir, port, settings=settings_for(region, record)),
                     record["MasterUsername"],
                     record["_password"],
                     record.get("DBName"),
-                    settings_for(region, record),
                 ),
                 _moved(backend, region, record),
                 before_retry=lambda: shutil.rmtree(data_dir, ignore_errors=True),  # half made

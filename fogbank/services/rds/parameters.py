@@ -19,6 +19,8 @@ from typing import Any
 import psycopg
 import pymysql
 
+from fogbank.engines.driver import provision
+from fogbank.engines.interface import InstanceSpec
 from fogbank.protocols.errors import AwsError
 from fogbank.services.rds.classes import InstanceClass, derived_settings
 from fogbank.services.rds.engines import Engines, EngineVersion
@@ -92,7 +94,7 @@ class Catalogs:
         password = secrets.token_hex(12)
         port = self.engines.supervisor.allocate_port()
         try:
-            driver.create(name, work / "data", port, "fogbank_catalog", password, None, {})
+            provision(driver, InstanceSpec(name, work / "data", port, settings={}), "fogbank_catalog", password, None)
             if version.flavor == "postgres":
                 return _postgres_catalog(port, password)
             return _mysql_catalog(port, password)
