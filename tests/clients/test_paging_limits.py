@@ -38,8 +38,14 @@ NEEDS: dict[tuple[str, str], dict[str, Any]] = {
     ("elasticache", "DescribeCacheParameters"): {"CacheParameterGroupName": "default.valkey8"},
     ("elasticache", "DescribeEngineDefaultParameters"): {"CacheParameterGroupFamily": "valkey8"},
 }
-# No range in the model or its documentation: RDS's usual 20-100 is applied (AWS's answer not recorded).
-UNDOCUMENTED = {("rds", "DescribeDBLogFiles"): (20, 100)}
+# No range in the model or its documentation: the service's usual range is applied (AWS's answer not recorded).
+UNDOCUMENTED = {
+    ("rds", "DescribeDBLogFiles"): (20, 100),
+    ("elasticache", "DescribeUsers"): (20, 100),  # ElastiCache's usual MaxRecords range
+    ("elasticache", "DescribeUserGroups"): (20, 100),
+    ("elasticache", "DescribeServerlessCaches"): (1, 100),
+    ("elasticache", "DescribeServerlessCacheSnapshots"): (1, 50),  # "a maximum of 50"
+}
 
 
 def _cases() -> list[tuple[str, str, str, int, int | None]]:
@@ -122,12 +128,12 @@ def test_page_size_limits(request, client, resources, model, operation, member, 
     if model in ("rds", "elasticache"):
         assert too_small == (
             "InvalidParameterValue",
-            f"Invalid value {low - 1} for MaxRecords. Must be between {low} and {high}",
+            f"Invalid value {low - 1} for {member}. Must be between {low} and {high}",
             400,
         )
         assert too_large == (
             "InvalidParameterValue",
-            f"Invalid value {high + 1} for MaxRecords. Must be between {low} and {high}",
+            f"Invalid value {high + 1} for {member}. Must be between {low} and {high}",
             400,
         )
     else:
