@@ -21,9 +21,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from fogbank.managed.listeners import Listeners
 
 log = logging.getLogger(__name__)
 
@@ -44,48 +45,20 @@ def answer(view: ClusterView, legacy: bool = False) -> bytes:
     return head.encode() + b"\r\n" + data + b"\r\nEND\r\n"
 
 
-class Discovery:
+class Discovery(Listeners):
     """The configuration endpoints of every Memcached cluster of the service."""
 
     def __init__(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="elasticache discovery", daemon=True)
-        self._thread.start()
-        self._servers: dict[str, asyncio.AbstractServer] = {}
+        super().__init__("elasticache discovery")
 
     def serve(self, key: str, port: int, view: Callable[[], ClusterView]) -> None:
-        async def start() -> asyncio.AbstractServer:
-            return await asyncio.start_server(
+        self.listen(
+            key,
+            lambda: asyncio.start_server(
                 lambda r, w: _Connection(r, w, view).run(), "127.0.0.1", port, reuse_address=True
-            )
-
-        server = asyncio.run_coroutine_threadsafe(start(), self._loop).result(10)
-        old = self._servers.pop(key, None)
-        self._servers[key] = server
-        if old is not None:
-            self._close(old)
-
-    def stop(self, key: str) -> None:
-        server = self._servers.pop(key, None)
-        if server is not None:
-            self._close(server)
-
-    def close(self) -> None:
-        for key in list(self._servers):
-            self.stop(key)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-
-    def _close(self, server: asyncio.AbstractServer) -> None:
-        async def close() -> None:
-            server.close()
-            if hasattr(server, "close_clients"):
-                server.close_clients()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(server.wait_closed(), 2)
-
-        with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(close(), self._loop).result(5)
+            ),
+            replace=True,
+        )
 
 
 class _Connection:

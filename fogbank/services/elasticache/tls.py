@@ -15,13 +15,14 @@ import contextlib
 import datetime as dt
 import ipaddress
 import ssl
-import threading
 from pathlib import Path
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
+
+from fogbank.managed.listeners import Listeners
 
 CA_FILE = "ca.pem"
 
@@ -87,43 +88,19 @@ def server_context(directory: Path) -> ssl.SSLContext:
     return context
 
 
-class Terminators:
+class Terminators(Listeners):
     """TLS listeners, each forwarding to one plain node port, grouped by resource."""
 
     def __init__(self) -> None:
-        self._loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self._loop.run_forever, name="elasticache tls", daemon=True)
-        self._thread.start()
-        self._servers: dict[str, list[asyncio.AbstractServer]] = {}
+        super().__init__("elasticache tls")
 
     def serve(self, key: str, port: int, upstream: int, context: ssl.SSLContext) -> None:
-        async def start() -> asyncio.AbstractServer:
-            return await asyncio.start_server(lambda r, w: _forward(r, w, upstream), "127.0.0.1", port,
-                                              ssl=context, reuse_address=True)  # fmt: skip
-
-        server = asyncio.run_coroutine_threadsafe(start(), self._loop).result(10)
-        self._servers.setdefault(key, []).append(server)
-
-    def stop(self, key: str) -> None:
-        for server in self._servers.pop(key, []):
-            self._close(server)
-
-    def close(self) -> None:
-        for key in list(self._servers):
-            self.stop(key)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
-
-    def _close(self, server: asyncio.AbstractServer) -> None:
-        async def close() -> None:
-            server.close()
-            if hasattr(server, "close_clients"):
-                server.close_clients()
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(server.wait_closed(), 2)
-
-        with contextlib.suppress(Exception):
-            asyncio.run_coroutine_threadsafe(close(), self._loop).result(5)
+        self.listen(
+            key,
+            lambda: asyncio.start_server(
+                lambda r, w: _forward(r, w, upstream), "127.0.0.1", port, ssl=context, reuse_address=True
+            ),
+        )
 
 
 async def _forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, upstream: int) -> None:
