@@ -1,24 +1,29 @@
-"""Which server runs each RDS ``Engine``, and in which versions: answered from what is installed.
+"""Which server runs each RDS ``Engine``, and in which versions: RDS's kinds on the engine catalog.
 
-An engine *kind* maps an RDS engine name (``postgres``, ``mysql``, ``mariadb``) to a driver
-class from ``fogbank.engines`` and the binaries it can run. Later engines (Aurora, DocumentDB,
-Neptune) register another kind here; the control plane only talks to the driver interface:
-``create / start / stop / set_password / apply_settings / snapshot / restore``.
+The catalog (``fogbank.engines.catalog``) knows each RDS engine (``postgres``, ``mysql``,
+``mariadb``) as an ``EngineKind``: its installed binaries and the driver class that runs them.
+``mysql`` is offered as MySQL 8.0 *served by* MariaDB when no Oracle MySQL server is installed
+(the catalog's ``served_by`` says so). What only RDS needs (log file names, license model,
+the family of settings) stays in the small ``KINDS`` table here; the catalog's
+``EngineNotInstalled`` becomes RDS's own AWS error. Later engines (Aurora, DocumentDB,
+Neptune) add a kind; the control plane only talks to the driver interface
+(``fogbank.engines.interface``: ``Driver``, ``Persistent``, ``SqlAdministration``).
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-from fogbank.engines import mariadb, postgres
+from fogbank.engines import catalog, mariadb, postgres
 from fogbank.engines.binary import EngineBinary, version_key
+from fogbank.engines.catalog import Catalog, DriverFactory, EngineKind, EngineNotInstalled
+from fogbank.engines.driver import SqlDriver
 from fogbank.engines.supervisor import Supervisor
 from fogbank.protocols.errors import AwsError
 
+SERVICE = "rds"
 # MariaDB serves the MySQL protocol and SQL dialect of this MySQL major when no Oracle
 # MySQL server is installed.
 MYSQL_ON_MARIADB_MAJOR = "8.0"
@@ -33,12 +38,36 @@ UNAVAILABLE_ENGINES = (
 
 
 @dataclass(frozen=True)
+class RdsEngine:
+    """What RDS says of an engine that the catalog does not know."""
+
+    name: str
+    default_port: int
+    flavor: str  # "postgres" or "mysql": which family of settings and SQL
+    log_file_name: str  # as DescribeDBLogFiles names the server's log
+    license_model: str
+    install_hint: str  # what to install when nothing serves it
+
+
+KINDS: dict[str, RdsEngine] = {
+    "postgres": RdsEngine(
+        "postgres", 5432, "postgres", "error/postgresql.log", "postgresql-license", "PostgreSQL (pip install pgserver)"
+    ),
+    "mysql": RdsEngine("mysql", 3306, "mysql", "error/mysql-error.log", "general-public-license", "mariadb-server"),
+    "mariadb": RdsEngine("mariadb", 3306, "mysql", "error/mysql-error.log", "general-public-license", "mariadb-server"),
+}
+
+
+@dataclass(frozen=True)
 class EngineVersion:
+    """An installed RDS engine version, as RDS's APIs name it."""
+
     engine: str  # RDS engine name
     version: str  # EngineVersion as reported
     major: str  # "16", "10.11", "8.0"
     binary: EngineBinary  # the server that really runs
     flavor: str  # "postgres" or "mysql": which family of settings and SQL
+    served: catalog.EngineVersion = field(compare=False, repr=False)
 
     @property
     def family(self) -> str:
@@ -49,104 +78,100 @@ class EngineVersion:
         if self.engine == "postgres":
             return f"PostgreSQL {self.binary.version} ({self.binary.source})"
         if self.engine == "mysql" and self.binary.flavor == "mariadb":
-            return f"MySQL {self.major} served by MariaDB {self.binary.version} (no MySQL server is installed)"
+            return f"MySQL {self.major} served by {self.served_by} (no MySQL server is installed)"
         return f"{'MariaDB' if self.binary.flavor == 'mariadb' else 'MySQL'} Community Edition {self.binary.version}"
 
     @property
     def served_by(self) -> str:
-        """The real server, as a person would name it."""
-        name = {"postgres": "PostgreSQL", "mariadb": "MariaDB", "mysql": "MySQL"}[self.binary.flavor]
-        return f"{name} {self.binary.version}"
+        """The real server, as a person would name it (the catalog's words)."""
+        return self.served.served_by
 
 
-@dataclass(frozen=True)
-class EngineKind:
-    name: str
-    default_port: int
-    flavor: str
-    log_file_name: str  # as DescribeDBLogFiles names the server's log
-    license_model: str
-    driver_class: Callable[[Supervisor, EngineBinary, Path], Any]
-    binaries: Callable[[], list[EngineBinary]]
-
-
-def _postgres_versions() -> list[EngineBinary]:
+def _postgres_binaries() -> list[EngineBinary]:
     return postgres.installed_versions()
 
 
-def _mariadb_versions() -> list[EngineBinary]:
+def _mariadb_binaries() -> list[EngineBinary]:
     return [b for b in mariadb.installed_versions() if b.flavor == "mariadb"]
 
 
-def _mysql_versions() -> list[EngineBinary]:
-    real = [b for b in mariadb.installed_versions() if b.flavor == "mysql"]
-    return real or _mariadb_versions()[:1]
+def _oracle_mysql_binaries() -> list[EngineBinary]:
+    return [b for b in mariadb.installed_versions() if b.flavor == "mysql"]
 
 
-KINDS: dict[str, EngineKind] = {
-    "postgres": EngineKind(
-        "postgres", 5432, "postgres", "error/postgresql.log", "postgresql-license",
-        postgres.PostgresEngine, _postgres_versions,
-    ),
-    "mysql": EngineKind(
-        "mysql", 3306, "mysql", "error/mysql-error.log", "general-public-license",
-        mariadb.MariaDBEngine, _mysql_versions,
-    ),
-    "mariadb": EngineKind(
-        "mariadb", 3306, "mysql", "error/mysql-error.log", "general-public-license",
-        mariadb.MariaDBEngine, _mariadb_versions,
-    ),
-}  # fmt: skip
+def _mysql_binaries() -> list[EngineBinary]:
+    return _oracle_mysql_binaries() or _mariadb_binaries()[:1]
+
+
+def _major_family(engine: str, parts: int) -> Callable[[str], str]:
+    """RDS's parameter group family: postgres16, mysql8.0, mariadb10.11."""
+    return lambda version: engine + ".".join(version.split(".")[:parts])
+
+
+def catalog_kinds() -> list[EngineKind]:
+    """RDS's engines as catalog kinds. ``mysql`` offers the installed Oracle MySQL versions, or
+    else MySQL 8.0 alone, served by the newest MariaDB."""
+    mysql_offered = () if _oracle_mysql_binaries() else (MYSQL_ON_MARIADB_MAJOR,)
+
+    def kind(
+        engine: str, offered: tuple[str, ...], binaries: Callable[[], list[EngineBinary]], parts: int
+    ) -> EngineKind:
+        driver: DriverFactory = postgres.PostgresEngine if engine == "postgres" else mariadb.MariaDBEngine
+        rds = KINDS[engine]
+        family = _major_family(engine, parts)
+        return EngineKind(SERVICE, engine, offered, binaries, driver, family, rds.default_port, rds.install_hint)
+
+    return [
+        kind("postgres", (), _postgres_binaries, 1),
+        kind("mysql", mysql_offered, _mysql_binaries, 2),
+        kind("mariadb", (), _mariadb_binaries, 2),
+    ]
 
 
 class Engines:
-    """The installed engine versions and one driver object per server binary."""
+    """RDS's view of the catalog: installed versions in RDS's words, one driver per server binary."""
 
     def __init__(self, supervisor: Supervisor, templates_dir: Path) -> None:
         self.supervisor = supervisor
         self.templates_dir = templates_dir
-        self._drivers: dict[tuple[str, str], Any] = {}
-        self._lock = threading.Lock()
+        self.catalog = Catalog(supervisor, templates_dir, catalog_kinds())
 
     @staticmethod
-    def kind(engine: str) -> EngineKind:
+    def kind(engine: str) -> RdsEngine:
         return KINDS[engine]
 
-    @staticmethod
-    def versions(engine: str) -> list[EngineVersion]:
+    def versions(self, engine: str) -> list[EngineVersion]:
         """Installed versions of an RDS engine, newest first."""
-        kind = KINDS.get(engine)
-        if kind is None:
+        if engine not in KINDS:
             return []
-        out = []
-        for binary in kind.binaries():
-            if engine == "mysql" and binary.flavor == "mariadb":
-                out.append(EngineVersion(engine, MYSQL_ON_MARIADB_MAJOR, MYSQL_ON_MARIADB_MAJOR, binary, kind.flavor))
-            else:
-                out.append(EngineVersion(engine, binary.version, binary.major, binary, kind.flavor))
+        out = [self._rds_version(v) for v in self.catalog.versions(SERVICE, engine)]
         return sorted(out, key=lambda v: version_key(v.version), reverse=True)
 
     def resolve(self, engine: str, requested: str | None) -> EngineVersion:
         """The installed version for ``EngineVersion`` (exact, or same major), else an error
         that lists what is installed."""
         check_engine(engine)
-        versions = self.versions(engine)
-        if not versions:
+        try:
+            newest = self.catalog.resolve(SERVICE, engine, None)
+        except EngineNotInstalled as error:
             raise AwsError(
                 "InvalidParameterCombination",
-                f"Cannot find an installed server for engine {engine}: install "
-                f"{'PostgreSQL (pip install pgserver)' if engine == 'postgres' else 'mariadb-server'}.",
-            )
+                f"Cannot find an installed server for engine {engine}: install {KINDS[engine].install_hint}.",
+            ) from error
         if requested is None:
-            return versions[0]
+            return self._rds_version(newest)
+        versions = self.versions(engine)
         for candidate in versions:
             if requested == candidate.version:
                 return candidate
+        # RDS takes a major ("16", "10.11") or any version of an installed major.
         for candidate in versions:
             if requested == candidate.major or requested.startswith(candidate.major + "."):
-                if candidate.binary.flavor != candidate.engine and candidate.engine == "mysql":
+                if not candidate.served.exact:
                     # Echo the MySQL version asked for: MariaDB serves that MySQL major.
-                    return EngineVersion(engine, requested, candidate.major, candidate.binary, candidate.flavor)
+                    return EngineVersion(
+                        engine, requested, candidate.major, candidate.binary, candidate.flavor, candidate.served
+                    )
                 return candidate
         listed = ", ".join(v.version for v in versions)
         raise AwsError(
@@ -168,13 +193,15 @@ class Engines:
                 seen.setdefault(version.family, version)
         return list(seen.values())
 
-    def driver(self, version: EngineVersion) -> Any:
-        key = (str(version.binary.server), version.binary.flavor)
-        with self._lock:
-            if key not in self._drivers:
-                kind = KINDS[version.engine]
-                self._drivers[key] = kind.driver_class(self.supervisor, version.binary, self.templates_dir)
-            return self._drivers[key]
+    def driver(self, version: EngineVersion) -> SqlDriver:
+        return self.catalog.driver(version.served)  # type: ignore[return-value]
+
+    @staticmethod
+    def _rds_version(served: catalog.EngineVersion) -> EngineVersion:
+        # An offered version ("8.0" served by MariaDB 10.11) is its own major; an installed one
+        # has its binary's ("16" of 16.4, "10.11" of 10.11.6).
+        major = served.version if served.kind.offered else served.binary.major
+        return EngineVersion(served.engine, served.version, major, served.binary, KINDS[served.engine].flavor, served)
 
 
 def check_engine(engine: str) -> None:
