@@ -1,4 +1,10 @@
-"""Secrets and their versions, kept as one durable JSON document per account and region.
+"""Secrets and their versions, kept in the shared account/region store (``fogbank.managed.store``).
+
+Each secret is one ``Record`` of kind ``secret``: its name, ARN, tags and creation time are the
+record's, and the ``Secret`` below is its typed private part (versions, deletion dates). The
+handlers work on ``Secret`` objects by name (``scope``) and call ``save``, which writes them
+back as records. Documents written before this store (``{"secrets": [...]}``) load unchanged
+and are written in the store's form at the next change (``upgrade``).
 
 A secret is addressed by name, full ARN or partial ARN (the ARN without the 6-character suffix
 AWS appends), as Secrets Manager accepts all three wherever a ``SecretId`` is asked for.
@@ -7,17 +13,18 @@ AWS appends), as Secrets Manager accepts all three wherever a ``SecretId`` is as
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import secrets as random
 import string
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from fogbank.arns import arn
+from fogbank.managed.records import Record, RecordKind, iso
+from fogbank.managed.store import FORMAT, Store
 from fogbank.protocols.errors import AwsError
-from fogbank.state import read_json, write_json
 
 CURRENT = "AWSCURRENT"
 PREVIOUS = "AWSPREVIOUS"
@@ -115,36 +122,90 @@ class Secret:
         return True
 
 
+KIND = "secret"
+
+
+@dataclass(frozen=True)
+class CurrentValue:
+    """A secret's current value for another service."""
+
+    arn: str
+    string: str | None
+    binary: bytes | None
+    marked_for_deletion: bool  # DeleteSecret was called: no value is given out
+
+
+def _load_secret(document: dict[str, Any]) -> Secret:
+    return Secret.from_json(document)
+
+
+def _record(secret: Secret, resource_id: str | None) -> Record[Secret]:
+    record = Record(
+        kind=KIND,
+        identifier=secret.name,
+        arn=secret.arn,
+        private=secret,
+        tags=secret.tags,
+        created=iso(dt.datetime.fromtimestamp(secret.created, dt.UTC)),
+    )
+    if resource_id is not None:
+        record.resource_id = resource_id
+    return record
+
+
+def upgrade(document: dict[str, Any]) -> dict[str, Any]:
+    """A document of the store Secrets Manager had before the shared one: ``{"secrets": [...]}``."""
+    records = [_record(Secret.from_json(item), None).document() for item in document.get("secrets", [])]
+    return {"format": FORMAT, "records": {KIND: records}, "events": [], "extra": {}}
+
+
 class SecretStore:
     """All secrets of every account and region; thread-safe, every change written before it returns."""
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.lock = threading.RLock()
+        self.store = Store(directory, [RecordKind(KIND, _load_secret)], upgrade=upgrade)
+        self.lock = self.store.lock
         self._scopes: dict[tuple[str, str], dict[str, Secret]] = {}
 
-    def _path(self, account: str, region: str) -> Path:
-        return self.directory / account / f"{region}.json"
-
     def scope(self, account: str, region: str) -> dict[str, Secret]:
-        key = (account, region)
-        secrets = self._scopes.get(key)
-        if secrets is None:
-            document = read_json(self._path(account, region), {"secrets": []})
-            secrets = {s["name"]: Secret.from_json(s) for s in document["secrets"]}
-            self._scopes[key] = secrets
-        self._purge(secrets)
-        return secrets
+        """The secrets of an account and region by name; changes to it are kept by ``save``."""
+        with self.lock:
+            key = (account, region)
+            secrets = self._scopes.get(key)
+            if secrets is None:
+                stored = self.store.scope(account, region).of(KIND)
+                secrets = {name: record.private for name, record in stored.items()}
+                self._scopes[key] = secrets
+            self._purge(secrets)
+            return secrets
 
     def save(self, account: str, region: str) -> None:
-        secrets = self._scopes.get((account, region), {})
-        write_json(self._path(account, region), {"secrets": [s.to_json() for s in secrets.values()]})
+        with self.lock:
+            scope = self.store.scope(account, region)
+            stored = scope.of(KIND)
+            secrets = self._scopes.get((account, region), {})
+            scope.records[KIND] = {
+                name: _record(secret, stored[name].resource_id if name in stored else None)
+                for name, secret in secrets.items()
+            }
+            self.store.save(scope)
 
     def reset(self) -> None:
         with self.lock:
             self._scopes.clear()
-            for path in self.directory.glob("*/*.json"):
-                path.unlink()
+            self.store.wipe()
+
+    def current(self, account: str, region: str, secret_id: str) -> CurrentValue:
+        """The AWSCURRENT value of a secret, as another service reads it (the RDS Data API's
+        ``secretArn``). Raises Secrets Manager's errors for a missing secret or value."""
+        with self.lock:
+            secret = self.find(account, region, secret_id)
+            if secret.deleted is not None:
+                return CurrentValue(secret.arn, None, None, marked_for_deletion=True)
+            _, version = secret.version_for(None, CURRENT)
+            binary = base64.b64decode(version["binary"]) if version["binary"] is not None else None
+            return CurrentValue(secret.arn, version["string"], binary, marked_for_deletion=False)
 
     @staticmethod
     def _purge(secrets: dict[str, Secret]) -> None:

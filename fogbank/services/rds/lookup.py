@@ -1,0 +1,39 @@
+"""What other services may ask RDS of its DB instances (the RDS Data API signs in to them).
+
+A small typed view, so that no other service reads RDS's store or records itself.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fogbank.services.base import Service
+from fogbank.services.rds.records import INSTANCE
+from fogbank.services.rds.service import Rds
+
+
+@dataclass(frozen=True)
+class DatabaseInstance:
+    identifier: str
+    engine: str  # RDS's Engine: "postgres", "mysql", "mariadb"
+    port: int  # on ENDPOINT_ADDRESS (model.py)
+    status: str  # DBInstanceStatus
+    db_name: str | None  # DBName: the database made at creation, if any
+
+
+def db_instance(service: Service | None, account: str, region: str, identifier: str) -> DatabaseInstance | None:
+    """The instance of that (lowercase) identifier in the account and region, if RDS runs and has it."""
+    if not isinstance(service, Rds) or service.backend is None:
+        return None
+    store = service.backend.store
+    with store.lock:
+        record = store.scope(account, region).get(INSTANCE, identifier)
+        if record is None:
+            return None
+        return DatabaseInstance(
+            record.identifier,
+            record.fields["Engine"],
+            int(record.fields["Port"]),
+            record.status or "available",
+            record.fields.get("DBName"),
+        )
