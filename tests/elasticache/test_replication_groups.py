@@ -119,8 +119,9 @@ def test_a_dead_primary_is_replaced_and_comes_back_as_a_replica(ec: Any) -> None
     fresh = connect(endpoint)
     assert fresh.get("kept") == b"yes"
     fresh.set("new", "1")
-    assert any(m.startswith("Failover from primary node rg-crash-001") for m in events(ec, "replication-group",
-                                                                                     "rg-crash"))
+    assert any(
+        m.startswith("Failover from primary node rg-crash-001") for m in events(ec, "replication-group", "rg-crash")
+    )
     ec.delete_replication_group(ReplicationGroupId="rg-crash")
 
 

@@ -82,7 +82,7 @@ def _shape(params: dict[str, Any], cluster_mode: bool) -> list[tuple[str, int, l
         if count is not None and replicas is not None:
             raise errors.invalid_combination("NumCacheClusters and ReplicasPerNodeGroup cannot both be specified.")
         if count is None:
-            count = (configs[0].get("ReplicaCount") if configs else replicas)
+            count = configs[0].get("ReplicaCount") if configs else replicas
             count = 1 + (count if count is not None else 1 if params.get("AutomaticFailoverEnabled") else 0)
         if not 1 <= count <= MAX_REPLICAS + 1:
             raise errors.invalid_value(f"The number of cache clusters must be between 1 and {MAX_REPLICAS + 1}.")
@@ -469,7 +469,8 @@ def decrease_replica_count(ctx: RequestContext, params: dict[str, Any]) -> dict[
                 removed += replicas[::-1][: len(replicas) - wanted[node_group.node_group_id]]  # the newest go
         for node_group in private.node_groups:
             left = len(private.of(node_group.node_group_id)) - sum(
-                1 for m in removed if m.node_group == node_group.node_group_id)
+                1 for m in removed if m.node_group == node_group.node_group_id
+            )
             if group.fields["AutomaticFailover"] == "enabled" and left < 2 and not private.cluster_mode:
                 raise errors.invalid_combination("Automatic failover needs at least one replica: disable "
                                                  "AutomaticFailoverEnabled before removing the last replica.")  # fmt: skip

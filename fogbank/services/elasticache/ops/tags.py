@@ -22,8 +22,10 @@ _KINDS = {
     "snapshot": ("snapshot", lambda name: AwsError("SnapshotNotFoundFault", f"Snapshot {name} not found.")),
     "user": ("user", lambda name: AwsError("UserNotFound", f"User {name} not found.")),
     "usergroup": ("user-group", lambda name: AwsError("UserGroupNotFound", f"User group {name} not found.")),
-    "serverlesscache": ("serverless-cache",
-                        lambda name: AwsError("ServerlessCacheNotFoundFault", f"Serverless cache {name} not found.")),
+    "serverlesscache": (
+        "serverless-cache",
+        lambda name: AwsError("ServerlessCacheNotFoundFault", f"Serverless cache {name} not found."),
+    ),
 }
 
 
