@@ -38,7 +38,11 @@ def test_memcached_nodes_and_auto_discovery_on_the_configuration_endpoint(ec: An
     assert [n["CacheNodeId"] for n in nodes] == ["0001", "0002", "0003"]
     assert len({n["Endpoint"]["Port"] for n in nodes}) == 3
     for node in nodes:  # N nodes = N processes, each its own cache
-        Memcache((node["Endpoint"]["Address"], node["Endpoint"]["Port"])).set("who", node["CacheNodeId"])
+        # noreply=False: a "noreply" set is not ordered before a get on another connection.
+        stored = Memcache((node["Endpoint"]["Address"], node["Endpoint"]["Port"])).set(
+            "who", node["CacheNodeId"], noreply=False
+        )
+        assert stored
     for node in nodes:
         assert Memcache(("127.0.0.1", node["Endpoint"]["Port"])).get("who") == node["CacheNodeId"].encode()
     config = found["ConfigurationEndpoint"]
