@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fogbank.managed.jobs import Jobs
+from fogbank.managed.records import Record
+from fogbank.services.rds import records
 from fogbank.services.rds.engines import Engines, EngineVersion
-from fogbank.services.rds.model import move
+from fogbank.services.rds.model import INSTANCE
 from fogbank.services.rds.parameters import Catalogs
-from fogbank.services.rds.store import Region, Store
+from fogbank.services.rds.store import Region, open_store
 
 if TYPE_CHECKING:
     from fogbank.core.context import RequestContext
@@ -57,7 +59,7 @@ class Backend:
             data_dir.chmod((data_dir.stat().st_mode | 0o011) & ~0o066)
         self.supervisor = platform.supervisor
         self._config = platform.config
-        self.store = Store(root)
+        self.store = open_store(root)
         self.engines = Engines(self.supervisor, self.templates_dir)
         self.catalogs = Catalogs(self.engines, cache / "catalogs", self.instances_dir)
         self.jobs = Jobs("RDS", platform.config.grace)
@@ -74,66 +76,76 @@ class Backend:
     # -- state --------------------------------------------------------------------------------
 
     def region(self, ctx: RequestContext) -> Region:
-        return self.store.region(ctx.account_id, ctx.region)
+        return self.store.scope(ctx.account_id, ctx.region)
 
     def save(self, region: Region) -> None:
         self.store.save(region)
 
     def event(self, region: Region, source_type: str, source_id: str, arn: str, message: str, *categories: str) -> None:
         with self.store.lock:
-            region.add_event(source_type, source_id, arn, message, list(categories))
+            region.events.record(source_type, source_id, message, arn, tuple(categories))
             self.store.save(region)
 
-    def instance_event(self, region: Region, record: dict[str, Any], message: str, *categories: str) -> None:
-        self.event(region, "db-instance", record["DBInstanceIdentifier"], record["DBInstanceArn"], message, *categories)
+    def instance_event(self, region: Region, record: Record[Any], message: str, *categories: str) -> None:
+        self.event(region, "db-instance", record.identifier, record.arn, message, *categories)
 
-    def set_status(self, region: Region, record: dict[str, Any], status: str, **changes: Any) -> None:
+    def set_status(self, region: Region, record: Record[Any], status: str, **changes: Any) -> None:
         with self.store.lock:
-            move(record, status)  # a queued delete has the last word
-            record.update(changes)
-            if record["DbiResourceId"] in {r["DbiResourceId"] for r in region.instances.values()}:
+            INSTANCE.move(record, status)  # a queued delete has the last word
+            record.fields.update(changes)
+            if region.contains(record):
                 self.store.save(region)
+
+    def set_status_if(self, region: Region, record: Record[Any], was: tuple[str, ...], status: str) -> bool:
+        """Move only from one of ``was`` (an operation that took the instance meanwhile keeps
+        its own status); saved when it moved."""
+        with self.store.lock:
+            if not INSTANCE.move_if(record, was, status):
+                return False
+            if region.contains(record):
+                self.store.save(region)
+            return True
 
     # -- engines ------------------------------------------------------------------------------
 
-    def version_of(self, record: dict[str, Any]) -> EngineVersion:
-        return self.engines.resolve(record["Engine"], record["EngineVersion"])
+    def version_of(self, record: Record[Any]) -> EngineVersion:
+        return self.engines.resolve(record.fields["Engine"], record.fields["EngineVersion"])
 
-    def driver_of(self, record: dict[str, Any]) -> Any:
+    def driver_of(self, record: Record[Any]) -> Any:
         return self.engines.driver(self.version_of(record))
 
     @staticmethod
-    def process_name(record: dict[str, Any]) -> str:
-        return f"rds/{record['DbiResourceId']}"
+    def process_name(record: Record[Any]) -> str:
+        return f"rds/{record.resource_id}"
 
-    def instance_dir(self, record: dict[str, Any]) -> Path:
-        return self.instances_dir / record["DbiResourceId"]
+    def instance_dir(self, record: Record[Any]) -> Path:
+        return self.instances_dir / record.resource_id
 
-    def data_dir(self, record: dict[str, Any]) -> Path:
+    def data_dir(self, record: Record[Any]) -> Path:
         return self.instance_dir(record) / "data"
 
-    def log_file(self, record: dict[str, Any]) -> Path:
+    def log_file(self, record: Record[Any]) -> Path:
         return self.instance_dir(record) / "data.log"
 
-    def snapshot_dir(self, snapshot: dict[str, Any]) -> Path:
-        return self.snapshots_dir / snapshot["_id"] / "data"
+    def snapshot_dir(self, snapshot: Record[Any]) -> Path:
+        return self.snapshots_dir / snapshot.private.directory / "data"
 
-    def mark_running(self, record: dict[str, Any], driver: Any) -> None:
+    def mark_running(self, record: Record[Any], driver: Any) -> None:
         with self.running_lock:
-            self.running[record["DbiResourceId"]] = (driver, self.process_name(record))
+            self.running[record.resource_id] = (driver, self.process_name(record))
 
-    def stop_engine(self, record: dict[str, Any]) -> None:
+    def stop_engine(self, record: Record[Any]) -> None:
         with self.running_lock:
-            entry = self.running.pop(record["DbiResourceId"], None)
+            entry = self.running.pop(record.resource_id, None)
         if entry is not None:
             driver, name = entry
             driver.stop(name)
 
-    def is_running(self, record: dict[str, Any]) -> bool:
+    def is_running(self, record: Record[Any]) -> bool:
         with self.running_lock:
-            return record["DbiResourceId"] in self.running
+            return record.resource_id in self.running
 
-    def remove_instance_files(self, record: dict[str, Any]) -> None:
+    def remove_instance_files(self, record: Record[Any]) -> None:
         shutil.rmtree(self.instance_dir(record), ignore_errors=True)
 
     # -- whole service ------------------------------------------------------------------------
@@ -150,9 +162,8 @@ class Backend:
 
     def release_ports(self) -> None:
         with self.store.lock:
-            for region in self.store.regions.values():
-                for record in region.instances.values():
-                    self.supervisor.release_port(record["Port"])
+            for _, record in self.store.all_records(records.INSTANCE):
+                self.supervisor.release_port(record.fields["Port"])
 
     def close(self) -> None:
         self.jobs.close(timeout=30)

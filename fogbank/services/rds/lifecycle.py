@@ -16,9 +16,11 @@ from fogbank.engines.driver import provision
 from fogbank.engines.interface import InstanceSpec
 from fogbank.engines.supervisor import EngineStartError
 from fogbank.managed import ports, supervision
+from fogbank.managed.records import Record
 from fogbank.services.rds import classes
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.parameters import engine_settings
+from fogbank.services.rds.records import PARAMETER_GROUP
 from fogbank.services.rds.store import Region, iso, now
 
 log = logging.getLogger(__name__)
@@ -31,23 +33,23 @@ def allocate_port(backend: Backend, preferred: int | None) -> int:
 
 
 def port_event(
-    backend: Backend, region: Region, record: dict[str, Any], wanted: int | None, port: int | None = None
+    backend: Backend, region: Region, record: Record[Any], wanted: int | None, port: int | None = None
 ) -> None:
     """Say so when the instance could not have the port it asked for (or its engine's default):
     ``port`` (the record's by default) is the one it got instead."""
-    port = port or record["Port"]
+    port = port or record.fields["Port"]
     if wanted and port != wanted:
         message = f"The requested port {wanted} is in use on this host. The DB instance listens on port {port}."
         backend.instance_event(region, record, message, "notification")
 
 
-def settings_for(region: Region, record: dict[str, Any]) -> dict[str, str]:
+def settings_for(region: Region, record: Record[Any]) -> dict[str, str]:
     """Settings the engine runs with: class-derived values, then the parameter group's."""
-    group = region.parameter_groups.get(record["DBParameterGroupName"]) or {}
-    instance_class = classes.lookup(record["DBInstanceClass"])
+    group = region.get(PARAMETER_GROUP, record.fields["DBParameterGroupName"])
+    instance_class = classes.lookup(record.fields["DBInstanceClass"])
     assert instance_class is not None
-    flavor = "postgres" if record["Engine"] == "postgres" else "mysql"
-    return engine_settings(flavor, instance_class, group.get("_values", {}))
+    flavor = "postgres" if record.fields["Engine"] == "postgres" else "mysql"
+    return engine_settings(flavor, instance_class, group.private.values if group is not None else {})
 
 
 # RDS's own event messages for recovery (RDS-EVENT-0020, -0021, -0031).
@@ -67,11 +69,11 @@ class _Recovery:
     process" needs), ``failed`` once restarts keep failing (``supervision.FAILED_AFTER``), and
     ``available`` again when one succeeds; the events say so."""
 
-    def __init__(self, backend: Backend, region: Region, record: dict[str, Any]) -> None:
+    def __init__(self, backend: Backend, region: Region, record: Record[Any]) -> None:
         self.backend, self.region, self.record = backend, region, record
 
     def died(self, code: int) -> None:
-        log.warning("%s: engine exited with code %s, restarting it", self.record["DBInstanceIdentifier"], code)
+        log.warning("%s: engine exited with code %s, restarting it", self.record.identifier, code)
         _set_status_if(self.backend, self.region, self.record, ("available",), "rebooting")
         self.backend.instance_event(self.region, self.record, RECOVERY_STARTED, "recovery")
 
@@ -85,24 +87,20 @@ class _Recovery:
         self.backend.instance_event(self.region, self.record, RECOVERY_COMPLETE, "recovery")
 
 
-def _set_status_if(backend: Backend, region: Region, record: dict[str, Any], was: tuple[str, ...], status: str) -> bool:
+def _set_status_if(backend: Backend, region: Region, record: Record[Any], was: tuple[str, ...], status: str) -> bool:
     """Move to ``status`` only from ``was``: an operation that took the instance meanwhile
-    (a delete, a user's reboot) keeps its own status."""
-    with backend.store.lock:
-        if record["DBInstanceStatus"] not in was:
-            return False
-        backend.set_status(region, record, status)
-        return True
+    (a delete, a user's reboot) keeps its own status (``Lifecycle.move_if``)."""
+    return backend.set_status_if(region, record, was, status)
 
 
-def _retry_later(backend: Backend, region: Region, record: dict[str, Any]) -> None:
+def _retry_later(backend: Backend, region: Region, record: Record[Any]) -> None:
     """Try a failed instance's engine again with backoff (``Jobs.retry``: 2 s, doubling up to
     5 minutes), as long as nothing else (a reboot, a delete) took the instance meanwhile."""
 
     def attempt() -> bool:
         with backend.store.lock:
-            current = region.instances.get(record["DBInstanceIdentifier"]) is record
-            if backend.closing.is_set() or not current or record["DBInstanceStatus"] != "failed":
+            current = region.contains(record)
+            if backend.closing.is_set() or not current or record.status != "failed":
                 return True  # no longer wanted
         start_engine(backend, region, record)  # raising: tried again later
         if _set_status_if(backend, region, record, ("failed",), "available"):
@@ -110,31 +108,31 @@ def _retry_later(backend: Backend, region: Region, record: dict[str, Any]) -> No
             backend.instance_event(region, record, RECOVERY_COMPLETE, "recovery")
         return True
 
-    backend.jobs.retry(record["DbiResourceId"], attempt)
+    backend.jobs.retry(record.resource_id, attempt)
 
 
-def _prepare_dir(backend: Backend, record: dict[str, Any]) -> None:
+def _prepare_dir(backend: Backend, record: Record[Any]) -> None:
     # The engine's (its data dir and log are inside), 0700: nobody else's.
     users.prepare_dir(backend.instance_dir(record), unprivileged=True)
 
 
 def _failed(
-    backend: Backend, region: Region, record: dict[str, Any], error: Exception, doing: str, retry: bool = False
+    backend: Backend, region: Region, record: Record[Any], error: Exception, doing: str, retry: bool = False
 ) -> None:
     """The instance is ``failed``; with ``retry`` (its data is intact, only the engine would not
     start) it is tried again with backoff, as RDS's auto-recovery would."""
-    log.warning("%s %s failed: %s", doing, record["DBInstanceIdentifier"], error)
+    log.warning("%s %s failed: %s", doing, record.identifier, error)
     reason = error.reason if isinstance(error, EngineStartError) else str(error).splitlines()[0]
     backend.set_status(region, record, "failed")
     backend.instance_event(region, record, f"{doing} failed: {reason}. See the DB log file for details.", "failure")
-    if retry and record["DBInstanceStatus"] == "failed":
+    if retry and record.status == "failed":
         _retry_later(backend, region, record)
 
 
 def _come_up(
     backend: Backend,
     region: Region,
-    record: dict[str, Any],
+    record: Record[Any],
     doing: str,
     done: str,
     category: str,
@@ -154,25 +152,25 @@ def _come_up(
     backend.instance_event(region, record, done, category)
 
 
-def _moved(backend: Backend, region: Region, record: dict[str, Any]) -> Callable[[int, int], None]:
+def _moved(backend: Backend, region: Region, record: Record[Any]) -> Callable[[int, int], None]:
     """What ``ports.start_on_port`` calls when another program took the port meanwhile (it is
     only ours on paper): the record and Endpoint.Port show the new one, an event says why."""
 
     def moved(old: int, new: int) -> None:
         with backend.store.lock:
-            record["Port"] = new
+            record.fields["Port"] = new
             backend.save(region)
         port_event(backend, region, record, old)
 
     return moved
 
 
-def start_engine(backend: Backend, region: Region, record: dict[str, Any]) -> None:
+def start_engine(backend: Backend, region: Region, record: Record[Any]) -> None:
     driver = backend.driver_of(record)
     name, data_dir, settings = backend.process_name(record), backend.data_dir(record), settings_for(region, record)
     proc = ports.start_on_port(
         backend.supervisor,
-        record["Port"],
+        record.fields["Port"],
         lambda port: driver.start(InstanceSpec(name, data_dir, port, settings=settings)),
         _moved(backend, region, record),
     )
@@ -180,7 +178,7 @@ def start_engine(backend: Backend, region: Region, record: dict[str, Any]) -> No
     backend.mark_running(record, driver)
 
 
-def create(backend: Backend, region: Region, record: dict[str, Any], snapshot: dict[str, Any] | None = None) -> None:
+def create(backend: Backend, region: Region, record: Record[Any], snapshot: Record[Any] | None = None) -> None:
     """A new engine from the version's template (or a snapshot), with the master login and DBName."""
     if backend.closing.is_set():
         return
@@ -195,13 +193,13 @@ def create(backend: Backend, region: Region, record: dict[str, Any], snapshot: d
             data_dir = backend.data_dir(record)
             proc = ports.start_on_port(
                 backend.supervisor,
-                record["Port"],
+                record.fields["Port"],
                 lambda port: provision(
                     driver,
                     InstanceSpec(backend.process_name(record), data_dir, port, settings=settings_for(region, record)),
-                    record["MasterUsername"],
-                    record["_password"],
-                    record.get("DBName"),
+                    record.fields["MasterUsername"],
+                    record.private.password,
+                    record.fields.get("DBName"),
                 ),
                 _moved(backend, region, record),
                 before_retry=lambda: shutil.rmtree(data_dir, ignore_errors=True),  # half made
@@ -211,16 +209,18 @@ def create(backend: Backend, region: Region, record: dict[str, Any], snapshot: d
     except Exception as error:
         _failed(backend, region, record, error, "Creating the DB instance" if snapshot is None else "Restore")
         return
-    backend.set_status(region, record, "available", InstanceCreateTime=record.get("InstanceCreateTime") or iso(now()))
+    backend.set_status(
+        region, record, "available", InstanceCreateTime=record.fields.get("InstanceCreateTime") or iso(now())
+    )
     if snapshot is not None:
-        backend.instance_event(region, record, f"Restored from snapshot {snapshot['DBSnapshotIdentifier']}", "creation")
+        backend.instance_event(region, record, f"Restored from snapshot {snapshot.identifier}", "creation")
     message = "DB instance created."
     if version.binary.flavor != version.engine and version.engine != "postgres":
         message += f" Engine {version.engine} is served by {version.served_by} (no MySQL server is installed)."
     backend.instance_event(region, record, message, "creation")
 
 
-def recover(backend: Backend, region: Region, record: dict[str, Any], was: str) -> None:
+def recover(backend: Backend, region: Region, record: Record[Any], was: str) -> None:
     """At Fogbank start: bring back an instance whose engine should be running."""
     if was == "creating" or not backend.data_dir(record).is_dir():
         shutil.rmtree(backend.instance_dir(record), ignore_errors=True)
@@ -229,7 +229,7 @@ def recover(backend: Backend, region: Region, record: dict[str, Any], was: str) 
     _come_up(backend, region, record, "Restarting the DB instance", "DB instance restarted.", "availability")
 
 
-def reboot(backend: Backend, region: Region, record: dict[str, Any]) -> None:
+def reboot(backend: Backend, region: Region, record: Record[Any]) -> None:
     backend.stop_engine(record)
     _come_up(
         backend,
@@ -242,7 +242,7 @@ def reboot(backend: Backend, region: Region, record: dict[str, Any]) -> None:
     )
 
 
-def stop(backend: Backend, region: Region, record: dict[str, Any], snapshot: dict[str, Any] | None) -> None:
+def stop(backend: Backend, region: Region, record: Record[Any], snapshot: Record[Any] | None) -> None:
     if snapshot is not None:
         take_snapshot(backend, region, record, snapshot)
     backend.stop_engine(record)
@@ -250,14 +250,16 @@ def stop(backend: Backend, region: Region, record: dict[str, Any], snapshot: dic
     backend.instance_event(region, record, "DB instance stopped.", "notification")
 
 
-def start(backend: Backend, region: Region, record: dict[str, Any]) -> None:
+def start(backend: Backend, region: Region, record: Record[Any]) -> None:
     def set_new_password() -> None:
-        password = record.get("_password_on_start")
+        password = record.private.password_on_start
         if password:  # changed while stopped
-            backend.driver_of(record).set_password(backend.process_name(record), record["MasterUsername"], password)
+            backend.driver_of(record).set_password(
+                backend.process_name(record), record.fields["MasterUsername"], password
+            )
             with backend.store.lock:
-                record["_password"] = password
-                del record["_password_on_start"]
+                record.private.password = password
+                record.private.password_on_start = None
 
     _come_up(
         backend,
@@ -271,28 +273,27 @@ def start(backend: Backend, region: Region, record: dict[str, Any]) -> None:
     )
 
 
-def delete(backend: Backend, region: Region, record: dict[str, Any], final: dict[str, Any] | None) -> None:
+def delete(backend: Backend, region: Region, record: Record[Any], final: Record[Any] | None) -> None:
     if final is not None:
         take_snapshot(backend, region, record, final)
     backend.stop_engine(record)
     backend.remove_instance_files(record)
     with backend.store.lock:
-        if region.instances.get(record["DBInstanceIdentifier"]) is record:
-            del region.instances[record["DBInstanceIdentifier"]]
-        backend.supervisor.release_port(record["Port"])
+        region.remove(record)
+        backend.supervisor.release_port(record.fields["Port"])
         backend.save(region)
     backend.instance_event(region, record, "DB instance deleted.", "deletion")
 
 
-def modify(backend: Backend, region: Region, record: dict[str, Any], changes: dict[str, Any]) -> None:
+def modify(backend: Backend, region: Region, record: Record[Any], changes: dict[str, Any]) -> None:
     """Apply modifications now: those that change how the engine runs restart it."""
     restart = False
     with backend.store.lock:
         for key in ("DBInstanceClass", "Port"):
-            if key in changes and changes[key] != record[key]:
+            if key in changes and changes[key] != record.fields[key]:
                 restart = True
-        old_port = record["Port"]
-        record.update({k: v for k, v in changes.items() if k not in ("MasterUserPassword", "_settings_changed")})
+        old_port = record.fields["Port"]
+        record.fields.update({k: v for k, v in changes.items() if k not in ("MasterUserPassword", "_settings_changed")})
         backend.save(region)
     try:
         running = backend.is_running(record)
@@ -304,18 +305,18 @@ def modify(backend: Backend, region: Region, record: dict[str, Any], changes: di
         if "MasterUserPassword" in changes:
             if running:
                 backend.driver_of(record).set_password(
-                    backend.process_name(record), record["MasterUsername"], changes["MasterUserPassword"]
+                    backend.process_name(record), record.fields["MasterUsername"], changes["MasterUserPassword"]
                 )
             with backend.store.lock:
-                record["_password"] = changes["MasterUserPassword"]
+                record.private.password = changes["MasterUserPassword"]
             backend.instance_event(region, record, "Reset master credentials.", "configuration change")
     except Exception as error:
         _failed(backend, region, record, error, "Modifying the DB instance")
         return
     if "Port" in changes and changes["Port"] != old_port:
         backend.supervisor.release_port(old_port)
-    status = "available" if backend.is_running(record) else record["DBInstanceStatus"]
-    if record["DBInstanceStatus"] in ("modifying", "resetting-master-credentials"):
+    status = "available" if backend.is_running(record) else record.status
+    if record.status in ("modifying", "resetting-master-credentials"):
         status = "available"
     backend.set_status(region, record, status)
     if "DBInstanceClass" in changes:
@@ -324,19 +325,19 @@ def modify(backend: Backend, region: Region, record: dict[str, Any], changes: di
         )
 
 
-def apply_settings(backend: Backend, region: Region, record: dict[str, Any]) -> None:
+def apply_settings(backend: Backend, region: Region, record: Record[Any]) -> None:
     """Hand the parameter group's values to the running engine; static ones wait for a reboot."""
     if not backend.is_running(record):
         return
     pending = backend.driver_of(record).apply_settings(backend.process_name(record), settings_for(region, record))
     with backend.store.lock:
-        record["ParameterApplyStatus"] = "pending-reboot" if pending else "in-sync"
+        record.fields["ParameterApplyStatus"] = "pending-reboot" if pending else "in-sync"
         backend.save(region)
 
 
-def take_snapshot(backend: Backend, region: Region, record: dict[str, Any], snapshot: dict[str, Any]) -> None:
+def take_snapshot(backend: Backend, region: Region, record: Record[Any], snapshot: Record[Any]) -> None:
     """A consistent copy of the instance's data directory (online when the engine runs)."""
-    backend.event(region, "db-snapshot", snapshot["DBSnapshotIdentifier"], snapshot["DBSnapshotArn"],
+    backend.event(region, "db-snapshot", snapshot.fields["DBSnapshotIdentifier"], snapshot.fields["DBSnapshotArn"],
                   "Creating manual snapshot", "creation")  # fmt: skip
     dest = backend.snapshot_dir(snapshot)
     shutil.rmtree(dest.parent, ignore_errors=True)
@@ -344,41 +345,41 @@ def take_snapshot(backend: Backend, region: Region, record: dict[str, Any], snap
     try:
         backend.driver_of(record).snapshot(backend.process_name(record), backend.data_dir(record), dest)
     except Exception as error:
-        log.exception("snapshot %s failed", snapshot["DBSnapshotIdentifier"])
+        log.exception("snapshot %s failed", snapshot.fields["DBSnapshotIdentifier"])
         with backend.store.lock:
-            snapshot["Status"] = "failed"
+            snapshot.status = "failed"
             backend.save(region)
-        backend.event(region, "db-snapshot", snapshot["DBSnapshotIdentifier"], snapshot["DBSnapshotArn"],
+        backend.event(region, "db-snapshot", snapshot.fields["DBSnapshotIdentifier"], snapshot.fields["DBSnapshotArn"],
                       f"Snapshot failed: {str(error).splitlines()[0]}", "failure")  # fmt: skip
         return
     with backend.store.lock:
-        snapshot["Status"] = "available"
-        snapshot["PercentProgress"] = 100
-        snapshot["SnapshotCreateTime"] = iso(now())
-        snapshot.setdefault("OriginalSnapshotCreateTime", snapshot["SnapshotCreateTime"])
+        snapshot.status = "available"
+        snapshot.fields["PercentProgress"] = 100
+        snapshot.fields["SnapshotCreateTime"] = iso(now())
+        snapshot.fields.setdefault("OriginalSnapshotCreateTime", snapshot.fields["SnapshotCreateTime"])
         backend.save(region)
-    backend.event(region, "db-snapshot", snapshot["DBSnapshotIdentifier"], snapshot["DBSnapshotArn"],
+    backend.event(region, "db-snapshot", snapshot.fields["DBSnapshotIdentifier"], snapshot.fields["DBSnapshotArn"],
                   "Manual snapshot created", "creation")  # fmt: skip
 
 
-def copy_snapshot(backend: Backend, region: Region, source: dict[str, Any], target: dict[str, Any]) -> None:
+def copy_snapshot(backend: Backend, region: Region, source: Record[Any], target: Record[Any]) -> None:
     dest = backend.snapshot_dir(target)
     dest.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
         shutil.copytree(backend.snapshot_dir(source), dest, symlinks=True)
     except Exception as error:
         with backend.store.lock:
-            target["Status"] = "failed"
+            target.status = "failed"
             backend.save(region)
         log.warning("copying snapshot failed: %s", error)
         return
     with backend.store.lock:
-        target["Status"] = "available"
-        target["PercentProgress"] = 100
+        target.status = "available"
+        target.fields["PercentProgress"] = 100
         backend.save(region)
-    backend.event(region, "db-snapshot", target["DBSnapshotIdentifier"], target["DBSnapshotArn"],
+    backend.event(region, "db-snapshot", target.fields["DBSnapshotIdentifier"], target.fields["DBSnapshotArn"],
                   "Finished copy of snapshot", "notification")  # fmt: skip
 
 
-def delete_snapshot_files(backend: Backend, snapshot: dict[str, Any]) -> None:
+def delete_snapshot_files(backend: Backend, snapshot: Record[Any]) -> None:
     shutil.rmtree(backend.snapshot_dir(snapshot).parent, ignore_errors=True)

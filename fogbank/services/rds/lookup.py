@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from fogbank.services.base import Service
+from fogbank.services.rds.records import INSTANCE
 from fogbank.services.rds.service import Rds
 
 
@@ -26,13 +27,13 @@ def db_instance(service: Service | None, account: str, region: str, identifier: 
         return None
     store = service.backend.store
     with store.lock:
-        record = store.region(account, region).instances.get(identifier)
+        record = store.scope(account, region).get(INSTANCE, identifier)
         if record is None:
             return None
         return DatabaseInstance(
-            record["DBInstanceIdentifier"],
-            record["Engine"],
-            int(record["Port"]),
-            record.get("DBInstanceStatus") or "available",
-            record.get("DBName"),
+            record.identifier,
+            record.fields["Engine"],
+            int(record.fields["Port"]),
+            record.status or "available",
+            record.fields.get("DBName"),
         )

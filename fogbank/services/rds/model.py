@@ -1,11 +1,12 @@
 """DB instances and snapshots: their records, the statuses they go through, and how
 DescribeDBInstances / DescribeDBSnapshots render them.
 
-A record is a plain dict (see ``store``). Statuses are AWS's: an instance is ``creating`` until
+A record is the shared layer's ``Record`` (its kinds and private types: ``records``). Statuses are AWS's: an instance is ``creating`` until
 its engine accepts connections, then ``available``; ``modifying``, ``rebooting``,
 ``stopping``/``stopped``, ``starting`` and ``deleting`` are shown while that work runs. Which
 status may follow which is declared once (``INSTANCE``, a ``fogbank.managed.lifecycle.Lifecycle``);
-``move`` refuses any other change, and the same table decides recovery at start.
+``INSTANCE.move`` refuses any other change, and the same table decides recovery at start
+(``fogbank.managed.recovery``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ import secrets
 import string
 from typing import Any
 
-from fogbank.managed.lifecycle import InvalidTransition, Lifecycle, transitions
+from fogbank.managed.lifecycle import Lifecycle, transitions
+from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.rds import certificates
 
@@ -54,18 +56,6 @@ INSTANCE = Lifecycle(
     running=RUNNING,
     settles={"stopping": "stopped"},  # interrupted by a Fogbank stop: the engine is down
 )
-
-
-def move(record: dict[str, Any], status: str) -> bool:
-    """Put an instance record in ``status`` if ``INSTANCE`` declares the change; False when a
-    queued delete has the last word. An undeclared change is a bug: ``InvalidTransition``."""
-    current = record["DBInstanceStatus"]
-    if current == INSTANCE.deleting and status != current:
-        return False
-    if not INSTANCE.allowed(current, status):
-        raise InvalidTransition(f"db-instance {record['DBInstanceIdentifier']}: {current} -> {status} is not declared")
-    record["DBInstanceStatus"] = status
-    return True
 
 
 _IDENTIFIER = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$")
@@ -124,11 +114,11 @@ def _time(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value) if value else None
 
 
-def render_subnet_group(group: dict[str, Any]) -> dict[str, Any]:
+def render_subnet_group(group: Record[Any]) -> dict[str, Any]:
     return {
-        "DBSubnetGroupName": group["DBSubnetGroupName"],
-        "DBSubnetGroupDescription": group["DBSubnetGroupDescription"],
-        "VpcId": group["VpcId"],
+        "DBSubnetGroupName": group.identifier,
+        "DBSubnetGroupDescription": group.fields["DBSubnetGroupDescription"],
+        "VpcId": group.fields["VpcId"],
         "SubnetGroupStatus": "Complete",
         "Subnets": [
             {
@@ -137,16 +127,17 @@ def render_subnet_group(group: dict[str, Any]) -> dict[str, Any]:
                 "SubnetOutpost": {},
                 "SubnetStatus": "Active",
             }
-            for subnet_id, zone in group["_subnets"]
+            for subnet_id, zone in group.private.subnets
         ],
-        "DBSubnetGroupArn": group["DBSubnetGroupArn"],
+        "DBSubnetGroupArn": group.arn,
         "SupportedNetworkTypes": ["IPV4"],
     }
 
 
-def render_instance(record: dict[str, Any], subnet_group: dict[str, Any] | None) -> dict[str, Any]:
+def render_instance(instance: Record[Any], subnet_group: Record[Any] | None) -> dict[str, Any]:
     """The DBInstance structure as DescribeDBInstances shows it."""
-    status = record["DBInstanceStatus"]
+    status = instance.status
+    record = {**instance.fields, "DBInstanceStatus": status, "TagList": instance.tags}
     out: dict[str, Any] = {
         key: record[key]
         for key in (
@@ -197,8 +188,9 @@ def render_instance(record: dict[str, Any], subnet_group: dict[str, Any] | None)
     return out
 
 
-def render_snapshot(record: dict[str, Any]) -> dict[str, Any]:
-    out = {key: value for key, value in record.items() if not key.startswith("_") and value is not None}
+def render_snapshot(snapshot: Record[Any]) -> dict[str, Any]:
+    record = {**snapshot.fields, "Status": snapshot.status, "TagList": snapshot.tags}
+    out = {key: value for key, value in record.items() if value is not None}
     for key in ("SnapshotCreateTime", "InstanceCreateTime", "OriginalSnapshotCreateTime"):
         if record.get(key):
             out[key] = _time(record[key])

@@ -12,9 +12,12 @@ bookkeeping in a typed private dataclass, never rendered:
 | ``db-subnet-group`` | ``SubnetGroupPrivate`` | the (subnet, zone) pairs |
 | ``db-option-group`` | ``OptionGroupPrivate`` | nothing yet |
 
-A record's identifier, ARN, status, resource id and tags live on the ``Record`` itself, once:
-``upgrade`` moves them out of an old document's dicts (``DBInstanceStatus`` becomes
-``Record.status``, ``_password`` becomes ``InstancePrivate.password``, ...).
+The status and tags live on the ``Record`` (``Lifecycle.move`` changes ``Record.status``; the
+tag operations ``Record.tags``); the identifier, ARN and resource id are on the ``Record`` and,
+as AWS members (``DBInstanceIdentifier``, ``DBInstanceArn``, ``DbiResourceId``), in ``fields``
+too, kept equal by the one operation that changes them (a rename). ``upgrade`` moves an old
+document's ``DBInstanceStatus``/``Status`` and ``TagList`` onto the Record and its ``_private``
+keys into the private type (``_password`` becomes ``InstancePrivate.password``, ...).
 """
 
 from __future__ import annotations
@@ -107,7 +110,7 @@ def _record_document(kind: _OldKind, identifier: str, item: dict[str, Any]) -> d
     unknown = sorted(key for key in item if key.startswith("_") and key not in kind.private)
     if unknown:  # a private key this conversion does not know would be lost: refuse, loudly
         raise ValueError(f"{kind.name} {identifier}: unknown private keys {unknown}")
-    taken = {kind.arn, kind.status, "TagList"} - {None}
+    taken = {kind.status, "TagList"} - {None}
     fields = {key: value for key, value in item.items() if not key.startswith("_") and key not in taken}
     return {
         "kind": kind.name,

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import TYPE_CHECKING, Any
 
 from fogbank.services.base import Service
 
 if TYPE_CHECKING:
+    from fogbank.managed.records import Record, Scope
     from fogbank.platform import Platform
+    from fogbank.services.rds.backend import Backend
 
 log = logging.getLogger(__name__)
 
@@ -20,44 +21,31 @@ class Rds(Service):
     handler_modules = ("fogbank.services.rds.ops",)
 
     def open(self, platform: Platform) -> None:
-        from fogbank.managed.recovery import Action, plan
-        from fogbank.services.rds import lifecycle
+        from fogbank.managed import recovery
+        from fogbank.services.rds import lifecycle, records
         from fogbank.services.rds.backend import Backend
-        from fogbank.services.rds.model import INSTANCE, move
+        from fogbank.services.rds.model import INSTANCE
 
         backend = Backend(platform)
         self.backend = backend
         # Bring back, in the background, every instance whose engine was running; stopped ones
         # stay stopped (their ports stay reserved so their endpoints do not change). What each
-        # status becomes is the shared table (``fogbank.managed.recovery.plan``) over ``INSTANCE``.
+        # status becomes is the shared table (``fogbank.managed.recovery``) over ``INSTANCE``.
         with backend.store.lock:
-            for region in backend.store.regions.values():
-                for record in list(region.instances.values()):
-                    status = record["DBInstanceStatus"]
-                    try:
-                        wanted, record["Port"] = record["Port"], lifecycle.allocate_port(backend, record["Port"])
-                        lifecycle.port_event(backend, region, record, wanted)  # taken while Fogbank was down
-                    except Exception:
-                        log.exception("no port for %s", record["DBInstanceIdentifier"])
-                    action = plan(INSTANCE, status, backend.data_dir(record).is_dir())
-                    key = record["DbiResourceId"]
-                    if action is Action.DELETE:
-                        work = functools.partial(lifecycle.delete, backend, region, record, None)
-                    elif action in (Action.CREATE, Action.RESTART, Action.RETRY_FAILED):
-                        # RETRY_FAILED: its data is there, only its engine would not start: try again
-                        # (RDS recovers an instance whose host failed).
-                        if action is Action.RESTART and status != INSTANCE.restarting:
-                            move(record, INSTANCE.restarting)
-                        work = functools.partial(lifecycle.recover, backend, region, record, status)
-                    else:
-                        if action is Action.SETTLE:
-                            move(record, INSTANCE.settles[status])
-                        continue
-                    backend.jobs.submit(key, work, grace=0)
-                for snap in region.snapshots.values():
-                    if snap["Status"] == "creating":  # interrupted: its copy is incomplete
-                        snap["Status"] = "failed"
-                backend.save(region)
+            instances = backend.store.all_records(records.INSTANCE)
+            for region, record in instances:
+                try:
+                    wanted = record.fields["Port"]
+                    record.fields["Port"] = lifecycle.allocate_port(backend, wanted)
+                    lifecycle.port_event(backend, region, record, wanted)  # taken while Fogbank was down
+                except Exception:
+                    log.exception("no port for %s", record.identifier)
+            recovery.recover(INSTANCE, backend.jobs, instances, _Recovery(backend))
+            for _, snap in backend.store.all_records(records.SNAPSHOT):
+                if snap.status == "creating":  # interrupted: its copy is incomplete
+                    snap.status = "failed"
+            for scope in backend.store.scopes.values():
+                backend.save(scope)
         # A job, so close() waits for it rather than leaving initdb writing into a removed dir.
         backend.jobs.submit("warm-templates", lambda: self._warm(backend), grace=0)
 
@@ -91,6 +79,33 @@ class Rds(Service):
         with backend.running_lock:
             running = len(backend.running)
         return {"state": "running", "operations": len(self.handlers), "engines": running}
+
+
+class _Recovery:
+    """What each recovery action does for a DB instance (``fogbank.managed.recovery.RecoveryActions``)."""
+
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+
+    def has_data(self, record: Record[Any]) -> bool:
+        return self.backend.data_dir(record).is_dir()
+
+    def delete(self, scope: Scope, record: Record[Any]) -> None:
+        from fogbank.services.rds import lifecycle
+
+        lifecycle.delete(self.backend, scope, record, None)
+
+    def create(self, scope: Scope, record: Record[Any]) -> None:
+        from fogbank.services.rds import lifecycle
+
+        lifecycle.recover(self.backend, scope, record, "creating")
+
+    def restart(self, scope: Scope, record: Record[Any], was: str) -> None:
+        # ``failed`` with its data there: only its engine would not start, so try again (RDS
+        # recovers an instance whose host failed).
+        from fogbank.services.rds import lifecycle
+
+        lifecycle.recover(self.backend, scope, record, was)
 
 
 service = Rds()

@@ -10,9 +10,11 @@ from typing import Any
 from fogbank.arns import parse as parse_arn
 from fogbank.core.context import RequestContext
 from fogbank.managed import tags
+from fogbank.managed.records import Record
 from fogbank.protocols import paging
 from fogbank.protocols.errors import AwsError
 from fogbank.services.rds.backend import Backend
+from fogbank.services.rds.records import INSTANCE, SNAPSHOT
 from fogbank.services.rds.store import Region
 
 DEFAULT_MAX_RECORDS = 100
@@ -90,41 +92,41 @@ def identifier_from(value: str, resource: str) -> str:
     return value
 
 
-def instance(region: Region, identifier: str) -> dict[str, Any]:
+def instance(region: Region, identifier: str) -> Record[Any]:
     from fogbank.services.rds.model import not_found
 
     key = identifier_from(identifier, "db").lower()
-    record = region.instances.get(key)
+    record = region.of(INSTANCE).get(key)
     if record is None:
         raise not_found(identifier)
     return record
 
 
-def instance_strict(region: Region, identifier: str) -> dict[str, Any]:
+def instance_strict(region: Region, identifier: str) -> Record[Any]:
     """The instance named by an identifier that must be well formed (no ARN): the operations
     that act on one instance (start, stop, reboot, delete) check it before looking it up."""
     from fogbank.services.rds.model import check_identifier, not_found
 
-    record = region.instances.get(check_identifier(identifier))
+    record = region.of(INSTANCE).get(check_identifier(identifier))
     if record is None:
         raise not_found(identifier)
     return record
 
 
-def snapshot(region: Region, identifier: str) -> dict[str, Any]:
+def snapshot(region: Region, identifier: str) -> Record[Any]:
     key = identifier_from(identifier, "snapshot").lower()
-    record = region.snapshots.get(key)
+    record = region.of(SNAPSHOT).get(key)
     if record is None:
         raise AwsError("DBSnapshotNotFoundFault", f"DBSnapshot {identifier} not found.")
     return record
 
 
-def require(record: dict[str, Any], *statuses: str, message: str | None = None) -> None:
+def require(record: Record[Any], *statuses: str, message: str | None = None) -> None:
     """The instance must be in one of ``statuses`` for the operation (InvalidDBInstanceState otherwise)."""
     from fogbank.services.rds.model import invalid_state
 
-    if record["DBInstanceStatus"] not in statuses:
-        raise invalid_state(message or f"Instance {record['DBInstanceIdentifier']} is not in available state.")
+    if record.status not in statuses:
+        raise invalid_state(message or f"Instance {record.fields['DBInstanceIdentifier']} is not in available state.")
 
 
 def check_group_name(params: dict[str, Any], field: str) -> str:

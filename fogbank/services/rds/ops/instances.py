@@ -6,6 +6,7 @@ import uuid
 from typing import Any
 
 from fogbank.core.context import RequestContext
+from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
 from fogbank.services.rds import certificates, lifecycle, validation
@@ -15,15 +16,18 @@ from fogbank.services.rds.model import (
     check_identifier,
     default_security_group,
     invalid_state,
-    move,
     new_resource_id,
     not_found,
     render_instance,
+)
+from fogbank.services.rds.model import (
+    INSTANCE as INSTANCE_LIFECYCLE,
 )
 from fogbank.services.rds.ops.common import backend, filters, instance_strict, page, require, tag_list
 from fogbank.services.rds.ops.option_groups import resolve_option_group
 from fogbank.services.rds.ops.parameter_groups import resolve_parameter_group
 from fogbank.services.rds.ops.subnet_groups import resolve_subnet_group
+from fogbank.services.rds.records import INSTANCE, SUBNET_GROUP, InstancePrivate
 from fogbank.services.rds.store import Region
 
 # Fields copied from the request as they are; the rest is computed.
@@ -36,15 +40,16 @@ _STORED = (
 )  # fmt: skip
 
 
-def render(region: Region, record: dict[str, Any]) -> dict[str, Any]:
-    return render_instance(record, region.subnet_groups.get(record["DBSubnetGroupName"]) or _default_subnet(region))
+def render(region: Region, record: Record[Any]) -> dict[str, Any]:
+    groups = region.of(SUBNET_GROUP)
+    return render_instance(record, groups.get(record.fields["DBSubnetGroupName"]) or _default_subnet(region))
 
 
-def _default_subnet(region: Region) -> dict[str, Any] | None:
-    return region.subnet_groups.get("default")
+def _default_subnet(region: Region) -> Record[Any] | None:
+    return region.of(SUBNET_GROUP).get("default")
 
 
-def new_record(ctx: RequestContext, params: dict[str, Any], identifier: str) -> dict[str, Any]:
+def new_record(ctx: RequestContext, params: dict[str, Any], identifier: str) -> Record[Any]:
     """The instance record every creation path (create, restore) starts from."""
     be, region = backend(ctx)
     version = be.engines.resolve(params["Engine"], params.get("EngineVersion"))
@@ -71,14 +76,15 @@ def new_record(ctx: RequestContext, params: dict[str, Any], identifier: str) -> 
     subnet_group = resolve_subnet_group(ctx, region, params.get("DBSubnetGroupName"))
     if not params.get("AvailabilityZone"):  # RDS places the instance in one of its subnet group's zones
         with be.store.lock:
-            zones = sorted(subnet_zone for _, subnet_zone in region.subnet_groups[subnet_group]["_subnets"])
+            zones = sorted(subnet_zone for _, subnet_zone in region.of(SUBNET_GROUP)[subnet_group].private.subnets)
         zone = zones[0] if zones else zone
-    record: dict[str, Any] = {
+    resource_id = new_resource_id()
+    arn = ctx.arn("rds", f"db:{identifier}")
+    fields: dict[str, Any] = {
         "DBInstanceIdentifier": identifier,
         "DBInstanceClass": params["DBInstanceClass"],
         "Engine": version.engine,
         "EngineVersion": version.version,
-        "DBInstanceStatus": "creating",
         "AllocatedStorage": allocated,
         "StorageType": storage_type,
         "BackupRetentionPeriod": params.get("BackupRetentionPeriod", 1),
@@ -90,16 +96,15 @@ def new_record(ctx: RequestContext, params: dict[str, Any], identifier: str) -> 
         "LicenseModel": license_model,
         "PubliclyAccessible": False,
         "StorageEncrypted": False,
-        "DbiResourceId": new_resource_id(),
+        "DbiResourceId": resource_id,
         "CACertificateIdentifier": CA_CERTIFICATE,
         "CopyTagsToSnapshot": False,
         "MonitoringInterval": 0,
-        "DBInstanceArn": ctx.arn("rds", f"db:{identifier}"),
+        "DBInstanceArn": arn,
         "IAMDatabaseAuthenticationEnabled": bool(params.get("EnableIAMDatabaseAuthentication")),
         "PerformanceInsightsEnabled": bool(params.get("EnablePerformanceInsights")),
         "EnabledCloudwatchLogsExports": params.get("EnableCloudwatchLogsExports") or None,
         "DeletionProtection": False,
-        "TagList": tag_list(params.get("Tags")),
         "CustomerOwnedIpEnabled": False,
         "NetworkType": "IPV4",
         "BackupTarget": "region",
@@ -116,32 +121,41 @@ def new_record(ctx: RequestContext, params: dict[str, Any], identifier: str) -> 
         "PendingModifiedValues": {},
         "InstanceCreateTime": None,
         "Port": 0,
-        "_requested_port": params.get("Port") or kind.default_port,
     }
+    record = Record(
+        INSTANCE,
+        identifier,
+        arn,
+        InstancePrivate(requested_port=params.get("Port") or kind.default_port),
+        fields=fields,
+        status=INSTANCE_LIFECYCLE.initial,
+        resource_id=resource_id,
+        tags=tag_list(params.get("Tags")),
+    )
     for key in _STORED:
         if params.get(key) is not None:
-            record[key] = params[key]
-    record.update(performance)
-    if record["StorageEncrypted"] and not record.get("KmsKeyId"):
+            record.fields[key] = params[key]
+    record.fields.update(performance)
+    if record.fields["StorageEncrypted"] and not record.fields.get("KmsKeyId"):
         # The account's AWS managed key for RDS (aws/rds), one per account and region.
         key = uuid.uuid5(uuid.NAMESPACE_URL, f"aws/rds/{ctx.account_id}/{ctx.region}")
-        record["KmsKeyId"] = ctx.arn("kms", f"key/{key}")
-    if record["PerformanceInsightsEnabled"]:
-        record["PerformanceInsightsRetentionPeriod"] = params.get("PerformanceInsightsRetentionPeriod") or 7
-    if not record["VpcSecurityGroupIds"]:  # the VPC's default security group, shared by the region's instances
-        record["VpcSecurityGroupIds"] = [default_security_group(ctx.account_id, ctx.region)]
+        record.fields["KmsKeyId"] = ctx.arn("kms", f"key/{key}")
+    if record.fields["PerformanceInsightsEnabled"]:
+        record.fields["PerformanceInsightsRetentionPeriod"] = params.get("PerformanceInsightsRetentionPeriod") or 7
+    if not record.fields["VpcSecurityGroupIds"]:  # the VPC's default security group, shared by the region's instances
+        record.fields["VpcSecurityGroupIds"] = [default_security_group(ctx.account_id, ctx.region)]
     return record
 
 
-def admit(ctx: RequestContext, record: dict[str, Any]) -> dict[str, Any]:
+def admit(ctx: RequestContext, record: Record[Any]) -> dict[str, Any]:
     """Add a new record (unless the identifier is taken) with a port, and render it."""
     be, region = backend(ctx)
     with be.store.lock:
-        if record["DBInstanceIdentifier"] in region.instances:
+        if record.identifier in region.of(INSTANCE):
             raise AwsError("DBInstanceAlreadyExistsFault", "DB instance already exists")
-        wanted = record.pop("_requested_port")
-        record["Port"] = lifecycle.allocate_port(be, wanted)
-        region.instances[record["DBInstanceIdentifier"]] = record
+        wanted = record.private.requested_port
+        record.fields["Port"] = lifecycle.allocate_port(be, wanted)
+        region.add(record)
         be.save(region)
         lifecycle.port_event(be, region, record, wanted)
         return render(region, record)
@@ -155,16 +169,16 @@ def create_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     version = be.engines.resolve(params["Engine"], params.get("EngineVersion"))
     params = {**params, "Engine": version.engine}
     record = new_record(ctx, params, identifier)
-    record["MasterUsername"] = validation.master_username(version.engine, params.get("MasterUsername"))
-    record["_password"] = validation.master_password(version.engine, params.get("MasterUserPassword"))
+    record.fields["MasterUsername"] = validation.master_username(version.engine, params.get("MasterUsername"))
+    record.private.password = validation.master_password(version.engine, params.get("MasterUserPassword"))
     name = validation.db_name(version.engine, params.get("DBName"))
     if name is not None:
-        record["DBName"] = name
+        record.fields["DBName"] = name
     with be.store.lock:
-        if identifier in region.instances:
+        if identifier in region.of(INSTANCE):
             raise AwsError("DBInstanceAlreadyExistsFault", "DB instance already exists")
         out = admit(ctx, record)
-    be.jobs.submit(record["DbiResourceId"], lambda: lifecycle.create(be, region, record))
+    be.jobs.submit(record.resource_id, lambda: lifecycle.create(be, region, record))
     return {"DBInstance": out}
 
 
@@ -174,10 +188,10 @@ def _lower(value: str) -> str:
 
 
 _FILTERS = {
-    "db-instance-id": lambda r: (r["DBInstanceIdentifier"], r["DBInstanceArn"]),
-    "dbi-resource-id": lambda r: (r["DbiResourceId"],),
-    "engine": lambda r: (r["Engine"],),
-    "db-cluster-id": lambda r: tuple(x for x in (r.get("DBClusterIdentifier"),) if x),
+    "db-instance-id": lambda r: (r.identifier, r.arn),
+    "dbi-resource-id": lambda r: (r.resource_id,),
+    "engine": lambda r: (r.fields["Engine"],),
+    "db-cluster-id": lambda r: tuple(x for x in (r.fields.get("DBClusterIdentifier"),) if x),
     "domain": lambda r: (),
 }
 
@@ -191,17 +205,17 @@ def describe_db_instances(ctx: RequestContext, params: dict[str, Any]) -> dict[s
             entry["Values"] = [_lower(v) for v in entry.get("Values") or []]
     match = filters(params, _FILTERS, {"db-instance-id": _lower(identifier) if identifier else None})
     with be.store.lock:
-        records = [r for r in region.instances.values() if match(r)]
+        records = [r for r in region.of(INSTANCE).values() if match(r)]
         if identifier and not records:
             raise not_found(identifier)
-        chunk, marker = page(params, records, key=lambda r: r["DBInstanceIdentifier"])
+        chunk, marker = page(params, records, key=lambda r: r.identifier)
         return {"DBInstances": [render(region, r) for r in chunk], "Marker": marker}
 
 
-def transition(be: Backend, region: Region, record: dict[str, Any], status: str) -> dict[str, Any]:
+def transition(be: Backend, region: Region, record: Record[Any], status: str) -> dict[str, Any]:
     """Durably put the instance in a passing ``status`` (the caller holds the store lock) and
     answer with it; the caller then queues the engine work that ends it."""
-    move(record, status)
+    INSTANCE_LIFECYCLE.move(record, status)
     be.save(region)
     return render(region, record)
 
@@ -217,7 +231,7 @@ def reboot_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
         record = instance_strict(region, params["DBInstanceIdentifier"])
         require(record, "available", "failed")  # a reboot is how a failed engine is retried at once
         out = transition(be, region, record, "rebooting")
-    be.jobs.submit(record["DbiResourceId"], lambda: lifecycle.reboot(be, region, record))
+    be.jobs.submit(record.resource_id, lambda: lifecycle.reboot(be, region, record))
     return {"DBInstance": out}
 
 
@@ -233,7 +247,7 @@ def stop_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
         if params.get("DBSnapshotIdentifier"):
             snap = new_snapshot(ctx, region, record, params["DBSnapshotIdentifier"], [])
         out = transition(be, region, record, "stopping")
-    be.jobs.submit(record["DbiResourceId"], lambda: lifecycle.stop(be, region, record, snap))
+    be.jobs.submit(record.resource_id, lambda: lifecycle.stop(be, region, record, snap))
     return {"DBInstance": out}
 
 
@@ -245,10 +259,10 @@ def start_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
         require(
             record,
             "stopped",
-            message=f"Instance {record['DBInstanceIdentifier']} is not stopped, it cannot be started.",
+            message=f"Instance {record.identifier} is not stopped, it cannot be started.",
         )
         out = transition(be, region, record, "starting")
-    be.jobs.submit(record["DbiResourceId"], lambda: lifecycle.start(be, region, record))
+    be.jobs.submit(record.resource_id, lambda: lifecycle.start(be, region, record))
     return {"DBInstance": out}
 
 
@@ -262,7 +276,7 @@ def delete_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     with be.store.lock:
         # RDS checks the instance, then its protection, then the final-snapshot flags.
         record = instance_strict(region, params["DBInstanceIdentifier"])
-        if record.get("DeletionProtection"):
+        if record.fields.get("DeletionProtection"):
             raise AwsError(
                 "InvalidParameterCombination",
                 "Cannot delete protected DB Instance, please disable deletion protection and try again.",
@@ -276,18 +290,18 @@ def delete_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
             raise AwsError(
                 "InvalidParameterCombination", "Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier."
             )
-        if record["DBInstanceStatus"] == "deleting":
-            raise invalid_state(f"Instance {record['DBInstanceIdentifier']} is already being deleted.")
+        if record.status == "deleting":
+            raise invalid_state(f"Instance {record.identifier} is already being deleted.")
         final = None
         if final_id:
             require(
                 record,
                 "available",
                 "stopped",
-                message=f"Instance {record['DBInstanceIdentifier']} is currently {record['DBInstanceStatus']} - "
+                message=f"Instance {record.identifier} is currently {record.status} - "
                 "a final snapshot cannot be taken.",
             )
             final = new_snapshot(ctx, region, record, final_id, [])
         out = transition(be, region, record, "deleting")
-    be.jobs.submit(record["DbiResourceId"], lambda: lifecycle.delete(be, region, record, final))
+    be.jobs.submit(record.resource_id, lambda: lifecycle.delete(be, region, record, final))
     return {"DBInstance": out}

@@ -18,7 +18,7 @@ def _log(ctx: RequestContext, identifier: str) -> tuple[str, Any]:
     be, region = backend(ctx)
     with be.store.lock:
         record = instance(region, identifier)
-        name = be.engines.kind(record["Engine"]).log_file_name
+        name = be.engines.kind(record.fields["Engine"]).log_file_name
         return name, be.log_file(record)
 
 

@@ -5,15 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from fogbank.core.context import RequestContext
+from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
 from fogbank.services.rds import certificates, lifecycle, validation
-from fogbank.services.rds.model import check_identifier, move
+from fogbank.services.rds.model import INSTANCE as INSTANCE_LIFECYCLE
+from fogbank.services.rds.model import check_identifier
 from fogbank.services.rds.ops.common import backend, instance, require
 from fogbank.services.rds.ops.instances import render
 from fogbank.services.rds.ops.option_groups import resolve_option_group
 from fogbank.services.rds.ops.parameter_groups import resolve_parameter_group
 from fogbank.services.rds.ops.subnet_groups import resolve_subnet_group
+from fogbank.services.rds.records import INSTANCE
 
 # Applied at once whatever ApplyImmediately says (as on RDS): metadata, and the port.
 _IMMEDIATE = {
@@ -29,41 +32,41 @@ _DEFERRABLE = ("DBInstanceClass", "AllocatedStorage", "StorageType", "Iops", "St
                "CACertificateIdentifier", "BackupRetentionPeriod")  # fmt: skip
 
 
-def _validate(ctx: RequestContext, record: dict[str, Any], params: dict[str, Any]) -> None:
+def _validate(ctx: RequestContext, record: Record[Any], params: dict[str, Any]) -> None:
     be, region = backend(ctx)
     validation.unsupported(params)
     version = be.version_of(record)
-    if params.get("EngineVersion") and be.engines.resolve(record["Engine"], params["EngineVersion"]) != version:
+    if params.get("EngineVersion") and be.engines.resolve(record.fields["Engine"], params["EngineVersion"]) != version:
         raise AwsError(
             "InvalidParameterCombination",
-            f"Cannot upgrade {record['Engine']} from {record['EngineVersion']} to {params['EngineVersion']}: "
+            f"Cannot upgrade {record.fields['Engine']} from {record.fields['EngineVersion']} to {params['EngineVersion']}: "
             "Fogbank does not upgrade engine versions in place (restore a snapshot into a new instance instead).",
         )
-    if params.get("Engine") and params["Engine"] != record["Engine"]:
+    if params.get("Engine") and params["Engine"] != record.fields["Engine"]:
         raise AwsError("InvalidParameterCombination", "Cannot change the engine of a DB instance.")
     if params.get("DBInstanceClass"):
-        validation.instance_class(params["DBInstanceClass"], version, record["LicenseModel"])
+        validation.instance_class(params["DBInstanceClass"], version, record.fields["LicenseModel"])
     if params.get("AllocatedStorage") is not None or params.get("StorageType"):
-        size = params.get("AllocatedStorage", record["AllocatedStorage"])
-        if size < record["AllocatedStorage"]:
+        size = params.get("AllocatedStorage", record.fields["AllocatedStorage"])
+        if size < record.fields["AllocatedStorage"]:
             raise AwsError(
                 "InvalidParameterValue", "Invalid storage size: the allocated storage of a DB instance cannot decrease."
             )
-        validation.storage(record["Engine"], params.get("StorageType") or record["StorageType"], size)
+        validation.storage(record.fields["Engine"], params.get("StorageType") or record.fields["StorageType"], size)
     if any(params.get(k) is not None for k in ("AllocatedStorage", "StorageType", "Iops", "StorageThroughput")):
         _performance(record, params)
 
     if params.get("MaxAllocatedStorage"):  # 0 turns storage autoscaling off
         validation.max_allocated_storage(
-            params.get("AllocatedStorage") or record["AllocatedStorage"], params["MaxAllocatedStorage"]
+            params.get("AllocatedStorage") or record.fields["AllocatedStorage"], params["MaxAllocatedStorage"]
         )
     if params.get("MasterUserPassword") is not None:
-        validation.master_password(record["Engine"], params["MasterUserPassword"])
+        validation.master_password(record.fields["Engine"], params["MasterUserPassword"])
     validation.backup_retention(params.get("BackupRetentionPeriod"))
     validation.port(params.get("DBPortNumber"), be.api_port)
     if params.get("CACertificateIdentifier"):
         certificates.check(params["CACertificateIdentifier"])
-    validation.windows(params, record)
+    validation.windows(params, record.fields)
     if params.get("DBParameterGroupName"):
         resolve_parameter_group(ctx, region, params["DBParameterGroupName"], version)
     if params.get("OptionGroupName"):
@@ -72,14 +75,14 @@ def _validate(ctx: RequestContext, record: dict[str, Any], params: dict[str, Any
         resolve_subnet_group(ctx, region, params["DBSubnetGroupName"])
 
 
-def _performance(record: dict[str, Any], values: dict[str, Any]) -> dict[str, int]:
+def _performance(record: Record[Any], values: dict[str, Any]) -> dict[str, int]:
     """Iops / StorageThroughput after a storage change (checked as on creation); provisioned
     IOPS carry over for io1/io2, gp3 falls back to its baseline."""
-    storage_type = values.get("StorageType") or record["StorageType"]
-    size = values.get("AllocatedStorage") or record["AllocatedStorage"]
+    storage_type = values.get("StorageType") or record.fields["StorageType"]
+    size = values.get("AllocatedStorage") or record.fields["AllocatedStorage"]
     iops = values.get("Iops")
     if iops is None and storage_type in ("io1", "io2"):
-        iops = record.get("Iops")
+        iops = record.fields.get("Iops")
     return validation.storage_performance(storage_type, size, iops, values.get("StorageThroughput"))
 
 
@@ -91,102 +94,104 @@ def modify_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
         record = instance(region, params["DBInstanceIdentifier"])
         require(record, "available", "stopped", message="Database instance is not in available state.")
         requested = set(params) - {"DBInstanceIdentifier", "ApplyImmediately", "AllowMajorVersionUpgrade"}
-        if not requested and not (now_ and record.get("PendingModifiedValues")):
+        if not requested and not (now_ and record.fields.get("PendingModifiedValues")):
             raise AwsError("InvalidParameterCombination", "No modifications were requested")
         _validate(ctx, record, params)
-        stopped = record["DBInstanceStatus"] == "stopped"
-        record["PreferredBackupWindow"], record["PreferredMaintenanceWindow"] = validation.windows(params, record)
+        stopped = record.status == "stopped"
+        record.fields["PreferredBackupWindow"], record.fields["PreferredMaintenanceWindow"] = validation.windows(
+            params, record.fields
+        )
         for name, field in _IMMEDIATE.items():
             if params.get(name) is not None:
-                record[field] = params[name]
-        if record.get("MaxAllocatedStorage") == 0:  # autoscaling turned off: RDS then shows no ceiling
-            del record["MaxAllocatedStorage"]
+                record.fields[field] = params[name]
+        if record.fields.get("MaxAllocatedStorage") == 0:  # autoscaling turned off: RDS then shows no ceiling
+            del record.fields["MaxAllocatedStorage"]
         if params.get("CloudwatchLogsExportConfiguration"):
             config = params["CloudwatchLogsExportConfiguration"]
-            logs = set(record.get("EnabledCloudwatchLogsExports") or [])
+            logs = set(record.fields.get("EnabledCloudwatchLogsExports") or [])
             logs |= set(config.get("EnableLogTypes") or [])
             logs -= set(config.get("DisableLogTypes") or [])
-            record["EnabledCloudwatchLogsExports"] = sorted(logs) or None
+            record.fields["EnabledCloudwatchLogsExports"] = sorted(logs) or None
         if params.get("OptionGroupName"):
-            record["OptionGroupName"] = resolve_option_group(
+            record.fields["OptionGroupName"] = resolve_option_group(
                 ctx, region, params["OptionGroupName"], be.version_of(record)
             )
         if params.get("DBSubnetGroupName"):
-            record["DBSubnetGroupName"] = resolve_subnet_group(ctx, region, params["DBSubnetGroupName"])
+            record.fields["DBSubnetGroupName"] = resolve_subnet_group(ctx, region, params["DBSubnetGroupName"])
 
-        pending = dict(record.get("PendingModifiedValues") or {})
+        pending = dict(record.fields.get("PendingModifiedValues") or {})
         for name in _DEFERRABLE:
-            if params.get(name) is not None and params[name] != record.get(name):
+            if params.get(name) is not None and params[name] != record.fields.get(name):
                 pending[name] = params[name]
         if params.get("NewDBInstanceIdentifier"):
             new_id = check_identifier(params["NewDBInstanceIdentifier"], "NewDBInstanceIdentifier")
-            if new_id != record["DBInstanceIdentifier"]:
-                if new_id in region.instances:
+            if new_id != record.identifier:
+                if new_id in region.of(INSTANCE):
                     raise AwsError("DBInstanceAlreadyExistsFault", "DB instance already exists")
                 pending["DBInstanceIdentifier"] = new_id
         changes: dict[str, Any] = {}
         if now_:
             changes.update(pending)
             pending = {}
-        if params.get("DBPortNumber") is not None and params["DBPortNumber"] != record["Port"]:
+        if params.get("DBPortNumber") is not None and params["DBPortNumber"] != record.fields["Port"]:
             changes["Port"] = lifecycle.allocate_port(be, params["DBPortNumber"])
             lifecycle.port_event(be, region, record, params["DBPortNumber"], changes["Port"])
         if params.get("MasterUserPassword") is not None:
             changes["MasterUserPassword"] = params["MasterUserPassword"]
         group_name = (params.get("DBParameterGroupName") or "").lower()
-        if group_name and group_name != record["DBParameterGroupName"]:
+        if group_name and group_name != record.fields["DBParameterGroupName"]:
             changes["DBParameterGroupName"] = group_name
             changes["_settings_changed"] = True
         new_id = changes.pop("DBInstanceIdentifier", None)
         if new_id:
-            del region.instances[record["DBInstanceIdentifier"]]
-            record["DBInstanceIdentifier"] = new_id
-            record["DBInstanceArn"] = ctx.arn("rds", f"db:{new_id}")
-            region.instances[new_id] = record
+            region.remove(record)
+            record.identifier = record.fields["DBInstanceIdentifier"] = new_id
+            record.arn = record.fields["DBInstanceArn"] = ctx.arn("rds", f"db:{new_id}")
+            region.add(record)
         # Metadata-only changes need no engine work.
         storage = {
             k: changes[k] for k in ("AllocatedStorage", "StorageType", "Iops", "StorageThroughput") if k in changes
         }
         if storage:
             performance = _performance(record, storage)
-            record.pop("Iops", None)
-            record.pop("StorageThroughput", None)
-            record.update(performance)
+            record.fields.pop("Iops", None)
+            record.fields.pop("StorageThroughput", None)
+            record.fields.update(performance)
         for name in ("AllocatedStorage", "StorageType", "CACertificateIdentifier", "BackupRetentionPeriod"):
             if name in changes:
-                record[name] = changes.pop(name)
+                record.fields[name] = changes.pop(name)
         changes.pop("Iops", None)
         changes.pop("StorageThroughput", None)
-        record["PendingModifiedValues"] = pending
+        record.fields["PendingModifiedValues"] = pending
         engine_work = bool(changes)
         if engine_work and not stopped:
-            move(record, "modifying")
+            INSTANCE_LIFECYCLE.move(record, "modifying")
             if set(changes) == {"MasterUserPassword"}:
-                move(record, "resetting-master-credentials")
+                INSTANCE_LIFECYCLE.move(record, "resetting-master-credentials")
             if changes.get("_settings_changed"):
-                record["ParameterApplyStatus"] = "applying"
+                record.fields["ParameterApplyStatus"] = "applying"
         elif engine_work:  # a stopped instance takes the new values when it starts
             if "MasterUserPassword" in changes:
-                record["_password_on_start"] = changes.pop("MasterUserPassword")
+                record.private.password_on_start = changes.pop("MasterUserPassword")
             if "Port" in changes:
-                be.supervisor.release_port(record["Port"])
-            record.update({k: v for k, v in changes.items() if not k.startswith("_")})
+                be.supervisor.release_port(record.fields["Port"])
+            record.fields.update({k: v for k, v in changes.items() if not k.startswith("_")})
             if changes.get("_settings_changed"):
-                record["ParameterApplyStatus"] = "pending-reboot"
+                record.fields["ParameterApplyStatus"] = "pending-reboot"
             engine_work = False
         be.save(region)
         out = render(region, record)
         if "MasterUserPassword" in changes:
             out["PendingModifiedValues"] = {**out["PendingModifiedValues"], "MasterUserPassword": "****"}
     if engine_work:
-        be.jobs.submit(record["DbiResourceId"], lambda: _apply(be, region, record, changes))
+        be.jobs.submit(record.resource_id, lambda: _apply(be, region, record, changes))
     return {"DBInstance": out}
 
 
-def _apply(be: Any, region: Any, record: dict[str, Any], changes: dict[str, Any]) -> None:
+def _apply(be: Any, region: Any, record: Record[Any], changes: dict[str, Any]) -> None:
     lifecycle.modify(be, region, record, changes)
     if changes.get("_settings_changed"):
         with be.store.lock:
             # A newly associated group takes full effect at the next reboot, as on RDS.
-            record["ParameterApplyStatus"] = "pending-reboot"
+            record.fields["ParameterApplyStatus"] = "pending-reboot"
             be.save(region)

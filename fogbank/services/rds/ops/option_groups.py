@@ -6,10 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from fogbank.core.context import RequestContext
+from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
 from fogbank.services.rds.engines import KINDS, EngineVersion
 from fogbank.services.rds.ops.common import backend, check_group_name, page, require_text, tag_list
+from fogbank.services.rds.records import INSTANCE, OPTION_GROUP, OptionGroupPrivate
 from fogbank.services.rds.store import Region
 
 
@@ -17,9 +19,9 @@ def _not_found(name: str) -> AwsError:
     return AwsError("OptionGroupNotFoundFault", f"Specified OptionGroupName: {name} not found.")
 
 
-def _find(region: Region, name: str) -> dict[str, Any]:
+def _find(region: Region, name: str) -> Record[Any]:
     """The option group called ``name``; names are stored lowercase, so any case finds it."""
-    group = region.option_groups.get(name) or region.option_groups.get(name.lower())
+    group = region.of(OPTION_GROUP).get(name) or region.of(OPTION_GROUP).get(name.lower())
     if group is None:
         raise _not_found(name)
     return group
@@ -29,45 +31,48 @@ def default_name(engine: str, major: str) -> str:
     return f"default:{engine}-{major.replace('.', '-')}"
 
 
-def _record(ctx: RequestContext, name: str, engine: str, major: str, description: str, tags: list) -> dict[str, Any]:
-    return {
+def _record(ctx: RequestContext, name: str, engine: str, major: str, description: str, tags: list) -> Record[Any]:
+    arn = ctx.arn("rds", f"og:{name}")
+    fields = {
         "OptionGroupName": name,
         "OptionGroupDescription": description,
         "EngineName": engine,
         "MajorEngineVersion": major,
         "Options": [],
         "AllowsVpcAndNonVpcInstanceMemberships": True,
-        "OptionGroupArn": ctx.arn("rds", f"og:{name}"),
-        "TagList": tags,
+        "OptionGroupArn": arn,
     }
+    return Record(OPTION_GROUP, name, arn, OptionGroupPrivate(), fields=fields, tags=tags)
 
 
 def resolve_option_group(ctx: RequestContext, region: Region, name: str | None, version: EngineVersion) -> str:
     with ctx.backend.store.lock:
         default = default_name(version.engine, version.major)
-        if default not in region.option_groups:
-            region.option_groups[default] = _record(
-                ctx,
-                default,
-                version.engine,
-                version.major,
-                f"Default option group for {version.engine} {version.major}",
-                [],
+        if default not in region.of(OPTION_GROUP):
+            region.add(
+                _record(
+                    ctx,
+                    default,
+                    version.engine,
+                    version.major,
+                    f"Default option group for {version.engine} {version.major}",
+                    [],
+                )
             )
         if not name:
             return default
         group = _find(region, name)
-        if group["EngineName"] != version.engine or group["MajorEngineVersion"] != version.major:
+        if group.fields["EngineName"] != version.engine or group.fields["MajorEngineVersion"] != version.major:
             raise AwsError(
                 "InvalidParameterCombination",
-                f"The option group {name} is for {group['EngineName']} {group['MajorEngineVersion']} and cannot be "
+                f"The option group {name} is for {group.fields['EngineName']} {group.fields['MajorEngineVersion']} and cannot be "
                 f"used with {version.engine} {version.major}.",
             )
-        return group["OptionGroupName"]
+        return group.fields["OptionGroupName"]
 
 
-def _render(group: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in group.items() if k != "TagList"}
+def _render(group: Record[Any]) -> dict[str, Any]:
+    return dict(group.fields)
 
 
 @operation("CreateOptionGroup")
@@ -86,10 +91,10 @@ def create_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str
     require_text(params, "OptionGroupDescription")
     tags = tag_list(params.get("Tags"))
     with be.store.lock:
-        if name in region.option_groups:
+        if name in region.of(OPTION_GROUP):
             raise AwsError("OptionGroupAlreadyExistsFault", f"Option group {name} already exists.")
         group = _record(ctx, name, engine, major, params["OptionGroupDescription"], tags)
-        region.option_groups[name] = group
+        region.add(group)
         be.save(region)
         return {"OptionGroup": _render(group)}
 
@@ -98,22 +103,22 @@ def create_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str
 def copy_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     with be.store.lock:
-        source = region.option_groups.get(params["SourceOptionGroupIdentifier"].split(":og:")[-1])
+        source = region.of(OPTION_GROUP).get(params["SourceOptionGroupIdentifier"].split(":og:")[-1])
         if source is None:
             raise _not_found(params["SourceOptionGroupIdentifier"])
         result = create_option_group(
             ctx,
             {
                 "OptionGroupName": params["TargetOptionGroupIdentifier"],
-                "EngineName": source["EngineName"],
-                "MajorEngineVersion": source["MajorEngineVersion"],
+                "EngineName": source.fields["EngineName"],
+                "MajorEngineVersion": source.fields["MajorEngineVersion"],
                 "OptionGroupDescription": params["TargetOptionGroupDescription"],
                 "Tags": params.get("Tags"),
             },
         )
-        target = region.option_groups[result["OptionGroup"]["OptionGroupName"]]
-        target["Options"] = list(source["Options"])
-        target["SourceOptionGroup"] = source["OptionGroupArn"]
+        target = region.of(OPTION_GROUP)[result["OptionGroup"]["OptionGroupName"]]
+        target.fields["Options"] = list(source.fields["Options"])
+        target.fields["SourceOptionGroup"] = source.fields["OptionGroupArn"]
         be.save(region)
         return {"OptionGroup": _render(target)}
 
@@ -125,12 +130,12 @@ def describe_option_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[
         if params.get("OptionGroupName"):
             groups = [_find(region, params["OptionGroupName"])]
         else:
-            groups = list(region.option_groups.values())
+            groups = list(region.of(OPTION_GROUP).values())
         if params.get("EngineName"):
-            groups = [g for g in groups if g["EngineName"] == params["EngineName"]]
+            groups = [g for g in groups if g.fields["EngineName"] == params["EngineName"]]
         if params.get("MajorEngineVersion"):
-            groups = [g for g in groups if g["MajorEngineVersion"] == params["MajorEngineVersion"]]
-        chunk, marker = page(params, groups, key=lambda g: g["OptionGroupName"])
+            groups = [g for g in groups if g.fields["MajorEngineVersion"] == params["MajorEngineVersion"]]
+        chunk, marker = page(params, groups, key=lambda g: g.identifier)
         return {"OptionGroupsList": [_render(g) for g in chunk], "Marker": marker}
 
 
@@ -139,16 +144,16 @@ def modify_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str
     be, region = backend(ctx)
     with be.store.lock:
         group = _find(region, params["OptionGroupName"])
-        if group["OptionGroupName"].startswith("default:"):
+        if group.fields["OptionGroupName"].startswith("default:"):
             raise AwsError("InvalidParameterValue", "Default option groups cannot be modified.")
         for option in params.get("OptionsToInclude") or []:
             raise AwsError(
                 "InvalidParameterValue",
-                f"Option {option.get('OptionName')} is not available for {group['EngineName']} "
-                f"{group['MajorEngineVersion']} in Fogbank.",
+                f"Option {option.get('OptionName')} is not available for {group.fields['EngineName']} "
+                f"{group.fields['MajorEngineVersion']} in Fogbank.",
             )
         remove = set(params.get("OptionsToRemove") or [])
-        group["Options"] = [o for o in group["Options"] if o.get("OptionName") not in remove]
+        group.fields["Options"] = [o for o in group.fields["Options"] if o.get("OptionName") not in remove]
         be.save(region)
         return {"OptionGroup": _render(group)}
 
@@ -159,13 +164,13 @@ def delete_option_group(ctx: RequestContext, params: dict[str, Any]) -> None:
     with be.store.lock:
         name = params["OptionGroupName"]
         group = _find(region, name)
-        if group["OptionGroupName"].startswith("default:"):
+        if group.fields["OptionGroupName"].startswith("default:"):
             raise AwsError("InvalidOptionGroupStateFault", "Default option groups cannot be deleted.")
-        if any(r["OptionGroupName"] == group["OptionGroupName"] for r in region.instances.values()):
+        if any(r.fields["OptionGroupName"] == group.identifier for r in region.of(INSTANCE).values()):
             raise AwsError(
                 "InvalidOptionGroupStateFault", f"The option group '{name}' cannot be deleted because it is in use."
             )
-        del region.option_groups[group["OptionGroupName"]]
+        region.remove(group)
         be.save(region)
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from fogbank.core.context import RequestContext
+from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
 from fogbank.services.rds import lifecycle
 from fogbank.services.rds.engines import EngineVersion
 from fogbank.services.rds.ops.common import backend, check_group_name, filters, page, require_text, tag_list
 from fogbank.services.rds.parameters import FORMULAS, check_value
+from fogbank.services.rds.records import INSTANCE, PARAMETER_GROUP, ParameterGroupPrivate
 from fogbank.services.rds.store import Region
 
 MAX_PARAMETERS_PER_CALL = 20
@@ -27,17 +30,14 @@ def _arn(ctx: RequestContext, name: str) -> str:
 def ensure_default(ctx: RequestContext, region: Region, version: EngineVersion) -> str:
     """``default.<family>``, created on first use as RDS has it in every region."""
     name = f"default.{version.family}"
-    if name not in region.parameter_groups:
-        region.parameter_groups[name] = {
+    if name not in region.of(PARAMETER_GROUP):
+        fields = {
             "DBParameterGroupName": name,
             "DBParameterGroupFamily": version.family,
             "Description": f"Default parameter group for {version.family}",
             "DBParameterGroupArn": _arn(ctx, name),
-            "TagList": [],
-            "_values": {},
-            "_methods": {},
-            "_default": True,
         }
+        region.add(Record(PARAMETER_GROUP, name, _arn(ctx, name), ParameterGroupPrivate(default=True), fields=fields))
     return name
 
 
@@ -50,33 +50,34 @@ def resolve_parameter_group(ctx: RequestContext, region: Region, name: str | Non
         name = name.lower()  # group names are stored lowercase and matched case-insensitively
         if name == f"default.{version.family}":
             ensure_default(ctx, region, version)
-        group = region.parameter_groups.get(name)
+        group = region.of(PARAMETER_GROUP).get(name)
         if group is None:
             raise _not_found(name)
-        if group["DBParameterGroupFamily"] != version.family:
+        if group.fields["DBParameterGroupFamily"] != version.family:
             raise AwsError(
                 "InvalidParameterCombination",
-                f"The parameter group {name} with DBParameterGroupFamily {group['DBParameterGroupFamily']} can't be "
+                f"The parameter group {name} with DBParameterGroupFamily {group.fields['DBParameterGroupFamily']} can't be "
                 f"used for this instance. Use a parameter group with DBParameterGroupFamily {version.family}.",
             )
         return name
 
 
-def _group(region: Region, name: str, ctx: RequestContext | None = None) -> dict[str, Any]:
+def _group(region: Region, name: str, ctx: RequestContext | None = None) -> Record[Any]:
     key = name.lower()
-    if ctx is not None and key.startswith("default.") and key not in region.parameter_groups:
+    if ctx is not None and key.startswith("default.") and key not in region.of(PARAMETER_GROUP):
         version = ctx.backend.engines.by_family(key[len("default.") :])
         if version is not None:
             ensure_default(ctx, region, version)
-    group = region.parameter_groups.get(key)
+    group = region.of(PARAMETER_GROUP).get(key)
     if group is None:
         raise _not_found(name)
     return group
 
 
-def _render(group: dict[str, Any]) -> dict[str, Any]:
+def _render(group: Record[Any]) -> dict[str, Any]:
     return {
-        k: group[k] for k in ("DBParameterGroupName", "DBParameterGroupFamily", "Description", "DBParameterGroupArn")
+        k: group.fields[k]
+        for k in ("DBParameterGroupName", "DBParameterGroupFamily", "Description", "DBParameterGroupArn")
     }
 
 
@@ -99,20 +100,18 @@ def create_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> di
     _family_version(ctx, params["DBParameterGroupFamily"])
     tags = tag_list(params.get("Tags"))
     with be.store.lock:
-        if name in region.parameter_groups:
+        if name in region.of(PARAMETER_GROUP):
             raise AwsError("DBParameterGroupAlreadyExistsFault", f"Parameter group {name} already exists")
-        group = {
+        fields = {
             "DBParameterGroupName": name,
             "DBParameterGroupFamily": params["DBParameterGroupFamily"],
             "Description": params["Description"],
             "DBParameterGroupArn": _arn(ctx, name),
-            "TagList": tags,
-            "_values": {},
-            "_methods": {},
         }
-        region.parameter_groups[name] = group
+        group = Record(PARAMETER_GROUP, name, _arn(ctx, name), ParameterGroupPrivate(), fields=fields, tags=tags)
+        region.add(group)
         be.save(region)
-        be.event(region, "db-parameter-group", name, group["DBParameterGroupArn"], "Created parameter group",
+        be.event(region, "db-parameter-group", name, group.fields["DBParameterGroupArn"], "Created parameter group",
                  "configuration change")  # fmt: skip
         return {"DBParameterGroup": _render(group)}
 
@@ -127,14 +126,14 @@ def copy_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dict
             ctx,
             {
                 "DBParameterGroupName": params["TargetDBParameterGroupIdentifier"],
-                "DBParameterGroupFamily": source["DBParameterGroupFamily"],
+                "DBParameterGroupFamily": source.fields["DBParameterGroupFamily"],
                 "Description": params["TargetDBParameterGroupDescription"],
                 "Tags": params.get("Tags"),
             },
         )
-        target = region.parameter_groups[result["DBParameterGroup"]["DBParameterGroupName"]]
-        target["_values"] = dict(source["_values"])
-        target["_methods"] = dict(source["_methods"])
+        target = region.of(PARAMETER_GROUP)[result["DBParameterGroup"]["DBParameterGroupName"]]
+        target.private.values = dict(source.private.values)
+        target.private.methods = dict(source.private.methods)
         be.save(region)
         return result
 
@@ -149,8 +148,8 @@ def describe_db_parameter_groups(ctx: RequestContext, params: dict[str, Any]) ->
         if params.get("DBParameterGroupName"):
             groups = [_group(region, params["DBParameterGroupName"], ctx)]
         else:
-            groups = list(region.parameter_groups.values())
-        chunk, marker = page(params, [g for g in groups if match(g)], key=lambda g: g["DBParameterGroupName"])
+            groups = list(region.of(PARAMETER_GROUP).values())
+        chunk, marker = page(params, [g for g in groups if match(g)], key=lambda g: g.identifier)
         return {"DBParameterGroups": [_render(g) for g in chunk], "Marker": marker}
 
 
@@ -160,20 +159,20 @@ def delete_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> No
     name = params["DBParameterGroupName"].lower()
     with be.store.lock:
         group = _group(region, name, ctx)
-        if group.get("_default"):
+        if group.private.default:
             raise AwsError("InvalidDBParameterGroupStateFault", "Default DBParameterGroup cannot be deleted")
-        if any(r["DBParameterGroupName"] == name for r in region.instances.values()):
+        if any(r.fields["DBParameterGroupName"] == name for r in region.of(INSTANCE).values()):
             raise AwsError(
                 "InvalidDBParameterGroupStateFault",
                 f"One or more database instances are still members of this parameter group {name}, so the group "
                 "cannot be deleted",
             )
-        del region.parameter_groups[name]
+        region.remove(group)
         be.save(region)
 
 
-def _rows(ctx: RequestContext, group: dict[str, Any], source: str | None) -> list[dict[str, Any]]:
-    version = _family_version(ctx, group["DBParameterGroupFamily"])
+def _rows(ctx: RequestContext, family: str, group: ParameterGroupPrivate, source: str | None) -> list[dict[str, Any]]:
+    version = _family_version(ctx, family)
     catalog = ctx.backend.catalogs.get(version)
     formulas = FORMULAS[version.flavor]
     rows = []
@@ -192,10 +191,10 @@ def _rows(ctx: RequestContext, group: dict[str, Any], source: str | None) -> lis
         if name in formulas:
             row["Source"] = "system"
             row["ParameterValue"] = formulas[name]
-        if name in group["_values"]:
+        if name in group.values:
             row["Source"] = "user"
-            row["ParameterValue"] = group["_values"][name]
-            row["ApplyMethod"] = group["_methods"].get(name, "pending-reboot")
+            row["ParameterValue"] = group.values[name]
+            row["ApplyMethod"] = group.methods.get(name, "pending-reboot")
         if source is None or row["Source"] == source:
             rows.append(row)
     return rows
@@ -208,9 +207,11 @@ def describe_db_parameters(ctx: RequestContext, params: dict[str, Any]) -> dict[
     if source is not None and source not in ("user", "system", "engine-default"):
         raise AwsError("InvalidParameterValue", f"Invalid source: {source}. Valid values: user, system, engine-default")
     with be.store.lock:
-        group = dict(_group(region, params["DBParameterGroupName"], ctx))
+        group = _group(region, params["DBParameterGroupName"], ctx)
+        # A copy: the rows are read from the catalogue outside the lock.
+        family, values = group.fields["DBParameterGroupFamily"], copy.deepcopy(group.private)
     match = filters(params, {"parameter-name": lambda r: (r["ParameterName"],)})
-    rows = [r for r in _rows(ctx, group, source) if match(r)]
+    rows = [r for r in _rows(ctx, family, values, source) if match(r)]
     chunk, marker = page(params, rows, key=lambda r: r["ParameterName"])
     return {"Parameters": chunk, "Marker": marker}
 
@@ -219,7 +220,7 @@ def describe_db_parameters(ctx: RequestContext, params: dict[str, Any]) -> dict[
 def describe_engine_default_parameters(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     family = params["DBParameterGroupFamily"]
     _family_version(ctx, family)
-    rows = _rows(ctx, {"DBParameterGroupFamily": family, "_values": {}, "_methods": {}}, None)
+    rows = _rows(ctx, family, ParameterGroupPrivate(), None)
     chunk, marker = page(params, rows, key=lambda r: r["ParameterName"])
     return {"EngineDefaults": {"DBParameterGroupFamily": family, "Parameters": chunk, "Marker": marker}}
 
@@ -228,9 +229,9 @@ def _apply_to_members(ctx: RequestContext, region: Region, name: str) -> None:
     """Hand the new values to every running member instance (static ones wait for a reboot)."""
     be = ctx.backend
     with be.store.lock:
-        members = [r for r in region.instances.values() if r["DBParameterGroupName"] == name]
+        members = [r for r in region.of(INSTANCE).values() if r.fields["DBParameterGroupName"] == name]
     for record in members:
-        be.jobs.submit(record["DbiResourceId"], lambda r=record: lifecycle.apply_settings(be, region, r))
+        be.jobs.submit(record.resource_id, lambda r=record: lifecycle.apply_settings(be, region, r))
 
 
 @operation("ModifyDBParameterGroup")
@@ -247,9 +248,9 @@ def modify_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> di
         )
     with be.store.lock:
         group = _group(region, name, ctx)
-        if group.get("_default"):
+        if group.private.default:
             raise AwsError("InvalidParameterValue", "Cannot modify a default parameter group.")
-        family = group["DBParameterGroupFamily"]
+        family = group.fields["DBParameterGroupFamily"]
     catalog = be.catalogs.get(_family_version(ctx, family))
     values: dict[str, tuple[str, str]] = {}
     for change in changes:
@@ -277,11 +278,11 @@ def modify_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> di
     with be.store.lock:
         group = _group(region, name, ctx)
         for pname, (value, method) in values.items():
-            group["_values"][pname] = value
-            group["_methods"][pname] = method
+            group.private.values[pname] = value
+            group.private.methods[pname] = method
         be.save(region)
         for pname, (value, method) in values.items():
-            be.event(region, "db-parameter-group", name, group["DBParameterGroupArn"],
+            be.event(region, "db-parameter-group", name, group.fields["DBParameterGroupArn"],
                      f"Updated parameter {pname} to {value} with apply method {method}", "configuration change")  # fmt: skip
     _apply_to_members(ctx, region, name)
     return {"DBParameterGroupName": name}
@@ -293,10 +294,10 @@ def reset_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dic
     name = params["DBParameterGroupName"].lower()
     with be.store.lock:
         group = _group(region, name, ctx)
-        if group.get("_default"):
+        if group.private.default:
             raise AwsError("InvalidParameterValue", "Cannot modify a default parameter group.")
         if params.get("ResetAllParameters"):
-            group["_values"], group["_methods"] = {}, {}
+            group.private.values, group.private.methods = {}, {}
         else:
             names = [p.get("ParameterName") for p in params.get("Parameters") or []]
             if not names:
@@ -304,8 +305,8 @@ def reset_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dic
                     "InvalidParameterCombination", "Either ResetAllParameters or Parameters must be specified."
                 )
             for pname in names:
-                group["_values"].pop(pname, None)
-                group["_methods"].pop(pname, None)
+                group.private.values.pop(pname, None)
+                group.private.methods.pop(pname, None)
         be.save(region)
     _apply_to_members(ctx, region, name)
     return {"DBParameterGroupName": name}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from fogbank.config import Config
 from fogbank.core.context import RequestContext
+from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
 from fogbank.services.rds import lifecycle, validation
@@ -27,6 +29,7 @@ from fogbank.services.rds.ops.common import (
     tag_list,
 )
 from fogbank.services.rds.ops.instances import admit, new_record
+from fogbank.services.rds.records import INSTANCE, SNAPSHOT, SnapshotPrivate
 from fogbank.services.rds.store import Region, iso, now
 
 MAX_SHARED_ACCOUNTS = 20
@@ -35,7 +38,7 @@ SNAPSHOT_QUOTA = Config().rds_snapshot_quota  # read when RDS loads
 
 
 def _check_quota(region: Region) -> None:
-    if sum(1 for s in region.snapshots.values() if s["SnapshotType"] == "manual") >= SNAPSHOT_QUOTA:
+    if sum(1 for s in region.of(SNAPSHOT).values() if s.fields["SnapshotType"] == "manual") >= SNAPSHOT_QUOTA:
         raise AwsError(
             "SnapshotQuotaExceededFault",
             "The request cannot be processed because it would exceed the maximum number of snapshots.",
@@ -43,56 +46,60 @@ def _check_quota(region: Region) -> None:
 
 
 def new_snapshot(
-    ctx: RequestContext, region: Region, record: dict[str, Any], identifier: str, tags: list[dict[str, str]]
-) -> dict[str, Any]:
+    ctx: RequestContext, region: Region, record: Record[Any], identifier: str, tags: list[dict[str, str]]
+) -> Record[Any]:
     """A ``creating`` snapshot of an instance, added to the region (call under the store lock)."""
     identifier = check_snapshot_identifier(identifier)
-    if identifier in region.snapshots:
+    if identifier in region.of(SNAPSHOT):
         raise AwsError(
             "DBSnapshotAlreadyExistsFault",
             f"Cannot create the snapshot because a snapshot with the identifier {identifier} already exists.",
         )
     _check_quota(region)
-    if record.get("CopyTagsToSnapshot") and not tags:
-        tags = list(record["TagList"])
-    snap = {
+    if record.fields.get("CopyTagsToSnapshot") and not tags:
+        tags = list(record.tags)
+    directory = new_resource_id("snap-").lower()
+    arn = ctx.arn("rds", f"snapshot:{identifier}")
+    fields = {
         "DBSnapshotIdentifier": identifier,
-        "DBInstanceIdentifier": record["DBInstanceIdentifier"],
-        "Engine": record["Engine"],
-        "AllocatedStorage": record["AllocatedStorage"],
-        "Status": "creating",
-        "Port": record["Port"],
-        "AvailabilityZone": record["AvailabilityZone"],
+        "DBInstanceIdentifier": record.fields["DBInstanceIdentifier"],
+        "Engine": record.fields["Engine"],
+        "AllocatedStorage": record.fields["AllocatedStorage"],
+        "Port": record.fields["Port"],
+        "AvailabilityZone": record.fields["AvailabilityZone"],
         "VpcId": default_vpc(ctx.account_id, ctx.region),
-        "InstanceCreateTime": record["InstanceCreateTime"],
-        "MasterUsername": record["MasterUsername"],
-        "EngineVersion": record["EngineVersion"],
-        "LicenseModel": record["LicenseModel"],
+        "InstanceCreateTime": record.fields["InstanceCreateTime"],
+        "MasterUsername": record.fields["MasterUsername"],
+        "EngineVersion": record.fields["EngineVersion"],
+        "LicenseModel": record.fields["LicenseModel"],
         "SnapshotType": "manual",
-        "OptionGroupName": record["OptionGroupName"],
+        "OptionGroupName": record.fields["OptionGroupName"],
         "PercentProgress": 0,
-        "StorageType": record["StorageType"],
-        "Encrypted": bool(record.get("StorageEncrypted")),
-        "KmsKeyId": record.get("KmsKeyId"),
-        "DBSnapshotArn": ctx.arn("rds", f"snapshot:{identifier}"),
-        "IAMDatabaseAuthenticationEnabled": record["IAMDatabaseAuthenticationEnabled"],
+        "StorageType": record.fields["StorageType"],
+        "Encrypted": bool(record.fields.get("StorageEncrypted")),
+        "KmsKeyId": record.fields.get("KmsKeyId"),
+        "DBSnapshotArn": arn,
+        "IAMDatabaseAuthenticationEnabled": record.fields["IAMDatabaseAuthenticationEnabled"],
         "ProcessorFeatures": [],
-        "DbiResourceId": record["DbiResourceId"],
-        "TagList": tags,
+        "DbiResourceId": record.resource_id,
         "SnapshotTarget": "region",
         "SnapshotCreateTime": iso(now()),
         "DedicatedLogVolume": False,
         "MultiTenant": False,
-        "Iops": record.get("Iops"),
-        "StorageThroughput": record.get("StorageThroughput"),
-        "_id": new_resource_id("snap-").lower(),
-        "_password": record["_password"],
-        "_DBName": record.get("DBName"),
-        "_DBInstanceClass": record["DBInstanceClass"],
-        "_DBParameterGroupName": record["DBParameterGroupName"],
-        "_restore": [],
+        "Iops": record.fields.get("Iops"),
+        "StorageThroughput": record.fields.get("StorageThroughput"),
     }
-    region.snapshots[identifier] = snap
+    private = SnapshotPrivate(
+        directory=directory,
+        password=record.private.password,
+        db_name=record.fields.get("DBName"),
+        instance_class=record.fields["DBInstanceClass"],
+        parameter_group=record.fields["DBParameterGroupName"],
+    )
+    snap = Record(
+        SNAPSHOT, identifier, arn, private, fields=fields, status="creating", resource_id=directory, tags=tags
+    )
+    region.add(snap)
     return snap
 
 
@@ -106,13 +113,13 @@ def create_db_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
             record,
             "available",
             "stopped",
-            message=f"Cannot create a snapshot because the database instance {record['DBInstanceIdentifier']} "
+            message=f"Cannot create a snapshot because the database instance {record.identifier} "
             "is not currently in the available state.",
         )
         snap = new_snapshot(ctx, region, record, params["DBSnapshotIdentifier"], tags)
         be.save(region)
         out = render_snapshot(snap)
-    be.jobs.submit(record["DbiResourceId"], lambda: lifecycle.take_snapshot(be, region, record, snap))
+    be.jobs.submit(record.resource_id, lambda: lifecycle.take_snapshot(be, region, record, snap))
     return {"DBSnapshot": out}
 
 
@@ -147,12 +154,12 @@ def describe_db_snapshots(ctx: RequestContext, params: dict[str, Any]) -> dict[s
     with be.store.lock:
         snaps = [
             s
-            for s in region.snapshots.values()
-            if match({**s, "_instance_arn": arn_prefix + s["DBInstanceIdentifier"]})
+            for s in region.of(SNAPSHOT).values()
+            if match({**s.fields, "_instance_arn": arn_prefix + s.fields["DBInstanceIdentifier"]})
         ]
         if params.get("DBSnapshotIdentifier") and not params.get("DBInstanceIdentifier") and not snaps:
             raise AwsError("DBSnapshotNotFoundFault", f"DBSnapshot {params['DBSnapshotIdentifier']} not found.")
-        chunk, marker = page(params, snaps, key=lambda s: s["DBSnapshotIdentifier"])
+        chunk, marker = page(params, snaps, key=lambda s: s.identifier)
         return {"DBSnapshots": [render_snapshot(s) for s in chunk], "Marker": marker}
 
 
@@ -161,14 +168,14 @@ def delete_db_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     be, region = backend(ctx)
     with be.store.lock:
         snap = snapshot(region, params["DBSnapshotIdentifier"])
-        if snap["Status"] == "creating":
+        if snap.status == "creating":
             raise AwsError(
                 "InvalidDBSnapshotStateFault",
-                f"Cannot delete the snapshot {snap['DBSnapshotIdentifier']} because it is being created.",
+                f"Cannot delete the snapshot {snap.fields['DBSnapshotIdentifier']} because it is being created.",
             )
-        del region.snapshots[snap["DBSnapshotIdentifier"]]
+        region.remove(snap)
         be.save(region)
-        snap["Status"] = "deleted"
+        snap.status = "deleted"
         out = render_snapshot(snap)
     lifecycle.delete_snapshot_files(be, snap)
     return {"DBSnapshot": out}
@@ -183,36 +190,45 @@ def copy_db_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
         raise AwsError("InvalidParameterValue", IDENTIFIER_MESSAGE.format(name="SourceDBSnapshotIdentifier"))
     with be.store.lock:
         source = snapshot(region, source_id)
-        if source["Status"] != "available":
+        if source.status != "available":
             raise AwsError(
-                "InvalidDBSnapshotStateFault", f"Snapshot {source['DBSnapshotIdentifier']} is not in available state."
+                "InvalidDBSnapshotStateFault",
+                f"Snapshot {source.fields['DBSnapshotIdentifier']} is not in available state.",
             )
         target_id = check_snapshot_identifier(params["TargetDBSnapshotIdentifier"], "TargetDBSnapshotIdentifier")
-        if target_id in region.snapshots:
+        if target_id in region.of(SNAPSHOT):
             raise AwsError(
                 "DBSnapshotAlreadyExistsFault",
                 f"Cannot create the snapshot because a snapshot with the identifier {target_id} already exists.",
             )
         _check_quota(region)
-        target = {key: value for key, value in source.items()}
-        target.update(
+        fields = dict(source.fields)
+        fields.update(
             DBSnapshotIdentifier=target_id,
             DBSnapshotArn=ctx.arn("rds", f"snapshot:{target_id}"),
-            Status="creating",
             PercentProgress=0,
-            SourceDBSnapshotIdentifier=source["DBSnapshotArn"],
+            SourceDBSnapshotIdentifier=source.fields["DBSnapshotArn"],
             SourceRegion=ctx.region,
             SnapshotCreateTime=iso(now()),
-            OriginalSnapshotCreateTime=source.get("OriginalSnapshotCreateTime") or source["SnapshotCreateTime"],
-            # Tags given replace the source's; CopyTags copies them only when no tags are given.
-            TagList=tags or (list(source["TagList"]) if params.get("CopyTags") else []),
-            _id=new_resource_id("snap-").lower(),
-            _restore=[],
+            OriginalSnapshotCreateTime=source.fields.get("OriginalSnapshotCreateTime")
+            or source.fields["SnapshotCreateTime"],
         )
-        region.snapshots[target_id] = target
+        directory = new_resource_id("snap-").lower()
+        target = Record(
+            SNAPSHOT,
+            target_id,
+            fields["DBSnapshotArn"],
+            dataclasses.replace(source.private, directory=directory, restore=[]),
+            fields=fields,
+            status="creating",
+            resource_id=directory,
+            # Tags given replace the source's; CopyTags copies them only when no tags are given.
+            tags=tags or (list(source.tags) if params.get("CopyTags") else []),
+        )
+        region.add(target)
         be.save(region)
         out = render_snapshot(target)
-    be.jobs.submit(target["_id"], lambda: lifecycle.copy_snapshot(be, region, source, target))
+    be.jobs.submit(target.resource_id, lambda: lifecycle.copy_snapshot(be, region, source, target))
     return {"DBSnapshot": out}
 
 
@@ -229,51 +245,52 @@ def restore_db_instance_from_db_snapshot(ctx: RequestContext, params: dict[str, 
     validation.unsupported(params)
     with be.store.lock:
         snap = snapshot(region, params["DBSnapshotIdentifier"])
-        if snap["Status"] != "available":
+        if snap.status != "available":
             raise AwsError(
-                "InvalidDBSnapshotStateFault", f"Snapshot {snap['DBSnapshotIdentifier']} is not in available state."
+                "InvalidDBSnapshotStateFault",
+                f"Snapshot {snap.fields['DBSnapshotIdentifier']} is not in available state.",
             )
-        if identifier in region.instances:
+        if identifier in region.of(INSTANCE):
             raise AwsError("DBInstanceAlreadyExistsFault", "DB instance already exists")
-    if params.get("Engine") and params["Engine"] != snap["Engine"]:
+    if params.get("Engine") and params["Engine"] != snap.fields["Engine"]:
         raise AwsError(
             "InvalidParameterCombination",
-            f"The engine {params['Engine']} does not match the snapshot's engine {snap['Engine']}.",
+            f"The engine {params['Engine']} does not match the snapshot's engine {snap.fields['Engine']}.",
         )
     merged = {
-        "Engine": snap["Engine"],
-        "EngineVersion": snap["EngineVersion"],
-        "DBInstanceClass": params.get("DBInstanceClass") or snap["_DBInstanceClass"],
-        "AllocatedStorage": params.get("AllocatedStorage") or snap["AllocatedStorage"],
-        "StorageType": params.get("StorageType") or snap["StorageType"],
+        "Engine": snap.fields["Engine"],
+        "EngineVersion": snap.fields["EngineVersion"],
+        "DBInstanceClass": params.get("DBInstanceClass") or snap.private.instance_class,
+        "AllocatedStorage": params.get("AllocatedStorage") or snap.fields["AllocatedStorage"],
+        "StorageType": params.get("StorageType") or snap.fields["StorageType"],
         "DBParameterGroupName": params.get("DBParameterGroupName"),
         "OptionGroupName": params.get("OptionGroupName"),
         **{k: v for k, v in params.items() if k not in ("Engine", "DBInstanceClass", "AllocatedStorage", "StorageType",
                                                          "DBParameterGroupName", "OptionGroupName", "Tags")},
     }  # fmt: skip
     merged["Tags"] = params.get("Tags")
-    merged["Port"] = params.get("Port") or snap.get("Port")  # the original instance's port by default
+    merged["Port"] = params.get("Port") or snap.fields.get("Port")  # the original instance's port by default
     # An instance restored from an encrypted snapshot is encrypted with the snapshot's key.
-    merged["StorageEncrypted"] = snap.get("Encrypted", False)
-    merged["KmsKeyId"] = snap.get("KmsKeyId") if snap.get("Encrypted") else None
+    merged["StorageEncrypted"] = snap.fields.get("Encrypted", False)
+    merged["KmsKeyId"] = snap.fields.get("KmsKeyId") if snap.fields.get("Encrypted") else None
     if merged["StorageType"] in ("io1", "io2") and merged.get("Iops") is None:
-        merged["Iops"] = snap.get("Iops")  # provisioned IOPS come with the snapshot unless given
+        merged["Iops"] = snap.fields.get("Iops")  # provisioned IOPS come with the snapshot unless given
     if params.get("DeletionProtection") is not None:
         merged["DeletionProtection"] = params["DeletionProtection"]
     record = new_record(ctx, merged, identifier)
-    record["MasterUsername"] = snap["MasterUsername"]
-    record["_password"] = snap["_password"]
-    if snap.get("_DBName"):
-        record["DBName"] = snap["_DBName"]
+    record.fields["MasterUsername"] = snap.fields["MasterUsername"]
+    record.private.password = snap.private.password
+    if snap.private.db_name:
+        record.fields["DBName"] = snap.private.db_name
     out = admit(ctx, record)
-    be.jobs.submit(record["DbiResourceId"], lambda: lifecycle.create(be, region, record, snapshot=snap))
+    be.jobs.submit(record.resource_id, lambda: lifecycle.create(be, region, record, snapshot=snap))
     return {"DBInstance": out}
 
 
-def _attributes(snap: dict[str, Any]) -> dict[str, Any]:
+def _attributes(snap: Record[Any]) -> dict[str, Any]:
     return {
-        "DBSnapshotIdentifier": snap["DBSnapshotIdentifier"],
-        "DBSnapshotAttributes": [{"AttributeName": "restore", "AttributeValues": list(snap.get("_restore", []))}],
+        "DBSnapshotIdentifier": snap.fields["DBSnapshotIdentifier"],
+        "DBSnapshotAttributes": [{"AttributeName": "restore", "AttributeValues": list(snap.private.restore)}],
     }
 
 
@@ -294,13 +311,14 @@ def modify_db_snapshot_attribute(ctx: RequestContext, params: dict[str, Any]) ->
         )
     with be.store.lock:
         snap = snapshot(region, params["DBSnapshotIdentifier"])
-        if snap["Status"] != "available":
+        if snap.status != "available":
             raise AwsError(
-                "InvalidDBSnapshotStateFault", f"Snapshot {snap['DBSnapshotIdentifier']} is not in available state."
+                "InvalidDBSnapshotStateFault",
+                f"Snapshot {snap.fields['DBSnapshotIdentifier']} is not in available state.",
             )
-        if snap.get("Encrypted") and "all" in (params.get("ValuesToAdd") or []):
+        if snap.fields.get("Encrypted") and "all" in (params.get("ValuesToAdd") or []):
             raise AwsError("InvalidParameterValue", "Encrypted snapshots cannot be shared publicly (restore=all).")
-        values = list(snap.get("_restore", []))
+        values = list(snap.private.restore)
         for value in params.get("ValuesToAdd") or []:
             if value != "all" and not (len(value) == 12 and value.isdigit()):
                 raise AwsError("InvalidParameterValue", f"Invalid AWS account identifier: {value}")
@@ -313,6 +331,6 @@ def modify_db_snapshot_attribute(ctx: RequestContext, params: dict[str, Any]) ->
                 "The request cannot be processed because it would exceed the maximum number of accounts that a "
                 "snapshot can be shared with.",
             )
-        snap["_restore"] = values
+        snap.private.restore = values
         be.save(region)
         return {"DBSnapshotAttributesResult": _attributes(snap)}

@@ -8,10 +8,12 @@ import re
 from typing import Any
 
 from fogbank.core.context import RequestContext
+from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
 from fogbank.services.rds.model import default_subnets, default_vpc, render_subnet_group
 from fogbank.services.rds.ops.common import backend, page, require_text, tag_list
+from fogbank.services.rds.records import INSTANCE, SUBNET_GROUP, SubnetGroupPrivate
 from fogbank.services.rds.store import Region
 
 _SUBNET = re.compile(r"^subnet-[0-9a-f]{8,17}$")
@@ -23,15 +25,17 @@ def _not_found(name: str) -> AwsError:
 
 
 def ensure_default(ctx: RequestContext, region: Region) -> None:
-    if "default" not in region.subnet_groups:
-        region.subnet_groups["default"] = {
-            "DBSubnetGroupName": "default",
-            "DBSubnetGroupDescription": "default",
-            "VpcId": default_vpc(ctx.account_id, ctx.region),
-            "DBSubnetGroupArn": ctx.arn("rds", "subgrp:default"),
-            "TagList": [],
-            "_subnets": default_subnets(ctx.account_id, ctx.region),
-        }
+    if "default" not in region.of(SUBNET_GROUP):
+        region.add(_group(ctx, "default", "default", default_vpc(ctx.account_id, ctx.region),
+                          [list(pair) for pair in default_subnets(ctx.account_id, ctx.region)], []))  # fmt: skip
+
+
+def _group(
+    ctx: RequestContext, name: str, description: str, vpc: str, subnets: list[list[str]], tags: list[dict[str, str]]
+) -> Record[Any]:
+    arn = ctx.arn("rds", f"subgrp:{name}")
+    fields = {"DBSubnetGroupName": name, "DBSubnetGroupDescription": description, "VpcId": vpc, "DBSubnetGroupArn": arn}
+    return Record(SUBNET_GROUP, name, arn, SubnetGroupPrivate(subnets), fields=fields, tags=tags)
 
 
 def resolve_subnet_group(ctx: RequestContext, region: Region, name: str | None) -> str:
@@ -39,7 +43,7 @@ def resolve_subnet_group(ctx: RequestContext, region: Region, name: str | None) 
         ensure_default(ctx, region)
         if not name:
             return "default"
-        if name.lower() not in region.subnet_groups:
+        if name.lower() not in region.of(SUBNET_GROUP):
             raise _not_found(name)
         return name.lower()
 
@@ -73,17 +77,10 @@ def create_db_subnet_group(ctx: RequestContext, params: dict[str, Any]) -> dict[
     vpc, subnets = _subnets(ctx, params.get("SubnetIds") or [])
     tags = tag_list(params.get("Tags"))
     with be.store.lock:
-        if name in region.subnet_groups:
+        if name in region.of(SUBNET_GROUP):
             raise AwsError("DBSubnetGroupAlreadyExistsFault", f"The DB subnet group '{name}' already exists.")
-        group = {
-            "DBSubnetGroupName": name,
-            "DBSubnetGroupDescription": params["DBSubnetGroupDescription"],
-            "VpcId": vpc,
-            "DBSubnetGroupArn": ctx.arn("rds", f"subgrp:{name}"),
-            "TagList": tags,
-            "_subnets": subnets,
-        }
-        region.subnet_groups[name] = group
+        group = _group(ctx, name, params["DBSubnetGroupDescription"], vpc, [list(pair) for pair in subnets], tags)
+        region.add(group)
         be.save(region)
         return {"DBSubnetGroup": render_subnet_group(group)}
 
@@ -93,13 +90,13 @@ def modify_db_subnet_group(ctx: RequestContext, params: dict[str, Any]) -> dict[
     be, region = backend(ctx)
     vpc, subnets = _subnets(ctx, params.get("SubnetIds") or [])
     with be.store.lock:
-        group = region.subnet_groups.get(params["DBSubnetGroupName"].lower())
-        if group is None or group["DBSubnetGroupName"] == "default":
+        group = region.of(SUBNET_GROUP).get(params["DBSubnetGroupName"].lower())
+        if group is None or group.fields["DBSubnetGroupName"] == "default":
             raise _not_found(params["DBSubnetGroupName"])
-        group["_subnets"] = subnets
-        group["VpcId"] = vpc
+        group.private.subnets = [list(pair) for pair in subnets]
+        group.fields["VpcId"] = vpc
         if params.get("DBSubnetGroupDescription") is not None:
-            group["DBSubnetGroupDescription"] = params["DBSubnetGroupDescription"]
+            group.fields["DBSubnetGroupDescription"] = params["DBSubnetGroupDescription"]
         be.save(region)
         return {"DBSubnetGroup": render_subnet_group(group)}
 
@@ -110,13 +107,13 @@ def describe_db_subnet_groups(ctx: RequestContext, params: dict[str, Any]) -> di
     with be.store.lock:
         ensure_default(ctx, region)
         if params.get("DBSubnetGroupName"):
-            group = region.subnet_groups.get(params["DBSubnetGroupName"].lower())
+            group = region.of(SUBNET_GROUP).get(params["DBSubnetGroupName"].lower())
             if group is None:
                 raise _not_found(params["DBSubnetGroupName"])
             groups = [group]
         else:
-            groups = list(region.subnet_groups.values())
-        chunk, marker = page(params, groups, key=lambda g: g["DBSubnetGroupName"])
+            groups = list(region.of(SUBNET_GROUP).values())
+        chunk, marker = page(params, groups, key=lambda g: g.identifier)
         return {"DBSubnetGroups": [render_subnet_group(g) for g in chunk], "Marker": marker}
 
 
@@ -127,12 +124,12 @@ def delete_db_subnet_group(ctx: RequestContext, params: dict[str, Any]) -> None:
     with be.store.lock:
         if name == "default":
             raise AwsError("InvalidDBSubnetGroupStateFault", "Cannot delete default DB subnet group")
-        if name not in region.subnet_groups:
+        if name not in region.of(SUBNET_GROUP):
             raise _not_found(params["DBSubnetGroupName"])
-        if any(r["DBSubnetGroupName"] == name for r in region.instances.values()):
+        if any(r.fields["DBSubnetGroupName"] == name for r in region.of(INSTANCE).values()):
             raise AwsError(
                 "InvalidDBSubnetGroupStateFault", f"Cannot delete the subnet group '{name}' because at least one "
                 "database instance is still using it."
             )  # fmt: skip
-        del region.subnet_groups[name]
+        del region.of(SUBNET_GROUP)[name]
         be.save(region)

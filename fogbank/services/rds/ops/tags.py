@@ -7,22 +7,24 @@ from typing import Any
 from fogbank.arns import parse as parse_arn
 from fogbank.core.context import RequestContext
 from fogbank.managed import tags
+from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
+from fogbank.services.rds import records
 from fogbank.services.rds.ops.common import TAG_RULES, backend, tag_list
 from fogbank.services.rds.store import Region
 
-# ARN resource type -> (region collection, not-found error code, message)
+# ARN resource type -> (record kind, not-found error code, message)
 _KINDS = {
-    "db": ("instances", "DBInstanceNotFoundFault", "DBInstance {} not found."),
-    "snapshot": ("snapshots", "DBSnapshotNotFoundFault", "DBSnapshot {} not found."),
-    "pg": ("parameter_groups", "DBParameterGroupNotFoundFault", "DBParameterGroup not found: {}"),
-    "subgrp": ("subnet_groups", "DBSubnetGroupNotFoundFault", "DBSubnetGroup {} not found."),
-    "og": ("option_groups", "OptionGroupNotFoundFault", "Specified OptionGroupName: {} not found."),
+    "db": (records.INSTANCE, "DBInstanceNotFoundFault", "DBInstance {} not found."),
+    "snapshot": (records.SNAPSHOT, "DBSnapshotNotFoundFault", "DBSnapshot {} not found."),
+    "pg": (records.PARAMETER_GROUP, "DBParameterGroupNotFoundFault", "DBParameterGroup not found: {}"),
+    "subgrp": (records.SUBNET_GROUP, "DBSubnetGroupNotFoundFault", "DBSubnetGroup {} not found."),
+    "og": (records.OPTION_GROUP, "OptionGroupNotFoundFault", "Specified OptionGroupName: {} not found."),
 }
 
 
-def _resource(ctx: RequestContext, region: Region, arn: str) -> dict[str, Any]:
+def _resource(ctx: RequestContext, region: Region, arn: str) -> Record[Any]:
     parts = parse_arn(arn)
     if parts is None or parts["service"] != "rds" or ":" not in parts["resource"]:
         # RDS's own wording, two spaces included.
@@ -32,8 +34,8 @@ def _resource(ctx: RequestContext, region: Region, arn: str) -> dict[str, Any]:
         raise AwsError(
             "InvalidParameterValue", "The specified resource name does not match an RDS resource in this region."
         )
-    collection, code, message = _KINDS[kind]
-    items = getattr(region, collection)
+    record_kind, code, message = _KINDS[kind]
+    items = region.of(record_kind)
     item = items.get(name) or items.get(name.lower())
     if item is None:
         raise AwsError(code, message.format(name))
@@ -46,7 +48,7 @@ def add_tags_to_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
     new = tag_list(params.get("Tags"))
     with be.store.lock:
         item = _resource(ctx, region, params["ResourceName"])
-        item["TagList"] = tags.merge(item.get("TagList") or [], new, TAG_RULES)  # the quota: on the result
+        item.tags = tags.merge(item.tags, new, TAG_RULES)  # the quota: on the result
         be.save(region)
 
 
@@ -55,7 +57,7 @@ def remove_tags_from_resource(ctx: RequestContext, params: dict[str, Any]) -> No
     be, region = backend(ctx)
     with be.store.lock:
         item = _resource(ctx, region, params["ResourceName"])
-        item["TagList"] = tags.remove(item.get("TagList") or [], params.get("TagKeys") or [])
+        item.tags = tags.remove(item.tags, params.get("TagKeys") or [])
         be.save(region)
 
 
@@ -64,4 +66,4 @@ def list_tags_for_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[
     be, region = backend(ctx)
     with be.store.lock:
         item = _resource(ctx, region, params["ResourceName"])
-        return {"TagList": list(item.get("TagList") or [])}
+        return {"TagList": list(item.tags)}
