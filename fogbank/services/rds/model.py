@@ -86,20 +86,8 @@ def new_resource_id(prefix: str = "db-") -> str:
     return prefix + "".join(secrets.choice(alphabet) for _ in range(26))
 
 
-def default_vpc(account: str, region: str) -> str:
-    return "vpc-" + hashlib.sha1(f"{account}/{region}".encode()).hexdigest()[:17]
-
-
 def default_security_group(account: str, region: str) -> str:
     return "sg-" + hashlib.sha1(f"{account}/{region}/default-sg".encode()).hexdigest()[:17]
-
-
-def default_subnets(account: str, region: str) -> list[tuple[str, str]]:
-    """(subnet id, availability zone) of the default VPC: one per zone a, b, c."""
-    return [
-        ("subnet-" + hashlib.sha1(f"{account}/{region}/{zone}".encode()).hexdigest()[:17], f"{region}{zone}")
-        for zone in "abc"
-    ]
 
 
 def not_found(identifier: str) -> AwsError:

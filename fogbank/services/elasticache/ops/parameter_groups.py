@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from fogbank.core.context import RequestContext
+from fogbank.managed import groups
 from fogbank.managed.records import Record, Scope
 from fogbank.managed.tags import check as check_tags
 from fogbank.services.base import operation
@@ -18,6 +19,18 @@ from fogbank.services.elasticache.ops.engine_versions import families
 from fogbank.services.elasticache.parameters import Parameter, check_value
 
 _NAME = re.compile(r"^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,254}(?<!-)$")
+
+GROUP = groups.GroupKind(
+    PARAMETER_GROUP,
+    not_found=errors.parameter_group_not_found,
+    exists=errors.parameter_group_exists,
+    in_use=lambda name: errors.invalid_parameter_group_state(
+        f"Parameter group {name} is in use by one or more cache clusters."
+    ),  # fmt: skip
+    default_refused=lambda _: errors.invalid_parameter_group_state("Default parameter groups cannot be deleted."),
+    users=groups.used_in(CLUSTER, "CacheParameterGroupName"),
+    is_default=lambda record: record.identifier.startswith("default."),
+)
 
 
 def ensure_defaults(ctx: RequestContext, be: Backend, scope: Scope) -> None:
@@ -33,10 +46,7 @@ def ensure_defaults(ctx: RequestContext, be: Backend, scope: Scope) -> None:
 
 def group(ctx: RequestContext, be: Backend, scope: Scope, name: str) -> Record[ParameterGroupPrivate]:
     ensure_defaults(ctx, be, scope)
-    record = scope.get(PARAMETER_GROUP, name.lower()) or scope.get(PARAMETER_GROUP, name)
-    if record is None:
-        raise errors.parameter_group_not_found(name)
-    return record
+    return groups.find(scope, GROUP, name)
 
 
 def catalog(be: Backend, family: str) -> list[Parameter]:
@@ -47,7 +57,7 @@ def catalog(be: Backend, family: str) -> list[Parameter]:
 
 
 def _changeable(record: Record[ParameterGroupPrivate]) -> None:
-    if record.identifier.startswith("default."):
+    if GROUP.is_default(record):
         raise errors.invalid_value(f"Default parameter group {record.identifier} cannot be modified.")
 
 
@@ -63,12 +73,9 @@ def create_cache_parameter_group(ctx: RequestContext, params: dict[str, Any]) ->
     tags = check_tags(params.get("Tags"), TAG_RULES)
     with be.store.lock:
         ensure_defaults(ctx, be, scope)
-        if scope.get(PARAMETER_GROUP, name.lower()):
-            raise errors.parameter_group_exists(name.lower())
-        record = Record(PARAMETER_GROUP, name.lower(), ctx.arn("elasticache", f"parametergroup:{name.lower()}"),
-                        ParameterGroupPrivate(), fields={"CacheParameterGroupFamily": family,
-                        "Description": params["Description"]}, tags=tags)  # fmt: skip
-        scope.add(record)
+        record = groups.add(scope, GROUP, Record(PARAMETER_GROUP, name.lower(), ctx.arn("elasticache",
+                            f"parametergroup:{name.lower()}"), ParameterGroupPrivate(), tags=tags,
+                            fields={"CacheParameterGroupFamily": family, "Description": params["Description"]}))  # fmt: skip
         be.save(scope)
         return {"CacheParameterGroup": render_parameter_group(record)}
 
@@ -77,11 +84,8 @@ def create_cache_parameter_group(ctx: RequestContext, params: dict[str, Any]) ->
 def describe_cache_parameter_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     with be.store.lock:
-        if params.get("CacheParameterGroupName"):
-            records = [group(ctx, be, scope, params["CacheParameterGroupName"])]
-        else:
-            ensure_defaults(ctx, be, scope)
-            records = list(scope.of(PARAMETER_GROUP).values())
+        ensure_defaults(ctx, be, scope)
+        records = groups.listing(scope, GROUP, params.get("CacheParameterGroupName"))
         chunk, marker = page(params, records, key=lambda r: r.identifier)
         return {"CacheParameterGroups": [render_parameter_group(r) for r in chunk], "Marker": marker}
 
@@ -141,14 +145,8 @@ def reset_cache_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> 
 def delete_cache_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> None:
     be, scope = backend(ctx)
     with be.store.lock:
-        record = group(ctx, be, scope, params["CacheParameterGroupName"])
-        if record.identifier.startswith("default."):
-            raise errors.invalid_parameter_group_state("Default parameter groups cannot be deleted.")
-        if any(c.fields["CacheParameterGroupName"] == record.identifier for c in scope.of(CLUSTER).values()):
-            raise errors.invalid_parameter_group_state(
-                f"Parameter group {record.identifier} is in use by one or more cache clusters."
-            )
-        scope.remove(record)
+        ensure_defaults(ctx, be, scope)
+        groups.remove(scope, GROUP, params["CacheParameterGroupName"])
         be.save(scope)
 
 

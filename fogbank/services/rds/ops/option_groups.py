@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from fogbank.core.context import RequestContext
+from fogbank.managed import groups
 from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
@@ -19,12 +20,22 @@ def _not_found(name: str) -> AwsError:
     return AwsError("OptionGroupNotFoundFault", f"Specified OptionGroupName: {name} not found.")
 
 
+GROUP = groups.GroupKind(
+    OPTION_GROUP,
+    not_found=_not_found,
+    exists=lambda name: AwsError("OptionGroupAlreadyExistsFault", f"Option group {name} already exists."),
+    in_use=lambda name: AwsError(
+        "InvalidOptionGroupStateFault", f"The option group '{name}' cannot be deleted because it is in use."
+    ),  # fmt: skip
+    default_refused=lambda _: AwsError("InvalidOptionGroupStateFault", "Default option groups cannot be deleted."),
+    users=groups.used_in(INSTANCE, "OptionGroupName"),
+    is_default=lambda record: record.identifier.startswith("default:"),
+)
+
+
 def _find(region: Region, name: str) -> Record[Any]:
     """The option group called ``name``; names are stored lowercase, so any case finds it."""
-    group = region.of(OPTION_GROUP).get(name) or region.of(OPTION_GROUP).get(name.lower())
-    if group is None:
-        raise _not_found(name)
-    return group
+    return groups.find(region, GROUP, name)
 
 
 def default_name(engine: str, major: str) -> str:
@@ -91,10 +102,7 @@ def create_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str
     require_text(params, "OptionGroupDescription")
     tags = tag_list(params.get("Tags"))
     with be.store.lock:
-        if name in region.of(OPTION_GROUP):
-            raise AwsError("OptionGroupAlreadyExistsFault", f"Option group {name} already exists.")
-        group = _record(ctx, name, engine, major, params["OptionGroupDescription"], tags)
-        region.add(group)
+        group = groups.add(region, GROUP, _record(ctx, name, engine, major, params["OptionGroupDescription"], tags))
         be.save(region)
         return {"OptionGroup": _render(group)}
 
@@ -127,15 +135,12 @@ def copy_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
 def describe_option_groups(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     with be.store.lock:
-        if params.get("OptionGroupName"):
-            groups = [_find(region, params["OptionGroupName"])]
-        else:
-            groups = list(region.of(OPTION_GROUP).values())
+        found = groups.listing(region, GROUP, params.get("OptionGroupName"))
         if params.get("EngineName"):
-            groups = [g for g in groups if g.fields["EngineName"] == params["EngineName"]]
+            found = [g for g in found if g.fields["EngineName"] == params["EngineName"]]
         if params.get("MajorEngineVersion"):
-            groups = [g for g in groups if g.fields["MajorEngineVersion"] == params["MajorEngineVersion"]]
-        chunk, marker = page(params, groups, key=lambda g: g.identifier)
+            found = [g for g in found if g.fields["MajorEngineVersion"] == params["MajorEngineVersion"]]
+        chunk, marker = page(params, found, key=lambda g: g.identifier)
         return {"OptionGroupsList": [_render(g) for g in chunk], "Marker": marker}
 
 
@@ -144,7 +149,7 @@ def modify_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str
     be, region = backend(ctx)
     with be.store.lock:
         group = _find(region, params["OptionGroupName"])
-        if group.fields["OptionGroupName"].startswith("default:"):
+        if GROUP.is_default(group):
             raise AwsError("InvalidParameterValue", "Default option groups cannot be modified.")
         for option in params.get("OptionsToInclude") or []:
             raise AwsError(
@@ -162,15 +167,7 @@ def modify_option_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str
 def delete_option_group(ctx: RequestContext, params: dict[str, Any]) -> None:
     be, region = backend(ctx)
     with be.store.lock:
-        name = params["OptionGroupName"]
-        group = _find(region, name)
-        if group.fields["OptionGroupName"].startswith("default:"):
-            raise AwsError("InvalidOptionGroupStateFault", "Default option groups cannot be deleted.")
-        if any(r.fields["OptionGroupName"] == group.identifier for r in region.of(INSTANCE).values()):
-            raise AwsError(
-                "InvalidOptionGroupStateFault", f"The option group '{name}' cannot be deleted because it is in use."
-            )
-        region.remove(group)
+        groups.remove(region, GROUP, params["OptionGroupName"])
         be.save(region)
 
 

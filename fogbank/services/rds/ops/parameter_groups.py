@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from fogbank.core.context import RequestContext
+from fogbank.managed import groups
 from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
@@ -21,6 +22,23 @@ MAX_PARAMETERS_PER_CALL = 20
 
 def _not_found(name: str) -> AwsError:
     return AwsError("DBParameterGroupNotFoundFault", f"DBParameterGroup not found: {name}")
+
+
+GROUP = groups.GroupKind(
+    PARAMETER_GROUP,
+    not_found=_not_found,
+    exists=lambda name: AwsError("DBParameterGroupAlreadyExistsFault", f"Parameter group {name} already exists"),
+    in_use=lambda name: AwsError(
+        "InvalidDBParameterGroupStateFault",
+        "One or more database instances are still "
+        f"members of this parameter group {name}, so the group cannot be deleted",
+    ),  # fmt: skip
+    default_refused=lambda _: AwsError(
+        "InvalidDBParameterGroupStateFault", "Default DBParameterGroup cannot be deleted"
+    ),
+    users=groups.used_in(INSTANCE, "DBParameterGroupName"),
+    is_default=lambda record: bool(record.private.default),
+)
 
 
 def _arn(ctx: RequestContext, name: str) -> str:
@@ -68,10 +86,7 @@ def _group(region: Region, name: str, ctx: RequestContext | None = None) -> Reco
         version = ctx.backend.engines.by_family(key[len("default.") :])
         if version is not None:
             ensure_default(ctx, region, version)
-    group = region.of(PARAMETER_GROUP).get(key)
-    if group is None:
-        raise _not_found(name)
-    return group
+    return groups.find(region, GROUP, name)
 
 
 def _render(group: Record[Any]) -> dict[str, Any]:
@@ -100,16 +115,14 @@ def create_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> di
     _family_version(ctx, params["DBParameterGroupFamily"])
     tags = tag_list(params.get("Tags"))
     with be.store.lock:
-        if name in region.of(PARAMETER_GROUP):
-            raise AwsError("DBParameterGroupAlreadyExistsFault", f"Parameter group {name} already exists")
         fields = {
             "DBParameterGroupName": name,
             "DBParameterGroupFamily": params["DBParameterGroupFamily"],
             "Description": params["Description"],
             "DBParameterGroupArn": _arn(ctx, name),
         }
-        group = Record(PARAMETER_GROUP, name, _arn(ctx, name), ParameterGroupPrivate(), fields=fields, tags=tags)
-        region.add(group)
+        group = groups.add(region, GROUP, Record(PARAMETER_GROUP, name, _arn(ctx, name), ParameterGroupPrivate(),
+                                                 fields=fields, tags=tags))  # fmt: skip
         be.save(region)
         be.event(region, "db-parameter-group", name, group.fields["DBParameterGroupArn"], "Created parameter group",
                  "configuration change")  # fmt: skip
@@ -146,28 +159,18 @@ def describe_db_parameter_groups(ctx: RequestContext, params: dict[str, Any]) ->
             ensure_default(ctx, region, version)
         match = filters(params, {})
         if params.get("DBParameterGroupName"):
-            groups = [_group(region, params["DBParameterGroupName"], ctx)]
-        else:
-            groups = list(region.of(PARAMETER_GROUP).values())
-        chunk, marker = page(params, [g for g in groups if match(g)], key=lambda g: g.identifier)
+            _group(region, params["DBParameterGroupName"], ctx)  # a default one is made on first use
+        found = groups.listing(region, GROUP, params.get("DBParameterGroupName"))
+        chunk, marker = page(params, [g for g in found if match(g)], key=lambda g: g.identifier)
         return {"DBParameterGroups": [_render(g) for g in chunk], "Marker": marker}
 
 
 @operation("DeleteDBParameterGroup")
 def delete_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> None:
     be, region = backend(ctx)
-    name = params["DBParameterGroupName"].lower()
     with be.store.lock:
-        group = _group(region, name, ctx)
-        if group.private.default:
-            raise AwsError("InvalidDBParameterGroupStateFault", "Default DBParameterGroup cannot be deleted")
-        if any(r.fields["DBParameterGroupName"] == name for r in region.of(INSTANCE).values()):
-            raise AwsError(
-                "InvalidDBParameterGroupStateFault",
-                f"One or more database instances are still members of this parameter group {name}, so the group "
-                "cannot be deleted",
-            )
-        region.remove(group)
+        _group(region, params["DBParameterGroupName"], ctx)  # a default one is made on first use
+        groups.remove(region, GROUP, params["DBParameterGroupName"])
         be.save(region)
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from fogbank.config import Config
 from fogbank.core.context import RequestContext
+from fogbank.managed.network import default_vpc
 from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
@@ -15,7 +16,6 @@ from fogbank.services.rds.model import (
     IDENTIFIER_MESSAGE,
     check_identifier,
     check_snapshot_identifier,
-    default_vpc,
     new_resource_id,
     render_snapshot,
 )
