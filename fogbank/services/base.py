@@ -103,6 +103,25 @@ class Service:
         return {"state": "running", "operations": len(self.handlers)}
 
 
+class ManagedService(Service):
+    """A service whose backend runs engine processes behind its resources (RDS, ElastiCache and the
+    services after them): the backend closes and resets itself, and the status counts its running
+    engines (``backend.running``, a ``fogbank.managed.running.Running``)."""
+
+    def close(self) -> None:
+        if self.backend is not None:
+            self.backend.close()
+
+    def reset(self) -> None:
+        if self.backend is not None:
+            self.backend.reset()
+
+    def status(self) -> dict[str, Any]:
+        if self.backend is None:
+            return {"state": "stopped", "operations": len(self.handlers)}
+        return {"state": "running", "operations": len(self.handlers), "engines": len(self.backend.running)}
+
+
 def _modules(names: tuple[str, ...]) -> list[ModuleType]:
     modules = []
     for name in names:

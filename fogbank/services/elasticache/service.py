@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from fogbank.services.base import Service
+from fogbank.services.base import ManagedService
 
 if TYPE_CHECKING:
     from fogbank.platform import Platform
@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class ElastiCache(Service):
+class ElastiCache(ManagedService):
     name = "elasticache"
     models = ("elasticache",)
     handler_modules = ("fogbank.services.elasticache.ops",)
@@ -63,22 +63,6 @@ class ElastiCache(Service):
         serverless.open_service(backend)
         backend.scheduler = snapshots.Scheduler(backend, platform.config.elasticache_snapshot_interval)
         backend.scheduler.start()
-
-    def close(self) -> None:
-        if self.backend is not None:
-            self.backend.close()
-
-    def reset(self) -> None:
-        if self.backend is not None:
-            self.backend.reset()
-
-    def status(self) -> dict[str, Any]:
-        backend = self.backend
-        if backend is None:
-            return {"state": "stopped", "operations": len(self.handlers)}
-        with backend.running_lock:
-            running = len(backend.running)
-        return {"state": "running", "operations": len(self.handlers), "engines": running}
 
 
 service = ElastiCache()

@@ -11,12 +11,12 @@ from __future__ import annotations
 import logging
 import os
 import shutil
-import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fogbank.managed.jobs import Jobs
 from fogbank.managed.records import Record
+from fogbank.managed.running import Running
 from fogbank.services.rds import records
 from fogbank.services.rds.engines import Engines, EngineVersion
 from fogbank.services.rds.model import INSTANCE
@@ -64,9 +64,7 @@ class Backend:
         self.catalogs = Catalogs(self.engines, cache / "catalogs", self.instances_dir)
         self.jobs = Jobs("RDS", platform.config.grace)
         self.closing = self.jobs.closing  # set by close(): no new engine work, no more retries
-        # dbi resource id -> (driver, supervisor process name) of running engines
-        self.running: dict[str, tuple[Any, str]] = {}
-        self.running_lock = threading.Lock()
+        self.running = Running()  # the engines started, by supervisor process name
 
     @property
     def api_port(self) -> int:
@@ -131,19 +129,13 @@ class Backend:
         return self.snapshots_dir / snapshot.private.directory / "data"
 
     def mark_running(self, record: Record[Any], driver: Any) -> None:
-        with self.running_lock:
-            self.running[record.resource_id] = (driver, self.process_name(record))
+        self.running.add(self.process_name(record), driver)
 
     def stop_engine(self, record: Record[Any]) -> None:
-        with self.running_lock:
-            entry = self.running.pop(record.resource_id, None)
-        if entry is not None:
-            driver, name = entry
-            driver.stop(name)
+        self.running.stop(self.process_name(record))
 
     def is_running(self, record: Record[Any]) -> bool:
-        with self.running_lock:
-            return record.resource_id in self.running
+        return self.process_name(record) in self.running
 
     def remove_instance_files(self, record: Record[Any]) -> None:
         shutil.rmtree(self.instance_dir(record), ignore_errors=True)
@@ -151,14 +143,7 @@ class Backend:
     # -- whole service ------------------------------------------------------------------------
 
     def stop_all(self) -> None:
-        with self.running_lock:
-            entries = list(self.running.values())
-            self.running.clear()
-        threads = [threading.Thread(target=driver.stop, args=(name,)) for driver, name in entries]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        self.running.stop_all()
 
     def release_ports(self) -> None:
         with self.store.lock:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING, Any
 
-from fogbank.services.base import Service
+from fogbank.services.base import ManagedService
 
 if TYPE_CHECKING:
     from fogbank.managed.records import Record, Scope
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-class Rds(Service):
+class Rds(ManagedService):
     name = "rds"
     models = ("rds", "neptune", "docdb")
     handler_modules = ("fogbank.services.rds.ops",)
@@ -63,22 +63,6 @@ class Rds(Service):
             except Exception:
                 if not backend.closing.is_set():
                     log.exception("warming the %s template failed", engine)
-
-    def close(self) -> None:
-        if self.backend is not None:
-            self.backend.close()
-
-    def reset(self) -> None:
-        if self.backend is not None:
-            self.backend.reset()
-
-    def status(self) -> dict[str, Any]:
-        backend = self.backend
-        if backend is None:
-            return {"state": "stopped", "operations": len(self.handlers)}
-        with backend.running_lock:
-            running = len(backend.running)
-        return {"state": "running", "operations": len(self.handlers), "engines": running}
 
 
 class _Recovery:
