@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from fogbank.core.context import RequestContext
+from fogbank.managed import tags
 from fogbank.protocols import paging
 from fogbank.protocols.errors import AwsError
 from fogbank.protocols.validate import summary
@@ -47,7 +48,7 @@ def create_secret(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
             "Invalid name. Must be a valid name containing alphanumeric characters, or any of the following: -/_+=.@!",
         )
     check_value(params)
-    check_tags(params.get("Tags") or [])
+    given_tags = check_tags(params.get("Tags") or [])
     if params.get("AddReplicaRegions"):
         raise AwsError("InvalidRequestException", "Fogbank does not replicate secrets to other regions.")
     with store.lock:
@@ -65,7 +66,7 @@ def create_secret(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]
             arn=store.new_arn(ctx.account_id, ctx.region, name),
             description=params.get("Description"),
             kms_key_id=params.get("KmsKeyId"),
-            tags=list(params.get("Tags") or []),
+            tags=given_tags,
         )
         result: dict[str, Any] = {"ARN": secret.arn, "Name": name}
         if params.get("SecretString") is not None or params.get("SecretBinary") is not None:
@@ -209,25 +210,34 @@ def restore_secret(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any
     return {"ARN": secret.arn, "Name": secret.name}
 
 
-def check_tags(tags: list[dict[str, Any]]) -> None:
-    """The model leaves a tag's Key optional; a tag without one is refused before anything is stored."""
+# Secrets Manager's wording of the shared tag rules. AWS documents 50 tags per secret but its
+# refusal's wording is not known here, so the quota is not enforced.
+TAG_RULES = tags.TagRules(
+    reserved=("InvalidParameterException", "You can't modify system tags. Tag key: '{key}'."),
+    quota=None,
+)
+
+
+def check_tags(given: list[dict[str, Any]]) -> list[dict[str, str]]:
+    """A request's tags, checked. The model leaves a tag's Key optional; a tag without one is refused
+    before anything is stored, in the protocol's validation wording."""
     problems = [
         f"Value null at 'tags.{number}.member.key' failed to satisfy constraint: Member must not be null"
-        for number, tag in enumerate(tags, 1)
+        for number, tag in enumerate(given, 1)
         if tag.get("Key") is None
     ]
     if problems:
         raise AwsError("ValidationException", summary(problems))
+    return tags.check(given, TAG_RULES)
 
 
 @operation("TagResource")
 def tag_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
     store: SecretStore = ctx.backend
     with store.lock:
-        check_tags(params["Tags"])
+        added = check_tags(params["Tags"])
         secret = live(store, ctx, params["SecretId"])
-        added = {t["Key"]: t for t in params["Tags"]}
-        secret.tags = [t for t in secret.tags if t["Key"] not in added] + list(added.values())
+        secret.tags = tags.merge(secret.tags, added, TAG_RULES)
         store.save(ctx.account_id, ctx.region)
 
 
@@ -236,5 +246,5 @@ def untag_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
     store: SecretStore = ctx.backend
     with store.lock:
         secret = live(store, ctx, params["SecretId"])
-        secret.tags = [t for t in secret.tags if t["Key"] not in set(params["TagKeys"])]
+        secret.tags = tags.remove(secret.tags, params["TagKeys"])
         store.save(ctx.account_id, ctx.region)

@@ -6,29 +6,25 @@ from typing import Any
 
 from fogbank import arns
 from fogbank.core.context import RequestContext
+from fogbank.managed import tags
 from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.services.base import operation
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.model import Table
 
-MAX_TAGS = 50
 INVALID = "One or more parameter values were invalid: "
-TOO_MANY = "Number of Tags exceed the current limit for the provided ResourceArn"  # a ValidationException on AWS
 PAGE = 10  # AWS pages ListTagsOfResource in tens
+# DynamoDB's wording of the shared tag rules: every refusal is a ValidationException.
+RULES = tags.TagRules(
+    reserved=("ValidationException", "Tag Key cannot be prefixed with aws:, Key: {key}"),
+    duplicate=("ValidationException", "Duplicate Tag Keys provided as input: Duplicate Tag Key found {key}"),
+    quota=("ValidationException", "Number of Tags exceed the current limit for the provided ResourceArn"),
+)
 
 
 def check_tags(given: list[dict[str, str]]) -> dict[str, str]:
     """Tags of TagResource or CreateTable, checked as AWS does; returns them as a dict."""
-    tags: dict[str, str] = {}
-    for tag in given:
-        if tag["Key"].startswith("aws:"):
-            raise validation_error(f"Tag Key cannot be prefixed with aws:, Key: {tag['Key']}")
-        if tag["Key"] in tags:
-            raise validation_error(f"Duplicate Tag Keys provided as input: Duplicate Tag Key found {tag['Key']}")
-        tags[tag["Key"]] = tag["Value"]
-    if len(tags) > MAX_TAGS:
-        raise validation_error(TOO_MANY)
-    return tags
+    return tags.as_dict(tags.check(given, RULES))
 
 
 def table_for_arn(ctx: RequestContext, arn: str) -> Table:
@@ -60,10 +56,7 @@ def tag_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
         table = table_for_arn(ctx, params["ResourceArn"])
         if not params["Tags"]:
             raise validation_error("Atleast one Tag needs to be provided as Input.")
-        tags = {**table.tags, **check_tags(params["Tags"])}
-        if len(tags) > MAX_TAGS:
-            raise validation_error(TOO_MANY)
-        table.tags = tags
+        table.tags = tags.as_dict(tags.merge(tags.as_list(table.tags), tags.check(params["Tags"], RULES), RULES))
         backend.persist(table)
     return None
 
@@ -75,7 +68,7 @@ def untag_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
         table = table_for_arn(ctx, params["ResourceArn"])
         if not params["TagKeys"]:
             raise validation_error("Atleast one Tag Key needs to be provided as Input.")
-        table.tags = {key: value for key, value in table.tags.items() if key not in set(params["TagKeys"])}
+        table.tags = tags.as_dict(tags.remove(tags.as_list(table.tags), params["TagKeys"]))
         backend.persist(table)
     return None
 
@@ -83,9 +76,9 @@ def untag_resource(ctx: RequestContext, params: dict[str, Any]) -> None:
 @operation("ListTagsOfResource")
 def list_tags_of_resource(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     table = table_for_arn(ctx, params["ResourceArn"])
-    tags = [{"Key": key, "Value": value} for key, value in table.tags.items()]
+    listed = tags.as_list(table.tags)
     start = int(params["NextToken"]) if str(params.get("NextToken", "")).isdigit() else 0
-    result: dict[str, Any] = {"Tags": tags[start : start + PAGE]}
-    if start + PAGE < len(tags):
+    result: dict[str, Any] = {"Tags": listed[start : start + PAGE]}
+    if start + PAGE < len(listed):
         result["NextToken"] = str(start + PAGE)
     return result
