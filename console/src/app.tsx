@@ -10,6 +10,7 @@ import { ClusterDetail } from "./pages/elasticache/cluster";
 import { CreateCache } from "./pages/elasticache/create";
 import { GroupDetail } from "./pages/elasticache/group";
 import { ElastiCacheList } from "./pages/elasticache/list";
+import { ServerlessDetail } from "./pages/elasticache/serverless";
 import { Home } from "./pages/home";
 import { QueryEditor } from "./pages/query/editor";
 import { RdsInstances } from "./pages/rds/instances";
@@ -36,6 +37,7 @@ const ROUTES: [string, (p: Record<string, string>) => preact.JSX.Element][] = [
   ["/elasticache/create", () => <CreateCache />],
   ["/elasticache/clusters/:id", (p) => <ClusterDetail id={p.id} />],
   ["/elasticache/groups/:id", (p) => <GroupDetail id={p.id} />],
+  ["/elasticache/serverless/:id", (p) => <ServerlessDetail id={p.id} />],
   ["/secrets", () => <SecretsPage />],
   ["/settings", () => <SettingsPage />],
 ];

@@ -8,7 +8,7 @@ import { href } from "../router";
 import { settings } from "../settings";
 import { Empty, LinkButton, Page, Panel, Status } from "../ui/kit";
 import { listTableNames } from "./dynamodb/tables";
-import { listCaches } from "./elasticache/list";
+import { listCaches, summarize } from "./elasticache/list";
 import { listInstances } from "./rds/instances";
 
 interface Resource {
@@ -111,14 +111,10 @@ async function rdsInstances(): Promise<Resource[]> {
 }
 
 async function caches(): Promise<Resource[]> {
-  return (await listCaches()).map(({ cluster, group }) => {
-    const id = (group ? group.ReplicationGroupId : cluster?.CacheClusterId) || "";
-    return {
-      name: id,
-      link: `/elasticache/${group ? "groups" : "clusters"}/${encodeURIComponent(id)}`,
-      status: group ? group.Status : cluster?.CacheClusterStatus,
-      detail: group ? `replication group, ${group.MemberClusters?.length ?? 0} nodes` : `${cluster?.Engine} ${cluster?.EngineVersion}`,
-    };
+  // Home's links are paths; the list's are hash hrefs ("#/elasticache/...").
+  return (await listCaches()).map((row) => {
+    const line = summarize(row);
+    return { ...line, link: line.link.replace(/^#/, "") };
   });
 }
 

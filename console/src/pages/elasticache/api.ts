@@ -6,12 +6,14 @@ import {
   paginateDescribeCacheParameterGroups,
   paginateDescribeEvents,
   paginateDescribeReplicationGroups,
+  paginateDescribeServerlessCaches,
   paginateDescribeSnapshots,
   type CacheCluster,
   type CacheEngineVersion,
   type CacheParameterGroup,
   type Event as CacheEvent,
   type ReplicationGroup,
+  type ServerlessCache,
   type Snapshot,
 } from "@aws-sdk/client-elasticache";
 import { aws, collect, errorText, notImplemented } from "../../aws";
@@ -51,6 +53,11 @@ export function listGroups(id?: string): Promise<ReplicationGroup[] | null> {
   return ifAvailable(() => collect(paginateDescribeReplicationGroups({ client: client() }, { ReplicationGroupId: id }), (p) => p.ReplicationGroups));
 }
 
+/** Serverless caches, or `null` while DescribeServerlessCaches is not built. */
+export function listServerless(name?: string): Promise<ServerlessCache[] | null> {
+  return ifAvailable(() => collect(paginateDescribeServerlessCaches({ client: client() }, { ServerlessCacheName: name }), (p) => p.ServerlessCaches));
+}
+
 export function engineVersions(): Promise<CacheEngineVersion[]> {
   return collect(paginateDescribeCacheEngineVersions({ client: client() }, {}), (p) => p.CacheEngineVersions);
 }
@@ -59,13 +66,25 @@ export function parameterGroups(): Promise<CacheParameterGroup[]> {
   return collect(paginateDescribeCacheParameterGroups({ client: client() }, {}), (p) => p.CacheParameterGroups);
 }
 
-export function events(sourceType: "cache-cluster" | "replication-group", id: string): Promise<CacheEvent[]> {
+export type EventSource = "cache-cluster" | "replication-group" | "serverless-cache";
+
+export function events(sourceType: EventSource, id: string): Promise<CacheEvent[]> {
   return collect(paginateDescribeEvents({ client: client() }, { SourceType: sourceType, SourceIdentifier: id, Duration: 20160 }), (p) => p.Events);
 }
 
 /** Snapshots of a cluster or a replication group, or `null` while DescribeSnapshots is not built. */
 export function snapshots(of: { CacheClusterId?: string; ReplicationGroupId?: string }): Promise<Snapshot[] | null> {
   return ifAvailable(() => collect(paginateDescribeSnapshots({ client: client() }, of), (p) => p.Snapshots));
+}
+
+/** Where Fogbank's certificate authority is, as the creation event of a TLS cache says
+ * ("… certificate authority in /path/ca.pem"): no Describe field holds it. */
+export function caPath(list: CacheEvent[]): string | null {
+  for (const e of list) {
+    const found = /certificate authority in (\S+)/.exec(e.Message || "");
+    if (found) return found[1];
+  }
+  return null;
 }
 
 /** "host:port" of an endpoint, or "–". */

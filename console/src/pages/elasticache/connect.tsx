@@ -2,8 +2,12 @@
 import { CodeBlock } from "../../ui/kit";
 import { ENGINES } from "./api";
 
-export function ConnectionExamples(props: { engine: string; host: string; port: number; clusterMode?: boolean; nodes?: [string, number][] }) {
+/** `ca`: the certificate authority's file when the endpoint speaks TLS only (serverless caches). */
+export function ConnectionExamples(props: { engine: string; host: string; port: number; clusterMode?: boolean; nodes?: [string, number][]; ca?: string | null }) {
   const { engine, host, port } = props;
+  const ca = props.ca === undefined ? null : props.ca || "ca.pem";
+  const cliTls = ca ? ` --tls --cacert ${ca}` : "";
+  const pyTls = ca ? `, ssl=True, ssl_ca_certs="${ca}"` : "";
   const examples: [string, string][] = [];
   if (engine === "memcached") {
     const nodes = props.nodes || [];
@@ -22,13 +26,13 @@ export function ConnectionExamples(props: { engine: string; host: string; port: 
   } else {
     const cli = ENGINES[engine]?.cli || "redis-cli";
     examples.push(
-      [cli, `${cli} -h ${host} -p ${port}${props.clusterMode ? " -c" : ""}`],
+      [cli, `${cli} -h ${host} -p ${port}${props.clusterMode ? " -c" : ""}${cliTls}`],
       props.clusterMode
         ? [
             "Python (redis, cluster mode)",
-            `from redis.cluster import RedisCluster\n\nr = RedisCluster(host="${host}", port=${port})\nr.set("greeting", "hello")\nprint(r.get("greeting"))`,
+            `from redis.cluster import RedisCluster\n\nr = RedisCluster(host="${host}", port=${port}${pyTls})\nr.set("greeting", "hello")\nprint(r.get("greeting"))`,
           ]
-        : ["Python (redis)", `import redis\n\nr = redis.Redis(host="${host}", port=${port})\nr.set("greeting", "hello")\nprint(r.get("greeting"))`],
+        : ["Python (redis)", `import redis\n\nr = redis.Redis(host="${host}", port=${port}${pyTls})\nr.set("greeting", "hello")\nprint(r.get("greeting"))`],
     );
   }
   return (

@@ -1,13 +1,20 @@
-// Create a cache: CreateCacheCluster (Valkey, Redis OSS, Memcached) or, once the API answers,
-// CreateReplicationGroup (replicas, cluster mode) with the engines and versions Fogbank really has.
-import { CreateCacheClusterCommand, CreateReplicationGroupCommand, type CacheEngineVersion, type CacheParameterGroup } from "@aws-sdk/client-elasticache";
+// Create a cache: CreateCacheCluster (Valkey, Redis OSS, Memcached), CreateReplicationGroup (replicas,
+// cluster mode) or CreateServerlessCache, each offered once the API answers for it, with the engines and
+// versions Fogbank really has.
+import {
+  CreateCacheClusterCommand,
+  CreateReplicationGroupCommand,
+  CreateServerlessCacheCommand,
+  type CacheEngineVersion,
+  type CacheParameterGroup,
+} from "@aws-sdk/client-elasticache";
 import { useEffect, useMemo, useState } from "preact/hooks";
 import { aws } from "../../aws";
 import { href, navigate } from "../../router";
 import { Button, ErrorBox, Field, Page, Panel, useProblems } from "../../ui/kit";
-import { ENGINES, cacheErrorText, engineVersions, listClusters, listGroups, parameterGroups } from "./api";
-import { clusterLink, groupLink } from "./list";
-import { type CacheForm, fieldOfError, validateCache } from "./validate";
+import { ENGINES, cacheErrorText, engineVersions, listClusters, listGroups, listServerless, parameterGroups } from "./api";
+import { clusterLink, groupLink, serverlessLink } from "./list";
+import { type CacheForm, type Deployment, deploymentOf, fieldOfError, validateCache } from "./validate";
 
 // The node types of ElastiCache's guide that Fogbank sizes (fogbank/services/elasticache/node_types.py), small first.
 const NODE_TYPES = [
@@ -29,6 +36,7 @@ export function CreateCache() {
   const [versions, setVersions] = useState<CacheEngineVersion[] | null>(null);
   const [groups, setGroups] = useState<CacheParameterGroup[]>([]);
   const [groupsAnswer, setGroupsAnswer] = useState(false);
+  const [serverlessAnswer, setServerlessAnswer] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [form, setForm] = useState<CacheForm>({
     engine: "valkey",
@@ -43,6 +51,8 @@ export function CreateCache() {
     clusterMode: false,
     shards: "1",
     failover: true,
+    storageMax: "",
+    ecpuMax: "",
   });
   const { problems, setProblems, clear } = useProblems<keyof CacheForm>();
   const [error, setError] = useState<string | null>(null);
@@ -53,9 +63,14 @@ export function CreateCache() {
     parameterGroups().then(setGroups).catch(() => setGroups([]));
     // Replication groups are offered only once the API answers for them.
     listGroups().then((found) => setGroupsAnswer(found !== null)).catch(() => setGroupsAnswer(false));
-    Promise.all([listClusters(), listGroups().catch(() => null)])
-      .then(([clusters, found]) => {
-        const taken = [...clusters.map((c) => c.CacheClusterId || ""), ...(found || []).map((g) => g.ReplicationGroupId || "")];
+    listServerless().then((found) => setServerlessAnswer(found !== null)).catch(() => setServerlessAnswer(false));
+    Promise.all([listClusters(), listGroups().catch(() => null), listServerless().catch(() => null)])
+      .then(([clusters, found, serverless]) => {
+        const taken = [
+          ...clusters.map((c) => c.CacheClusterId || ""),
+          ...(found || []).map((g) => g.ReplicationGroupId || ""),
+          ...(serverless || []).map((c) => c.ServerlessCacheName || ""),
+        ];
         let n = 1;
         while (taken.includes(`cache-${n}`)) n++;
         setForm((f) => (f.identifier ? f : { ...f, identifier: `cache-${n}` }));
@@ -71,7 +86,14 @@ export function CreateCache() {
   const chosen = engineVersionList.find((v) => v.EngineVersion === form.version);
   const family = chosen?.CacheParameterGroupFamily || "";
   const familyGroups = groups.filter((g) => g.CacheParameterGroupFamily === family).map((g) => g.CacheParameterGroupName as string);
-  const group = form.engine !== "memcached" && form.deployment === "group" && groupsAnswer;
+  const offered: [Deployment, string][] = [
+    ["cluster", "Single node (cache cluster)"],
+    ...(groupsAnswer ? ([["group", "Replication group (primary and replicas)"]] as [Deployment, string][]) : []),
+    ...(serverlessAnswer ? ([["serverless", "Serverless (one TLS endpoint, usage limits)"]] as [Deployment, string][]) : []),
+  ];
+  const deployment = offered.some(([d]) => d === deploymentOf(form)) ? deploymentOf(form) : "cluster";
+  const group = deployment === "group";
+  const serverless = deployment === "serverless";
 
   useEffect(() => {
     if (engines.length && !engines.includes(form.engine)) changeEngine(engines[0]);
@@ -98,7 +120,7 @@ export function CreateCache() {
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    const found = validateCache({ ...form, deployment: group ? "group" : "cluster" });
+    const found = validateCache({ ...form, deployment });
     setProblems(found);
     if (Object.keys(found).length) {
       document.getElementById(`c-${Object.keys(found)[0]}`)?.focus();
@@ -113,7 +135,22 @@ export function CreateCache() {
       CacheParameterGroupName: form.parameterGroup || undefined,
     };
     try {
-      if (group) {
+      if (serverless) {
+        const limits = {
+          ...(form.storageMax.trim() ? { DataStorage: { Maximum: Number(form.storageMax), Unit: "GB" as const } } : {}),
+          ...(form.ecpuMax.trim() ? { ECPUPerSecond: { Maximum: Number(form.ecpuMax) } } : {}),
+        };
+        await aws().elasticache.send(
+          new CreateServerlessCacheCommand({
+            ServerlessCacheName: form.identifier,
+            Engine: form.engine,
+            MajorEngineVersion: form.version.split(".")[0],
+            Description: form.description,
+            CacheUsageLimits: Object.keys(limits).length ? limits : undefined,
+          }),
+        );
+        navigate(serverlessLink(form.identifier.toLowerCase()).slice(1));
+      } else if (group) {
         await aws().elasticache.send(
           new CreateReplicationGroupCommand({
             ...common,
@@ -175,17 +212,12 @@ export function CreateCache() {
             </select>
           </Field>
         </Panel>
-        {form.engine !== "memcached" && groupsAnswer && (
+        {form.engine !== "memcached" && offered.length > 1 && (
           <Panel title="Deployment">
             <div class="engine-choices" role="radiogroup" aria-label="Deployment">
-              {(
-                [
-                  ["cluster", "Single node (cache cluster)"],
-                  ["group", "Replication group (primary and replicas)"],
-                ] as const
-              ).map(([value, label]) => (
-                <label key={value} class={`engine-choice ${form.deployment === value ? "selected" : ""}`}>
-                  <input type="radio" name="deployment" value={value} checked={form.deployment === value} onChange={() => set("deployment", value)} />
+              {offered.map(([value, label]) => (
+                <label key={value} class={`engine-choice ${deployment === value ? "selected" : ""}`}>
+                  <input type="radio" name="deployment" value={value} checked={deployment === value} onChange={() => set("deployment", value)} />
                   {label}
                 </label>
               ))}
@@ -195,26 +227,33 @@ export function CreateCache() {
         <Panel title="Settings">
           {input(
             "identifier",
-            group ? "Replication group ID" : "Cluster ID",
+            serverless ? "Serverless cache name" : group ? "Replication group ID" : "Cluster ID",
             { autoComplete: "off" },
-            `Unique in this region: 1 to ${group ? 40 : 50} letters, digits or hyphens; stored in lowercase.`,
+            `Unique in this region: 1 to ${group || serverless ? 40 : 50} letters, digits or hyphens; stored in lowercase.`,
           )}
-          {group && input("description", "Description")}
-          <Field label="Node type" id="c-nodeType" error={problems.nodeType} hint="Sets each node's memory limit, as on ElastiCache.">
-            <select id="c-nodeType" value={form.nodeType} onChange={(e) => set("nodeType", e.currentTarget.value)}>
-              {NODE_TYPES.map((t) => (
-                <option key={t}>{t}</option>
-              ))}
-            </select>
-          </Field>
+          {(group || serverless) && input("description", "Description")}
+          {serverless && input("storageMax", "Maximum data storage (GB)", { type: "number", min: 1, max: 5000, placeholder: "No limit" }, "1 to 5000 GB: the cache's memory limit.")}
+          {serverless &&
+            input("ecpuMax", "Maximum ECPUs per second", { type: "number", min: 1000, max: 15000000, placeholder: "No limit" }, "Recorded as on AWS; Fogbank does not meter ECPUs.")}
+          {!serverless && (
+            <Field label="Node type" id="c-nodeType" error={problems.nodeType} hint="Sets each node's memory limit, as on ElastiCache.">
+              <select id="c-nodeType" value={form.nodeType} onChange={(e) => set("nodeType", e.currentTarget.value)}>
+                {NODE_TYPES.map((t) => (
+                  <option key={t}>{t}</option>
+                ))}
+              </select>
+            </Field>
+          )}
           {form.engine === "memcached" && input("nodes", "Number of nodes", { type: "number", min: 1, max: 40 }, "1 to 40 nodes, one Memcached process each.")}
-          <Field label="Parameter group" id="c-parameterGroup" error={problems.parameterGroup} hint={family ? `Family ${family}.` : undefined}>
-            <select id="c-parameterGroup" value={form.parameterGroup} onChange={(e) => set("parameterGroup", e.currentTarget.value)}>
-              {familyGroups.map((g) => (
-                <option key={g}>{g}</option>
-              ))}
-            </select>
-          </Field>
+          {!serverless && (
+            <Field label="Parameter group" id="c-parameterGroup" error={problems.parameterGroup} hint={family ? `Family ${family}.` : undefined}>
+              <select id="c-parameterGroup" value={form.parameterGroup} onChange={(e) => set("parameterGroup", e.currentTarget.value)}>
+                {familyGroups.map((g) => (
+                  <option key={g}>{g}</option>
+                ))}
+              </select>
+            </Field>
+          )}
         </Panel>
         {group && (
           <Panel title="Replication">

@@ -1,19 +1,38 @@
-// The ElastiCache list: cache clusters, and replication groups once DescribeReplicationGroups answers;
-// statuses live while anything is changing.
-import type { CacheCluster, ReplicationGroup } from "@aws-sdk/client-elasticache";
+// The ElastiCache list: serverless caches, replication groups and cache clusters (each kind once its
+// Describe answers); statuses live while anything is changing.
+import type { CacheCluster, ReplicationGroup, ServerlessCache } from "@aws-sdk/client-elasticache";
 import { href } from "../../router";
 import { ListPage, Panel, Status, formatDate, useLiveList } from "../../ui/kit";
-import { SETTLED, address, engineLabel, listClusters, listGroups } from "./api";
+import { SETTLED, address, engineLabel, listClusters, listGroups, listServerless } from "./api";
 
-type Row = { cluster?: CacheCluster; group?: ReplicationGroup };
+type Row = { cluster?: CacheCluster; group?: ReplicationGroup; serverless?: ServerlessCache };
 
-/** Everything of the region: standalone clusters and groups (a group's member clusters show inside it). */
+/** Everything of the region: serverless caches, groups and standalone clusters (a group's member clusters show inside it). */
 export async function listCaches(): Promise<Row[]> {
-  const [clusters, groups] = await Promise.all([listClusters(), listGroups()]);
+  const [clusters, groups, serverless] = await Promise.all([listClusters(), listGroups(), listServerless()]);
   return [
+    ...(serverless || []).map((cache) => ({ serverless: cache })),
     ...(groups || []).map((group) => ({ group })),
     ...clusters.filter((c) => !c.ReplicationGroupId).map((cluster) => ({ cluster })),
   ];
+}
+
+/** A row as one line elsewhere (Home): its name, page, status and what it is. */
+export function summarize(row: Row): { name: string; link: string; status?: string; detail: string } {
+  if (row.serverless) {
+    const name = row.serverless.ServerlessCacheName || "";
+    return { name, link: serverlessLink(name), status: row.serverless.Status, detail: `serverless ${engineLabel(row.serverless.Engine, row.serverless.MajorEngineVersion)}` };
+  }
+  if (row.group) {
+    const name = row.group.ReplicationGroupId || "";
+    return { name, link: groupLink(name), status: row.group.Status, detail: `replication group, ${row.group.MemberClusters?.length ?? 0} nodes` };
+  }
+  const name = row.cluster?.CacheClusterId || "";
+  return { name, link: clusterLink(name), status: row.cluster?.CacheClusterStatus, detail: engineLabel(row.cluster?.Engine, row.cluster?.EngineVersion) };
+}
+
+export function serverlessLink(name: string): string {
+  return href(`/elasticache/serverless/${encodeURIComponent(name)}`);
 }
 
 export function clusterLink(id: string): string {
@@ -25,13 +44,14 @@ export function groupLink(id: string): string {
 }
 
 function rowStatus(row: Row): string {
-  return (row.group ? row.group.Status : row.cluster?.CacheClusterStatus) || "";
+  return summarize(row).status || "";
 }
 
 export function ElastiCacheList() {
   const { items, error, load } = useLiveList(listCaches, (row) => !SETTLED.has(rowStatus(row)));
   const clusters = (items || []).filter((r) => r.cluster).map((r) => r.cluster as CacheCluster);
   const groups = (items || []).filter((r) => r.group).map((r) => r.group as ReplicationGroup);
+  const serverless = (items || []).filter((r) => r.serverless).map((r) => r.serverless as ServerlessCache);
   return (
     <ListPage
       title="ElastiCache caches"
@@ -42,6 +62,36 @@ export function ElastiCacheList() {
       count={items?.length}
       onRefresh={load}
     >
+      {serverless.length > 0 && (
+        <Panel title="Serverless caches">
+          <table class="table" aria-label="Serverless caches">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Status</th>
+                <th>Engine</th>
+                <th>Endpoint</th>
+                <th>Created</th>
+              </tr>
+            </thead>
+            <tbody>
+              {serverless.map((c) => (
+                <tr key={c.ServerlessCacheName}>
+                  <td>
+                    <a href={serverlessLink(c.ServerlessCacheName || "")}>{c.ServerlessCacheName}</a>
+                  </td>
+                  <td>
+                    <Status value={c.Status} />
+                  </td>
+                  <td>{engineLabel(c.Engine, c.FullEngineVersion || c.MajorEngineVersion)}</td>
+                  <td class="mono">{address(c.Endpoint)}</td>
+                  <td>{formatDate(c.CreateTime)}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Panel>
+      )}
       {groups.length > 0 && (
         <Panel title="Replication groups">
           <table class="table" aria-label="Replication groups">

@@ -3,9 +3,9 @@ import { CreateSnapshotCommand, DeleteSnapshotCommand, type Snapshot } from "@aw
 import { useState } from "preact/hooks";
 import { aws } from "../../aws";
 import { Button, Confirm, ErrorBox, Field, FormModal, Panel, Status, formatDate, useLoad, usePoll } from "../../ui/kit";
-import { cacheErrorText, events, snapshots } from "./api";
+import { type EventSource, cacheErrorText, events, snapshots } from "./api";
 
-export function Events(props: { sourceType: "cache-cluster" | "replication-group"; id: string; status: string }) {
+export function Events(props: { sourceType: EventSource; id: string; status: string }) {
   const { data, error, reload } = useLoad(() => events(props.sourceType, props.id), [props.status]);
   const list = [...(data || [])].reverse();
   return (

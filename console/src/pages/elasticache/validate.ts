@@ -10,18 +10,24 @@ export interface CacheForm {
   nodeType: string;
   nodes: string;
   parameterGroup: string;
-  /** "cluster": one CacheCluster (CreateCacheCluster); "group": a replication group (CreateReplicationGroup). */
-  deployment: "cluster" | "group";
+  /** "cluster": one CacheCluster (CreateCacheCluster); "group": a replication group (CreateReplicationGroup);
+   * "serverless": a serverless cache (CreateServerlessCache). */
+  deployment: Deployment;
   replicas: string;
   clusterMode: boolean;
   shards: string;
   failover: boolean;
+  /** Serverless usage limits: empty for none. */
+  storageMax: string;
+  ecpuMax: string;
 }
+
+export type Deployment = "cluster" | "group" | "serverless";
 
 export type Problems = Partial<Record<keyof CacheForm, string>>;
 
-// Cache clusters allow 50 characters, replication groups 40 (ElastiCache's limits, and the server's).
-export const IDENTIFIER_MAX = { cluster: 50, group: 40 };
+// Cache clusters allow 50 characters, replication groups and serverless caches 40 (ElastiCache's limits, and the server's).
+export const IDENTIFIER_MAX: Record<Deployment, number> = { cluster: 50, group: 40, serverless: 40 };
 const IDENTIFIER = /^[A-Za-z](?!.*--)[A-Za-z0-9-]*(?<!-)$/;
 export const MAX_NODES: Record<string, number> = { memcached: 40, redis: 1, valkey: 1 };
 const MAX_REPLICAS = 5;
@@ -31,18 +37,36 @@ function wholeNumber(value: string): number | null {
   return /^\s*\d+\s*$/.test(value) ? Number(value) : null;
 }
 
-export function identifierProblem(id: string, deployment: "cluster" | "group"): string | undefined {
+export function identifierProblem(id: string, deployment: Deployment): string | undefined {
   const max = IDENTIFIER_MAX[deployment];
   if (!id) return "A name is required.";
   if (id.length > max || !IDENTIFIER.test(id))
     return `The name must be 1 to ${max} letters, digits or hyphens, begin with a letter, and can't contain two consecutive hyphens or end with a hyphen.`;
 }
 
+/** The deployment a form really asks for: Memcached is only ever a cache cluster. */
+export function deploymentOf(form: CacheForm): Deployment {
+  return form.engine === "memcached" ? "cluster" : form.deployment;
+}
+
+// ops/serverless._limits: DataStorage 1-5000 GB, ECPUPerSecond 1000-15000000.
+function limitProblem(value: string, low: number, high: number, text: string): string | undefined {
+  if (!value.trim()) return undefined;
+  const n = wholeNumber(value);
+  if (n === null || n < low || n > high) return text;
+}
+
 export function validateCache(form: CacheForm): Problems {
   const p: Problems = {};
-  const group = form.engine !== "memcached" && form.deployment === "group";
-  p.identifier = identifierProblem(form.identifier, group ? "group" : "cluster");
+  const deployment = deploymentOf(form);
+  const group = deployment === "group";
+  p.identifier = identifierProblem(form.identifier, deployment);
   if (!form.version) p.version = "Choose an engine version.";
+  if (deployment === "serverless") {
+    p.storageMax = limitProblem(form.storageMax, 1, 5000, "CacheUsageLimits.DataStorage must be between 1 and 5000 GB.");
+    p.ecpuMax = limitProblem(form.ecpuMax, 1000, 15_000_000, "CacheUsageLimits.ECPUPerSecond must be between 1000 and 15000000.");
+    return clean(p);
+  }
   if (!form.nodeType) p.nodeType = "Choose a node type.";
   if (!group) {
     const nodes = wholeNumber(form.nodes);
@@ -73,7 +97,9 @@ function clean(p: Problems): Problems {
 export function fieldOfError(error: unknown): keyof CacheForm | null {
   const e = error as { name?: string; message?: string };
   const text = `${e.name || ""} ${e.message || ""}`;
-  if (/AlreadyExists|CacheClusterId|CacheClusterIdentifier|ReplicationGroupId\b/.test(text)) return "identifier";
+  if (/AlreadyExists|CacheClusterId|CacheClusterIdentifier|ReplicationGroupId\b|ServerlessCacheName/.test(text)) return "identifier";
+  if (/DataStorage/.test(text)) return "storageMax";
+  if (/ECPUPerSecond/.test(text)) return "ecpuMax";
   if (/ReplicationGroupDescription/.test(text)) return "description";
   if (/NodeQuotaForCluster|NumCacheNodes/.test(text)) return "nodes";
   if (/node groups|NumNodeGroups/.test(text)) return "shards";
