@@ -109,6 +109,37 @@ const STATUS_CLASS: Record<string, string> = {
   failed: "bad", "incompatible-parameters": "bad", "storage-full": "bad", "not implemented": "off",
 };
 
+/** A row of radio cards (an engine, a deployment): one of `options` ([value, label]) is chosen. */
+export function Choices<V extends string>(props: { label: string; name: string; options: [V, string][]; value: V; onChange: (value: V) => void }) {
+  return (
+    <div class="engine-choices" role="radiogroup" aria-label={props.label}>
+      {props.options.map(([value, label]) => (
+        <label key={value} class={`engine-choice ${props.value === value ? "selected" : ""}`}>
+          <input type="radio" name={props.name} value={value} checked={props.value === value} onChange={() => props.onChange(value)} />
+          {label}
+        </label>
+      ))}
+    </div>
+  );
+}
+
+/** A text input in a `Field` with its error (marked `aria-invalid`) or hint: the forms' one input. */
+export function TextField(props: {
+  id: string;
+  label: string;
+  value: string;
+  error?: string | null;
+  hint?: ComponentChildren;
+  onInput: (value: string) => void;
+  attrs?: Record<string, unknown>;
+}) {
+  return (
+    <Field label={props.label} id={props.id} error={props.error} hint={props.hint}>
+      <input id={props.id} value={props.value} onInput={(e) => props.onInput(e.currentTarget.value)} aria-invalid={props.error ? "true" : undefined} {...props.attrs} />
+    </Field>
+  );
+}
+
 export function Status(props: { value?: string }) {
   const value = (props.value || "unknown").toLowerCase();
   const cls = STATUS_CLASS[value] || "busy";

@@ -1,36 +1,29 @@
 // One cache cluster: status (live until it settles), endpoints with connection examples, configuration,
 // events, snapshots (Valkey/Redis OSS); reboot and delete.
 import { DeleteCacheClusterCommand, RebootCacheClusterCommand, type CacheCluster } from "@aws-sdk/client-elasticache";
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { aws } from "../../aws";
 import { href, navigate } from "../../router";
-import { Button, Confirm, ErrorBox, Field, KeyValues, Notice, Page, Panel, Status, Tabs, formatDate, usePoll } from "../../ui/kit";
+import { Button, Confirm, ErrorBox, Field, KeyValues, Notice, Page, Panel, Status, Tabs, formatDate } from "../../ui/kit";
+import { useResource } from "../../ui/resource";
 import { SETTLED, address, cacheErrorText, engineLabel, listClusters } from "./api";
 import { ConnectionExamples } from "./connect";
 import { groupLink } from "./list";
 import { Events, Snapshots } from "./parts";
 
 export function ClusterDetail(props: { id: string }) {
-  const [cluster, setCluster] = useState<CacheCluster | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [gone, setGone] = useState(false);
+  const { item: cluster, error, gone, load, status } = useResource<CacheCluster>(
+    {
+      fetch: async () => (await listClusters(props.id))[0] || null,
+      notFound: "CacheClusterNotFoundFault",
+      status: (c) => c.CacheClusterStatus || "",
+      settled: SETTLED,
+      text: cacheErrorText,
+    },
+    [props.id],
+  );
   const [tab, setTab] = useState("Connectivity");
   const [action, setAction] = useState<"reboot" | "delete" | null>(null);
-
-  const load = async () => {
-    try {
-      setCluster((await listClusters(props.id))[0] || null);
-      setError(null);
-    } catch (e) {
-      if ((e as { name?: string }).name === "CacheClusterNotFoundFault" && cluster) setGone(true);
-      setError(cacheErrorText(e));
-    }
-  };
-  useEffect(() => {
-    load();
-  }, [props.id]);
-  const status = cluster?.CacheClusterStatus || "";
-  usePoll(load, 1500, !!cluster && !SETTLED.has(status) && !gone, [props.id]);
   const memcached = cluster?.Engine === "memcached";
   const nodes = cluster?.CacheNodes || [];
 
@@ -52,7 +45,7 @@ export function ClusterDetail(props: { id: string }) {
       }
     >
       {gone && <Notice kind="info">This cache cluster has been deleted.</Notice>}
-      <ErrorBox error={gone ? null : error} />
+      <ErrorBox error={error} />
       {cluster && (
         <>
           <Panel title="Summary">

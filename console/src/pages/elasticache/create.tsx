@@ -8,10 +8,10 @@ import {
   type CacheEngineVersion,
   type CacheParameterGroup,
 } from "@aws-sdk/client-elasticache";
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { aws } from "../../aws";
 import { href, navigate } from "../../router";
-import { Button, ErrorBox, Field, Page, Panel, useProblems } from "../../ui/kit";
+import { Button, Choices, ErrorBox, Field, Page, Panel, TextField, useProblems } from "../../ui/kit";
 import { ENGINES, cacheErrorText, engineVersions, listClusters, listGroups, listServerless, parameterGroups } from "./api";
 import { clusterLink, groupLink, serverlessLink } from "./list";
 import { type CacheForm, type Deployment, deploymentOf, fieldOfError, validateCache } from "./validate";
@@ -57,6 +57,8 @@ export function CreateCache() {
   const { problems, setProblems, clear } = useProblems<keyof CacheForm>();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  // Once the name field has had focus, the suggested name never replaces what is (being) typed there.
+  const named = useRef(false);
 
   useEffect(() => {
     engineVersions().then(setVersions).catch((e) => setLoadError(cacheErrorText(e)));
@@ -73,9 +75,9 @@ export function CreateCache() {
         ];
         let n = 1;
         while (taken.includes(`cache-${n}`)) n++;
-        setForm((f) => (f.identifier ? f : { ...f, identifier: `cache-${n}` }));
+        setForm((f) => (f.identifier || named.current ? f : { ...f, identifier: `cache-${n}` }));
       })
-      .catch(() => setForm((f) => (f.identifier ? f : { ...f, identifier: "cache-1" })));
+      .catch(() => setForm((f) => (f.identifier || named.current ? f : { ...f, identifier: "cache-1" })));
   }, []);
 
   const engines = useMemo(() => Object.keys(ENGINES).filter((e) => (versions || []).some((v) => v.Engine === e)), [versions]);
@@ -178,15 +180,7 @@ export function CreateCache() {
   };
 
   const input = (key: keyof CacheForm, label: string, attrs: Record<string, unknown> = {}, hint?: string) => (
-    <Field label={label} id={`c-${key}`} error={problems[key]} hint={hint}>
-      <input
-        id={`c-${key}`}
-        value={form[key] as string}
-        onInput={(e) => set(key, e.currentTarget.value as never)}
-        aria-invalid={problems[key] ? "true" : undefined}
-        {...attrs}
-      />
-    </Field>
+    <TextField id={`c-${key}`} label={label} value={form[key] as string} error={problems[key]} hint={hint} onInput={(v) => set(key, v as never)} attrs={attrs} />
   );
 
   return (
@@ -194,14 +188,13 @@ export function CreateCache() {
       <ErrorBox error={loadError} />
       <form class="form" onSubmit={submit} noValidate>
         <Panel title="Engine">
-          <div class="engine-choices" role="radiogroup" aria-label="Engine">
-            {(engines.length ? engines : Object.keys(ENGINES)).map((engine) => (
-              <label key={engine} class={`engine-choice ${form.engine === engine ? "selected" : ""}`}>
-                <input type="radio" name="engine" value={engine} checked={form.engine === engine} onChange={() => changeEngine(engine)} />
-                {ENGINES[engine]?.label || engine}
-              </label>
-            ))}
-          </div>
+          <Choices
+            label="Engine"
+            name="engine"
+            options={(engines.length ? engines : Object.keys(ENGINES)).map((engine) => [engine, ENGINES[engine]?.label || engine])}
+            value={form.engine}
+            onChange={changeEngine}
+          />
           <Field label="Engine version" id="c-version" error={problems.version} hint={chosen?.CacheEngineVersionDescription || "Versions installed on this machine."}>
             <select id="c-version" value={form.version} onChange={(e) => set("version", e.currentTarget.value)}>
               {engineVersionList.map((v) => (
@@ -214,21 +207,14 @@ export function CreateCache() {
         </Panel>
         {form.engine !== "memcached" && offered.length > 1 && (
           <Panel title="Deployment">
-            <div class="engine-choices" role="radiogroup" aria-label="Deployment">
-              {offered.map(([value, label]) => (
-                <label key={value} class={`engine-choice ${deployment === value ? "selected" : ""}`}>
-                  <input type="radio" name="deployment" value={value} checked={deployment === value} onChange={() => set("deployment", value)} />
-                  {label}
-                </label>
-              ))}
-            </div>
+            <Choices label="Deployment" name="deployment" options={offered} value={deployment} onChange={(value) => set("deployment", value)} />
           </Panel>
         )}
         <Panel title="Settings">
           {input(
             "identifier",
             serverless ? "Serverless cache name" : group ? "Replication group ID" : "Cluster ID",
-            { autoComplete: "off" },
+            { autoComplete: "off", onFocus: () => (named.current = true) },
             `Unique in this region: 1 to ${group || serverless ? 40 : 50} letters, digits or hyphens; stored in lowercase.`,
           )}
           {(group || serverless) && input("description", "Description")}

@@ -4,42 +4,37 @@ import { DeleteReplicationGroupCommand, TestFailoverCommand, type NodeGroup, typ
 import { useEffect, useState } from "preact/hooks";
 import { aws } from "../../aws";
 import { href, navigate } from "../../router";
-import { Button, Confirm, ErrorBox, KeyValues, Notice, Page, Panel, Status, Tabs, useFlash, usePoll } from "../../ui/kit";
+import { Button, Confirm, ErrorBox, KeyValues, Notice, Page, Panel, Status, Tabs, useFlash } from "../../ui/kit";
+import { useResource } from "../../ui/resource";
 import { SETTLED, address, cacheErrorText, listClusters, listGroups } from "./api";
 import { ConnectionExamples } from "./connect";
 import { clusterLink } from "./list";
 import { Events, Snapshots } from "./parts";
 
 export function GroupDetail(props: { id: string }) {
-  const [group, setGroup] = useState<ReplicationGroup | null>(null);
+  const { item: group, error, gone, load, status } = useResource<ReplicationGroup>(
+    {
+      fetch: async () => {
+        const found = await listGroups(props.id);
+        if (found === null) throw new Error("Replication groups are not available yet in this Fogbank (DescribeReplicationGroups answers NotImplemented).");
+        return found[0] || null;
+      },
+      notFound: "ReplicationGroupNotFoundFault",
+      status: (g) => g.Status || "",
+      settled: SETTLED,
+      text: cacheErrorText,
+    },
+    [props.id],
+  );
   const [engine, setEngine] = useState("redis");
-  const [error, setError] = useState<string | null>(null);
-  const [gone, setGone] = useState(false);
   const [tab, setTab] = useState("Connectivity");
   const [action, setAction] = useState<"delete" | NodeGroup | null>(null);
   const { flash, view: flashView } = useFlash();
-
-  const load = async () => {
-    try {
-      const found = await listGroups(props.id);
-      if (found === null) throw new Error("Replication groups are not available yet in this Fogbank (DescribeReplicationGroups answers NotImplemented).");
-      setGroup(found[0] || null);
-      setError(null);
-    } catch (e) {
-      if ((e as { name?: string }).name === "ReplicationGroupNotFoundFault" && group) setGone(true);
-      setError(cacheErrorText(e));
-    }
-  };
-  useEffect(() => {
-    load();
-  }, [props.id]);
-  const status = group?.Status || "";
   const member = group?.MemberClusters?.[0];
   useEffect(() => {
     // The group's engine ("valkey" or "redis") is its member clusters'.
     if (member) listClusters(member).then((c) => setEngine(c[0]?.Engine || group?.Engine || "redis")).catch(() => undefined);
   }, [member]);
-  usePoll(load, 1500, !!group && !SETTLED.has(status) && !gone, [props.id]);
 
   return (
     <Page
@@ -55,7 +50,7 @@ export function GroupDetail(props: { id: string }) {
     >
       {gone && <Notice kind="info">This replication group has been deleted.</Notice>}
       {flashView}
-      <ErrorBox error={gone ? null : error} />
+      <ErrorBox error={error} />
       {group && (
         <>
           <Panel title="Summary">

@@ -3,39 +3,11 @@ import { CreateSnapshotCommand, DeleteSnapshotCommand, type Snapshot } from "@aw
 import { useState } from "preact/hooks";
 import { aws } from "../../aws";
 import { Button, Confirm, ErrorBox, Field, FormModal, Panel, Status, formatDate, useLoad, usePoll } from "../../ui/kit";
+import { EventsPanel } from "../../ui/resource";
 import { type EventSource, cacheErrorText, events, snapshots } from "./api";
 
 export function Events(props: { sourceType: EventSource; id: string; status: string }) {
-  const { data, error, reload } = useLoad(() => events(props.sourceType, props.id), [props.status]);
-  const list = [...(data || [])].reverse();
-  return (
-    <Panel title="Recent events" actions={<Button onClick={reload}>Refresh</Button>}>
-      <ErrorBox error={error} />
-      <table class="table" aria-label="Events">
-        <thead>
-          <tr>
-            <th>Time</th>
-            <th>Message</th>
-          </tr>
-        </thead>
-        <tbody>
-          {list.map((e, i) => (
-            <tr key={i}>
-              <td class="nowrap">{formatDate(e.Date)}</td>
-              <td>{e.Message}</td>
-            </tr>
-          ))}
-          {list.length === 0 && (
-            <tr>
-              <td colSpan={2} class="muted">
-                No events in the last 14 days.
-              </td>
-            </tr>
-          )}
-        </tbody>
-      </table>
-    </Panel>
-  );
+  return <EventsPanel fetch={() => events(props.sourceType, props.id)} deps={[props.status]} />;
 }
 
 /** Manual and automatic snapshots of one cluster or group: create and delete (while the API answers for them). */

@@ -1,37 +1,32 @@
 // One serverless cache: its TLS-only endpoint and reader endpoint with connection examples (the
 // certificate authority's file as the creation event names it), usage limits, events; delete.
 import { DeleteServerlessCacheCommand, type ServerlessCache } from "@aws-sdk/client-elasticache";
-import { useEffect, useState } from "preact/hooks";
+import { useState } from "preact/hooks";
 import { aws } from "../../aws";
 import { href, navigate } from "../../router";
-import { Button, Confirm, ErrorBox, KeyValues, Notice, Page, Panel, Status, Tabs, formatDate, useLoad, usePoll } from "../../ui/kit";
+import { Button, Confirm, ErrorBox, KeyValues, Notice, Page, Panel, Status, Tabs, formatDate, useLoad } from "../../ui/kit";
+import { useResource } from "../../ui/resource";
 import { SETTLED, address, cacheErrorText, caPath, engineLabel, events, listServerless } from "./api";
 import { ConnectionExamples } from "./connect";
 import { Events } from "./parts";
 
 export function ServerlessDetail(props: { id: string }) {
-  const [cache, setCache] = useState<ServerlessCache | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [gone, setGone] = useState(false);
+  const { item: cache, error, gone, status } = useResource<ServerlessCache>(
+    {
+      fetch: async () => {
+        const found = await listServerless(props.id);
+        if (found === null) throw new Error("Serverless caches are not available yet in this Fogbank (DescribeServerlessCaches answers NotImplemented).");
+        return found[0] || null;
+      },
+      notFound: "ServerlessCacheNotFoundFault",
+      status: (c) => c.Status || "",
+      settled: SETTLED,
+      text: cacheErrorText,
+    },
+    [props.id],
+  );
   const [tab, setTab] = useState("Connectivity");
   const [deleting, setDeleting] = useState(false);
-
-  const load = async () => {
-    try {
-      const found = await listServerless(props.id);
-      if (found === null) throw new Error("Serverless caches are not available yet in this Fogbank (DescribeServerlessCaches answers NotImplemented).");
-      setCache(found[0] || null);
-      setError(null);
-    } catch (e) {
-      if ((e as { name?: string }).name === "ServerlessCacheNotFoundFault" && cache) setGone(true);
-      setError(cacheErrorText(e));
-    }
-  };
-  useEffect(() => {
-    load();
-  }, [props.id]);
-  const status = cache?.Status || "";
-  usePoll(load, 1500, !!cache && !SETTLED.has(status) && !gone, [props.id]);
   const limits = cache?.CacheUsageLimits;
 
   return (
@@ -47,7 +42,7 @@ export function ServerlessDetail(props: { id: string }) {
       }
     >
       {gone && <Notice kind="info">This serverless cache has been deleted.</Notice>}
-      <ErrorBox error={gone ? null : error} />
+      <ErrorBox error={error} />
       {cache && (
         <>
           <Panel title="Summary">

@@ -7,13 +7,13 @@ import {
   StartDBInstanceCommand,
   StopDBInstanceCommand,
   type DBInstance,
-  type Event as RdsEvent,
 } from "@aws-sdk/client-rds";
 import { DeleteSecretCommand, paginateListSecrets } from "@aws-sdk/client-secrets-manager";
 import { useEffect, useState } from "preact/hooks";
-import { aws, collect, errorText } from "../../aws";
+import { aws, collect } from "../../aws";
 import { href, navigate } from "../../router";
-import { Button, Confirm, ErrorBox, Field, KeyValues, LinkButton, Notice, Page, Panel, Status, Tabs, formatDate, plural, useLoad, usePoll } from "../../ui/kit";
+import { Button, Confirm, ErrorBox, Field, KeyValues, LinkButton, Notice, Page, Panel, Status, Tabs, formatDate, plural } from "../../ui/kit";
+import { EventsPanel, useResource } from "../../ui/resource";
 import { forgetConnections } from "../query/connection";
 import { ConnectionExamples } from "./connect";
 import { SETTLED } from "./instances";
@@ -22,27 +22,17 @@ import { Snapshots } from "./snapshots";
 type Action = "reboot" | "stop" | "start" | "delete" | null;
 
 export function InstanceDetail(props: { id: string }) {
-  const [db, setDb] = useState<DBInstance | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [gone, setGone] = useState(false);
+  const { item: db, error, gone, load, status } = useResource<DBInstance>(
+    {
+      fetch: async () => (await aws().rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: props.id }))).DBInstances?.[0] || null,
+      notFound: "DBInstanceNotFoundFault",
+      status: (instance) => instance.DBInstanceStatus || "",
+      settled: SETTLED,
+    },
+    [props.id],
+  );
   const [tab, setTab] = useState("Connectivity");
   const [action, setAction] = useState<Action>(null);
-
-  const load = async () => {
-    try {
-      const r = await aws().rds.send(new DescribeDBInstancesCommand({ DBInstanceIdentifier: props.id }));
-      setDb(r.DBInstances?.[0] || null);
-      setError(null);
-    } catch (e) {
-      if ((e as { name?: string }).name === "DBInstanceNotFoundFault" && db) setGone(true);
-      setError(errorText(e));
-    }
-  };
-  useEffect(() => {
-    load();
-  }, [props.id]);
-  const status = db?.DBInstanceStatus || "";
-  usePoll(load, 1500, !!db && !SETTLED.has(status) && !gone, [props.id]);
 
   const run = async (command: Promise<unknown>) => {
     await command;
@@ -77,7 +67,7 @@ export function InstanceDetail(props: { id: string }) {
       }
     >
       {gone && <Notice kind="info">This instance has been deleted.</Notice>}
-      <ErrorBox error={gone ? null : error} />
+      <ErrorBox error={error} />
       {db && (
         <>
           <Panel title="Summary">
@@ -236,37 +226,6 @@ function DeleteInstance(props: { id: string; onClose: () => void }) {
 }
 
 function Events(props: { id: string; status: string }) {
-  const { data, error, reload: load } = useLoad(
-    () => collect(paginateDescribeEvents({ client: aws().rds }, { SourceType: "db-instance", SourceIdentifier: props.id, Duration: 20160 }), (p) => p.Events),
-    [props.status],
-  );
-  const events: RdsEvent[] = [...(data || [])].reverse();
-  return (
-    <Panel title="Recent events" actions={<Button onClick={load}>Refresh</Button>}>
-      <ErrorBox error={error} />
-      <table class="table" aria-label="Events">
-        <thead>
-          <tr>
-            <th>Time</th>
-            <th>Message</th>
-          </tr>
-        </thead>
-        <tbody>
-          {events.map((e, i) => (
-            <tr key={i}>
-              <td class="nowrap">{formatDate(e.Date)}</td>
-              <td>{e.Message}</td>
-            </tr>
-          ))}
-          {events.length === 0 && (
-            <tr>
-              <td colSpan={2} class="muted">
-                No events in the last 14 days.
-              </td>
-            </tr>
-          )}
-        </tbody>
-      </table>
-    </Panel>
-  );
+  const fetch = () => collect(paginateDescribeEvents({ client: aws().rds }, { SourceType: "db-instance", SourceIdentifier: props.id, Duration: 20160 }), (p) => p.Events);
+  return <EventsPanel fetch={fetch} deps={[props.status]} />;
 }

@@ -5,10 +5,10 @@ import {
   paginateDescribeOrderableDBInstanceOptions,
   type DBEngineVersion,
 } from "@aws-sdk/client-rds";
-import { useEffect, useMemo, useState } from "preact/hooks";
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { aws, collect, errorText } from "../../aws";
 import { href, navigate } from "../../router";
-import { Button, ErrorBox, Field, Page, Panel, useProblems } from "../../ui/kit";
+import { Button, Choices, ErrorBox, Field, Page, Panel, TextField, useProblems } from "../../ui/kit";
 import { listInstances } from "./instances";
 import { type LaunchForm, fieldOfError, validateLaunch } from "./validate";
 
@@ -62,6 +62,8 @@ function freeIdentifier(taken: string[]): string {
 export function LaunchInstance() {
   const [versions, setVersions] = useState<DBEngineVersion[] | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
+  // Once the identifier field has had focus, a free name found later never replaces what is (being) typed.
+  const named = useRef(false);
   const [classes, setClasses] = useState<string[]>(FALLBACK_CLASSES);
   const [form, setForm] = useState<LaunchForm>({
     engine: "postgres",
@@ -89,7 +91,7 @@ export function LaunchInstance() {
     listInstances()
       .then((all) => {
         const taken = all.map((db) => db.DBInstanceIdentifier || "");
-        setForm((f) => (f.identifier === "database-1" && taken.includes(f.identifier) ? { ...f, identifier: freeIdentifier(taken) } : f));
+        setForm((f) => (f.identifier === "database-1" && taken.includes(f.identifier) && !named.current ? { ...f, identifier: freeIdentifier(taken) } : f));
       })
       .catch(() => undefined);
   }, []);
@@ -173,15 +175,7 @@ export function LaunchInstance() {
   };
 
   const input = (key: keyof LaunchForm, label: string, attrs: Record<string, unknown> = {}, hint?: string) => (
-    <Field label={label} id={`f-${key}`} error={problems[key]} hint={hint}>
-      <input
-        id={`f-${key}`}
-        value={form[key] as string}
-        onInput={(e) => set(key, e.currentTarget.value as never)}
-        aria-invalid={problems[key] ? "true" : undefined}
-        {...attrs}
-      />
-    </Field>
+    <TextField id={`f-${key}`} label={label} value={form[key] as string} error={problems[key]} hint={hint} onInput={(v) => set(key, v as never)} attrs={attrs} />
   );
 
   return (
@@ -189,14 +183,13 @@ export function LaunchInstance() {
       <ErrorBox error={loadError} />
       <form class="form" onSubmit={submit} noValidate>
         <Panel title="Engine options">
-          <div class="engine-choices" role="radiogroup" aria-label="Engine type">
-            {(engines.length ? engines : Object.keys(ENGINES)).map((engine) => (
-              <label key={engine} class={`engine-choice ${form.engine === engine ? "selected" : ""}`}>
-                <input type="radio" name="engine" value={engine} checked={form.engine === engine} onChange={() => changeEngine(engine)} />
-                {ENGINES[engine]?.label || engine}
-              </label>
-            ))}
-          </div>
+          <Choices
+            label="Engine type"
+            name="engine"
+            options={(engines.length ? engines : Object.keys(ENGINES)).map((engine) => [engine, ENGINES[engine]?.label || engine])}
+            value={form.engine}
+            onChange={changeEngine}
+          />
           <Field label="Engine version" id="f-version" error={problems.version} hint={description || "Versions installed on this machine."}>
             <select id="f-version" value={form.version} onChange={(e) => set("version", e.currentTarget.value)}>
               {engineVersions.map((v) => (
@@ -208,7 +201,7 @@ export function LaunchInstance() {
           </Field>
         </Panel>
         <Panel title="Settings">
-          {input("identifier", "DB instance identifier", {}, "Unique across your DB instances in this region; stored in lowercase.")}
+          {input("identifier", "DB instance identifier", { onFocus: () => (named.current = true) }, "Unique across your DB instances in this region; stored in lowercase.")}
           {input("username", "Master username", { autoComplete: "off" })}
           {input("password", "Master password", { type: "password", autoComplete: "new-password" })}
           {input("confirm", "Confirm master password", { type: "password", autoComplete: "new-password" })}
