@@ -89,8 +89,22 @@ def test_serverless_cache_is_a_tls_cluster_endpoint(ec: Any) -> None:
     with pytest.raises(ClientError) as error:
         ec.export_serverless_cache_snapshot(ServerlessCacheSnapshotName="sessions-1", S3BucketName="b")
     assert _code(error) == "InvalidParameterValue"
+    # A copy is the same RDB: the cache restored below comes from the copy.
+    copied = ec.copy_serverless_cache_snapshot(SourceServerlessCacheSnapshotName="sessions-1",
+                                               TargetServerlessCacheSnapshotName="sessions-copy")  # fmt: skip
+    assert copied["ServerlessCacheSnapshot"]["ARN"].endswith(":serverlesscachesnapshot:sessions-copy")
+    with pytest.raises(ClientError) as error:
+        ec.copy_serverless_cache_snapshot(SourceServerlessCacheSnapshotName="sessions-1",
+                                          TargetServerlessCacheSnapshotName="sessions-copy")  # fmt: skip
+    assert _code(error) == "ServerlessCacheSnapshotAlreadyExistsFault"
+    deadline = time.monotonic() + 30
+    while (copy := ec.describe_serverless_cache_snapshots(ServerlessCacheSnapshotName="sessions-copy")[
+            "ServerlessCacheSnapshots"][0])["Status"] != "available":  # fmt: skip
+        assert copy["Status"] == "creating" and time.monotonic() < deadline
+        time.sleep(0.05)
+    assert copy["ServerlessCacheConfiguration"] == snap["ServerlessCacheConfiguration"]
     ec.create_serverless_cache(ServerlessCacheName="sessions-back", Engine="valkey", MajorEngineVersion="8",
-                               SnapshotArnsToRestore=[snap["ARN"]])  # fmt: skip
+                               SnapshotArnsToRestore=[copy["ARN"]])  # fmt: skip
     back = wait_cache(ec, "sessions-back")["Endpoint"]
     restored = RedisCluster(host=back["Address"], port=back["Port"], ssl=True, ssl_ca_certs=ca)
     assert restored.get("user:42") == b"42"
@@ -103,7 +117,7 @@ def test_serverless_cache_is_a_tls_cluster_endpoint(ec: Any) -> None:
         time.sleep(0.1)
     names = {s["ServerlessCacheSnapshotName"] for s in ec.describe_serverless_cache_snapshots()[
         "ServerlessCacheSnapshots"]}  # fmt: skip
-    assert names == {"sessions-1", "sessions-final"}
+    assert names == {"sessions-1", "sessions-copy", "sessions-final"}
 
 
 def test_user_groups_are_real_acls_on_the_nodes(ec: Any) -> None:
@@ -252,3 +266,30 @@ def test_tags_on_users_groups_and_serverless_caches(ec: Any) -> None:
     with pytest.raises(ClientError) as error:
         ec.list_tags_for_resource(ResourceName=group_arn.replace("tagged-group", "missing"))
     assert _code(error) == "UserGroupNotFound"
+
+
+def test_an_endpoint_port_taken_meanwhile_moves_and_clients_are_sent_there(
+    ec: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another program binds the endpoint's port between Fogbank's choice and its listen (seen when two
+    Fogbanks shared the engine port range): the endpoint moves, and the node announces the new port, so
+    a cluster client is not redirected to the old one."""
+    from fogbank.services.elasticache import tls
+
+    real, taken = tls.Terminators.serve, []
+
+    def serve(self: Any, key: str, port: int, upstream: int, context: Any) -> None:
+        if not taken:
+            taken.append(port)
+            raise OSError(98, "error while attempting to bind: address already in use")
+        real(self, key, port, upstream, context)
+
+    monkeypatch.setattr(tls.Terminators, "serve", serve)
+    ec.create_serverless_cache(ServerlessCacheName="moved", Engine="valkey")
+    endpoint = wait_cache(ec, "moved")["Endpoint"]
+    assert taken and endpoint["Port"] != taken[0]
+    cluster = RedisCluster(host=endpoint["Address"], port=endpoint["Port"], ssl=True, ssl_ca_certs=ca_file(ec, "moved"))
+    cluster.set("k", "v")
+    assert cluster.get("k") == b"v"
+    assert [(n.host, n.port) for n in cluster.get_nodes()] == [(endpoint["Address"], endpoint["Port"])]
+    cluster.close()

@@ -127,7 +127,7 @@ def test_query_missing_parameter(client) -> None:
     [
         ("kms", "list_keys", {}),  # json 1.1
         ("iam", "list_users", {}),  # query
-        ("elasticache", "describe_reserved_cache_nodes", {}),  # query
+        ("elasticache", "describe_global_replication_groups", {}),  # query
         ("backup", "list_backup_vaults", {}),  # rest-json
         ("neptunedata", "get_engine_status", {}),  # rest-json
         ("cloudwatch", "list_dashboards", {}),  # json (boto3's choice for CloudWatch)
@@ -280,10 +280,10 @@ CLI_CASES: dict[str, tuple[list[str], int, str]] = {
         f"Value '{'u' * 129}' at 'userName' failed to satisfy constraint: Member must have length less than or equal to 128",
     ),
     "query-not-implemented": (
-        ["elasticache", "describe-reserved-cache-nodes"],
+        ["elasticache", "describe-global-replication-groups"],
         255,
-        "An error occurred (NotImplemented) when calling the DescribeReservedCacheNodes operation: "
-        "The operation DescribeReservedCacheNodes of service elasticache is not implemented by Fogbank yet.",
+        "An error occurred (NotImplemented) when calling the DescribeGlobalReplicationGroups operation: "
+        "The operation DescribeGlobalReplicationGroups of service elasticache is not implemented by Fogbank yet.",
     ),
     "json10-validation": (
         ["dynamodb", "list-tables", "--page-size", "101"],

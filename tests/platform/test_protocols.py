@@ -34,7 +34,7 @@ def test_account_comes_from_a_numeric_access_key(client):
     "service,operation,params",
     [
         ("kms", "list_keys", {}),
-        ("elasticache", "describe_reserved_cache_nodes", {}),
+        ("elasticache", "describe_global_replication_groups", {}),
         ("iam", "list_users", {}),
         ("backup", "list_backup_vaults", {}),
         ("neptunedata", "get_engine_status", {}),

@@ -39,6 +39,20 @@ MEMORY_GIB: dict[str, float] = {
 }  # fmt: skip
 
 
+# Offered for new nodes no more: never a target of ListAllowedNodeTypeModifications.
+PREVIOUS_GENERATION = frozenset(t for t in MEMORY_GIB if t.split(".")[1] in ("t1", "m1", "m2", "m3", "c1", "r3"))
+
+
+def modifications(current: str) -> tuple[list[str], list[str]]:
+    """The current-generation node types with more memory than ``current`` (scale up) and with
+    less (scale down), each smallest first."""
+    mine = MEMORY_GIB.get(current, 0.0)
+    offered = sorted(
+        (gib, name) for name, gib in MEMORY_GIB.items() if name not in PREVIOUS_GENERATION and name != current
+    )
+    return [name for gib, name in offered if gib > mine], [name for gib, name in offered if gib < mine]
+
+
 def memory_bytes(node_type: str) -> int | None:
     gib = MEMORY_GIB.get(node_type)
     return int(gib * GIB) if gib is not None else None

@@ -145,8 +145,11 @@ def start(be: Backend, scope: Scope, record: Cache) -> None:
         time.sleep(0.02)
     context = tls.server_context(tls_dir(be))
     be.terminators.stop(record.resource_id)
+    announced = record.private.port
     for attr in ("port", "reader_port"):
         _listen(be, record, attr, context)
+    if record.private.port != announced:  # the endpoint moved: CLUSTER SLOTS must send clients there
+        driver.apply_settings(name, _spec(be, scope, record, record.private.node_port).settings)
     with be.store.lock:
         record.private.restore_from = ""
         be.save(scope)
@@ -237,6 +240,16 @@ def snapshot(be: Backend, scope: Scope, record: Cache, target: Record[SnapshotPr
     except Exception as failure:
         error = failure
     snapshot_done(be, scope, target, record.identifier, error)
+
+
+def copy_snapshot(be: Backend, scope: Scope, source: Record[SnapshotPrivate], target: Record[SnapshotPrivate]) -> None:
+    """CopyServerlessCacheSnapshot: the source's RDB files, copied as they are."""
+    error: Exception | None = None
+    try:
+        shutil.copytree(snapshots.directory(be, source), snapshots.directory(be, target))
+    except Exception as failure:
+        error = failure
+    snapshot_done(be, scope, target, target.fields["ServerlessCacheConfiguration"]["ServerlessCacheName"], error)
 
 
 def snapshot_done(

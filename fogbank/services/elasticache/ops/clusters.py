@@ -23,6 +23,7 @@ from fogbank.services.elasticache.model import (
     check_identifier,
     render_cluster,
 )
+from fogbank.services.elasticache.ops import security_groups
 from fogbank.services.elasticache.ops import snapshots as snapshot_ops
 from fogbank.services.elasticache.ops.common import TAG_RULES, backend, cluster, page
 from fogbank.services.elasticache.ops.parameter_groups import group as parameter_group
@@ -40,6 +41,7 @@ def _version(be: Backend, engine: str, requested: str | None) -> EngineVersion:
 
 
 def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[str, Any]) -> dict[str, Any]:
+    security_groups.refuse_names(params)
     identifier = check_identifier(params["CacheClusterId"])
     if params.get("ReplicationGroupId"):
         raise errors.not_implemented_yet("ReplicationGroupId (replication groups)")

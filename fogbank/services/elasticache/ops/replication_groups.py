@@ -29,6 +29,7 @@ from fogbank.services.elasticache.groups import (
     render_group,
 )
 from fogbank.services.elasticache.model import CLUSTER, check_identifier
+from fogbank.services.elasticache.ops import security_groups
 from fogbank.services.elasticache.ops.clusters import DEFAULT_WINDOW, _check_token, _version
 from fogbank.services.elasticache.ops.common import TAG_RULES, backend, page
 from fogbank.services.elasticache.ops.parameter_groups import group as parameter_group
@@ -127,6 +128,7 @@ def _shape(params: dict[str, Any], cluster_mode: bool) -> list[tuple[str, int, l
 
 
 def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[str, Any]) -> dict[str, Any]:
+    security_groups.refuse_names(params)
     identifier = check_identifier(params["ReplicationGroupId"], "ReplicationGroupId", 40)
     if not params.get("ReplicationGroupDescription"):
         raise errors.invalid_value("The parameter ReplicationGroupDescription must be provided and must not be blank.")

@@ -327,6 +327,35 @@ def create_serverless_cache_snapshot(ctx: RequestContext, params: dict[str, Any]
     return out
 
 
+@operation("CopyServerlessCacheSnapshot")
+def copy_serverless_cache_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, scope = backend(ctx)
+    tags = check_tags(params.get("Tags"), TAG_RULES)
+    name = snapshots.check_name(params.get("TargetServerlessCacheSnapshotName"), "TargetServerlessCacheSnapshotName")
+    with be.store.lock:
+        source = _snapshot(scope, params.get("SourceServerlessCacheSnapshotName"))
+        if source.status != "available":
+            raise AwsError("InvalidServerlessCacheSnapshotStateFault", f"Serverless cache snapshot "
+                           f"{source.identifier} is not in available state (it is {source.status}).")  # fmt: skip
+        if scope.get(SERVERLESS_SNAPSHOT, name) is not None:
+            raise AwsError(
+                "ServerlessCacheSnapshotAlreadyExistsFault", f"Serverless cache snapshot {name} already exists."
+            )
+        private = SnapshotPrivate(
+            "manual", source.private.binary_version, [dict(node) for node in source.private.nodes]
+        )
+        fields = {"ServerlessCacheConfiguration": dict(source.fields["ServerlessCacheConfiguration"])}
+        if params.get("KmsKeyId"):
+            fields["KmsKeyId"] = params["KmsKeyId"]
+        target = Record(SERVERLESS_SNAPSHOT, name, ctx.arn("elasticache", f"serverlesscachesnapshot:{name}"), private,
+                        fields=fields, status="creating", tags=tags)  # fmt: skip
+        scope.add(target)
+        be.save(scope)
+        out = {"ServerlessCacheSnapshot": render_snapshot(target)}
+    be.jobs.submit(target.resource_id, lambda: serverless.copy_snapshot(be, scope, source, target))
+    return out
+
+
 @operation("DescribeServerlessCacheSnapshots")
 def describe_serverless_cache_snapshots(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
