@@ -265,7 +265,8 @@ def modify(backend: Backend, scope: Scope, record: Cluster, changes: dict[str, A
             shutil.rmtree(backend.node_dir(record, node).parent, ignore_errors=True)
             backend.supervisor.release_port(node.port)
         _each(added, lambda node: start_node(backend, scope, record, node))
-        if changes.get("node_type"):
+        if changes.get("node_type") or changes.get("engine_version"):
+            # Each node restarts with its data: a new memory limit, or the binary of the new version.
             others = [n for n in record.private.nodes if n not in added]
             _each(others, lambda node: (stop_node(backend, record, node), start_node(backend, scope, record, node)))
         if changes.get("parameters"):
@@ -289,6 +290,11 @@ def modify(backend: Backend, scope: Scope, record: Cluster, changes: dict[str, A
         backend.event(scope, CLUSTER, record.identifier, f"Cache cluster scaled to {record.fields['CacheNodeType']}")
     if "auth_token" in changes:
         backend.event(scope, CLUSTER, record.identifier, "The AUTH token of the cache cluster was updated")
+    if changes.get("engine_version"):
+        was, was_served_by = changes["engine_version"]
+        backend.event(scope, CLUSTER, record.identifier, f"Cache cluster {record.identifier} upgraded from "
+                      f"{record.fields['Engine']} {was} to {record.fields['EngineVersion']}, served by "
+                      f"{record.private.served_by} (was {was_served_by})")  # fmt: skip
 
 
 def tokens(record: Cluster) -> tuple[str, ...]:

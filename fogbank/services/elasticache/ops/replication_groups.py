@@ -12,7 +12,7 @@ from fogbank.managed.records import Record, Scope, iso, now
 from fogbank.managed.tags import check as check_tags
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.elasticache import addresses, errors, node_types, replication, shards
+from fogbank.services.elasticache import addresses, errors, maintenance, node_types, replication, shards, upgrades
 from fogbank.services.elasticache.backend import Backend
 from fogbank.services.elasticache.groups import (
     GROUP,
@@ -29,7 +29,13 @@ from fogbank.services.elasticache.groups import (
     render_group,
 )
 from fogbank.services.elasticache.model import CLUSTER, check_identifier
-from fogbank.services.elasticache.ops.clusters import DEFAULT_WINDOW, _check_token, _version
+from fogbank.services.elasticache.ops.clusters import (
+    DEFAULT_WINDOW,
+    _check_token,
+    _check_windows,
+    _parameter_group,
+    _version,
+)
 from fogbank.services.elasticache.ops.common import TAG_RULES, backend, page
 from fogbank.services.elasticache.ops.parameter_groups import group as parameter_group
 from fogbank.services.elasticache.ops.subnet_groups import resolve as subnet_group
@@ -189,6 +195,7 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
         if not zone.startswith(ctx.region):
             raise errors.invalid_value(f"Invalid availability zone: {zone}")
     _node_quota(scope, sum(1 + replicas for _, replicas, _ in shape))
+    _check_windows(params)
     return {"identifier": identifier, "engine": engine, "version": version, "cluster_mode": cluster_mode,
             "failover": failover, "shape": shape, "group": group_name, "token": token, "port": port,
             "subnet": subnet.identifier, "zones": zones, "zone": default_zone,
@@ -295,11 +302,11 @@ def delete_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dic
     return out
 
 
-def _check_modify(ctx: RequestContext, be: Backend, scope: Scope, group: Group,
+def _check_modify(ctx: RequestContext | None, be: Backend, scope: Scope, group: Group,
                   params: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     _require_available(group)
     plan: dict[str, Any] = {}
-    for unsupported in ("EngineVersion", "ClusterMode", "UserGroupIdsToAdd", "UserGroupIdsToRemove", "NodeGroupId"):
+    for unsupported in ("ClusterMode", "UserGroupIdsToAdd", "UserGroupIdsToRemove", "NodeGroupId"):
         if params.get(unsupported) and params[unsupported] != group.fields.get(unsupported):
             raise errors.not_implemented_yet(f"{unsupported} on ModifyReplicationGroup")
     failover = params.get("AutomaticFailoverEnabled")
@@ -328,14 +335,20 @@ def _check_modify(ctx: RequestContext, be: Backend, scope: Scope, group: Group,
         if node_types.memory_bytes(node_type) is None:
             raise errors.invalid_value(f"Invalid cache node type: {node_type}")
         plan["node_type"] = node_type
-    if params.get("CacheParameterGroupName"):
-        record = parameter_group(ctx, be, scope, params["CacheParameterGroupName"])
-        family = be.catalog.resolve("elasticache", group.fields["Engine"], group.fields["EngineVersion"]).family
-        if record.fields["CacheParameterGroupFamily"] != family:
-            raise errors.invalid_combination(f"The parameter group {record.identifier} does not match the "
-                                             "replication group's engine version family.")  # fmt: skip
-        if record.identifier != group.fields["CacheParameterGroupName"]:
-            plan["parameter_group"] = record.identifier
+    new_version = None
+    if params.get("Engine") and params["Engine"] != group.fields["Engine"]:
+        raise errors.not_implemented_yet("Changing Engine (an engine change)")
+    if params.get("EngineVersion") is not None:
+        new_version = upgrades.check_version(be, group.fields["Engine"], group.fields["EngineVersion"],
+                                             params["EngineVersion"])  # fmt: skip
+        if new_version is not None:
+            plan["engine_version"] = new_version
+    record = _parameter_group(ctx, be, scope, params["CacheParameterGroupName"]) if params.get(
+        "CacheParameterGroupName") else None  # fmt: skip
+    family = be.catalog.resolve("elasticache", group.fields["Engine"], group.fields["EngineVersion"]).family
+    upgrades.check_family(family, new_version, record.fields["CacheParameterGroupFamily"] if record else None)
+    if record is not None and record.identifier != group.fields["CacheParameterGroupName"]:
+        plan["parameter_group"] = record.identifier
     if params.get("AuthToken") is not None or params.get("AuthTokenUpdateStrategy"):
         strategy = params.get("AuthTokenUpdateStrategy") or "ROTATE"
         token = params.get("AuthToken")
@@ -354,41 +367,99 @@ def _check_modify(ctx: RequestContext, be: Backend, scope: Scope, group: Group,
 
 @operation("ModifyReplicationGroup")
 def modify_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """As ModifyCacheCluster: a new node type, engine version, AUTH token or primary waits for the
+    maintenance window unless ApplyImmediately; the rest (failover, Multi-AZ, parameter group,
+    windows, description) applies at once."""
     be, scope = backend(ctx)
+    deferred = maintenance.GROUP_DEFERRED
     with be.store.lock:
         group = find(scope, params["ReplicationGroupId"])
-        plan = _check_modify(ctx, be, scope, group, params)
+        _check_windows(params)
+        private = group.private
+        if params.get("ApplyImmediately"):
+            request = {
+                **maintenance.defer(private.pending, params, deferred),
+                **maintenance.immediate(params, deferred),
+            }
+            plan = _check_modify(ctx, be, scope, group, request)
+            private.pending, private.pending_since = {}, ""
+        else:
+            _check_modify(ctx, be, scope, group, params)  # the deferred ones are checked now too
+            current = {"CacheNodeType": group.fields["CacheNodeType"], "EngineVersion": group.fields["EngineVersion"]}
+            primary = private.primary("0001")
+            if primary is not None and not private.cluster_mode:
+                current["PrimaryClusterId"] = primary.cluster_id
+            pending = maintenance.cancel_unchanged(maintenance.defer(private.pending, params, deferred), current)
+            if pending != private.pending:
+                private.pending_since = iso(now()) if pending else ""
+            private.pending = pending
+            plan = _check_modify(ctx, be, scope, group, maintenance.immediate(params, deferred))
         if params.get("ReplicationGroupDescription"):
             group.fields["Description"] = params["ReplicationGroupDescription"]
         for key in ("PreferredMaintenanceWindow", "SnapshotWindow", "SnapshotRetentionLimit",
                     "AutoMinorVersionUpgrade", "SecurityGroupIds"):  # fmt: skip
             if params.get(key) is not None:
                 group.fields[key] = params[key]
-        group.fields["AutomaticFailover"] = "enabled" if plan["failover"] else "disabled"
-        group.fields["MultiAZ"] = "enabled" if plan["multi_az"] else "disabled"
-        changes: dict[str, Any] = {}
-        if plan.get("primary"):
-            changes["primary"] = plan["primary"]
-        if plan.get("node_type"):
-            group.fields["CacheNodeType"] = plan["node_type"]
-            changes["node_type"] = True
-        if plan.get("parameter_group"):
-            group.fields["CacheParameterGroupName"] = plan["parameter_group"]
-            changes["parameters"] = True
-        if "auth" in plan:
-            strategy, token = plan["auth"]
-            private = group.private
-            private.rotating_from = private.auth_token if strategy == "ROTATE" else None
-            private.auth_token = token
-            group.fields["AuthTokenLastModifiedDate"] = iso(now())
-            changes["auth_token"] = True
-        if changes:
-            LIFECYCLE.move(group, "modifying")
+        changes = _apply(group, plan)
         be.save(scope)
         out = {"ReplicationGroup": render_group(group)}
     if changes:
         be.jobs.submit(group.resource_id, lambda: replication.apply_to_members(be, scope, group, changes))
     return out
+
+
+def apply_pending(be: Backend, scope: Scope, group: Group) -> bool:
+    """The maintenance window: the group's pending changes, checked and applied as an immediate
+    Modify's; ones no longer valid are dropped, with an event saying why."""
+    with be.store.lock:
+        if not scope.contains(group) or group.status != "available" or not group.private.pending:
+            return False
+        request = dict(group.private.pending)
+        group.private.pending, group.private.pending_since = {}, ""
+        try:
+            plan = _check_modify(None, be, scope, group, request)
+        except AwsError as error:
+            be.save(scope)
+            failed = error.message
+        else:
+            failed = ""
+            changes = _apply(group, plan)
+            be.save(scope)
+    if failed:
+        be.event(scope, GROUP, group.identifier, f"Pending modifications could not be applied: {failed}")
+        return False
+    if changes:
+        be.jobs.submit(group.resource_id, lambda: replication.apply_to_members(be, scope, group, changes))
+    return True
+
+
+def _apply(group: Group, plan: dict[str, Any]) -> dict[str, Any]:
+    """The record's changes of a checked plan (under the store lock); the engine work to queue."""
+    group.fields["AutomaticFailover"] = "enabled" if plan["failover"] else "disabled"
+    group.fields["MultiAZ"] = "enabled" if plan["multi_az"] else "disabled"
+    changes: dict[str, Any] = {}
+    if plan.get("primary"):
+        changes["primary"] = plan["primary"]
+    if plan.get("node_type"):
+        group.fields["CacheNodeType"] = plan["node_type"]
+        changes["node_type"] = True
+    if plan.get("engine_version"):
+        changes["engine_version"] = (group.fields["EngineVersion"], group.private.served_by)
+        group.fields["EngineVersion"] = plan["engine_version"].version
+        group.private.served_by = plan["engine_version"].served_by
+    if plan.get("parameter_group"):
+        group.fields["CacheParameterGroupName"] = plan["parameter_group"]
+        changes["parameters"] = True
+    if "auth" in plan:
+        strategy, token = plan["auth"]
+        private = group.private
+        private.rotating_from = private.auth_token if strategy == "ROTATE" else None
+        private.auth_token = token
+        group.fields["AuthTokenLastModifiedDate"] = iso(now())
+        changes["auth_token"] = True
+    if changes:
+        LIFECYCLE.move(group, "modifying")
+    return changes
 
 
 def _replica_targets(group: Group, params: dict[str, Any], increase: bool) -> dict[str, int]:

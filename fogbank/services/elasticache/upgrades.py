@@ -1,0 +1,59 @@
+"""Engine version changes (ModifyCacheCluster / ModifyReplicationGroup ``EngineVersion``): what
+may be asked, checked before anything changes.
+
+Each node restarts on the binary that serves the new version (``catalog.nearest``) with its data
+directory: a newer server reads the RDB/AOF files of an older one (Valkey 9 reads Valkey 8's and
+Redis 7.0's), never the reverse, so a downgrade is refused — as ElastiCache refuses one — and so
+is a "newer" version that only an older binary serves. A new major version needs a parameter
+group of its family (``CacheParameterGroupName`` in the same request), as on AWS.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fogbank.engines.binary import version_key
+from fogbank.engines.catalog import EngineNotInstalled, EngineVersion
+from fogbank.services.elasticache import errors
+from fogbank.services.elasticache.backend import SERVICE, Backend
+
+
+def check_version(be: Backend, engine: str, current: str, requested: Any) -> EngineVersion | None:
+    """The version to move to, or None when ``requested`` is the current one."""
+    if not isinstance(requested, str) or not requested.strip():
+        raise errors.invalid_value("The parameter EngineVersion must not be blank.")
+    old = be.catalog.resolve(SERVICE, engine, current)
+    try:
+        new = be.catalog.resolve(SERVICE, engine, requested)
+    except EngineNotInstalled:
+        # Recorded from AWS (InvalidParameterCombination: Cannot find version 7.4 for redis).
+        raise errors.invalid_combination(f"Cannot find version {requested} for {engine}") from None
+    if new.version == old.version:
+        return None
+    if version_key(new.version) < version_key(old.version):
+        # Recorded from AWS (InvalidParameterCombination: Cannot modify redis from 3.2.6 to 3.2.4).
+        raise errors.invalid_combination(f"Cannot modify {engine} from {old.version} to {new.version}")
+    if version_key(new.binary.version) < version_key(old.binary.version):
+        raise errors.invalid_combination(
+            f"Cannot modify {engine} from {old.version} to {new.version}: {new.version} is served by "
+            f"{new.served_by}, which cannot read the data files of {old.served_by}."
+        )
+    return new
+
+
+def check_family(old_family: str, new: EngineVersion | None, group_family: str | None) -> None:
+    """The parameter group for the version the cluster will run: the one given (``group_family``)
+    or the current one (``old_family``) must be of the new version's family."""
+    wanted = new.family if new is not None else old_family
+    if group_family is None:
+        if wanted != old_family:
+            raise errors.invalid_combination(
+                f"The engine version {new.version if new else ''} needs a parameter group of family {wanted}: "
+                "specify CacheParameterGroupName for the major version upgrade."
+            )
+        return
+    if group_family != wanted:
+        # Recorded from AWS (CreateCacheCluster: Expected a parameter group of family redis5.0 but found one of
+        # family redis3.2).
+        raise errors.invalid_combination(f"Expected a parameter group of family {wanted} but found one of family "
+                                         f"{group_family}")  # fmt: skip
