@@ -108,7 +108,9 @@ def check_window(value: str, member: str = "SnapshotWindow") -> str:
         raise AwsError("InvalidParameterValue", f"Invalid {member} format: {value}. The format is hh24:mi-hh24:mi.")
     start, end = int(match[1]) * 60 + int(match[2]), int(match[3]) * 60 + int(match[4])
     if (end - start) % 1440 < 60:
-        raise AwsError("InvalidParameterValue", f"The {member} must be at least 60 minutes long.")
+        # Recorded from AWS for SnapshotWindow ("Snapshot window must be at least 60 minutes.").
+        what = "Snapshot window" if member == "SnapshotWindow" else f"The {member}"
+        raise AwsError("InvalidParameterValue", f"{what} must be at least 60 minutes.")
     return value
 
 

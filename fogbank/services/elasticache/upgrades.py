@@ -23,16 +23,15 @@ def check_version(be: Backend, engine: str, current: str, requested: Any) -> Eng
     if not isinstance(requested, str) or not requested.strip():
         raise errors.invalid_value("The parameter EngineVersion must not be blank.")
     old = be.catalog.resolve(SERVICE, engine, current)
+    check_format(engine, requested)
     try:
         new = be.catalog.resolve(SERVICE, engine, requested)
     except EngineNotInstalled:
-        # Recorded from AWS (InvalidParameterCombination: Cannot find version 7.4 for redis).
-        raise errors.invalid_combination(f"Cannot find version {requested} for {engine}") from None
+        raise errors.version_not_found(requested, engine) from None
     if new.version == old.version:
         return None
     if version_key(new.version) < version_key(old.version):
-        # Recorded from AWS (InvalidParameterCombination: Cannot modify redis from 3.2.6 to 3.2.4).
-        raise errors.invalid_combination(f"Cannot modify {engine} from {old.version} to {new.version}")
+        raise errors.cannot_modify_version(engine, old.version, new.version)
     if version_key(new.binary.version) < version_key(old.binary.version):
         raise errors.invalid_combination(
             f"Cannot modify {engine} from {old.version} to {new.version}: {new.version} is served by "
@@ -53,7 +52,11 @@ def check_family(old_family: str, new: EngineVersion | None, group_family: str |
             )
         return
     if group_family != wanted:
-        # Recorded from AWS (CreateCacheCluster: Expected a parameter group of family redis5.0 but found one of
-        # family redis3.2).
-        raise errors.invalid_combination(f"Expected a parameter group of family {wanted} but found one of family "
-                                         f"{group_family}")  # fmt: skip
+        raise errors.family_mismatch(wanted, group_family)
+
+
+def check_format(engine: str, requested: str) -> None:
+    """Valkey and Redis OSS 6 and later are asked for by major.minor, as ElastiCache requires."""
+    parts = requested.split(".")
+    if engine in ("valkey", "redis") and len(parts) > 2 and parts[0].isdigit() and int(parts[0]) >= 6:
+        raise errors.specific_version(requested, ".".join(parts[:2]))

@@ -32,13 +32,18 @@ from fogbank.services.elasticache.ops.subnet_groups import resolve as subnet_gro
 
 ENGINES = ("valkey", "redis", "memcached")
 DEFAULT_WINDOW = "sun:05:00-sun:06:00"
+MAX_RETENTION = 35  # days of automatic snapshots ElastiCache keeps at most
 
 
 def _version(be: Backend, engine: str, requested: str | None) -> EngineVersion:
+    if requested is not None:
+        upgrades.check_format(engine, requested)
     try:
         return be.catalog.resolve(SERVICE, engine, requested)
     except EngineNotInstalled as error:
-        raise errors.invalid_value(str(error)) from None
+        if requested is not None and be.catalog.versions(SERVICE, engine):
+            raise errors.version_not_found(requested, engine) from None
+        raise errors.invalid_value(str(error)) from None  # nothing installed serves the engine: says what to install
 
 
 def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[str, Any]) -> dict[str, Any]:
@@ -57,7 +62,9 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
     if count < 1:
         raise errors.invalid_value("The parameter NumCacheNodes must be a positive integer.")
     if count > MAX_NODES[engine]:
-        raise errors.node_quota(engine, MAX_NODES[engine])
+        raise (
+            errors.node_quota(engine, MAX_NODES[engine]) if engine == "memcached" else errors.single_node_engine(engine)
+        )
     token = params.get("AuthToken")
     if token is not None:
         if engine == "memcached":
@@ -76,10 +83,9 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
     group_name = params.get("CacheParameterGroupName") or f"default.{version.family}"
     group = parameter_group(ctx, be, scope, group_name)
     if group.fields["CacheParameterGroupFamily"] != version.family:
-        raise errors.invalid_combination(
-            f"The parameter group {group.identifier} has family {group.fields['CacheParameterGroupFamily']}, "
-            f"which does not match the engine version's family {version.family}."
-        )
+        raise errors.family_mismatch(version.family, group.fields["CacheParameterGroupFamily"])
+    if params.get("AZMode") == "cross-az" and count < 2:
+        raise errors.cross_az_needs_two_nodes()
     subnet = subnet_group(ctx, be, scope, params.get("CacheSubnetGroupName"))
     zone = params.get("PreferredAvailabilityZone") or subnet.private.subnets[0][1]
     if not zone.startswith(ctx.region):
@@ -261,8 +267,7 @@ def _check_modify(ctx: RequestContext | None, be: Backend, scope: Scope, record:
         if node_types.memory_bytes(node_type) is None:
             raise errors.invalid_value(f"Invalid cache node type: {node_type}")
         if engine == "memcached":
-            raise errors.invalid_combination("Scaling is not supported for the memcached engine: create a new "
-                                             "cache cluster with the new node type.")  # fmt: skip
+            raise errors.memcached_scaling()
         plan["node_type"] = node_type
     group = _parameter_group(ctx, be, scope, params["CacheParameterGroupName"]) if params.get(
         "CacheParameterGroupName") else None  # fmt: skip
@@ -309,6 +314,10 @@ def _check_windows(params: dict[str, Any]) -> None:
         maintenance.check_window(params["PreferredMaintenanceWindow"])
     if params.get("SnapshotWindow") is not None:
         snapshots.check_window(params["SnapshotWindow"])
+    limit = params.get("SnapshotRetentionLimit")
+    if limit is not None and not 0 <= limit <= MAX_RETENTION:  # wording ours
+        raise errors.invalid_value(f"Invalid value {limit} for SnapshotRetentionLimit. Must be between 0 and "
+                                   f"{MAX_RETENTION} (days).")  # fmt: skip
 
 
 def _current(record: Record[ClusterPrivate]) -> dict[str, Any]:

@@ -165,8 +165,7 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
         raise errors.invalid_combination("Redis OSS and Valkey (cluster mode enabled) replication groups must have "
                                          "automatic failover enabled.")  # fmt: skip
     if failover and not cluster_mode and shape[0][1] < 1:
-        raise errors.invalid_combination("Automatic failover needs at least one replica: NumCacheClusters must be "
-                                         "at least 2 when AutomaticFailoverEnabled is true.")  # fmt: skip
+        raise errors.failover_needs_two_clusters()
     if params.get("MultiAZEnabled") and not failover:
         raise errors.invalid_combination("Multi-AZ needs automatic failover: set AutomaticFailoverEnabled to true.")
     if group_name == f"default.{version.family}.cluster.on":
@@ -177,8 +176,7 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
         group_family = group_record.fields["CacheParameterGroupFamily"]
         group_name = group_record.identifier
     if group_family != version.family:
-        raise errors.invalid_combination(f"The parameter group {group_name} has family {group_family}, which does "
-                                         f"not match the engine version's family {version.family}.")  # fmt: skip
+        raise errors.family_mismatch(version.family, group_family)
     token = params.get("AuthToken")
     if token is not None:
         if not params.get("TransitEncryptionEnabled"):
@@ -238,7 +236,7 @@ def create_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dic
                    fields=fields, status="creating", tags=checked["tags"])  # fmt: skip
     with be.store.lock:
         if scope.get(GROUP, identifier):
-            raise AwsError("ReplicationGroupAlreadyExists", f"Replication group {identifier} already exists.")
+            raise errors.replication_group_exists()
         port = private.port
         index = 0
         for node_group_id, replicas, slots in checked["shape"]:
@@ -317,7 +315,7 @@ def _check_modify(ctx: RequestContext | None, be: Backend, scope: Scope, group: 
         raise errors.invalid_combination("Automatic failover cannot be disabled for cluster mode enabled "
                                          "replication groups.")  # fmt: skip
     if new_failover and not group.private.cluster_mode and len(group.private.members) < 2:
-        raise errors.invalid_combination("Automatic failover needs at least one replica.")
+        raise errors.failover_needs_two_clusters()
     if new_multi_az and not new_failover:
         raise errors.invalid_combination("Multi-AZ needs automatic failover: set AutomaticFailoverEnabled to true.")
     plan["failover"], plan["multi_az"] = new_failover, new_multi_az
