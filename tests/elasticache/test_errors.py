@@ -137,3 +137,18 @@ def test_bad_types_and_values_never_answer_500(fogbank_endpoint: str) -> None:
         answer = requests.post(fogbank_endpoint, data=f"{body}&Version=2015-02-02", headers=auth, timeout=30)
         assert 400 <= answer.status_code < 500 and "<Code>" in answer.text, (body, answer.status_code, answer.text)
         assert "InternalFailure" not in answer.text, body
+
+
+def test_a_member_cluster_is_deleted_through_its_group(ec: Any) -> None:
+    """Recorded from AWS: DeleteCacheCluster on a group's only member, or on its only replica with
+    automatic failover."""
+    ec.create_replication_group(ReplicationGroupId="solo", ReplicationGroupDescription="d", Engine="valkey",
+                                CacheNodeType="cache.t3.micro", NumCacheClusters=1)  # fmt: skip
+    assert _error(ec.delete_cache_cluster, CacheClusterId="solo-001") == (
+        "InvalidCacheClusterState", "Cannot delete the cache cluster since it is the only member of a replication "
+        "group. Delete the replication group instead.", 400)  # fmt: skip
+    ec.create_replication_group(ReplicationGroupId="pair", ReplicationGroupDescription="d", Engine="valkey",
+                                CacheNodeType="cache.t3.micro", NumCacheClusters=2, AutomaticFailoverEnabled=True)  # fmt: skip
+    code, message, _ = _error(ec.delete_cache_cluster, CacheClusterId="pair-002")
+    assert code == "InvalidCacheClusterState" and message.startswith("Cannot delete the cache cluster because it is "
+                                                                      "the only read replica for replication group pair")  # fmt: skip

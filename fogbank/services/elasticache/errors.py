@@ -135,3 +135,15 @@ def failover_needs_two_clusters() -> AwsError:
 
 def replication_group_exists() -> AwsError:
     return AwsError("ReplicationGroupAlreadyExists", "Replication group with specified name already exists.")
+
+
+def only_member() -> AwsError:
+    return AwsError("InvalidCacheClusterState", "Cannot delete the cache cluster since it is the only member of a "
+                    "replication group. Delete the replication group instead.")  # fmt: skip
+
+
+def only_replica(group_id: str) -> AwsError:
+    return AwsError("InvalidCacheClusterState", "Cannot delete the cache cluster because it is the only read replica "
+                    f"for replication group {group_id} which has autofailover enabled or pending. You can disable "
+                    "autofailover and then delete this cache cluster. Alternatively, to delete the entire replication "
+                    "group, use DeleteReplicationGroup.")  # fmt: skip

@@ -185,10 +185,27 @@ def _require_available(record: Record[ClusterPrivate]) -> None:
         raise errors.invalid_cluster_state(record.identifier, record.status or "")
 
 
+def _refuse_member(scope: Scope, identifier: str) -> None:
+    """A replication group's member cluster is deleted through its group (AWS's recorded answers)."""
+    from fogbank.services.elasticache.groups import members_of
+
+    for group, member in members_of(scope):
+        if member.cluster_id != identifier.lower():
+            continue
+        if len(group.private.members) == 1:
+            raise errors.only_member()
+        replicas = [m for m in group.private.of(member.node_group) if m.role == "replica"]
+        if member.role == "replica" and len(replicas) == 1 and group.fields["AutomaticFailover"] == "enabled":
+            raise errors.only_replica(group.identifier)
+        raise errors.not_implemented_yet("DeleteCacheCluster of a replication group's member (use "
+                                         "DecreaseReplicaCount with ReplicasToRemove)")  # fmt: skip
+
+
 @operation("DeleteCacheCluster")
 def delete_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     with be.store.lock:
+        _refuse_member(scope, params["CacheClusterId"])
         record = cluster(scope, params["CacheClusterId"])
         if record.status not in ("available", "failed"):
             raise errors.invalid_cluster_state(record.identifier, record.status or "")
