@@ -101,3 +101,21 @@ def test_replication_group_upgrades_replicas_first_then_fails_over(ec: Any) -> N
     messages = events(ec, "replication-group", "rg-up")
     assert "Failover from primary node rg-up-001 to replica node rg-up-002 completed" in messages
     assert any(m.startswith("Replication group rg-up upgraded from valkey 8.0 to 9.1") for m in messages)
+
+
+def test_cluster_mode_upgrade_keeps_slots_and_keys(ec: Any) -> None:
+    from tests.elasticache.test_cluster_mode import cluster_client, make
+
+    group = make(ec, "cm-up", 2, 1, EngineVersion="8.0")
+    rc = cluster_client(group)
+    for i in range(100):
+        rc.set(f"key:{i}", str(i))
+    ec.modify_replication_group(ReplicationGroupId="cm-up", EngineVersion="9.1",
+                                CacheParameterGroupName="default.valkey9", ApplyImmediately=True)  # fmt: skip
+    group = wait_group(ec, "cm-up", timeout=120)
+    assert [g["Slots"] for g in group["NodeGroups"]] == ["0-8191", "8192-16383"]
+    for node_group in group["NodeGroups"]:
+        for member in node_group["NodeGroupMembers"]:
+            assert _server(member["ReadEndpoint"]["Port"], member["ReadEndpoint"]["Address"]).startswith("9.")
+    rc = cluster_client(group)
+    assert all(rc.get(f"key:{i}") == str(i).encode() for i in range(100))
