@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import boto3
 import pytest
 import requests
+from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
+
+from fogbank.server import Fogbank
 
 
 def _error(call: Any, **params: Any) -> tuple[str, str, int]:
@@ -152,3 +156,22 @@ def test_a_member_cluster_is_deleted_through_its_group(ec: Any) -> None:
     code, message, _ = _error(ec.delete_cache_cluster, CacheClusterId="pair-002")
     assert code == "InvalidCacheClusterState" and message.startswith("Cannot delete the cache cluster because it is "
                                                                       "the only read replica for replication group pair")  # fmt: skip
+
+
+def test_a_replication_group_in_another_state_and_its_tags() -> None:
+    """Recorded from AWS: a Modify while the group is not available; tags by the group's ARN. (An own
+    Fogbank whose calls do not wait for their engine work, so that the group is still creating.)"""
+    with Fogbank(port=0, ephemeral=True, grace=0) as fb:
+        ec = boto3.client("elasticache", endpoint_url=fb.endpoint, region_name="us-east-1",
+                          aws_access_key_id="test", aws_secret_access_key="test",
+                          config=BotoConfig(retries={"max_attempts": 1}))  # fmt: skip
+        made = ec.create_replication_group(ReplicationGroupId="busy", ReplicationGroupDescription="d",
+                                           Engine="valkey", CacheNodeType="cache.t3.micro", NumCacheClusters=2,
+                                           Tags=[{"Key": "team", "Value": "a"}])["ReplicationGroup"]  # fmt: skip
+        assert made["Status"] == "creating"
+        assert _error(ec.modify_replication_group, ReplicationGroupId="busy", CacheNodeType="cache.t3.small",
+                      ApplyImmediately=True) == (
+            "InvalidReplicationGroupState", "Replication group must be in available state to modify.", 400)  # fmt: skip
+        assert ec.list_tags_for_resource(ResourceName=made["ARN"])["TagList"] == [{"Key": "team", "Value": "a"}]
+        ec.add_tags_to_resource(ResourceName=made["ARN"], Tags=[{"Key": "env", "Value": "dev"}])
+        assert len(ec.list_tags_for_resource(ResourceName=made["ARN"])["TagList"]) == 2

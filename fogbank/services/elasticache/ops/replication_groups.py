@@ -60,8 +60,10 @@ def find(scope: Scope, identifier: str) -> Group:
 
 
 def _require_available(group: Group) -> None:
+    """Before a Modify-like operation (Modify, replica counts, TestFailover, shard configuration)."""
     if group.status != "available":
-        raise invalid_state(group)
+        # Recorded from AWS (ModifyReplicationGroupShardConfiguration while modifying).
+        raise AwsError("InvalidReplicationGroupState", "Replication group must be in available state to modify.")
 
 
 def _node_quota(scope: Scope, adding: int) -> None:
