@@ -5,6 +5,9 @@ them in the window, a later ApplyImmediately true applies them at once (AWS's AP
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -139,3 +142,18 @@ def test_maintenance_window_format(fogbank: tuple[Any, Any]) -> None:
     with pytest.raises(ClientError) as info:
         ec.create_cache_cluster(**base, SnapshotWindow="5:00-6:00")
     assert info.value.response["Error"]["Code"] == "InvalidParameterValue"
+
+
+def test_a_failure_reboot_applies_the_pending_changes(fogbank: tuple[Any, Any]) -> None:
+    """AWS: pending changes apply "on the next maintenance reboot, or the next failure reboot"."""
+    ec, _ = fogbank
+    ec.create_cache_cluster(CacheClusterId="crash", Engine="valkey", CacheNodeType="cache.t3.micro", NumCacheNodes=1)
+    port = wait_status(ec, "crash")["CacheNodes"][0]["Endpoint"]["Port"]
+    ec.modify_cache_cluster(CacheClusterId="crash", CacheNodeType="cache.t3.small")
+    os.kill(int(redis.Redis(port=port).info("server")["process_id"]), signal.SIGKILL)
+    deadline = time.monotonic() + 30
+    while "Cache cluster scaled to cache.t3.small" not in _messages(ec, "crash"):
+        assert time.monotonic() < deadline, _messages(ec, "crash")
+        time.sleep(0.1)
+    found = wait_status(ec, "crash")
+    assert found["CacheNodeType"] == "cache.t3.small" and found["PendingModifiedValues"] == {}

@@ -69,6 +69,10 @@ class _NodeHooks:
             self.backend.save(self.scope)
         self.backend.event(self.scope, CLUSTER, self.record.identifier,
                            f"Finished recovery for cache nodes {self.node.node_id}")  # fmt: skip
+        if self.record.private.pending:  # AWS: pending changes apply at the next failure reboot too
+            from fogbank.services.elasticache.ops.clusters import apply_pending
+
+            apply_pending(self.backend, self.scope, self.record, grace=0)
 
 
 def start_node(backend: Backend, scope: Scope, record: Cluster, node: Node) -> None:

@@ -389,6 +389,10 @@ def recover(be: Backend, scope: Scope, group: Group, member: Member) -> None:
         be.jobs.retry(group.resource_id, lambda: _retry(be, scope, group, member))
         return
     member_event(be, scope, member, "Finished recovery for cache nodes 0001")
+    if group.private.pending:  # AWS: pending changes apply at the next failure reboot too
+        from fogbank.services.elasticache.ops.replication_groups import apply_pending
+
+        apply_pending(be, scope, group, grace=0)  # on the group's queue already: queued after this work
 
 
 def _retry(be: Backend, scope: Scope, group: Group, member: Member) -> bool:

@@ -379,8 +379,8 @@ def modify_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[st
     return out
 
 
-def apply_pending(be: Backend, scope: Scope, record: Record[ClusterPrivate]) -> bool:
-    """The maintenance window: the pending changes, through the same checks and work as an
+def apply_pending(be: Backend, scope: Scope, record: Record[ClusterPrivate], grace: float | None = None) -> bool:
+    """The maintenance window (or a failure reboot): the pending changes, through the same checks and work as an
     immediate Modify; ones no longer valid are dropped, with an event saying why."""
     with be.store.lock:
         if not scope.contains(record) or record.status != "available" or not record.private.pending:
@@ -400,7 +400,7 @@ def apply_pending(be: Backend, scope: Scope, record: Record[ClusterPrivate]) -> 
         be.event(scope, CLUSTER, record.identifier, f"Pending modifications could not be applied: {failed}")
         return False
     if changes:
-        be.jobs.submit(record.resource_id, lambda: nodes.modify(be, scope, record, changes))
+        be.jobs.submit(record.resource_id, lambda: nodes.modify(be, scope, record, changes), grace=grace)
     return True
 
 

@@ -408,8 +408,8 @@ def modify_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dic
     return out
 
 
-def apply_pending(be: Backend, scope: Scope, group: Group) -> bool:
-    """The maintenance window: the group's pending changes, checked and applied as an immediate
+def apply_pending(be: Backend, scope: Scope, group: Group, grace: float | None = None) -> bool:
+    """The maintenance window (or a failure reboot): the group's pending changes, checked and applied as an immediate
     Modify's; ones no longer valid are dropped, with an event saying why."""
     with be.store.lock:
         if not scope.contains(group) or group.status != "available" or not group.private.pending:
@@ -429,7 +429,7 @@ def apply_pending(be: Backend, scope: Scope, group: Group) -> bool:
         be.event(scope, GROUP, group.identifier, f"Pending modifications could not be applied: {failed}")
         return False
     if changes:
-        be.jobs.submit(group.resource_id, lambda: replication.apply_to_members(be, scope, group, changes))
+        be.jobs.submit(group.resource_id, lambda: replication.apply_to_members(be, scope, group, changes), grace=grace)
     return True
 
 
