@@ -106,6 +106,12 @@ def test_messages_recorded_from_aws(ec: Any, make_cluster: Any) -> None:
         "CacheParameterGroupNotFound", 404)  # fmt: skip
     assert _error(ec.describe_cache_subnet_groups, CacheSubnetGroupName="nope")[0::2] == (
         "CacheSubnetGroupNotFoundFault", 400)  # fmt: skip
+    assert _error(ec.create_cache_cluster, **base, Engine="valkey", CacheParameterGroupName="default.valkey8.cluster.on",
+                  EngineVersion="8.0") == (
+        "InvalidParameterCombination", "Cluster mode should be disabled in parameter group, but found it is enabled.",
+        400)  # fmt: skip
+    assert _error(ec.create_cache_cluster, CacheClusterId="rec", Engine="valkey", NumCacheNodes=1)[:2] == (
+        "InvalidParameterValue", "The parameter CacheNodeType must be provided and must not be null.")  # fmt: skip
     make_cluster("rec-mc", "memcached")
     assert _error(ec.modify_cache_cluster, CacheClusterId="rec-mc", CacheNodeType="cache.m5.large") == (
         "InvalidParameterCombination", "Scaling is not supported for engine memcached", 400)  # fmt: skip

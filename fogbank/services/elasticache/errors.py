@@ -147,3 +147,9 @@ def only_replica(group_id: str) -> AwsError:
                     f"for replication group {group_id} which has autofailover enabled or pending. You can disable "
                     "autofailover and then delete this cache cluster. Alternatively, to delete the entire replication "
                     "group, use DeleteReplicationGroup.")  # fmt: skip
+
+
+def cluster_mode_in_group() -> AwsError:
+    return AwsError(
+        "InvalidParameterCombination", "Cluster mode should be disabled in parameter group, but found it is enabled."
+    )

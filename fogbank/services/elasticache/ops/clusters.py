@@ -55,7 +55,7 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
         raise errors.invalid_value(f"Invalid engine: {engine}. Valid engines are: {', '.join(ENGINES)}")
     node_type = params.get("CacheNodeType") or ""
     if not node_type:
-        raise errors.invalid_value("The parameter CacheNodeType must be provided and must not be blank.")
+        raise errors.invalid_value("The parameter CacheNodeType must be provided and must not be null.")  # recorded
     if node_types.memory_bytes(node_type) is None:
         raise errors.invalid_value(f"Invalid cache node type: {node_type}")
     count = params.get("NumCacheNodes", 1)
@@ -81,7 +81,11 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
         raise errors.invalid_value(f"Invalid port: {port}")
     version = _version(be, engine, params.get("EngineVersion"))
     group_name = params.get("CacheParameterGroupName") or f"default.{version.family}"
+    if group_name.endswith(".cluster.on"):  # a cache cluster is one node: cluster mode is for replication groups
+        raise errors.cluster_mode_in_group()
     group = parameter_group(ctx, be, scope, group_name)
+    if group.private.values.get("cluster-enabled") == "yes":
+        raise errors.cluster_mode_in_group()
     if group.fields["CacheParameterGroupFamily"] != version.family:
         raise errors.family_mismatch(version.family, group.fields["CacheParameterGroupFamily"])
     if params.get("AZMode") == "cross-az" and count < 2:
