@@ -51,7 +51,8 @@ def test_valkey_8_to_9_keeps_the_data_and_refuses_a_downgrade(ec: Any, make_clus
     messages = [e["Message"] for e in ec.describe_events(SourceType="cache-cluster", SourceIdentifier="upgrade-me")[
         "Events"]]  # fmt: skip
     assert any(
-        m.startswith("Cache cluster upgrade-me upgraded from valkey 8.0 to 9.1, served by Valkey 9.") for m in messages
+        m.startswith("Cache cluster upgrade-me upgraded from valkey 8.0 to valkey 9.1, served by Valkey 9.")
+        for m in messages
     )
     assert _error(ec.modify_cache_cluster, CacheClusterId="upgrade-me", EngineVersion="8.0",
                   CacheParameterGroupName="default.valkey8", ApplyImmediately=True) == (
@@ -100,7 +101,7 @@ def test_replication_group_upgrades_replicas_first_then_fails_over(ec: Any) -> N
     assert ec.describe_cache_clusters(CacheClusterId="rg-up-001")["CacheClusters"][0]["EngineVersion"] == "9.1"
     messages = events(ec, "replication-group", "rg-up")
     assert "Failover from primary node rg-up-001 to replica node rg-up-002 completed" in messages
-    assert any(m.startswith("Replication group rg-up upgraded from valkey 8.0 to 9.1") for m in messages)
+    assert any(m.startswith("Replication group rg-up upgraded from valkey 8.0 to valkey 9.1") for m in messages)
 
 
 def test_cluster_mode_upgrade_keeps_slots_and_keys(ec: Any) -> None:
@@ -119,3 +120,21 @@ def test_cluster_mode_upgrade_keeps_slots_and_keys(ec: Any) -> None:
             assert _server(member["ReadEndpoint"]["Port"], member["ReadEndpoint"]["Address"]).startswith("9.")
     rc = cluster_client(group)
     assert all(rc.get(f"key:{i}") == str(i).encode() for i in range(100))
+
+
+def test_redis_to_valkey_is_an_engine_upgrade_with_the_data(ec: Any, make_cluster: Any) -> None:
+    found = make_cluster("to-valkey", "redis", EngineVersion="7.0")
+    port = found["CacheNodes"][0]["Endpoint"]["Port"]
+    redis.Redis(port=port).set("kept", "from redis")
+    code, _ = _error(ec.modify_cache_cluster, CacheClusterId="to-valkey", Engine="memcached", ApplyImmediately=True)
+    assert code == "InvalidParameterCombination"
+    out = ec.modify_cache_cluster(CacheClusterId="to-valkey", Engine="valkey", EngineVersion="8.0",
+                                  CacheParameterGroupName="default.valkey8")["CacheCluster"]  # fmt: skip
+    assert out["Engine"] == "redis" and out["PendingModifiedValues"] == {"EngineVersion": "8.0"}
+    ec.modify_cache_cluster(CacheClusterId="to-valkey", ApplyImmediately=True)
+    found = wait_status(ec, "to-valkey")
+    assert (found["Engine"], found["EngineVersion"]) == ("valkey", "8.0")
+    assert found["CacheParameterGroup"]["CacheParameterGroupName"] == "default.valkey8"
+    port = found["CacheNodes"][0]["Endpoint"]["Port"]
+    assert "valkey_version" in redis.Redis(port=port).info("server")
+    assert redis.Redis(port=port).get("kept") == b"from redis"

@@ -26,9 +26,10 @@ _TIME = r"(mon|tue|wed|thu|fri|sat|sun):([01]\d|2[0-3]):([0-5]\d)"
 _WINDOW = re.compile(rf"^{_TIME}-{_TIME}$", re.IGNORECASE)
 
 # The request parameters that wait for the window, per resource.
-CLUSTER_DEFERRED = ("NumCacheNodes", "CacheNodeIdsToRemove", "NewAvailabilityZones", "CacheNodeType",
+CLUSTER_DEFERRED = ("NumCacheNodes", "CacheNodeIdsToRemove", "NewAvailabilityZones", "CacheNodeType", "Engine",
                     "EngineVersion", "AuthToken", "AuthTokenUpdateStrategy")  # fmt: skip
-GROUP_DEFERRED = ("CacheNodeType", "EngineVersion", "AuthToken", "AuthTokenUpdateStrategy", "PrimaryClusterId")
+GROUP_DEFERRED = ("CacheNodeType", "Engine", "EngineVersion", "AuthToken", "AuthTokenUpdateStrategy",
+                  "PrimaryClusterId")  # fmt: skip
 # A parameter group given with a new engine version belongs to it (its family is the new version's).
 WITH_ENGINE_VERSION = ("CacheParameterGroupName",)
 
@@ -68,7 +69,7 @@ def defer(pending: dict[str, Any], params: dict[str, Any], deferred: tuple[str, 
     """The pending parameters after a Modify with ApplyImmediately false: the request's deferred
     ones replace the earlier ones (AWS: "the pending modification is replaced by the newer")."""
     keys = [k for k in deferred if params.get(k) is not None]
-    if params.get("EngineVersion") is not None:
+    if _upgrading(params):
         keys += [k for k in WITH_ENGINE_VERSION if params.get(k) is not None]
     out = dict(pending)
     if params.get("AuthToken") is not None or params.get("AuthTokenUpdateStrategy"):
@@ -83,8 +84,12 @@ def defer(pending: dict[str, Any], params: dict[str, Any], deferred: tuple[str, 
 
 def immediate(params: dict[str, Any], deferred: tuple[str, ...]) -> dict[str, Any]:
     """The request without what waits for the window."""
-    drop = set(deferred) | (set(WITH_ENGINE_VERSION) if params.get("EngineVersion") is not None else set())
+    drop = set(deferred) | (set(WITH_ENGINE_VERSION) if _upgrading(params) else set())
     return {k: v for k, v in params.items() if k not in drop}
+
+
+def _upgrading(params: dict[str, Any]) -> bool:
+    return params.get("EngineVersion") is not None or bool(params.get("Engine"))
 
 
 def cancel_unchanged(pending: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:

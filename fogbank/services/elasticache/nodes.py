@@ -295,9 +295,9 @@ def modify(backend: Backend, scope: Scope, record: Cluster, changes: dict[str, A
     if "auth_token" in changes:
         backend.event(scope, CLUSTER, record.identifier, "The AUTH token of the cache cluster was updated")
     if changes.get("engine_version"):
-        was, was_served_by = changes["engine_version"]
+        was_engine, was, was_served_by = changes["engine_version"]
         backend.event(scope, CLUSTER, record.identifier, f"Cache cluster {record.identifier} upgraded from "
-                      f"{record.fields['Engine']} {was} to {record.fields['EngineVersion']}, served by "
+                      f"{was_engine} {was} to {record.fields['Engine']} {record.fields['EngineVersion']}, served by "
                       f"{record.private.served_by} (was {was_served_by})")  # fmt: skip
 
 

@@ -520,9 +520,9 @@ def apply_to_members(be: Backend, scope: Scope, group: Group, changes: dict[str,
         LIFECYCLE.move_if(group, ("modifying",), "available")
         be.save(scope)
     if changes.get("engine_version"):
-        was, was_served_by = changes["engine_version"]
+        was_engine, was, was_served_by = changes["engine_version"]
         be.event(scope, GROUP, group.identifier, f"Replication group {group.identifier} upgraded from "
-                 f"{group.fields['Engine']} {was} to {group.fields['EngineVersion']}, served by "
+                 f"{was_engine} {was} to {group.fields['Engine']} {group.fields['EngineVersion']}, served by "
                  f"{group.private.served_by} (was {was_served_by})")  # fmt: skip
     be.event(scope, GROUP, group.identifier, f"Replication group {group.identifier} modified")
 

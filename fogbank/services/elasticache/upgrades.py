@@ -18,19 +18,30 @@ from fogbank.services.elasticache import errors
 from fogbank.services.elasticache.backend import SERVICE, Backend
 
 
-def check_version(be: Backend, engine: str, current: str, requested: Any) -> EngineVersion | None:
-    """The version to move to, or None when ``requested`` is the current one."""
-    if not isinstance(requested, str) or not requested.strip():
+def check_version(
+    be: Backend, engine: str, current: str, requested: Any, target: str | None = None
+) -> EngineVersion | None:
+    """The version to move to, or None when ``requested`` is the current one. ``target`` is a new
+    ``Engine``: Redis OSS → Valkey is the one engine upgrade ElastiCache offers (Valkey reads Redis
+    OSS 7's files); without ``EngineVersion`` it goes to the newest Valkey."""
+    target = target or engine
+    if target != engine and (engine, target) != ("redis", "valkey"):
+        raise errors.invalid_combination(f"Cannot modify {engine} to {target}: the only engine upgrade is from redis "
+                                         "to valkey.")  # fmt: skip
+    if requested is None and target == engine:
+        return None
+    if requested is not None and (not isinstance(requested, str) or not requested.strip()):
         raise errors.invalid_value("The parameter EngineVersion must not be blank.")
     old = be.catalog.resolve(SERVICE, engine, current)
-    check_format(engine, requested)
+    if requested is not None:
+        check_format(target, requested)
     try:
-        new = be.catalog.resolve(SERVICE, engine, requested)
+        new = be.catalog.resolve(SERVICE, target, requested)
     except EngineNotInstalled:
-        raise errors.version_not_found(requested, engine) from None
-    if new.version == old.version:
+        raise errors.version_not_found(requested or "", target) from None
+    if target == engine and new.version == old.version:
         return None
-    if version_key(new.version) < version_key(old.version):
+    if target == engine and version_key(new.version) < version_key(old.version):
         raise errors.cannot_modify_version(engine, old.version, new.version)
     if version_key(new.binary.version) < version_key(old.binary.version):
         raise errors.invalid_combination(

@@ -251,11 +251,10 @@ def _check_modify(ctx: RequestContext | None, be: Backend, scope: Scope, record:
     _require_available(record)
     engine = record.fields["Engine"]
     plan: dict[str, Any] = {}
-    if params.get("Engine") and params["Engine"] != engine:
-        raise errors.not_implemented_yet("Changing Engine (an engine change)")
     new_version = None
-    if params.get("EngineVersion") is not None:
-        new_version = upgrades.check_version(be, engine, record.fields["EngineVersion"], params["EngineVersion"])
+    if params.get("EngineVersion") is not None or params.get("Engine"):
+        new_version = upgrades.check_version(be, engine, record.fields["EngineVersion"], params.get("EngineVersion"),
+                                             params.get("Engine"))  # fmt: skip
         if new_version is not None:
             plan["engine_version"] = new_version
     count = params.get("NumCacheNodes")
@@ -343,7 +342,7 @@ def _check_windows(params: dict[str, Any]) -> None:
 
 def _current(record: Record[ClusterPrivate]) -> dict[str, Any]:
     return {"NumCacheNodes": len(record.private.nodes), "CacheNodeType": record.fields["CacheNodeType"],
-            "EngineVersion": record.fields["EngineVersion"]}  # fmt: skip
+            "EngineVersion": record.fields["EngineVersion"], "Engine": record.fields["Engine"]}  # fmt: skip
 
 
 @operation("ModifyCacheCluster")
@@ -422,8 +421,8 @@ def _apply(be: Backend, record: Record[ClusterPrivate], plan: dict[str, Any]) ->
         changes["node_type"] = True
     if plan.get("engine_version"):
         version: EngineVersion = plan["engine_version"]
-        changes["engine_version"] = (record.fields["EngineVersion"], record.private.served_by)
-        record.fields["EngineVersion"] = version.version
+        changes["engine_version"] = (record.fields["Engine"], record.fields["EngineVersion"], record.private.served_by)
+        record.fields["Engine"], record.fields["EngineVersion"] = version.engine, version.version
         record.private.served_by = version.served_by
     if plan.get("parameter_group"):
         record.fields["CacheParameterGroupName"] = plan["parameter_group"]

@@ -336,11 +336,9 @@ def _check_modify(ctx: RequestContext | None, be: Backend, scope: Scope, group: 
             raise errors.invalid_value(f"Invalid cache node type: {node_type}")
         plan["node_type"] = node_type
     new_version = None
-    if params.get("Engine") and params["Engine"] != group.fields["Engine"]:
-        raise errors.not_implemented_yet("Changing Engine (an engine change)")
-    if params.get("EngineVersion") is not None:
+    if params.get("EngineVersion") is not None or params.get("Engine"):
         new_version = upgrades.check_version(be, group.fields["Engine"], group.fields["EngineVersion"],
-                                             params["EngineVersion"])  # fmt: skip
+                                             params.get("EngineVersion"), params.get("Engine"))  # fmt: skip
         if new_version is not None:
             plan["engine_version"] = new_version
     record = _parameter_group(ctx, be, scope, params["CacheParameterGroupName"]) if params.get(
@@ -385,7 +383,8 @@ def modify_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dic
             private.pending, private.pending_since = {}, ""
         else:
             _check_modify(ctx, be, scope, group, params)  # the deferred ones are checked now too
-            current = {"CacheNodeType": group.fields["CacheNodeType"], "EngineVersion": group.fields["EngineVersion"]}
+            current = {"CacheNodeType": group.fields["CacheNodeType"], "EngineVersion": group.fields["EngineVersion"],
+                       "Engine": group.fields["Engine"]}  # fmt: skip
             primary = private.primary("0001")
             if primary is not None and not private.cluster_mode:
                 current["PrimaryClusterId"] = primary.cluster_id
@@ -444,8 +443,11 @@ def _apply(group: Group, plan: dict[str, Any]) -> dict[str, Any]:
         group.fields["CacheNodeType"] = plan["node_type"]
         changes["node_type"] = True
     if plan.get("engine_version"):
-        changes["engine_version"] = (group.fields["EngineVersion"], group.private.served_by)
-        group.fields["EngineVersion"] = plan["engine_version"].version
+        changes["engine_version"] = (group.fields["Engine"], group.fields["EngineVersion"], group.private.served_by)
+        group.fields["Engine"], group.fields["EngineVersion"] = (
+            plan["engine_version"].engine,
+            plan["engine_version"].version,
+        )
         group.private.served_by = plan["engine_version"].served_by
     if plan.get("parameter_group"):
         group.fields["CacheParameterGroupName"] = plan["parameter_group"]
