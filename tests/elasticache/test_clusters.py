@@ -109,10 +109,14 @@ def test_auth_token_is_required_by_the_node_and_rotates(ec: Any, make_cluster: A
     with pytest.raises(redis.AuthenticationError):
         redis.Redis(port=port).ping()
     assert redis.Redis(port=port, password=token).ping()
-    ec.modify_cache_cluster(CacheClusterId="secured", AuthToken=new, AuthTokenUpdateStrategy="ROTATE")
+    ec.modify_cache_cluster(
+        CacheClusterId="secured", AuthToken=new, AuthTokenUpdateStrategy="ROTATE", ApplyImmediately=True
+    )
     wait_status(ec, "secured")
     assert redis.Redis(port=port, password=new).ping() and redis.Redis(port=port, password=token).ping()
-    ec.modify_cache_cluster(CacheClusterId="secured", AuthToken=new, AuthTokenUpdateStrategy="SET")
+    ec.modify_cache_cluster(
+        CacheClusterId="secured", AuthToken=new, AuthTokenUpdateStrategy="SET", ApplyImmediately=True
+    )
     wait_status(ec, "secured")
     with pytest.raises(redis.AuthenticationError):
         redis.Redis(port=port, password=token).ping()

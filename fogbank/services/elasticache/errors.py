@@ -83,3 +83,73 @@ def invalid_arn(arn: str) -> AwsError:
 def not_implemented_yet(what: str) -> AwsError:
     """A parameter whose feature Fogbank has not built: said, never ignored."""
     return AwsError("InvalidParameterValue", f"{what} is not supported by Fogbank yet.")
+
+
+# -- Wording recorded from AWS (answers quoted in SDK users' reports, see docs/elasticache.md) --
+
+
+def version_not_found(version: str, engine: str) -> AwsError:
+    return AwsError("InvalidParameterCombination", f"Cannot find version {version} for {engine}")
+
+
+def cannot_modify_version(engine: str, old: str, new: str) -> AwsError:
+    return AwsError("InvalidParameterCombination", f"Cannot modify {engine} from {old} to {new}")
+
+
+def family_mismatch(wanted: str, found: str) -> AwsError:
+    return AwsError(
+        "InvalidParameterCombination", f"Expected a parameter group of family {wanted} but found one of family {found}"
+    )
+
+
+def specific_version(requested: str, use: str) -> AwsError:
+    return AwsError(
+        "InvalidParameterValue", f"Specific version selection is not allowed for '{requested}', please use '{use}'"
+    )
+
+
+def single_node_engine(engine: str) -> AwsError:
+    name = {"redis": "Redis", "valkey": "Valkey"}.get(engine, engine)
+    return AwsError(
+        "InvalidParameterValue", f"Cannot create a {name} cluster with a NumCacheNodes parameter greater than 1."
+    )
+
+
+def memcached_scaling() -> AwsError:
+    return AwsError("InvalidParameterCombination", "Scaling is not supported for engine memcached")
+
+
+def cross_az_needs_two_nodes() -> AwsError:
+    return AwsError(
+        "InvalidParameterCombination",
+        "Must specify at least two cache nodes in order to specify AZ Mode of 'cross-az'.",
+    )
+
+
+def failover_needs_two_clusters() -> AwsError:
+    return AwsError(
+        "InvalidParameterCombination",
+        "When using automatic failover, there must be at least 2 cache clusters in the replication group.",
+    )
+
+
+def replication_group_exists() -> AwsError:
+    return AwsError("ReplicationGroupAlreadyExists", "Replication group with specified name already exists.")
+
+
+def only_member() -> AwsError:
+    return AwsError("InvalidCacheClusterState", "Cannot delete the cache cluster since it is the only member of a "
+                    "replication group. Delete the replication group instead.")  # fmt: skip
+
+
+def only_replica(group_id: str) -> AwsError:
+    return AwsError("InvalidCacheClusterState", "Cannot delete the cache cluster because it is the only read replica "
+                    f"for replication group {group_id} which has autofailover enabled or pending. You can disable "
+                    "autofailover and then delete this cache cluster. Alternatively, to delete the entire replication "
+                    "group, use DeleteReplicationGroup.")  # fmt: skip
+
+
+def cluster_mode_in_group() -> AwsError:
+    return AwsError(
+        "InvalidParameterCombination", "Cluster mode should be disabled in parameter group, but found it is enabled."
+    )

@@ -15,6 +15,7 @@ from typing import Any
 
 from fogbank.managed.lifecycle import Lifecycle, transitions
 from fogbank.managed.records import Record, RecordKind, dataclass_loader
+from fogbank.services.elasticache import maintenance
 from fogbank.services.elasticache.model import ClusterPrivate, Node, render_cluster
 
 GROUP = "replication-group"
@@ -72,6 +73,8 @@ class GroupPrivate:
     auth_token: str | None = None
     rotating_from: str | None = None
     served_by: str = ""
+    pending: dict[str, Any] = field(default_factory=dict)  # ModifyReplicationGroup's deferred parameters
+    pending_since: str = ""
 
     def of(self, node_group: str) -> list[Member]:
         return [m for m in self.members if m.node_group == node_group]
@@ -142,7 +145,10 @@ def render_group(group: Group) -> dict[str, Any]:
         "Description": fields["Description"],
         "GlobalReplicationGroupInfo": {},
         "Status": group.status,
-        "PendingModifiedValues": dict(fields.get("PendingModifiedValues") or {}),
+        "PendingModifiedValues": {
+            **maintenance.render_group(private.pending),
+            **(fields.get("PendingModifiedValues") or {}),
+        },
         "MemberClusters": [m.cluster_id for m in private.members],
         "NodeGroups": [render_node_group(group, g, ready) for g in private.node_groups],
         "AutomaticFailover": fields["AutomaticFailover"],
@@ -208,7 +214,7 @@ def render_member(group: Group, member: Member, show_nodes: bool) -> dict[str, A
         "cache-cluster", member.cluster_id, group.arn.replace(f"replicationgroup:{group.identifier}",
                                                               f"cluster:{member.cluster_id}"),
         ClusterPrivate(nodes=[Node("0001", group.private.port, member.status, member.created)],
-                       auth_token=group.private.auth_token),
+                       auth_token=group.private.auth_token, pending=group.private.pending),
         fields={**fields, "PreferredAvailabilityZone": member.zone}, status=member.status, created=member.created
         or group.created,
     )  # fmt: skip

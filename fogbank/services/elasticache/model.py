@@ -14,7 +14,7 @@ from typing import Any
 
 from fogbank.managed.lifecycle import Lifecycle, transitions
 from fogbank.managed.records import Record, RecordKind, dataclass_loader
-from fogbank.services.elasticache import errors
+from fogbank.services.elasticache import errors, maintenance
 
 ADDRESS = "127.0.0.1"
 CLUSTER = "cache-cluster"
@@ -63,6 +63,8 @@ class ClusterPrivate:
     config_version: int = 1  # auto-discovery's version: bumped when nodes come or go
     next_node: int = 1
     served_by: str = ""
+    pending: dict[str, Any] = field(default_factory=dict)  # ModifyCacheCluster's deferred parameters
+    pending_since: str = ""  # when they were asked for: the next maintenance window applies them
 
 
 @dataclass
@@ -114,7 +116,7 @@ def render_cluster(record: Record[ClusterPrivate], show_nodes: bool) -> dict[str
         "PreferredAvailabilityZone": fields["PreferredAvailabilityZone"],
         "CacheClusterCreateTime": _time(record.created),
         "PreferredMaintenanceWindow": fields["PreferredMaintenanceWindow"],
-        "PendingModifiedValues": dict(fields.get("PendingModifiedValues") or {}),
+        "PendingModifiedValues": maintenance.render_cluster(private.pending),
         "CacheSecurityGroups": [],
         "CacheParameterGroup": {
             "CacheParameterGroupName": fields["CacheParameterGroupName"],

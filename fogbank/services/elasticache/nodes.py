@@ -69,6 +69,10 @@ class _NodeHooks:
             self.backend.save(self.scope)
         self.backend.event(self.scope, CLUSTER, self.record.identifier,
                            f"Finished recovery for cache nodes {self.node.node_id}")  # fmt: skip
+        if self.record.private.pending:  # AWS: pending changes apply at the next failure reboot too
+            from fogbank.services.elasticache.ops.clusters import apply_pending
+
+            apply_pending(self.backend, self.scope, self.record, grace=0)
 
 
 def start_node(backend: Backend, scope: Scope, record: Cluster, node: Node) -> None:
@@ -265,7 +269,8 @@ def modify(backend: Backend, scope: Scope, record: Cluster, changes: dict[str, A
             shutil.rmtree(backend.node_dir(record, node).parent, ignore_errors=True)
             backend.supervisor.release_port(node.port)
         _each(added, lambda node: start_node(backend, scope, record, node))
-        if changes.get("node_type"):
+        if changes.get("node_type") or changes.get("engine_version"):
+            # Each node restarts with its data: a new memory limit, or the binary of the new version.
             others = [n for n in record.private.nodes if n not in added]
             _each(others, lambda node: (stop_node(backend, record, node), start_node(backend, scope, record, node)))
         if changes.get("parameters"):
@@ -289,6 +294,11 @@ def modify(backend: Backend, scope: Scope, record: Cluster, changes: dict[str, A
         backend.event(scope, CLUSTER, record.identifier, f"Cache cluster scaled to {record.fields['CacheNodeType']}")
     if "auth_token" in changes:
         backend.event(scope, CLUSTER, record.identifier, "The AUTH token of the cache cluster was updated")
+    if changes.get("engine_version"):
+        was_engine, was, was_served_by = changes["engine_version"]
+        backend.event(scope, CLUSTER, record.identifier, f"Cache cluster {record.identifier} upgraded from "
+                      f"{was_engine} {was} to {record.fields['Engine']} {record.fields['EngineVersion']}, served by "
+                      f"{record.private.served_by} (was {was_served_by})")  # fmt: skip
 
 
 def tokens(record: Cluster) -> tuple[str, ...]:

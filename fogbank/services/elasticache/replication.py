@@ -105,8 +105,15 @@ def driver_of(be: Backend, group: Group) -> Any:
     return be.catalog.driver(be.catalog.resolve(SERVICE, group.fields["Engine"], group.fields["EngineVersion"]))
 
 
+def member_driver(be: Backend, group: Group, member: Member) -> Any:
+    """The driver of the binary ``member`` runs on now: during an engine upgrade the members of
+    one group run on two binaries (the group's version names the new one)."""
+    with be.running_lock:
+        return be.running.get(process_name(group, member)) or driver_of(be, group)
+
+
 def client(be: Backend, group: Group, member: Member) -> redis.Redis:
-    return driver_of(be, group).client(process_name(group, member))
+    return member_driver(be, group, member).client(process_name(group, member))
 
 
 def member_event(be: Backend, scope: Scope, member: Member, message: str) -> None:
@@ -199,10 +206,9 @@ def each(members: Iterable[Member], work: Callable[[Member], None]) -> None:
 
 def wait_synced(be: Backend, group: Group, replicas: Iterable[Member], timeout: float = SYNC_TIMEOUT) -> None:
     """Until every replica's link to its primary is up and its first sync done."""
-    driver = driver_of(be, group)
     deadline = time.monotonic() + timeout
     for member in replicas:
-        while not driver.replication(process_name(group, member)).link_up:
+        while not member_driver(be, group, member).replication(process_name(group, member)).link_up:
             if time.monotonic() > deadline:
                 raise TimeoutError(f"{member.cluster_id} did not sync with its primary")
             time.sleep(0.01)
@@ -227,7 +233,7 @@ def rebind(be: Backend, scope: Scope, group: Group) -> None:
                 target = tuple(a for a in now_serving if a in target)
             if target == now_serving:
                 continue
-            if driver.serve_addresses(name, target):
+            if member_driver(be, group, member).serve_addresses(name, target):
                 _serving[name] = target
             elif phase == "bind":  # the engine reads its addresses only at start
                 stop_member(be, group, member)
@@ -243,13 +249,12 @@ def disconnect_clients(conn: redis.Redis) -> None:
 
 
 def _best_replica(be: Backend, group: Group, node_group: str) -> Member | None:
-    driver = driver_of(be, group)
     best: tuple[int, Member] | None = None
     for member in group.private.of(node_group):
         if member.role != "replica" or member.status != "available":
             continue
         try:
-            offset = driver.replication(process_name(group, member)).offset
+            offset = member_driver(be, group, member).replication(process_name(group, member)).offset
         except (redis.RedisError, KeyError):
             continue
         if best is None or offset > best[0]:
@@ -266,7 +271,6 @@ def failover(be: Backend, scope: Scope, group: Group, node_group: str, target: M
         from fogbank.services.elasticache import shards
 
         return shards.failover(be, scope, group, node_group, target)
-    driver = driver_of(be, group)
     old = group.private.primary(node_group)
     new = target or _best_replica(be, group, node_group)
     if new is None or old is None:
@@ -277,17 +281,18 @@ def failover(be: Backend, scope: Scope, group: Group, node_group: str, target: M
         old_conn.execute_command("CLIENT", "PAUSE", "5000", "WRITE")
         target_offset = int(old_conn.info("replication").get("master_repl_offset", 0))
         deadline = time.monotonic() + 5
+        driver = member_driver(be, group, new)
         while driver.replication(process_name(group, new)).offset < target_offset and time.monotonic() < deadline:
             time.sleep(0.002)
     try:
-        driver.promote(process_name(group, new))
+        member_driver(be, group, new).promote(process_name(group, new))
         with be.store.lock:
             old.role, new.role = "replica", "primary"
             be.save(scope)
         primary = Endpoint(new.address, group.private.port)
         followers = [m for m in group.private.of(node_group) if m.role == "replica" and m.status == "available"]
         for member in followers:
-            driver.replicate(process_name(group, member), primary, admin(group))
+            member_driver(be, group, member).replicate(process_name(group, member), primary, admin(group))
         rebind(be, scope, group)
         if old_conn is not None:
             disconnect_clients(old_conn)
@@ -384,6 +389,10 @@ def recover(be: Backend, scope: Scope, group: Group, member: Member) -> None:
         be.jobs.retry(group.resource_id, lambda: _retry(be, scope, group, member))
         return
     member_event(be, scope, member, "Finished recovery for cache nodes 0001")
+    if group.private.pending:  # AWS: pending changes apply at the next failure reboot too
+        from fogbank.services.elasticache.ops.replication_groups import apply_pending
+
+        apply_pending(be, scope, group, grace=0)  # on the group's queue already: queued after this work
 
 
 def _retry(be: Backend, scope: Scope, group: Group, member: Member) -> bool:
@@ -487,22 +496,17 @@ def remove_members(be: Backend, scope: Scope, group: Group, removed: list[Member
 def apply_to_members(be: Backend, scope: Scope, group: Group, changes: dict[str, Any]) -> None:
     """ModifyReplicationGroup's engine work: parameters, AUTH tokens, a new node type (each
     node restarts with its new memory limit, replicas first), a new primary."""
-    driver = driver_of(be, group)
     try:
         if changes.get("parameters"):
             group_record = scope.get(PARAMETER_GROUP, group.fields["CacheParameterGroupName"])
             settings = dict(group_record.private.values) if group_record is not None else {}
             for member in group.private.members:
-                driver.apply_settings(process_name(group, member), settings)
+                member_driver(be, group, member).apply_settings(process_name(group, member), settings)
         if changes.get("auth_token"):
             for member in group.private.members:
-                driver.set_auth_tokens(process_name(group, member), tokens(group))
-        if changes.get("node_type"):
-            ordered = sorted(group.private.members, key=lambda m: m.role == "primary")
-            for member in ordered:
-                stop_member(be, group, member)
-                start_member(be, scope, group, member)
-            rebind(be, scope, group)
+                member_driver(be, group, member).set_auth_tokens(process_name(group, member), tokens(group))
+        if changes.get("node_type") or changes.get("engine_version"):
+            _roll(be, scope, group, bool(changes.get("engine_version")))
         if changes.get("primary"):
             member = group.private.member(changes["primary"])
             old = group.private.primary(member.node_group) if member else None
@@ -515,7 +519,38 @@ def apply_to_members(be: Backend, scope: Scope, group: Group, changes: dict[str,
     with be.store.lock:
         LIFECYCLE.move_if(group, ("modifying",), "available")
         be.save(scope)
+    if changes.get("engine_version"):
+        was_engine, was, was_served_by = changes["engine_version"]
+        be.event(scope, GROUP, group.identifier, f"Replication group {group.identifier} upgraded from "
+                 f"{was_engine} {was} to {group.fields['Engine']} {group.fields['EngineVersion']}, served by "
+                 f"{group.private.served_by} (was {was_served_by})")  # fmt: skip
     be.event(scope, GROUP, group.identifier, f"Replication group {group.identifier} modified")
+
+
+def _roll(be: Backend, scope: Scope, group: Group, upgrade: bool) -> None:
+    """Every member restarts with its data (a new memory limit, or the new version's binary),
+    replicas first. For an upgrade with cluster mode disabled, an upgraded replica then takes
+    over as primary (a failover, as ElastiCache does) before the old primary restarts as a
+    replica; elsewhere the primary restarts last."""
+    replicas = [m for m in group.private.members if m.role == "replica"]
+    for member in replicas:
+        stop_member(be, group, member)
+        start_member(be, scope, group, member)
+    if not group.private.cluster_mode:
+        wait_synced(be, group, replicas)
+    for node_group in group.private.node_groups:
+        old = group.private.primary(node_group.node_group_id)
+        if old is None:
+            continue
+        new = _best_replica(be, group, node_group.node_group_id) if upgrade else None
+        if new is not None and not group.private.cluster_mode:
+            failover(be, scope, group, node_group.node_group_id, new)
+            _failover_events(be, scope, group, old, new)
+        stop_member(be, group, old)
+        start_member(be, scope, group, old)
+        if new is not None and not group.private.cluster_mode:
+            wait_synced(be, group, [old])
+    rebind(be, scope, group)
 
 
 def adopt(be: Backend, scope: Scope, group: Group, member: Member) -> None:

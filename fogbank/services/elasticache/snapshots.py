@@ -108,7 +108,9 @@ def check_window(value: str, member: str = "SnapshotWindow") -> str:
         raise AwsError("InvalidParameterValue", f"Invalid {member} format: {value}. The format is hh24:mi-hh24:mi.")
     start, end = int(match[1]) * 60 + int(match[2]), int(match[3]) * 60 + int(match[4])
     if (end - start) % 1440 < 60:
-        raise AwsError("InvalidParameterValue", f"The {member} must be at least 60 minutes long.")
+        # Recorded from AWS for SnapshotWindow ("Snapshot window must be at least 60 minutes.").
+        what = "Snapshot window" if member == "SnapshotWindow" else f"The {member}"
+        raise AwsError("InvalidParameterValue", f"{what} must be at least 60 minutes.")
     return value
 
 
@@ -390,7 +392,9 @@ class Scheduler:
             self.start()
 
     def tick(self, moment: dt.datetime) -> list[str]:
-        """Take the snapshots due at ``moment`` and drop expired ones; the names taken."""
+        """Apply the changes whose maintenance window has come (``maintain``), take the snapshots
+        due at ``moment`` and drop expired ones; the names taken."""
+        self.maintain(moment)
         be, taken = self.be, []
         for scope, cluster in be.store.all_records(CLUSTER):
             limit = int(cluster.fields.get("SnapshotRetentionLimit") or 0)
@@ -412,3 +416,20 @@ class Scheduler:
             taken.append(name)
             be.jobs.submit(cluster.resource_id, lambda s=scope, r=record, c=cluster: take(be, s, r, c), grace=0)
         return taken
+
+    def maintain(self, moment: dt.datetime) -> list[str]:
+        """The pending changes (ApplyImmediately false) of every cache cluster and replication
+        group whose next maintenance window has begun at ``moment``; the identifiers applied."""
+        # The operations' own checks and work apply them: imported here, as they import this module.
+        from fogbank.services.elasticache import maintenance
+        from fogbank.services.elasticache.groups import GROUP
+        from fogbank.services.elasticache.ops import clusters, replication_groups
+
+        applied = []
+        for kind, apply in ((CLUSTER, clusters.apply_pending), (GROUP, replication_groups.apply_pending)):
+            for scope, record in self.be.store.all_records(kind):
+                window = record.fields.get("PreferredMaintenanceWindow") or ""
+                if record.private.pending and maintenance.due(window, record.private.pending_since, moment):
+                    if apply(self.be, scope, record):
+                        applied.append(record.identifier)
+        return applied

@@ -10,13 +10,15 @@ from fogbank.engines.catalog import EngineNotInstalled, EngineVersion
 from fogbank.managed import ports
 from fogbank.managed.records import Record, Scope, iso, now
 from fogbank.managed.tags import check as check_tags
+from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.elasticache import errors, node_types, nodes, snapshots
+from fogbank.services.elasticache import errors, maintenance, node_types, nodes, snapshots, upgrades
 from fogbank.services.elasticache.backend import SERVICE, Backend
 from fogbank.services.elasticache.model import (
     CLUSTER,
     LIFECYCLE,
     MAX_NODES,
+    PARAMETER_GROUP,
     REBOOTING,
     ClusterPrivate,
     Node,
@@ -31,13 +33,18 @@ from fogbank.services.elasticache.ops.subnet_groups import resolve as subnet_gro
 
 ENGINES = ("valkey", "redis", "memcached")
 DEFAULT_WINDOW = "sun:05:00-sun:06:00"
+MAX_RETENTION = 35  # days of automatic snapshots ElastiCache keeps at most
 
 
 def _version(be: Backend, engine: str, requested: str | None) -> EngineVersion:
+    if requested is not None:
+        upgrades.check_format(engine, requested)
     try:
         return be.catalog.resolve(SERVICE, engine, requested)
     except EngineNotInstalled as error:
-        raise errors.invalid_value(str(error)) from None
+        if requested is not None and be.catalog.versions(SERVICE, engine):
+            raise errors.version_not_found(requested, engine) from None
+        raise errors.invalid_value(str(error)) from None  # nothing installed serves the engine: says what to install
 
 
 def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[str, Any]) -> dict[str, Any]:
@@ -50,14 +57,16 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
         raise errors.invalid_value(f"Invalid engine: {engine}. Valid engines are: {', '.join(ENGINES)}")
     node_type = params.get("CacheNodeType") or ""
     if not node_type:
-        raise errors.invalid_value("The parameter CacheNodeType must be provided and must not be blank.")
+        raise errors.invalid_value("The parameter CacheNodeType must be provided and must not be null.")  # recorded
     if node_types.memory_bytes(node_type) is None:
         raise errors.invalid_value(f"Invalid cache node type: {node_type}")
     count = params.get("NumCacheNodes", 1)
     if count < 1:
         raise errors.invalid_value("The parameter NumCacheNodes must be a positive integer.")
     if count > MAX_NODES[engine]:
-        raise errors.node_quota(engine, MAX_NODES[engine])
+        raise (
+            errors.node_quota(engine, MAX_NODES[engine]) if engine == "memcached" else errors.single_node_engine(engine)
+        )
     token = params.get("AuthToken")
     if token is not None:
         if engine == "memcached":
@@ -74,16 +83,20 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
         raise errors.invalid_value(f"Invalid port: {port}")
     version = _version(be, engine, params.get("EngineVersion"))
     group_name = params.get("CacheParameterGroupName") or f"default.{version.family}"
+    if group_name.endswith(".cluster.on"):  # a cache cluster is one node: cluster mode is for replication groups
+        raise errors.cluster_mode_in_group()
     group = parameter_group(ctx, be, scope, group_name)
+    if group.private.values.get("cluster-enabled") == "yes":
+        raise errors.cluster_mode_in_group()
     if group.fields["CacheParameterGroupFamily"] != version.family:
-        raise errors.invalid_combination(
-            f"The parameter group {group.identifier} has family {group.fields['CacheParameterGroupFamily']}, "
-            f"which does not match the engine version's family {version.family}."
-        )
+        raise errors.family_mismatch(version.family, group.fields["CacheParameterGroupFamily"])
+    if params.get("AZMode") == "cross-az" and count < 2:
+        raise errors.cross_az_needs_two_nodes()
     subnet = subnet_group(ctx, be, scope, params.get("CacheSubnetGroupName"))
     zone = params.get("PreferredAvailabilityZone") or subnet.private.subnets[0][1]
     if not zone.startswith(ctx.region):
         raise errors.invalid_value(f"Invalid availability zone: {zone}")
+    _check_windows(params)
     tags = check_tags(params.get("Tags"), TAG_RULES)
     return {"identifier": identifier, "engine": engine, "version": version, "count": count, "token": token,
             "port": port or version.kind.default_port, "group": group.identifier, "subnet": subnet.identifier,
@@ -178,10 +191,27 @@ def _require_available(record: Record[ClusterPrivate]) -> None:
         raise errors.invalid_cluster_state(record.identifier, record.status or "")
 
 
+def _refuse_member(scope: Scope, identifier: str) -> None:
+    """A replication group's member cluster is deleted through its group (AWS's recorded answers)."""
+    from fogbank.services.elasticache.groups import members_of
+
+    for group, member in members_of(scope):
+        if member.cluster_id != identifier.lower():
+            continue
+        if len(group.private.members) == 1:
+            raise errors.only_member()
+        replicas = [m for m in group.private.of(member.node_group) if m.role == "replica"]
+        if member.role == "replica" and len(replicas) == 1 and group.fields["AutomaticFailover"] == "enabled":
+            raise errors.only_replica(group.identifier)
+        raise errors.not_implemented_yet("DeleteCacheCluster of a replication group's member (use "
+                                         "DecreaseReplicaCount with ReplicasToRemove)")  # fmt: skip
+
+
 @operation("DeleteCacheCluster")
 def delete_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     with be.store.lock:
+        _refuse_member(scope, params["CacheClusterId"])
         record = cluster(scope, params["CacheClusterId"])
         if record.status not in ("available", "failed"):
             raise errors.invalid_cluster_state(record.identifier, record.status or "")
@@ -216,14 +246,19 @@ def reboot_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[st
     return out
 
 
-def _check_modify(ctx: RequestContext, be: Backend, scope: Scope, record: Record[ClusterPrivate],
+def _check_modify(ctx: RequestContext | None, be: Backend, scope: Scope, record: Record[ClusterPrivate],
                   params: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
-    """What ModifyCacheCluster will change, every input checked before anything changes."""
+    """What ModifyCacheCluster will change, every input checked before anything changes
+    (``ctx`` is None when the maintenance window applies pending changes)."""
     _require_available(record)
     engine = record.fields["Engine"]
     plan: dict[str, Any] = {}
-    if params.get("EngineVersion") and params["EngineVersion"] != record.fields["EngineVersion"]:
-        raise errors.not_implemented_yet("Changing EngineVersion")
+    new_version = None
+    if params.get("EngineVersion") is not None or params.get("Engine"):
+        new_version = upgrades.check_version(be, engine, record.fields["EngineVersion"], params.get("EngineVersion"),
+                                             params.get("Engine"))  # fmt: skip
+        if new_version is not None:
+            plan["engine_version"] = new_version
     count = params.get("NumCacheNodes")
     remove = params.get("CacheNodeIdsToRemove") or []
     current = len(record.private.nodes)
@@ -254,16 +289,14 @@ def _check_modify(ctx: RequestContext, be: Backend, scope: Scope, record: Record
         if node_types.memory_bytes(node_type) is None:
             raise errors.invalid_value(f"Invalid cache node type: {node_type}")
         if engine == "memcached":
-            raise errors.invalid_combination("Scaling is not supported for the memcached engine: create a new "
-                                             "cache cluster with the new node type.")  # fmt: skip
+            raise errors.memcached_scaling()
         plan["node_type"] = node_type
-    if params.get("CacheParameterGroupName"):
-        group = parameter_group(ctx, be, scope, params["CacheParameterGroupName"])
-        if group.fields["CacheParameterGroupFamily"] != be.version_of(record).family:
-            raise errors.invalid_combination(f"The parameter group {group.identifier} does not match the cluster's "
-                                             "engine version family.")  # fmt: skip
-        if group.identifier != record.fields["CacheParameterGroupName"]:
-            plan["parameter_group"] = group.identifier
+    group = _parameter_group(ctx, be, scope, params["CacheParameterGroupName"]) if params.get(
+        "CacheParameterGroupName") else None  # fmt: skip
+    upgrades.check_family(be.version_of(record).family, new_version,
+                          group.fields["CacheParameterGroupFamily"] if group else None)  # fmt: skip
+    if group is not None and group.identifier != record.fields["CacheParameterGroupName"]:
+        plan["parameter_group"] = group.identifier
     if params.get("AuthToken") is not None or params.get("AuthTokenUpdateStrategy"):
         plan["auth"] = _check_auth(record, params)
     return plan
@@ -288,40 +321,121 @@ def _check_auth(record: Record[ClusterPrivate], params: dict[str, Any]) -> tuple
     return strategy, token
 
 
+def _parameter_group(ctx: RequestContext | None, be: Backend, scope: Scope, name: str) -> Record[Any]:
+    """A parameter group by name; without a request (the maintenance window) from the scope."""
+    if ctx is not None:
+        return parameter_group(ctx, be, scope, name)
+    record = scope.get(PARAMETER_GROUP, name.lower()) or scope.get(PARAMETER_GROUP, name)
+    if record is None:
+        raise errors.parameter_group_not_found(name)
+    return record
+
+
+def _check_windows(params: dict[str, Any]) -> None:
+    if params.get("PreferredMaintenanceWindow") is not None:
+        maintenance.check_window(params["PreferredMaintenanceWindow"])
+    if params.get("SnapshotWindow") is not None:
+        snapshots.check_window(params["SnapshotWindow"])
+    limit = params.get("SnapshotRetentionLimit")
+    if limit is not None and not 0 <= limit <= MAX_RETENTION:  # wording ours
+        raise errors.invalid_value(f"Invalid value {limit} for SnapshotRetentionLimit. Must be between 0 and "
+                                   f"{MAX_RETENTION} (days).")  # fmt: skip
+
+
+def _current(record: Record[ClusterPrivate]) -> dict[str, Any]:
+    return {"NumCacheNodes": len(record.private.nodes), "CacheNodeType": record.fields["CacheNodeType"],
+            "EngineVersion": record.fields["EngineVersion"], "Engine": record.fields["Engine"]}  # fmt: skip
+
+
 @operation("ModifyCacheCluster")
 def modify_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """Changes needing a restart or new nodes wait for the maintenance window unless
+    ApplyImmediately (which applies the pending ones too); the rest apply at once."""
     be, scope = backend(ctx)
+    deferred = maintenance.CLUSTER_DEFERRED
     with be.store.lock:
         record = cluster(scope, params["CacheClusterId"])
-        plan = _check_modify(ctx, be, scope, record, params)
-        changes: dict[str, Any] = {}
+        _check_windows(params)
+        private = record.private
+        if params.get("ApplyImmediately"):
+            request = {
+                **maintenance.defer(private.pending, params, deferred),
+                **maintenance.immediate(params, deferred),
+            }
+            plan = _check_modify(ctx, be, scope, record, request)
+            private.pending, private.pending_since = {}, ""
+        else:
+            _check_modify(ctx, be, scope, record, params)  # the deferred ones are checked now too
+            pending = maintenance.cancel_unchanged(maintenance.defer(private.pending, params, deferred),
+                                                   _current(record))  # fmt: skip
+            if pending != private.pending:
+                private.pending_since = iso(now()) if pending else ""
+            private.pending = pending
+            plan = _check_modify(ctx, be, scope, record, maintenance.immediate(params, deferred))
         for key in ("PreferredMaintenanceWindow", "SnapshotWindow", "SnapshotRetentionLimit",
                     "AutoMinorVersionUpgrade", "SecurityGroupIds"):  # fmt: skip
             if params.get(key) is not None:
                 record.fields[key] = params[key]
-        if plan.get("remove"):
-            gone = [n for n in record.private.nodes if n.node_id in plan["remove"]]
-            record.private.nodes = [n for n in record.private.nodes if n not in gone]
-            changes["remove"] = gone
-        if plan.get("add"):
-            changes["add"] = [_add_node(be, record, None) for _ in range(plan["add"])]
-        if plan.get("node_type"):
-            record.fields["CacheNodeType"] = plan["node_type"]
-            changes["node_type"] = True
-        if plan.get("parameter_group"):
-            record.fields["CacheParameterGroupName"] = plan["parameter_group"]
-            changes["parameters"] = True
-        if "auth" in plan:
-            strategy, token = plan["auth"]
-            private = record.private
-            private.rotating_from = private.auth_token if strategy == "ROTATE" else None
-            private.auth_token = token
-            record.fields["AuthTokenLastModifiedDate"] = iso(now())
-            changes["auth_token"] = True
-        if changes:
-            LIFECYCLE.move(record, "modifying")
+        changes = _apply(be, record, plan)
         be.save(scope)
         out = {"CacheCluster": render_cluster(record, show_nodes=False)}
     if changes:
         be.jobs.submit(record.resource_id, lambda: nodes.modify(be, scope, record, changes))
     return out
+
+
+def apply_pending(be: Backend, scope: Scope, record: Record[ClusterPrivate], grace: float | None = None) -> bool:
+    """The maintenance window (or a failure reboot): the pending changes, through the same checks and work as an
+    immediate Modify; ones no longer valid are dropped, with an event saying why."""
+    with be.store.lock:
+        if not scope.contains(record) or record.status != "available" or not record.private.pending:
+            return False
+        request = dict(record.private.pending)
+        record.private.pending, record.private.pending_since = {}, ""
+        try:
+            plan = _check_modify(None, be, scope, record, request)
+        except AwsError as error:
+            be.save(scope)
+            failed = error.message
+        else:
+            failed = ""
+            changes = _apply(be, record, plan)
+            be.save(scope)
+    if failed:
+        be.event(scope, CLUSTER, record.identifier, f"Pending modifications could not be applied: {failed}")
+        return False
+    if changes:
+        be.jobs.submit(record.resource_id, lambda: nodes.modify(be, scope, record, changes), grace=grace)
+    return True
+
+
+def _apply(be: Backend, record: Record[ClusterPrivate], plan: dict[str, Any]) -> dict[str, Any]:
+    """The record's changes of a checked plan (under the store lock); the engine work to queue."""
+    changes: dict[str, Any] = {}
+    if plan.get("remove"):
+        gone = [n for n in record.private.nodes if n.node_id in plan["remove"]]
+        record.private.nodes = [n for n in record.private.nodes if n not in gone]
+        changes["remove"] = gone
+    if plan.get("add"):
+        changes["add"] = [_add_node(be, record, None) for _ in range(plan["add"])]
+    if plan.get("node_type"):
+        record.fields["CacheNodeType"] = plan["node_type"]
+        changes["node_type"] = True
+    if plan.get("engine_version"):
+        version: EngineVersion = plan["engine_version"]
+        changes["engine_version"] = (record.fields["Engine"], record.fields["EngineVersion"], record.private.served_by)
+        record.fields["Engine"], record.fields["EngineVersion"] = version.engine, version.version
+        record.private.served_by = version.served_by
+    if plan.get("parameter_group"):
+        record.fields["CacheParameterGroupName"] = plan["parameter_group"]
+        changes["parameters"] = True
+    if "auth" in plan:
+        strategy, token = plan["auth"]
+        private = record.private
+        private.rotating_from = private.auth_token if strategy == "ROTATE" else None
+        private.auth_token = token
+        record.fields["AuthTokenLastModifiedDate"] = iso(now())
+        changes["auth_token"] = True
+    if changes:
+        LIFECYCLE.move(record, "modifying")
+    return changes

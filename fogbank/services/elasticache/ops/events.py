@@ -11,12 +11,19 @@ from fogbank.services.base import operation
 from fogbank.services.elasticache import errors
 from fogbank.services.elasticache.ops.common import backend
 
+MAX_DURATION = 14 * 24 * 60
+
 
 @operation("DescribeEvents")
 def describe_events(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
     if params.get("SourceIdentifier") and not params.get("SourceType"):
         raise errors.invalid_combination("Cannot specify a SourceIdentifier without also specifying SourceType.")
+    duration = params.get("Duration")
+    if duration is not None and not 0 <= duration <= MAX_DURATION:
+        # Wording ours: events are kept 14 days, as ElastiCache keeps them.
+        raise errors.invalid_value(f"Invalid value {duration} for Duration. Must be between 0 and {MAX_DURATION} "
+                                   "(14 days, in minutes)")  # fmt: skip
     size = params.get("MaxRecords") or 100
     if not 20 <= size <= 100:
         raise errors.invalid_value(f"Invalid value {size} for MaxRecords. Must be between 20 and 100")

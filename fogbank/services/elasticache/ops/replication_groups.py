@@ -12,7 +12,7 @@ from fogbank.managed.records import Record, Scope, iso, now
 from fogbank.managed.tags import check as check_tags
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.elasticache import addresses, errors, node_types, replication, shards
+from fogbank.services.elasticache import addresses, errors, maintenance, node_types, replication, shards, upgrades
 from fogbank.services.elasticache.backend import Backend
 from fogbank.services.elasticache.groups import (
     GROUP,
@@ -30,7 +30,13 @@ from fogbank.services.elasticache.groups import (
 )
 from fogbank.services.elasticache.model import CLUSTER, check_identifier
 from fogbank.services.elasticache.ops import security_groups
-from fogbank.services.elasticache.ops.clusters import DEFAULT_WINDOW, _check_token, _version
+from fogbank.services.elasticache.ops.clusters import (
+    DEFAULT_WINDOW,
+    _check_token,
+    _check_windows,
+    _parameter_group,
+    _version,
+)
 from fogbank.services.elasticache.ops.common import TAG_RULES, backend, page
 from fogbank.services.elasticache.ops.parameter_groups import group as parameter_group
 from fogbank.services.elasticache.ops.subnet_groups import resolve as subnet_group
@@ -55,8 +61,10 @@ def find(scope: Scope, identifier: str) -> Group:
 
 
 def _require_available(group: Group) -> None:
+    """Before a Modify-like operation (Modify, replica counts, TestFailover, shard configuration)."""
     if group.status != "available":
-        raise invalid_state(group)
+        # Recorded from AWS (ModifyReplicationGroupShardConfiguration while modifying).
+        raise AwsError("InvalidReplicationGroupState", "Replication group must be in available state to modify.")
 
 
 def _node_quota(scope: Scope, adding: int) -> None:
@@ -161,8 +169,7 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
         raise errors.invalid_combination("Redis OSS and Valkey (cluster mode enabled) replication groups must have "
                                          "automatic failover enabled.")  # fmt: skip
     if failover and not cluster_mode and shape[0][1] < 1:
-        raise errors.invalid_combination("Automatic failover needs at least one replica: NumCacheClusters must be "
-                                         "at least 2 when AutomaticFailoverEnabled is true.")  # fmt: skip
+        raise errors.failover_needs_two_clusters()
     if params.get("MultiAZEnabled") and not failover:
         raise errors.invalid_combination("Multi-AZ needs automatic failover: set AutomaticFailoverEnabled to true.")
     if group_name == f"default.{version.family}.cluster.on":
@@ -173,8 +180,7 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
         group_family = group_record.fields["CacheParameterGroupFamily"]
         group_name = group_record.identifier
     if group_family != version.family:
-        raise errors.invalid_combination(f"The parameter group {group_name} has family {group_family}, which does "
-                                         f"not match the engine version's family {version.family}.")  # fmt: skip
+        raise errors.family_mismatch(version.family, group_family)
     token = params.get("AuthToken")
     if token is not None:
         if not params.get("TransitEncryptionEnabled"):
@@ -191,6 +197,7 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
         if not zone.startswith(ctx.region):
             raise errors.invalid_value(f"Invalid availability zone: {zone}")
     _node_quota(scope, sum(1 + replicas for _, replicas, _ in shape))
+    _check_windows(params)
     return {"identifier": identifier, "engine": engine, "version": version, "cluster_mode": cluster_mode,
             "failover": failover, "shape": shape, "group": group_name, "token": token, "port": port,
             "subnet": subnet.identifier, "zones": zones, "zone": default_zone,
@@ -233,7 +240,7 @@ def create_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dic
                    fields=fields, status="creating", tags=checked["tags"])  # fmt: skip
     with be.store.lock:
         if scope.get(GROUP, identifier):
-            raise AwsError("ReplicationGroupAlreadyExists", f"Replication group {identifier} already exists.")
+            raise errors.replication_group_exists()
         port = private.port
         index = 0
         for node_group_id, replicas, slots in checked["shape"]:
@@ -297,11 +304,11 @@ def delete_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dic
     return out
 
 
-def _check_modify(ctx: RequestContext, be: Backend, scope: Scope, group: Group,
+def _check_modify(ctx: RequestContext | None, be: Backend, scope: Scope, group: Group,
                   params: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     _require_available(group)
     plan: dict[str, Any] = {}
-    for unsupported in ("EngineVersion", "ClusterMode", "UserGroupIdsToAdd", "UserGroupIdsToRemove", "NodeGroupId"):
+    for unsupported in ("ClusterMode", "UserGroupIdsToAdd", "UserGroupIdsToRemove", "NodeGroupId"):
         if params.get(unsupported) and params[unsupported] != group.fields.get(unsupported):
             raise errors.not_implemented_yet(f"{unsupported} on ModifyReplicationGroup")
     failover = params.get("AutomaticFailoverEnabled")
@@ -312,7 +319,7 @@ def _check_modify(ctx: RequestContext, be: Backend, scope: Scope, group: Group,
         raise errors.invalid_combination("Automatic failover cannot be disabled for cluster mode enabled "
                                          "replication groups.")  # fmt: skip
     if new_failover and not group.private.cluster_mode and len(group.private.members) < 2:
-        raise errors.invalid_combination("Automatic failover needs at least one replica.")
+        raise errors.failover_needs_two_clusters()
     if new_multi_az and not new_failover:
         raise errors.invalid_combination("Multi-AZ needs automatic failover: set AutomaticFailoverEnabled to true.")
     plan["failover"], plan["multi_az"] = new_failover, new_multi_az
@@ -330,14 +337,18 @@ def _check_modify(ctx: RequestContext, be: Backend, scope: Scope, group: Group,
         if node_types.memory_bytes(node_type) is None:
             raise errors.invalid_value(f"Invalid cache node type: {node_type}")
         plan["node_type"] = node_type
-    if params.get("CacheParameterGroupName"):
-        record = parameter_group(ctx, be, scope, params["CacheParameterGroupName"])
-        family = be.catalog.resolve("elasticache", group.fields["Engine"], group.fields["EngineVersion"]).family
-        if record.fields["CacheParameterGroupFamily"] != family:
-            raise errors.invalid_combination(f"The parameter group {record.identifier} does not match the "
-                                             "replication group's engine version family.")  # fmt: skip
-        if record.identifier != group.fields["CacheParameterGroupName"]:
-            plan["parameter_group"] = record.identifier
+    new_version = None
+    if params.get("EngineVersion") is not None or params.get("Engine"):
+        new_version = upgrades.check_version(be, group.fields["Engine"], group.fields["EngineVersion"],
+                                             params.get("EngineVersion"), params.get("Engine"))  # fmt: skip
+        if new_version is not None:
+            plan["engine_version"] = new_version
+    record = _parameter_group(ctx, be, scope, params["CacheParameterGroupName"]) if params.get(
+        "CacheParameterGroupName") else None  # fmt: skip
+    family = be.catalog.resolve("elasticache", group.fields["Engine"], group.fields["EngineVersion"]).family
+    upgrades.check_family(family, new_version, record.fields["CacheParameterGroupFamily"] if record else None)
+    if record is not None and record.identifier != group.fields["CacheParameterGroupName"]:
+        plan["parameter_group"] = record.identifier
     if params.get("AuthToken") is not None or params.get("AuthTokenUpdateStrategy"):
         strategy = params.get("AuthTokenUpdateStrategy") or "ROTATE"
         token = params.get("AuthToken")
@@ -356,41 +367,103 @@ def _check_modify(ctx: RequestContext, be: Backend, scope: Scope, group: Group,
 
 @operation("ModifyReplicationGroup")
 def modify_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """As ModifyCacheCluster: a new node type, engine version, AUTH token or primary waits for the
+    maintenance window unless ApplyImmediately; the rest (failover, Multi-AZ, parameter group,
+    windows, description) applies at once."""
     be, scope = backend(ctx)
+    deferred = maintenance.GROUP_DEFERRED
     with be.store.lock:
         group = find(scope, params["ReplicationGroupId"])
-        plan = _check_modify(ctx, be, scope, group, params)
+        _check_windows(params)
+        private = group.private
+        if params.get("ApplyImmediately"):
+            request = {
+                **maintenance.defer(private.pending, params, deferred),
+                **maintenance.immediate(params, deferred),
+            }
+            plan = _check_modify(ctx, be, scope, group, request)
+            private.pending, private.pending_since = {}, ""
+        else:
+            _check_modify(ctx, be, scope, group, params)  # the deferred ones are checked now too
+            current = {"CacheNodeType": group.fields["CacheNodeType"], "EngineVersion": group.fields["EngineVersion"],
+                       "Engine": group.fields["Engine"]}  # fmt: skip
+            primary = private.primary("0001")
+            if primary is not None and not private.cluster_mode:
+                current["PrimaryClusterId"] = primary.cluster_id
+            pending = maintenance.cancel_unchanged(maintenance.defer(private.pending, params, deferred), current)
+            if pending != private.pending:
+                private.pending_since = iso(now()) if pending else ""
+            private.pending = pending
+            plan = _check_modify(ctx, be, scope, group, maintenance.immediate(params, deferred))
         if params.get("ReplicationGroupDescription"):
             group.fields["Description"] = params["ReplicationGroupDescription"]
         for key in ("PreferredMaintenanceWindow", "SnapshotWindow", "SnapshotRetentionLimit",
                     "AutoMinorVersionUpgrade", "SecurityGroupIds"):  # fmt: skip
             if params.get(key) is not None:
                 group.fields[key] = params[key]
-        group.fields["AutomaticFailover"] = "enabled" if plan["failover"] else "disabled"
-        group.fields["MultiAZ"] = "enabled" if plan["multi_az"] else "disabled"
-        changes: dict[str, Any] = {}
-        if plan.get("primary"):
-            changes["primary"] = plan["primary"]
-        if plan.get("node_type"):
-            group.fields["CacheNodeType"] = plan["node_type"]
-            changes["node_type"] = True
-        if plan.get("parameter_group"):
-            group.fields["CacheParameterGroupName"] = plan["parameter_group"]
-            changes["parameters"] = True
-        if "auth" in plan:
-            strategy, token = plan["auth"]
-            private = group.private
-            private.rotating_from = private.auth_token if strategy == "ROTATE" else None
-            private.auth_token = token
-            group.fields["AuthTokenLastModifiedDate"] = iso(now())
-            changes["auth_token"] = True
-        if changes:
-            LIFECYCLE.move(group, "modifying")
+        changes = _apply(group, plan)
         be.save(scope)
         out = {"ReplicationGroup": render_group(group)}
     if changes:
         be.jobs.submit(group.resource_id, lambda: replication.apply_to_members(be, scope, group, changes))
     return out
+
+
+def apply_pending(be: Backend, scope: Scope, group: Group, grace: float | None = None) -> bool:
+    """The maintenance window (or a failure reboot): the group's pending changes, checked and applied as an immediate
+    Modify's; ones no longer valid are dropped, with an event saying why."""
+    with be.store.lock:
+        if not scope.contains(group) or group.status != "available" or not group.private.pending:
+            return False
+        request = dict(group.private.pending)
+        group.private.pending, group.private.pending_since = {}, ""
+        try:
+            plan = _check_modify(None, be, scope, group, request)
+        except AwsError as error:
+            be.save(scope)
+            failed = error.message
+        else:
+            failed = ""
+            changes = _apply(group, plan)
+            be.save(scope)
+    if failed:
+        be.event(scope, GROUP, group.identifier, f"Pending modifications could not be applied: {failed}")
+        return False
+    if changes:
+        be.jobs.submit(group.resource_id, lambda: replication.apply_to_members(be, scope, group, changes), grace=grace)
+    return True
+
+
+def _apply(group: Group, plan: dict[str, Any]) -> dict[str, Any]:
+    """The record's changes of a checked plan (under the store lock); the engine work to queue."""
+    group.fields["AutomaticFailover"] = "enabled" if plan["failover"] else "disabled"
+    group.fields["MultiAZ"] = "enabled" if plan["multi_az"] else "disabled"
+    changes: dict[str, Any] = {}
+    if plan.get("primary"):
+        changes["primary"] = plan["primary"]
+    if plan.get("node_type"):
+        group.fields["CacheNodeType"] = plan["node_type"]
+        changes["node_type"] = True
+    if plan.get("engine_version"):
+        changes["engine_version"] = (group.fields["Engine"], group.fields["EngineVersion"], group.private.served_by)
+        group.fields["Engine"], group.fields["EngineVersion"] = (
+            plan["engine_version"].engine,
+            plan["engine_version"].version,
+        )
+        group.private.served_by = plan["engine_version"].served_by
+    if plan.get("parameter_group"):
+        group.fields["CacheParameterGroupName"] = plan["parameter_group"]
+        changes["parameters"] = True
+    if "auth" in plan:
+        strategy, token = plan["auth"]
+        private = group.private
+        private.rotating_from = private.auth_token if strategy == "ROTATE" else None
+        private.auth_token = token
+        group.fields["AuthTokenLastModifiedDate"] = iso(now())
+        changes["auth_token"] = True
+    if changes:
+        LIFECYCLE.move(group, "modifying")
+    return changes
 
 
 def _replica_targets(group: Group, params: dict[str, Any], increase: bool) -> dict[str, int]:

@@ -11,6 +11,7 @@ from fogbank.managed.records import Record, Scope
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
 from fogbank.services.elasticache import errors
+from fogbank.services.elasticache.groups import GROUP
 from fogbank.services.elasticache.model import CLUSTER, PARAMETER_GROUP, SUBNET_GROUP
 from fogbank.services.elasticache.ops.common import TAG_RULES, backend
 
@@ -19,6 +20,10 @@ _KINDS = {
     "cluster": (CLUSTER, errors.cluster_not_found),
     "parametergroup": (PARAMETER_GROUP, errors.parameter_group_not_found),
     "subnetgroup": (SUBNET_GROUP, errors.subnet_group_not_found),
+    "replicationgroup": (
+        GROUP,
+        lambda name: AwsError("ReplicationGroupNotFoundFault", f"ReplicationGroup {name} not found."),
+    ),
     "snapshot": ("snapshot", lambda name: AwsError("SnapshotNotFoundFault", f"Snapshot {name} not found.")),
     "user": ("user", lambda name: AwsError("UserNotFound", f"User {name} not found.")),
     "usergroup": ("user-group", lambda name: AwsError("UserGroupNotFound", f"User group {name} not found.")),
