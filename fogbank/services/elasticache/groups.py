@@ -15,7 +15,7 @@ from typing import Any
 
 from fogbank.managed.lifecycle import Lifecycle, transitions
 from fogbank.managed.records import Record, RecordKind, dataclass_loader
-from fogbank.services.elasticache.model import ClusterPrivate, Node, render_cluster
+from fogbank.services.elasticache.model import ClusterPrivate, Node, render_cluster, transit_fields
 
 GROUP = "replication-group"
 SLOTS = 16384
@@ -72,6 +72,7 @@ class GroupPrivate:
     auth_token: str | None = None
     rotating_from: str | None = None
     served_by: str = ""
+    tls_authority: str = ""  # TLS on: the CA file Fogbank checks its nodes against (else plain)
 
     def of(self, node_group: str) -> list[Member]:
         return [m for m in self.members if m.node_group == node_group]
@@ -153,7 +154,7 @@ def render_group(group: Group) -> dict[str, Any]:
         "CacheNodeType": fields["CacheNodeType"],
         "AuthTokenEnabled": private.auth_token is not None,
         "AuthTokenLastModifiedDate": _time(fields.get("AuthTokenLastModifiedDate")),
-        "TransitEncryptionEnabled": bool(fields.get("TransitEncryptionEnabled")),
+        **transit_fields(fields),
         "AtRestEncryptionEnabled": False,
         "ARN": group.arn,
         "UserGroupIds": list(fields.get("UserGroupIds") or []),

@@ -25,7 +25,7 @@ from fogbank.engines.supervisor import EngineStartError
 from fogbank.engines.valkey_conf import ADMIN_USER
 from fogbank.managed import supervision
 from fogbank.managed.records import Scope, iso, now
-from fogbank.services.elasticache import addresses, node_types
+from fogbank.services.elasticache import addresses, node_types, transit
 from fogbank.services.elasticache.backend import SERVICE, Backend
 from fogbank.services.elasticache.groups import GROUP, LIFECYCLE, Group, Member
 from fogbank.services.elasticache.model import CLUSTER, PARAMETER_GROUP
@@ -98,6 +98,11 @@ def spec(be: Backend, scope: Scope, group: Group, member: Member) -> CacheNodeSp
         host=member.address,
         extra_addresses=holds(group, member),
         admin_password=private.admin_password,
+        tls=transit.node_files(
+            be, [member.address, private.primary_address, private.reader_address, private.config_address]
+        )
+        if private.tls_authority
+        else None,  # fmt: skip
     )
 
 
@@ -560,6 +565,8 @@ def recover_all(be: Backend) -> None:
         for name in ("primary_address", "reader_address", "config_address"):
             if getattr(private, name):
                 setattr(private, name, addresses.allocate(private.port, getattr(private, name)))
+        if private.tls_authority:  # the data directory may have moved since
+            private.tls_authority = str(transit.directory(be) / "ca.pem")
 
     class Actions:
         def has_data(self, group: Group) -> bool:

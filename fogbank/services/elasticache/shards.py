@@ -35,8 +35,11 @@ BATCH = 256  # slots moved per round of pipelined SETSLOTs
 
 def raw(group: Group, member: Member) -> redis.Redis:
     """Fogbank's own binary-safe connection to a node (keys are bytes, as MIGRATE needs them)."""
+    authority = group.private.tls_authority
+    tls: dict[str, Any] = {"ssl": True, "ssl_ca_certs": authority} if authority else {}
     return redis.Redis(host=member.address, port=group.private.port, username=ADMIN_USER,
-                       password=group.private.admin_password, socket_timeout=30, socket_connect_timeout=2)  # fmt: skip
+                       password=group.private.admin_password, socket_timeout=30, socket_connect_timeout=2,
+                       **tls)  # fmt: skip
 
 
 def _text(value: Any) -> str:

@@ -1,0 +1,178 @@
+"""In-transit encryption (TransitEncryptionEnabled): TLS served by the engines themselves
+(Debian's redis-server for redis 7.0/7.1, memcached -Z), certificates signed by Fogbank's CA,
+plain connections refused; the PyPI Valkey builds, without TLS, refuse it plainly."""
+
+from __future__ import annotations
+
+import socket
+import ssl
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from botocore.exceptions import ClientError
+from pymemcache.client.base import Client
+from redis.cluster import RedisCluster
+
+from tests.elasticache.conftest import wait_status
+from tests.elasticache.test_replication_groups import wait_group
+
+TOKEN = "a-long-token-0123456789"
+
+
+def ca_file(ec: Any, source_type: str, identifier: str) -> str:
+    """The CA's path, as the creation event says it (docs/elasticache.md)."""
+    found = ec.describe_events(SourceType=source_type, SourceIdentifier=identifier, Duration=60)["Events"]
+    message = next(e["Message"] for e in found if "certificate authority in" in e["Message"])
+    path = message.rsplit("certificate authority in ", 1)[1]
+    assert Path(path).is_file()
+    return path
+
+
+def error_of(call: Any, **kwargs: Any) -> tuple[str, str]:
+    with pytest.raises(ClientError) as caught:
+        call(**kwargs)
+    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
+
+
+def tls(endpoint: dict[str, Any], ca: str, **kwargs: Any) -> redis.Redis:
+    return redis.Redis(host=endpoint["Address"], port=endpoint["Port"], ssl=True, ssl_ca_certs=ca,
+                       ssl_check_hostname=True, socket_timeout=5, **kwargs)  # fmt: skip
+
+
+def refuses_plain(endpoint: dict[str, Any], **kwargs: Any) -> bool:
+    try:
+        redis.Redis(host=endpoint["Address"], port=endpoint["Port"], socket_timeout=2, **kwargs).ping()
+    except redis.ConnectionError:
+        return True
+    return False
+
+
+def test_a_tls_cache_cluster_serves_tls_only_and_its_auth_token_rotates(ec: Any, make_cluster: Any) -> None:
+    found = make_cluster("tls-node", "redis", EngineVersion="7.0", TransitEncryptionEnabled=True, AuthToken=TOKEN)
+    assert found["TransitEncryptionEnabled"] is True and found["TransitEncryptionMode"] == "required"
+    assert found["AuthTokenEnabled"] is True
+    endpoint = found["CacheNodes"][0]["Endpoint"]
+    ca = ca_file(ec, "cache-cluster", "tls-node")
+    node = tls(endpoint, ca, password=TOKEN)
+    assert node.set("k", "v") and node.get("k") == b"v"
+    assert refuses_plain(endpoint, password=TOKEN)
+    with pytest.raises(redis.AuthenticationError):
+        tls(endpoint, ca).ping()
+    new = "another-token-0123456789"
+    ec.modify_cache_cluster(CacheClusterId="tls-node", AuthToken=new, AuthTokenUpdateStrategy="ROTATE")
+    wait_status(ec, "tls-node")
+    assert tls(endpoint, ca, password=new).ping() and tls(endpoint, ca, password=TOKEN).ping()
+    ec.modify_cache_cluster(CacheClusterId="tls-node", AuthToken=new, AuthTokenUpdateStrategy="SET")
+    wait_status(ec, "tls-node")
+    with pytest.raises(redis.AuthenticationError):
+        tls(endpoint, ca, password=TOKEN).ping()
+    ec.reboot_cache_cluster(CacheClusterId="tls-node", CacheNodeIdsToReboot=["0001"])
+    wait_status(ec, "tls-node")
+    assert tls(endpoint, ca, password=new).get("k") == b"v"  # the node comes back on TLS with its data
+    plain = make_cluster("plain-node", "redis", EngineVersion="7.0")
+    assert plain["TransitEncryptionEnabled"] is False and "TransitEncryptionMode" not in plain
+    ec.delete_cache_cluster(CacheClusterId="tls-node")
+    ec.delete_cache_cluster(CacheClusterId="plain-node")
+
+
+def test_builds_without_tls_and_preferred_mode_are_refused(ec: Any) -> None:
+    base = {"CacheNodeType": "cache.t3.micro", "TransitEncryptionEnabled": True}
+    code, message = error_of(ec.create_cache_cluster, CacheClusterId="no-tls", Engine="valkey", **base)
+    assert code == "InvalidParameterCombination"
+    assert "built without TLS" in message and "redis 7.1, 7.0" in message  # names where TLS is
+    code, message = error_of(ec.create_cache_cluster, CacheClusterId="old-mc", Engine="memcached",
+                             EngineVersion="1.6.6", **base)  # fmt: skip
+    assert code == "InvalidParameterCombination" and "1.6.12" in message
+    group = {"ReplicationGroupId": "pref", "ReplicationGroupDescription": "t", "Engine": "redis",
+             "EngineVersion": "7.0", "CacheNodeType": "cache.t3.micro", "NumCacheClusters": 1}  # fmt: skip
+    assert error_of(ec.create_replication_group, **group, TransitEncryptionEnabled=True,
+                    TransitEncryptionMode="preferred")[0] == "InvalidParameterValue"  # fmt: skip
+    assert error_of(ec.create_replication_group, **group, TransitEncryptionMode="required")[0] == (
+        "InvalidParameterCombination")  # fmt: skip
+    assert error_of(ec.create_replication_group, **{**group, "Engine": "valkey", "EngineVersion": "8.0"},
+                    TransitEncryptionEnabled=True)[0] == "InvalidParameterCombination"  # fmt: skip
+
+
+def test_a_tls_replication_group_syncs_over_tls_and_fails_over(ec: Any) -> None:
+    ec.create_replication_group(ReplicationGroupId="tls-rg", ReplicationGroupDescription="tls", Engine="redis",
+                                EngineVersion="7.0", CacheNodeType="cache.t3.micro", NumCacheClusters=2,
+                                AutomaticFailoverEnabled=True, TransitEncryptionEnabled=True,
+                                AuthToken=TOKEN)  # fmt: skip
+    group = wait_group(ec, "tls-rg")
+    assert group["TransitEncryptionEnabled"] is True and group["TransitEncryptionMode"] == "required"
+    ca = ca_file(ec, "replication-group", "tls-rg")
+    shard = group["NodeGroups"][0]
+    primary = tls(shard["PrimaryEndpoint"], ca, password=TOKEN)
+    assert primary.set("k", "v")
+    replica = next(m for m in shard["NodeGroupMembers"] if m["CurrentRole"] == "replica")
+    reader = tls(replica["ReadEndpoint"], ca, password=TOKEN)
+    assert reader.info("replication")["master_link_status"] == "up"  # the link is TLS: no plain port exists
+    deadline = time.monotonic() + 10
+    while reader.get("k") != b"v":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert tls(shard["ReaderEndpoint"], ca, password=TOKEN).ping()
+    assert refuses_plain(shard["PrimaryEndpoint"], password=TOKEN)
+    old = primary.info("server")["run_id"]
+    ec.test_failover(ReplicationGroupId="tls-rg", NodeGroupId="0001")
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            again = tls(shard["PrimaryEndpoint"], ca, password=TOKEN)
+            if again.info("server")["run_id"] != old and again.set("after", "1"):
+                break
+        except redis.RedisError:
+            pass
+        assert time.monotonic() < deadline, "the primary endpoint did not reach the new primary"
+        time.sleep(0.05)
+    assert again.get("k") == b"v"
+    group = wait_group(ec, "tls-rg")
+    code, _ = error_of(ec.modify_replication_group, ReplicationGroupId="tls-rg", TransitEncryptionEnabled=False,
+                       ApplyImmediately=True)  # fmt: skip
+    assert code == "InvalidParameterCombination"  # AWS: through preferred first
+    ec.delete_replication_group(ReplicationGroupId="tls-rg")
+
+
+def test_a_tls_cluster_mode_group_serves_redis_cluster_over_tls(ec: Any) -> None:
+    ec.create_replication_group(ReplicationGroupId="tls-cm", ReplicationGroupDescription="tls", Engine="redis",
+                                EngineVersion="7.0", CacheNodeType="cache.t3.micro", NumNodeGroups=2,
+                                ReplicasPerNodeGroup=1, ClusterMode="enabled",
+                                TransitEncryptionEnabled=True)  # fmt: skip
+    group = wait_group(ec, "tls-cm", timeout=90)
+    ca = ca_file(ec, "replication-group", "tls-cm")
+    endpoint = group["ConfigurationEndpoint"]
+    rc = RedisCluster(host=endpoint["Address"], port=endpoint["Port"], ssl=True, ssl_ca_certs=ca, socket_timeout=5)
+    for i in range(100):
+        rc.set(f"key:{i}", str(i))
+    assert all(rc.get(f"key:{i}") == str(i).encode() for i in range(100))
+    addresses = {m["ReadEndpoint"]["Address"] for g in group["NodeGroups"] for m in g["NodeGroupMembers"]}
+    assert {node.host for node in rc.get_nodes()} <= addresses
+    assert refuses_plain(endpoint)
+    ec.delete_replication_group(ReplicationGroupId="tls-cm")
+
+
+def test_a_tls_memcached_cluster_and_its_configuration_endpoint(ec: Any, make_cluster: Any) -> None:
+    found = make_cluster("tls-mc", "memcached", nodes=2, TransitEncryptionEnabled=True)
+    assert found["TransitEncryptionEnabled"] is True
+    ca = ca_file(ec, "cache-cluster", "tls-mc")
+    context = ssl.create_default_context(cafile=ca)
+    endpoint = found["CacheNodes"][0]["Endpoint"]
+    node = Client((endpoint["Address"], endpoint["Port"]), tls_context=context, timeout=5)
+    node.set("k", "v", noreply=False)
+    assert node.get("k") == b"v"
+    config = found["ConfigurationEndpoint"]
+    with socket.create_connection((config["Address"], config["Port"]), timeout=5) as raw:
+        with context.wrap_socket(raw, server_hostname=config["Address"]) as conn:
+            conn.sendall(b"config get cluster\r\n")
+            answer = b""
+            while not answer.endswith(b"END\r\n"):
+                answer += conn.recv(4096)
+    assert answer.startswith(b"CONFIG cluster 0 ") and str(endpoint["Port"]).encode() in answer
+    through = Client((config["Address"], config["Port"]), tls_context=context, timeout=5)
+    assert through.get("k") == b"v"  # forwarded to node 0001 over TLS
+    with pytest.raises(Exception):  # noqa: B017 - a plain client gets no memcached answer at all
+        Client((endpoint["Address"], endpoint["Port"]), timeout=2, connect_timeout=2).get("k")
+    ec.delete_cache_cluster(CacheClusterId="tls-mc")
