@@ -4,18 +4,23 @@ plain connections refused; the PyPI Valkey builds, without TLS, refuse it plainl
 
 from __future__ import annotations
 
+import shutil
 import socket
 import ssl
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 import redis
 from botocore.exceptions import ClientError
 from pymemcache.client.base import Client
 from redis.cluster import RedisCluster
 
+from fogbank.config import Config
+from fogbank.server import Fogbank
 from tests.elasticache.conftest import wait_status
 from tests.elasticache.test_replication_groups import wait_group
 
@@ -151,6 +156,12 @@ def test_a_tls_cluster_mode_group_serves_redis_cluster_over_tls(ec: Any) -> None
     addresses = {m["ReadEndpoint"]["Address"] for g in group["NodeGroups"] for m in g["NodeGroupMembers"]}
     assert {node.host for node in rc.get_nodes()} <= addresses
     assert refuses_plain(endpoint)
+    ec.modify_replication_group_shard_configuration(ReplicationGroupId="tls-cm", NodeGroupCount=3,
+                                                    ApplyImmediately=True)  # fmt: skip
+    grown = wait_group(ec, "tls-cm", timeout=180)  # keys move by MIGRATE, over TLS too
+    assert len(grown["NodeGroups"]) == 3 and all(g["Slots"] for g in grown["NodeGroups"])
+    rc = RedisCluster(host=endpoint["Address"], port=endpoint["Port"], ssl=True, ssl_ca_certs=ca, socket_timeout=5)
+    assert all(rc.get(f"key:{i}") == str(i).encode() for i in range(100))
     ec.delete_replication_group(ReplicationGroupId="tls-cm")
 
 
@@ -176,3 +187,39 @@ def test_a_tls_memcached_cluster_and_its_configuration_endpoint(ec: Any, make_cl
     with pytest.raises(Exception):  # noqa: B017 - a plain client gets no memcached answer at all
         Client((endpoint["Address"], endpoint["Port"]), timeout=2, connect_timeout=2).get("k")
     ec.delete_cache_cluster(CacheClusterId="tls-mc")
+
+
+def test_tls_nodes_come_back_on_tls_after_a_fogbank_restart() -> None:
+    top = Path(tempfile.mkdtemp(prefix="fogbank-tls-"))
+    top.chmod(0o711)
+    config = Config(data_dir=top / "data", port=0, log_requests=False, workers=1)
+
+    def client(fb: Fogbank) -> Any:
+        return boto3.client("elasticache", endpoint_url=fb.endpoint, region_name="us-east-1",
+                            aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+
+    try:
+        with Fogbank(config=config) as fb:
+            ec = client(fb)
+            ec.create_replication_group(ReplicationGroupId="tls-durable", ReplicationGroupDescription="d",
+                                        Engine="redis", EngineVersion="7.1", CacheNodeType="cache.t3.micro",
+                                        NumCacheClusters=2, TransitEncryptionEnabled=True)  # fmt: skip
+            endpoint = wait_group(ec, "tls-durable")["NodeGroups"][0]["PrimaryEndpoint"]
+            ca = ca_file(ec, "replication-group", "tls-durable")
+            primary = tls(endpoint, ca)
+            primary.set("durable", "yes")
+            assert primary.wait(1, 2000) == 1
+        with Fogbank(config=config) as fb:
+            ec = client(fb)
+            group = wait_group(ec, "tls-durable")
+            shard = group["NodeGroups"][0]
+            assert shard["PrimaryEndpoint"] == endpoint and group["TransitEncryptionMode"] == "required"
+            assert tls(endpoint, ca).get("durable") == b"yes" and refuses_plain(endpoint)
+            replica = next(m for m in shard["NodeGroupMembers"] if m["CurrentRole"] == "replica")
+            assert tls(replica["ReadEndpoint"], ca).info("replication")["master_link_status"] == "up"
+            ec.delete_replication_group(ReplicationGroupId="tls-durable")
+            deadline = time.monotonic() + 10
+            while ec.describe_replication_groups()["ReplicationGroups"] and time.monotonic() < deadline:
+                time.sleep(0.05)
+    finally:
+        shutil.rmtree(top, ignore_errors=True)
