@@ -99,6 +99,13 @@ def test_builds_without_tls_and_preferred_mode_are_refused(ec: Any) -> None:
         "InvalidParameterCombination")  # fmt: skip
     assert error_of(ec.create_replication_group, **{**group, "Engine": "valkey", "EngineVersion": "8.0"},
                     TransitEncryptionEnabled=True)[0] == "InvalidParameterCombination"  # fmt: skip
+    ec.create_replication_group(**group)
+    plain = wait_group(ec, "pref")
+    assert plain["TransitEncryptionEnabled"] is False and "TransitEncryptionMode" not in plain
+    code, message = error_of(ec.modify_replication_group, ReplicationGroupId="pref", TransitEncryptionEnabled=True,
+                             ApplyImmediately=True)  # fmt: skip
+    assert code == "InvalidParameterCombination" and "preferred" in message  # AWS's first step of the migration
+    ec.delete_replication_group(ReplicationGroupId="pref")
 
 
 def test_a_tls_replication_group_syncs_over_tls_and_fails_over(ec: Any) -> None:
@@ -138,6 +145,12 @@ def test_a_tls_replication_group_syncs_over_tls_and_fails_over(ec: Any) -> None:
     code, _ = error_of(ec.modify_replication_group, ReplicationGroupId="tls-rg", TransitEncryptionEnabled=False,
                        ApplyImmediately=True)  # fmt: skip
     assert code == "InvalidParameterCombination"  # AWS: through preferred first
+    code, _ = error_of(ec.modify_replication_group, ReplicationGroupId="tls-rg", TransitEncryptionMode="preferred",
+                       ApplyImmediately=True)  # fmt: skip
+    assert code == "InvalidParameterValue"  # preferred: TLS and plain on one port, not served here
+    same = ec.modify_replication_group(ReplicationGroupId="tls-rg", TransitEncryptionEnabled=True,
+                                       TransitEncryptionMode="required", ApplyImmediately=True)  # fmt: skip
+    assert same["ReplicationGroup"]["TransitEncryptionMode"] == "required"  # nothing to change: accepted
     ec.delete_replication_group(ReplicationGroupId="tls-rg")
 
 
