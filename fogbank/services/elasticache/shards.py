@@ -135,6 +135,19 @@ def _state_ok(group: Group, members: Iterable[Member], links: _Links | None = No
             own.close()
 
 
+def _agree(links: _Links, members: list[Member]) -> bool:
+    """Every node tells clients the same slot owners (CLUSTER SLOTS: range -> primary address),
+    all 16384 slots of them: what redis-py's RedisCluster reads from whichever node it asks."""
+    views = set()
+    for member in members:
+        ranges = links(member).execute_command("CLUSTER", "SLOTS")
+        view = frozenset((int(r[0]), int(r[1]), _text(r[2][0])) for r in ranges)
+        if sum(last - first + 1 for first, last, _ in view) != SLOTS:
+            return False
+        views.add(view)
+    return len(views) == 1
+
+
 def create(be: Backend, scope: Scope, group: Group) -> None:
     members = list(group.private.members)
     each(members, lambda m: start_member(be, scope, group, m))
@@ -146,7 +159,7 @@ def create(be: Backend, scope: Scope, group: Group) -> None:
             links(primary).execute_command("CLUSTER", "SET-CONFIG-EPOCH", index + 1)
             _add_slots(links(primary), node_group.slots)
         _join(group, links, [], members)
-        _wait(lambda: _state_ok(group, group.private.members, links),
+        _wait(lambda: _state_ok(group, members, links) and _agree(links, members),
               f"{group.identifier}: the cluster did not become ok")  # fmt: skip
     finally:
         links.close()
