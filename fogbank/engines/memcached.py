@@ -20,7 +20,7 @@ from pathlib import Path
 from pymemcache.client.base import Client
 from pymemcache.exceptions import MemcacheError
 
-from fogbank.engines import datadirs, users
+from fogbank.engines import datadirs
 from fogbank.engines.binary import EngineBinary, parse_version, system_package, version_key
 from fogbank.engines.driver import EngineDriver, Instance
 from fogbank.engines.interface import CacheNodeSpec, InstanceSpec, TlsFiles
@@ -43,7 +43,6 @@ FLAGS: dict[str, str] = {"cas_disabled": "-C", "disable_flush_all": "-F", "large
 # Passed as extended options (-o name=value).
 EXTENDED = ("lru_crawler", "lru_maintainer", "hash_algorithm", "slab_reassign", "slab_automove", "idle_timeout")
 _VALUE = re.compile(r"^[A-Za-z0-9_.:-]+$")
-TLS_CERT, TLS_KEY, TLS_CA = "tls-server.pem", "tls-server.key", "tls-ca.pem"
 
 
 @functools.lru_cache(maxsize=1)
@@ -170,15 +169,8 @@ class MemcachedEngine(EngineDriver):
 def _tls_options(data_dir: Path, files: TlsFiles) -> list[str]:
     """``-Z``: TLS on every listener (no plain port left). The files live in the node's own
     0700 directory, owned by the engine user, which must read the key."""
-    users.prepare_dir(data_dir, unprivileged=True)
-    for name, data in ((TLS_CERT, files.certificate), (TLS_KEY, files.key), (TLS_CA, files.authority)):
-        path = data_dir / name
-        work = path.with_name(name + ".new")
-        work.touch(mode=0o600)
-        work.write_bytes(data)
-        users.chown_tree(work, unprivileged=True)
-        work.replace(path)
-    return ["-Z", "-o", f"ssl_chain_cert={data_dir / TLS_CERT},ssl_key={data_dir / TLS_KEY}"]
+    datadirs.write_tls(data_dir, files)
+    return ["-Z", "-o", f"ssl_chain_cert={data_dir / datadirs.TLS_CERT},ssl_key={data_dir / datadirs.TLS_KEY}"]
 
 
 def _answers_version(port: int, context: ssl.SSLContext | None = None) -> bool:

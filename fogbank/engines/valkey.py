@@ -30,6 +30,7 @@ import redis
 
 from fogbank.engines import datadirs, users
 from fogbank.engines.binary import EngineBinary, parse_version, reachable_server, system_package, version_key
+from fogbank.engines.datadirs import TLS_CA, TLS_CERT, TLS_KEY
 from fogbank.engines.driver import EngineDriver, Instance
 from fogbank.engines.interface import (
     AclUser,
@@ -38,7 +39,6 @@ from fogbank.engines.interface import (
     Endpoint,
     InstanceSpec,
     ReplicationInfo,
-    TlsFiles,
 )
 from fogbank.engines.ports import PortUnavailableError
 from fogbank.engines.supervisor import ManagedProcess, ProcessSpec, Supervisor
@@ -47,9 +47,6 @@ from fogbank.engines.valkey_conf import (
     CLUSTER_FILE,
     CONF_FILE,
     RDB_FILE,
-    TLS_CA,
-    TLS_CERT,
-    TLS_KEY,
     NodeConfig,
     acl_rules,
     check_settings,
@@ -145,7 +142,7 @@ class ValkeyEngine(EngineDriver):
         name = spec.name
         users.prepare_dir(node.data_dir, unprivileged=True)
         if isinstance(spec, CacheNodeSpec) and spec.tls is not None:
-            _write_tls(node.data_dir, spec.tls)
+            datadirs.write_tls(node.data_dir, spec.tls)
         restored_rdb = node.effective().get("appendonly") == "yes" and not has_aof(node.data_dir)
         restored_rdb = restored_rdb and (node.data_dir / RDB_FILE).is_file()
         # With appendonly on and no AOF yet, the server would ignore the RDB and start empty: a
@@ -437,18 +434,6 @@ def _connect(node: NodeConfig, timeout: float) -> redis.Redis:
         decode_responses=True,
         **tls,  # type: ignore[arg-type]
     )
-
-
-def _write_tls(data_dir: Path, files: TlsFiles) -> None:
-    """The node's certificate, key and CA in its own 0700 directory, owned by the engine user
-    (who must read the key); rewritten at every start, so a new certificate takes effect."""
-    for name, data in ((TLS_CERT, files.certificate), (TLS_KEY, files.key), (TLS_CA, files.authority)):
-        path = data_dir / name
-        work = path.with_name(name + ".new")
-        work.touch(mode=0o600)
-        work.write_bytes(data)
-        users.chown_tree(work, unprivileged=True)
-        work.replace(path)
 
 
 def _answers_ping(node: NodeConfig) -> bool:

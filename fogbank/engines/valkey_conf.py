@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fogbank.engines.datadirs import TLS_CA, TLS_CERT, TLS_KEY
 from fogbank.engines.interface import AclUser, Credentials, Endpoint
 
 CONF_FILE = "fogbank.conf"
@@ -18,7 +19,6 @@ RDB_FILE = "dump.rdb"
 AOF_FILE = "appendonly.aof"  # Redis < 7: one file; 7+ and Valkey: a directory of that name's parts
 AOF_DIR = "appendonlydir"
 CLUSTER_FILE = "nodes.conf"
-TLS_CERT, TLS_KEY, TLS_CA = "tls-server.pem", "tls-server.key", "tls-ca.pem"
 ADMIN_USER = "fogbank-admin"  # Fogbank's own login, for administration and replication
 
 # ElastiCache's defaults where they differ from the engine's, then what Fogbank needs.

@@ -20,7 +20,7 @@ from typing import Any
 
 import redis
 
-from fogbank.engines.interface import CacheNodeSpec, Credentials, Endpoint, Replication
+from fogbank.engines.interface import CacheNodeSpec, Credentials, Endpoint, Replication, TlsFiles
 from fogbank.engines.supervisor import EngineStartError
 from fogbank.engines.valkey_conf import ADMIN_USER
 from fogbank.managed import supervision
@@ -98,12 +98,17 @@ def spec(be: Backend, scope: Scope, group: Group, member: Member) -> CacheNodeSp
         host=member.address,
         extra_addresses=holds(group, member),
         admin_password=private.admin_password,
-        tls=transit.node_files(
-            be, [member.address, private.primary_address, private.reader_address, private.config_address]
-        )
-        if private.tls_authority
-        else None,  # fmt: skip
+        tls=_tls_files(be, group, member),
     )
+
+
+def _tls_files(be: Backend, group: Group, member: Member) -> TlsFiles | None:
+    """TLS on: a certificate naming the member's address and every moving endpoint it may hold."""
+    private = group.private
+    if not private.tls_authority:
+        return None
+    return transit.node_files(be, [member.address, private.primary_address, private.reader_address,
+                                   private.config_address])  # fmt: skip
 
 
 def driver_of(be: Backend, group: Group) -> Any:
