@@ -4,7 +4,9 @@ plain connections refused; the PyPI Valkey builds, without TLS, refuse it plainl
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import ssl
 import tempfile
@@ -237,3 +239,34 @@ def test_tls_nodes_come_back_on_tls_after_a_fogbank_restart() -> None:
                 time.sleep(0.05)
     finally:
         shutil.rmtree(top, ignore_errors=True)
+
+
+def test_a_dead_tls_shard_primary_is_replaced_over_tls(ec: Any) -> None:
+    ec.create_replication_group(ReplicationGroupId="tls-crash", ReplicationGroupDescription="tls", Engine="redis",
+                                EngineVersion="7.0", CacheNodeType="cache.t3.micro", NumNodeGroups=2,
+                                ReplicasPerNodeGroup=1, ClusterMode="enabled",
+                                TransitEncryptionEnabled=True)  # fmt: skip
+    group = wait_group(ec, "tls-crash", timeout=90)
+    ca = ca_file(ec, "replication-group", "tls-crash")
+    endpoint = group["ConfigurationEndpoint"]
+    rc = RedisCluster(host=endpoint["Address"], port=endpoint["Port"], ssl=True, ssl_ca_certs=ca, socket_timeout=5)
+    for i in range(50):
+        rc.set(f"key:{i}", str(i))
+    victim = next(m for m in group["NodeGroups"][0]["NodeGroupMembers"] if m["CurrentRole"] == "primary")
+    node = tls(victim["ReadEndpoint"], ca)
+    node.wait(1, 2000)
+    os.kill(int(node.info("server")["process_id"]), signal.SIGKILL)
+    deadline = time.monotonic() + 40
+    while "Finished recovery for cache nodes 0001" not in [
+        e["Message"] for e in ec.describe_events(SourceType="cache-cluster", SourceIdentifier=victim["CacheClusterId"],
+                                                 Duration=60)["Events"]
+    ]:  # fmt: skip
+        assert time.monotonic() < deadline, "the dead primary was not recovered"
+        time.sleep(0.1)
+    found = wait_group(ec, "tls-crash", timeout=60)
+    roles = {m["CacheClusterId"]: m["CurrentRole"] for m in found["NodeGroups"][0]["NodeGroupMembers"]}
+    assert roles[victim["CacheClusterId"]] == "replica"  # its replica took over (TAKEOVER), it follows now
+    rc = RedisCluster(host=endpoint["Address"], port=endpoint["Port"], ssl=True, ssl_ca_certs=ca, socket_timeout=5)
+    assert all(rc.get(f"key:{i}") == str(i).encode() for i in range(50))
+    assert tls(victim["ReadEndpoint"], ca).info("replication")["master_link_status"] == "up"
+    ec.delete_replication_group(ReplicationGroupId="tls-crash")
