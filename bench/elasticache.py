@@ -15,6 +15,7 @@ from pymemcache.client.base import Client
 from fogbank.server import Fogbank
 
 ROUNDS = 5
+CLUSTER_ROUNDS = 5
 OPS = 5000
 
 
@@ -118,12 +119,18 @@ def replication_groups(ec: object) -> None:
         except redis.RedisError:
             pass
     print(f"TestFailover -> writes accepted on the new primary {time.perf_counter() - started:.2f} s (goal < 2 s)")
-    started = time.perf_counter()
-    ec.create_replication_group(ReplicationGroupId="bench-cm", ReplicationGroupDescription="bench",  # type: ignore[attr-defined]
-                                Engine="valkey", CacheNodeType="cache.t3.micro", NumNodeGroups=3,
-                                ReplicasPerNodeGroup=1, ClusterMode="enabled")  # fmt: skip
-    wait_group(ec, "bench-cm")
-    print(f"cluster mode 3x(1+1) -> available {time.perf_counter() - started:.2f} s (goal < 3 s)")
+    times = []
+    for i in range(CLUSTER_ROUNDS):
+        started = time.perf_counter()
+        ec.create_replication_group(ReplicationGroupId=f"bench-cm{i}", ReplicationGroupDescription="bench",  # type: ignore[attr-defined]
+                                    Engine="valkey", CacheNodeType="cache.t3.micro", NumNodeGroups=3,
+                                    ReplicasPerNodeGroup=1, ClusterMode="enabled")  # fmt: skip
+        wait_group(ec, f"bench-cm{i}")
+        times.append(time.perf_counter() - started)
+        ec.delete_replication_group(ReplicationGroupId=f"bench-cm{i}")  # type: ignore[attr-defined]
+        time.sleep(1)  # its six nodes stop before the next round starts six more
+    print(f"cluster mode 3x(1+1) -> available p50 {statistics.median(times):.2f} s (min {min(times):.2f}, "
+          f"max {max(times):.2f}; goal < 3 s; floor: Redis Cluster's 2 s writable delay)")  # fmt: skip
 
 
 if __name__ == "__main__":

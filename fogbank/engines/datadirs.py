@@ -17,8 +17,12 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from fogbank.engines import users
+
+if TYPE_CHECKING:  # interface imports binary, which imports this module
+    from fogbank.engines.interface import TlsFiles
 
 # Unix socket paths are limited to 108 bytes including the final NUL.
 SOCKET_PATH_MAX = 107
@@ -169,3 +173,19 @@ def release_socket_dir(path: Path) -> None:
     """Remove a short socket directory made by ``socket_dir`` once its server has stopped."""
     if path.parent == SHORT_SOCKET_ROOT:
         shutil.rmtree(path, ignore_errors=True)
+
+
+TLS_CERT, TLS_KEY, TLS_CA = "tls-server.pem", "tls-server.key", "tls-ca.pem"
+
+
+def write_tls(data_dir: Path, files: TlsFiles) -> None:
+    """A node's certificate, key and CA in its own 0700 directory, 0600 and owned by the engine
+    user (who must read the key); rewritten at every start, so a new certificate takes effect."""
+    users.prepare_dir(data_dir, unprivileged=True)
+    for name, data in ((TLS_CERT, files.certificate), (TLS_KEY, files.key), (TLS_CA, files.authority)):
+        path = data_dir / name
+        work = path.with_name(name + ".new")
+        work.touch(mode=0o600)
+        work.write_bytes(data)
+        users.chown_tree(work, unprivileged=True)
+        work.replace(path)

@@ -51,6 +51,17 @@ class InstanceSpec:
 
 
 @dataclass(frozen=True)
+class TlsFiles:
+    """A node's TLS identity, as PEM: its certificate and key, and the CA that signed its peers'
+    (a replica checks its primary's, a cluster node its peers'). The driver keeps them in the
+    node's own directory, readable by the engine user only."""
+
+    certificate: bytes
+    key: bytes
+    authority: bytes
+
+
+@dataclass(frozen=True)
 class AclUser:
     """A Redis ACL user: ElastiCache's ``CreateUser`` (its access string is ACL rules)."""
 
@@ -76,6 +87,9 @@ class CacheNodeSpec(InstanceSpec):
     # Endpoint addresses it serves besides its own (a replication group's primary endpoint, held
     # by whichever node is primary): no proxy between clients and the node.
     extra_addresses: tuple[str, ...] = ()
+    # Serve TLS only (TransitEncryptionEnabled), on ``port``; None: plain. Drivers whose binary has
+    # no TLS refuse it.
+    tls: TlsFiles | None = None
     # Fogbank's own password on the node (user fogbank-admin); None: a random one kept beside it.
     # The nodes of one replication group share it, so that any replica can log in to any primary.
     admin_password: str | None = None

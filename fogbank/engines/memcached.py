@@ -12,6 +12,7 @@ import functools
 import re
 import shutil
 import signal
+import ssl
 import subprocess
 from collections.abc import Mapping
 from pathlib import Path
@@ -22,7 +23,7 @@ from pymemcache.exceptions import MemcacheError
 from fogbank.engines import datadirs
 from fogbank.engines.binary import EngineBinary, parse_version, system_package, version_key
 from fogbank.engines.driver import EngineDriver, Instance
-from fogbank.engines.interface import CacheNodeSpec, InstanceSpec
+from fogbank.engines.interface import CacheNodeSpec, InstanceSpec, TlsFiles
 from fogbank.engines.supervisor import ManagedProcess, ProcessSpec, Supervisor
 
 MEGABYTE = 1024 * 1024
@@ -97,6 +98,7 @@ class MemcachedEngine(EngineDriver):
     def __init__(self, supervisor: Supervisor, binary: EngineBinary, cache_dir: Path) -> None:
         super().__init__(supervisor, binary, cache_dir)
         self._settings: dict[str, dict[str, str]] = {}  # the options each node was last given
+        self._tls: dict[str, ssl.SSLContext] = {}  # how Fogbank reaches its TLS nodes
 
     def create(self, spec: InstanceSpec) -> ManagedProcess:
         return self.start(spec)
@@ -113,6 +115,13 @@ class MemcachedEngine(EngineDriver):
         data_dir = Path(spec.data_dir).absolute()
         argv = [str(self.binary.server), "-l", "127.0.0.1", "-p", str(spec.port), "-U", "0", "-m", str(megabytes)]
         argv += options(settings)
+        tls = spec.tls if isinstance(spec, CacheNodeSpec) else None
+        context = None
+        if tls is not None:
+            if not self.binary.tls:
+                raise ValueError(f"{self.binary.version_string} was built without TLS")
+            argv += _tls_options(data_dir, tls)
+            context = ssl.create_default_context(cadata=tls.authority.decode())
         log_file = datadirs.log_file_for(data_dir)
         log_file.parent.mkdir(parents=True, exist_ok=True)
         process_spec = ProcessSpec(
@@ -120,7 +129,7 @@ class MemcachedEngine(EngineDriver):
             argv=argv,
             log_file=log_file,
             port=spec.port,
-            ready=functools.partial(_answers_version, spec.port),
+            ready=functools.partial(_answers_version, spec.port, context),
             unprivileged=True,  # memcached refuses root without -u
             stop_signal=signal.SIGTERM,
             stop_timeout=10.0,
@@ -129,10 +138,16 @@ class MemcachedEngine(EngineDriver):
         with self._lock:
             self._instances[spec.name] = Instance(data_dir, spec.port, data_dir)
             self._settings[spec.name] = settings
+            if context is not None:
+                self._tls[spec.name] = context
+            else:
+                self._tls.pop(spec.name, None)
         return proc
 
     def healthy(self, name: str) -> bool:
-        return _answers_version(self._instance(name).port)
+        with self._lock:
+            context = self._tls.get(name)
+        return _answers_version(self._instance(name).port, context)
 
     def apply_settings(self, name: str, settings: Mapping[str, str]) -> list[str]:
         """Memcached reads its options only at start: every change is pending until then."""
@@ -146,11 +161,20 @@ class MemcachedEngine(EngineDriver):
         return sorted(changed)
 
     def client(self, name: str) -> Client:
-        return Client(("127.0.0.1", self._instance(name).port), connect_timeout=2, timeout=10)
+        with self._lock:
+            context = self._tls.get(name)
+        return Client(("127.0.0.1", self._instance(name).port), connect_timeout=2, timeout=10, tls_context=context)
 
 
-def _answers_version(port: int) -> bool:
-    client = Client(("127.0.0.1", port), connect_timeout=1, timeout=2)
+def _tls_options(data_dir: Path, files: TlsFiles) -> list[str]:
+    """``-Z``: TLS on every listener (no plain port left). The files live in the node's own
+    0700 directory, owned by the engine user, which must read the key."""
+    datadirs.write_tls(data_dir, files)
+    return ["-Z", "-o", f"ssl_chain_cert={data_dir / datadirs.TLS_CERT},ssl_key={data_dir / datadirs.TLS_KEY}"]
+
+
+def _answers_version(port: int, context: ssl.SSLContext | None = None) -> bool:
+    client = Client(("127.0.0.1", port), connect_timeout=1, timeout=2, tls_context=context)
     try:
         return bool(client.version())
     except (MemcacheError, OSError):

@@ -30,6 +30,7 @@ import redis
 
 from fogbank.engines import datadirs, users
 from fogbank.engines.binary import EngineBinary, parse_version, reachable_server, system_package, version_key
+from fogbank.engines.datadirs import TLS_CA, TLS_CERT, TLS_KEY
 from fogbank.engines.driver import EngineDriver, Instance
 from fogbank.engines.interface import (
     AclUser,
@@ -115,7 +116,7 @@ class ValkeyEngine(EngineDriver):
     Implements ``Driver``, ``Persistent``, ``Replication`` and ``AccessControl``.
     """
 
-    leftovers = (CONF_FILE, STATE_FILE, CLUSTER_FILE)
+    leftovers = (CONF_FILE, STATE_FILE, CLUSTER_FILE, TLS_CERT, TLS_KEY, TLS_CA)
 
     def __init__(self, supervisor: Supervisor, binary: EngineBinary, cache_dir: Path) -> None:
         super().__init__(supervisor, binary, cache_dir)
@@ -140,6 +141,8 @@ class ValkeyEngine(EngineDriver):
         node = self._node_config(spec)
         name = spec.name
         users.prepare_dir(node.data_dir, unprivileged=True)
+        if isinstance(spec, CacheNodeSpec) and spec.tls is not None:
+            datadirs.write_tls(node.data_dir, spec.tls)
         restored_rdb = node.effective().get("appendonly") == "yes" and not has_aof(node.data_dir)
         restored_rdb = restored_rdb and (node.data_dir / RDB_FILE).is_file()
         # With appendonly on and no AOF yet, the server would ignore the RDB and start empty: a
@@ -326,6 +329,9 @@ class ValkeyEngine(EngineDriver):
             node.auth_tokens, node.acl_users = spec.auth_tokens, spec.acl_users
             node.replica_of, node.primary_auth = spec.replica_of, spec.primary_auth
             node.host, node.extra_addresses = spec.host, tuple(spec.extra_addresses)
+            if spec.tls is not None and not self.binary.tls:
+                raise ValueError(f"{self.binary.version_string} was built without TLS")
+            node.tls = spec.tls is not None
             if spec.cluster_enabled:
                 node.cluster_port = self._cluster_port(spec, state.get("cluster_port"))
         return node
@@ -417,6 +423,7 @@ class ValkeyEngine(EngineDriver):
 
 
 def _connect(node: NodeConfig, timeout: float) -> redis.Redis:
+    tls = {"ssl": True, "ssl_ca_certs": str(node.data_dir / TLS_CA)} if node.tls else {}
     return redis.Redis(
         host=node.host,
         port=node.port,
@@ -425,6 +432,7 @@ def _connect(node: NodeConfig, timeout: float) -> redis.Redis:
         socket_timeout=timeout,
         socket_connect_timeout=2.0,
         decode_responses=True,
+        **tls,  # type: ignore[arg-type]
     )
 
 

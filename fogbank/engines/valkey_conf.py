@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fogbank.engines.datadirs import TLS_CA, TLS_CERT, TLS_KEY
 from fogbank.engines.interface import AclUser, Credentials, Endpoint
 
 CONF_FILE = "fogbank.conf"
@@ -39,6 +40,9 @@ RESERVED = frozenset(
         "masteruser", "primaryauth", "primaryuser", "replicaof", "slaveof", "cluster-enabled",
         "cluster-config-file", "cluster-port", "maxmemory", "rename-command", "protected-mode",
         "enable-debug-command", "enable-module-command", "enable-protected-configs", "loadmodule",
+        "tls-port", "tls-cert-file", "tls-key-file", "tls-ca-cert-file", "tls-ca-cert-dir", "tls-auth-clients",
+        "tls-replication", "tls-cluster", "tls-client-cert-file", "tls-client-key-file", "tls-key-file-pass",
+        "tls-client-key-file-pass", "tls-dh-params-file",
     }
 )  # fmt: skip
 
@@ -60,6 +64,7 @@ class NodeConfig:
     primary_auth: Credentials | None = None
     host: str = "127.0.0.1"  # its own address: bound, announced to cluster peers, where Fogbank connects
     extra_addresses: tuple[str, ...] = ()  # endpoint addresses it serves too (a primary endpoint)
+    tls: bool = False  # TLS only, on ``port``; the files (TLS_CERT, ...) are in ``data_dir``
 
     def binds(self) -> str:
         return " ".join(dict.fromkeys((self.host, *self.extra_addresses)))
@@ -105,7 +110,7 @@ def render(node: NodeConfig, appendonly_override: str | None = None) -> str:
         settings["appendonly"] = appendonly_override
     lines = [
         "# Written by Fogbank; rewritten on every change: edit the parameter group instead.",
-        f"port {node.port}",
+        *(_tls_lines(node) if node.tls else [f"port {node.port}"]),
         f"bind {node.binds()}",
         f"dir {quote(str(node.data_dir))}",
         "daemonize no",
@@ -135,6 +140,17 @@ def render(node: NodeConfig, appendonly_override: str | None = None) -> str:
     admin_rules = ["reset", "on", f">{node.admin.password}", "~*", "&*", "+@all"]
     lines.append(f"user {ADMIN_USER} " + " ".join(quote(rule) for rule in admin_rules))
     return "\n".join(lines) + "\n"
+
+
+def _tls_lines(node: NodeConfig) -> list[str]:
+    """TLS only on the node's port (``port 0``: no plain listener), for clients, the replication
+    link and the cluster bus alike; clients present no certificate (as on ElastiCache)."""
+    files = [("tls-cert-file", TLS_CERT), ("tls-key-file", TLS_KEY), ("tls-ca-cert-file", TLS_CA)]
+    lines = ["port 0", f"tls-port {node.port}", *(f"{key} {quote(str(node.data_dir / name))}" for key, name in files)]
+    lines += ["tls-auth-clients no", "tls-replication yes"]
+    if node.cluster_port is not None:
+        lines.append("tls-cluster yes")
+    return lines
 
 
 def has_aof(data_dir: Path) -> bool:

@@ -101,31 +101,6 @@ def test_reboot_keeps_valkey_data_and_says_so(ec: Any, make_cluster: Any) -> Non
     assert "Cache node 0001 restarted" in [e["Message"] for e in events]
 
 
-def test_auth_token_is_required_by_the_node_and_rotates(ec: Any, make_cluster: Any) -> None:
-    token, new = "a-long-token-0123456789", "another-token-0123456789"
-    found = make_cluster("secured", "valkey", AuthToken=token, TransitEncryptionEnabled=True)
-    assert found["AuthTokenEnabled"] and found["TransitEncryptionEnabled"]
-    port = found["CacheNodes"][0]["Endpoint"]["Port"]
-    with pytest.raises(redis.AuthenticationError):
-        redis.Redis(port=port).ping()
-    assert redis.Redis(port=port, password=token).ping()
-    ec.modify_cache_cluster(
-        CacheClusterId="secured", AuthToken=new, AuthTokenUpdateStrategy="ROTATE", ApplyImmediately=True
-    )
-    wait_status(ec, "secured")
-    assert redis.Redis(port=port, password=new).ping() and redis.Redis(port=port, password=token).ping()
-    ec.modify_cache_cluster(
-        CacheClusterId="secured", AuthToken=new, AuthTokenUpdateStrategy="SET", ApplyImmediately=True
-    )
-    wait_status(ec, "secured")
-    with pytest.raises(redis.AuthenticationError):
-        redis.Redis(port=port, password=token).ping()
-    messages = [
-        e["Message"] for e in ec.describe_events(SourceType="cache-cluster", SourceIdentifier="secured")["Events"]
-    ]
-    assert any("has no TLS" in m for m in messages)  # the PyPI Valkey builds have none: said plainly
-
-
 def test_scaling_a_valkey_node_type_changes_its_memory_and_keeps_data(ec: Any, make_cluster: Any) -> None:
     found = make_cluster("scaled", "valkey")
     port = found["CacheNodes"][0]["Endpoint"]["Port"]

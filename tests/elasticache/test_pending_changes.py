@@ -20,6 +20,7 @@ from botocore.exceptions import ClientError
 from fogbank.server import Fogbank
 from tests.elasticache.conftest import wait_status
 from tests.elasticache.test_replication_groups import wait_group
+from tests.elasticache.test_transit_encryption import ca_file
 
 WINDOW = "sun:23:00-mon:01:30"
 
@@ -107,20 +108,23 @@ def test_a_change_asked_during_the_window_waits_for_the_next_one(fogbank: tuple[
 
 def test_replication_group_pending_primary_and_auth_token(fogbank: tuple[Any, Any]) -> None:
     ec, scheduler = fogbank
-    ec.create_replication_group(ReplicationGroupId="rg-later", ReplicationGroupDescription="d", Engine="valkey",
-                                CacheNodeType="cache.t3.micro", NumCacheClusters=2, TransitEncryptionEnabled=True,
-                                AuthToken="first-token-0123456789", PreferredMaintenanceWindow=WINDOW)  # fmt: skip
+    # An AuthToken needs TLS, which Redis OSS 7.0 (Debian's redis-server) serves here.
+    ec.create_replication_group(ReplicationGroupId="rg-later", ReplicationGroupDescription="d", Engine="redis",
+                                EngineVersion="7.0", CacheNodeType="cache.t3.micro", NumCacheClusters=2,
+                                TransitEncryptionEnabled=True, AuthToken="first-token-0123456789",
+                                PreferredMaintenanceWindow=WINDOW)  # fmt: skip
     wait_group(ec, "rg-later")
+    tls = {"ssl": True, "ssl_ca_certs": ca_file(ec, "replication-group", "rg-later")}
     out = ec.modify_replication_group(ReplicationGroupId="rg-later", PrimaryClusterId="rg-later-002",
                                       AuthToken="second-token-0123456789", AuthTokenUpdateStrategy="ROTATE",
                                       ReplicationGroupDescription="now")["ReplicationGroup"]  # fmt: skip
     assert out["Status"] == "available" and out["Description"] == "now"
     assert out["PendingModifiedValues"] == {"PrimaryClusterId": "rg-later-002", "AuthTokenStatus": "ROTATING"}
     address = out["NodeGroups"][0]["PrimaryEndpoint"]
-    primary = redis.Redis(host=address["Address"], port=address["Port"], password="first-token-0123456789")
+    primary = redis.Redis(host=address["Address"], port=address["Port"], password="first-token-0123456789", **tls)
     primary.set("k", "v")
     with pytest.raises(redis.AuthenticationError):
-        redis.Redis(host=address["Address"], port=address["Port"], password="second-token-0123456789").ping()
+        redis.Redis(host=address["Address"], port=address["Port"], password="second-token-0123456789", **tls).ping()
     member = ec.describe_cache_clusters(CacheClusterId="rg-later-002")["CacheClusters"][0]
     assert member["PendingModifiedValues"] == {"AuthTokenStatus": "ROTATING"}
     assert scheduler.maintain(_next_window(dt.datetime.now(dt.UTC))) == ["rg-later"]
@@ -128,7 +132,7 @@ def test_replication_group_pending_primary_and_auth_token(fogbank: tuple[Any, An
     assert found["PendingModifiedValues"] == {}
     roles = {m["CacheClusterId"]: m["CurrentRole"] for m in found["NodeGroups"][0]["NodeGroupMembers"]}
     assert roles == {"rg-later-001": "replica", "rg-later-002": "primary"}
-    new = redis.Redis(host=address["Address"], port=address["Port"], password="second-token-0123456789")
+    new = redis.Redis(host=address["Address"], port=address["Port"], password="second-token-0123456789", **tls)
     assert new.get("k") == b"v"
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from pymemcache.client.base import Client
+from pymemcache.exceptions import MemcacheError
 
 from fogbank.engines import memcached, users
 from fogbank.engines.interface import CacheNodeSpec, InstanceSpec, Persistent
@@ -115,3 +116,22 @@ def test_killed_node_is_restarted_empty(engine: MemcachedEngine, work_dir: Path)
     os.kill(proc.pid, signal.SIGKILL)
     wait_for(lambda: proc.restarts == 1 and engine.healthy(spec.name))
     assert connect(spec).get("k") is None  # a cache: a new process starts empty, as on ElastiCache
+
+
+def test_tls_with_dash_z(engine: MemcachedEngine, work_dir: Path) -> None:
+    import ssl
+
+    from fogbank.services.elasticache import tls
+
+    if not engine.binary.tls:
+        pytest.skip("this memcached was built without TLS")
+    files = tls.issue(work_dir / "ca", [])
+    spec = CacheNodeSpec(name="m1", data_dir=work_dir / "m1", port=engine.supervisor.allocate_port(), tls=files)
+    engine.create(spec)
+    context = ssl.create_default_context(cafile=str(work_dir / "ca" / tls.CA_FILE))
+    client = Client(("127.0.0.1", spec.port), connect_timeout=2, timeout=10, tls_context=context)
+    client.set("k", "v", noreply=False)
+    assert client.get("k") == b"v" and engine.healthy("m1") and engine.client("m1").get("k") == b"v"
+    with pytest.raises((MemcacheError, OSError)):  # -Z: no plain listener left
+        Client(("127.0.0.1", spec.port), connect_timeout=2, timeout=2).get("k")
+    engine.stop("m1")

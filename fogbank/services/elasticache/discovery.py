@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -51,19 +52,27 @@ class Discovery(Listeners):
     def __init__(self) -> None:
         super().__init__("elasticache discovery")
 
-    def serve(self, key: str, port: int, view: Callable[[], ClusterView]) -> None:
+    def serve(self, key: str, port: int, view: Callable[[], ClusterView],
+              tls: tuple[ssl.SSLContext, ssl.SSLContext] | None = None) -> None:  # fmt: skip
+        """``tls``: (server, client) contexts: TLS from clients, and on to the node (TLS nodes)."""
+        server, upstream = tls or (None, None)
         self.listen(
             key,
             lambda: asyncio.start_server(
-                lambda r, w: _Connection(r, w, view).run(), "127.0.0.1", port, reuse_address=True
+                lambda r, w: _Connection(r, w, view, upstream).run(),
+                "127.0.0.1",
+                port,
+                ssl=server,
+                reuse_address=True,
             ),
             replace=True,
         )
 
 
 class _Connection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, view: Callable[[], ClusterView]):
-        self.reader, self.writer, self.view = reader, writer, view
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, view: Callable[[], ClusterView],
+                 upstream_tls: ssl.SSLContext | None = None):  # fmt: skip
+        self.reader, self.writer, self.view, self.upstream_tls = reader, writer, view, upstream_tls
         self.upstream: asyncio.StreamWriter | None = None
         self.pump: asyncio.Task[None] | None = None
 
@@ -112,7 +121,7 @@ class _Connection:
         if not view.nodes:
             raise ConnectionError("the cluster has no nodes")
         _, ip, port = view.nodes[0]
-        reader, self.upstream = await asyncio.open_connection(ip, port)
+        reader, self.upstream = await asyncio.open_connection(ip, port, ssl=self.upstream_tls)
         self.pump = asyncio.create_task(self._copy(reader, self.writer))
 
     async def _splice(self) -> None:

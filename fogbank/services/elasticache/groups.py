@@ -16,7 +16,7 @@ from typing import Any
 from fogbank.managed.lifecycle import Lifecycle, transitions
 from fogbank.managed.records import Record, RecordKind, dataclass_loader
 from fogbank.services.elasticache import maintenance
-from fogbank.services.elasticache.model import ClusterPrivate, Node, render_cluster
+from fogbank.services.elasticache.model import ClusterPrivate, Node, render_cluster, transit_fields
 
 GROUP = "replication-group"
 SLOTS = 16384
@@ -75,6 +75,7 @@ class GroupPrivate:
     served_by: str = ""
     pending: dict[str, Any] = field(default_factory=dict)  # ModifyReplicationGroup's deferred parameters
     pending_since: str = ""
+    tls_authority: str = ""  # TLS on: the CA file Fogbank checks its nodes against (else plain)
 
     def of(self, node_group: str) -> list[Member]:
         return [m for m in self.members if m.node_group == node_group]
@@ -159,7 +160,7 @@ def render_group(group: Group) -> dict[str, Any]:
         "CacheNodeType": fields["CacheNodeType"],
         "AuthTokenEnabled": private.auth_token is not None,
         "AuthTokenLastModifiedDate": _time(fields.get("AuthTokenLastModifiedDate")),
-        "TransitEncryptionEnabled": bool(fields.get("TransitEncryptionEnabled")),
+        **transit_fields(fields),
         "AtRestEncryptionEnabled": False,
         "ARN": group.arn,
         "UserGroupIds": list(fields.get("UserGroupIds") or []),

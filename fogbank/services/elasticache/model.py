@@ -130,7 +130,7 @@ def render_cluster(record: Record[ClusterPrivate], show_nodes: bool) -> dict[str
         "SnapshotWindow": fields.get("SnapshotWindow"),
         "AuthTokenEnabled": private.auth_token is not None,
         "AuthTokenLastModifiedDate": _time(fields.get("AuthTokenLastModifiedDate")),
-        "TransitEncryptionEnabled": bool(fields.get("TransitEncryptionEnabled")),
+        **transit_fields(fields),
         "AtRestEncryptionEnabled": False,
         "ARN": record.arn,
         "ReplicationGroupLogDeliveryEnabled": False,
@@ -159,6 +159,13 @@ def render_node(record: Record[ClusterPrivate], node: Node) -> dict[str, Any]:
     if node.status != "creating":
         out["Endpoint"] = {"Address": ADDRESS, "Port": node.port}
     return out
+
+
+def transit_fields(fields: dict[str, Any]) -> dict[str, Any]:
+    """TransitEncryptionMode is shown only where in-transit encryption is on, as AWS does."""
+    enabled = bool(fields.get("TransitEncryptionEnabled"))
+    return {"TransitEncryptionEnabled": enabled,
+            "TransitEncryptionMode": (fields.get("TransitEncryptionMode") or "required") if enabled else None}  # fmt: skip
 
 
 def _pending(private: ClusterPrivate) -> bool:

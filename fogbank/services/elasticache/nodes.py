@@ -17,7 +17,7 @@ from fogbank.engines.catalog import EngineVersion
 from fogbank.engines.interface import AccessControl, CacheNodeSpec
 from fogbank.managed import ports, supervision
 from fogbank.managed.records import Record, Scope, iso, now
-from fogbank.services.elasticache import node_types
+from fogbank.services.elasticache import node_types, tls, transit
 from fogbank.services.elasticache.backend import SERVICE, Backend
 from fogbank.services.elasticache.discovery import ClusterView
 from fogbank.services.elasticache.model import CLUSTER, LIFECYCLE, PARAMETER_GROUP, ClusterPrivate, Node
@@ -31,6 +31,12 @@ def settings_for(scope: Scope, record: Cluster) -> dict[str, str]:
     return dict(group.private.values) if group is not None else {}
 
 
+def uses_tls(backend: Backend, record: Cluster) -> bool:
+    """TransitEncryptionEnabled on a binary that serves TLS (a record from before Fogbank served
+    it, on a PyPI build, stays plain as it was)."""
+    return bool(record.fields.get("TransitEncryptionEnabled")) and backend.version_of(record).binary.tls
+
+
 def _spec(backend: Backend, scope: Scope, record: Cluster, node: Node) -> CacheNodeSpec:
     return CacheNodeSpec(
         name=backend.process_name(record, node),
@@ -39,6 +45,7 @@ def _spec(backend: Backend, scope: Scope, record: Cluster, node: Node) -> CacheN
         memory_bytes=node_types.memory_bytes(record.fields["CacheNodeType"]),
         settings=settings_for(scope, record),
         auth_tokens=tokens(record),
+        tls=transit.node_files(backend, []) if uses_tls(backend, record) else None,
     )
 
 
@@ -145,7 +152,11 @@ def view(backend: Backend, record: Cluster) -> Callable[[], ClusterView]:
 
 def _serve_discovery(backend: Backend, record: Cluster) -> None:
     if record.fields["Engine"] == "memcached" and record.private.config_port:
-        backend.discovery.serve(record.resource_id, record.private.config_port, view(backend, record))
+        contexts = None
+        if uses_tls(backend, record):  # TLS from clients, and TLS on to node 0001
+            home = transit.directory(backend)
+            contexts = (tls.server_context(home), tls.client_context(home))
+        backend.discovery.serve(record.resource_id, record.private.config_port, view(backend, record), contexts)
 
 
 def _failed(backend: Backend, scope: Scope, record: Cluster, error: Exception, doing: str) -> None:

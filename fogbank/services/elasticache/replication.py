@@ -20,12 +20,12 @@ from typing import Any
 
 import redis
 
-from fogbank.engines.interface import CacheNodeSpec, Credentials, Endpoint, Replication
+from fogbank.engines.interface import CacheNodeSpec, Credentials, Endpoint, Replication, TlsFiles
 from fogbank.engines.supervisor import EngineStartError
 from fogbank.engines.valkey_conf import ADMIN_USER
 from fogbank.managed import supervision
 from fogbank.managed.records import Scope, iso, now
-from fogbank.services.elasticache import addresses, node_types
+from fogbank.services.elasticache import addresses, node_types, transit
 from fogbank.services.elasticache.backend import SERVICE, Backend
 from fogbank.services.elasticache.groups import GROUP, LIFECYCLE, Group, Member
 from fogbank.services.elasticache.model import CLUSTER, PARAMETER_GROUP
@@ -98,7 +98,17 @@ def spec(be: Backend, scope: Scope, group: Group, member: Member) -> CacheNodeSp
         host=member.address,
         extra_addresses=holds(group, member),
         admin_password=private.admin_password,
+        tls=_tls_files(be, group, member),
     )
+
+
+def _tls_files(be: Backend, group: Group, member: Member) -> TlsFiles | None:
+    """TLS on: a certificate naming the member's address and every moving endpoint it may hold."""
+    private = group.private
+    if not private.tls_authority:
+        return None
+    return transit.node_files(be, [member.address, private.primary_address, private.reader_address,
+                                   private.config_address])  # fmt: skip
 
 
 def driver_of(be: Backend, group: Group) -> Any:
@@ -595,6 +605,8 @@ def recover_all(be: Backend) -> None:
         for name in ("primary_address", "reader_address", "config_address"):
             if getattr(private, name):
                 setattr(private, name, addresses.allocate(private.port, getattr(private, name)))
+        if private.tls_authority:  # the data directory may have moved since
+            private.tls_authority = str(transit.directory(be) / "ca.pem")
 
     class Actions:
         def has_data(self, group: Group) -> bool:

@@ -35,8 +35,11 @@ BATCH = 256  # slots moved per round of pipelined SETSLOTs
 
 def raw(group: Group, member: Member) -> redis.Redis:
     """Fogbank's own binary-safe connection to a node (keys are bytes, as MIGRATE needs them)."""
+    authority = group.private.tls_authority
+    tls: dict[str, Any] = {"ssl": True, "ssl_ca_certs": authority} if authority else {}
     return redis.Redis(host=member.address, port=group.private.port, username=ADMIN_USER,
-                       password=group.private.admin_password, socket_timeout=30, socket_connect_timeout=2)  # fmt: skip
+                       password=group.private.admin_password, socket_timeout=30, socket_connect_timeout=2,
+                       **tls)  # fmt: skip
 
 
 def _text(value: Any) -> str:
@@ -74,62 +77,125 @@ def _add_slots(conn: redis.Redis, ranges: list[list[int]]) -> None:
             conn.execute_command("CLUSTER", "ADDSLOTS", *range(first, last + 1))
 
 
-def _meet(group: Group, via: Member, members: Iterable[Member]) -> None:
-    with closing(raw(group, via)) as conn:
+class _Links:
+    """One admin connection per node, kept while Fogbank polls the cluster's convergence: a
+    fresh connection every 20 ms per node is CPU the nodes themselves need on 2 cores."""
+
+    def __init__(self, group: Group) -> None:
+        self.group = group
+        self.conns: dict[str, redis.Redis] = {}
+
+    def __call__(self, member: Member) -> redis.Redis:
+        if member.cluster_id not in self.conns:
+            self.conns[member.cluster_id] = raw(self.group, member)
+        return self.conns[member.cluster_id]
+
+    def close(self) -> None:
+        for conn in self.conns.values():
+            conn.close()
+
+
+def _meet(group: Group, links: _Links, old: list[Member], new: list[Member]) -> None:
+    """Every new node MEETs every node after it and every old one: each pair shakes hands
+    directly within a cluster tick (100 ms) instead of learning of the others by gossip, which
+    pings one random node a second. One MEET per pair: two crossed handshakes would be resolved
+    by the nodes too, but only after a round of PONGs."""
+    for index, member in enumerate(new):
+        for other in [*new[index + 1 :], *old]:
+            links(member).execute_command("CLUSTER", "MEET", other.address, group.private.port)
+
+
+def _known(conn: redis.Redis) -> dict[str, str]:
+    """address -> node id of the nodes ``conn``'s node knows, handshakes left out."""
+    out = {}
+    for line in _text(conn.execute_command("CLUSTER", "NODES")).splitlines():
+        parts = line.split()
+        if len(parts) >= 3 and "handshake" not in parts[2]:
+            out[parts[1].split(":")[0].split("@")[0]] = parts[0]
+    return out
+
+
+def _knows_all(group: Group, links: _Links, members: list[Member]) -> bool:
+    everyone = {m.address for m in group.private.members if m.status == "available"}
+    return all(everyone <= set(_known(links(member))) for member in members)
+
+
+def _state_ok(group: Group, members: Iterable[Member], links: _Links | None = None) -> bool:
+    own = links or _Links(group)
+    try:
         for member in members:
-            if member is not via:
-                conn.execute_command("CLUSTER", "MEET", member.address, group.private.port)
-
-
-def _knows_all(group: Group, members: list[Member], count: int) -> bool:
-    for member in members:
-        with closing(raw(group, member)) as conn:
-            nodes = _text(conn.execute_command("CLUSTER", "NODES"))
-            lines = [line for line in nodes.splitlines() if line.strip()]
-            if len(lines) < count or any("handshake" in line.split()[2] for line in lines):
-                return False
-    return True
-
-
-def _state_ok(group: Group, members: Iterable[Member]) -> bool:
-    for member in members:
-        with closing(raw(group, member)) as conn:
+            conn = own(member)
             if "cluster_state:ok" not in _text(conn.execute_command("CLUSTER", "INFO")):
                 return False
             if member.role == "replica" and conn.info("replication").get("master_link_status") != "up":
                 return False
-    return True
+        return True
+    finally:
+        if links is None:
+            own.close()
+
+
+def _agree(links: _Links, members: list[Member]) -> bool:
+    """Every node tells clients the same slot owners (CLUSTER SLOTS: range -> primary address),
+    all 16384 slots of them: what redis-py's RedisCluster reads from whichever node it asks."""
+    views = set()
+    for member in members:
+        ranges = links(member).execute_command("CLUSTER", "SLOTS")
+        view = frozenset((int(r[0]), int(r[1]), _text(r[2][0])) for r in ranges)
+        if sum(last - first + 1 for first, last, _ in view) != SLOTS:
+            return False
+        views.add(view)
+    return len(views) == 1
 
 
 def create(be: Backend, scope: Scope, group: Group) -> None:
     members = list(group.private.members)
     each(members, lambda m: start_member(be, scope, group, m))
-    ids = _ids(group, members)
-    for index, node_group in enumerate(group.private.node_groups):
-        primary = group.private.primary(node_group.node_group_id)
-        assert primary is not None
-        with closing(raw(group, primary)) as conn:
-            conn.execute_command("CLUSTER", "SET-CONFIG-EPOCH", index + 1)
-            _add_slots(conn, node_group.slots)
-    _join(group, members[0], members, ids)
-    _wait(lambda: _state_ok(group, group.private.members), f"{group.identifier}: the cluster did not become ok")
+    links = _Links(group)
+    try:
+        for index, node_group in enumerate(group.private.node_groups):
+            primary = group.private.primary(node_group.node_group_id)
+            assert primary is not None
+            links(primary).execute_command("CLUSTER", "SET-CONFIG-EPOCH", index + 1)
+            _add_slots(links(primary), node_group.slots)
+        _join(group, links, [], members)
+        _wait(lambda: _state_ok(group, members, links) and _agree(links, members),
+              f"{group.identifier}: the cluster did not become ok")  # fmt: skip
+    finally:
+        links.close()
     rebind(be, scope, group)
 
 
-def _join(group: Group, via: Member, members: list[Member], ids: dict[str, str]) -> None:
-    """MEET the members, then each replica follows its node group's primary."""
-    _meet(group, via, members)
-    total = len(group.private.members)
-    _wait(lambda: _knows_all(group, members, total), f"{group.identifier}: nodes did not meet")
-    for member in members:
+def _join(group: Group, links: _Links, old: list[Member], new: list[Member]) -> None:
+    """MEET the new members; each replica follows its node group's primary as soon as it knows
+    it (its first sync then runs while the rest of the cluster still shakes hands); then every
+    new node knows every node."""
+    _meet(group, links, old, new)
+    for member in new:
         if member.role != "replica":
             continue
         primary = group.private.primary(member.node_group)
         assert primary is not None
-        primary_id = ids.get(primary.cluster_id) or _ids(group, [primary])[primary.cluster_id]
-        with closing(raw(group, member)) as conn:
-            _wait(lambda c=conn, p=primary_id: c.execute_command("CLUSTER", "REPLICATE", p) is not None,
-                  f"{member.cluster_id} could not follow its primary")  # fmt: skip
+        primary_id = _text(links(primary).execute_command("CLUSTER", "MYID"))
+        conn = links(member)
+        _wait(lambda c=conn, p=primary_id: p in _known(c).values(), f"{member.cluster_id} did not meet its primary")
+        _wait(lambda c=conn, p=primary_id: c.execute_command("CLUSTER", "REPLICATE", p) is not None,
+              f"{member.cluster_id} could not follow its primary")  # fmt: skip
+    _wait(lambda: _knows_all(group, links, new), f"{group.identifier}: nodes did not meet")
+    _announce_slots(group, links, old, new)
+
+
+def _announce_slots(group: Group, links: _Links, old: list[Member], new: list[Member]) -> None:
+    """Every primary MEETs the nodes once more, now that they know it by name. A node takes
+    another's slots only from a packet whose sender it knows, and the handshake's packets came
+    from a stranger; the next regular ping may be seconds away (one random node a second, else
+    after half the node timeout). The receiver reads the MEET's header (the sender's slots),
+    and the sender drops the duplicate handshake entry as soon as the PONG names a known node."""
+    members = [*old, *new]
+    for primary in (m for m in members if m.role == "primary"):
+        for other in members:
+            if other is not primary and (primary in new or other in new):
+                links(primary).execute_command("CLUSTER", "MEET", other.address, group.private.port)
 
 
 def topology(group: Group) -> list[dict[str, Any]]:
@@ -148,6 +214,8 @@ def topology(group: Group) -> list[dict[str, Any]]:
             if len(parts) < 8:
                 continue
             flags = parts[2].split(",")
+            if "handshake" in flags:  # a transient entry (``_announce_slots``), not a node
+                continue
             ranges = []
             for part in parts[8:]:
                 if part.startswith("["):
@@ -211,9 +279,13 @@ def failover(be: Backend, scope: Scope, group: Group, node_group: str, target: M
 
 def add_nodes(be: Backend, scope: Scope, group: Group, added: list[Member]) -> None:
     each(added, lambda m: start_member(be, scope, group, m))
-    via = next(m for m in group.private.members if m not in added and m.status == "available")
-    _join(group, via, added, _ids(group, added))
-    _wait(lambda: _state_ok(group, added), f"{group.identifier}: the new nodes did not join")
+    old = [m for m in group.private.members if m not in added and m.status == "available"]
+    links = _Links(group)
+    try:
+        _join(group, links, old, added)
+        _wait(lambda: _state_ok(group, added, links), f"{group.identifier}: the new nodes did not join")
+    finally:
+        links.close()
     rebind(be, scope, group)
 
 

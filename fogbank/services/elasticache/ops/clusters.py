@@ -12,7 +12,7 @@ from fogbank.managed.records import Record, Scope, iso, now
 from fogbank.managed.tags import check as check_tags
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.elasticache import errors, maintenance, node_types, nodes, snapshots, upgrades
+from fogbank.services.elasticache import errors, maintenance, node_types, nodes, snapshots, transit, upgrades
 from fogbank.services.elasticache.backend import SERVICE, Backend
 from fogbank.services.elasticache.model import (
     CLUSTER,
@@ -82,6 +82,7 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
     if port is not None and (not 1 <= port <= 65535 or port == be.config.port):
         raise errors.invalid_value(f"Invalid port: {port}")
     version = _version(be, engine, params.get("EngineVersion"))
+    transit_mode = transit.check_create(be, version, params)
     group_name = params.get("CacheParameterGroupName") or f"default.{version.family}"
     if group_name.endswith(".cluster.on"):  # a cache cluster is one node: cluster mode is for replication groups
         raise errors.cluster_mode_in_group()
@@ -100,7 +101,7 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
     tags = check_tags(params.get("Tags"), TAG_RULES)
     return {"identifier": identifier, "engine": engine, "version": version, "count": count, "token": token,
             "port": port or version.kind.default_port, "group": group.identifier, "subnet": subnet.identifier,
-            "zone": zone, "tags": tags}  # fmt: skip
+            "zone": zone, "tags": tags, "transit_mode": transit_mode}  # fmt: skip
 
 
 def _check_token(token: str) -> None:
@@ -131,7 +132,8 @@ def create_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[st
         "AutoMinorVersionUpgrade": params.get("AutoMinorVersionUpgrade", True),
         "SnapshotRetentionLimit": params.get("SnapshotRetentionLimit", 0),
         "SnapshotWindow": params.get("SnapshotWindow") or ("05:00-06:00" if checked["engine"] != "memcached" else None),
-        "TransitEncryptionEnabled": bool(params.get("TransitEncryptionEnabled")),
+        "TransitEncryptionEnabled": checked["transit_mode"] is not None,
+        "TransitEncryptionMode": checked["transit_mode"],
     }
     if checked["token"]:
         fields["AuthTokenLastModifiedDate"] = iso(now())
@@ -152,9 +154,9 @@ def create_cache_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[st
         be.save(scope)
     be.event(scope, CLUSTER, record.identifier, f"Cache cluster {record.identifier} is being created with "
              f"{version.engine} {version.version}, served by {version.served_by}")  # fmt: skip
-    if fields["TransitEncryptionEnabled"] and not version.binary.tls:
-        be.event(scope, CLUSTER, record.identifier, f"Transit encryption is not served: {version.served_by} has no "
-                 "TLS, so the nodes accept plain connections (the AUTH token is enforced).")  # fmt: skip
+    if fields["TransitEncryptionEnabled"]:
+        be.event(scope, CLUSTER, record.identifier, "In-transit encryption: TLS only, signed by Fogbank's "
+                 f"certificate authority in {transit.directory(be) / 'ca.pem'}")  # fmt: skip
     if restore is not None:
         snapshot_ops.start_restore(be, scope, restore, record)
     else:

@@ -12,7 +12,16 @@ from fogbank.managed.records import Record, Scope, iso, now
 from fogbank.managed.tags import check as check_tags
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.elasticache import addresses, errors, maintenance, node_types, replication, shards, upgrades
+from fogbank.services.elasticache import (
+    addresses,
+    errors,
+    maintenance,
+    node_types,
+    replication,
+    shards,
+    transit,
+    upgrades,
+)
 from fogbank.services.elasticache.backend import Backend
 from fogbank.services.elasticache.groups import (
     GROUP,
@@ -156,6 +165,7 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
     if mode not in (None, "enabled", "disabled", "compatible"):
         raise errors.invalid_value(f"Invalid ClusterMode: {mode}")
     version = _version(be, engine, params.get("EngineVersion"))
+    transit_mode = transit.check_create(be, version, params)
     group_name = params.get("CacheParameterGroupName") or f"default.{version.family}"
     cluster_mode = mode == "enabled" or group_name.endswith(".cluster.on") or bool(
         params.get("NumNodeGroups", 1) > 1 or len(params.get("NodeGroupConfiguration") or []) > 1)  # fmt: skip
@@ -201,7 +211,7 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
     return {"identifier": identifier, "engine": engine, "version": version, "cluster_mode": cluster_mode,
             "failover": failover, "shape": shape, "group": group_name, "token": token, "port": port,
             "subnet": subnet.identifier, "zones": zones, "zone": default_zone,
-            "tags": check_tags(params.get("Tags"), TAG_RULES)}  # fmt: skip
+            "tags": check_tags(params.get("Tags"), TAG_RULES), "transit_mode": transit_mode}  # fmt: skip
 
 
 def _zone_of(checked: dict[str, Any], index: int) -> str:
@@ -228,13 +238,16 @@ def create_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dic
         "PreferredMaintenanceWindow": params.get("PreferredMaintenanceWindow") or DEFAULT_WINDOW,
         "SecurityGroupIds": params.get("SecurityGroupIds") or [],
         "AutoMinorVersionUpgrade": params.get("AutoMinorVersionUpgrade", True),
-        "TransitEncryptionEnabled": bool(params.get("TransitEncryptionEnabled")),
+        "TransitEncryptionEnabled": checked["transit_mode"] is not None,
+        "TransitEncryptionMode": checked["transit_mode"],
     }
     if checked["token"]:
         fields["AuthTokenLastModifiedDate"] = iso(now())
     private = GroupPrivate(port=checked["port"], cluster_mode=checked["cluster_mode"],
                            admin_password=secrets.token_hex(24), auth_token=checked["token"],
                            served_by=version.served_by)  # fmt: skip
+    if checked["transit_mode"]:
+        private.tls_authority = str(transit.directory(be) / "ca.pem")
     identifier = checked["identifier"]
     group = Record(GROUP, identifier, ctx.arn("elasticache", f"replicationgroup:{identifier}"), private,
                    fields=fields, status="creating", tags=checked["tags"])  # fmt: skip
@@ -265,6 +278,9 @@ def create_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dic
         be.save(scope)
     be.event(scope, GROUP, identifier, f"Replication group {identifier} is being created with {version.engine} "
              f"{version.version}, served by {version.served_by}")  # fmt: skip
+    if private.tls_authority:
+        be.event(scope, GROUP, identifier, "In-transit encryption: TLS only, signed by Fogbank's certificate "
+                 f"authority in {private.tls_authority}")  # fmt: skip
     be.jobs.submit(group.resource_id, lambda: replication.create(be, scope, group))
     with be.store.lock:
         return {"ReplicationGroup": render_group(group)}
@@ -349,6 +365,7 @@ def _check_modify(ctx: RequestContext | None, be: Backend, scope: Scope, group: 
     upgrades.check_family(family, new_version, record.fields["CacheParameterGroupFamily"] if record else None)
     if record is not None and record.identifier != group.fields["CacheParameterGroupName"]:
         plan["parameter_group"] = record.identifier
+    transit.check_modify(group.fields, params)
     if params.get("AuthToken") is not None or params.get("AuthTokenUpdateStrategy"):
         strategy = params.get("AuthTokenUpdateStrategy") or "ROTATE"
         token = params.get("AuthToken")
