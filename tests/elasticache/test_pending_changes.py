@@ -135,7 +135,13 @@ def test_replication_group_pending_primary_and_auth_token(fogbank: tuple[Any, An
 def test_maintenance_window_format(fogbank: tuple[Any, Any]) -> None:
     ec, _ = fogbank
     base = {"CacheClusterId": "w", "Engine": "valkey", "CacheNodeType": "cache.t3.micro", "NumCacheNodes": 1}
-    for bad in ("sun:23:00", "sunday:23:00-mon:01:00", "sun:24:00-mon:01:00", "sun:23:00-sun:23:30"):
+    for bad in (
+        "sun:23:00",
+        "sunday:23:00-mon:01:00",
+        "sun:24:00-mon:01:00",
+        "sun:23:00-sun:23:30",
+        "sun:23:00-tue:01:00",
+    ):
         with pytest.raises(ClientError) as info:
             ec.create_cache_cluster(**base, PreferredMaintenanceWindow=bad)
         assert info.value.response["Error"]["Code"] == "InvalidParameterValue", bad
