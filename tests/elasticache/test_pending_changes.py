@@ -113,7 +113,8 @@ def test_replication_group_pending_primary_and_auth_token(fogbank: tuple[Any, An
     wait_group(ec, "rg-later")
     out = ec.modify_replication_group(ReplicationGroupId="rg-later", PrimaryClusterId="rg-later-002",
                                       AuthToken="second-token-0123456789", AuthTokenUpdateStrategy="ROTATE",
-                                      ReplicationGroupDescription="now")["ReplicationGroup"]  # fmt: skip
+                                      CacheNodeType="cache.t3.small", ReplicationGroupDescription="now")[
+        "ReplicationGroup"]  # fmt: skip
     assert out["Status"] == "available" and out["Description"] == "now"
     assert out["PendingModifiedValues"] == {"PrimaryClusterId": "rg-later-002", "AuthTokenStatus": "ROTATING"}
     address = out["NodeGroups"][0]["PrimaryEndpoint"]
@@ -122,10 +123,11 @@ def test_replication_group_pending_primary_and_auth_token(fogbank: tuple[Any, An
     with pytest.raises(redis.AuthenticationError):
         redis.Redis(host=address["Address"], port=address["Port"], password="second-token-0123456789").ping()
     member = ec.describe_cache_clusters(CacheClusterId="rg-later-002")["CacheClusters"][0]
-    assert member["PendingModifiedValues"] == {"AuthTokenStatus": "ROTATING"}
+    assert member["PendingModifiedValues"] == {"CacheNodeType": "cache.t3.small", "AuthTokenStatus": "ROTATING"}
+    assert out["CacheNodeType"] == "cache.t3.micro"
     assert scheduler.maintain(_next_window(dt.datetime.now(dt.UTC))) == ["rg-later"]
     found = wait_group(ec, "rg-later")
-    assert found["PendingModifiedValues"] == {}
+    assert found["PendingModifiedValues"] == {} and found["CacheNodeType"] == "cache.t3.small"
     roles = {m["CacheClusterId"]: m["CurrentRole"] for m in found["NodeGroups"][0]["NodeGroupMembers"]}
     assert roles == {"rg-later-001": "replica", "rg-later-002": "primary"}
     new = redis.Redis(host=address["Address"], port=address["Port"], password="second-token-0123456789")
