@@ -138,3 +138,19 @@ def test_redis_to_valkey_is_an_engine_upgrade_with_the_data(ec: Any, make_cluste
     port = found["CacheNodes"][0]["Endpoint"]["Port"]
     assert "valkey_version" in redis.Redis(port=port).info("server")
     assert redis.Redis(port=port).get("kept") == b"from redis"
+
+
+def test_a_redis_replication_group_moves_to_valkey(ec: Any) -> None:
+    ec.create_replication_group(ReplicationGroupId="rg-rv", ReplicationGroupDescription="d", Engine="redis",
+                                EngineVersion="7.0", CacheNodeType="cache.t3.micro", NumCacheClusters=2)  # fmt: skip
+    endpoint = wait_group(ec, "rg-rv")["NodeGroups"][0]["PrimaryEndpoint"]
+    redis.Redis(host=endpoint["Address"], port=endpoint["Port"]).set("kept", "yes")
+    ec.modify_replication_group(ReplicationGroupId="rg-rv", Engine="valkey", EngineVersion="8.0",
+                                CacheParameterGroupName="default.valkey8", ApplyImmediately=True)  # fmt: skip
+    group = wait_group(ec, "rg-rv")
+    assert group["Engine"] == "valkey"
+    for member in group["NodeGroups"][0]["NodeGroupMembers"]:
+        info = redis.Redis(host=member["ReadEndpoint"]["Address"], port=member["ReadEndpoint"]["Port"]).info("server")
+        assert "valkey_version" in info
+    primary = redis.Redis(host=endpoint["Address"], port=endpoint["Port"])
+    assert primary.get("kept") == b"yes" and primary.info("replication")["connected_slaves"] == 1

@@ -181,3 +181,10 @@ def test_a_replication_group_in_another_state_and_its_tags() -> None:
         assert ec.list_tags_for_resource(ResourceName=made["ARN"])["TagList"] == [{"Key": "team", "Value": "a"}]
         ec.add_tags_to_resource(ResourceName=made["ARN"], Tags=[{"Key": "env", "Value": "dev"}])
         assert len(ec.list_tags_for_resource(ResourceName=made["ARN"])["TagList"]) == 2
+
+
+def test_replica_counts_need_apply_immediately(ec: Any) -> None:
+    """The API reference: "ApplyImmediately=False is not currently supported" (wording of the message ours)."""
+    for call in (ec.increase_replica_count, ec.decrease_replica_count):
+        assert _error(call, ReplicationGroupId="nope", NewReplicaCount=1, ApplyImmediately=False)[0] == (
+            "InvalidParameterValue")  # fmt: skip

@@ -117,7 +117,8 @@ def test_replication_group_pending_primary_and_auth_token(fogbank: tuple[Any, An
     tls = {"ssl": True, "ssl_ca_certs": ca_file(ec, "replication-group", "rg-later")}
     out = ec.modify_replication_group(ReplicationGroupId="rg-later", PrimaryClusterId="rg-later-002",
                                       AuthToken="second-token-0123456789", AuthTokenUpdateStrategy="ROTATE",
-                                      ReplicationGroupDescription="now")["ReplicationGroup"]  # fmt: skip
+                                      CacheNodeType="cache.t3.small", ReplicationGroupDescription="now")[
+        "ReplicationGroup"]  # fmt: skip
     assert out["Status"] == "available" and out["Description"] == "now"
     assert out["PendingModifiedValues"] == {"PrimaryClusterId": "rg-later-002", "AuthTokenStatus": "ROTATING"}
     address = out["NodeGroups"][0]["PrimaryEndpoint"]
@@ -126,10 +127,11 @@ def test_replication_group_pending_primary_and_auth_token(fogbank: tuple[Any, An
     with pytest.raises(redis.AuthenticationError):
         redis.Redis(host=address["Address"], port=address["Port"], password="second-token-0123456789", **tls).ping()
     member = ec.describe_cache_clusters(CacheClusterId="rg-later-002")["CacheClusters"][0]
-    assert member["PendingModifiedValues"] == {"AuthTokenStatus": "ROTATING"}
+    assert member["PendingModifiedValues"] == {"CacheNodeType": "cache.t3.small", "AuthTokenStatus": "ROTATING"}
+    assert out["CacheNodeType"] == "cache.t3.micro"
     assert scheduler.maintain(_next_window(dt.datetime.now(dt.UTC))) == ["rg-later"]
     found = wait_group(ec, "rg-later")
-    assert found["PendingModifiedValues"] == {}
+    assert found["PendingModifiedValues"] == {} and found["CacheNodeType"] == "cache.t3.small"
     roles = {m["CacheClusterId"]: m["CurrentRole"] for m in found["NodeGroups"][0]["NodeGroupMembers"]}
     assert roles == {"rg-later-001": "replica", "rg-later-002": "primary"}
     new = redis.Redis(host=address["Address"], port=address["Port"], password="second-token-0123456789", **tls)
@@ -139,7 +141,13 @@ def test_replication_group_pending_primary_and_auth_token(fogbank: tuple[Any, An
 def test_maintenance_window_format(fogbank: tuple[Any, Any]) -> None:
     ec, _ = fogbank
     base = {"CacheClusterId": "w", "Engine": "valkey", "CacheNodeType": "cache.t3.micro", "NumCacheNodes": 1}
-    for bad in ("sun:23:00", "sunday:23:00-mon:01:00", "sun:24:00-mon:01:00", "sun:23:00-sun:23:30"):
+    for bad in (
+        "sun:23:00",
+        "sunday:23:00-mon:01:00",
+        "sun:24:00-mon:01:00",
+        "sun:23:00-sun:23:30",
+        "sun:23:00-tue:01:00",
+    ):
         with pytest.raises(ClientError) as info:
             ec.create_cache_cluster(**base, PreferredMaintenanceWindow=bad)
         assert info.value.response["Error"]["Code"] == "InvalidParameterValue", bad

@@ -35,7 +35,7 @@ WITH_ENGINE_VERSION = ("CacheParameterGroupName",)
 
 
 def check_window(value: Any, member: str = "PreferredMaintenanceWindow") -> str:
-    """``ddd:hh24:mi-ddd:hh24:mi``, at least 60 minutes (wording ours: AWS's was not recorded)."""
+    """``ddd:hh24:mi-ddd:hh24:mi``, 60 minutes to 24 hours (wording ours: AWS's was not recorded)."""
     match = _WINDOW.match(value) if isinstance(value, str) else None
     if match is None:
         raise errors.invalid_value(f"Invalid {member} format: {value}. The format is ddd:hh24:mi-ddd:hh24:mi, "
@@ -43,6 +43,8 @@ def check_window(value: Any, member: str = "PreferredMaintenanceWindow") -> str:
     start, end = _minute(*match.groups()[:3]), _minute(*match.groups()[3:])
     if (end - start) % WEEK < 60:
         raise errors.invalid_value(f"The {member} must be at least 60 minutes long.")
+    if (end - start) % WEEK > 1440:  # the ElastiCache guide: "a time range of up to 24 hours"
+        raise errors.invalid_value(f"The {member} must be at most 24 hours long.")
     return value.lower()
 
 

@@ -511,9 +511,17 @@ def _replica_targets(group: Group, params: dict[str, Any], increase: bool) -> di
     return wanted
 
 
+def _require_immediately(params: dict[str, Any]) -> None:
+    """AWS's API reference: "ApplyImmediately=False is not currently supported" for replica counts."""
+    if not params.get("ApplyImmediately"):
+        raise errors.invalid_value("ApplyImmediately=False is not currently supported: the replica count changes at "
+                                   "once.")  # fmt: skip
+
+
 @operation("IncreaseReplicaCount")
 def increase_replica_count(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
+    _require_immediately(params)
     with be.store.lock:
         group = find(scope, params["ReplicationGroupId"])
         _require_available(group)
@@ -536,6 +544,7 @@ def increase_replica_count(ctx: RequestContext, params: dict[str, Any]) -> dict[
 @operation("DecreaseReplicaCount")
 def decrease_replica_count(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
+    _require_immediately(params)
     with be.store.lock:
         group = find(scope, params["ReplicationGroupId"])
         _require_available(group)
