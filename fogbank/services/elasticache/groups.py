@@ -27,14 +27,15 @@ LIFECYCLE = Lifecycle(
     transitions(
         {
             "creating": ("available", "create-failed", "deleting"),
-            "available": ("modifying", "deleting"),
+            "available": ("modifying", "snapshotting", "deleting"),
             "modifying": ("available", "deleting"),
+            "snapshotting": ("available", "modifying", "deleting"),
             "create-failed": ("available", "deleting", "modifying"),
             "deleting": (),
         }
     ),
     failed="create-failed",
-    running=frozenset({"available", "modifying"}),
+    running=frozenset({"available", "modifying", "snapshotting"}),
     restarting="modifying",
 )
 
@@ -72,6 +73,7 @@ class GroupPrivate:
     auth_token: str | None = None
     rotating_from: str | None = None
     served_by: str = ""
+    seed_snapshot: str | None = None  # SnapshotName: restored into the nodes while creating
 
     def of(self, node_group: str) -> list[Member]:
         return [m for m in self.members if m.node_group == node_group]

@@ -12,7 +12,15 @@ from fogbank.managed.records import Record, Scope, iso, now
 from fogbank.managed.tags import check as check_tags
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.elasticache import addresses, errors, node_types, replication, shards
+from fogbank.services.elasticache import (
+    addresses,
+    errors,
+    group_snapshots,
+    group_users,
+    node_types,
+    replication,
+    shards,
+)
 from fogbank.services.elasticache.backend import Backend
 from fogbank.services.elasticache.groups import (
     GROUP,
@@ -29,6 +37,7 @@ from fogbank.services.elasticache.groups import (
     render_group,
 )
 from fogbank.services.elasticache.model import CLUSTER, check_identifier
+from fogbank.services.elasticache.ops import snapshots as snapshot_ops
 from fogbank.services.elasticache.ops.clusters import DEFAULT_WINDOW, _check_token, _version
 from fogbank.services.elasticache.ops.common import TAG_RULES, backend, page
 from fogbank.services.elasticache.ops.parameter_groups import group as parameter_group
@@ -130,7 +139,7 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
     identifier = check_identifier(params["ReplicationGroupId"], "ReplicationGroupId", 40)
     if not params.get("ReplicationGroupDescription"):
         raise errors.invalid_value("The parameter ReplicationGroupDescription must be provided and must not be blank.")
-    for unsupported in ("SnapshotArns", "SnapshotName", "GlobalReplicationGroupId", "ServerlessCacheSnapshotName"):
+    for unsupported in ("SnapshotArns", "GlobalReplicationGroupId", "ServerlessCacheSnapshotName"):
         if params.get(unsupported):
             raise errors.not_implemented_yet(f"{unsupported} on CreateReplicationGroup")
     if params.get("PrimaryClusterId"):
@@ -192,6 +201,7 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
     return {"identifier": identifier, "engine": engine, "version": version, "cluster_mode": cluster_mode,
             "failover": failover, "shape": shape, "group": group_name, "token": token, "port": port,
             "subnet": subnet.identifier, "zones": zones, "zone": default_zone,
+            "user_groups": group_users.check_create(scope, params, engine),
             "tags": check_tags(params.get("Tags"), TAG_RULES)}  # fmt: skip
 
 
@@ -203,6 +213,8 @@ def _zone_of(checked: dict[str, Any], index: int) -> str:
 @operation("CreateReplicationGroup")
 def create_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
+    params = dict(params)
+    restore = snapshot_ops.group_restore_source(be, scope, params)  # completes params from the snapshot
     checked = _check_create(ctx, be, scope, params)
     version = checked["version"]
     fields = {
@@ -220,6 +232,7 @@ def create_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dic
         "SecurityGroupIds": params.get("SecurityGroupIds") or [],
         "AutoMinorVersionUpgrade": params.get("AutoMinorVersionUpgrade", True),
         "TransitEncryptionEnabled": bool(params.get("TransitEncryptionEnabled")),
+        "UserGroupIds": [],
     }
     if checked["token"]:
         fields["AuthTokenLastModifiedDate"] = iso(now())
@@ -247,11 +260,14 @@ def create_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dic
             for member in private.members:
                 addresses.release(member.address)
             raise errors.cluster_exists(taken[0])
+        if restore is not None:
+            snapshot_ops.start_group_restore(be, scope, restore, group)
         if private.cluster_mode:
             private.config_address = addresses.allocate(port)
         else:
             private.primary_address = addresses.allocate(port)
             private.reader_address = addresses.allocate(port)
+        group_users.apply(scope, group, checked["user_groups"])
         scope.add(group)
         be.save(scope)
     be.event(scope, GROUP, identifier, f"Replication group {identifier} is being created with {version.engine} "
@@ -276,22 +292,24 @@ def describe_replication_groups(ctx: RequestContext, params: dict[str, Any]) -> 
 @operation("DeleteReplicationGroup")
 def delete_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
-    if params.get("FinalSnapshotIdentifier"):
-        raise errors.not_implemented_yet("FinalSnapshotIdentifier (snapshots of replication groups)")
     with be.store.lock:
         group = find(scope, params["ReplicationGroupId"])
         if group.status not in ("available", "create-failed"):
             raise invalid_state(group)
+        final_name = params.get("FinalSnapshotIdentifier")
+        if final_name is not None and group.status != "available":
+            raise invalid_state(group)  # a group that never came up has no data to snapshot
         retain = None
         if params.get("RetainPrimaryCluster"):
             if group.private.cluster_mode:
                 raise errors.invalid_combination("RetainPrimaryCluster is not supported for cluster mode enabled "
                                                  "replication groups.")  # fmt: skip
             retain = group.private.primary("0001")
+        final = snapshot_ops.final_group_snapshot(ctx, be, scope, group, final_name)
         LIFECYCLE.move(group, "deleting")
         be.save(scope)
         out = {"ReplicationGroup": render_group(group)}
-    be.jobs.submit(group.resource_id, lambda: replication.delete(be, scope, group, retain))
+    be.jobs.submit(group.resource_id, lambda: group_snapshots.final_then_delete(be, scope, final, group, retain))
     return out
 
 
@@ -299,7 +317,7 @@ def _check_modify(ctx: RequestContext, be: Backend, scope: Scope, group: Group,
                   params: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     _require_available(group)
     plan: dict[str, Any] = {}
-    for unsupported in ("EngineVersion", "ClusterMode", "UserGroupIdsToAdd", "UserGroupIdsToRemove", "NodeGroupId"):
+    for unsupported in ("EngineVersion", "ClusterMode", "NodeGroupId"):
         if params.get(unsupported) and params[unsupported] != group.fields.get(unsupported):
             raise errors.not_implemented_yet(f"{unsupported} on ModifyReplicationGroup")
     failover = params.get("AutomaticFailoverEnabled")
@@ -349,6 +367,7 @@ def _check_modify(ctx: RequestContext, be: Backend, scope: Scope, group: Group,
                                                  "enabled (TransitEncryptionEnabled).")  # fmt: skip
             _check_token(token)
         plan["auth"] = (strategy, token)
+    plan.update(group_users.check_modify(scope, group, params))  # UserGroupIdsToAdd / ToRemove
     return plan
 
 
@@ -382,6 +401,9 @@ def modify_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dic
             private.auth_token = token
             group.fields["AuthTokenLastModifiedDate"] = iso(now())
             changes["auth_token"] = True
+        if "user_groups" in plan:
+            group_users.apply(scope, group, plan["user_groups"])
+            changes["users"] = True
         if changes:
             LIFECYCLE.move(group, "modifying")
         be.save(scope)
