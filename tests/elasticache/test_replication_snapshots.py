@@ -68,6 +68,12 @@ def test_cluster_mode_disabled_snapshot_restores_into_a_group_and_a_cache_cluste
     primary.set("after", "not in the snapshot")
     listed = ec.describe_snapshots(ReplicationGroupId="snap-src")["Snapshots"]
     assert [s["SnapshotName"] for s in listed] == ["snap-1"]
+    # One member by its CacheClusterId, as AWS's example of a group with replicas shows it.
+    member = ec.create_snapshot(CacheClusterId="snap-src-001", SnapshotName="snap-node")["Snapshot"]
+    assert member["CacheClusterId"] == "snap-src-001" and member["NumCacheNodes"] == 1
+    assert "ReplicationGroupId" not in member
+    assert wait_snapshot(ec, "snap-node")["NodeSnapshots"][0]["CacheClusterId"] == "snap-src-001"
+    wait_group(ec, "snap-src")
 
     ec.create_replication_group(ReplicationGroupId="snap-copy", ReplicationGroupDescription="copy",
                                 NumCacheClusters=2, SnapshotName="snap-1")  # fmt: skip
@@ -104,6 +110,9 @@ def test_cluster_mode_snapshot_has_a_shard_each_and_restores_into_more_shards(ec
     slots = [n["NodeGroupConfiguration"]["Slots"] for n in shown["NodeSnapshots"]]
     assert slots == ["0-8191", "8192-16383"]
 
+    with pytest.raises(ClientError) as error:  # a shard's node alone is no snapshot of the cluster
+        ec.create_snapshot(CacheClusterId="snap-cm-0001-001", SnapshotName="cm-node")
+    assert _code(error) == "InvalidParameterCombination"
     with pytest.raises(ClientError) as error:  # a cluster mode enabled snapshot needs cluster mode
         ec.create_cache_cluster(CacheClusterId="cm-single", SnapshotName="cm-1")
     assert _code(error) == "InvalidParameterCombination"

@@ -66,10 +66,18 @@ def group_fields(scope: Scope, group: Group) -> dict[str, Any]:
 
 
 def new_record(be: Backend, arn: str, scope: Scope, name: str, group: Group, source: str,
-               tags: list[dict[str, str]]) -> Snapshot:  # fmt: skip
-    """A ``creating`` snapshot of a replication group (call under the store lock)."""
+               tags: list[dict[str, str]], member: Member | None = None) -> Snapshot:  # fmt: skip
+    """A ``creating`` snapshot of a replication group, or of one ``member`` of it (CreateSnapshot
+    with its CacheClusterId: shown as a one-node cluster's snapshot; call under the store lock)."""
     private = snapshots.SnapshotPrivate(source=source, binary_version=be.version_of(group).binary.version)
-    return Record(SNAPSHOT, name, arn, private, fields=group_fields(scope, group), status="creating", tags=tags)
+    fields = group_fields(scope, group)
+    if member is not None:
+        for key in ("ReplicationGroupId", "ReplicationGroupDescription", "NumNodeGroups", "AutomaticFailover"):
+            fields.pop(key)
+        fields.update({"CacheClusterId": member.cluster_id, "NumCacheNodes": 1,
+                       "PreferredAvailabilityZone": member.zone, "CacheClusterCreateTime": member.created or None})  # fmt: skip
+        private.nodes_from = member.cluster_id
+    return Record(SNAPSHOT, name, arn, private, fields=fields, status="creating", tags=tags)
 
 
 def snapshotting_member(group: Group, node_group_id: str) -> Member | None:
@@ -81,8 +89,9 @@ def snapshotting_member(group: Group, node_group_id: str) -> Member | None:
 
 
 def _take_all(be: Backend, record: Snapshot, group: Group) -> None:
+    chosen = group.private.member(record.private.nodes_from) if record.private.nodes_from else None
     for node_group in group.private.node_groups:
-        member = snapshotting_member(group, node_group.node_group_id)
+        member = chosen or snapshotting_member(group, node_group.node_group_id)
         if member is None:
             raise RuntimeError(f"node group {node_group.node_group_id} has no available node")
         snapshots.take_node(be, record, node_group.node_group_id, replication.process_name(group, member),
@@ -106,7 +115,10 @@ def take(be: Backend, scope: Scope, record: Snapshot, group: Group) -> None:
     with be.store.lock:
         LIFECYCLE.move_if(group, ("snapshotting",), "available")
         be.save(scope)
-    snapshots.finish(be, scope, record, error, group.identifier, GROUP)
+    if record.private.nodes_from:
+        snapshots.finish(be, scope, record, error, record.private.nodes_from)
+    else:
+        snapshots.finish(be, scope, record, error, group.identifier, GROUP)
 
 
 def final_then_delete(be: Backend, scope: Scope, record: Snapshot | None, group: Group,

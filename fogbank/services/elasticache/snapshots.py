@@ -58,6 +58,7 @@ class SnapshotPrivate:
     source: str = "manual"  # "manual" | "automated" (SnapshotSource)
     binary_version: str = ""  # the server that wrote the RDB: an older one cannot load it
     nodes: list[dict[str, Any]] = field(default_factory=list)  # NodeSnapshots, times as ISO strings
+    nodes_from: str | None = None  # a replication group's member named by CreateSnapshot's CacheClusterId
 
 
 KINDS = [RecordKind(SNAPSHOT, dataclass_loader(SnapshotPrivate))]

@@ -15,7 +15,7 @@ from fogbank.services.base import operation
 from fogbank.services.elasticache import errors, group_snapshots, snapshots
 from fogbank.services.elasticache.backend import Backend
 from fogbank.services.elasticache.groups import LIFECYCLE as GROUP_LIFECYCLE
-from fogbank.services.elasticache.groups import Group
+from fogbank.services.elasticache.groups import Group, Member, members_of
 from fogbank.services.elasticache.model import CLUSTER, LIFECYCLE, ClusterPrivate
 from fogbank.services.elasticache.ops.common import TAG_RULES, backend, cluster
 from fogbank.services.elasticache.snapshots import SNAPSHOT, SNAPSHOT_LIFECYCLE, Snapshot
@@ -41,6 +41,8 @@ def create_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
         return _create_group_snapshot(ctx, be, scope, name, params, tags)
     if not params.get("CacheClusterId"):
         raise errors.invalid_value("One of ReplicationGroupId or CacheClusterId must be specified.")
+    if _member(scope, params["CacheClusterId"]) is not None:
+        return _create_group_snapshot(ctx, be, scope, name, params, tags)
     with be.store.lock:
         source = cluster(scope, params["CacheClusterId"])
         snapshots.check_snapshottable(source)
@@ -61,18 +63,24 @@ def create_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
 
 def _create_group_snapshot(ctx: RequestContext, be: Backend, scope: Scope, name: str, params: dict[str, Any],
                            tags: list[dict[str, str]]) -> dict[str, Any]:  # fmt: skip
-    """CreateSnapshot(ReplicationGroupId): every shard's RDB (``group_snapshots.take``)."""
+    """CreateSnapshot(ReplicationGroupId): every shard's RDB (``group_snapshots.take``); with the
+    CacheClusterId of a member of a cluster mode disabled group, that node's RDB (AWS's example)."""
     from fogbank.services.elasticache.ops.replication_groups import find as find_group
     from fogbank.services.elasticache.ops.replication_groups import invalid_state as group_state
 
     with be.store.lock:
-        source = find_group(scope, params["ReplicationGroupId"])
+        found = _member(scope, params.get("CacheClusterId") or "")
+        source, member = found if found is not None else (find_group(scope, params["ReplicationGroupId"]), None)
+        if member is not None and source.private.cluster_mode:
+            raise errors.invalid_combination(f"Cache cluster {member.cluster_id} is a member of the cluster mode "
+                                             f"enabled replication group {source.identifier}: snapshot the group "
+                                             "with ReplicationGroupId.")  # fmt: skip
         check_group_snapshottable(source)
         if source.status != "available":
             raise group_state(source)
         _check_new(be, scope, name)
         record = group_snapshots.new_record(be, ctx.arn("elasticache", f"snapshot:{name}"), scope, name, source,
-                                            "manual", tags)  # fmt: skip
+                                            "manual", tags, member)  # fmt: skip
         if params.get("KmsKeyId"):
             record.fields["KmsKeyId"] = params["KmsKeyId"]
         scope.add(record)
@@ -81,6 +89,12 @@ def _create_group_snapshot(ctx: RequestContext, be: Backend, scope: Scope, name:
         out = {"Snapshot": snapshots.render(record)}
     be.jobs.submit(source.resource_id, lambda: group_snapshots.take(be, scope, record, source))
     return out
+
+
+def _member(scope: Scope, cluster_id: str) -> tuple[Group, Member] | None:
+    """The replication group and member that a CacheClusterId names, if it names one."""
+    wanted = cluster_id.lower()
+    return next(((g, m) for g, m in members_of(scope) if m.cluster_id == wanted), None)
 
 
 def check_group_snapshottable(group: Group) -> None:
@@ -281,7 +295,7 @@ def group_restore_source(be: Backend, scope: Scope, params: dict[str, Any]) -> S
 def start_group_restore(be: Backend, scope: Scope, record: Snapshot, target: Group) -> None:
     """The group remembers its snapshot (a restart seeds it again) and the snapshot is ``restoring``
     (call under the store lock)."""
-    check_restore(be, record, target)  # type: ignore[arg-type]
+    check_restore(be, record, target)  # a group has the fields a cluster has for it
     target.private.seed_snapshot = record.identifier
     SNAPSHOT_LIFECYCLE.move_if(record, ("available",), "restoring")
 
