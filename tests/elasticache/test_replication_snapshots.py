@@ -74,6 +74,12 @@ def test_cluster_mode_disabled_snapshot_restores_into_a_group_and_a_cache_cluste
     assert "ReplicationGroupId" not in member
     assert wait_snapshot(ec, "snap-node")["NodeSnapshots"][0]["CacheClusterId"] == "snap-src-001"
     wait_group(ec, "snap-src")
+    chosen = ec.modify_replication_group(ReplicationGroupId="snap-src", SnapshottingClusterId="snap-src-001",
+                                         ApplyImmediately=True)["ReplicationGroup"]  # fmt: skip
+    assert chosen["SnapshottingClusterId"] == "snap-src-001"
+    with pytest.raises(ClientError) as error:
+        ec.modify_replication_group(ReplicationGroupId="snap-src", SnapshottingClusterId="snap-src-009")
+    assert _code(error) == "CacheClusterNotFound"
 
     ec.create_replication_group(ReplicationGroupId="snap-copy", ReplicationGroupDescription="copy",
                                 NumCacheClusters=2, SnapshotName="snap-1")  # fmt: skip
@@ -110,6 +116,9 @@ def test_cluster_mode_snapshot_has_a_shard_each_and_restores_into_more_shards(ec
     slots = [n["NodeGroupConfiguration"]["Slots"] for n in shown["NodeSnapshots"]]
     assert slots == ["0-8191", "8192-16383"]
 
+    with pytest.raises(ClientError) as error:
+        ec.modify_replication_group(ReplicationGroupId="snap-cm", SnapshottingClusterId="snap-cm-0001-001")
+    assert _code(error) == "InvalidParameterCombination"
     with pytest.raises(ClientError) as error:  # a shard's node alone is no snapshot of the cluster
         ec.create_snapshot(CacheClusterId="snap-cm-0001-001", SnapshotName="cm-node")
     assert _code(error) == "InvalidParameterCombination"

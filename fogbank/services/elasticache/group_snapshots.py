@@ -27,13 +27,14 @@ import redis
 from redis.crc import key_slot
 
 from fogbank.arns import arn as make_arn
+from fogbank.engines import datadirs
 from fogbank.engines.interface import CacheNodeSpec
 from fogbank.engines.valkey_conf import ADMIN_USER
 from fogbank.managed import ports
 from fogbank.managed.records import Record, Scope
-from fogbank.services.elasticache import replication, snapshots
+from fogbank.services.elasticache import errors, replication, snapshots
 from fogbank.services.elasticache.backend import SERVICE, Backend
-from fogbank.services.elasticache.groups import GROUP, LIFECYCLE, Group, Member, slot_text
+from fogbank.services.elasticache.groups import GROUP, LIFECYCLE, Group, Member, slot_text, snapshotting_member
 from fogbank.services.elasticache.model import SUBNET_GROUP
 from fogbank.services.elasticache.snapshots import AUTOMATIC_PREFIX, SNAPSHOT, SNAPSHOT_LIFECYCLE, Snapshot
 
@@ -80,12 +81,17 @@ def new_record(be: Backend, arn: str, scope: Scope, name: str, group: Group, sou
     return Record(SNAPSHOT, name, arn, private, fields=fields, status="creating", tags=tags)
 
 
-def snapshotting_member(group: Group, node_group_id: str) -> Member | None:
-    """The node a shard's snapshot is taken from: an available replica, else the primary."""
-    members = [m for m in group.private.of(node_group_id) if m.status == "available"]
-    return next((m for m in members if m.role == "replica"), None) or next(
-        (m for m in members if m.role == "primary"), None
-    )
+def check_modify(group: Group, params: dict[str, Any]) -> dict[str, Any]:
+    """ModifyReplicationGroup's SnapshottingClusterId: a member of a cluster mode disabled group."""
+    wanted = params.get("SnapshottingClusterId")
+    if wanted is None:
+        return {}
+    if group.private.cluster_mode:
+        raise errors.invalid_combination("SnapshottingClusterId cannot be set for cluster mode enabled replication "
+                                         "groups.")  # fmt: skip
+    if group.private.member(wanted.lower()) is None:
+        raise errors.cluster_not_found(wanted.lower())
+    return {"snapshotting": wanted.lower()}
 
 
 def _take_all(be: Backend, record: Snapshot, group: Group) -> None:
@@ -180,13 +186,26 @@ def _load_shard(be: Backend, group: Group, record: Snapshot, node_group_id: str)
     shutil.rmtree(work, ignore_errors=True)
     data_dir = work / "data"
     snapshots.restore_node(be, record, node_group_id, driver, data_dir)
-    port = ports.allocate(be.supervisor, None)
     name = f"{SERVICE}/{group.resource_id}/seed-{node_group_id}"
-    spec = CacheNodeSpec(name=name, data_dir=data_dir, port=port, settings={},
-                         admin_password=group.private.admin_password)  # fmt: skip
+    held = [ports.allocate(be.supervisor, None)]  # the port it runs on (moved when another program took it)
+
+    def begin(port: int) -> Any:
+        spec = CacheNodeSpec(name=name, data_dir=data_dir, port=port, settings={},
+                             admin_password=group.private.admin_password)  # fmt: skip
+        return driver.start(spec)
+
+    def moved(old: int, new: int) -> None:
+        held[0] = new
+
     try:
-        driver.start(spec)
-        with closing(redis.Redis(port=port, username=ADMIN_USER, password=group.private.admin_password,
+        try:
+            ports.start_on_port(be.supervisor, held[0], begin, moved)
+        except Exception as error:
+            log_file = datadirs.log_file_for(data_dir)
+            tail = log_file.read_text(errors="replace").strip().splitlines()[-3:] if log_file.is_file() else []
+            raise RuntimeError(f"loading shard {node_group_id} of snapshot {record.identifier}: {error} "
+                               f"{' | '.join(tail)}") from error  # fmt: skip
+        with closing(redis.Redis(port=held[0], username=ADMIN_USER, password=group.private.admin_password,
                                  socket_timeout=30)) as source:  # fmt: skip
             others = [db for db in source.info("keyspace") if db != "db0"]
             if others:
@@ -194,7 +213,7 @@ def _load_shard(be: Backend, group: Group, record: Snapshot, node_group_id: str)
             _migrate_all(group, source)
     finally:
         driver.stop(name)
-        be.supervisor.release_port(port)
+        be.supervisor.release_port(held[0])
         shutil.rmtree(work, ignore_errors=True)
 
 

@@ -170,10 +170,24 @@ def render_group(group: Group) -> dict[str, Any]:
     }
     if private.cluster_mode and ready:
         out["ConfigurationEndpoint"] = _endpoint(private.config_address, private.port)
-    snapshotting = next((m.cluster_id for m in private.members if m.role == "replica"), None)
-    if not private.cluster_mode and private.members:
-        out["SnapshottingClusterId"] = snapshotting or private.members[0].cluster_id
+    chosen = snapshotting_member(group, "0001")
+    if not private.cluster_mode and chosen is not None:
+        out["SnapshottingClusterId"] = chosen.cluster_id
     return {key: value for key, value in out.items() if value is not None}
+
+
+def snapshotting_member(group: Group, node_group_id: str) -> Member | None:
+    """The node a shard's snapshot is taken from: the group's ``SnapshottingClusterId`` (cluster
+    mode disabled), else a replica, else the primary; available ones first, as AWS backs up
+    from a replica so that the primary never forks for it."""
+    members = group.private.of(node_group_id)
+    chosen = group.fields.get("SnapshottingClusterId")
+    for pool in ([m for m in members if m.status == "available"], members):
+        named = next((m for m in pool if m.cluster_id == chosen), None)
+        found = named or next((m for m in pool if m.role == "replica"), None) or next(iter(pool), None)
+        if found is not None:
+            return found
+    return None
 
 
 def render_node_group(group: Group, node_group: NodeGroup, ready: bool) -> dict[str, Any]:

@@ -368,6 +368,7 @@ def _check_modify(ctx: RequestContext, be: Backend, scope: Scope, group: Group,
             _check_token(token)
         plan["auth"] = (strategy, token)
     plan.update(group_users.check_modify(scope, group, params))  # UserGroupIdsToAdd / ToRemove
+    plan.update(group_snapshots.check_modify(group, params))  # SnapshottingClusterId
     return plan
 
 
@@ -401,6 +402,8 @@ def modify_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dic
             private.auth_token = token
             group.fields["AuthTokenLastModifiedDate"] = iso(now())
             changes["auth_token"] = True
+        if plan.get("snapshotting"):
+            group.fields["SnapshottingClusterId"] = plan["snapshotting"]
         if "user_groups" in plan:
             group_users.apply(scope, group, plan["user_groups"])
             changes["users"] = True
