@@ -245,6 +245,8 @@ def create_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dic
     with be.store.lock:
         if scope.get(GROUP, identifier):
             raise AwsError("ReplicationGroupAlreadyExists", f"Replication group {identifier} already exists.")
+        if restore is not None:  # before any address is taken
+            snapshot_ops.check_restore(be, restore, group)  # a group has the fields it reads
         port = private.port
         index = 0
         for node_group_id, replicas, slots in checked["shape"]:

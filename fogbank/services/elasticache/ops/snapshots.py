@@ -294,8 +294,7 @@ def group_restore_source(be: Backend, scope: Scope, params: dict[str, Any]) -> S
 
 def start_group_restore(be: Backend, scope: Scope, record: Snapshot, target: Group) -> None:
     """The group remembers its snapshot (a restart seeds it again) and the snapshot is ``restoring``
-    (call under the store lock)."""
-    check_restore(be, record, target)  # a group has the fields a cluster has for it
+    (call under the store lock, once ``check_restore`` passed)."""
     target.private.seed_snapshot = record.identifier
     SNAPSHOT_LIFECYCLE.move_if(record, ("available",), "restoring")
 
