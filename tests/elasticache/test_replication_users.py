@@ -180,7 +180,18 @@ def test_user_group_rules_and_errors(ec: Any) -> None:
         with pytest.raises(ClientError) as error:
             ec.modify_replication_group(ReplicationGroupId=identifier, ApplyImmediately=True, **extra)
         assert _code(error) == code, extra
-    for identifier in ("rules-plain", "rules-tls"):
+    # From AUTH to RBAC in one call, as AWS's migration guide does it.
+    ec.create_replication_group(ReplicationGroupId="rules-auth", TransitEncryptionEnabled=True,
+                                AuthToken="a-token-of-sixteen-chars", **base)  # fmt: skip
+    wait_group(ec, "rules-auth")
+    moved = ec.modify_replication_group(ReplicationGroupId="rules-auth", UserGroupIdsToAdd=["rules-other"],
+                                        AuthTokenUpdateStrategy="DELETE", ApplyImmediately=True)["ReplicationGroup"]  # fmt: skip
+    assert moved["UserGroupIds"] == ["rules-other"] and moved["AuthTokenEnabled"] is False
+    group = wait_group(ec, "rules-auth")
+    with pytest.raises(redis.exceptions.AuthenticationError):  # the default user now needs its password
+        _node(group["NodeGroups"][0]["PrimaryEndpoint"]).ping()
+    assert _node(group["NodeGroups"][0]["PrimaryEndpoint"], "default", ADMIN).ping()
+    for identifier in ("rules-plain", "rules-tls", "rules-auth"):
         ec.delete_replication_group(ReplicationGroupId=identifier)
 
 
