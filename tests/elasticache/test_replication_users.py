@@ -4,7 +4,9 @@ pushed to the nodes, and AWS's rules (TransitEncryptionEnabled, one group, not w
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import tempfile
 import time
 from pathlib import Path
@@ -20,7 +22,7 @@ from redis.retry import Retry
 
 from fogbank.config import Config
 from fogbank.server import Fogbank
-from tests.elasticache.test_replication_groups import wait_group
+from tests.elasticache.test_replication_groups import events, wait_group
 
 PASSWORD = "reader-password-0123"
 ADMIN = "admin-password-01234567"
@@ -224,3 +226,24 @@ def test_user_group_survives_a_fogbank_restart() -> None:
                 time.sleep(0.05)
     finally:
         shutil.rmtree(top, ignore_errors=True)
+
+
+def test_user_group_is_enforced_after_a_dead_primary_comes_back(ec: Any) -> None:
+    _users(ec, "crash-users")
+    ec.create_replication_group(ReplicationGroupId="rg-acl-crash", ReplicationGroupDescription="crash",
+                                Engine="valkey", CacheNodeType="cache.t3.micro", NumCacheClusters=2,
+                                AutomaticFailoverEnabled=True, TransitEncryptionEnabled=True,
+                                UserGroupIds=["crash-users"])  # fmt: skip
+    group = wait_group(ec, "rg-acl-crash")
+    primary = _node(group["NodeGroups"][0]["PrimaryEndpoint"], "default", ADMIN)
+    os.kill(int(primary.info("server")["process_id"]), signal.SIGKILL)
+    deadline = time.monotonic() + 20
+    while "Finished recovery for cache nodes 0001" not in events(ec, "cache-cluster", "rg-acl-crash-001"):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    group = wait_group(ec, "rg-acl-crash")
+    roles = {m["CacheClusterId"]: m["CurrentRole"] for m in group["NodeGroups"][0]["NodeGroupMembers"]}
+    assert roles == {"rg-acl-crash-001": "replica", "rg-acl-crash-002": "primary"}
+    for endpoint in _members(group):  # the restarted node got the ACL from the record
+        _enforced(endpoint)
+    ec.delete_replication_group(ReplicationGroupId="rg-acl-crash")
