@@ -115,6 +115,7 @@ def test_cluster_mode_snapshot_has_a_shard_each_and_restores_into_more_shards(ec
     shown = ec.describe_snapshots(SnapshotName="cm-1", ShowNodeGroupConfig=True)["Snapshots"][0]
     slots = [n["NodeGroupConfiguration"]["Slots"] for n in shown["NodeSnapshots"]]
     assert slots == ["0-8191", "8192-16383"]
+    assert all(n["NodeGroupConfiguration"]["ReplicaCount"] == 0 for n in shown["NodeSnapshots"])
 
     with pytest.raises(ClientError) as error:
         ec.modify_replication_group(ReplicationGroupId="snap-cm", SnapshottingClusterId="snap-cm-0001-001")

@@ -103,10 +103,13 @@ def _take_all(be: Backend, record: Snapshot, group: Group) -> None:
         snapshots.take_node(be, record, node_group.node_group_id, replication.process_name(group, member),
                             replication.data_dir(be, group, member), "0001", member.created or group.created,
                             member.cluster_id)  # fmt: skip
-        with be.store.lock:
+        with be.store.lock:  # the shard's NodeGroupConfiguration, as ShowNodeGroupConfig shows it
             node = record.private.nodes[-1]
-            node["ReplicaCount"] = len(group.private.of(node_group.node_group_id)) - 1
-            node["PrimaryAvailabilityZone"] = group.private.members[0].zone
+            shard = group.private.of(node_group.node_group_id)
+            primary = group.private.primary(node_group.node_group_id)
+            node["ReplicaCount"] = len(shard) - 1
+            node["PrimaryAvailabilityZone"] = primary.zone if primary is not None else member.zone
+            node["ReplicaAvailabilityZones"] = [m.zone for m in shard if m is not primary]
             if group.private.cluster_mode:
                 node["Slots"] = slot_text(node_group.slots)
 

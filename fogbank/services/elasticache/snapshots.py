@@ -193,9 +193,13 @@ def render(record: Snapshot, show_node_groups: bool = False) -> dict[str, Any]:
         if node.get("NodeGroupId"):
             entry["NodeGroupId"] = node["NodeGroupId"]
         if show_node_groups:
-            config = {"NodeGroupId": node.get("NodeGroupId") or "0001", "Slots": node.get("Slots"),
-                      "ReplicaCount": node.get("ReplicaCount"),
-                      "PrimaryAvailabilityZone": node.get("PrimaryAvailabilityZone") or f.get("PreferredAvailabilityZone")}  # fmt: skip
+            config = {
+                "NodeGroupId": node.get("NodeGroupId") or "0001",
+                "Slots": node.get("Slots"),
+                "ReplicaCount": node.get("ReplicaCount"),
+                "PrimaryAvailabilityZone": node.get("PrimaryAvailabilityZone") or f.get("PreferredAvailabilityZone"),
+                "ReplicaAvailabilityZones": node.get("ReplicaAvailabilityZones"),
+            }
             entry["NodeGroupConfiguration"] = {k: v for k, v in config.items() if v is not None}
         nodes.append({k: v for k, v in entry.items() if v is not None})
     out["NodeSnapshots"] = nodes
