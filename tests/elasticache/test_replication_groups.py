@@ -194,7 +194,7 @@ def test_state_and_lookup_errors(ec: Any) -> None:
         ec.test_failover(ReplicationGroupId="rg-dup", NodeGroupId="0009")
     assert error.value.response["Error"]["Code"] == "NodeGroupNotFoundFault"
     with pytest.raises(ClientError) as error:
-        ec.delete_replication_group(ReplicationGroupId="rg-dup", FinalSnapshotIdentifier="final")
+        ec.delete_replication_group(ReplicationGroupId="rg-dup", FinalSnapshotIdentifier="automatic.final")
     assert error.value.response["Error"]["Code"] == "InvalidParameterValue"
     ec.delete_replication_group(ReplicationGroupId="rg-dup")
     with pytest.raises(ClientError) as error:

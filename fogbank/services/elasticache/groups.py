@@ -28,14 +28,15 @@ LIFECYCLE = Lifecycle(
     transitions(
         {
             "creating": ("available", "create-failed", "deleting"),
-            "available": ("modifying", "deleting"),
+            "available": ("modifying", "snapshotting", "deleting"),
             "modifying": ("available", "deleting"),
+            "snapshotting": ("available", "modifying", "deleting"),
             "create-failed": ("available", "deleting", "modifying"),
             "deleting": (),
         }
     ),
     failed="create-failed",
-    running=frozenset({"available", "modifying"}),
+    running=frozenset({"available", "modifying", "snapshotting"}),
     restarting="modifying",
 )
 
@@ -76,6 +77,7 @@ class GroupPrivate:
     pending: dict[str, Any] = field(default_factory=dict)  # ModifyReplicationGroup's deferred parameters
     pending_since: str = ""
     tls_authority: str = ""  # TLS on: the CA file Fogbank checks its nodes against (else plain)
+    seed_snapshot: str | None = None  # SnapshotName: restored into the nodes while creating
 
     def of(self, node_group: str) -> list[Member]:
         return [m for m in self.members if m.node_group == node_group]
@@ -175,10 +177,24 @@ def render_group(group: Group) -> dict[str, Any]:
     }
     if private.cluster_mode and ready:
         out["ConfigurationEndpoint"] = _endpoint(private.config_address, private.port)
-    snapshotting = next((m.cluster_id for m in private.members if m.role == "replica"), None)
-    if not private.cluster_mode and private.members:
-        out["SnapshottingClusterId"] = snapshotting or private.members[0].cluster_id
+    chosen = snapshotting_member(group, "0001")
+    if not private.cluster_mode and chosen is not None:
+        out["SnapshottingClusterId"] = chosen.cluster_id
     return {key: value for key, value in out.items() if value is not None}
+
+
+def snapshotting_member(group: Group, node_group_id: str) -> Member | None:
+    """The node a shard's snapshot is taken from: the group's ``SnapshottingClusterId`` (cluster
+    mode disabled), else a replica, else the primary; available ones first, as AWS backs up
+    from a replica so that the primary never forks for it."""
+    members = group.private.of(node_group_id)
+    chosen = group.fields.get("SnapshottingClusterId")
+    for pool in ([m for m in members if m.status == "available"], members):
+        named = next((m for m in pool if m.cluster_id == chosen), None)
+        found = named or next((m for m in pool if m.role == "replica"), None) or next(iter(pool), None)
+        if found is not None:
+            return found
+    return None
 
 
 def render_node_group(group: Group, node_group: NodeGroup, ready: bool) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from fogbank.engines.supervisor import EngineStartError
 from fogbank.engines.valkey_conf import ADMIN_USER
 from fogbank.managed import supervision
 from fogbank.managed.records import Scope, iso, now
-from fogbank.services.elasticache import addresses, node_types, transit
+from fogbank.services.elasticache import addresses, node_types, transit, users
 from fogbank.services.elasticache.backend import SERVICE, Backend
 from fogbank.services.elasticache.groups import GROUP, LIFECYCLE, Group, Member
 from fogbank.services.elasticache.model import CLUSTER, PARAMETER_GROUP
@@ -91,6 +91,7 @@ def spec(be: Backend, scope: Scope, group: Group, member: Member) -> CacheNodeSp
         memory_bytes=node_types.memory_bytes(group.fields["CacheNodeType"]),
         settings=dict(parameter_group.private.values) if parameter_group is not None else {},
         auth_tokens=tokens(group),
+        acl_users=users.acl_users(scope, (group.fields.get("UserGroupIds") or [None])[0]),  # on every node
         cluster_enabled=private.cluster_mode,
         cluster_port=private.port + 10000 if private.cluster_mode else None,
         replica_of=Endpoint(primary.address, private.port) if follows and primary else None,
@@ -315,16 +316,25 @@ def failover(be: Backend, scope: Scope, group: Group, node_group: str, target: M
 def create(be: Backend, scope: Scope, group: Group) -> None:
     if be.jobs.closing.is_set():
         return
+    from fogbank.services.elasticache import group_snapshots  # SnapshotName: the data seeded
+
+    seeding = group.private.seed_snapshot is not None
     try:
+        group_snapshots.seed_before_start(be, scope, group)
         if group.private.cluster_mode:
             from fogbank.services.elasticache import shards
 
             shards.create(be, scope, group)
         else:
             _start_disabled(be, scope, group)
+        group_snapshots.seed_after_start(be, scope, group)
     except Exception as error:
+        if seeding:
+            group_snapshots.seeded(be, scope, group, error)
         _failed(be, scope, group, error, "Creating the replication group")
         return
+    if seeding:
+        group_snapshots.seeded(be, scope, group, None)
     with be.store.lock:
         LIFECYCLE.move(group, "available")
         be.save(scope)
@@ -449,6 +459,8 @@ def delete(be: Backend, scope: Scope, group: Group, retain: Member | None = None
         adopt(be, scope, group, retain)
     shutil.rmtree(be.cluster_dir(group), ignore_errors=True)
     with be.store.lock:
+        for group_id in group.fields.get("UserGroupIds") or []:
+            users.detach(scope, group_id, "ReplicationGroups", group.identifier)
         scope.remove(group)
         be.save(scope)
     for member in gone:
@@ -517,6 +529,11 @@ def apply_to_members(be: Backend, scope: Scope, group: Group, changes: dict[str,
                 member_driver(be, group, member).set_auth_tokens(process_name(group, member), tokens(group))
         if changes.get("node_type") or changes.get("engine_version"):
             _roll(be, scope, group, bool(changes.get("engine_version")))
+        if changes.get("users"):
+            with be.store.lock:
+                wanted = users.acl_users(scope, (group.fields.get("UserGroupIds") or [None])[0])
+            for member in group.private.members:
+                member_driver(be, group, member).set_users(process_name(group, member), wanted)
         if changes.get("primary"):
             member = group.private.member(changes["primary"])
             old = group.private.primary(member.node_group) if member else None

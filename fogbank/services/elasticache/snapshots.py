@@ -7,8 +7,9 @@ name. Automatic snapshots come from ``Scheduler``: at each check (``Config.elast
 a cluster with ``SnapshotRetentionLimit`` > 0 whose ``SnapshotWindow`` has begun and has no
 snapshot of this window yet gets one, and automatic snapshots older than the limit go.
 
-Replication groups use the same pieces per shard: ``take_node`` into a snapshot, ``restore_node``
-out of one, ``finish`` when every shard is in (see docs/elasticache.md, *Snapshots*).
+Replication groups use the same pieces per shard (``group_snapshots.py``): ``take_node`` into a
+snapshot, ``restore_node`` out of one, ``finish`` when every shard is in; the Scheduler checks
+them too (see docs/elasticache.md, *Snapshots*).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from fogbank.managed.lifecycle import Lifecycle, transitions
 from fogbank.managed.records import Record, RecordKind, Scope, dataclass_loader, iso, now
 from fogbank.protocols.errors import AwsError
 from fogbank.services.elasticache.backend import Backend
+from fogbank.services.elasticache.groups import GROUP
 from fogbank.services.elasticache.model import CLUSTER, LIFECYCLE, SUBNET_GROUP, ClusterPrivate, Node
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ class SnapshotPrivate:
     source: str = "manual"  # "manual" | "automated" (SnapshotSource)
     binary_version: str = ""  # the server that wrote the RDB: an older one cannot load it
     nodes: list[dict[str, Any]] = field(default_factory=list)  # NodeSnapshots, times as ISO strings
+    nodes_from: str | None = None  # a replication group's member named by CreateSnapshot's CacheClusterId
 
 
 KINDS = [RecordKind(SNAPSHOT, dataclass_loader(SnapshotPrivate))]
@@ -192,8 +195,14 @@ def render(record: Snapshot, show_node_groups: bool = False) -> dict[str, Any]:
         if node.get("NodeGroupId"):
             entry["NodeGroupId"] = node["NodeGroupId"]
         if show_node_groups:
-            entry["NodeGroupConfiguration"] = {"NodeGroupId": node.get("NodeGroupId") or "0001",
-                                               "PrimaryAvailabilityZone": f.get("PreferredAvailabilityZone")}  # fmt: skip
+            config = {
+                "NodeGroupId": node.get("NodeGroupId") or "0001",
+                "Slots": node.get("Slots"),
+                "ReplicaCount": node.get("ReplicaCount"),
+                "PrimaryAvailabilityZone": node.get("PrimaryAvailabilityZone") or f.get("PreferredAvailabilityZone"),
+                "ReplicaAvailabilityZones": node.get("ReplicaAvailabilityZones"),
+            }
+            entry["NodeGroupConfiguration"] = {k: v for k, v in config.items() if v is not None}
         nodes.append({k: v for k, v in entry.items() if v is not None})
     out["NodeSnapshots"] = nodes
     out["ARN"] = record.arn
@@ -234,7 +243,8 @@ def restore_node(be: Backend, record: Snapshot, node_group_id: str, driver: Any,
     driver.restore(source, data_dir)
 
 
-def finish(be: Backend, scope: Scope, record: Snapshot, error: Exception | None, source_id: str) -> None:
+def finish(be: Backend, scope: Scope, record: Snapshot, error: Exception | None, source_id: str,
+           source_type: str = CLUSTER) -> None:  # fmt: skip
     """The snapshot's status once every shard is in (or one failed), with ElastiCache's event."""
     with be.store.lock:
         if error is None:
@@ -243,13 +253,10 @@ def finish(be: Backend, scope: Scope, record: Snapshot, error: Exception | None,
             SNAPSHOT_LIFECYCLE.move(record, "failed")
             log.warning("snapshot %s failed: %s", record.identifier, error)
         be.save(scope)
-    if error is None:
-        message = (
-            f"Snapshot succeeded for snapshot with ID '{record.identifier}' of cache cluster with ID '{source_id}'"
-        )
-    else:
-        message = f"Snapshot failed for snapshot with ID '{record.identifier}' of cache cluster with ID '{source_id}'"
-    be.event(scope, CLUSTER, source_id, message)
+    source = "cache cluster" if source_type == CLUSTER else "replication group"
+    outcome = "succeeded" if error is None else "failed"
+    message = f"Snapshot {outcome} for snapshot with ID '{record.identifier}' of {source} with ID '{source_id}'"
+    be.event(scope, source_type, source_id, message)
 
 
 def take(be: Backend, scope: Scope, record: Snapshot, cluster: Record[ClusterPrivate]) -> None:
@@ -297,7 +304,10 @@ def copy(be: Backend, scope: Scope, source: Snapshot, target: Snapshot) -> None:
     with be.store.lock:
         SNAPSHOT_LIFECYCLE.move_if(source, ("copying",), "available")
         be.save(scope)
-    finish(be, scope, target, error, target.fields.get("CacheClusterId") or "")
+    if target.fields.get("ReplicationGroupId"):
+        finish(be, scope, target, error, target.fields["ReplicationGroupId"], GROUP)
+    else:
+        finish(be, scope, target, error, target.fields.get("CacheClusterId") or "")
 
 
 def delete(be: Backend, scope: Scope, record: Snapshot) -> None:
@@ -325,10 +335,12 @@ def final_then_delete(be: Backend, scope: Scope, record: Snapshot | None, cluste
     drop_automatic(be, scope, cluster.identifier)
 
 
-def drop_automatic(be: Backend, scope: Scope, cluster_id: str, older_than: dt.datetime | None = None) -> None:
+def drop_automatic(be: Backend, scope: Scope, source_id: str, older_than: dt.datetime | None = None,
+                   member: str = "CacheClusterId") -> None:  # fmt: skip
+    """The automatic snapshots of a cache cluster (or, by ``member``, a replication group)."""
     with be.store.lock:
         gone = [r for r in scope.of(SNAPSHOT).values()
-                if r.private.source == "automated" and r.fields.get("CacheClusterId") == cluster_id
+                if r.private.source == "automated" and r.fields.get(member) == source_id
                 and r.status in ("available", "failed")
                 and (older_than is None or dt.datetime.fromisoformat(r.created) < older_than)]  # fmt: skip
         for r in gone:
@@ -415,7 +427,9 @@ class Scheduler:
                 be.save(scope)
             taken.append(name)
             be.jobs.submit(cluster.resource_id, lambda s=scope, r=record, c=cluster: take(be, s, r, c), grace=0)
-        return taken
+        from fogbank.services.elasticache import group_snapshots  # it builds on this module
+
+        return taken + group_snapshots.tick(self.be, moment)
 
     def maintain(self, moment: dt.datetime) -> list[str]:
         """The pending changes (ApplyImmediately false) of every cache cluster and replication

@@ -15,6 +15,8 @@ from fogbank.services.base import operation
 from fogbank.services.elasticache import (
     addresses,
     errors,
+    group_snapshots,
+    group_users,
     maintenance,
     node_types,
     replication,
@@ -39,6 +41,7 @@ from fogbank.services.elasticache.groups import (
 )
 from fogbank.services.elasticache.model import CLUSTER, check_identifier
 from fogbank.services.elasticache.ops import security_groups
+from fogbank.services.elasticache.ops import snapshots as snapshot_ops
 from fogbank.services.elasticache.ops.clusters import (
     DEFAULT_WINDOW,
     _check_token,
@@ -149,7 +152,7 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
     identifier = check_identifier(params["ReplicationGroupId"], "ReplicationGroupId", 40)
     if not params.get("ReplicationGroupDescription"):
         raise errors.invalid_value("The parameter ReplicationGroupDescription must be provided and must not be blank.")
-    for unsupported in ("SnapshotArns", "SnapshotName", "GlobalReplicationGroupId", "ServerlessCacheSnapshotName"):
+    for unsupported in ("SnapshotArns", "GlobalReplicationGroupId", "ServerlessCacheSnapshotName"):
         if params.get(unsupported):
             raise errors.not_implemented_yet(f"{unsupported} on CreateReplicationGroup")
     if params.get("PrimaryClusterId"):
@@ -211,6 +214,7 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
     return {"identifier": identifier, "engine": engine, "version": version, "cluster_mode": cluster_mode,
             "failover": failover, "shape": shape, "group": group_name, "token": token, "port": port,
             "subnet": subnet.identifier, "zones": zones, "zone": default_zone,
+            "user_groups": group_users.check_create(scope, params, engine),
             "tags": check_tags(params.get("Tags"), TAG_RULES), "transit_mode": transit_mode}  # fmt: skip
 
 
@@ -222,6 +226,8 @@ def _zone_of(checked: dict[str, Any], index: int) -> str:
 @operation("CreateReplicationGroup")
 def create_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
+    params = dict(params)
+    restore = snapshot_ops.group_restore_source(be, scope, params)  # completes params from the snapshot
     checked = _check_create(ctx, be, scope, params)
     version = checked["version"]
     fields = {
@@ -240,6 +246,7 @@ def create_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dic
         "AutoMinorVersionUpgrade": params.get("AutoMinorVersionUpgrade", True),
         "TransitEncryptionEnabled": checked["transit_mode"] is not None,
         "TransitEncryptionMode": checked["transit_mode"],
+        "UserGroupIds": [],
     }
     if checked["token"]:
         fields["AuthTokenLastModifiedDate"] = iso(now())
@@ -254,6 +261,8 @@ def create_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dic
     with be.store.lock:
         if scope.get(GROUP, identifier):
             raise errors.replication_group_exists()
+        if restore is not None:  # before any address is taken
+            snapshot_ops.check_restore(be, restore, group)  # a group has the fields it reads
         port = private.port
         index = 0
         for node_group_id, replicas, slots in checked["shape"]:
@@ -269,11 +278,14 @@ def create_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dic
             for member in private.members:
                 addresses.release(member.address)
             raise errors.cluster_exists(taken[0])
+        if restore is not None:
+            snapshot_ops.start_group_restore(be, scope, restore, group)
         if private.cluster_mode:
             private.config_address = addresses.allocate(port)
         else:
             private.primary_address = addresses.allocate(port)
             private.reader_address = addresses.allocate(port)
+        group_users.apply(scope, group, checked["user_groups"])
         scope.add(group)
         be.save(scope)
     be.event(scope, GROUP, identifier, f"Replication group {identifier} is being created with {version.engine} "
@@ -301,22 +313,24 @@ def describe_replication_groups(ctx: RequestContext, params: dict[str, Any]) -> 
 @operation("DeleteReplicationGroup")
 def delete_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, scope = backend(ctx)
-    if params.get("FinalSnapshotIdentifier"):
-        raise errors.not_implemented_yet("FinalSnapshotIdentifier (snapshots of replication groups)")
     with be.store.lock:
         group = find(scope, params["ReplicationGroupId"])
         if group.status not in ("available", "create-failed"):
             raise invalid_state(group)
+        final_name = params.get("FinalSnapshotIdentifier")
+        if final_name is not None and group.status != "available":
+            raise invalid_state(group)  # a group that never came up has no data to snapshot
         retain = None
         if params.get("RetainPrimaryCluster"):
             if group.private.cluster_mode:
                 raise errors.invalid_combination("RetainPrimaryCluster is not supported for cluster mode enabled "
                                                  "replication groups.")  # fmt: skip
             retain = group.private.primary("0001")
+        final = snapshot_ops.final_group_snapshot(ctx, be, scope, group, final_name)
         LIFECYCLE.move(group, "deleting")
         be.save(scope)
         out = {"ReplicationGroup": render_group(group)}
-    be.jobs.submit(group.resource_id, lambda: replication.delete(be, scope, group, retain))
+    be.jobs.submit(group.resource_id, lambda: group_snapshots.final_then_delete(be, scope, final, group, retain))
     return out
 
 
@@ -324,7 +338,7 @@ def _check_modify(ctx: RequestContext | None, be: Backend, scope: Scope, group: 
                   params: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
     _require_available(group)
     plan: dict[str, Any] = {}
-    for unsupported in ("ClusterMode", "UserGroupIdsToAdd", "UserGroupIdsToRemove", "NodeGroupId"):
+    for unsupported in ("ClusterMode", "NodeGroupId"):
         if params.get(unsupported) and params[unsupported] != group.fields.get(unsupported):
             raise errors.not_implemented_yet(f"{unsupported} on ModifyReplicationGroup")
     failover = params.get("AutomaticFailoverEnabled")
@@ -379,6 +393,8 @@ def _check_modify(ctx: RequestContext | None, be: Backend, scope: Scope, group: 
                                                  "enabled (TransitEncryptionEnabled).")  # fmt: skip
             _check_token(token)
         plan["auth"] = (strategy, token)
+    plan.update(group_users.check_modify(scope, group, params))  # UserGroupIdsToAdd / ToRemove
+    plan.update(group_snapshots.check_modify(group, params))  # SnapshottingClusterId
     return plan
 
 
@@ -418,7 +434,7 @@ def modify_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dic
                     "AutoMinorVersionUpgrade", "SecurityGroupIds"):  # fmt: skip
             if params.get(key) is not None:
                 group.fields[key] = params[key]
-        changes = _apply(group, plan)
+        changes = _apply(scope, group, plan)
         be.save(scope)
         out = {"ReplicationGroup": render_group(group)}
     if changes:
@@ -441,7 +457,7 @@ def apply_pending(be: Backend, scope: Scope, group: Group, grace: float | None =
             failed = error.message
         else:
             failed = ""
-            changes = _apply(group, plan)
+            changes = _apply(scope, group, plan)
             be.save(scope)
     if failed:
         be.event(scope, GROUP, group.identifier, f"Pending modifications could not be applied: {failed}")
@@ -451,7 +467,7 @@ def apply_pending(be: Backend, scope: Scope, group: Group, grace: float | None =
     return True
 
 
-def _apply(group: Group, plan: dict[str, Any]) -> dict[str, Any]:
+def _apply(scope: Scope, group: Group, plan: dict[str, Any]) -> dict[str, Any]:
     """The record's changes of a checked plan (under the store lock); the engine work to queue."""
     group.fields["AutomaticFailover"] = "enabled" if plan["failover"] else "disabled"
     group.fields["MultiAZ"] = "enabled" if plan["multi_az"] else "disabled"
@@ -478,6 +494,11 @@ def _apply(group: Group, plan: dict[str, Any]) -> dict[str, Any]:
         private.auth_token = token
         group.fields["AuthTokenLastModifiedDate"] = iso(now())
         changes["auth_token"] = True
+    if plan.get("snapshotting"):
+        group.fields["SnapshottingClusterId"] = plan["snapshotting"]
+    if "user_groups" in plan:
+        group_users.apply(scope, group, plan["user_groups"])
+        changes["users"] = True
     if changes:
         LIFECYCLE.move(group, "modifying")
     return changes

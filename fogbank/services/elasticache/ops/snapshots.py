@@ -12,8 +12,10 @@ from fogbank.managed.tags import check as check_tags
 from fogbank.protocols import paging
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.elasticache import errors, snapshots
+from fogbank.services.elasticache import errors, group_snapshots, snapshots
 from fogbank.services.elasticache.backend import Backend
+from fogbank.services.elasticache.groups import LIFECYCLE as GROUP_LIFECYCLE
+from fogbank.services.elasticache.groups import Group, Member, members_of
 from fogbank.services.elasticache.model import CLUSTER, LIFECYCLE, ClusterPrivate
 from fogbank.services.elasticache.ops.common import TAG_RULES, backend, cluster
 from fogbank.services.elasticache.snapshots import SNAPSHOT, SNAPSHOT_LIFECYCLE, Snapshot
@@ -36,10 +38,11 @@ def create_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
     if params.get("ReplicationGroupId") and params.get("CacheClusterId"):
         raise errors.invalid_combination("Only one of ReplicationGroupId and CacheClusterId can be specified.")
     if params.get("ReplicationGroupId"):
-        # Replication groups (helper work in progress) snapshot their primary through snapshots.take_node.
-        raise errors.not_implemented_yet("CreateSnapshot of a replication group")
+        return _create_group_snapshot(ctx, be, scope, name, params, tags)
     if not params.get("CacheClusterId"):
         raise errors.invalid_value("One of ReplicationGroupId or CacheClusterId must be specified.")
+    if _member(scope, params["CacheClusterId"]) is not None:
+        return _create_group_snapshot(ctx, be, scope, name, params, tags)
     with be.store.lock:
         source = cluster(scope, params["CacheClusterId"])
         snapshots.check_snapshottable(source)
@@ -56,6 +59,47 @@ def create_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
         out = {"Snapshot": snapshots.render(record)}
     be.jobs.submit(source.resource_id, lambda: snapshots.take(be, scope, record, source))
     return out
+
+
+def _create_group_snapshot(ctx: RequestContext, be: Backend, scope: Scope, name: str, params: dict[str, Any],
+                           tags: list[dict[str, str]]) -> dict[str, Any]:  # fmt: skip
+    """CreateSnapshot(ReplicationGroupId): every shard's RDB (``group_snapshots.take``); with the
+    CacheClusterId of a member of a cluster mode disabled group, that node's RDB (AWS's example)."""
+    from fogbank.services.elasticache.ops.replication_groups import find as find_group
+    from fogbank.services.elasticache.ops.replication_groups import invalid_state as group_state
+
+    with be.store.lock:
+        found = _member(scope, params.get("CacheClusterId") or "")
+        source, member = found if found is not None else (find_group(scope, params["ReplicationGroupId"]), None)
+        if member is not None and source.private.cluster_mode:
+            raise errors.invalid_combination(f"Cache cluster {member.cluster_id} is a member of the cluster mode "
+                                             f"enabled replication group {source.identifier}: snapshot the group "
+                                             "with ReplicationGroupId.")  # fmt: skip
+        check_group_snapshottable(source)
+        if source.status != "available":
+            raise group_state(source)
+        _check_new(be, scope, name)
+        record = group_snapshots.new_record(be, ctx.arn("elasticache", f"snapshot:{name}"), scope, name, source,
+                                            "manual", tags, member)  # fmt: skip
+        if params.get("KmsKeyId"):
+            record.fields["KmsKeyId"] = params["KmsKeyId"]
+        scope.add(record)
+        GROUP_LIFECYCLE.move(source, "snapshotting")
+        be.save(scope)
+        out = {"Snapshot": snapshots.render(record)}
+    be.jobs.submit(source.resource_id, lambda: group_snapshots.take(be, scope, record, source))
+    return out
+
+
+def _member(scope: Scope, cluster_id: str) -> tuple[Group, Member] | None:
+    """The replication group and member that a CacheClusterId names, if it names one."""
+    wanted = cluster_id.lower()
+    return next(((g, m) for g, m in members_of(scope) if m.cluster_id == wanted), None)
+
+
+def check_group_snapshottable(group: Group) -> None:
+    if group.fields["CacheNodeType"] == "cache.t1.micro":
+        raise snapshots.not_supported("Snapshots are not supported for cache.t1.micro cache nodes.")
 
 
 @operation("CopySnapshot")
@@ -157,6 +201,9 @@ def restore_source(ctx: RequestContext, be: Backend, scope: Scope, params: dict[
         engine = params.get("Engine") or record.fields["Engine"]
         if engine == "memcached":
             raise errors.invalid_combination("A memcached cache cluster cannot be created from a snapshot.")
+        if is_cluster_mode(record):
+            raise errors.invalid_combination(f"Snapshot {record.identifier} is of a cluster mode enabled replication "
+                                             "group: restore it with CreateReplicationGroup.")  # fmt: skip
         if params.get("NumCacheNodes", 1) != 1:
             raise errors.invalid_combination("A cache cluster created from a snapshot has one cache node.")
         params.setdefault("Engine", engine)
@@ -203,5 +250,64 @@ def final_snapshot(ctx: RequestContext, be: Backend, scope: Scope, target: Recor
         raise errors.invalid_cluster_state(target.identifier, target.status or "")
     _check_new(be, scope, name)
     record = snapshots.new_record(be, ctx.arn("elasticache", f"snapshot:{name}"), scope, name, target, "manual", [])
+    scope.add(record)
+    return record
+
+
+# -- what replication group operations ask (ops/replication_groups.py) -----------------------
+
+
+def is_cluster_mode(record: Snapshot) -> bool:
+    """A snapshot of a cluster mode enabled group: its shards have slots."""
+    return any(node.get("Slots") for node in record.private.nodes)
+
+
+def group_restore_source(be: Backend, scope: Scope, params: dict[str, Any]) -> Snapshot | None:
+    """CreateReplicationGroup's SnapshotName: the snapshot, checked; the group's settings default
+    to the snapshot's (``params`` is completed in place). A cluster mode enabled snapshot makes
+    a cluster mode enabled group, with the snapshot's shard count unless told another."""
+    name = params.get("SnapshotName")
+    if name is None:
+        return None
+    with be.store.lock:
+        record = snapshots.find(scope, snapshots.check_name(name, user=False))
+        if record.status != "available":
+            raise snapshots.invalid_state(record)
+        if record.fields["Engine"] == "memcached":
+            raise errors.invalid_combination("A replication group cannot be created from a memcached snapshot.")
+        params.setdefault("Engine", record.fields["Engine"])
+        if params["Engine"] == record.fields["Engine"]:
+            params.setdefault("EngineVersion", record.fields["EngineVersion"])
+        params.setdefault("CacheNodeType", record.fields["CacheNodeType"])
+        for member in ("Port", "SnapshotRetentionLimit", "SnapshotWindow", "PreferredMaintenanceWindow"):
+            if record.fields.get(member) and params.get(member) is None:
+                params[member] = record.fields[member]
+        if is_cluster_mode(record):
+            if params.get("ClusterMode") in ("disabled", "compatible"):
+                raise errors.invalid_combination(f"Snapshot {record.identifier} is of a cluster mode enabled "
+                                                 "replication group: the new group needs cluster mode enabled.")  # fmt: skip
+            params.setdefault("ClusterMode", "enabled")
+            if not params.get("NodeGroupConfiguration"):
+                params.setdefault("NumNodeGroups", len(record.private.nodes))
+        return record
+
+
+def start_group_restore(be: Backend, scope: Scope, record: Snapshot, target: Group) -> None:
+    """The group remembers its snapshot (a restart seeds it again) and the snapshot is ``restoring``
+    (call under the store lock, once ``check_restore`` passed)."""
+    target.private.seed_snapshot = record.identifier
+    SNAPSHOT_LIFECYCLE.move_if(record, ("available",), "restoring")
+
+
+def final_group_snapshot(ctx: RequestContext, be: Backend, scope: Scope, target: Group,
+                         name: str | None) -> Snapshot | None:  # fmt: skip
+    """DeleteReplicationGroup's FinalSnapshotIdentifier, checked and recorded ``creating`` (under the lock)."""
+    if name is None:
+        return None
+    name = snapshots.check_name(name, "FinalSnapshotIdentifier")
+    check_group_snapshottable(target)
+    _check_new(be, scope, name)
+    record = group_snapshots.new_record(be, ctx.arn("elasticache", f"snapshot:{name}"), scope, name, target,
+                                        "manual", [])  # fmt: skip
     scope.add(record)
     return record
