@@ -189,3 +189,26 @@ def test_create_errors_at_their_field(console: ConsolePage, client: Any) -> None
         CacheClusterId="taken", WaiterConfig={"Delay": 1, "MaxAttempts": 60}
     )
     elasticache.delete_cache_cluster(CacheClusterId="taken")
+
+
+def test_tls_cluster_shows_its_authority_and_tls_examples(console: ConsolePage, client: Any) -> None:
+    """A cache cluster with in-transit encryption (Redis OSS 7.0, the build here with TLS): the page names the
+    certificate authority and its examples connect over TLS with it."""
+    elasticache = client("elasticache")
+    elasticache.create_cache_cluster(CacheClusterId="secure", Engine="redis", EngineVersion="7.0",
+                                     CacheNodeType="cache.t3.micro", NumCacheNodes=1,
+                                     TransitEncryptionEnabled=True)  # fmt: skip
+    page = console.page
+    console.open("/elasticache/clusters/secure")
+    expect(page.locator(".kv-item", has_text="Status")).to_contain_text("Available", timeout=AVAILABLE)
+    host, port = _endpoint(page, "0001")
+    notice = page.get_by_text("TLS only: give clients Fogbank's certificate authority")
+    expect(notice).to_contain_text("ca.pem")
+    ca = notice.inner_text().split("authority, ", 1)[1].rstrip(".")
+    expect(page.locator(".examples")).to_contain_text(f"redis-cli -h {host} -p {port} --tls --cacert {ca}")
+    expect(page.locator(".examples")).to_contain_text(f'ssl=True, ssl_ca_certs="{ca}"')
+    connection = redis.Redis(host=host, port=port, ssl=True, ssl_ca_certs=ca, socket_timeout=5)
+    connection.set("k", "over tls")
+    assert connection.get("k") == b"over tls"
+    connection.close()
+    console.shot("tls-cluster")

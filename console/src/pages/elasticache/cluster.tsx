@@ -7,7 +7,7 @@ import { href, navigate } from "../../router";
 import { Button, Confirm, ErrorBox, Field, KeyValues, Notice, Page, Panel, Status, Tabs, formatDate } from "../../ui/kit";
 import { useResource } from "../../ui/resource";
 import { SETTLED, address, cacheErrorText, engineLabel, listClusters } from "./api";
-import { ConnectionExamples } from "./connect";
+import { ConnectionExamples, useAuthority } from "./connect";
 import { groupLink } from "./list";
 import { Events, Snapshots } from "./parts";
 
@@ -115,6 +115,7 @@ function Connectivity(props: { cluster: CacheCluster }) {
   const c = props.cluster;
   const nodes = c.CacheNodes || [];
   const main = c.ConfigurationEndpoint || nodes[0]?.Endpoint;
+  const ca = useAuthority("cache-cluster", c.CacheClusterId || "", !!c.TransitEncryptionEnabled);
   if (!main?.Address) return <Panel title="Connect to this cache"><p class="muted">The endpoints appear when the cluster is available.</p></Panel>;
   return (
     <Panel title="Connect to this cache">
@@ -148,10 +149,12 @@ function Connectivity(props: { cluster: CacheCluster }) {
           ))}
         </tbody>
       </table>
+      {c.TransitEncryptionEnabled && <p class="muted">TLS only: give clients Fogbank's certificate authority, {ca || "named in the creation event"}.</p>}
       <ConnectionExamples
         engine={c.Engine || ""}
         host={main.Address}
         port={main.Port || 0}
+        ca={c.TransitEncryptionEnabled ? ca || "" : undefined}
         nodes={nodes.filter((n) => n.Endpoint?.Address).map((n) => [n.Endpoint?.Address as string, n.Endpoint?.Port as number])}
       />
     </Panel>

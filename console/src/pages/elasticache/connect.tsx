@@ -1,6 +1,12 @@
 // Copyable connection examples for a cache endpoint, in the engine's own client and in Python.
-import { CodeBlock } from "../../ui/kit";
-import { ENGINES } from "./api";
+import { CodeBlock, useLoad } from "../../ui/kit";
+import { ENGINES, type EventSource, caPath, events } from "./api";
+
+/** The certificate authority's file of a TLS cache (its creation event names it), or null without TLS. */
+export function useAuthority(sourceType: EventSource, id: string, tls: boolean): string | null {
+  const { data } = useLoad(async () => (tls ? caPath(await events(sourceType, id)) : null), [sourceType, id, tls]);
+  return data ?? null;
+}
 
 /** `ca`: the certificate authority's file when the endpoint speaks TLS only (serverless caches). */
 export function ConnectionExamples(props: { engine: string; host: string; port: number; clusterMode?: boolean; nodes?: [string, number][]; ca?: string | null }) {
@@ -11,17 +17,24 @@ export function ConnectionExamples(props: { engine: string; host: string; port: 
   const examples: [string, string][] = [];
   if (engine === "memcached") {
     const nodes = props.nodes || [];
+    const tls = ca ? `, tls_context=ssl.create_default_context(cafile="${ca}")` : "";
+    const imports = ca ? "import ssl\n\n" : "";
     examples.push(
-      ["Auto-discovery (configuration endpoint)", `printf 'config get cluster\\r\\n' | nc -q1 ${host} ${port}`],
+      [
+        "Auto-discovery (configuration endpoint)",
+        ca
+          ? `printf 'config get cluster\\r\\n' | openssl s_client -quiet -CAfile ${ca} -connect ${host}:${port}`
+          : `printf 'config get cluster\\r\\n' | nc -q1 ${host} ${port}`,
+      ],
       [
         "Python (pymemcache)",
-        `from pymemcache.client.base import Client\n\nclient = Client(("${host}", ${port}))\nclient.set("greeting", "hello")\nprint(client.get("greeting"))`,
+        `${imports}from pymemcache.client.base import Client\n\nclient = Client(("${host}", ${port})${tls})\nclient.set("greeting", "hello")\nprint(client.get("greeting"))`,
       ],
     );
     if (nodes.length > 1)
       examples.push([
         "Python (pymemcache, every node)",
-        `from pymemcache.client.hash import HashClient\n\nclient = HashClient([${nodes.map(([h, p]) => `("${h}", ${p})`).join(", ")}])\nclient.set("greeting", "hello")\nprint(client.get("greeting"))`,
+        `${imports}from pymemcache.client.hash import HashClient\n\nclient = HashClient([${nodes.map(([h, p]) => `("${h}", ${p})`).join(", ")}]${tls})\nclient.set("greeting", "hello")\nprint(client.get("greeting"))`,
       ]);
   } else {
     const cli = ENGINES[engine]?.cli || "redis-cli";

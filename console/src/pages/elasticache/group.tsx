@@ -7,7 +7,7 @@ import { href, navigate } from "../../router";
 import { Button, Confirm, ErrorBox, KeyValues, Notice, Page, Panel, Status, Tabs, useFlash } from "../../ui/kit";
 import { useResource } from "../../ui/resource";
 import { SETTLED, address, cacheErrorText, listClusters, listGroups } from "./api";
-import { ConnectionExamples } from "./connect";
+import { ConnectionExamples, useAuthority } from "./connect";
 import { clusterLink } from "./list";
 import { Events, Snapshots } from "./parts";
 
@@ -163,11 +163,19 @@ function Connectivity(props: { group: ReplicationGroup; engine: string }) {
         ["Reader endpoint", address(shard?.ReaderEndpoint)],
       ];
   const main = g.ConfigurationEndpoint || shard?.PrimaryEndpoint;
+  const ca = useAuthority("replication-group", g.ReplicationGroupId || "", !!g.TransitEncryptionEnabled);
+  if (g.TransitEncryptionEnabled) endpoints.push(["Certificate authority", ca || "–"]);
   return (
     <Panel title="Connect to this cache">
       <KeyValues items={endpoints.map(([k, v]) => [k, <span class="mono">{v}</span>])} />
       {main?.Address ? (
-        <ConnectionExamples engine={props.engine} host={main.Address} port={main.Port || 0} clusterMode={!!g.ClusterEnabled} />
+        <ConnectionExamples
+          engine={props.engine}
+          host={main.Address}
+          port={main.Port || 0}
+          clusterMode={!!g.ClusterEnabled}
+          ca={g.TransitEncryptionEnabled ? ca || "" : undefined}
+        />
       ) : (
         <p class="muted">The endpoints appear when the group is available.</p>
       )}
