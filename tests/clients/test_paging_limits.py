@@ -45,7 +45,11 @@ UNDOCUMENTED = {
     ("elasticache", "DescribeUserGroups"): (20, 100),
     ("elasticache", "DescribeServerlessCaches"): (1, 100),
     ("elasticache", "DescribeServerlessCacheSnapshots"): (1, 50),  # "a maximum of 50"
+    ("elasticache", "DescribeServiceUpdates"): (20, 100),
+    ("elasticache", "DescribeUpdateActions"): (20, 100),
 }
+# Refused whatever the page size: cache security groups do not exist in a VPC-only account.
+NOT_WALKED = {("elasticache", "DescribeCacheSecurityGroups")}
 
 
 def _cases() -> list[tuple[str, str, str, int, int | None]]:
@@ -62,6 +66,8 @@ def _cases() -> list[tuple[str, str, str, int, int | None]]:
                 member = shape.members[name]
                 documented = _DOCUMENTED.search(re.sub("<[^>]+>", "", member.documentation or ""))
                 key = (service.models[0], operation)
+                if key in NOT_WALKED:
+                    continue
                 if "min" in member.metadata:
                     low, high = member.metadata["min"], member.metadata.get("max")
                 elif documented:
