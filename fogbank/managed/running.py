@@ -8,29 +8,32 @@ sequential stop would add every engine's shutdown time), and the count is the se
 from __future__ import annotations
 
 import threading
-from typing import Protocol
+from typing import Generic, Protocol, TypeVar
 
 
 class Stoppable(Protocol):
     def stop(self, name: str) -> None: ...
 
 
-class Running:
+D = TypeVar("D", bound=Stoppable)
+
+
+class Running(Generic[D]):
     """Process name → the driver that started it; every method is safe from any thread."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
-        self._drivers: dict[str, Stoppable] = {}
+        self._drivers: dict[str, D] = {}
 
-    def add(self, name: str, driver: Stoppable) -> None:
+    def add(self, name: str, driver: D) -> None:
         with self.lock:
             self._drivers[name] = driver
 
-    def get(self, name: str) -> Stoppable | None:
+    def get(self, name: str) -> D | None:
         with self.lock:
             return self._drivers.get(name)
 
-    def pop(self, name: str) -> Stoppable | None:
+    def pop(self, name: str) -> D | None:
         with self.lock:
             return self._drivers.pop(name, None)
 

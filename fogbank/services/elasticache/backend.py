@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,6 +14,7 @@ from fogbank.engines.catalog import Catalog, EngineVersion
 from fogbank.engines.interface import Driver
 from fogbank.managed.jobs import Jobs
 from fogbank.managed.records import Record, Scope
+from fogbank.managed.running import Running
 from fogbank.managed.store import Store
 from fogbank.services.elasticache.discovery import Discovery
 from fogbank.services.elasticache.model import KINDS, ClusterPrivate, Node
@@ -56,8 +56,7 @@ class Backend:
 
         self.parameters = Catalogs(self.catalog, cache / "parameters", self.clusters_dir / ".probes",
                                    lambda version, work: nodes.probe(self, version, work))  # fmt: skip
-        self.running: dict[str, Driver] = {}  # process name -> driver, of nodes Fogbank started
-        self.running_lock = threading.Lock()
+        self.running: Running[Driver] = Running()  # process name -> driver, of nodes Fogbank started
         self.scheduler: Any = None  # snapshots.Scheduler: automatic snapshots, started by the service
 
     # -- state ------------------------------------------------------------------------------
@@ -104,14 +103,7 @@ class Backend:
     # -- whole service ----------------------------------------------------------------------
 
     def stop_all(self) -> None:
-        with self.running_lock:
-            entries = list(self.running.items())
-            self.running.clear()
-        threads = [threading.Thread(target=driver.stop, args=(name,)) for name, driver in entries]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        self.running.stop_all()
 
     def release_ports(self) -> None:
         for _, record in self.store.all_records("cache-cluster"):

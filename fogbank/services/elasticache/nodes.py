@@ -103,8 +103,7 @@ def start_node(backend: Backend, scope: Scope, record: Cluster, node: Node) -> N
 
     proc = ports.start_on_port(backend.supervisor, node.port, start, moved, clean if fresh else None)
     supervision.watch(proc, _NodeHooks(backend, scope, record, node))
-    with backend.running_lock:
-        backend.running[backend.process_name(record, node)] = driver
+    backend.running.add(backend.process_name(record, node), driver)
     with backend.store.lock:
         node.status = "available"
         node.parameter_status = "in-sync"
@@ -114,10 +113,7 @@ def start_node(backend: Backend, scope: Scope, record: Cluster, node: Node) -> N
 
 def stop_node(backend: Backend, record: Cluster, node: Node) -> None:
     name = backend.process_name(record, node)
-    with backend.running_lock:
-        driver = backend.running.pop(name, None)
-    if driver is not None:
-        driver.stop(name)
+    backend.running.stop(name)
 
 
 def _each(nodes: Iterable[Node], work: Callable[[Node], None]) -> None:
@@ -255,8 +251,7 @@ def apply_parameters(backend: Backend, scope: Scope, record: Cluster) -> None:
     settings = settings_for(scope, record)
     for node in record.private.nodes:
         name = backend.process_name(record, node)
-        with backend.running_lock:
-            driver = backend.running.get(name)
+        driver = backend.running.get(name)
         if driver is None:
             continue
         try:
@@ -319,8 +314,7 @@ def tokens(record: Cluster) -> tuple[str, ...]:
 def _set_tokens(backend: Backend, record: Cluster) -> None:
     for node in record.private.nodes:
         name = backend.process_name(record, node)
-        with backend.running_lock:
-            driver = backend.running.get(name)
+        driver = backend.running.get(name)
         if isinstance(driver, AccessControl):
             driver.set_auth_tokens(name, tokens(record))
 

@@ -119,8 +119,7 @@ def driver_of(be: Backend, group: Group) -> Any:
 def member_driver(be: Backend, group: Group, member: Member) -> Any:
     """The driver of the binary ``member`` runs on now: during an engine upgrade the members of
     one group run on two binaries (the group's version names the new one)."""
-    with be.running_lock:
-        return be.running.get(process_name(group, member)) or driver_of(be, group)
+    return be.running.get(process_name(group, member)) or driver_of(be, group)
 
 
 def client(be: Backend, group: Group, member: Member) -> redis.Redis:
@@ -179,8 +178,7 @@ def start_member(be: Backend, scope: Scope, group: Group, member: Member) -> Non
         proc = driver.create(node_spec) if fresh else driver.start(node_spec)
     supervision.watch(proc, _MemberHooks(be, scope, group, member))
     _serving[process_name(group, member)] = tuple(node_spec.extra_addresses)
-    with be.running_lock:
-        be.running[process_name(group, member)] = driver
+    be.running.add(process_name(group, member), driver)
     with be.store.lock:
         member.status = "available"
         member.created = member.created or iso(now())
@@ -190,10 +188,7 @@ def start_member(be: Backend, scope: Scope, group: Group, member: Member) -> Non
 def stop_member(be: Backend, group: Group, member: Member) -> None:
     name = process_name(group, member)
     _serving.pop(name, None)
-    with be.running_lock:
-        driver = be.running.pop(name, None)
-    if driver is not None:
-        driver.stop(name)
+    be.running.stop(name)
 
 
 def each(members: Iterable[Member], work: Callable[[Member], None]) -> None:

@@ -131,8 +131,7 @@ def start(be: Backend, scope: Scope, record: Cache) -> None:
     ports.start_on_port(be.supervisor, record.private.node_port, begin, moved,
                         (lambda: shutil.rmtree(data, ignore_errors=True)) if fresh else None)  # fmt: skip
     name = process_name(record)
-    with be.running_lock:
-        be.running[name] = driver
+    be.running.add(name, driver)
     client = driver.client(name)  # type: ignore[attr-defined]
     owned = {slot for entry in _slots(client) for slot in range(int(entry[0]), int(entry[1]) + 1)}
     missing = [slot for slot in range(16384) if slot not in owned]
@@ -192,10 +191,7 @@ def create(be: Backend, scope: Scope, record: Cache) -> None:
 def stop(be: Backend, record: Cache) -> None:
     be.terminators.stop(record.resource_id)
     name = process_name(record)
-    with be.running_lock:
-        driver = be.running.pop(name, None)
-    if driver is not None:
-        driver.stop(name)
+    be.running.stop(name)
 
 
 def delete(be: Backend, scope: Scope, record: Cache, final: Record[SnapshotPrivate] | None) -> None:
@@ -220,8 +216,7 @@ def delete(be: Backend, scope: Scope, record: Cache, final: Record[SnapshotPriva
 def apply(be: Backend, scope: Scope, record: Cache, changes: dict[str, Any]) -> None:
     """ModifyServerlessCache's work on the running node: its memory limit, its ACL users."""
     name = process_name(record)
-    with be.running_lock:
-        driver = be.running.get(name)
+    driver = be.running.get(name)
     try:
         if driver is not None and "memory" in changes:
             driver.client(name).config_set("maxmemory", str(memory_bytes(record) or 0))  # type: ignore[attr-defined]

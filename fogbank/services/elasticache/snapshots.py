@@ -220,8 +220,7 @@ def take_node(be: Backend, record: Snapshot, node_group_id: str, process_name: s
               cache_node_id: str, node_created: str, cluster_id: str | None = None) -> None:  # fmt: skip
     """One shard's RDB into the snapshot (the hook replication groups call per node group): the
     running node ``process_name`` BGSAVEs, its RDB is copied; a stopped node's files are copied."""
-    with be.running_lock:
-        driver = be.running.get(process_name)
+    driver = be.running.get(process_name)
     if driver is None or not isinstance(driver, Persistent):
         raise RuntimeError(f"{process_name} is not running")
     dest = directory(be, record) / node_group_id

@@ -249,8 +249,7 @@ def push(be: Backend, scope: Scope, groups: list[Record[UserGroupPrivate]]) -> N
         for group_field, finder in _FINDERS.items():
             for identifier in list(found.fields.get(group_field, [])):
                 for name in finder(be, scope, identifier):
-                    with be.running_lock:
-                        driver = be.running.get(name)
+                    driver = be.running.get(name)
                     if isinstance(driver, AccessControl):
                         driver.set_users(name, wanted)
 
