@@ -36,7 +36,7 @@ from fogbank.services.elasticache import errors, replication, snapshots
 from fogbank.services.elasticache.backend import SERVICE, Backend
 from fogbank.services.elasticache.groups import GROUP, LIFECYCLE, Group, Member, slot_text, snapshotting_member
 from fogbank.services.elasticache.model import SUBNET_GROUP
-from fogbank.services.elasticache.snapshots import AUTOMATIC_PREFIX, SNAPSHOT, SNAPSHOT_LIFECYCLE, Snapshot
+from fogbank.services.elasticache.snapshots import SNAPSHOT, SNAPSHOT_LIFECYCLE, Snapshot
 
 log = logging.getLogger(__name__)
 MIGRATE_BATCH = 200  # keys per MIGRATE
@@ -276,22 +276,6 @@ def seeded(be: Backend, scope: Scope, group: Group, error: Exception | None) -> 
 
 def tick(be: Backend, moment: dt.datetime) -> list[str]:
     """The Scheduler's check for replication groups: the snapshots due and the expired ones."""
-    taken = []
-    for scope, group in be.store.all_records(GROUP):
-        limit = int(group.fields.get("SnapshotRetentionLimit") or 0)
-        drop_automatic(be, scope, group.identifier, older_than=moment - dt.timedelta(days=limit))
-        began = snapshots.window_start(group.fields.get("SnapshotWindow") or "", moment)
-        if limit <= 0 or began is None or group.status != "available":
-            continue
-        name = f"{AUTOMATIC_PREFIX}{group.identifier}-{began:%Y-%m-%d-%H-%M}"
-        with be.store.lock:
-            if scope.get(SNAPSHOT, name) is not None or group.status != "available":
-                continue
-            arn = make_arn("elasticache", scope.region, scope.account, f"snapshot:{name}")
-            record = new_record(be, arn, scope, name, group, "automated", [])
-            scope.add(record)
-            LIFECYCLE.move(group, "snapshotting")
-            be.save(scope)
-        taken.append(name)
-        be.jobs.submit(group.resource_id, lambda s=scope, r=record, g=group: take(be, s, r, g), grace=0)
-    return taken
+    return snapshots.automatic(be, moment, be.store.all_records(GROUP), LIFECYCLE, lambda scope, name, group: new_record(
+        be, make_arn("elasticache", scope.region, scope.account, f"snapshot:{name}"), scope, name, group,
+        "automated", []), take, member="ReplicationGroupId")  # fmt: skip

@@ -18,6 +18,7 @@ import datetime as dt
 import logging
 import re
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -385,6 +386,34 @@ def window_start(window: str, moment: dt.datetime) -> dt.datetime | None:
     return None
 
 
+def automatic(be: Backend, moment: dt.datetime, sources: list[tuple[Scope, Record[Any]]], lifecycle: Lifecycle,
+              make: Callable[[Scope, str, Record[Any]], Snapshot],
+              take_one: Callable[[Backend, Scope, Snapshot, Record[Any]], None],
+              member: str = "CacheClusterId") -> list[str]:  # fmt: skip
+    """Automatic snapshots of cache clusters or replication groups (``sources``) at ``moment``:
+    each source's automatic snapshots older than its ``SnapshotRetentionLimit`` in days go, and
+    one whose ``SnapshotWindow`` has begun gets that window's snapshot once (``make``, then
+    ``take_one`` queued); the names taken. A snapshot names its source in ``member``."""
+    taken = []
+    for scope, source in sources:
+        limit = int(source.fields.get("SnapshotRetentionLimit") or 0)
+        drop_automatic(be, scope, source.identifier, moment - dt.timedelta(days=limit), member)
+        began = window_start(source.fields.get("SnapshotWindow") or "", moment)
+        if limit <= 0 or began is None or source.status != "available":
+            continue
+        name = f"{AUTOMATIC_PREFIX}{source.identifier}-{began:%Y-%m-%d-%H-%M}"
+        with be.store.lock:
+            if scope.get(SNAPSHOT, name) is not None or source.status != "available":
+                continue
+            record = make(scope, name, source)
+            scope.add(record)
+            lifecycle.move(source, "snapshotting")
+            be.save(scope)
+        taken.append(name)
+        be.jobs.submit(source.resource_id, lambda s=scope, r=record, c=source: take_one(be, s, r, c), grace=0)
+    return taken
+
+
 class Scheduler:
     """Automatic snapshots by SnapshotRetentionLimit / SnapshotWindow, checked every ``interval``
     seconds on the service's jobs. ``tick(moment)`` is one check at any moment (tests pass their own)."""
@@ -406,26 +435,11 @@ class Scheduler:
         """Apply the changes whose maintenance window has come (``maintain``), take the snapshots
         due at ``moment`` and drop expired ones; the names taken."""
         self.maintain(moment)
-        be, taken = self.be, []
-        for scope, cluster in be.store.all_records(CLUSTER):
-            limit = int(cluster.fields.get("SnapshotRetentionLimit") or 0)
-            if cluster.fields["Engine"] == "memcached":
-                continue
-            drop_automatic(be, scope, cluster.identifier, older_than=moment - dt.timedelta(days=limit))
-            began = window_start(cluster.fields.get("SnapshotWindow") or "", moment)
-            if limit <= 0 or began is None or cluster.status != "available":
-                continue
-            name = f"{AUTOMATIC_PREFIX}{cluster.identifier}-{began:%Y-%m-%d-%H-%M}"
-            with be.store.lock:
-                if scope.get(SNAPSHOT, name) is not None or not LIFECYCLE.allowed("available", "snapshotting"):
-                    continue
-                arn = make_arn("elasticache", scope.region, scope.account, f"snapshot:{name}")
-                record = new_record(be, arn, scope, name, cluster, "automated", [])
-                scope.add(record)
-                LIFECYCLE.move(cluster, "snapshotting")
-                be.save(scope)
-            taken.append(name)
-            be.jobs.submit(cluster.resource_id, lambda s=scope, r=record, c=cluster: take(be, s, r, c), grace=0)
+        be = self.be
+        clusters = [(scope, c) for scope, c in be.store.all_records(CLUSTER) if c.fields["Engine"] != "memcached"]
+        taken = automatic(be, moment, clusters, LIFECYCLE, lambda scope, name, c: new_record(
+            be, make_arn("elasticache", scope.region, scope.account, f"snapshot:{name}"), scope, name, c,
+            "automated", []), take)  # fmt: skip
         from fogbank.services.elasticache import group_snapshots  # it builds on this module
 
         return taken + group_snapshots.tick(self.be, moment)

@@ -4,6 +4,7 @@ moves and the engine work is queued (``elasticache/snapshots.py``)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fogbank.core.context import RequestContext
@@ -51,12 +52,7 @@ def create_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
         _check_new(be, scope, name)
         record = snapshots.new_record(be, ctx.arn("elasticache", f"snapshot:{name}"), scope, name, source,
                                       "manual", tags)  # fmt: skip
-        if params.get("KmsKeyId"):
-            record.fields["KmsKeyId"] = params["KmsKeyId"]
-        scope.add(record)
-        LIFECYCLE.move(source, "snapshotting")
-        be.save(scope)
-        out = {"Snapshot": snapshots.render(record)}
+        out = _store(be, scope, record, params, lambda: LIFECYCLE.move(source, "snapshotting"))
     be.jobs.submit(source.resource_id, lambda: snapshots.take(be, scope, record, source))
     return out
 
@@ -81,14 +77,22 @@ def _create_group_snapshot(ctx: RequestContext, be: Backend, scope: Scope, name:
         _check_new(be, scope, name)
         record = group_snapshots.new_record(be, ctx.arn("elasticache", f"snapshot:{name}"), scope, name, source,
                                             "manual", tags, member)  # fmt: skip
-        if params.get("KmsKeyId"):
-            record.fields["KmsKeyId"] = params["KmsKeyId"]
-        scope.add(record)
-        GROUP_LIFECYCLE.move(source, "snapshotting")
-        be.save(scope)
-        out = {"Snapshot": snapshots.render(record)}
+        out = _store(be, scope, record, params, lambda: GROUP_LIFECYCLE.move(source, "snapshotting"))
     be.jobs.submit(source.resource_id, lambda: group_snapshots.take(be, scope, record, source))
     return out
+
+
+def _store(
+    be: Backend, scope: Scope, record: Snapshot, params: dict[str, Any], mark: Callable[[], Any]
+) -> dict[str, Any]:
+    """A new snapshot stored (``KmsKeyId`` recorded) and its source marked (``mark``), under the
+    store's lock; the answer. The engine work is queued by the caller once the lock is released."""
+    if params.get("KmsKeyId"):
+        record.fields["KmsKeyId"] = params["KmsKeyId"]
+    scope.add(record)
+    mark()
+    be.save(scope)
+    return {"Snapshot": snapshots.render(record)}
 
 
 def _member(scope: Scope, cluster_id: str) -> tuple[Group, Member] | None:
