@@ -192,15 +192,26 @@ def test_create_errors_at_their_field(console: ConsolePage, client: Any) -> None
 
 
 def test_tls_cluster_shows_its_authority_and_tls_examples(console: ConsolePage, client: Any) -> None:
-    """A cache cluster with in-transit encryption (Redis OSS 7.0, the build here with TLS): the page names the
-    certificate authority and its examples connect over TLS with it."""
-    elasticache = client("elasticache")
-    elasticache.create_cache_cluster(CacheClusterId="secure", Engine="redis", EngineVersion="7.0",
-                                     CacheNodeType="cache.t3.micro", NumCacheNodes=1,
-                                     TransitEncryptionEnabled=True)  # fmt: skip
+    """Encryption in transit from the create form: refused at its field for a build without TLS (Valkey's PyPI
+    builds), served by Redis OSS 7.0; the page names the certificate authority and its examples connect with it."""
     page = console.page
-    console.open("/elasticache/clusters/secure")
+    console.open("/elasticache/create")
+    page.get_by_role("radio", name="Valkey", exact=True).check()
+    expect(page.locator("#c-version option").first).to_be_attached()
+    page.get_by_label("Cluster ID").fill("secure")
+    page.get_by_label("Encryption in transit (TLS)").check()
+    page.get_by_role("button", name="Create cache").click()
+    tls = page.locator(".field", has=page.locator("#c-tls"))
+    expect(tls.locator(".field-error")).to_contain_text("built without TLS")
+    page.get_by_role("radio", name="Redis OSS", exact=True).check()
+    page.locator("#c-version").select_option("7.0")
+    expect(tls.locator(".field-error")).to_have_count(0)
+    page.get_by_role("button", name="Create cache").click()
+    expect(page).to_have_url(re.compile(r"#/elasticache/clusters/secure$"))
     expect(page.locator(".kv-item", has_text="Status")).to_contain_text("Available", timeout=AVAILABLE)
+    assert client("elasticache").describe_cache_clusters(CacheClusterId="secure")["CacheClusters"][0][
+        "TransitEncryptionEnabled"
+    ]
     host, port = _endpoint(page, "0001")
     notice = page.get_by_text("TLS only: give clients Fogbank's certificate authority")
     expect(notice).to_contain_text("ca.pem")

@@ -51,6 +51,7 @@ export function CreateCache() {
     clusterMode: false,
     shards: "1",
     failover: true,
+    tls: false,
     storageMax: "",
     ecpuMax: "",
   });
@@ -112,6 +113,7 @@ export function CreateCache() {
     setForm((f) => ({ ...f, [key]: value }));
     clear(key);
     if (key === "replicas" || key === "clusterMode") clear("failover");
+    if (key === "version" || key === "engine") clear("tls");
     if (key === "deployment") clear("identifier");
   }
 
@@ -135,6 +137,7 @@ export function CreateCache() {
       EngineVersion: form.version,
       CacheNodeType: form.nodeType,
       CacheParameterGroupName: form.parameterGroup || undefined,
+      TransitEncryptionEnabled: form.tls || undefined,
     };
     try {
       if (serverless) {
@@ -238,6 +241,14 @@ export function CreateCache() {
                   <option key={g}>{g}</option>
                 ))}
               </select>
+            </Field>
+          )}
+          {!serverless && (
+            <Field label="" id="c-tls" error={problems.tls} hint="TLS only, with Fogbank's certificate authority; served where the version's binary has TLS.">
+              <label class="check">
+                <input id="c-tls" type="checkbox" checked={form.tls} onChange={(e) => set("tls", e.currentTarget.checked)} />
+                Encryption in transit (TLS)
+              </label>
             </Field>
           )}
         </Panel>

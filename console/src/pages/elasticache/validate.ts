@@ -17,6 +17,8 @@ export interface CacheForm {
   clusterMode: boolean;
   shards: string;
   failover: boolean;
+  /** TransitEncryptionEnabled: TLS only, where the engine version's binary serves TLS. */
+  tls: boolean;
   /** Serverless usage limits: empty for none. */
   storageMax: string;
   ecpuMax: string;
@@ -103,6 +105,7 @@ export function fieldOfError(error: unknown): keyof CacheForm | null {
   if (/ReplicationGroupDescription/.test(text)) return "description";
   if (/NodeQuotaForCluster|NumCacheNodes/.test(text)) return "nodes";
   if (/node groups|NumNodeGroups/.test(text)) return "shards";
+  if (/TransitEncryption|TLS/.test(text)) return "tls";
   if (/automatic failover/i.test(text)) return "failover";
   if (/replicas|NumCacheClusters|number of cache clusters/i.test(text)) return "replicas";
   if (/cache node type|CacheNodeType/i.test(text)) return "nodeType";
