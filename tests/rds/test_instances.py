@@ -87,7 +87,9 @@ def test_stop_start_reboot_keep_data(rds, make_instance):
     wait_status(rds, "db1", "available")
     with psycopg.connect(**dsn) as conn:
         assert conn.execute("SELECT x FROM t").fetchall() == [(42,)]
-    messages = [e["Message"] for e in rds.describe_events(SourceType="db-instance", SourceIdentifier="db1")["Events"]]
+    # Without the port event, said when something else on this machine holds 5432 (tests/rds/test_ports.py).
+    messages = [e["Message"] for e in rds.describe_events(SourceType="db-instance", SourceIdentifier="db1")["Events"]
+                if not e["Message"].startswith("The requested port")]  # fmt: skip
     assert messages == [
         "DB instance created.",
         "DB instance restarted.",

@@ -146,7 +146,8 @@ def test_tags_events_logs(rds, make_instance):
         DBInstanceIdentifier="tagged", LogFileName="error/postgresql.log", Marker="0"
     )
     assert "database system is ready to accept connections" in portion["LogFileData"]
-    events = rds.describe_events(SourceType="db-instance")["Events"]
+    events = [e for e in rds.describe_events(SourceType="db-instance")["Events"]
+              if not e["Message"].startswith("The requested port")]  # another program on 5432: said, not tested here  # fmt: skip
     assert events[0]["SourceArn"] == arn and events[0]["Message"] == "DB instance created."
 
 
