@@ -146,8 +146,9 @@ def test_tags_events_logs(rds, make_instance):
         DBInstanceIdentifier="tagged", LogFileName="error/postgresql.log", Marker="0"
     )
     assert "database system is ready to accept connections" in portion["LogFileData"]
+    # Without the port event, said when another program on this machine holds 5432 (tests/rds/test_ports.py).
     events = [e for e in rds.describe_events(SourceType="db-instance")["Events"]
-              if not e["Message"].startswith("The requested port")]  # another program on 5432: said, not tested here  # fmt: skip
+              if not e["Message"].startswith("The requested port")]  # fmt: skip
     assert events[0]["SourceArn"] == arn and events[0]["Message"] == "DB instance created."
 
 
