@@ -27,19 +27,18 @@ def wait(ec: object, name: str) -> dict:
         time.sleep(0.01)
 
 
-def ops_per_second(run: callable) -> float:  # type: ignore[valid-type]
-    started = time.perf_counter()
-    for i in range(OPS):
-        run(i)
-    return OPS / (time.perf_counter() - started)
-
-
 def best_of(first: callable, second: callable) -> tuple[float, float]:  # type: ignore[valid-type]
-    """Alternate the two, three times each, and keep each one's best: a busy machine skews one run."""
-    a = b = 0.0
-    for _ in range(3):
-        a, b = max(a, ops_per_second(first)), max(b, ops_per_second(second))
-    return a, b
+    """Operations per second of each, from the median of their latencies, timed alternately one
+    operation each: a busy machine then slows both alike instead of skewing whichever ran later."""
+    a, b = [], []
+    for i in range(OPS):
+        started = time.perf_counter()
+        first(i)
+        middle = time.perf_counter()
+        second(i)
+        a.append(middle - started)
+        b.append(time.perf_counter() - middle)
+    return 1 / statistics.median(a), 1 / statistics.median(b)
 
 
 def rss_mb(port: int) -> float:
