@@ -138,6 +138,7 @@ def render_instance(instance: Record[Any], subnet_group: Record[Any] | None) -> 
             "PerformanceInsightsEnabled", "EnabledCloudwatchLogsExports", "DeletionProtection", "MaxAllocatedStorage",
             "TagList", "CustomerOwnedIpEnabled", "NetworkType", "BackupTarget", "DedicatedLogVolume", "MultiTenant",
             "EngineLifecycleSupport", "DatabaseInsightsMode", "ActivityStreamStatus", "PerformanceInsightsRetentionPeriod",
+            "MasterUserSecret",
         )
         if record.get(key) is not None
     }  # fmt: skip

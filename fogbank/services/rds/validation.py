@@ -264,8 +264,3 @@ def unsupported(params: dict[str, Any]) -> None:
         )
     if params.get("MultiAZ"):
         raise AwsError("InvalidParameterCombination", "Multi-AZ DB instances are not supported by Fogbank yet.")
-    if params.get("ManageMasterUserPassword"):
-        raise AwsError(
-            "InvalidParameterCombination",
-            "ManageMasterUserPassword needs Secrets Manager, which Fogbank does not have: set MasterUserPassword.",
-        )

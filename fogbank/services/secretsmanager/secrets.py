@@ -103,6 +103,8 @@ def describe(secret: Secret, stages_key: str) -> dict[str, Any]:
         result["DeletedDate"] = when(secret.deleted)
     if secret.tags:
         result["Tags"] = secret.tags
+    if secret.owning_service is not None:
+        result["OwningService"] = secret.owning_service
     return result
 
 

@@ -17,6 +17,7 @@ import datetime as dt
 import secrets as random
 import string
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -55,6 +56,7 @@ class Secret:
     last_accessed: float | None = None
     deleted: float | None = None  # when DeleteSecret was called
     deletion_date: float | None = None  # when the secret is gone for good
+    owning_service: str | None = None  # "rds": made and changed by that service (OwningService)
     # version id -> {"string": str | None, "binary": base64 str | None, "stages": [...], "created": float}
     versions: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -206,6 +208,39 @@ class SecretStore:
             _, version = secret.version_for(None, CURRENT)
             binary = base64.b64decode(version["binary"]) if version["binary"] is not None else None
             return CurrentValue(secret.arn, version["string"], binary, marked_for_deletion=False)
+
+    # -- secrets another service owns (RDS's managed master passwords) --------------------------
+
+    def create_owned(self, account: str, region: str, name: str, value: str, owner: str, description: str,
+                     tags: list[dict[str, str]]) -> str:  # fmt: skip
+        """A secret made by another service (``OwningService``), its value current; its ARN."""
+        with self.lock:
+            secrets = self.scope(account, region)
+            if name in secrets:
+                raise AwsError(
+                    "ResourceExistsException", f"The operation failed because the secret {name} already exists."
+                )
+            secret = Secret(name=name, arn=self.new_arn(account, region, name), description=description,
+                            tags=list(tags), owning_service=owner)  # fmt: skip
+            secret.add_version(str(uuid.uuid4()), value, None, [CURRENT])
+            secrets[name] = secret
+            self.save(account, region)
+            return secret.arn
+
+    def put_owned(self, account: str, region: str, secret_id: str, value: str) -> None:
+        """A new current value of an owned secret (the one before becomes AWSPREVIOUS)."""
+        with self.lock:
+            self.find(account, region, secret_id).add_version(str(uuid.uuid4()), value, None, [CURRENT])
+            self.save(account, region)
+
+    def delete_owned(self, account: str, region: str, secret_id: str) -> None:
+        """An owned secret removed with its owner's resource, without a recovery window."""
+        with self.lock:
+            secrets = self.scope(account, region)
+            secret = next((s for s in secrets.values() if s.arn == secret_id), None)
+            if secret is not None:
+                del secrets[secret.name]
+                self.save(account, region)
 
     @staticmethod
     def _purge(secrets: dict[str, Secret]) -> None:

@@ -9,7 +9,7 @@ from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.rds import certificates, lifecycle, validation
+from fogbank.services.rds import certificates, lifecycle, master_secret, validation
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.model import (
     CA_CERTIFICATE,
@@ -170,7 +170,9 @@ def create_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     params = {**params, "Engine": version.engine}
     record = new_record(ctx, params, identifier)
     record.fields["MasterUsername"] = validation.master_username(version.engine, params.get("MasterUsername"))
-    record.private.password = validation.master_password(version.engine, params.get("MasterUserPassword"))
+    managed = master_secret.check_create(params)
+    record.private.password = (master_secret.new_password() if managed
+                               else validation.master_password(version.engine, params.get("MasterUserPassword")))  # fmt: skip
     name = validation.db_name(version.engine, params.get("DBName"))
     if name is not None:
         record.fields["DBName"] = name
@@ -178,6 +180,10 @@ def create_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
         if identifier in region.of(INSTANCE):
             raise AwsError("DBInstanceAlreadyExistsFault", "DB instance already exists")
         out = admit(ctx, record)
+        if managed:  # once the instance is admitted: no secret is left behind by a refused create
+            master_secret.create(ctx, record, record.private.password, params.get("MasterUserSecretKmsKeyId"))
+            be.save(region)
+            out = render(region, record)
     be.jobs.submit(record.resource_id, lambda: lifecycle.create(be, region, record))
     return {"DBInstance": out}
 
@@ -302,6 +308,7 @@ def delete_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
                 "a final snapshot cannot be taken.",
             )
             final = new_snapshot(ctx, region, record, final_id, [])
+        master_secret.remove(ctx, record)  # an RDS-managed password's secret goes with its instance
         out = transition(be, region, record, "deleting")
     be.jobs.submit(record.resource_id, lambda: lifecycle.delete(be, region, record, final))
     return {"DBInstance": out}

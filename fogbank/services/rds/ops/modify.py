@@ -8,7 +8,7 @@ from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.rds import certificates, lifecycle, validation
+from fogbank.services.rds import certificates, lifecycle, master_secret, validation
 from fogbank.services.rds.model import INSTANCE as INSTANCE_LIFECYCLE
 from fogbank.services.rds.model import check_identifier
 from fogbank.services.rds.ops.common import backend, instance, require
@@ -97,6 +97,7 @@ def modify_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
         if not requested and not (now_ and record.fields.get("PendingModifiedValues")):
             raise AwsError("InvalidParameterCombination", "No modifications were requested")
         _validate(ctx, record, params)
+        managed = master_secret.check_modify(record, params)
         stopped = record.status == "stopped"
         record.fields["PreferredBackupWindow"], record.fields["PreferredMaintenanceWindow"] = validation.windows(
             params, record.fields
@@ -138,6 +139,14 @@ def modify_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
             lifecycle.port_event(be, region, record, params["DBPortNumber"], changes["Port"])
         if params.get("MasterUserPassword") is not None:
             changes["MasterUserPassword"] = params["MasterUserPassword"]
+        if managed in ("manage", "rotate"):  # a new password, in the engine and in the secret
+            changes["MasterUserPassword"] = master_secret.new_password()
+            if managed == "manage":
+                master_secret.create(ctx, record, changes["MasterUserPassword"], params.get("MasterUserSecretKmsKeyId"))
+            else:
+                master_secret.rotate(ctx, record, changes["MasterUserPassword"])
+        elif managed == "unmanage":
+            master_secret.remove(ctx, record)
         group_name = (params.get("DBParameterGroupName") or "").lower()
         if group_name and group_name != record.fields["DBParameterGroupName"]:
             changes["DBParameterGroupName"] = group_name
@@ -181,7 +190,7 @@ def modify_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
             engine_work = False
         be.save(region)
         out = render(region, record)
-        if "MasterUserPassword" in changes:
+        if "MasterUserPassword" in changes and managed is None:
             out["PendingModifiedValues"] = {**out["PendingModifiedValues"], "MasterUserPassword": "****"}
     if engine_work:
         be.jobs.submit(record.resource_id, lambda: _apply(be, region, record, changes))
