@@ -1,6 +1,6 @@
-"""Replication groups: Create, Describe, Modify, Delete, Increase/DecreaseReplicaCount,
-TestFailover, ModifyReplicationGroupShardConfiguration. Checks first (``_check_*``), then the
-record changes and the engine work is queued (``replication``, ``shards``)."""
+"""Replication groups: Create, Describe, Modify, Delete (their replicas, failover and shards:
+``ops/node_groups.py``). Checks first (``_check_*``), then the record changes and the engine work is
+queued (``replication``, ``shards``)."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from fogbank.services.elasticache import (
     maintenance,
     node_types,
     replication,
-    shards,
     transit,
     upgrades,
 )
@@ -72,14 +71,14 @@ def find(scope: Scope, identifier: str) -> Group:
     return record
 
 
-def _require_available(group: Group) -> None:
+def require_available(group: Group) -> None:
     """Before a Modify-like operation (Modify, replica counts, TestFailover, shard configuration)."""
     if group.status != "available":
         # Recorded from AWS (ModifyReplicationGroupShardConfiguration while modifying).
         raise AwsError("InvalidReplicationGroupState", "Replication group must be in available state to modify.")
 
 
-def _node_quota(scope: Scope, adding: int) -> None:
+def node_quota(scope: Scope, adding: int) -> None:
     used = sum(len(g.private.members) for g in scope.of(GROUP).values()) + sum(
         len(c.private.nodes) for c in scope.of(CLUSTER).values()
     )
@@ -209,7 +208,7 @@ def _check_create(ctx: RequestContext, be: Backend, scope: Scope, params: dict[s
     for zone in zones:
         if not zone.startswith(ctx.region):
             raise errors.invalid_value(f"Invalid availability zone: {zone}")
-    _node_quota(scope, sum(1 + replicas for _, replicas, _ in shape))
+    node_quota(scope, sum(1 + replicas for _, replicas, _ in shape))
     _check_windows(params)
     return {"identifier": identifier, "engine": engine, "version": version, "cluster_mode": cluster_mode,
             "failover": failover, "shape": shape, "group": group_name, "token": token, "port": port,
@@ -336,7 +335,7 @@ def delete_replication_group(ctx: RequestContext, params: dict[str, Any]) -> dic
 
 def _check_modify(ctx: RequestContext | None, be: Backend, scope: Scope, group: Group,
                   params: dict[str, Any]) -> dict[str, Any]:  # fmt: skip
-    _require_available(group)
+    require_available(group)
     plan: dict[str, Any] = {}
     for unsupported in ("ClusterMode", "NodeGroupId"):
         if params.get(unsupported) and params[unsupported] != group.fields.get(unsupported):
@@ -502,161 +501,3 @@ def _apply(scope: Scope, group: Group, plan: dict[str, Any]) -> dict[str, Any]:
     if changes:
         LIFECYCLE.move(group, "modifying")
     return changes
-
-
-def _replica_targets(group: Group, params: dict[str, Any], increase: bool) -> dict[str, int]:
-    """Replicas wanted per node group, from NewReplicaCount or ReplicaConfiguration."""
-    current = {g.node_group_id: len(group.private.of(g.node_group_id)) - 1 for g in group.private.node_groups}
-    configs = params.get("ReplicaConfiguration") or []
-    count = params.get("NewReplicaCount")
-    if count is not None and configs:
-        raise errors.invalid_combination("Either NewReplicaCount or ReplicaConfiguration can be specified, not both.")
-    if count is None and not configs and not (not increase and params.get("ReplicasToRemove")):
-        raise errors.invalid_value("Either NewReplicaCount or ReplicaConfiguration must be specified.")
-    wanted = dict(current)
-    if count is not None:
-        wanted = dict.fromkeys(current, count)
-    for config in configs:
-        node_group_id = f"{int(config['NodeGroupId']):04d}" if config["NodeGroupId"].isdigit() else ""
-        if node_group_id not in current:
-            raise AwsError("NodeGroupNotFoundFault", f"The node group {config['NodeGroupId']} was not found.")
-        wanted[node_group_id] = config["NewReplicaCount"]
-    for node_group_id, replicas in wanted.items():
-        if not 0 <= replicas <= MAX_REPLICAS:
-            raise errors.invalid_value(f"The number of replicas per node group must be between 0 and {MAX_REPLICAS}.")
-        if increase and replicas < current[node_group_id] or not increase and replicas > current[node_group_id]:
-            raise errors.invalid_value(f"The new replica count for node group {node_group_id} must be "
-                                       f"{'greater' if increase else 'less'} than the current {current[node_group_id]}.")  # fmt: skip
-    if wanted == current:
-        raise AwsError("NoOperationFault", "The new replica count is the same as the current replica count.")
-    return wanted
-
-
-def _require_immediately(params: dict[str, Any]) -> None:
-    """AWS's API reference: "ApplyImmediately=False is not currently supported" for replica counts."""
-    if not params.get("ApplyImmediately"):
-        raise errors.invalid_value("ApplyImmediately=False is not currently supported: the replica count changes at "
-                                   "once.")  # fmt: skip
-
-
-@operation("IncreaseReplicaCount")
-def increase_replica_count(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    be, scope = backend(ctx)
-    _require_immediately(params)
-    with be.store.lock:
-        group = find(scope, params["ReplicationGroupId"])
-        _require_available(group)
-        wanted = _replica_targets(group, params, increase=True)
-        added: list[Member] = []
-        for node_group in group.private.node_groups:
-            have = len(group.private.of(node_group.node_group_id)) - 1
-            added += [Member(member_name(group, node_group), node_group.node_group_id,
-                             addresses.allocate(group.private.port), zone=group.private.members[0].zone)
-                      for _ in range(wanted[node_group.node_group_id] - have)]  # fmt: skip
-        _node_quota(scope, len(added))
-        group.private.members += added
-        LIFECYCLE.move(group, "modifying")
-        be.save(scope)
-        out = {"ReplicationGroup": render_group(group)}
-    be.jobs.submit(group.resource_id, lambda: replication.add_replicas(be, scope, group, added))
-    return out
-
-
-@operation("DecreaseReplicaCount")
-def decrease_replica_count(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    be, scope = backend(ctx)
-    _require_immediately(params)
-    with be.store.lock:
-        group = find(scope, params["ReplicationGroupId"])
-        _require_available(group)
-        private = group.private
-        chosen = [i.lower() for i in params.get("ReplicasToRemove") or []]
-        if chosen and (params.get("NewReplicaCount") is not None or params.get("ReplicaConfiguration")):
-            raise errors.invalid_combination("ReplicasToRemove cannot be combined with NewReplicaCount or "
-                                             "ReplicaConfiguration.")  # fmt: skip
-        if chosen:
-            for cluster_id in chosen:
-                member = private.member(cluster_id)
-                if member is None:
-                    raise errors.cluster_not_found(cluster_id)
-                if member.role == "primary":
-                    raise errors.invalid_value(f"Cache cluster {cluster_id} is the primary of its node group: only "
-                                               "replicas can be removed.")  # fmt: skip
-            removed = [m for m in private.members if m.cluster_id in chosen]
-        else:
-            wanted = _replica_targets(group, params, increase=False)
-            removed = []
-            for node_group in private.node_groups:
-                replicas = [m for m in private.of(node_group.node_group_id) if m.role == "replica"]
-                removed += replicas[::-1][: len(replicas) - wanted[node_group.node_group_id]]  # the newest go
-        for node_group in private.node_groups:
-            left = len(private.of(node_group.node_group_id)) - sum(
-                1 for m in removed if m.node_group == node_group.node_group_id
-            )
-            if group.fields["AutomaticFailover"] == "enabled" and left < 2 and not private.cluster_mode:
-                raise errors.invalid_combination("Automatic failover needs at least one replica: disable "
-                                                 "AutomaticFailoverEnabled before removing the last replica.")  # fmt: skip
-        private.members = [m for m in private.members if m not in removed]
-        LIFECYCLE.move(group, "modifying")
-        be.save(scope)
-        out = {"ReplicationGroup": render_group(group)}
-    be.jobs.submit(group.resource_id, lambda: replication.remove_members(be, scope, group, removed))
-    return out
-
-
-@operation("TestFailover")
-def test_failover(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    be, scope = backend(ctx)
-    with be.store.lock:
-        group = find(scope, params["ReplicationGroupId"])
-        node_group_id = params["NodeGroupId"]
-        known = {g.node_group_id for g in group.private.node_groups}
-        normalized = f"{int(node_group_id):04d}" if node_group_id.isdigit() else node_group_id
-        if normalized not in known:
-            raise AwsError("NodeGroupNotFoundFault", f"The node group {node_group_id} was not found.")
-        _require_available(group)
-        if group.fields["AutomaticFailover"] != "enabled":
-            raise errors.invalid_combination(f"Replication group {group.identifier} does not have automatic "
-                                             "failover enabled.")  # fmt: skip
-        if not any(m.role == "replica" and m.status == "available" for m in group.private.of(normalized)):
-            raise AwsError("TestFailoverNotAvailableFault", f"Node group {normalized} has no available replica.")
-        LIFECYCLE.move(group, "modifying")
-        be.save(scope)
-        out = {"ReplicationGroup": render_group(group)}
-    be.event(scope, GROUP, group.identifier, f"Test Failover API called for node group {normalized}")
-    be.jobs.submit(group.resource_id, lambda: replication.test_failover(be, scope, group, normalized))
-    return out
-
-
-@operation("ModifyReplicationGroupShardConfiguration")
-def modify_shard_configuration(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    be, scope = backend(ctx)
-    with be.store.lock:
-        group = find(scope, params["ReplicationGroupId"])
-        if not group.private.cluster_mode:
-            raise errors.invalid_combination("ModifyReplicationGroupShardConfiguration is only for cluster mode "
-                                             "enabled replication groups.")  # fmt: skip
-        _require_available(group)
-        if not params.get("ApplyImmediately"):
-            raise errors.invalid_value("ApplyImmediately must be true: online resharding is applied at once.")
-        plan = shards.plan(group, params)
-        replicas = max(len(group.private.of(g.node_group_id)) - 1 for g in group.private.node_groups)
-        added_groups: list[NodeGroup] = []
-        added: list[Member] = []
-        numbers = [int(g.node_group_id) for g in group.private.node_groups]
-        for index in range(plan["add"]):
-            node_group = NodeGroup(f"{max(numbers) + index + 1:04d}")
-            added_groups.append(node_group)
-            for n in range(1 + replicas):
-                added.append(Member(member_name(group, node_group), node_group.node_group_id,
-                                    addresses.allocate(group.private.port), role="primary" if n == 0 else "replica",
-                                    zone=group.private.members[0].zone))  # fmt: skip
-        _node_quota(scope, len(added))
-        group.private.node_groups += added_groups
-        group.private.members += added
-        LIFECYCLE.move(group, "modifying")
-        group.fields["PendingModifiedValues"] = {"Resharding": {"SlotMigration": {"ProgressPercentage": 0.0}}}
-        be.save(scope)
-        out = {"ReplicationGroup": render_group(group)}
-    be.jobs.submit(group.resource_id, lambda: shards.reshard(be, scope, group, added, plan["remove"]))
-    return out
