@@ -132,3 +132,36 @@ def test_modify_and_delete_an_instance(console: ConsolePage, client: Any) -> Non
     expect(page.get_by_role("heading", name="Databases")).to_be_visible()
     names = [s["Name"] for s in sm.list_secrets()["SecretList"]]
     assert names == ["fogbank-console/database-10/master"], names
+
+
+def test_managed_master_credentials_from_launch_to_query(console: ConsolePage, client: Any) -> None:
+    """Launch with the master password managed in Secrets Manager: no password fields, the detail page names the
+    secret, and the query editor connects with that secret without the user ever seeing the password."""
+    page = console.page
+    console.open("/rds/launch")
+    page.get_by_label("PostgreSQL", exact=True).check()
+    expect(page.get_by_label("Engine version")).not_to_have_value("")
+    page.get_by_label("DB instance identifier").fill("managed-pg")
+    page.get_by_label("Manage master credentials in AWS Secrets Manager", exact=False).check()
+    expect(page.get_by_label("Master password", exact=True)).to_have_count(0)
+    page.get_by_label("Database port").fill(str(free_port()))
+    page.get_by_role("button", name="Create database").click()
+    expect(page.get_by_role("heading", name="managed-pg")).to_be_visible()
+    expect(page.locator(".kv-item", has_text="Status")).to_contain_text("Available", timeout=90_000)
+    arn = client("rds").describe_db_instances(DBInstanceIdentifier="managed-pg")["DBInstances"][0]["MasterUserSecret"][
+        "SecretArn"
+    ]
+    page.get_by_role("tab", name="Configuration").click()
+    expect(page.locator(".kv-item", has_text="Master credentials")).to_contain_text(arn)
+    console.open("/query?instance=managed-pg")
+    page.get_by_role("button", name="Connect to database").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_label("Secret", exact=True)).to_have_value(arn)  # the instance's own secret, chosen for the user
+    dialog.get_by_role("button", name="Connect").click()
+    expect(page.get_by_text("Connected as")).to_be_visible()
+    editor = page.locator(".cm-content")
+    editor.click()
+    editor.fill("SELECT current_user;")
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(page.get_by_test_id("statement-result").first).to_contain_text("postgres")
+    console.shot("managed-credentials-query")

@@ -64,7 +64,9 @@ async function storeCredentials(db: DBInstance, username: string, password: stri
 export function ConnectDialog(props: { db: DBInstance; onConnected: (c: Connection) => void; onClose: () => void }) {
   const db = props.db;
   const engine = engineOf(db);
-  const [mode, setMode] = useState<"new" | "secret">("new");
+  // An instance whose master password RDS manages: its secret is the way in.
+  const managed = db.MasterUserSecret?.SecretArn || "";
+  const [mode, setMode] = useState<"new" | "secret">(managed ? "secret" : "new");
   const [username, setUsername] = useState(db.MasterUsername || "");
   const [password, setPassword] = useState("");
   const [database, setDatabase] = useState(db.DBName || (engine === "postgres" ? "postgres" : ""));
@@ -75,7 +77,7 @@ export function ConnectDialog(props: { db: DBInstance; onConnected: (c: Connecti
     collect(paginateListSecrets({ client: aws().secrets }, {}), (page) => page.SecretList)
       .then((found) => {
         setSecrets(found);
-        if (found.length) setSecretArn(found[0].ARN as string);
+        if (found.length) setSecretArn(found.some((f) => f.ARN === managed) ? managed : (found[0].ARN as string));
       })
       .catch(() => setSecrets([]));
   }, []);
@@ -120,7 +122,7 @@ export function ConnectDialog(props: { db: DBInstance; onConnected: (c: Connecti
           <select id="c-secret" value={secretArn} onChange={(e) => setSecretArn(e.currentTarget.value)}>
             {secrets.map((s) => (
               <option key={s.ARN} value={s.ARN}>
-                {s.Name}
+                {s.ARN === managed ? `${s.Name} (this instance's master credentials, managed by RDS)` : s.Name}
               </option>
             ))}
           </select>

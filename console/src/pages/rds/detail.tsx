@@ -115,6 +115,14 @@ export function InstanceDetail(props: { id: string }) {
                   ["Instance class", db.DBInstanceClass],
                   ["Storage", db.AllocatedStorage ? `${db.AllocatedStorage} GiB (${db.StorageType || "gp2"})` : ""],
                   ["Master username", db.MasterUsername],
+                  [
+                    "Master credentials",
+                    db.MasterUserSecret?.SecretArn ? (
+                      <span class="mono">Managed in Secrets Manager: {db.MasterUserSecret.SecretArn}</span>
+                    ) : (
+                      "Self managed (MasterUserPassword)"
+                    ),
+                  ],
                   ["Initial database", db.DBName],
                   ["Backup retention", db.BackupRetentionPeriod !== undefined ? plural(db.BackupRetentionPeriod, "day") : ""],
                   ["Deletion protection", db.DeletionProtection ? "Enabled" : "Disabled"],

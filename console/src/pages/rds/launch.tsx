@@ -73,6 +73,7 @@ export function LaunchInstance() {
     storage: "20",
     username: ENGINES.postgres.user,
     password: "",
+    managed: false,
     confirm: "",
     dbName: "",
     port: ENGINES.postgres.port,
@@ -156,7 +157,8 @@ export function LaunchInstance() {
           DBInstanceClass: form.instanceClass,
           AllocatedStorage: Number(form.storage),
           MasterUsername: form.username,
-          MasterUserPassword: form.password,
+          MasterUserPassword: form.managed ? undefined : form.password,
+          ManageMasterUserPassword: form.managed || undefined,
           DBName: form.dbName || undefined,
           Port: Number(form.port),
           BackupRetentionPeriod: Number(form.retention),
@@ -203,8 +205,12 @@ export function LaunchInstance() {
         <Panel title="Settings">
           {input("identifier", "DB instance identifier", { onFocus: () => (named.current = true) }, "Unique across your DB instances in this region; stored in lowercase.")}
           {input("username", "Master username", { autoComplete: "off" })}
-          {input("password", "Master password", { type: "password", autoComplete: "new-password" })}
-          {input("confirm", "Confirm master password", { type: "password", autoComplete: "new-password" })}
+          <label class="check">
+            <input type="checkbox" checked={form.managed} onChange={(e) => set("managed", e.currentTarget.checked)} />
+            Manage master credentials in AWS Secrets Manager (RDS generates the password and keeps it in a secret)
+          </label>
+          {!form.managed && input("password", "Master password", { type: "password", autoComplete: "new-password" })}
+          {!form.managed && input("confirm", "Confirm master password", { type: "password", autoComplete: "new-password" })}
         </Panel>
         <Panel title="Instance configuration">
           <Field label="DB instance class" id="f-instanceClass" error={problems.instanceClass}>

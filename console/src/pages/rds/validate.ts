@@ -10,6 +10,8 @@ export interface LaunchForm {
   storage: string;
   username: string;
   password: string;
+  /** ManageMasterUserPassword: RDS makes the password and keeps it in a Secrets Manager secret. */
+  managed: boolean;
   confirm: string;
   dbName: string;
   port: string;
@@ -71,8 +73,10 @@ export function validateLaunch(form: LaunchForm): Problems {
   else if (!NAME.test(form.username) || form.username.length > userMax)
     p.username = `Master username must be 1 to ${userMax} alphanumeric characters or underscores, and must begin with a letter.`;
 
-  p.password = passwordProblem(form.engine, form.password);
-  if (form.password && form.confirm !== form.password) p.confirm = "Passwords must match.";
+  if (!form.managed) {
+    p.password = passwordProblem(form.engine, form.password);
+    if (form.password && form.confirm !== form.password) p.confirm = "Passwords must match.";
+  }
   p.storage = storageProblem(form.storage);
 
   if (form.dbName) {
