@@ -17,7 +17,7 @@ from fogbank.engines.interface import InstanceSpec
 from fogbank.engines.supervisor import EngineStartError
 from fogbank.managed import ports, supervision
 from fogbank.managed.records import Record
-from fogbank.services.rds import classes
+from fogbank.services.rds import classes, replicas
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.parameters import engine_settings
 from fogbank.services.rds.records import PARAMETER_GROUP
@@ -49,7 +49,8 @@ def settings_for(region: Region, record: Record[Any]) -> dict[str, str]:
     instance_class = classes.lookup(record.fields["DBInstanceClass"])
     assert instance_class is not None
     flavor = "postgres" if record.fields["Engine"] == "postgres" else "mysql"
-    return engine_settings(flavor, instance_class, group.private.values if group is not None else {})
+    settings = engine_settings(flavor, instance_class, group.private.values if group is not None else {})
+    return {**settings, **replicas.settings(region, record)}  # a source's or replica's binary log
 
 
 # RDS's own event messages for recovery (RDS-EVENT-0020, -0021, -0031).
@@ -85,6 +86,8 @@ class _Recovery:
         _set_status_if(self.backend, self.region, self.record, ("rebooting", "failed"), "available")
         self.backend.instance_event(self.region, self.record, "DB instance restarted.", "availability")
         self.backend.instance_event(self.region, self.record, RECOVERY_COMPLETE, "recovery")
+        if self.record.fields.get(replicas.SOURCE):
+            self.backend.instance_event(self.region, self.record, replicas.RESUMED, "read replica")
 
 
 def _set_status_if(backend: Backend, region: Region, record: Record[Any], was: tuple[str, ...], status: str) -> bool:
@@ -168,6 +171,7 @@ def _moved(backend: Backend, region: Region, record: Record[Any]) -> Callable[[i
 def start_engine(backend: Backend, region: Region, record: Record[Any]) -> None:
     driver = backend.driver_of(record)
     name, data_dir, settings = backend.process_name(record), backend.data_dir(record), settings_for(region, record)
+    replicas.before_start(backend, region, record)
     proc = ports.start_on_port(
         backend.supervisor,
         record.fields["Port"],
@@ -176,11 +180,15 @@ def start_engine(backend: Backend, region: Region, record: Record[Any]) -> None:
     )
     supervision.watch(proc, _Recovery(backend, region, record))
     backend.mark_running(record, driver)
+    replicas.after_start(backend, region, record)
 
 
 def create(backend: Backend, region: Region, record: Record[Any], snapshot: Record[Any] | None = None) -> None:
     """A new engine from the version's template (or a snapshot), with the master login and DBName."""
     if backend.closing.is_set():
+        return
+    if record.fields.get(replicas.SOURCE):  # a read replica is made from its source
+        replicas.create(backend, region, record)
         return
     version = backend.version_of(record)
     driver = backend.engines.driver(version)
@@ -276,6 +284,7 @@ def start(backend: Backend, region: Region, record: Record[Any]) -> None:
 def delete(backend: Backend, region: Region, record: Record[Any], final: Record[Any] | None) -> None:
     if final is not None:
         take_snapshot(backend, region, record, final)
+    replicas.deleting(backend, region, record)
     backend.stop_engine(record)
     backend.remove_instance_files(record)
     with backend.store.lock:
@@ -330,6 +339,7 @@ def apply_settings(backend: Backend, region: Region, record: Record[Any]) -> Non
     if not backend.is_running(record):
         return
     pending = backend.driver_of(record).apply_settings(backend.process_name(record), settings_for(region, record))
+    pending = replicas.still_pending(region, record, pending)
     with backend.store.lock:
         record.fields["ParameterApplyStatus"] = "pending-reboot" if pending else "in-sync"
         backend.save(region)

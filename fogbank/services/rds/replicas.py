@@ -1,0 +1,227 @@
+"""Read replicas on the engines' own replication: the engine work (on ``Backend.jobs``), the
+settings sources and replicas run with, and what DescribeDBInstances shows of them.
+
+A replica's record holds ``ReadReplicaSourceDBInstanceIdentifier``; its source's record the
+replication login (``InstancePrivate.replication_password``). PostgreSQL replicas stream WAL
+(``engines/postgres_replicas.py``), MariaDB ones follow the binary log by GTID
+(``engines/mariadb_replicas.py``). The hooks ``lifecycle`` calls: ``create`` (a replica is
+made from its source, never from the template), ``settings`` and ``before_start`` /
+``after_start`` (each start points a replica at its source's current port), ``deleted``.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+from typing import Any
+
+from fogbank.engines import mariadb_replicas, postgres_replicas
+from fogbank.engines.mariadb import MariaDBEngine
+from fogbank.engines.postgres import PostgresEngine
+from fogbank.managed.records import Record
+from fogbank.services.rds.backend import Backend
+from fogbank.services.rds.records import INSTANCE
+from fogbank.services.rds.store import Region, iso, now
+
+log = logging.getLogger(__name__)
+
+SOURCE = "ReadReplicaSourceDBInstanceIdentifier"
+# RDS's events (RDS-EVENT-0046, -0045) and the promotion's.
+RESUMED = "Replication for the Read Replica resumed."
+STOPPED = "Replication has stopped."
+PROMOTED = "Promoted Read Replica to a stand-alone database instance"
+LAG_PREFIX = "Replica lag: "
+MAX_REPLICAS = 15  # RDS for PostgreSQL, MariaDB and MySQL: 15 read replicas per source
+
+
+def source_of(region: Region, record: Record[Any]) -> Record[Any] | None:
+    name = record.fields.get(SOURCE)
+    return region.of(INSTANCE).get(name) if name else None
+
+
+def replicas_of(region: Region, record: Record[Any]) -> list[Record[Any]]:
+    return sorted(
+        (r for r in region.of(INSTANCE).values() if r.fields.get(SOURCE) == record.identifier),
+        key=lambda r: r.identifier,
+    )
+
+
+def settings(region: Region, record: Record[Any]) -> dict[str, str]:
+    """What a MariaDB source or replica adds to its settings (the binary log, its server_id,
+    read_only); PostgreSQL keeps a replica's settings in its ``postgresql.auto.conf``."""
+    if record.fields["Engine"] == "postgres":
+        return {}
+    if record.fields.get(SOURCE):
+        return mariadb_replicas.replica_settings(record.resource_id)
+    if replicas_of(region, record):
+        return mariadb_replicas.source_settings(record.resource_id)
+    return {}
+
+
+def still_pending(region: Region, record: Record[Any], pending: list[str]) -> list[str]:
+    """Static replication variables are in effect already (every start writes them)."""
+    ours = settings(region, record)
+    return [name for name in pending if name not in ours or name not in mariadb_replicas.STATIC]
+
+
+def before_start(backend: Backend, region: Region, record: Record[Any]) -> None:
+    """A PostgreSQL replica follows its source on the port the source has now."""
+    source = source_of(region, record)
+    if source is None or record.fields["Engine"] != "postgres":
+        return
+    postgres_replicas.follow(
+        backend.data_dir(record),
+        source.fields["Port"],
+        source.private.replication_password,
+        postgres_replicas.slot_name(record.resource_id),
+        record.identifier,
+    )
+
+
+def after_start(backend: Backend, region: Region, record: Record[Any]) -> None:
+    """A MariaDB replica whose source moved to another port follows it there."""
+    source = source_of(region, record)
+    if source is None or record.fields["Engine"] == "postgres":
+        return
+    driver = backend.driver_of(record)
+    name = backend.process_name(record)
+    if mariadb_replicas.master_port(driver, name) != source.fields["Port"]:
+        mariadb_replicas.follow(driver, name, source.fields["Port"], source.private.replication_password, None)
+
+
+def create(backend: Backend, region: Region, record: Record[Any]) -> None:
+    """A new replica: a consistent copy of the source, started following it."""
+    from fogbank.services.rds import lifecycle
+
+    source = source_of(region, record)
+    try:
+        if source is None or not backend.is_running(source):
+            raise RuntimeError("the source DB instance is not running")
+        shutil.rmtree(backend.instance_dir(record), ignore_errors=True)
+        lifecycle._prepare_dir(backend, record)
+        with backend.store.lock:
+            if not source.private.replication_password:
+                source.private.replication_password = secrets.token_hex(16)
+                backend.save(region)
+        password = source.private.replication_password
+        source_driver, source_name = backend.driver_of(source), backend.process_name(source)
+        if isinstance(source_driver, PostgresEngine):
+            slot = postgres_replicas.slot_name(record.resource_id)
+            postgres_replicas.prepare_source(source_driver, source_name, password, slot)
+            postgres_replicas.clone(source_driver, source_name, backend.data_dir(record), slot)
+            lifecycle.start_engine(backend, region, record)
+        else:
+            assert isinstance(source_driver, MariaDBEngine)
+            if not mariadb_replicas.binlog_on(source_driver, source_name):
+                # The binary log is static: the source restarts once with it (and its server_id).
+                backend.stop_engine(source)
+                lifecycle.start_engine(backend, region, source)
+                backend.instance_event(region, source, "DB instance restarted.", "availability")
+            mariadb_replicas.prepare_source(source_driver, source_name, password)
+            position = mariadb_replicas.clone(
+                source_driver,
+                source_name,
+                backend.data_dir(source),
+                backend.data_dir(record),
+                backend.instance_dir(record) / "copy",
+            )
+            lifecycle.start_engine(backend, region, record)
+            driver, name = backend.driver_of(record), backend.process_name(record)
+            mariadb_replicas.restrict(driver, name, record.fields["MasterUsername"])
+            mariadb_replicas.follow(driver, name, source.fields["Port"], password, position)
+    except Exception as error:
+        lifecycle._failed(backend, region, record, error, "Creating the read replica")
+        backend.instance_event(region, record, "Read replica creation failed.", "read replica")
+        return
+    backend.set_status(
+        region, record, "available", InstanceCreateTime=record.fields.get("InstanceCreateTime") or iso(now())
+    )
+    backend.instance_event(region, record, "DB instance created.", "creation")
+    backend.instance_event(region, record, RESUMED, "read replica")
+
+
+def promote(backend: Backend, region: Region, record: Record[Any], changes: dict[str, Any]) -> None:
+    """The replica stops replicating and becomes a standalone read-write instance."""
+    source = source_of(region, record)
+    try:
+        driver, name = backend.driver_of(record), backend.process_name(record)
+        if backend.is_running(record):
+            if isinstance(driver, PostgresEngine):
+                postgres_replicas.promote(driver, name, backend.data_dir(record))
+            else:
+                mariadb_replicas.promote(driver, name, record.fields["MasterUsername"])
+        with backend.store.lock:
+            record.fields.pop(SOURCE, None)
+            record.fields.update(changes)
+            backend.save(region)
+        if source is not None:
+            _forget(backend, source, record)
+    except Exception as error:
+        from fogbank.services.rds import lifecycle
+
+        lifecycle._failed(backend, region, record, error, "Promoting the read replica")
+        return
+    backend.set_status_if(region, record, ("modifying",), "available")
+    backend.instance_event(
+        region, record, "Replication for the Read Replica has been manually stopped.", "read replica"
+    )
+    backend.instance_event(region, record, PROMOTED, "read replica")
+
+
+def _forget(backend: Backend, source: Record[Any], replica: Record[Any]) -> None:
+    """The source no longer keeps WAL for a replica that is gone or promoted."""
+    if source.fields["Engine"] != "postgres" or not backend.is_running(source):
+        return
+    try:
+        postgres_replicas.drop_slot(
+            backend.driver_of(source), backend.process_name(source), postgres_replicas.slot_name(replica.resource_id)
+        )
+    except Exception:
+        log.exception("dropping the replication slot of %s failed", replica.identifier)
+
+
+def deleting(backend: Backend, region: Region, record: Record[Any]) -> None:
+    """Before an instance's engine stops for good: a replica's slot is dropped on its source,
+    and a source's replicas are promoted to standalone instances (what RDS does for
+    PostgreSQL and MariaDB when a source is deleted)."""
+    source = source_of(region, record)
+    if source is not None:
+        _forget(backend, source, record)
+    for replica in replicas_of(region, record):
+        backend.set_status_if(region, replica, ("available",), "modifying")
+        backend.jobs.submit(replica.resource_id, lambda r=replica: promote(backend, region, r, {}), grace=0)
+
+
+def members(region: Region, record: Record[Any], out: dict[str, Any]) -> None:
+    """Who replicates whom, as DBInstance shows it."""
+    out["ReadReplicaDBInstanceIdentifiers"] = [r.identifier for r in replicas_of(region, record)]
+    if record.fields.get(SOURCE):
+        out[SOURCE] = record.fields[SOURCE]
+
+
+def status_infos(backend: Backend, record: Record[Any], out: dict[str, Any]) -> None:
+    """A replica's StatusInfos and ReplicaLag, read from its engine now (CloudWatch's
+    ReplicaLag metric is not served)."""
+    if not record.fields.get(SOURCE) or record.status in ("creating", "deleting", "stopped"):
+        return
+    info: dict[str, Any] = {"StatusType": "read replication", "Status": "replicating", "Normal": True}
+    try:
+        driver, name = backend.driver_of(record), backend.process_name(record)
+        state = (
+            postgres_replicas.state(driver, name)
+            if isinstance(driver, PostgresEngine)
+            else mariadb_replicas.state(driver, name)
+        )
+    except Exception as error:
+        state = None
+        info.update(Status="error", Normal=False, Message=str(error).splitlines()[0] if str(error) else "unreachable")
+    if state is not None:
+        if state.replicating:
+            if state.lag_seconds is not None:
+                # DBInstance has no ReplicaLag member (it is a CloudWatch metric, not served):
+                # the lag measured now is told in the Message, which RDS leaves out when Normal.
+                info["Message"] = f"{LAG_PREFIX}{state.lag_seconds:.3f} seconds"
+        else:
+            info.update(Status="error", Normal=False, Message=getattr(state, "error", None) or STOPPED)
+    out["StatusInfos"] = [info]

@@ -1,0 +1,186 @@
+"""Read replicas on the engines' own replication: PostgreSQL streaming, MariaDB GTID."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Callable
+from typing import Any
+
+import botocore.exceptions
+import psycopg
+import pymysql
+import pytest
+
+from tests.rds.conftest import PASSWORD, wait_status
+
+
+def _pg(instance: dict[str, Any]) -> psycopg.Connection:
+    ep = instance["Endpoint"]
+    return psycopg.connect(host=ep["Address"], port=ep["Port"], user="postgres", password=PASSWORD,
+                           dbname="postgres", autocommit=True, connect_timeout=3)  # fmt: skip
+
+
+def _maria(instance: dict[str, Any]) -> pymysql.Connection:
+    ep = instance["Endpoint"]
+    return pymysql.connect(host=ep["Address"], port=ep["Port"], user="admin", password=PASSWORD,
+                           autocommit=True, connect_timeout=3)  # fmt: skip
+
+
+def _eventually(check: Callable[[], Any], timeout: float = 10.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            result = check()
+            if result:
+                return result
+        except (psycopg.OperationalError, pymysql.err.OperationalError):
+            pass
+        assert time.monotonic() < deadline, "not within the time"
+        time.sleep(0.05)
+
+
+def _pg_count(instance: dict[str, Any]) -> int:
+    with _pg(instance) as conn:
+        return conn.execute("SELECT count(*) FROM t").fetchone()[0]
+
+
+def _describe(rds: Any, identifier: str) -> dict[str, Any]:
+    return rds.describe_db_instances(DBInstanceIdentifier=identifier)["DBInstances"][0]
+
+
+def _events(rds: Any, identifier: str) -> list[str]:
+    events = rds.describe_events(SourceType="db-instance", SourceIdentifier=identifier)["Events"]
+    return [e["Message"] for e in events]
+
+
+def _replica(rds: Any, identifier: str, source: str, **kwargs: Any) -> dict[str, Any]:
+    out = rds.create_db_instance_read_replica(
+        DBInstanceIdentifier=identifier, SourceDBInstanceIdentifier=source, **kwargs
+    )["DBInstance"]
+    assert out["DBInstanceStatus"] == "creating"
+    assert out["ReadReplicaSourceDBInstanceIdentifier"] == source.rsplit(":", 1)[-1]
+    return wait_status(rds, identifier, "available")
+
+
+def test_postgres_replica_follows_refuses_writes_and_is_promoted(rds, make_instance, fogbank_server):
+    source = make_instance("pgsrc")
+    with _pg(source) as conn:
+        conn.execute("CREATE TABLE t (n int)")
+        conn.execute("INSERT INTO t VALUES (1)")
+    replica = _replica(rds, "pgrep", "pgsrc", Tags=[{"Key": "role", "Value": "reader"}])
+    assert replica["BackupRetentionPeriod"] == 0
+    assert replica["MasterUsername"] == "postgres"
+    assert replica["TagList"] == [{"Key": "role", "Value": "reader"}]
+    assert _describe(rds, "pgsrc")["ReadReplicaDBInstanceIdentifiers"] == ["pgrep"]
+    (info,) = replica["StatusInfos"]
+    assert {k: info[k] for k in ("StatusType", "Status", "Normal")} == {
+        "StatusType": "read replication", "Status": "replicating", "Normal": True}  # fmt: skip
+    assert float(info["Message"].removeprefix("Replica lag: ").removesuffix(" seconds")) >= 0
+    assert _pg_count(replica) == 1
+    with _pg(source) as conn:
+        conn.execute("INSERT INTO t VALUES (2)")
+    _eventually(lambda: _pg_count(replica) == 2, timeout=2)
+    with _pg(replica) as conn, pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
+        conn.execute("INSERT INTO t VALUES (3)")
+    assert "Replication for the Read Replica resumed." in _events(rds, "pgrep")
+
+    # The replica's engine killed: the supervisor restarts it and it follows again.
+    proc = fogbank_server.platform.supervisor.get(f"rds/{replica['DbiResourceId']}")
+    os.kill(proc.pid, signal.SIGKILL)
+    time.sleep(0.3)
+    with _pg(source) as conn:
+        conn.execute("INSERT INTO t VALUES (4)")
+    _eventually(lambda: _pg_count(replica) == 3, timeout=15)
+
+    # The source rebooted: the replica reconnects.
+    rds.reboot_db_instance(DBInstanceIdentifier="pgsrc")
+    source = wait_status(rds, "pgsrc", "available")
+    with _pg(source) as conn:
+        conn.execute("INSERT INTO t VALUES (5)")
+    _eventually(lambda: _pg_count(replica) == 4, timeout=10)
+
+    out = rds.promote_read_replica(DBInstanceIdentifier="pgrep", BackupRetentionPeriod=3)["DBInstance"]
+    assert out["DBInstanceStatus"] == "modifying"
+    promoted = wait_status(rds, "pgrep", "available")
+    assert "ReadReplicaSourceDBInstanceIdentifier" not in promoted
+    assert promoted["BackupRetentionPeriod"] == 3
+    assert promoted["StatusInfos"] == []
+    assert _describe(rds, "pgsrc")["ReadReplicaDBInstanceIdentifiers"] == []
+    with _pg(promoted) as conn:
+        conn.execute("INSERT INTO t VALUES (6)")
+    assert _pg_count(promoted) == 5
+    assert "Promoted Read Replica to a stand-alone database instance" in _events(rds, "pgrep")
+    with _pg(source) as conn:  # the source no longer keeps WAL for it
+        assert conn.execute("SELECT count(*) FROM pg_replication_slots").fetchone()[0] == 0
+
+
+def test_deleting_a_source_promotes_its_replicas(rds, make_instance):
+    source = make_instance("pgsrc2")
+    with _pg(source) as conn:
+        conn.execute("CREATE TABLE t (n int)")
+    _replica(rds, "pgrep2", source["DBInstanceArn"])  # the source by ARN
+    rds.delete_db_instance(DBInstanceIdentifier="pgsrc2", SkipFinalSnapshot=True)
+    rds.get_waiter("db_instance_deleted").wait(DBInstanceIdentifier="pgsrc2", WaiterConfig={"Delay": 1})
+    replica = _eventually(
+        lambda: (
+            (r := _describe(rds, "pgrep2"))["DBInstanceStatus"] == "available"
+            and "ReadReplicaSourceDBInstanceIdentifier" not in r
+            and r
+        )
+    )
+    with _pg(replica) as conn:
+        conn.execute("INSERT INTO t VALUES (1)")
+    assert "Promoted Read Replica to a stand-alone database instance" in _events(rds, "pgrep2")
+
+
+def _maria_rows(instance: dict[str, Any]) -> int:
+    with _maria(instance) as conn, conn.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM shop.t")
+        return cursor.fetchone()[0]
+
+
+def test_mariadb_replica_follows_by_gtid_and_refuses_writes(rds, make_instance):
+    source = make_instance("masrc", engine="mariadb")
+    with _maria(source) as conn, conn.cursor() as cursor:
+        cursor.execute("CREATE DATABASE shop")
+        cursor.execute("CREATE TABLE shop.t (n int primary key)")
+        cursor.execute("INSERT INTO shop.t VALUES (1)")
+    replica = _replica(rds, "marep", "masrc")
+    assert replica["StatusInfos"][0]["Status"] == "replicating", replica["StatusInfos"]
+    assert _maria_rows(replica) == 1
+    with _maria(source) as conn, conn.cursor() as cursor:
+        cursor.execute("INSERT INTO shop.t VALUES (2)")
+    _eventually(lambda: _maria_rows(replica) == 2, timeout=3)
+    with _maria(replica) as conn, conn.cursor() as cursor, pytest.raises(pymysql.err.OperationalError) as refused:
+        cursor.execute("INSERT INTO shop.t VALUES (3)")
+    assert refused.value.args[0] == 1290  # ER_OPTION_PREVENTS_STATEMENT: --read-only
+    rds.promote_read_replica(DBInstanceIdentifier="marep")
+    promoted = wait_status(rds, "marep", "available")
+    with _maria(promoted) as conn, conn.cursor() as cursor:
+        cursor.execute("INSERT INTO shop.t VALUES (3)")
+    assert _maria_rows(promoted) == 3
+
+
+def _error(call: Callable[[], Any]) -> tuple[str, str]:
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        call()
+    return caught.value.response["Error"]["Code"], caught.value.response["Error"]["Message"]
+
+
+def test_refusals(rds, make_instance):
+    make_instance("nobackup", BackupRetentionPeriod=0)
+    code, message = _error(
+        lambda: rds.create_db_instance_read_replica(DBInstanceIdentifier="r1", SourceDBInstanceIdentifier="nobackup")
+    )
+    assert code == "InvalidDBInstanceState"
+    assert message.startswith("Automated backups are not enabled for this database instance.")
+    code, _ = _error(
+        lambda: rds.create_db_instance_read_replica(DBInstanceIdentifier="r1", SourceDBInstanceIdentifier="missing")
+    )
+    assert code == "DBInstanceNotFound"
+    code, message = _error(lambda: rds.promote_read_replica(DBInstanceIdentifier="nobackup"))
+    assert (code, message) == ("InvalidDBInstanceState", "DB Instance is not a read replica.")
+    code, _ = _error(lambda: rds.promote_read_replica(DBInstanceIdentifier="missing"))
+    assert code == "DBInstanceNotFound"
