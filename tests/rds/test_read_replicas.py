@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import sys
+import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import boto3
 import botocore.exceptions
 import psycopg
 import pymysql
 import pytest
 
+from fogbank.server import free_port
 from tests.rds.conftest import PASSWORD, wait_status
 
 
@@ -184,3 +190,58 @@ def test_refusals(rds, make_instance):
     assert (code, message) == ("InvalidDBInstanceState", "DB Instance is not a read replica.")
     code, _ = _error(lambda: rds.promote_read_replica(DBInstanceIdentifier="missing"))
     assert code == "DBInstanceNotFound"
+
+
+def test_fogbank_restart_brings_replicas_back_replicating():
+    """Fogbank killed with -9 (its engines die with it): sources and replicas come back, and
+    the replicas follow their sources again."""
+    from tests.rds.test_recovery import _fogbank_up
+
+    root = Path(tempfile.mkdtemp(prefix="fogbank-rds-replicas-"))  # not under pytest's 0700 tmp
+    root.chmod(0o755)
+    port = free_port()
+    argv = [sys.executable, "-m", "fogbank", "up", "--port", str(port), "--data-dir", str(root / "data")]
+    env = {**os.environ, "FOGBANK_ENGINE_PORTS": "4800-4899"}
+    rds = boto3.client("rds", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1")
+    server = _fogbank_up(argv, env, rds)
+    try:
+        for engine, user in (("postgres", "postgres"), ("mariadb", "admin")):
+            rds.create_db_instance(DBInstanceIdentifier=f"{engine}-src", Engine=engine, DBInstanceClass="db.t3.micro",
+                                   MasterUsername=user, MasterUserPassword=PASSWORD)  # fmt: skip
+        pg_source, maria_source = (wait_status(rds, f"{e}-src", "available") for e in ("postgres", "mariadb"))
+        with _pg(pg_source) as conn:
+            conn.execute("CREATE TABLE t (n int)")
+        with _maria(maria_source) as conn, conn.cursor() as cursor:
+            cursor.execute("CREATE DATABASE shop")
+            cursor.execute("CREATE TABLE shop.t (n int)")
+        for engine in ("postgres", "mariadb"):
+            rds.create_db_instance_read_replica(DBInstanceIdentifier=f"{engine}-rep",
+                                                SourceDBInstanceIdentifier=f"{engine}-src")  # fmt: skip
+        for engine in ("postgres", "mariadb"):
+            wait_status(rds, f"{engine}-rep", "available")
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+        time.sleep(0.5)  # PDEATHSIG: the engines die with Fogbank
+        server = _fogbank_up(argv, env, rds)
+        pg_source, maria_source, pg_replica, maria_replica = (
+            wait_status(rds, name, "available")
+            for name in ("postgres-src", "mariadb-src", "postgres-rep", "mariadb-rep")
+        )
+        with _pg(pg_source) as conn:
+            conn.execute("INSERT INTO t VALUES (1)")
+        with _maria(maria_source) as conn, conn.cursor() as cursor:
+            cursor.execute("INSERT INTO shop.t VALUES (1)")
+        _eventually(lambda: _pg_count(pg_replica) == 1, timeout=10)
+        _eventually(lambda: _maria_rows(maria_replica) == 1, timeout=10)
+        for name in ("postgres-rep", "mariadb-rep"):
+            assert _describe(rds, name)["StatusInfos"][0]["Status"] == "replicating"
+        # Deleting a replica is fine; its source forgets it.
+        rds.delete_db_instance(DBInstanceIdentifier="postgres-rep", SkipFinalSnapshot=True)
+        rds.get_waiter("db_instance_deleted").wait(DBInstanceIdentifier="postgres-rep", WaiterConfig={"Delay": 1})
+        assert _describe(rds, "postgres-src")["ReadReplicaDBInstanceIdentifiers"] == []
+        with _pg(pg_source) as conn:
+            assert conn.execute("SELECT count(*) FROM pg_replication_slots").fetchone()[0] == 0
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=60)
+        shutil.rmtree(root, ignore_errors=True)

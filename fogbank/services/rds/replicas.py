@@ -171,14 +171,14 @@ def promote(backend: Backend, region: Region, record: Record[Any], changes: dict
 
 def _forget(backend: Backend, source: Record[Any], replica: Record[Any]) -> None:
     """The source no longer keeps WAL for a replica that is gone or promoted."""
-    if source.fields["Engine"] != "postgres" or not backend.is_running(source):
+    if source.fields["Engine"] != "postgres" or source.status == "deleting" or not backend.is_running(source):
         return
     try:
         postgres_replicas.drop_slot(
             backend.driver_of(source), backend.process_name(source), postgres_replicas.slot_name(replica.resource_id)
         )
-    except Exception:
-        log.exception("dropping the replication slot of %s failed", replica.identifier)
+    except Exception as error:  # the source going away meanwhile takes the slot with it
+        log.warning("dropping the replication slot of %s failed: %s", replica.identifier, error)
 
 
 def deleting(backend: Backend, region: Region, record: Record[Any]) -> None:
