@@ -80,6 +80,13 @@ def test_postgres_replica_follows_refuses_writes_and_is_promoted(rds, make_insta
     assert replica["MasterUsername"] == "postgres"
     assert replica["TagList"] == [{"Key": "role", "Value": "reader"}]
     assert _describe(rds, "pgsrc")["ReadReplicaDBInstanceIdentifiers"] == ["pgrep"]
+    code, _ = _error(lambda: rds.modify_db_instance(DBInstanceIdentifier="pgsrc", BackupRetentionPeriod=0,
+                                                    ApplyImmediately=True))  # fmt: skip
+    assert code == "InvalidParameterCombination"  # a source keeps its backups
+    code, _ = _error(
+        lambda: rds.create_db_instance_read_replica(DBInstanceIdentifier="cascade", SourceDBInstanceIdentifier="pgrep")
+    )
+    assert code == "InvalidDBInstanceState"
     (info,) = replica["StatusInfos"]
     assert {k: info[k] for k in ("StatusType", "Status", "Normal")} == {
         "StatusType": "read replication", "Status": "replicating", "Normal": True}  # fmt: skip
@@ -162,11 +169,18 @@ def test_mariadb_replica_follows_by_gtid_and_refuses_writes(rds, make_instance):
     with _maria(replica) as conn, conn.cursor() as cursor, pytest.raises(pymysql.err.OperationalError) as refused:
         cursor.execute("INSERT INTO shop.t VALUES (3)")
     assert refused.value.args[0] == 1290  # ER_OPTION_PREVENTS_STATEMENT: --read-only
+    # The source moves to another port: the replica follows it there.
+    rds.modify_db_instance(DBInstanceIdentifier="masrc", DBPortNumber=4598, ApplyImmediately=True)
+    source = _eventually(lambda: (r := _describe(rds, "masrc"))["Endpoint"]["Port"] == 4598 and r)
+    source = wait_status(rds, "masrc", "available")
+    with _maria(source) as conn, conn.cursor() as cursor:
+        cursor.execute("INSERT INTO shop.t VALUES (4)")
+    _eventually(lambda: _maria_rows(replica) == 3, timeout=5)
     rds.promote_read_replica(DBInstanceIdentifier="marep")
     promoted = wait_status(rds, "marep", "available")
     with _maria(promoted) as conn, conn.cursor() as cursor:
         cursor.execute("INSERT INTO shop.t VALUES (3)")
-    assert _maria_rows(promoted) == 3
+    assert _maria_rows(promoted) == 4
 
 
 def _error(call: Callable[[], Any]) -> tuple[str, str]:

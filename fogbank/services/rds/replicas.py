@@ -20,6 +20,7 @@ from fogbank.engines import mariadb_replicas, postgres_replicas
 from fogbank.engines.mariadb import MariaDBEngine
 from fogbank.engines.postgres import PostgresEngine
 from fogbank.managed.records import Record
+from fogbank.protocols.errors import AwsError
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.records import INSTANCE
 from fogbank.services.rds.store import Region, iso, now
@@ -59,6 +60,15 @@ def settings(region: Region, record: Record[Any]) -> dict[str, str]:
     return {}
 
 
+def check_modify(region: Region, record: Record[Any], params: dict[str, Any]) -> None:
+    """ModifyDBInstance: a source keeps its automated backups while it has replicas."""
+    if params.get("BackupRetentionPeriod") == 0 and replicas_of(region, record):
+        raise AwsError(
+            "InvalidParameterCombination",
+            "The backup retention period can't be set to 0 for a DB instance that is a source to read replicas.",
+        )
+
+
 def still_pending(region: Region, record: Record[Any], pending: list[str]) -> list[str]:
     """Static replication variables are in effect already (every start writes them)."""
     ours = settings(region, record)
@@ -68,24 +78,43 @@ def still_pending(region: Region, record: Record[Any], pending: list[str]) -> li
 def before_start(backend: Backend, region: Region, record: Record[Any]) -> None:
     """A PostgreSQL replica follows its source on the port the source has now."""
     source = source_of(region, record)
-    if source is None or record.fields["Engine"] != "postgres":
-        return
-    postgres_replicas.follow(
-        backend.data_dir(record),
-        source.fields["Port"],
-        source.private.replication_password,
-        postgres_replicas.slot_name(record.resource_id),
-        record.identifier,
-    )
+    if source is not None and record.fields["Engine"] == "postgres":
+        _point_postgres(backend, record, source)
 
 
 def after_start(backend: Backend, region: Region, record: Record[Any]) -> None:
-    """A MariaDB replica whose source moved to another port follows it there."""
+    """A MariaDB replica whose source moved to another port follows it there; a source that
+    moved (``DBPortNumber``, a port taken while Fogbank was down) takes its running replicas along."""
     source = source_of(region, record)
-    if source is None or record.fields["Engine"] == "postgres":
-        return
-    driver = backend.driver_of(record)
-    name = backend.process_name(record)
+    if source is not None and record.fields["Engine"] != "postgres" and record.status != "creating":
+        _point_mariadb(backend, record, source)  # a new replica is pointed at its copy's position
+    for replica in replicas_of(region, record):
+        if not backend.is_running(replica):
+            continue
+        try:
+            if record.fields["Engine"] == "postgres":
+                _point_postgres(backend, replica, record)
+                driver = backend.driver_of(replica)
+                with driver._admin(backend.process_name(replica)) as conn:
+                    conn.execute("SELECT pg_reload_conf()")  # primary_conninfo is reloadable
+            else:
+                _point_mariadb(backend, replica, record)
+        except Exception as error:
+            log.warning("pointing %s at its source's port failed: %s", replica.identifier, error)
+
+
+def _point_postgres(backend: Backend, replica: Record[Any], source: Record[Any]) -> None:
+    postgres_replicas.follow(
+        backend.data_dir(replica),
+        source.fields["Port"],
+        source.private.replication_password,
+        postgres_replicas.slot_name(replica.resource_id),
+        replica.identifier,
+    )
+
+
+def _point_mariadb(backend: Backend, replica: Record[Any], source: Record[Any]) -> None:
+    driver, name = backend.driver_of(replica), backend.process_name(replica)
     if mariadb_replicas.master_port(driver, name) != source.fields["Port"]:
         mariadb_replicas.follow(driver, name, source.fields["Port"], source.private.replication_password, None)
 
