@@ -10,6 +10,7 @@ from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
 from fogbank.services.rds import replicas, validation
+from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.model import check_identifier, invalid_state
 from fogbank.services.rds.ops.common import backend, instance, instance_strict, require
 from fogbank.services.rds.ops.instances import admit, new_record, transition
@@ -28,7 +29,7 @@ _FROM_SOURCE = (
 )  # fmt: skip
 
 
-def _check_source(region: Region, params: dict[str, Any]) -> Record[Any]:
+def _check_source(be: Backend, region: Region, params: dict[str, Any]) -> Record[Any]:
     """The source as RDS requires it: there, available, backed up, not at its replica quota."""
     if params.get("SourceDBClusterIdentifier"):
         raise AwsError(
@@ -43,6 +44,10 @@ def _check_source(region: Region, params: dict[str, Any]) -> Record[Any]:
     source = instance(region, params["SourceDBInstanceIdentifier"])
     if source.fields["Engine"] not in ("postgres", "mariadb", "mysql"):
         raise AwsError("InvalidParameterCombination", f"Read replicas of {source.fields['Engine']} are not supported.")
+    if source.fields["Engine"] != "postgres" and be.version_of(source).binary.flavor != "mariadb":
+        raise AwsError(
+            "InvalidParameterCombination", "Read replicas of Oracle MySQL servers are not supported by Fogbank yet."
+        )
     if source.fields.get(replicas.SOURCE):
         # RDS allows cascading replicas (a replica with backups turned on); Fogbank does not yet.
         raise invalid_state(
@@ -65,7 +70,7 @@ def create_db_instance_read_replica(ctx: RequestContext, params: dict[str, Any])
     identifier = check_identifier(params["DBInstanceIdentifier"])
     validation.unsupported(params)
     with be.store.lock:
-        source = _check_source(region, params)
+        source = _check_source(be, region, params)
         fields = source.fields
         request = {key: params.get(key, fields.get(key)) for key in _FROM_SOURCE}
         request = {key: value for key, value in request.items() if value is not None}
