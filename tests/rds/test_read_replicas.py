@@ -154,7 +154,7 @@ def _maria_rows(instance: dict[str, Any]) -> int:
         return cursor.fetchone()[0]
 
 
-def test_mariadb_replica_follows_by_gtid_and_refuses_writes(rds, make_instance):
+def test_mariadb_replica_follows_by_gtid_and_refuses_writes(rds, make_instance, fogbank_server):
     source = make_instance("masrc", engine="mariadb")
     with _maria(source) as conn, conn.cursor() as cursor:
         cursor.execute("CREATE DATABASE shop")
@@ -181,6 +181,17 @@ def test_mariadb_replica_follows_by_gtid_and_refuses_writes(rds, make_instance):
     with _maria(promoted) as conn, conn.cursor() as cursor:
         cursor.execute("INSERT INTO shop.t VALUES (3)")
     assert _maria_rows(promoted) == 4
+    # Killed after its promotion, it comes back read-write (its stored settings lost read_only;
+    # it keeps its binary log, without which InnoDB's XA-prepared transactions stop the start).
+    os.kill(fogbank_server.platform.supervisor.get(f"rds/{promoted['DbiResourceId']}").pid, signal.SIGKILL)
+    time.sleep(0.3)
+
+    def insert() -> bool:
+        with _maria(promoted) as conn, conn.cursor() as cursor:
+            cursor.execute("INSERT INTO shop.t VALUES (5)")
+        return True
+
+    _eventually(insert, timeout=15)
 
 
 def _error(call: Callable[[], Any]) -> tuple[str, str]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import secrets
 import shutil
+import time
 from typing import Any
 
 from fogbank.engines import mariadb_replicas, postgres_replicas
@@ -55,7 +56,7 @@ def settings(region: Region, record: Record[Any]) -> dict[str, str]:
         return {}
     if record.fields.get(SOURCE):
         return mariadb_replicas.replica_settings(record.resource_id)
-    if replicas_of(region, record):
+    if record.private.binlog or replicas_of(region, record):
         return mariadb_replicas.source_settings(record.resource_id)
     return {}
 
@@ -125,14 +126,15 @@ def create(backend: Backend, region: Region, record: Record[Any]) -> None:
 
     source = source_of(region, record)
     try:
-        if source is None or not backend.is_running(source):
+        if source is None or not _wait_running(backend, source):
             raise RuntimeError("the source DB instance is not running")
         shutil.rmtree(backend.instance_dir(record), ignore_errors=True)
         lifecycle._prepare_dir(backend, record)
         with backend.store.lock:
             if not source.private.replication_password:
                 source.private.replication_password = secrets.token_hex(16)
-                backend.save(region)
+            source.private.binlog = record.private.binlog = source.fields["Engine"] != "postgres"
+            backend.save(region)
         password = source.private.replication_password
         source_driver, source_name = backend.driver_of(source), backend.process_name(source)
         if isinstance(source_driver, PostgresEngine):
@@ -159,6 +161,7 @@ def create(backend: Backend, region: Region, record: Record[Any]) -> None:
             driver, name = backend.driver_of(record), backend.process_name(record)
             mariadb_replicas.restrict(driver, name, record.fields["MasterUsername"])
             mariadb_replicas.follow(driver, name, source.fields["Port"], password, position)
+        _wait_replicating(backend, record)
     except Exception as error:
         lifecycle._failed(backend, region, record, error, "Creating the read replica")
         backend.instance_event(region, record, "Read replica creation failed.", "read replica")
@@ -168,6 +171,30 @@ def create(backend: Backend, region: Region, record: Record[Any]) -> None:
     )
     backend.instance_event(region, record, "DB instance created.", "creation")
     backend.instance_event(region, record, RESUMED, "read replica")
+
+
+def _engine_state(backend: Backend, record: Record[Any]) -> Any:
+    driver, name = backend.driver_of(record), backend.process_name(record)
+    if isinstance(driver, PostgresEngine):
+        return postgres_replicas.state(driver, name)
+    return mariadb_replicas.state(driver, name)
+
+
+def _wait_replicating(backend: Backend, record: Record[Any], timeout: float = 10.0) -> None:
+    """``available`` once the replica follows its source (its link comes up just after the start)."""
+    deadline = time.monotonic() + timeout
+    while not _engine_state(backend, record).replicating and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def _wait_running(backend: Backend, source: Record[Any], timeout: float = 60.0) -> bool:
+    """The source's engine up (at Fogbank's start it comes back on its own queue meanwhile)."""
+    deadline = time.monotonic() + timeout
+    while not backend.is_running(source):
+        if backend.closing.is_set() or time.monotonic() > deadline or source.status in ("deleting", "stopped"):
+            return False
+        time.sleep(0.1)
+    return True
 
 
 def promote(backend: Backend, region: Region, record: Record[Any], changes: dict[str, Any]) -> None:
@@ -184,6 +211,10 @@ def promote(backend: Backend, region: Region, record: Record[Any], changes: dict
             record.fields.pop(SOURCE, None)
             record.fields.update(changes)
             backend.save(region)
+        from fogbank.services.rds import lifecycle
+
+        # The stored settings lose read_only & co., so a crash restart comes back read-write.
+        lifecycle.apply_settings(backend, region, record)
         if source is not None:
             _forget(backend, source, record)
     except Exception as error:
@@ -236,12 +267,7 @@ def status_infos(backend: Backend, record: Record[Any], out: dict[str, Any]) -> 
         return
     info: dict[str, Any] = {"StatusType": "read replication", "Status": "replicating", "Normal": True}
     try:
-        driver, name = backend.driver_of(record), backend.process_name(record)
-        state = (
-            postgres_replicas.state(driver, name)
-            if isinstance(driver, PostgresEngine)
-            else mariadb_replicas.state(driver, name)
-        )
+        state = _engine_state(backend, record)
     except Exception as error:
         state = None
         info.update(Status="error", Normal=False, Message=str(error).splitlines()[0] if str(error) else "unreachable")
