@@ -83,10 +83,10 @@ def test_postgres_replica_follows_refuses_writes_and_is_promoted(rds, make_insta
     code, _ = _error(lambda: rds.modify_db_instance(DBInstanceIdentifier="pgsrc", BackupRetentionPeriod=0,
                                                     ApplyImmediately=True))  # fmt: skip
     assert code == "InvalidParameterCombination"  # a source keeps its backups
-    code, _ = _error(
+    code, message = _error(  # a replica has no automated backups
         lambda: rds.create_db_instance_read_replica(DBInstanceIdentifier="cascade", SourceDBInstanceIdentifier="pgrep")
     )
-    assert code == "InvalidDBInstanceState"
+    assert code == "InvalidDBInstanceState" and message.startswith("Automated backups are not enabled")
     (info,) = replica["StatusInfos"]
     assert {k: info[k] for k in ("StatusType", "Status", "Normal")} == {
         "StatusType": "read replication", "Status": "replicating", "Normal": True}  # fmt: skip

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 import secrets
 import shutil
+import threading
 import time
 from typing import Any
 
@@ -145,10 +146,7 @@ def create(backend: Backend, region: Region, record: Record[Any]) -> None:
         else:
             assert isinstance(source_driver, MariaDBEngine)
             if not mariadb_replicas.binlog_on(source_driver, source_name):
-                # The binary log is static: the source restarts once with it (and its server_id).
-                backend.stop_engine(source)
-                lifecycle.start_engine(backend, region, source)
-                backend.instance_event(region, source, "DB instance restarted.", "availability")
+                _restart_source(backend, region, source)
             mariadb_replicas.prepare_source(source_driver, source_name, password)
             position = mariadb_replicas.clone(
                 source_driver,
@@ -171,6 +169,31 @@ def create(backend: Backend, region: Region, record: Record[Any]) -> None:
     )
     backend.instance_event(region, record, "DB instance created.", "creation")
     backend.instance_event(region, record, RESUMED, "read replica")
+
+
+def _restart_source(backend: Backend, region: Region, source: Record[Any]) -> None:
+    """The binary log is static: the source restarts once with it (and its server_id), on its
+    own queue so that none of its other work (a reboot, a modification) runs meanwhile."""
+    from fogbank.services.rds import lifecycle
+
+    done = threading.Event()
+    errors: list[Exception] = []
+
+    def restart() -> None:
+        try:
+            backend.stop_engine(source)
+            lifecycle.start_engine(backend, region, source)
+            backend.instance_event(region, source, "DB instance restarted.", "availability")
+        except Exception as error:
+            errors.append(error)
+        finally:
+            done.set()
+
+    backend.jobs.submit(source.resource_id, restart, grace=0)
+    if not done.wait(120):
+        raise RuntimeError("the source did not restart with its binary log within 120 s")
+    if errors:
+        raise errors[0]
 
 
 def _engine_state(backend: Backend, record: Record[Any]) -> Any:

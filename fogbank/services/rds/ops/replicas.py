@@ -48,15 +48,15 @@ def _check_source(be: Backend, region: Region, params: dict[str, Any]) -> Record
         raise AwsError(
             "InvalidParameterCombination", "Read replicas of Oracle MySQL servers are not supported by Fogbank yet."
         )
+    require(source, "available", message=f"Instance {source.identifier} is not in available state.")
+    if not source.fields.get("BackupRetentionPeriod"):  # a replica's, unless turned on since
+        raise invalid_state(NO_BACKUPS)
     if source.fields.get(replicas.SOURCE):
-        # RDS allows cascading replicas (a replica with backups turned on); Fogbank does not yet.
+        # RDS allows cascading replicas (from a replica with backups turned on); Fogbank does not yet.
         raise invalid_state(
             f"DB instance {source.identifier} is a read replica: replicas of read replicas are not supported by "
             "Fogbank yet."
         )
-    require(source, "available", message=f"Instance {source.identifier} is not in available state.")
-    if not source.fields.get("BackupRetentionPeriod"):
-        raise invalid_state(NO_BACKUPS)
     if len(replicas.replicas_of(region, source)) >= replicas.MAX_REPLICAS:
         raise invalid_state(
             f"DB instance {source.identifier} already has the maximum of {replicas.MAX_REPLICAS} read replicas."
