@@ -63,7 +63,13 @@ def settings(region: Region, record: Record[Any]) -> dict[str, str]:
 
 
 def check_modify(region: Region, record: Record[Any], params: dict[str, Any]) -> None:
-    """ModifyDBInstance: a source keeps its automated backups while it has replicas."""
+    """ModifyDBInstance: a source keeps its automated backups while it has replicas; a replica's
+    users are its source's (replicated), so its master password is changed on the source."""
+    if params.get("MasterUserPassword") is not None and record.fields.get(SOURCE):
+        raise AwsError(
+            "InvalidParameterCombination",
+            "The master user password of a read replica is its source's: modify the source DB instance.",
+        )
     if params.get("BackupRetentionPeriod") == 0 and replicas_of(region, record):
         raise AwsError(
             "InvalidParameterCombination",
@@ -233,6 +239,8 @@ def promote(backend: Backend, region: Region, record: Record[Any], changes: dict
         with backend.store.lock:
             record.fields.pop(SOURCE, None)
             record.fields.update(changes)
+            if source is not None:  # its users came from the source, with any password changed since
+                record.private.password = source.private.password
             backend.save(region)
         from fogbank.services.rds import lifecycle
 
