@@ -41,15 +41,18 @@ def slot_name(replica_resource_id: str) -> str:
 
 
 def prepare_source(driver: PostgresEngine, name: str, password: str, slot: str) -> None:
-    """The replication login (its password set to ``password``) and the replica's slot."""
+    """The replication login (its password set to ``password``) and the replica's slot. A
+    source that is itself a standby (cascading) has the login already, from its own source."""
     with driver._admin(name) as conn:
+        standby = conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
         exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [REPLICATION_USER]).fetchone()
-        verb = sql.SQL("ALTER" if exists else "CREATE")
-        conn.execute(
-            sql.SQL("{} ROLE {} WITH REPLICATION LOGIN PASSWORD {}").format(
-                verb, sql.Identifier(REPLICATION_USER), sql.Literal(password)
+        if not standby:
+            verb = sql.SQL("ALTER" if exists else "CREATE")
+            conn.execute(
+                sql.SQL("{} ROLE {} WITH REPLICATION LOGIN PASSWORD {}").format(
+                    verb, sql.Identifier(REPLICATION_USER), sql.Literal(password)
+                )
             )
-        )
         taken = conn.execute("SELECT 1 FROM pg_replication_slots WHERE slot_name = %s", [slot]).fetchone()
         if not taken:
             conn.execute("SELECT pg_create_physical_replication_slot(%s, true)", [slot])

@@ -97,7 +97,7 @@ def test_postgres_replica_follows_refuses_writes_and_is_promoted(rds, make_insta
     assert _pg_count(replica) == 1
     with _pg(source) as conn:
         conn.execute("INSERT INTO t VALUES (2)")
-    _eventually(lambda: _pg_count(replica) == 2, timeout=2)
+    _eventually(lambda: _pg_count(replica) == 2, timeout=10)
     with _pg(replica) as conn, pytest.raises(psycopg.errors.ReadOnlySqlTransaction):
         conn.execute("INSERT INTO t VALUES (3)")
     assert "Replication for the Read Replica resumed." in _events(rds, "pgrep")
@@ -168,17 +168,18 @@ def test_mariadb_replica_follows_by_gtid_and_refuses_writes(rds, make_instance, 
     assert _maria_rows(replica) == 1
     with _maria(source) as conn, conn.cursor() as cursor:
         cursor.execute("INSERT INTO shop.t VALUES (2)")
-    _eventually(lambda: _maria_rows(replica) == 2, timeout=3)
+    _eventually(lambda: _maria_rows(replica) == 2, timeout=10)
     with _maria(replica) as conn, conn.cursor() as cursor, pytest.raises(pymysql.err.OperationalError) as refused:
         cursor.execute("INSERT INTO shop.t VALUES (3)")
     assert refused.value.args[0] == 1290  # ER_OPTION_PREVENTS_STATEMENT: --read-only
     # The source moves to another port: the replica follows it there.
-    rds.modify_db_instance(DBInstanceIdentifier="masrc", DBPortNumber=4598, ApplyImmediately=True)
-    source = _eventually(lambda: (r := _describe(rds, "masrc"))["Endpoint"]["Port"] == 4598 and r)
+    port = free_port()
+    rds.modify_db_instance(DBInstanceIdentifier="masrc", DBPortNumber=port, ApplyImmediately=True)
+    source = _eventually(lambda: (r := _describe(rds, "masrc"))["Endpoint"]["Port"] == port and r)
     source = wait_status(rds, "masrc", "available")
     with _maria(source) as conn, conn.cursor() as cursor:
         cursor.execute("INSERT INTO shop.t VALUES (4)")
-    _eventually(lambda: _maria_rows(replica) == 3, timeout=5)
+    _eventually(lambda: _maria_rows(replica) == 3, timeout=10)
     rds.promote_read_replica(DBInstanceIdentifier="marep")
     promoted = wait_status(rds, "marep", "available")
     with _maria(promoted) as conn, conn.cursor() as cursor:
@@ -273,3 +274,36 @@ def test_fogbank_restart_brings_replicas_back_replicating():
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.parametrize("engine", ["postgres", "mariadb"])
+def test_cascading_replica_follows_its_replica_source(rds, make_instance, engine):
+    """A replica of a replica (RDS: once the first has backups on) follows the chain; promoting the
+    middle one keeps the last one following it."""
+    source = make_instance(f"{engine}-top", engine=engine)
+    count = _pg_count if engine == "postgres" else _maria_rows
+
+    def write(instance: dict[str, Any], statement: str) -> None:
+        if engine == "postgres":
+            with _pg(instance) as conn:
+                conn.execute(statement)
+        else:
+            with _maria(instance) as conn, conn.cursor() as cursor:
+                cursor.execute(statement)
+
+    table = "t" if engine == "postgres" else "shop.t"
+    if engine == "mariadb":
+        write(source, "CREATE DATABASE shop")
+    write(source, f"CREATE TABLE {table} (n int)")
+    _replica(rds, f"{engine}-mid", f"{engine}-top")
+    rds.modify_db_instance(DBInstanceIdentifier=f"{engine}-mid", BackupRetentionPeriod=1, ApplyImmediately=True)
+    wait_status(rds, f"{engine}-mid", "available")
+    last = _replica(rds, f"{engine}-end", f"{engine}-mid")
+    assert _describe(rds, f"{engine}-mid")["ReadReplicaDBInstanceIdentifiers"] == [f"{engine}-end"]
+    write(source, f"INSERT INTO {table} VALUES (1)")
+    _eventually(lambda: count(last) == 1, timeout=10)
+    rds.promote_read_replica(DBInstanceIdentifier=f"{engine}-mid")
+    middle = wait_status(rds, f"{engine}-mid", "available")
+    write(middle, f"INSERT INTO {table} VALUES (2)")
+    _eventually(lambda: count(last) == 2, timeout=10)
+    assert _describe(rds, f"{engine}-end")["ReadReplicaSourceDBInstanceIdentifier"] == f"{engine}-mid"

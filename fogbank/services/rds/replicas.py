@@ -36,11 +36,20 @@ STOPPED = "Replication has stopped."
 PROMOTED = "Promoted Read Replica to a stand-alone database instance"
 LAG_PREFIX = "Replica lag: "
 MAX_REPLICAS = 15  # RDS for PostgreSQL, MariaDB and MySQL: 15 read replicas per source
+MAX_CHAIN = 3  # cascading: up to three replicas in a chain below the source (four instances in all)
 
 
 def source_of(region: Region, record: Record[Any]) -> Record[Any] | None:
     name = record.fields.get(SOURCE)
     return region.of(INSTANCE).get(name) if name else None
+
+
+def depth(region: Region, record: Record[Any]) -> int:
+    """How many replication links lie above the instance (0: not a replica)."""
+    levels, current = 0, record
+    while (current := source_of(region, current)) is not None and levels < MAX_CHAIN + 1:
+        levels += 1
+    return levels
 
 
 def replicas_of(region: Region, record: Record[Any]) -> list[Record[Any]]:
@@ -137,9 +146,12 @@ def create(backend: Backend, region: Region, record: Record[Any]) -> None:
             raise RuntimeError("the source DB instance is not running")
         shutil.rmtree(backend.instance_dir(record), ignore_errors=True)
         lifecycle._prepare_dir(backend, record)
+        cascading = bool(source.fields.get(SOURCE))  # the login exists already: replicated from the top
         with backend.store.lock:
             if not source.private.replication_password:
                 source.private.replication_password = secrets.token_hex(16)
+            # The replica's own replicas (cascading) log in with the same, replicated login.
+            record.private.replication_password = source.private.replication_password
             source.private.binlog = record.private.binlog = source.fields["Engine"] != "postgres"
             backend.save(region)
         password = source.private.replication_password
@@ -153,7 +165,8 @@ def create(backend: Backend, region: Region, record: Record[Any]) -> None:
             assert isinstance(source_driver, MariaDBEngine)
             if not mariadb_replicas.binlog_on(source_driver, source_name):
                 _restart_source(backend, region, source)
-            mariadb_replicas.prepare_source(source_driver, source_name, password)
+            if not cascading:
+                mariadb_replicas.prepare_source(source_driver, source_name, password)
             position = mariadb_replicas.clone(
                 source_driver,
                 source_name,

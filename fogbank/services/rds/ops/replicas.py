@@ -51,11 +51,10 @@ def _check_source(be: Backend, region: Region, params: dict[str, Any]) -> Record
     require(source, "available", message=f"Instance {source.identifier} is not in available state.")
     if not source.fields.get("BackupRetentionPeriod"):  # a replica's, unless turned on since
         raise invalid_state(NO_BACKUPS)
-    if source.fields.get(replicas.SOURCE):
-        # RDS allows cascading replicas (from a replica with backups turned on); Fogbank does not yet.
+    if replicas.depth(region, source) >= replicas.MAX_CHAIN:
         raise invalid_state(
-            f"DB instance {source.identifier} is a read replica: replicas of read replicas are not supported by "
-            "Fogbank yet."
+            f"DB instance {source.identifier} is the last of a chain of {replicas.MAX_CHAIN} read replicas: "
+            "a read replica can't be created from it."
         )
     if len(replicas.replicas_of(region, source)) >= replicas.MAX_REPLICAS:
         raise invalid_state(
