@@ -137,8 +137,13 @@ def test_deleting_a_source_promotes_its_replicas(rds, make_instance):
     with _pg(source) as conn:
         conn.execute("CREATE TABLE t (n int)")
     _replica(rds, "pgrep2", source["DBInstanceArn"])  # the source by ARN
-    rds.delete_db_instance(DBInstanceIdentifier="pgsrc2", SkipFinalSnapshot=True)
-    rds.get_waiter("db_instance_deleted").wait(DBInstanceIdentifier="pgsrc2", WaiterConfig={"Delay": 1})
+    # A renamed source: its replica names it by its new identifier.
+    rds.modify_db_instance(DBInstanceIdentifier="pgsrc2", NewDBInstanceIdentifier="pgsrc3", ApplyImmediately=True)
+    assert _describe(rds, "pgrep2")["ReadReplicaSourceDBInstanceIdentifier"] == "pgsrc3"
+    assert _describe(rds, "pgsrc3")["ReadReplicaDBInstanceIdentifiers"] == ["pgrep2"]
+    wait_status(rds, "pgsrc3", "available")
+    rds.delete_db_instance(DBInstanceIdentifier="pgsrc3", SkipFinalSnapshot=True)
+    rds.get_waiter("db_instance_deleted").wait(DBInstanceIdentifier="pgsrc3", WaiterConfig={"Delay": 1})
     replica = _eventually(
         lambda: (
             (r := _describe(rds, "pgrep2"))["DBInstanceStatus"] == "available"

@@ -6,7 +6,9 @@ replication login (``InstancePrivate.replication_password``). PostgreSQL replica
 (``engines/postgres_replicas.py``), MariaDB ones follow the binary log by GTID
 (``engines/mariadb_replicas.py``). The hooks ``lifecycle`` calls: ``create`` (a replica is
 made from its source, never from the template), ``settings`` and ``before_start`` /
-``after_start`` (each start points a replica at its source's current port), ``deleted``.
+``after_start`` (each start points a replica at its source's current port), ``deleting``; and
+``members`` / ``status_infos`` for DescribeDBInstances, ``check_modify`` and ``renamed`` for
+ModifyDBInstance.
 """
 
 from __future__ import annotations
@@ -84,6 +86,12 @@ def check_modify(region: Region, record: Record[Any], params: dict[str, Any]) ->
             "InvalidParameterCombination",
             "The backup retention period can't be set to 0 for a DB instance that is a source to read replicas.",
         )
+
+
+def renamed(region: Region, record: Record[Any], new_id: str) -> None:
+    """A source renamed (``NewDBInstanceIdentifier``): its replicas name it by the new identifier."""
+    for replica in replicas_of(region, record):
+        replica.fields[SOURCE] = new_id
 
 
 def still_pending(region: Region, record: Record[Any], pending: list[str]) -> list[str]:

@@ -145,6 +145,7 @@ def modify_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
             changes["_settings_changed"] = True
         new_id = changes.pop("DBInstanceIdentifier", None)
         if new_id:
+            replicas.renamed(region, record, new_id)
             region.remove(record)
             record.identifier = record.fields["DBInstanceIdentifier"] = new_id
             record.arn = record.fields["DBInstanceArn"] = ctx.arn("rds", f"db:{new_id}")
