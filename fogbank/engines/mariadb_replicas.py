@@ -25,8 +25,6 @@ from fogbank.engines.mariadb import MariaDBEngine
 REPLICATION_USER = "rdsrepladmin"
 BINLOG_INFO = ("mariadb_backup_binlog_info", "xtrabackup_binlog_info")
 _BINLOG = {"log_bin": "mysql-bin", "binlog_format": "ROW"}
-# Variables whose change needs a restart: a running source or replica already has them.
-STATIC = frozenset({"log_bin", "log_slave_updates", "relay_log_recovery"})
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,11 @@ AUTO_CONF = "postgresql.auto.conf"  # read after postgresql.conf; Fogbank's sett
 STANDBY_SIGNAL = "standby.signal"
 # Settings only a replica has; the walreceiver retries a lost source every 200 ms (5 s by default).
 _REPLICA_KEYS = ("primary_conninfo", "primary_slot_name", "wal_retrieve_retry_interval", "hot_standby")
+# Room for RDS's 15 replicas per source (PostgreSQL's default is 10 of each).
+SENDERS = {"max_wal_senders": "20", "max_replication_slots": "20"}
+# A hot standby stops recovery when one of these is lower than on its primary.
+AT_LEAST_PRIMARY = ("max_connections", "max_worker_processes", "max_wal_senders", "max_prepared_transactions",
+                    "max_locks_per_transaction")  # fmt: skip
 _KEY_LINE = re.compile(r"^\s*(" + "|".join(_REPLICA_KEYS) + r")\s*=")
 
 

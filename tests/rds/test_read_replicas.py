@@ -71,11 +71,16 @@ def _replica(rds: Any, identifier: str, source: str, **kwargs: Any) -> dict[str,
 
 
 def test_postgres_replica_follows_refuses_writes_and_is_promoted(rds, make_instance, fogbank_server):
-    source = make_instance("pgsrc")
+    source = make_instance("pgsrc", DBInstanceClass="db.m5.large")
     with _pg(source) as conn:
         conn.execute("CREATE TABLE t (n int)")
         conn.execute("INSERT INTO t VALUES (1)")
-    replica = _replica(rds, "pgrep", "pgsrc", Tags=[{"Key": "role", "Value": "reader"}])
+        assert conn.execute("SHOW max_wal_senders").fetchone()[0] == "20"  # room for 15 replicas
+    # A smaller class than its source's: a hot standby needs at least the source's max_connections.
+    replica = _replica(rds, "pgrep", "pgsrc", DBInstanceClass="db.t3.micro", Tags=[{"Key": "role", "Value": "reader"}])
+    assert replica["DBInstanceClass"] == "db.t3.micro"
+    with _pg(replica) as conn:
+        assert conn.execute("SHOW max_connections").fetchone()[0] == "811"  # db.m5.large's, not db.t3.micro's 101
     assert replica["BackupRetentionPeriod"] == 0
     assert replica["MasterUsername"] == "postgres"
     assert replica["TagList"] == [{"Key": "role", "Value": "reader"}]

@@ -44,13 +44,19 @@ def port_event(
 
 
 def settings_for(region: Region, record: Record[Any]) -> dict[str, str]:
-    """Settings the engine runs with: class-derived values, then the parameter group's."""
+    """Settings the engine runs with: class-derived values, the parameter group's, then what
+    replication adds (``replicas.settings``: walsenders, a binary log, read_only)."""
+    base = _own_settings(region, record)
+    return {**base, **replicas.settings(region, record, base)}
+
+
+def _own_settings(region: Region, record: Record[Any]) -> dict[str, str]:
+    """Class-derived values, then the parameter group's."""
     group = region.get(PARAMETER_GROUP, record.fields["DBParameterGroupName"])
     instance_class = classes.lookup(record.fields["DBInstanceClass"])
     assert instance_class is not None
     flavor = "postgres" if record.fields["Engine"] == "postgres" else "mysql"
-    settings = engine_settings(flavor, instance_class, group.private.values if group is not None else {})
-    return {**settings, **replicas.settings(region, record)}  # a source's or replica's binary log
+    return engine_settings(flavor, instance_class, group.private.values if group is not None else {})
 
 
 # RDS's own event messages for recovery (RDS-EVENT-0020, -0021, -0031).
@@ -338,8 +344,10 @@ def apply_settings(backend: Backend, region: Region, record: Record[Any]) -> Non
     """Hand the parameter group's values to the running engine; static ones wait for a reboot."""
     if not backend.is_running(record):
         return
-    pending = backend.driver_of(record).apply_settings(backend.process_name(record), settings_for(region, record))
-    pending = replicas.still_pending(region, record, pending)
+    base = _own_settings(region, record)
+    extra = replicas.settings(region, record, base)
+    pending = backend.driver_of(record).apply_settings(backend.process_name(record), {**base, **extra})
+    pending = [name for name in pending if name not in extra]  # replication's: every start writes them
     with backend.store.lock:
         record.fields["ParameterApplyStatus"] = "pending-reboot" if pending else "in-sync"
         backend.save(region)

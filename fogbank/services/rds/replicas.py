@@ -61,16 +61,37 @@ def replicas_of(region: Region, record: Record[Any]) -> list[Record[Any]]:
     )
 
 
-def settings(region: Region, record: Record[Any]) -> dict[str, str]:
-    """What a MariaDB source or replica adds to its settings (the binary log, its server_id,
-    read_only); PostgreSQL keeps a replica's settings in its ``postgresql.auto.conf``."""
+def settings(region: Region, record: Record[Any], base: dict[str, str]) -> dict[str, str]:
+    """What replication adds to an instance's settings (``base``: its class's and group's).
+
+    PostgreSQL: room for 15 replicas (walsenders and slots; the group's values win), and on a
+    replica at least its source's values of the settings a hot standby must not have fewer of
+    (a replica of a smaller class would refuse to start); its link is in ``postgresql.auto.conf``.
+    MariaDB: a source's or replica's binary log, its server_id, a replica's read_only."""
     if record.fields["Engine"] == "postgres":
-        return {}
+        extra = {key: value for key, value in postgres_replicas.SENDERS.items() if key not in base}
+        source = source_of(region, record)
+        if source is not None:
+            from fogbank.services.rds import lifecycle
+
+            upstream = lifecycle.settings_for(region, source)
+            for key in postgres_replicas.AT_LEAST_PRIMARY:
+                mine = extra.get(key, base.get(key))
+                if key in upstream and (mine is None or _number(upstream[key]) > _number(mine)):
+                    extra[key] = upstream[key]
+        return extra
     if record.fields.get(SOURCE):
         return mariadb_replicas.replica_settings(record.resource_id)
     if record.private.binlog or replicas_of(region, record):
         return mariadb_replicas.source_settings(record.resource_id)
     return {}
+
+
+def _number(value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        return 0.0
 
 
 def check_modify(region: Region, record: Record[Any], params: dict[str, Any]) -> None:
@@ -92,12 +113,6 @@ def renamed(region: Region, record: Record[Any], new_id: str) -> None:
     """A source renamed (``NewDBInstanceIdentifier``): its replicas name it by the new identifier."""
     for replica in replicas_of(region, record):
         replica.fields[SOURCE] = new_id
-
-
-def still_pending(region: Region, record: Record[Any], pending: list[str]) -> list[str]:
-    """Static replication variables are in effect already (every start writes them)."""
-    ours = settings(region, record)
-    return [name for name in pending if name not in ours or name not in mariadb_replicas.STATIC]
 
 
 def before_start(backend: Backend, region: Region, record: Record[Any]) -> None:
