@@ -274,7 +274,11 @@ def test_fogbank_restart_brings_replicas_back_replicating():
         _eventually(lambda: _maria_rows(maria_replica) == 1, timeout=10)
         for name in ("postgres-rep", "mariadb-rep"):
             assert _describe(rds, name)["StatusInfos"][0]["Status"] == "replicating"
-        # Deleting a replica is fine; its source forgets it.
+        # Deleting a replica is fine (without a final snapshot); its source forgets it.
+        code, message = _error(lambda: rds.delete_db_instance(DBInstanceIdentifier="postgres-rep",
+                                                              FinalDBSnapshotIdentifier="final"))  # fmt: skip
+        assert (code, message) == (
+            "InvalidParameterCombination", "FinalDBSnapshotIdentifier can not be specified when deleting a replica instance")  # fmt: skip
         rds.delete_db_instance(DBInstanceIdentifier="postgres-rep", SkipFinalSnapshot=True)
         rds.get_waiter("db_instance_deleted").wait(DBInstanceIdentifier="postgres-rep", WaiterConfig={"Delay": 1})
         assert _describe(rds, "postgres-src")["ReadReplicaDBInstanceIdentifiers"] == []

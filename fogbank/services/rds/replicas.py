@@ -94,6 +94,15 @@ def _number(value: str) -> float:
         return 0.0
 
 
+def check_delete(record: Record[Any], final_snapshot: str | None) -> None:
+    """DeleteDBInstance: a replica has no final snapshot (RDS's words)."""
+    if final_snapshot and record.fields.get(SOURCE):
+        raise AwsError(
+            "InvalidParameterCombination",
+            "FinalDBSnapshotIdentifier can not be specified when deleting a replica instance",
+        )
+
+
 def check_modify(region: Region, record: Record[Any], params: dict[str, Any]) -> None:
     """ModifyDBInstance: a source keeps its automated backups while it has replicas; a replica's
     users are its source's (replicated), so its master password is changed on the source."""

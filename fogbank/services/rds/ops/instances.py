@@ -286,6 +286,7 @@ def delete_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
                 "InvalidParameterCombination",
                 "Cannot delete protected DB Instance, please disable deletion protection and try again.",
             )
+        replicas.check_delete(record, final_id)
         if not skip and not final_id:
             raise AwsError(
                 "InvalidParameterCombination",
