@@ -25,7 +25,7 @@ from fogbank.engines.postgres import BOOTSTRAP_USER, PostgresEngine
 REPLICATION_USER = "rdsrepladmin"
 AUTO_CONF = "postgresql.auto.conf"  # read after postgresql.conf; Fogbank's settings file never holds these
 STANDBY_SIGNAL = "standby.signal"
-# Settings only a replica has; the walreceiver retries a lost source every 200 ms (5 s by default).
+# Settings only a replica has; the walreceiver retries a lost source every second (5 s by default).
 _REPLICA_KEYS = ("primary_conninfo", "primary_slot_name", "wal_retrieve_retry_interval", "hot_standby")
 # Room for RDS's 15 replicas per source (PostgreSQL's default is 10 of each).
 SENDERS = {"max_wal_senders": "20", "max_replication_slots": "20"}
@@ -97,7 +97,7 @@ def follow(data_dir: Path, port: int, password: str, slot: str, application: str
         {
             "primary_conninfo": conninfo,
             "primary_slot_name": slot,
-            "wal_retrieve_retry_interval": "200ms",
+            "wal_retrieve_retry_interval": "1s",
             "hot_standby": "on",
         },
     )
