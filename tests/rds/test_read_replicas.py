@@ -91,6 +91,9 @@ def test_postgres_replica_follows_refuses_writes_and_is_promoted(rds, make_insta
     code, _ = _error(lambda: rds.modify_db_instance(DBInstanceIdentifier="pgrep", MasterUserPassword="Other-pass1",
                                                     ApplyImmediately=True))  # fmt: skip
     assert code == "InvalidParameterCombination"  # a replica's users are its source's
+    for name in ("pgsrc", "pgrep"):  # RDS stops neither
+        code, _ = _error(lambda n=name: rds.stop_db_instance(DBInstanceIdentifier=n))
+        assert code == "InvalidDBInstanceState"
     code, message = _error(  # a replica has no automated backups
         lambda: rds.create_db_instance_read_replica(DBInstanceIdentifier="cascade", SourceDBInstanceIdentifier="pgrep")
     )

@@ -94,6 +94,16 @@ def _number(value: str) -> float:
         return 0.0
 
 
+def check_stop(region: Region, record: Record[Any]) -> None:
+    """StopDBInstance: RDS stops neither a source nor a replica (the User Guide's words; the API's
+    message is not recorded)."""
+    if record.fields.get(SOURCE) or replicas_of(region, record):
+        raise AwsError(
+            "InvalidDBInstanceStateFault",
+            "You can't stop a DB instance that has a read replica, or that is a read replica.",
+        )
+
+
 def check_delete(record: Record[Any], final_snapshot: str | None) -> None:
     """DeleteDBInstance: a replica has no final snapshot (RDS's words)."""
     if final_snapshot and record.fields.get(SOURCE):

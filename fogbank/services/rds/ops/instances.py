@@ -248,6 +248,7 @@ def stop_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
     with be.store.lock:
         record = instance_strict(region, params["DBInstanceIdentifier"])
         require(record, "available")
+        replicas.check_stop(region, record)
         snap = None
         if params.get("DBSnapshotIdentifier"):
             snap = new_snapshot(ctx, region, record, params["DBSnapshotIdentifier"], [])
