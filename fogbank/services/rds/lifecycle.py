@@ -290,8 +290,8 @@ def start(backend: Backend, region: Region, record: Record[Any]) -> None:
 def delete(backend: Backend, region: Region, record: Record[Any], final: Record[Any] | None) -> None:
     if final is not None:
         take_snapshot(backend, region, record, final)
-    replicas.deleting(backend, region, record)
     backend.stop_engine(record)
+    replicas.deleted(backend, region, record)  # its slot on its source, its own replicas promoted
     backend.remove_instance_files(record)
     with backend.store.lock:
         region.remove(record)

@@ -6,7 +6,7 @@ replication login (``InstancePrivate.replication_password``). PostgreSQL replica
 (``engines/postgres_replicas.py``), MariaDB ones follow the binary log by GTID
 (``engines/mariadb_replicas.py``). The hooks ``lifecycle`` calls: ``create`` (a replica is
 made from its source, never from the template), ``settings`` and ``before_start`` /
-``after_start`` (each start points a replica at its source's current port), ``deleting``; and
+``after_start`` (each start points a replica at its source's current port), ``deleted``; and
 ``members`` / ``status_infos`` for DescribeDBInstances, ``check_modify`` and ``renamed`` for
 ModifyDBInstance.
 """
@@ -327,8 +327,8 @@ def _forget(backend: Backend, source: Record[Any], replica: Record[Any]) -> None
         log.warning("dropping the replication slot of %s failed: %s", replica.identifier, error)
 
 
-def deleting(backend: Backend, region: Region, record: Record[Any]) -> None:
-    """Before an instance's engine stops for good: a replica's slot is dropped on its source,
+def deleted(backend: Backend, region: Region, record: Record[Any]) -> None:
+    """An instance whose engine stopped for good: a replica's slot is dropped on its source,
     and a source's replicas are promoted to standalone instances (what RDS does for
     PostgreSQL and MariaDB when a source is deleted)."""
     source = source_of(region, record)
