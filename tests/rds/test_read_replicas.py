@@ -185,6 +185,14 @@ def test_mariadb_replica_follows_by_gtid_and_refuses_writes(rds, make_instance, 
     with _maria(replica) as conn, conn.cursor() as cursor, pytest.raises(pymysql.err.OperationalError) as refused:
         cursor.execute("INSERT INTO shop.t VALUES (3)")
     assert refused.value.args[0] == 1290  # ER_OPTION_PREVENTS_STATEMENT: --read-only
+    # Replication stopped by hand, then started again: RDS's events, and StatusInfos says so meanwhile.
+    with _maria(replica) as conn, conn.cursor() as cursor:
+        cursor.execute("STOP SLAVE")
+    _eventually(lambda: "Replication has stopped." in _events(rds, "marep"), timeout=10)
+    assert _describe(rds, "marep")["StatusInfos"][0]["Normal"] is False
+    with _maria(replica) as conn, conn.cursor() as cursor:
+        cursor.execute("START SLAVE")
+    _eventually(lambda: _events(rds, "marep").count("Replication for the Read Replica resumed.") == 2, timeout=10)
     # The source moves to another port: the replica follows it there.
     port = free_port()
     rds.modify_db_instance(DBInstanceIdentifier="masrc", DBPortNumber=port, ApplyImmediately=True)

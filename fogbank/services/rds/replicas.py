@@ -18,6 +18,7 @@ import secrets
 import shutil
 import threading
 import time
+import weakref
 from typing import Any
 
 from fogbank.engines import mariadb_replicas, postgres_replicas
@@ -39,6 +40,9 @@ PROMOTED = "Promoted Read Replica to a stand-alone database instance"
 LAG_PREFIX = "Replica lag: "
 MAX_REPLICAS = 15  # RDS for PostgreSQL, MariaDB and MySQL: 15 read replicas per source
 MAX_CHAIN = 3  # cascading: up to three replicas in a chain below the source (four instances in all)
+WATCH_INTERVAL = 2.0  # how often a replica's link is looked at for RDS's stopped / resumed events
+# Per backend: the replicas watched, and whether each replicated when last looked at.
+_watched: weakref.WeakKeyDictionary[Backend, dict[str, bool]] = weakref.WeakKeyDictionary()
 
 
 def source_of(region: Region, record: Record[Any]) -> Record[Any] | None:
@@ -147,6 +151,8 @@ def after_start(backend: Backend, region: Region, record: Record[Any]) -> None:
     source = source_of(region, record)
     if source is not None and record.fields["Engine"] != "postgres" and record.status != "creating":
         _point_mariadb(backend, record, source)  # a new replica is pointed at its copy's position
+    if source is not None and record.status != "creating":
+        watch(backend, region, record)
     for replica in replicas_of(region, record):
         if not backend.is_running(replica):
             continue
@@ -230,6 +236,36 @@ def create(backend: Backend, region: Region, record: Record[Any]) -> None:
     )
     backend.instance_event(region, record, "DB instance created.", "creation")
     backend.instance_event(region, record, RESUMED, "read replica")
+    watch(backend, region, record)
+
+
+def watch(backend: Backend, region: Region, record: Record[Any]) -> None:
+    """Every ``WATCH_INTERVAL``, on the replica's own queue: RDS's "Replication has stopped." when
+    its link to the source breaks (an error, someone's STOP SLAVE, a source that stays down) and
+    "Replication for the Read Replica resumed." when it is back. Ends when it is no longer a replica."""
+    states = _watched.setdefault(backend, {})
+    if record.resource_id in states:
+        return
+    states[record.resource_id] = True
+
+    def look() -> None:
+        with backend.store.lock:
+            wanted = region.contains(record) and bool(record.fields.get(SOURCE)) and not backend.closing.is_set()
+            looked_at = record.status == "available" and backend.is_running(record)
+        if not wanted:
+            states.pop(record.resource_id, None)
+            return
+        if looked_at:
+            try:
+                replicating = _engine_state(backend, record).replicating
+            except Exception:
+                replicating = False
+            if replicating != states.get(record.resource_id, True):
+                backend.instance_event(region, record, RESUMED if replicating else STOPPED, "read replica")
+            states[record.resource_id] = replicating
+        backend.jobs.later(record.resource_id, WATCH_INTERVAL, look)
+
+    backend.jobs.later(record.resource_id, WATCH_INTERVAL, look)
 
 
 def _restart_source(backend: Backend, region: Region, source: Record[Any]) -> None:
