@@ -17,7 +17,7 @@ from fogbank.engines.interface import InstanceSpec
 from fogbank.engines.supervisor import EngineStartError
 from fogbank.managed import ports, supervision
 from fogbank.managed.records import Record
-from fogbank.services.rds import classes
+from fogbank.services.rds import classes, replicas
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.parameters import engine_settings
 from fogbank.services.rds.records import PARAMETER_GROUP
@@ -44,7 +44,14 @@ def port_event(
 
 
 def settings_for(region: Region, record: Record[Any]) -> dict[str, str]:
-    """Settings the engine runs with: class-derived values, then the parameter group's."""
+    """Settings the engine runs with: class-derived values, the parameter group's, then what
+    replication adds (``replicas.settings``: walsenders, a binary log, read_only)."""
+    base = _own_settings(region, record)
+    return {**base, **replicas.settings(region, record, base)}
+
+
+def _own_settings(region: Region, record: Record[Any]) -> dict[str, str]:
+    """Class-derived values, then the parameter group's."""
     group = region.get(PARAMETER_GROUP, record.fields["DBParameterGroupName"])
     instance_class = classes.lookup(record.fields["DBInstanceClass"])
     assert instance_class is not None
@@ -85,6 +92,8 @@ class _Recovery:
         _set_status_if(self.backend, self.region, self.record, ("rebooting", "failed"), "available")
         self.backend.instance_event(self.region, self.record, "DB instance restarted.", "availability")
         self.backend.instance_event(self.region, self.record, RECOVERY_COMPLETE, "recovery")
+        if self.record.fields.get(replicas.SOURCE):
+            self.backend.instance_event(self.region, self.record, replicas.RESUMED, "read replica")
 
 
 def _set_status_if(backend: Backend, region: Region, record: Record[Any], was: tuple[str, ...], status: str) -> bool:
@@ -168,6 +177,7 @@ def _moved(backend: Backend, region: Region, record: Record[Any]) -> Callable[[i
 def start_engine(backend: Backend, region: Region, record: Record[Any]) -> None:
     driver = backend.driver_of(record)
     name, data_dir, settings = backend.process_name(record), backend.data_dir(record), settings_for(region, record)
+    replicas.before_start(backend, region, record)
     proc = ports.start_on_port(
         backend.supervisor,
         record.fields["Port"],
@@ -176,11 +186,15 @@ def start_engine(backend: Backend, region: Region, record: Record[Any]) -> None:
     )
     supervision.watch(proc, _Recovery(backend, region, record))
     backend.mark_running(record, driver)
+    replicas.after_start(backend, region, record)
 
 
 def create(backend: Backend, region: Region, record: Record[Any], snapshot: Record[Any] | None = None) -> None:
     """A new engine from the version's template (or a snapshot), with the master login and DBName."""
     if backend.closing.is_set():
+        return
+    if record.fields.get(replicas.SOURCE):  # a read replica is made from its source
+        replicas.create(backend, region, record)
         return
     version = backend.version_of(record)
     driver = backend.engines.driver(version)
@@ -277,6 +291,7 @@ def delete(backend: Backend, region: Region, record: Record[Any], final: Record[
     if final is not None:
         take_snapshot(backend, region, record, final)
     backend.stop_engine(record)
+    replicas.deleted(backend, region, record)  # its slot on its source, its own replicas promoted
     backend.remove_instance_files(record)
     with backend.store.lock:
         region.remove(record)
@@ -329,7 +344,10 @@ def apply_settings(backend: Backend, region: Region, record: Record[Any]) -> Non
     """Hand the parameter group's values to the running engine; static ones wait for a reboot."""
     if not backend.is_running(record):
         return
-    pending = backend.driver_of(record).apply_settings(backend.process_name(record), settings_for(region, record))
+    base = _own_settings(region, record)
+    extra = replicas.settings(region, record, base)
+    pending = backend.driver_of(record).apply_settings(backend.process_name(record), {**base, **extra})
+    pending = [name for name in pending if name not in extra]  # replication's: every start writes them
     with backend.store.lock:
         record.fields["ParameterApplyStatus"] = "pending-reboot" if pending else "in-sync"
         backend.save(region)

@@ -39,6 +39,10 @@ class InstancePrivate:
     password: str = ""  # the master user's, to create the engine and take snapshots
     requested_port: int = 0  # the Port asked for; Record.fields["Port"] is the one it got
     password_on_start: str | None = None  # a stopped instance's new password, set when it starts
+    replication_password: str = ""  # a read replica source's replication login (``rds/replicas.py``)
+    # MariaDB: runs with its binary log for good once it was a source or replica (a crash of a
+    # server whose binlog was then turned off leaves XA-prepared transactions it refuses to start with).
+    binlog: bool = False
 
 
 @dataclass

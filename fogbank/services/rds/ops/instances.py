@@ -9,7 +9,7 @@ from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.rds import certificates, lifecycle, master_secret, validation
+from fogbank.services.rds import certificates, lifecycle, master_secret, replicas, validation
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.model import (
     CA_CERTIFICATE,
@@ -40,9 +40,14 @@ _STORED = (
 )  # fmt: skip
 
 
-def render(region: Region, record: Record[Any]) -> dict[str, Any]:
+def render(region: Region, record: Record[Any], be: Backend | None = None) -> dict[str, Any]:
+    """The DBInstance; with ``be`` also its replication state, read from the engine now."""
     groups = region.of(SUBNET_GROUP)
-    return render_instance(record, groups.get(record.fields["DBSubnetGroupName"]) or _default_subnet(region))
+    out = render_instance(record, groups.get(record.fields["DBSubnetGroupName"]) or _default_subnet(region))
+    replicas.members(region, record, out)
+    if be is not None:
+        replicas.status_infos(be, record, out)
+    return out
 
 
 def _default_subnet(region: Region) -> Record[Any] | None:
@@ -215,7 +220,7 @@ def describe_db_instances(ctx: RequestContext, params: dict[str, Any]) -> dict[s
         if identifier and not records:
             raise not_found(identifier)
         chunk, marker = page(params, records, key=lambda r: r.identifier)
-        return {"DBInstances": [render(region, r) for r in chunk], "Marker": marker}
+        return {"DBInstances": [render(region, r, be) for r in chunk], "Marker": marker}
 
 
 def transition(be: Backend, region: Region, record: Record[Any], status: str) -> dict[str, Any]:
@@ -249,6 +254,7 @@ def stop_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
     with be.store.lock:
         record = instance_strict(region, params["DBInstanceIdentifier"])
         require(record, "available")
+        replicas.check_stop(region, record)
         snap = None
         if params.get("DBSnapshotIdentifier"):
             snap = new_snapshot(ctx, region, record, params["DBSnapshotIdentifier"], [])
@@ -287,6 +293,7 @@ def delete_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
                 "InvalidParameterCombination",
                 "Cannot delete protected DB Instance, please disable deletion protection and try again.",
             )
+        replicas.check_delete(record, final_id)
         if not skip and not final_id:
             raise AwsError(
                 "InvalidParameterCombination",

@@ -8,7 +8,7 @@ from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.rds import certificates, lifecycle, master_secret, validation
+from fogbank.services.rds import certificates, lifecycle, master_secret, replicas, validation
 from fogbank.services.rds.model import INSTANCE as INSTANCE_LIFECYCLE
 from fogbank.services.rds.model import check_identifier
 from fogbank.services.rds.ops.common import backend, instance, require
@@ -35,6 +35,7 @@ _DEFERRABLE = ("DBInstanceClass", "AllocatedStorage", "StorageType", "Iops", "St
 def _validate(ctx: RequestContext, record: Record[Any], params: dict[str, Any]) -> None:
     be, region = backend(ctx)
     validation.unsupported(params)
+    replicas.check_modify(region, record, params)
     version = be.version_of(record)
     if params.get("EngineVersion") and be.engines.resolve(record.fields["Engine"], params["EngineVersion"]) != version:
         raise AwsError(
@@ -153,6 +154,7 @@ def modify_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
             changes["_settings_changed"] = True
         new_id = changes.pop("DBInstanceIdentifier", None)
         if new_id:
+            replicas.renamed(region, record, new_id)
             region.remove(record)
             record.identifier = record.fields["DBInstanceIdentifier"] = new_id
             record.arn = record.fields["DBInstanceArn"] = ctx.arn("rds", f"db:{new_id}")
