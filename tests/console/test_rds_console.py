@@ -156,9 +156,8 @@ def test_managed_master_credentials_from_launch_to_query(console: ConsolePage, c
     console.open("/query?instance=managed-pg")
     page.get_by_role("button", name="Connect to database").click()
     dialog = page.get_by_role("dialog")
-    expect(dialog.get_by_label("Secret", exact=True)).to_have_value(
-        arn
-    )  # the instance's own secret, chosen for the user
+    # The instance's own secret, chosen for the user.
+    expect(dialog.get_by_label("Secret", exact=True)).to_have_value(arn)
     dialog.get_by_role("button", name="Connect").click()
     expect(page.get_by_text("Connected as")).to_be_visible()
     editor = page.locator(".cm-content")
