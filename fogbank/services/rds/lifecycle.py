@@ -17,7 +17,7 @@ from fogbank.engines.interface import InstanceSpec
 from fogbank.engines.supervisor import EngineStartError
 from fogbank.managed import ports, supervision
 from fogbank.managed.records import Record
-from fogbank.services.rds import classes
+from fogbank.services.rds import backups, classes
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.parameters import engine_settings
 from fogbank.services.rds.records import PARAMETER_GROUP
@@ -168,10 +168,11 @@ def _moved(backend: Backend, region: Region, record: Record[Any]) -> Callable[[i
 def start_engine(backend: Backend, region: Region, record: Record[Any]) -> None:
     driver = backend.driver_of(record)
     name, data_dir, settings = backend.process_name(record), backend.data_dir(record), settings_for(region, record)
+    archive = backups.archive_dir(backend, record)
     proc = ports.start_on_port(
         backend.supervisor,
         record.fields["Port"],
-        lambda port: driver.start(InstanceSpec(name, data_dir, port, settings=settings)),
+        lambda port: driver.start(InstanceSpec(name, data_dir, port, settings=settings, archive_dir=archive)),
         _moved(backend, region, record),
     )
     supervision.watch(proc, _Recovery(backend, region, record))
@@ -196,7 +197,13 @@ def create(backend: Backend, region: Region, record: Record[Any], snapshot: Reco
                 record.fields["Port"],
                 lambda port: provision(
                     driver,
-                    InstanceSpec(backend.process_name(record), data_dir, port, settings=settings_for(region, record)),
+                    InstanceSpec(
+                        backend.process_name(record),
+                        data_dir,
+                        port,
+                        settings=settings_for(region, record),
+                        archive_dir=backups.archive_dir(backend, record),
+                    ),
                     record.fields["MasterUsername"],
                     record.private.password,
                     record.fields.get("DBName"),
@@ -218,6 +225,7 @@ def create(backend: Backend, region: Region, record: Record[Any], snapshot: Reco
     if version.binary.flavor != version.engine and version.engine != "postgres":
         message += f" Engine {version.engine} is served by {version.served_by} (no MySQL server is installed)."
     backend.instance_event(region, record, message, "creation")
+    backups.became_available(backend, region, record)
 
 
 def recover(backend: Backend, region: Region, record: Record[Any], was: str) -> None:
@@ -276,6 +284,7 @@ def start(backend: Backend, region: Region, record: Record[Any]) -> None:
 def delete(backend: Backend, region: Region, record: Record[Any], final: Record[Any] | None) -> None:
     if final is not None:
         take_snapshot(backend, region, record, final)
+    backups.instance_deleting(backend, region, record)
     backend.stop_engine(record)
     backend.remove_instance_files(record)
     with backend.store.lock:

@@ -171,8 +171,8 @@ def render_instance(instance: Record[Any], subnet_group: Record[Any] | None) -> 
         "ValidTill": certificates.valid_till(record["CACertificateIdentifier"]),
     }
     out["IsStorageConfigUpgradeAvailable"] = False
-    if record.get("BackupRetentionPeriod", 0) > 0 and status not in ("creating",):
-        out["LatestRestorableTime"] = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    if record.get("BackupRetentionPeriod", 0) > 0 and record.get("LatestRestorableTime"):
+        out["LatestRestorableTime"] = _time(record["LatestRestorableTime"])  # kept by backups.py
     return out
 
 
