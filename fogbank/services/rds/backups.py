@@ -100,7 +100,7 @@ def became_available(backend: Backend, region: Region, record: Record[Any]) -> N
         backup.fields["InstanceCreateTime"] = record.fields.get("InstanceCreateTime")
         backend.save(region)
     if not backup.private.bases:
-        backend.jobs.submit(record.resource_id, lambda: take_base_backup(backend, region, record), grace=0)
+        _queue_base_backup(backend, region, record)
 
 
 def _driver(backend: Backend, record: Record[Any]) -> Any:
@@ -158,7 +158,7 @@ def _prune(
 
 def bring_up_to_date(backend: Backend, region: Region, record: Record[Any]) -> None:
     """Make the archive cover now; then now is the LatestRestorableTime."""
-    driver, started = _driver(backend, record), now().replace(microsecond=0)
+    driver, started = _driver(backend, record), now()
     with backend.store.lock:
         backup = automated_backup(region, record)
     if driver is None or backup is None or not backup.private.bases:
@@ -196,17 +196,45 @@ def in_window(window: str, moment: dt.datetime) -> bool:
 def _round(backend: Backend) -> None:
     with backend.store.lock:
         instances = [(region, record) for region, record in backend.store.all_records(INSTANCE)
-                     if enabled(record) and record.status == "available" and backend.is_running(record)]  # fmt: skip
+                     if record.status == "available" and backend.is_running(record)]  # fmt: skip
     moment = now()
     for region, record in instances:
         if backend.closing.is_set():
             return
-        bring_up_to_date(backend, region, record)
         with backend.store.lock:
             backup = automated_backup(region, record)
-            due = backup is not None and _base_due(backend, record, backup, moment)
+        if not enabled(record):
+            if backup is not None:  # a retention period set to 0 deletes the automated backups, as on RDS
+                _remove(backend, region, backup)
+            continue
+        if backup is None:  # retention turned on (ModifyDBInstance), or an instance older than backups
+            became_available(backend, region, record)
+            continue
+        bring_up_to_date(backend, region, record)
+        with backend.store.lock:
+            due = _base_due(backend, record, backup, moment)
         if due:
-            backend.jobs.submit(record.resource_id, lambda r=region, i=record: take_base_backup(backend, r, i), grace=0)
+            _queue_base_backup(backend, region, record)
+
+
+_queued: set[str] = set()  # instances whose full copy waits on their job queue: one at a time
+_queued_lock = threading.Lock()
+
+
+def _queue_base_backup(backend: Backend, region: Region, record: Record[Any]) -> None:
+    with _queued_lock:
+        if record.resource_id in _queued:
+            return
+        _queued.add(record.resource_id)
+
+    def work() -> None:
+        try:
+            take_base_backup(backend, region, record)
+        finally:
+            with _queued_lock:
+                _queued.discard(record.resource_id)
+
+    backend.jobs.submit(record.resource_id, work, grace=0)
 
 
 def start_scheduler(backend: Backend) -> threading.Thread:
@@ -242,6 +270,13 @@ def instance_deleting(backend: Backend, region: Region, record: Record[Any]) -> 
         backend.save(region)
     if backup.private.delete_with_instance or not backup.private.bases:
         shutil.rmtree(backup_dir(backend, backup.private.directory), ignore_errors=True)
+
+
+def _remove(backend: Backend, region: Region, backup: Record[Any]) -> None:
+    with backend.store.lock:
+        region.remove(backup)
+        backend.save(region)
+    delete_files(backend, backup)
 
 
 def delete_files(backend: Backend, backup: Record[Any]) -> None:

@@ -301,8 +301,9 @@ def modify(backend: Backend, region: Region, record: Record[Any], changes: dict[
         for key in ("DBInstanceClass", "Port"):
             if key in changes and changes[key] != record.fields[key]:
                 restart = True
+        restart = restart or bool(changes.get("_archiving_changed"))  # archive_mode / log_bin: at start only
         old_port = record.fields["Port"]
-        record.fields.update({k: v for k, v in changes.items() if k not in ("MasterUserPassword", "_settings_changed")})
+        record.fields.update({k: v for k, v in changes.items() if k != "MasterUserPassword" and not k.startswith("_")})
         backend.save(region)
     try:
         running = backend.is_running(record)

@@ -172,7 +172,9 @@ def render_instance(instance: Record[Any], subnet_group: Record[Any] | None) -> 
     }
     out["IsStorageConfigUpgradeAvailable"] = False
     if record.get("BackupRetentionPeriod", 0) > 0 and record.get("LatestRestorableTime"):
-        out["LatestRestorableTime"] = _time(record["LatestRestorableTime"])  # kept by backups.py
+        latest = _time(record["LatestRestorableTime"])  # kept by backups.py, to the microsecond
+        assert latest is not None
+        out["LatestRestorableTime"] = latest.replace(microsecond=0)  # RDS shows whole seconds
     return out
 
 

@@ -4,6 +4,7 @@ full copy plus its archived log replayed to the moment asked for (``backups.py``
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import shutil
 from typing import Any
 
@@ -13,6 +14,8 @@ from fogbank.managed.records import Record
 from fogbank.services.rds import backups, lifecycle
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.store import Region, iso, now
+
+log = logging.getLogger(__name__)
 
 
 def restore(backend: Backend, region: Region, record: Record[Any], backup: Record[Any], target: dt.datetime) -> None:
@@ -44,6 +47,7 @@ def restore(backend: Backend, region: Region, record: Record[Any], backup: Recor
         supervision.watch(proc, lifecycle._Recovery(backend, region, record))
         backend.mark_running(record, driver)
     except Exception as error:
+        log.warning("point-in-time restore of %s failed: %s", record.identifier, error)
         lifecycle._failed(backend, region, record, error, "Restore")
         return
     backend.set_status(region, record, "available", InstanceCreateTime=iso(now()))

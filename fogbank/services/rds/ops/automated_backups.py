@@ -30,7 +30,13 @@ def render(backup: Record[Any]) -> dict[str, Any]:
     if out.get("InstanceCreateTime"):
         out["InstanceCreateTime"] = dt.datetime.fromisoformat(out["InstanceCreateTime"])
     window = backups.restore_window(backup)
-    out["RestoreWindow"] = {"EarliestTime": window[0], "LatestTime": window[1]} if window else {}
+    if window:  # whole seconds, as RDS shows them, and both inside the window
+        earliest = window[0].replace(microsecond=0) + (
+            dt.timedelta(seconds=1) if window[0].microsecond else dt.timedelta()
+        )
+        out["RestoreWindow"] = {"EarliestTime": earliest, "LatestTime": max(earliest, window[1].replace(microsecond=0))}
+    else:
+        out["RestoreWindow"] = {}
     out["DBInstanceAutomatedBackupsReplications"] = []
     return out
 
