@@ -121,7 +121,6 @@ def take_base_backup(backend: Backend, region: Region, record: Record[Any]) -> N
     dest = backup_dir(backend, backup.private.directory) / f"base-{stamp.strftime('%Y%m%dT%H%M%S%f')}"
     try:
         base = driver.base_backup(backend.process_name(record), archive, dest)
-        driver.archived_through(backend.process_name(record), archive)
     except Exception as error:
         log.warning("automated backup of %s failed: %s", record.identifier, error)
         shutil.rmtree(dest, ignore_errors=True)
@@ -131,6 +130,7 @@ def take_base_backup(backend: Backend, region: Region, record: Record[Any]) -> N
         backup.private.bases.append({"directory": dest.name, "start": base.start, "time": iso(now())})
         backend.save(region)
     backend.instance_event(region, record, FINISHED, "backup")
+    bring_up_to_date(backend, region, record)  # restorable from now on, not from the next round
     _prune(backend, region, record, backup, driver, archive)
 
 
@@ -177,7 +177,7 @@ def bring_up_to_date(backend: Backend, region: Region, record: Record[Any]) -> N
 
 def _base_due(backend: Backend, record: Record[Any], backup: Record[Any], moment: dt.datetime) -> bool:
     if not backup.private.bases:
-        return False  # the first is queued by became_available
+        return True  # the first failed (the engine restarted meanwhile): again ("_queued" keeps it to one)
     last = dt.datetime.fromisoformat(backup.private.bases[-1]["time"])
     every = backend._config.rds_base_backup_interval
     if every > 0:
