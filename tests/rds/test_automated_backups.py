@@ -48,6 +48,16 @@ def test_restore_errors_as_rds_answers_them(rds, make_instance, quick_backups): 
     assert (
         rds.describe_db_instance_automated_backups(DBInstanceIdentifier="ab-none")["DBInstanceAutomatedBackups"] == []
     )
+    by_id = rds.describe_db_instance_automated_backups(DbiResourceId=source["DbiResourceId"])
+    assert [b["DBInstanceIdentifier"] for b in by_id["DBInstanceAutomatedBackups"]] == ["ab-errors"]
+    assert backup["Engine"] == "postgres" and backup["BackupRetentionPeriod"] == 1 and backup["Region"] == "us-east-1"
+    assert backup["DBInstanceAutomatedBackupsArn"].startswith("arn:aws:rds:us-east-1:")
+    active = rds.describe_db_instance_automated_backups(
+        Filters=[{"Name": "status", "Values": ["active"]}, {"Name": "db-instance-id", "Values": ["ab-errors"]}],
+        MaxRecords=20,
+    )
+    assert [b["DbiResourceId"] for b in active["DBInstanceAutomatedBackups"]] == [source["DbiResourceId"]]
+    assert "Marker" not in active
     cases = [
         (dict(SourceDBInstanceIdentifier="ab-none", TargetDBInstanceIdentifier="x1", UseLatestRestorableTime=True),
          "PointInTimeRestoreNotEnabled"),
