@@ -203,3 +203,16 @@ def test_archiving_continues_after_fogbank_restarts():
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=60)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_the_daily_copy_is_taken_once_in_each_backup_window():
+    """``PreferredBackupWindow`` is UTC and may wrap midnight; a copy already taken in this
+    window's opening is not taken again (unit: waiting for a real day is not an option)."""
+    from fogbank.services.rds.backups import window_opened
+
+    day = dt.datetime(2026, 12, 3, tzinfo=dt.UTC)
+    assert window_opened("03:00-03:30", day.replace(hour=3, minute=10)) == day.replace(hour=3)
+    assert window_opened("03:00-03:30", day.replace(hour=3, minute=30)) is None
+    assert window_opened("03:00-03:30", day.replace(hour=10)) is None
+    assert window_opened("23:45-00:15", day.replace(minute=5)) == day.replace(hour=23, minute=45) - dt.timedelta(days=1)
+    assert window_opened("23:45-00:15", day.replace(hour=23, minute=50)) == day.replace(hour=23, minute=45)

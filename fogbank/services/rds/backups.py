@@ -182,15 +182,21 @@ def _base_due(backend: Backend, record: Record[Any], backup: Record[Any], moment
     every = backend._config.rds_base_backup_interval
     if every > 0:
         return (moment - last).total_seconds() >= every
-    return moment - last >= DAY - dt.timedelta(hours=1) and in_window(record.fields["PreferredBackupWindow"], moment)
+    opened = window_opened(record.fields["PreferredBackupWindow"], moment)
+    return opened is not None and last < opened  # once in each day's window
 
 
-def in_window(window: str, moment: dt.datetime) -> bool:
-    """Whether ``moment`` (UTC) is inside a daily "hh24:mi-hh24:mi" window (which may wrap midnight)."""
+def window_opened(window: str, moment: dt.datetime) -> dt.datetime | None:
+    """When the daily "hh24:mi-hh24:mi" window (UTC, which may wrap midnight) that ``moment`` is in
+    began; None when ``moment`` is outside it."""
     start, _, end = window.partition("-")
-    minutes = moment.hour * 60 + moment.minute
     low, high = (int(part[:2]) * 60 + int(part[3:5]) for part in (start, end))
-    return low <= minutes < high if low <= high else minutes >= low or minutes < high
+    length = (high - low) % 1440 or 1440
+    day = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    for opened in (day + dt.timedelta(minutes=low), day + dt.timedelta(minutes=low) - DAY):
+        if opened <= moment < opened + dt.timedelta(minutes=length):
+            return opened
+    return None
 
 
 def _round(backend: Backend) -> None:
