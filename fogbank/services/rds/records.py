@@ -11,6 +11,7 @@ bookkeeping in a typed private dataclass, never rendered:
 | ``db-parameter-group`` | ``ParameterGroupPrivate`` | the overridden values and their apply methods |
 | ``db-subnet-group`` | ``SubnetGroupPrivate`` | the (subnet, zone) pairs |
 | ``db-option-group`` | ``OptionGroupPrivate`` | nothing yet |
+| ``db-instance-automated-backup`` | ``AutomatedBackupPrivate`` | its full copies, how far its archive reaches, what a restore needs |
 
 The status and tags live on the ``Record`` (``Lifecycle.move`` changes ``Record.status``; the
 tag operations ``Record.tags``); the identifier, ARN and resource id are on the ``Record`` and,
