@@ -216,3 +216,19 @@ def test_the_daily_copy_is_taken_once_in_each_backup_window():
     assert window_opened("03:00-03:30", day.replace(hour=10)) is None
     assert window_opened("23:45-00:15", day.replace(minute=5)) == day.replace(hour=23, minute=45) - dt.timedelta(days=1)
     assert window_opened("23:45-00:15", day.replace(hour=23, minute=50)) == day.replace(hour=23, minute=45)
+
+
+def test_a_retained_backup_lasts_its_retention_period():
+    """RDS deletes a retained backup once the retention period has passed since the deletion."""
+    from fogbank.managed.records import Record
+    from fogbank.services.rds.backups import expired
+    from fogbank.services.rds.records import AutomatedBackupPrivate
+
+    deleted = dt.datetime(2026, 12, 3, 12, tzinfo=dt.UTC)
+    private = AutomatedBackupPrivate(latest=deleted.isoformat())
+    backup = Record("db-instance-automated-backup", "db-x", "arn", private, fields={"BackupRetentionPeriod": 2},
+                    status="retained")  # fmt: skip
+    assert not expired(backup, deleted + dt.timedelta(days=1, hours=23))
+    assert expired(backup, deleted + dt.timedelta(days=2, minutes=1))
+    backup.status = "active"  # an instance's own backup goes with its retention period, not by age
+    assert not expired(backup, deleted + dt.timedelta(days=30))

@@ -199,7 +199,20 @@ def window_opened(window: str, moment: dt.datetime) -> dt.datetime | None:
     return None
 
 
+def expired(backup: Record[Any], moment: dt.datetime) -> bool:
+    """A retained backup lasts its instance's retention period from the instance's deletion
+    (when its archive stopped), then RDS deletes it."""
+    if backup.status != "retained" or not backup.private.latest:
+        return False
+    days = int(backup.fields.get("BackupRetentionPeriod") or 1)
+    return dt.datetime.fromisoformat(backup.private.latest) + DAY * days < moment
+
+
 def _round(backend: Backend) -> None:
+    with backend.store.lock:
+        gone = [(region, b) for region, b in backend.store.all_records(AUTOMATED_BACKUP) if expired(b, now())]
+    for region, backup in gone:
+        _remove(backend, region, backup)
     with backend.store.lock:
         instances = [(region, record) for region, record in backend.store.all_records(INSTANCE)
                      if record.status == "available" and backend.is_running(record)]  # fmt: skip
