@@ -68,6 +68,14 @@ class Config:
     rds_memory_scale: int = field(default_factory=lambda: max(1, int(os.environ.get("FOGBANK_RDS_MEMORY_SCALE", "64"))))
     rds_max_connections: int = field(default_factory=lambda: int(os.environ.get("FOGBANK_RDS_MAX_CONNECTIONS", "1000")))
     rds_snapshot_quota: int = field(default_factory=lambda: int(os.environ.get("FOGBANK_RDS_SNAPSHOT_QUOTA", "100")))
+    # RDS automated backups (services/rds/backups.py): how often, in seconds, the archive is brought up to date
+    # (LatestRestorableTime), and how often a full copy is taken (0: daily, in the PreferredBackupWindow).
+    rds_backup_interval: float = field(
+        default_factory=lambda: float(os.environ.get("FOGBANK_RDS_BACKUP_INTERVAL") or "30")
+    )
+    rds_base_backup_interval: float = field(
+        default_factory=lambda: float(os.environ.get("FOGBANK_RDS_BASE_BACKUP_INTERVAL") or "0")
+    )
     # ElastiCache's automatic snapshots (services/elasticache/snapshots.py): how often, in seconds, the scheduler
     # looks for clusters whose SnapshotWindow has begun, and the manual snapshots allowed per region.
     elasticache_snapshot_interval: float = field(
@@ -126,6 +134,8 @@ class Config:
             "FOGBANK_RDS_MEMORY_SCALE": str(self.rds_memory_scale),
             "FOGBANK_RDS_MAX_CONNECTIONS": str(self.rds_max_connections),
             "FOGBANK_RDS_SNAPSHOT_QUOTA": str(self.rds_snapshot_quota),
+            "FOGBANK_RDS_BACKUP_INTERVAL": str(self.rds_backup_interval),
+            "FOGBANK_RDS_BASE_BACKUP_INTERVAL": str(self.rds_base_backup_interval),
             "FOGBANK_ELASTICACHE_SNAPSHOT_INTERVAL": str(self.elasticache_snapshot_interval),
             "FOGBANK_ELASTICACHE_SNAPSHOT_QUOTA": str(self.elasticache_snapshot_quota),
             **({"FOGBANK_CONSOLE_DIR": str(self.console_dir)} if self.console_dir else {}),

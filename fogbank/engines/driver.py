@@ -24,6 +24,7 @@ class Instance:
     data_dir: Path
     port: int
     socket_dir: Path  # where the engine's unix socket lives (maybe a short dir under /tmp)
+    archive_dir: Path | None = None  # InstanceSpec.archive_dir
 
 
 class EngineDriver:
@@ -85,7 +86,7 @@ class EngineDriver:
         lock = self._socket_lock(spec.port)
         sock = datadirs.socket_dir(data_dir, len(lock), unprivileged=True)
         datadirs.remove_stale_lock(sock / lock, data_dir)
-        instance = Instance(data_dir, spec.port, sock)
+        instance = Instance(data_dir, spec.port, sock, spec.archive_dir)
         process = ProcessSpec(
             name=spec.name,
             argv=self._argv(instance),

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Literal, Protocol, runtime_checkable
 
@@ -48,6 +49,9 @@ class InstanceSpec:
     # The engine's own parameters (a parameter group's overrides). On ``start``, None keeps those
     # stored with the instance; on ``create``, None means none.
     settings: Mapping[str, str] | None = None
+    # Continuous archiving (``PointInTimeRecovery``): the engine keeps its log (PostgreSQL's WAL,
+    # MariaDB's binlog) here as it commits; None: no archive.
+    archive_dir: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -159,6 +163,40 @@ class Persistent(Protocol):
 
     def restore(self, snapshot_dir: Path, data_dir: Path) -> None:
         """Make ``data_dir`` from a snapshot; then ``start`` it under any name and port."""
+        ...
+
+
+@dataclass(frozen=True)
+class BaseBackup:
+    """A full copy taken while the log was archived: replaying the archive from ``start``
+    (a WAL segment, or a binlog file and position) brings it to any later moment."""
+
+    directory: Path
+    start: str  # where in the archive its replay begins (PostgreSQL: a WAL file name; MariaDB: "file:pos")
+
+
+@runtime_checkable
+class PointInTimeRecovery(Protocol):
+    """Engines whose log can be archived (``InstanceSpec.archive_dir``) and replayed to a moment."""
+
+    def base_backup(self, name: str, archive_dir: Path, dest_dir: Path) -> BaseBackup:
+        """A consistent full copy of a running instance that archives into ``archive_dir``."""
+        ...
+
+    def archived_through(self, name: str, archive_dir: Path) -> bool:
+        """Make everything committed until now durable in the archive (closing the current WAL
+        segment if need be); True once it is there, False while the archiver still copies."""
+        ...
+
+    def restore_to_time(
+        self, base: BaseBackup, archive_dir: Path, target: datetime | None, spec: InstanceSpec
+    ) -> ManagedProcess:
+        """Make ``spec.data_dir`` from ``base`` plus the archive replayed to ``target`` (inclusive;
+        None: all of it) and start it as ``spec``, ready for writes."""
+        ...
+
+    def purge_archive(self, name: str, archive_dir: Path, oldest_start: str) -> None:
+        """Drop the archived log from before ``oldest_start`` (the oldest base backup kept)."""
         ...
 
 

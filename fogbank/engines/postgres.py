@@ -10,6 +10,7 @@ through the unix socket with trust auth; TCP logins always need a SCRAM password
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import glob
 import importlib.util
@@ -24,9 +25,11 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from fogbank.engines import datadirs, users
+from fogbank.engines import datadirs, postgres_archive, users
 from fogbank.engines.binary import EngineBinary, parse_version, version_line
 from fogbank.engines.driver import EngineDriver, Instance
+from fogbank.engines.interface import BaseBackup, InstanceSpec
+from fogbank.engines.supervisor import ManagedProcess
 
 BOOTSTRAP_USER = "rdsadmin"
 SETTINGS_FILE = "fogbank.conf"  # the caller's settings (parameter group), included last
@@ -141,6 +144,7 @@ class PostgresEngine(EngineDriver):
             "listen_addresses=127.0.0.1",
             "-c",
             f"unix_socket_directories={instance.socket_dir}",
+            *(postgres_archive.archive_arguments(instance.archive_dir) if instance.archive_dir else []),
         ]
 
     def _answers(self, instance: Instance) -> bool:
@@ -199,6 +203,30 @@ class PostgresEngine(EngineDriver):
             ],
             unprivileged=False,
         )
+
+    # --- interface.PointInTimeRecovery (postgres_archive.py says how) ---
+
+    def base_backup(self, name: str, archive_dir: Path, dest_dir: Path) -> BaseBackup:
+        self.snapshot(name, self._instance(name).data_dir, dest_dir)
+        return postgres_archive.base_backup_info(Path(dest_dir))
+
+    def archived_through(self, name: str, archive_dir: Path) -> bool:
+        with self._admin(name) as conn:
+            return postgres_archive.wait_archived(conn, archive_dir)
+
+    def restore_to_time(
+        self, base: BaseBackup, archive_dir: Path, target: dt.datetime | None, spec: InstanceSpec
+    ) -> ManagedProcess:
+        data_dir = Path(spec.data_dir)
+        if target is None:
+            self.restore(base.directory, data_dir)
+            postgres_archive.write_recovery(data_dir, archive_dir, None, "promote")
+        else:
+            postgres_archive.replay_to_target(self, base, archive_dir, target, data_dir)
+        return postgres_archive.start_promoted(self, spec)
+
+    def purge_archive(self, name: str, archive_dir: Path, oldest_start: str) -> None:
+        postgres_archive.prune_archive(archive_dir, oldest_start)
 
     @contextmanager
     def _admin(self, name: str) -> Iterator[psycopg.Connection]:

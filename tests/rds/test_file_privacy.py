@@ -13,7 +13,7 @@ from tests.rds.conftest import PASSWORD, wait_status
 
 # Directories the engine user (``fogbank``, when Fogbank runs as root) must pass through to reach
 # its own directories below: search (x) only, nothing can be listed or read through them.
-TRAVERSED = ("", "rds", "rds/instances")
+TRAVERSED = ("", "rds", "rds/instances", "rds/backups")  # backups/: the engine archives its log there
 
 
 def exposed(root: Path) -> list[str]:

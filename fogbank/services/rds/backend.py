@@ -160,6 +160,7 @@ class Backend:
         self.stop_all()
         self.release_ports()
         self.store.wipe()
+        shutil.rmtree(self.root / "backups", ignore_errors=True)  # automated backups (backups.py makes it again)
         for path, mode in ((self.instances_dir, TRAVERSED), (self.snapshots_dir, 0o700)):
             shutil.rmtree(path, ignore_errors=True)
             path.mkdir(mode=mode, parents=True, exist_ok=True)

@@ -17,7 +17,7 @@ from fogbank.engines.interface import InstanceSpec
 from fogbank.engines.supervisor import EngineStartError
 from fogbank.managed import ports, supervision
 from fogbank.managed.records import Record
-from fogbank.services.rds import classes, replicas
+from fogbank.services.rds import backups, classes, replicas
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.parameters import engine_settings
 from fogbank.services.rds.records import PARAMETER_GROUP
@@ -178,10 +178,11 @@ def start_engine(backend: Backend, region: Region, record: Record[Any]) -> None:
     driver = backend.driver_of(record)
     name, data_dir, settings = backend.process_name(record), backend.data_dir(record), settings_for(region, record)
     replicas.before_start(backend, region, record)
+    archive = backups.archive_dir(backend, record)
     proc = ports.start_on_port(
         backend.supervisor,
         record.fields["Port"],
-        lambda port: driver.start(InstanceSpec(name, data_dir, port, settings=settings)),
+        lambda port: driver.start(InstanceSpec(name, data_dir, port, settings=settings, archive_dir=archive)),
         _moved(backend, region, record),
     )
     supervision.watch(proc, _Recovery(backend, region, record))
@@ -210,7 +211,13 @@ def create(backend: Backend, region: Region, record: Record[Any], snapshot: Reco
                 record.fields["Port"],
                 lambda port: provision(
                     driver,
-                    InstanceSpec(backend.process_name(record), data_dir, port, settings=settings_for(region, record)),
+                    InstanceSpec(
+                        backend.process_name(record),
+                        data_dir,
+                        port,
+                        settings=settings_for(region, record),
+                        archive_dir=backups.archive_dir(backend, record),
+                    ),
                     record.fields["MasterUsername"],
                     record.private.password,
                     record.fields.get("DBName"),
@@ -232,6 +239,7 @@ def create(backend: Backend, region: Region, record: Record[Any], snapshot: Reco
     if version.binary.flavor != version.engine and version.engine != "postgres":
         message += f" Engine {version.engine} is served by {version.served_by} (no MySQL server is installed)."
     backend.instance_event(region, record, message, "creation")
+    backups.became_available(backend, region, record)
 
 
 def recover(backend: Backend, region: Region, record: Record[Any], was: str) -> None:
@@ -290,6 +298,7 @@ def start(backend: Backend, region: Region, record: Record[Any]) -> None:
 def delete(backend: Backend, region: Region, record: Record[Any], final: Record[Any] | None) -> None:
     if final is not None:
         take_snapshot(backend, region, record, final)
+    backups.instance_deleting(backend, region, record)
     backend.stop_engine(record)
     replicas.deleted(backend, region, record)  # its slot on its source, its own replicas promoted
     backend.remove_instance_files(record)
@@ -307,8 +316,9 @@ def modify(backend: Backend, region: Region, record: Record[Any], changes: dict[
         for key in ("DBInstanceClass", "Port"):
             if key in changes and changes[key] != record.fields[key]:
                 restart = True
+        restart = restart or bool(changes.get("_archiving_changed"))  # archive_mode / log_bin: at start only
         old_port = record.fields["Port"]
-        record.fields.update({k: v for k, v in changes.items() if k not in ("MasterUserPassword", "_settings_changed")})
+        record.fields.update({k: v for k, v in changes.items() if k != "MasterUserPassword" and not k.startswith("_")})
         backend.save(region)
     try:
         running = backend.is_running(record)

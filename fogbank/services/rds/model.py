@@ -172,8 +172,10 @@ def render_instance(instance: Record[Any], subnet_group: Record[Any] | None) -> 
         "ValidTill": certificates.valid_till(record["CACertificateIdentifier"]),
     }
     out["IsStorageConfigUpgradeAvailable"] = False
-    if record.get("BackupRetentionPeriod", 0) > 0 and status not in ("creating",):
-        out["LatestRestorableTime"] = dt.datetime.now(dt.UTC).replace(microsecond=0)
+    if record.get("BackupRetentionPeriod", 0) > 0 and record.get("LatestRestorableTime"):
+        latest = _time(record["LatestRestorableTime"])  # kept by backups.py, to the microsecond
+        assert latest is not None
+        out["LatestRestorableTime"] = latest.replace(microsecond=0)  # RDS shows whole seconds
     return out
 
 

@@ -11,6 +11,7 @@ bookkeeping in a typed private dataclass, never rendered:
 | ``db-parameter-group`` | ``ParameterGroupPrivate`` | the overridden values and their apply methods |
 | ``db-subnet-group`` | ``SubnetGroupPrivate`` | the (subnet, zone) pairs |
 | ``db-option-group`` | ``OptionGroupPrivate`` | nothing yet |
+| ``db-instance-automated-backup`` | ``AutomatedBackupPrivate`` | its full copies, how far its archive reaches, what a restore needs |
 
 The status and tags live on the ``Record`` (``Lifecycle.move`` changes ``Record.status``; the
 tag operations ``Record.tags``); the identifier, ARN and resource id are on the ``Record`` and,
@@ -32,6 +33,7 @@ SNAPSHOT = "db-snapshot"
 PARAMETER_GROUP = "db-parameter-group"
 SUBNET_GROUP = "db-subnet-group"
 OPTION_GROUP = "db-option-group"
+AUTOMATED_BACKUP = "db-instance-automated-backup"  # one per source instance, keyed by its DbiResourceId
 
 
 @dataclass
@@ -72,12 +74,26 @@ class OptionGroupPrivate:
     pass
 
 
+@dataclass
+class AutomatedBackupPrivate:
+    """An instance's continuous backup (``backups.py``): its full copies and how far the archive reaches."""
+
+    directory: str = ""  # names its directory under backups/ (the instance's resource id)
+    bases: list[dict[str, str]] = field(default_factory=list)  # {"directory", "start", "time"}, oldest first
+    latest: str | None = None  # everything committed until then is archived (LatestRestorableTime)
+    password: str = ""  # the master password, given to an instance restored from it
+    db_name: str | None = None
+    instance_class: str = ""
+    delete_with_instance: bool = True  # DeleteDBInstance's DeleteAutomatedBackups
+
+
 KINDS: list[RecordKind[Any]] = [
     RecordKind(INSTANCE, dataclass_loader(InstancePrivate)),
     RecordKind(SNAPSHOT, dataclass_loader(SnapshotPrivate)),
     RecordKind(PARAMETER_GROUP, dataclass_loader(ParameterGroupPrivate)),
     RecordKind(SUBNET_GROUP, dataclass_loader(SubnetGroupPrivate)),
     RecordKind(OPTION_GROUP, dataclass_loader(OptionGroupPrivate)),
+    RecordKind(AUTOMATED_BACKUP, dataclass_loader(AutomatedBackupPrivate)),
 ]
 
 

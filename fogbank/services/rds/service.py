@@ -22,7 +22,7 @@ class Rds(ManagedService):
 
     def open(self, platform: Platform) -> None:
         from fogbank.managed import recovery
-        from fogbank.services.rds import lifecycle, records
+        from fogbank.services.rds import backups, lifecycle, records
         from fogbank.services.rds.backend import Backend
         from fogbank.services.rds.model import INSTANCE
 
@@ -48,6 +48,7 @@ class Rds(ManagedService):
                 backend.save(scope)
         # A job, so close() waits for it rather than leaving initdb writing into a removed dir.
         backend.jobs.submit("warm-templates", lambda: self._warm(backend), grace=0)
+        backups.start_scheduler(backend)
 
     @staticmethod
     def _warm(backend: Any) -> None:

@@ -11,6 +11,7 @@ from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
 from fogbank.services.rds import certificates, lifecycle, master_secret, replicas, validation
 from fogbank.services.rds.backend import Backend
+from fogbank.services.rds.backups import automated_backup
 from fogbank.services.rds.model import (
     CA_CERTIFICATE,
     check_identifier,
@@ -315,6 +316,9 @@ def delete_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
                 "a final snapshot cannot be taken.",
             )
             final = new_snapshot(ctx, region, record, final_id, [])
+        automated = automated_backup(region, record)
+        if automated is not None:  # RDS deletes them by default
+            automated.private.delete_with_instance = params.get("DeleteAutomatedBackups") is not False
         master_secret.remove(ctx, record)  # an RDS-managed password's secret goes with its instance
         out = transition(be, region, record, "deleting")
     be.jobs.submit(record.resource_id, lambda: lifecycle.delete(be, region, record, final))

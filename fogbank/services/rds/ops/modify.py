@@ -8,7 +8,7 @@ from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.rds import certificates, lifecycle, master_secret, replicas, validation
+from fogbank.services.rds import backups, certificates, lifecycle, master_secret, replicas, validation
 from fogbank.services.rds.model import INSTANCE as INSTANCE_LIFECYCLE
 from fogbank.services.rds.model import check_identifier
 from fogbank.services.rds.ops.common import backend, instance, require
@@ -168,6 +168,8 @@ def modify_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
             record.fields.pop("Iops", None)
             record.fields.pop("StorageThroughput", None)
             record.fields.update(performance)
+        if "BackupRetentionPeriod" in changes and (changes["BackupRetentionPeriod"] > 0) != backups.enabled(record):
+            changes["_archiving_changed"] = True  # the engine restarts with its log archived, or no longer
         for name in ("AllocatedStorage", "StorageType", "CACertificateIdentifier", "BackupRetentionPeriod"):
             if name in changes:
                 record.fields[name] = changes.pop(name)
