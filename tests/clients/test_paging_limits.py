@@ -41,6 +41,7 @@ NEEDS: dict[tuple[str, str], dict[str, Any]] = {
 # No range in the model or its documentation: the service's usual range is applied (AWS's answer not recorded).
 UNDOCUMENTED = {
     ("rds", "DescribeDBLogFiles"): (20, 100),
+    ("rds", "DescribeDBInstanceAutomatedBackups"): (20, 100),  # RDS's usual MaxRecords range
     ("elasticache", "DescribeUsers"): (20, 100),  # ElastiCache's usual MaxRecords range
     ("elasticache", "DescribeUserGroups"): (20, 100),
     ("elasticache", "DescribeServerlessCaches"): (1, 100),
