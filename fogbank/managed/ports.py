@@ -39,6 +39,9 @@ def stolen(port: int, error: Exception) -> bool:
     return not port_is_free(port) or any(text in str(error) for text in IN_USE_TEXTS)
 
 
+ATTEMPTS = 3
+
+
 def start_on_port(
     supervisor: Supervisor,
     port: int,
@@ -47,15 +50,19 @@ def start_on_port(
     before_retry: Callable[[], None] | None = None,
 ) -> T:
     """``start(port)``; when the port was stolen, ``moved(old, new)`` (record it, say so in an
-    event), ``before_retry()`` (clean a half-made data directory), then ``start(new)`` once."""
-    try:
-        return start(port)
-    except EngineStartError as error:
-        if not stolen(port, error):
-            raise
-    new = supervisor.allocate_port()
-    supervisor.release_port(port)
-    moved(port, new)
-    if before_retry is not None:
-        before_retry()
-    return start(new)
+    event), ``before_retry()`` (clean a half-made data directory), then ``start(new)``; up to
+    ``ATTEMPTS`` ports in all, as another program (or another Fogbank sharing the engine port
+    range) may take the next one as well."""
+    for _ in range(ATTEMPTS - 1):
+        try:
+            return start(port)
+        except EngineStartError as error:
+            if not stolen(port, error):
+                raise
+        new = supervisor.allocate_port()
+        supervisor.release_port(port)
+        moved(port, new)
+        if before_retry is not None:
+            before_retry()
+        port = new
+    return start(port)

@@ -8,6 +8,7 @@ import socket
 import stat
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -238,6 +239,45 @@ def test_a_stolen_port_is_replaced_once() -> None:
         ports.start_on_port(supervisor, 1, lambda p: (_ for _ in ()).throw(EngineStartError("x", "crash", "")),  # type: ignore[arg-type]
                             lambda o, n: None)  # fmt: skip
     thief.close()
+
+
+def test_a_port_stolen_again_moves_again_then_gives_up() -> None:
+    """Another Fogbank sharing the engine port range can take the replacement too (seen when two test
+    suites ran at once): up to ports.ATTEMPTS ports are tried, each move said, then the error stands."""
+    thieves = [socket.socket() for _ in range(ports.ATTEMPTS)]
+    for thief in thieves:
+        thief.bind(("127.0.0.1", 0))
+        thief.listen()
+    held = [thief.getsockname()[1] for thief in thieves]
+
+    class Queue(FakeSupervisor):
+        def __init__(self, handed: list[int]) -> None:
+            super().__init__()
+            self.handed = list(handed)
+
+        def allocate_port(self, preferred: int | None = None) -> int:
+            return self.handed.pop(0)
+
+    def start_unless(stolen: set[int]) -> Callable[[int], str]:
+        def start(port: int) -> str:
+            if port in stolen:
+                raise EngineStartError("x", "exited", "Address already in use")
+            return f"up on {port}"
+
+        return start
+
+    moves: list[tuple[int, int]] = []
+    free = FakeSupervisor().allocate_port()
+    result = ports.start_on_port(Queue([held[1], free]), held[0], start_unless(set(held[:2])),  # type: ignore[arg-type]
+                                 lambda old, new: moves.append((old, new)))  # fmt: skip
+    assert result == f"up on {free}" and moves == [(held[0], held[1]), (held[1], free)]
+    moves.clear()
+    with pytest.raises(EngineStartError):
+        ports.start_on_port(Queue(held[1:]), held[0], start_unless(set(held)),  # type: ignore[arg-type]
+                            lambda old, new: moves.append((old, new)))  # fmt: skip
+    assert moves == [(held[0], held[1]), (held[1], held[2])]
+    for thief in thieves:
+        thief.close()
 
 
 def test_tags_merge_remove_and_limits() -> None:

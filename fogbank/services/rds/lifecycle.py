@@ -70,7 +70,7 @@ PUT_INTO_FAILED = (
 )
 
 
-class _Recovery:
+class EngineRecovery:
     """RDS auto-recovery, as ``supervision.SupervisionHooks``: the supervisor restarts a dead
     engine. Meanwhile the instance is ``rebooting`` (RDS's status for a reboot "an Amazon RDS
     process" needs), ``failed`` once restarts keep failing (``supervision.FAILED_AFTER``), and
@@ -120,12 +120,12 @@ def _retry_later(backend: Backend, region: Region, record: Record[Any]) -> None:
     backend.jobs.retry(record.resource_id, attempt)
 
 
-def _prepare_dir(backend: Backend, record: Record[Any]) -> None:
+def prepare_instance_dir(backend: Backend, record: Record[Any]) -> None:
     # The engine's (its data dir and log are inside), 0700: nobody else's.
     users.prepare_dir(backend.instance_dir(record), unprivileged=True)
 
 
-def _failed(
+def mark_failed(
     backend: Backend, region: Region, record: Record[Any], error: Exception, doing: str, retry: bool = False
 ) -> None:
     """The instance is ``failed``; with ``retry`` (its data is intact, only the engine would not
@@ -155,13 +155,13 @@ def _come_up(
         if then is not None:
             then()
     except Exception as error:
-        _failed(backend, region, record, error, doing, retry=True)
+        mark_failed(backend, region, record, error, doing, retry=True)
         return
     backend.set_status(region, record, "available", **fields)
     backend.instance_event(region, record, done, category)
 
 
-def _moved(backend: Backend, region: Region, record: Record[Any]) -> Callable[[int, int], None]:
+def port_moved(backend: Backend, region: Region, record: Record[Any]) -> Callable[[int, int], None]:
     """What ``ports.start_on_port`` calls when another program took the port meanwhile (it is
     only ours on paper): the record and Endpoint.Port show the new one, an event says why."""
 
@@ -183,9 +183,9 @@ def start_engine(backend: Backend, region: Region, record: Record[Any]) -> None:
         backend.supervisor,
         record.fields["Port"],
         lambda port: driver.start(InstanceSpec(name, data_dir, port, settings=settings, archive_dir=archive)),
-        _moved(backend, region, record),
+        port_moved(backend, region, record),
     )
-    supervision.watch(proc, _Recovery(backend, region, record))
+    supervision.watch(proc, EngineRecovery(backend, region, record))
     backend.mark_running(record, driver)
     replicas.after_start(backend, region, record)
 
@@ -200,7 +200,7 @@ def create(backend: Backend, region: Region, record: Record[Any], snapshot: Reco
     version = backend.version_of(record)
     driver = backend.engines.driver(version)
     try:
-        _prepare_dir(backend, record)
+        prepare_instance_dir(backend, record)
         if snapshot is not None:
             driver.restore(backend.snapshot_dir(snapshot), backend.data_dir(record))
             start_engine(backend, region, record)
@@ -222,13 +222,13 @@ def create(backend: Backend, region: Region, record: Record[Any], snapshot: Reco
                     record.private.password,
                     record.fields.get("DBName"),
                 ),
-                _moved(backend, region, record),
+                port_moved(backend, region, record),
                 before_retry=lambda: shutil.rmtree(data_dir, ignore_errors=True),  # half made
             )
-            supervision.watch(proc, _Recovery(backend, region, record))
+            supervision.watch(proc, EngineRecovery(backend, region, record))
             backend.mark_running(record, driver)
     except Exception as error:
-        _failed(backend, region, record, error, "Creating the DB instance" if snapshot is None else "Restore")
+        mark_failed(backend, region, record, error, "Creating the DB instance" if snapshot is None else "Restore")
         return
     backend.set_status(
         region, record, "available", InstanceCreateTime=record.fields.get("InstanceCreateTime") or iso(now())
@@ -336,7 +336,7 @@ def modify(backend: Backend, region: Region, record: Record[Any], changes: dict[
                 record.private.password = changes["MasterUserPassword"]
             backend.instance_event(region, record, "Reset master credentials.", "configuration change")
     except Exception as error:
-        _failed(backend, region, record, error, "Modifying the DB instance")
+        mark_failed(backend, region, record, error, "Modifying the DB instance")
         return
     if "Port" in changes and changes["Port"] != old_port:
         backend.supervisor.release_port(old_port)

@@ -25,7 +25,7 @@ def restore(backend: Backend, region: Region, record: Record[Any], backup: Recor
     data_dir = backend.data_dir(record)
     base = backups.base_for(backend, backup, target)
     try:
-        lifecycle._prepare_dir(backend, record)
+        lifecycle.prepare_instance_dir(backend, record)
         proc = ports.start_on_port(
             backend.supervisor,
             record.fields["Port"],
@@ -41,14 +41,14 @@ def restore(backend: Backend, region: Region, record: Record[Any], backup: Recor
                     archive_dir=backups.archive_dir(backend, record),
                 ),  # fmt: skip
             ),
-            lifecycle._moved(backend, region, record),
+            lifecycle.port_moved(backend, region, record),
             before_retry=lambda: shutil.rmtree(data_dir, ignore_errors=True),
         )
-        supervision.watch(proc, lifecycle._Recovery(backend, region, record))
+        supervision.watch(proc, lifecycle.EngineRecovery(backend, region, record))
         backend.mark_running(record, driver)
     except Exception as error:
         log.warning("point-in-time restore of %s failed: %s", record.identifier, error)
-        lifecycle._failed(backend, region, record, error, "Restore")
+        lifecycle.mark_failed(backend, region, record, error, "Restore")
         return
     backend.set_status(region, record, "available", InstanceCreateTime=iso(now()))
     source = backup.fields["DBInstanceIdentifier"]

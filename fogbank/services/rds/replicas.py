@@ -193,7 +193,7 @@ def create(backend: Backend, region: Region, record: Record[Any]) -> None:
         if source is None or not _wait_running(backend, source):
             raise RuntimeError("the source DB instance is not running")
         shutil.rmtree(backend.instance_dir(record), ignore_errors=True)
-        lifecycle._prepare_dir(backend, record)
+        lifecycle.prepare_instance_dir(backend, record)
         cascading = bool(source.fields.get(SOURCE))  # the login exists already: replicated from the top
         with backend.store.lock:
             if not source.private.replication_password:
@@ -228,7 +228,7 @@ def create(backend: Backend, region: Region, record: Record[Any]) -> None:
             mariadb_replicas.follow(driver, name, source.fields["Port"], password, position)
         _wait_replicating(backend, record)
     except Exception as error:
-        lifecycle._failed(backend, region, record, error, "Creating the read replica")
+        lifecycle.mark_failed(backend, region, record, error, "Creating the read replica")
         backend.instance_event(region, record, "Read replica creation failed.", "read replica")
         return
     backend.set_status(
@@ -342,7 +342,7 @@ def promote(backend: Backend, region: Region, record: Record[Any], changes: dict
     except Exception as error:
         from fogbank.services.rds import lifecycle
 
-        lifecycle._failed(backend, region, record, error, "Promoting the read replica")
+        lifecycle.mark_failed(backend, region, record, error, "Promoting the read replica")
         return
     backend.set_status_if(region, record, ("modifying",), "available")
     backend.instance_event(
