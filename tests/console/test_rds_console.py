@@ -166,3 +166,54 @@ def test_managed_master_credentials_from_launch_to_query(console: ConsolePage, c
     page.get_by_role("button", name="Run", exact=True).click()
     expect(page.get_by_test_id("statement-result").first).to_contain_text("postgres")
     console.shot("managed-credentials-query")
+
+
+def test_read_replica_promotion_and_point_in_time_restore(
+    console: ConsolePage, client: Any, fogbank_server: Any
+) -> None:
+    """From an instance's page: create a read replica (it shows its source and follows its writes), promote it,
+    and restore the source to its latest restorable time into a new instance with the data."""
+    import psycopg
+
+    config = fogbank_server.platform.config
+    saved = config.rds_backup_interval
+    config.rds_backup_interval = 0.5  # archive rounds every half second, so LatestRestorableTime comes soon
+    try:
+        rds = client("rds")
+        made = rds.create_db_instance(DBInstanceIdentifier="origin", Engine="postgres", DBInstanceClass="db.t3.micro",
+                                      MasterUsername="postgres", MasterUserPassword="Secret-pass1",
+                                      AllocatedStorage=20, Port=free_port())["DBInstance"]  # fmt: skip
+        assert made["BackupRetentionPeriod"] == 1
+        page = console.page
+        console.open("/rds/instances/origin")
+        expect(page.locator(".kv-item", has_text="Status")).to_contain_text("Available", timeout=90_000)
+        port = rds.describe_db_instances(DBInstanceIdentifier="origin")["DBInstances"][0]["Endpoint"]["Port"]
+        with psycopg.connect(host="127.0.0.1", port=port, user="postgres", password="Secret-pass1",
+                             dbname="postgres", autocommit=True) as conn:  # fmt: skip
+            conn.execute("CREATE TABLE pets (name text)")
+            conn.execute("INSERT INTO pets VALUES ('Rex')")
+
+        page.get_by_role("button", name="Create read replica").click()
+        page.get_by_role("dialog").get_by_role("button", name="Create read replica").click()
+        expect(page).to_have_url(re.compile(r"#/rds/instances/origin-replica$"))
+        expect(page.locator(".kv-item", has_text="Status")).to_contain_text("Available", timeout=90_000)
+        page.get_by_role("tab", name="Configuration").click()
+        expect(page.locator(".kv-item", has_text="Replication")).to_contain_text("Read replica of origin")
+        page.get_by_role("button", name="Promote").click()
+        page.get_by_role("dialog").get_by_role("button", name="Promote", exact=True).click()
+        expect(page.locator(".kv-item", has_text="Replication")).to_contain_text("None", timeout=90_000)
+        console.shot("replica-promoted")
+
+        console.open("/rds/instances/origin")
+        expect(page.get_by_role("button", name="Restore to point in time")).to_be_enabled(timeout=60_000)
+        page.get_by_role("button", name="Restore to point in time").click()
+        page.get_by_role("dialog").get_by_role("button", name="Restore", exact=True).click()
+        expect(page).to_have_url(re.compile(r"#/rds/instances/origin-restored$"))
+        expect(page.locator(".kv-item", has_text="Status")).to_contain_text("Available", timeout=90_000)
+        restored = rds.describe_db_instances(DBInstanceIdentifier="origin-restored")["DBInstances"][0]
+        with psycopg.connect(host="127.0.0.1", port=restored["Endpoint"]["Port"], user="postgres",
+                             password="Secret-pass1", dbname="postgres") as conn:  # fmt: skip
+            assert conn.execute("SELECT name FROM pets").fetchall() == [("Rex",)]
+        console.shot("restored")
+    finally:
+        config.rds_backup_interval = saved

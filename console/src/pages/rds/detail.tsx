@@ -17,9 +17,10 @@ import { EventsPanel, useResource } from "../../ui/resource";
 import { forgetConnections } from "../query/connection";
 import { ConnectionExamples } from "./connect";
 import { SETTLED } from "./instances";
+import { CreateReplica, PromoteReplica, RestoreToPointInTime } from "./recovery";
 import { Snapshots } from "./snapshots";
 
-type Action = "reboot" | "stop" | "start" | "delete" | null;
+type Action = "reboot" | "stop" | "start" | "delete" | "replica" | "promote" | "restore" | null;
 
 export function InstanceDetail(props: { id: string }) {
   const { item: db, error, gone, load, status } = useResource<DBInstance>(
@@ -51,6 +52,18 @@ export function InstanceDetail(props: { id: string }) {
             <LinkButton href={href(`/rds/instances/${encodeURIComponent(props.id)}/modify`)}>Modify</LinkButton>
             <Button onClick={() => setAction("reboot")} disabled={status !== "available"}>
               Reboot
+            </Button>
+            {db.ReadReplicaSourceDBInstanceIdentifier ? (
+              <Button onClick={() => setAction("promote")} disabled={status !== "available"}>
+                Promote
+              </Button>
+            ) : (
+              <Button onClick={() => setAction("replica")} disabled={status !== "available" || !db.BackupRetentionPeriod}>
+                Create read replica
+              </Button>
+            )}
+            <Button onClick={() => setAction("restore")} disabled={!db.LatestRestorableTime}>
+              Restore to point in time
             </Button>
             {status === "stopped" ? (
               <Button onClick={() => setAction("start")}>Start</Button>
@@ -125,6 +138,28 @@ export function InstanceDetail(props: { id: string }) {
                   ],
                   ["Initial database", db.DBName],
                   ["Backup retention", db.BackupRetentionPeriod !== undefined ? plural(db.BackupRetentionPeriod, "day") : ""],
+                  ["Latest restorable time", db.LatestRestorableTime ? formatDate(db.LatestRestorableTime) : "–"],
+                  [
+                    "Replication",
+                    db.ReadReplicaSourceDBInstanceIdentifier ? (
+                      <>
+                        Read replica of <a href={href(`/rds/instances/${encodeURIComponent(db.ReadReplicaSourceDBInstanceIdentifier)}`)}>{db.ReadReplicaSourceDBInstanceIdentifier}</a>
+                        {db.StatusInfos?.[0]?.Status ? ` (${db.StatusInfos[0].Status})` : ""}
+                      </>
+                    ) : db.ReadReplicaDBInstanceIdentifiers?.length ? (
+                      <>
+                        Replicas:{" "}
+                        {db.ReadReplicaDBInstanceIdentifiers.map((r, i) => (
+                          <span key={r}>
+                            {i ? ", " : ""}
+                            <a href={href(`/rds/instances/${encodeURIComponent(r)}`)}>{r}</a>
+                          </span>
+                        ))}
+                      </>
+                    ) : (
+                      "None"
+                    ),
+                  ],
                   ["Deletion protection", db.DeletionProtection ? "Enabled" : "Disabled"],
                   ["Multi-AZ", db.MultiAZ ? "Yes" : "No"],
                   ["Parameter group", db.DBParameterGroups?.map((g) => g.DBParameterGroupName).join(", ")],
@@ -155,6 +190,9 @@ export function InstanceDetail(props: { id: string }) {
         <Confirm title={`Start ${props.id}?`} word="" action="Start" onClose={() => setAction(null)} onConfirm={() => run(rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: props.id })))} />
       )}
       {action === "delete" && <DeleteInstance id={props.id} onClose={() => setAction(null)} />}
+      {action === "replica" && db && <CreateReplica db={db} onClose={() => setAction(null)} />}
+      {action === "promote" && db && <PromoteReplica db={db} onClose={() => setAction(null)} onDone={load} />}
+      {action === "restore" && db && <RestoreToPointInTime db={db} onClose={() => setAction(null)} />}
     </Page>
   );
 }
