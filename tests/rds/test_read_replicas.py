@@ -91,6 +91,9 @@ def test_postgres_replica_follows_refuses_writes_and_is_promoted(rds, make_insta
     code, _ = _error(lambda: rds.modify_db_instance(DBInstanceIdentifier="pgrep", MasterUserPassword="Other-pass1",
                                                     ApplyImmediately=True))  # fmt: skip
     assert code == "InvalidParameterCombination"  # a replica's users are its source's
+    code, _ = _error(lambda: rds.modify_db_instance(DBInstanceIdentifier="pgrep", ManageMasterUserPassword=True,
+                                                    ApplyImmediately=True))  # fmt: skip
+    assert code == "InvalidParameterCombination"  # nor may RDS manage a new one there
     for name in ("pgsrc", "pgrep"):  # RDS stops neither
         code, _ = _error(lambda n=name: rds.stop_db_instance(DBInstanceIdentifier=n))
         assert code == "InvalidDBInstanceState"

@@ -120,7 +120,10 @@ def check_delete(record: Record[Any], final_snapshot: str | None) -> None:
 def check_modify(region: Region, record: Record[Any], params: dict[str, Any]) -> None:
     """ModifyDBInstance: a source keeps its automated backups while it has replicas; a replica's
     users are its source's (replicated), so its master password is changed on the source."""
-    if params.get("MasterUserPassword") is not None and record.fields.get(SOURCE):
+    changes_password = params.get("MasterUserPassword") is not None or any(
+        params.get(key) is not None for key in ("ManageMasterUserPassword", "RotateMasterUserPassword")
+    )  # an RDS-managed password (master_secret.py) is a new password too
+    if changes_password and record.fields.get(SOURCE):
         raise AwsError(
             "InvalidParameterCombination",
             "The master user password of a read replica is its source's: modify the source DB instance.",
