@@ -57,6 +57,7 @@ from fogbank.engines.valkey_conf import (
 
 STATE_FILE = "fogbank-node.json"  # the node's parameters and Fogbank's login (root-readable only)
 SAVE_TIMEOUT = 120.0
+BIND_RETRY_SECONDS = 2.0  # how long a fork may hold the listening sockets (see serve_addresses)
 _CHECK_USER = "fogbank-check"  # a throwaway user that validates ACL rules before they are applied
 
 # (distribution, path of the server inside it, license)
@@ -251,13 +252,21 @@ class ValkeyEngine(EngineDriver):
         client, node = self._client(name), self._node(name)
         node.extra_addresses = tuple(a for a in addresses if a != node.host)
         self._write_conf(node)
-        try:
-            client.config_set("bind", node.binds())
-        except redis.ResponseError as error:  # Redis 6.2: bind is read only at start
-            if "Unsupported CONFIG parameter" in str(error) or "immutable" in str(error):
-                return False
-            raise
-        return True
+        # A fork (an AOF rewrite, a snapshot) holds the server's listening sockets until the
+        # child closes them, a few milliseconds: a bind meanwhile is "Address already in use",
+        # and Redis 7.0 is then left listening on nothing. Another try once the child let go
+        # restores every listener.
+        deadline = time.monotonic() + BIND_RETRY_SECONDS
+        while True:
+            try:
+                client.config_set("bind", node.binds())
+                return True
+            except redis.ResponseError as error:
+                if "Unsupported CONFIG parameter" in str(error) or "immutable" in str(error):
+                    return False  # Redis 6.2: bind is read only at start
+                if "Failed to bind" not in str(error) or time.monotonic() > deadline:
+                    raise
+            time.sleep(0.02)
 
     def replication(self, name: str) -> ReplicationInfo:
         info = self._client(name).info("replication")
