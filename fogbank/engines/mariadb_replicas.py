@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -113,6 +114,54 @@ def restrict(driver: MariaDBEngine, name: str, username: str) -> None:
     with driver._admin(name) as cursor:
         cursor.execute("SET SESSION sql_log_bin = 0")
         cursor.execute("REVOKE READ_ONLY ADMIN ON *.* FROM %s@'%%'", (username,))
+
+
+def drain(driver: MariaDBEngine, name: str, timeout: float = 30.0) -> None:
+    """Wait until the SQL thread has applied everything the IO thread received (its source may
+    be gone: a Multi-AZ standby about to be promoted holds every acknowledged transaction in
+    its relay log, and must have applied them all first)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with driver._admin(name) as cursor:
+            cursor.execute("SHOW SLAVE STATUS")
+            row = cursor.fetchone()
+            if row is None:
+                return
+            status = dict(zip([c[0] for c in cursor.description], row, strict=True))
+        received = (status["Master_Log_File"], int(status["Read_Master_Log_Pos"]))
+        applied = (status["Relay_Master_Log_File"], int(status["Exec_Master_Log_Pos"]))
+        if applied == received or status["Slave_SQL_Running"] != "Yes":
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the replica did not apply its relay log within {timeout:.0f} s")
+        time.sleep(0.01)
+
+
+def wait_synchronous(driver: MariaDBEngine, source: str, replica: str, timeout: float = 30.0) -> None:
+    """Wait until the source commits semi-synchronously and ``replica`` has received everything
+    the source logged before (transactions acknowledged while it was asynchronous): from then
+    on a promoted replica holds every acknowledged commit."""
+    deadline = time.monotonic() + timeout
+    target = None
+    while True:
+        with driver._admin(source) as cursor:
+            cursor.execute("SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'")
+            row = cursor.fetchone()
+            semi_sync = row is not None and row[1] == "ON"
+            if semi_sync and target is None:
+                cursor.execute("SHOW MASTER STATUS")
+                file, position = cursor.fetchone()[:2]
+                target = (file, int(position))
+        if target is not None:
+            with driver._admin(replica) as cursor:
+                cursor.execute("SHOW SLAVE STATUS")
+                row = cursor.fetchone()
+                status = dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else {}
+            if status and (status["Master_Log_File"], int(status["Read_Master_Log_Pos"])) >= target:
+                return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the standby did not become semi-synchronous within {timeout:.0f} s")
+        time.sleep(0.01)
 
 
 def promote(driver: MariaDBEngine, name: str, username: str) -> None:

@@ -143,6 +143,29 @@ def state(driver: PostgresEngine, name: str) -> ReplicaState:
     return ReplicaState(row is not None and row[0] == "streaming", float(lag) if lag is not None else None)
 
 
+def wait_synchronous(driver: PostgresEngine, source: str, application: str, timeout: float = 30.0) -> None:
+    """Wait until the source commits synchronously to the standby named ``application`` and
+    the standby has flushed everything the source wrote before (commits acknowledged while it
+    was asynchronous): from then on a promoted standby holds every acknowledged commit.
+    ``synchronous_standby_names`` takes effect a moment after the reload that set it."""
+    deadline = time.monotonic() + timeout
+    target = None
+    with driver._admin(source) as conn:
+        while True:
+            row = conn.execute(
+                "SELECT sync_state, flush_lsn FROM pg_stat_replication WHERE application_name = %s", [application]
+            ).fetchone()
+            if row is not None and row[0] == "sync":
+                if target is None:
+                    target = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+                caught_up = conn.execute("SELECT %s::pg_lsn >= %s::pg_lsn", [row[1], target]).fetchone()[0]
+                if caught_up:
+                    return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the standby did not become synchronous within {timeout:.0f} s")
+            time.sleep(0.01)
+
+
 def _write_auto_conf(data_dir: Path, values: dict[str, str]) -> None:
     path = data_dir / AUTO_CONF
     kept = [line for line in path.read_text().splitlines() if not _KEY_LINE.match(line)] if path.exists() else []

@@ -1,7 +1,8 @@
 """The RDS pages beyond the lab, in a real browser: the launch form's errors stay at their field
 only until it is corrected and follow the server's rules, the engine version says what serves it
 (as DescribeDBEngineVersions says), the default identifier is a free one, Modify changes an
-instance, and deleting an instance offers to delete the query editor's secret for it."""
+instance, deleting an instance offers to delete the query editor's secret for it, and a Multi-AZ instance
+fails over from its Reboot dialog."""
 
 from __future__ import annotations
 
@@ -217,3 +218,38 @@ def test_read_replica_promotion_and_point_in_time_restore(
         console.shot("restored")
     finally:
         config.rds_backup_interval = saved
+
+
+def test_multi_az_launch_and_reboot_with_failover(console: ConsolePage, client: Any) -> None:
+    """Launch a Multi-AZ instance from the form: its page names both zones; Reboot offers a failover, after which
+    the zones have swapped and the Events tab says the failover completed."""
+    page = console.page
+    console.open("/rds/launch")
+    page.get_by_label("PostgreSQL", exact=True).check()
+    expect(page.get_by_label("Engine version")).not_to_have_value("")
+    page.get_by_label("DB instance identifier").fill("ha-pg")
+    page.get_by_label("Master password", exact=True).fill("Lab-pass-123")
+    page.get_by_label("Confirm master password").fill("Lab-pass-123")
+    page.get_by_label("Multi-AZ DB instance", exact=False).check()
+    page.get_by_label("Database port").fill(str(free_port()))
+    page.get_by_role("button", name="Create database").click()
+    expect(page.get_by_role("heading", name="ha-pg")).to_be_visible()
+    expect(page.locator(".kv-item", has_text="Status")).to_contain_text("Available", timeout=90_000)
+    rds = client("rds")
+    before = rds.describe_db_instances(DBInstanceIdentifier="ha-pg")["DBInstances"][0]
+    assert before["MultiAZ"] is True
+    page.get_by_role("tab", name="Configuration").click()
+    expect(page.locator(".kv-item", has_text="Multi-AZ")).to_contain_text("Yes")
+    expect(page.locator(".kv-item", has_text="Secondary zone")).to_contain_text(before["SecondaryAvailabilityZone"])
+
+    page.get_by_role("button", name="Reboot").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("Reboot with failover", exact=False).check()
+    dialog.get_by_role("button", name="Reboot", exact=True).click()
+    expect(page.locator(".kv-item", has_text="Secondary zone")).to_contain_text(
+        before["AvailabilityZone"], timeout=60_000
+    )
+    expect(page.locator(".kv-item", has_text="Availability zone")).to_contain_text(before["SecondaryAvailabilityZone"])
+    page.get_by_role("tab", name="Events").click()
+    expect(page.get_by_text("A Multi-AZ failover has completed.")).to_be_visible()
+    console.shot("multi-az-failover")

@@ -5,20 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
 import signal
-import sys
-import tempfile
 import time
-from pathlib import Path
 
-import boto3
 import psycopg
 import pytest
 from botocore.exceptions import ClientError
 
-from fogbank.server import free_port
-from tests.rds.conftest import PASSWORD, wait_status
+from tests.rds.conftest import PASSWORD, OwnFogbank, wait_status
 from tests.rds.test_point_in_time import _automated_backup, _wait_restorable, quick_backups  # noqa: F401
 
 
@@ -173,24 +167,13 @@ def test_retention_turned_off_and_on(rds, make_instance, quick_backups):  # noqa
 def test_archiving_continues_after_fogbank_restarts():
     """Fogbank killed and started again: the instance comes back archiving, and a restore to the
     latest time has what was written before and after."""
-    from tests.rds.test_recovery import _fogbank_up
-
-    root = Path(tempfile.mkdtemp(prefix="fogbank-rds-archive-"))  # not tmp_path: the engine user must enter it
-    root.chmod(0o755)
-    port = free_port()
-    argv = [sys.executable, "-m", "fogbank", "up", "--port", str(port), "--data-dir", str(root / "data")]
-    env = {**os.environ, "FOGBANK_ENGINE_PORTS": "4800-4899", "FOGBANK_RDS_BACKUP_INTERVAL": "0.5"}
-    rds = boto3.client("rds", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1")
-    server = _fogbank_up(argv, env, rds)
-    try:
+    with OwnFogbank("fogbank-rds-archive-", "4800-4899", FOGBANK_RDS_BACKUP_INTERVAL="0.5") as fogbank:
+        rds = fogbank.rds
         rds.create_db_instance(DBInstanceIdentifier="archived", Engine="postgres", DBInstanceClass="db.t3.micro",
                                MasterUsername="postgres", MasterUserPassword=PASSWORD)  # fmt: skip
         _write(wait_status(rds, "archived", "available")["Endpoint"]["Port"], 1)
         _automated_backup(rds, "archived")
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
-        time.sleep(0.5)  # the engines die with Fogbank
-        server = _fogbank_up(argv, env, rds)
+        fogbank.restart()
         _write(wait_status(rds, "archived", "available")["Endpoint"]["Port"], 2)
         _wait_restorable(rds, "archived", dt.datetime.now(dt.UTC).replace(microsecond=0) + dt.timedelta(seconds=1))
         rds.restore_db_instance_to_point_in_time(
@@ -199,10 +182,6 @@ def test_archiving_continues_after_fogbank_restarts():
             UseLatestRestorableTime=True,
         )
         assert _rows(wait_status(rds, "archived-now", "available", timeout=120)["Endpoint"]["Port"]) == [1, 2]
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def test_the_daily_copy_is_taken_once_in_each_backup_window():

@@ -3,23 +3,18 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
-import sys
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-import boto3
 import botocore.exceptions
 import psycopg
 import pymysql
 import pytest
 
 from fogbank.server import free_port
-from tests.rds.conftest import PASSWORD, wait_status
+from tests.rds.conftest import PASSWORD, OwnFogbank, wait_status
 
 
 def _pg(instance: dict[str, Any]) -> psycopg.Connection:
@@ -248,16 +243,8 @@ def test_refusals(rds, make_instance):
 def test_fogbank_restart_brings_replicas_back_replicating():
     """Fogbank killed with -9 (its engines die with it): sources and replicas come back, and
     the replicas follow their sources again."""
-    from tests.rds.test_recovery import _fogbank_up
-
-    root = Path(tempfile.mkdtemp(prefix="fogbank-rds-replicas-"))  # not under pytest's 0700 tmp
-    root.chmod(0o755)
-    port = free_port()
-    argv = [sys.executable, "-m", "fogbank", "up", "--port", str(port), "--data-dir", str(root / "data")]
-    env = {**os.environ, "FOGBANK_ENGINE_PORTS": "4800-4899"}
-    rds = boto3.client("rds", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1")
-    server = _fogbank_up(argv, env, rds)
-    try:
+    with OwnFogbank("fogbank-rds-replicas-", "4800-4899") as fogbank:
+        rds = fogbank.rds
         for engine, user in (("postgres", "postgres"), ("mariadb", "admin")):
             rds.create_db_instance(DBInstanceIdentifier=f"{engine}-src", Engine=engine, DBInstanceClass="db.t3.micro",
                                    MasterUsername=user, MasterUserPassword=PASSWORD)  # fmt: skip
@@ -272,10 +259,7 @@ def test_fogbank_restart_brings_replicas_back_replicating():
                                                 SourceDBInstanceIdentifier=f"{engine}-src")  # fmt: skip
         for engine in ("postgres", "mariadb"):
             wait_status(rds, f"{engine}-rep", "available")
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
-        time.sleep(0.5)  # PDEATHSIG: the engines die with Fogbank
-        server = _fogbank_up(argv, env, rds)
+        fogbank.restart()
         pg_source, maria_source, pg_replica, maria_replica = (
             wait_status(rds, name, "available")
             for name in ("postgres-src", "mariadb-src", "postgres-rep", "mariadb-rep")
@@ -298,10 +282,6 @@ def test_fogbank_restart_brings_replicas_back_replicating():
         assert _describe(rds, "postgres-src")["ReadReplicaDBInstanceIdentifiers"] == []
         with _pg(pg_source) as conn:
             assert conn.execute("SELECT count(*) FROM pg_replication_slots").fetchone()[0] == 0
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.mark.parametrize("engine", ["postgres", "mariadb"])

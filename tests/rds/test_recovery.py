@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-import boto3
 import psycopg
 
-from fogbank.server import free_port
 from fogbank.services.rds import lifecycle
-from tests.rds.conftest import PASSWORD, wait_status
+from tests.rds.conftest import PASSWORD, OwnFogbank, wait_status
 
 
 def test_dead_engine_is_restarted(rds, make_instance, fogbank_server):
@@ -100,27 +96,8 @@ def test_failed_instance_is_retried_and_can_be_rebooted(rds, make_instance, fogb
 
 
 def test_restart_brings_instances_back():
-    # Not pytest's tmp_path: it sits under a 0700 directory the engine user cannot enter.
-    root = Path(tempfile.mkdtemp(prefix="fogbank-rds-restart-"))
-    root.chmod(0o755)
-    port = free_port()
-    data = root / "data"
-    argv = [sys.executable, "-m", "fogbank", "up", "--port", str(port), "--data-dir", str(data)]
-    env = {**os.environ, "FOGBANK_ENGINE_PORTS": "4700-4799"}
-    rds = boto3.client("rds", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1")
-
-    def up() -> subprocess.Popen:
-        server = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(200):
-            try:
-                rds.describe_db_instances()
-                return server
-            except Exception:
-                time.sleep(0.05)
-        raise AssertionError("fogbank did not start")
-
-    server = up()
-    try:
+    with OwnFogbank("fogbank-rds-restart-", "4700-4799") as fogbank:
+        rds = fogbank.rds
         for name in ("keep", "sleepy"):
             rds.create_db_instance(DBInstanceIdentifier=name, Engine="postgres", DBInstanceClass="db.t3.micro",
                                    MasterUsername="postgres", MasterUserPassword=PASSWORD)  # fmt: skip
@@ -132,10 +109,7 @@ def test_restart_brings_instances_back():
             conn.execute("INSERT INTO kept VALUES (9)")
         rds.stop_db_instance(DBInstanceIdentifier="sleepy")
         wait_status(rds, "sleepy", "stopped")
-        server.send_signal(signal.SIGKILL)
-        server.wait()
-        time.sleep(0.5)  # PDEATHSIG: the engines die with Fogbank
-        server = up()
+        fogbank.restart()
         endpoint = wait_status(rds, "keep", "available")["Endpoint"]
         assert wait_status(rds, "sleepy", "stopped")
         with psycopg.connect(host="127.0.0.1", port=endpoint["Port"], user="postgres", password=PASSWORD,
@@ -143,25 +117,6 @@ def test_restart_brings_instances_back():
             assert conn.execute("SELECT x FROM kept").fetchall() == [(9,)]
         for name in ("keep", "sleepy"):
             rds.delete_db_instance(DBInstanceIdentifier=name, SkipFinalSnapshot=True)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
-        shutil.rmtree(root, ignore_errors=True)
-
-
-def _fogbank_up(argv: list[str], env: dict[str, str], rds: object) -> subprocess.Popen:
-    """``fogbank up`` in a session of its own, so a kill of its group takes its workers too (engines
-    have their own process groups)."""
-    server = subprocess.Popen(
-        argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
-    )
-    for _ in range(400):
-        try:
-            rds.describe_db_instances()  # type: ignore[attr-defined]
-            return server
-        except Exception:
-            time.sleep(0.05)
-    raise AssertionError("fogbank did not start")
 
 
 def _engine_processes(root: Path) -> list[int]:
@@ -180,47 +135,38 @@ def _engine_processes(root: Path) -> list[int]:
 def test_kill_9_during_a_long_query_then_restart_comes_back():
     """The orphaned backend of a running query held the old shared memory: the new postmaster
     refused to start and the instance stayed ``failed``."""
-    root = Path(tempfile.mkdtemp(prefix="fogbank-rds-orphans-"))
-    root.chmod(0o755)
-    port = free_port()
-    argv = [sys.executable, "-m", "fogbank", "up", "--port", str(port), "--data-dir", str(root / "data")]
-    env = {**os.environ, "FOGBANK_ENGINE_PORTS": "4800-4899", "FOGBANK_WORKERS": "2"}
-    rds = boto3.client("rds", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1")
-    server = _fogbank_up(argv, env, rds)
-    running = None
-    try:
-        rds.create_db_instance(DBInstanceIdentifier="busy", Engine="postgres", DBInstanceClass="db.t3.micro",
-                               MasterUsername="postgres", MasterUserPassword=PASSWORD)  # fmt: skip
-        endpoint = wait_status(rds, "busy", "available")["Endpoint"]
-        dsn = dict(host="127.0.0.1", port=endpoint["Port"], user="postgres", password=PASSWORD, dbname="postgres")
-        conn = psycopg.connect(**dsn, autocommit=True)
-        running = subprocess.Popen(  # a query that runs for many seconds, from another process
-            [sys.executable, "-c", "import psycopg, sys; c = psycopg.connect(sys.argv[1]); "
-             "c.execute('SELECT count(*) FROM generate_series(1, 250000000)')",
-             " ".join(f"{k}={v}" for k, v in dsn.items())],
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        for _ in range(100):
-            if conn.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%generate_series%' "
-                            "AND pid <> pg_backend_pid()").fetchone()[0]:  # fmt: skip
-                break
-            time.sleep(0.05)
-        conn.close()
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
-        deadline = time.monotonic() + 5
-        while _engine_processes(root) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not _engine_processes(root), "engine processes outlived Fogbank"
-        server = _fogbank_up(argv, env, rds)
-        endpoint = wait_status(rds, "busy", "available", timeout=30)["Endpoint"]
-        with psycopg.connect(**{**dsn, "port": endpoint["Port"]}) as again:
-            assert again.execute("SELECT 1").fetchone() == (1,)
-        rds.delete_db_instance(DBInstanceIdentifier="busy", SkipFinalSnapshot=True)
-    finally:
-        if running is not None:
-            running.kill()
-            running.wait()
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
-        shutil.rmtree(root, ignore_errors=True)
+    running: subprocess.Popen[bytes] | None = None
+    with OwnFogbank("fogbank-rds-orphans-", "4800-4899", FOGBANK_WORKERS="2") as fogbank:
+        rds, root = fogbank.rds, fogbank.root
+        try:
+            rds.create_db_instance(DBInstanceIdentifier="busy", Engine="postgres", DBInstanceClass="db.t3.micro",
+                                   MasterUsername="postgres", MasterUserPassword=PASSWORD)  # fmt: skip
+            endpoint = wait_status(rds, "busy", "available")["Endpoint"]
+            dsn = dict(host="127.0.0.1", port=endpoint["Port"], user="postgres", password=PASSWORD, dbname="postgres")
+            conn = psycopg.connect(**dsn, autocommit=True)
+            running = subprocess.Popen(  # a query that runs for many seconds, from another process
+                [sys.executable, "-c", "import psycopg, sys; c = psycopg.connect(sys.argv[1]); "
+                 "c.execute('SELECT count(*) FROM generate_series(1, 250000000)')",
+                 " ".join(f"{k}={v}" for k, v in dsn.items())],
+                stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            for _ in range(100):
+                if conn.execute("SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%generate_series%' "
+                                "AND pid <> pg_backend_pid()").fetchone()[0]:  # fmt: skip
+                    break
+                time.sleep(0.05)
+            conn.close()
+            fogbank.kill()
+            deadline = time.monotonic() + 5
+            while _engine_processes(root) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not _engine_processes(root), "engine processes outlived Fogbank"
+            fogbank.up()
+            endpoint = wait_status(rds, "busy", "available", timeout=30)["Endpoint"]
+            with psycopg.connect(**{**dsn, "port": endpoint["Port"]}) as again:
+                assert again.execute("SELECT 1").fetchone() == (1,)
+            rds.delete_db_instance(DBInstanceIdentifier="busy", SkipFinalSnapshot=True)
+        finally:
+            if running is not None:
+                running.kill()
+                running.wait()

@@ -120,7 +120,7 @@ class Backend:
         return self.instances_dir / record.resource_id
 
     def data_dir(self, record: Record[Any]) -> Path:
-        return self.instance_dir(record) / "data"
+        return self.instance_dir(record) / record.private.data_name
 
     def log_file(self, record: Record[Any]) -> Path:
         return self.instance_dir(record) / "data.log"

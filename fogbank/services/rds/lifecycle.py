@@ -17,7 +17,7 @@ from fogbank.engines.interface import InstanceSpec
 from fogbank.engines.supervisor import EngineStartError
 from fogbank.managed import ports, supervision
 from fogbank.managed.records import Record
-from fogbank.services.rds import backups, classes, replicas
+from fogbank.services.rds import backups, classes, multi_az, replicas
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.parameters import engine_settings
 from fogbank.services.rds.records import PARAMETER_GROUP
@@ -47,7 +47,7 @@ def settings_for(region: Region, record: Record[Any]) -> dict[str, str]:
     """Settings the engine runs with: class-derived values, the parameter group's, then what
     replication adds (``replicas.settings``: walsenders, a binary log, read_only)."""
     base = _own_settings(region, record)
-    return {**base, **replicas.settings(region, record, base)}
+    return {**base, **replicas.settings(region, record, base), **multi_az.primary_settings(record)}
 
 
 def _own_settings(region: Region, record: Record[Any]) -> dict[str, str]:
@@ -80,6 +80,14 @@ class EngineRecovery:
         self.backend, self.region, self.record = backend, region, record
 
     def died(self, code: int) -> None:
+        if multi_az.can_fail_over(self.backend, self.record):
+            log.warning("%s: engine exited with code %s, failing over", self.record.identifier, code)
+            self.backend.stop_engine(self.record)  # not restarted by the supervisor: the standby takes over
+            _set_status_if(self.backend, self.region, self.record, ("available",), "rebooting")
+            self.backend.jobs.submit(
+                self.record.resource_id, lambda: multi_az.failover(self.backend, self.region, self.record), grace=0
+            )
+            return
         log.warning("%s: engine exited with code %s, restarting it", self.record.identifier, code)
         _set_status_if(self.backend, self.region, self.record, ("available",), "rebooting")
         self.backend.instance_event(self.region, self.record, RECOVERY_STARTED, "recovery")
@@ -188,6 +196,7 @@ def start_engine(backend: Backend, region: Region, record: Record[Any]) -> None:
     supervision.watch(proc, EngineRecovery(backend, region, record))
     backend.mark_running(record, driver)
     replicas.after_start(backend, region, record)
+    multi_az.after_start(backend, region, record)
 
 
 def create(backend: Backend, region: Region, record: Record[Any], snapshot: Record[Any] | None = None) -> None:
@@ -227,6 +236,8 @@ def create(backend: Backend, region: Region, record: Record[Any], snapshot: Reco
             )
             supervision.watch(proc, EngineRecovery(backend, region, record))
             backend.mark_running(record, driver)
+        if multi_az.wanted(record):
+            multi_az.add_standby(backend, region, record)
     except Exception as error:
         mark_failed(backend, region, record, error, "Creating the DB instance" if snapshot is None else "Restore")
         return
@@ -248,7 +259,8 @@ def recover(backend: Backend, region: Region, record: Record[Any], was: str) -> 
         shutil.rmtree(backend.instance_dir(record), ignore_errors=True)
         create(backend, region, record)
         return
-    _come_up(backend, region, record, "Restarting the DB instance", "DB instance restarted.", "availability")
+    _come_up(backend, region, record, "Restarting the DB instance", "DB instance restarted.", "availability",
+             then=lambda: multi_az.resume(backend, region, record))  # fmt: skip
 
 
 def reboot(backend: Backend, region: Region, record: Record[Any]) -> None:
@@ -268,6 +280,7 @@ def stop(backend: Backend, region: Region, record: Record[Any], snapshot: Record
     if snapshot is not None:
         take_snapshot(backend, region, record, snapshot)
     backend.stop_engine(record)
+    multi_az.stop(backend, record)
     backend.set_status(region, record, "stopped")
     backend.instance_event(region, record, "DB instance stopped.", "notification")
 
@@ -282,6 +295,7 @@ def start(backend: Backend, region: Region, record: Record[Any]) -> None:
             with backend.store.lock:
                 record.private.password = password
                 record.private.password_on_start = None
+        multi_az.resume(backend, region, record)
 
     _come_up(
         backend,
@@ -300,11 +314,13 @@ def delete(backend: Backend, region: Region, record: Record[Any], final: Record[
         take_snapshot(backend, region, record, final)
     backups.instance_deleting(backend, region, record)
     backend.stop_engine(record)
+    multi_az.stop(backend, record)
     replicas.deleted(backend, region, record)  # its slot on its source, its own replicas promoted
     backend.remove_instance_files(record)
     with backend.store.lock:
         region.remove(record)
         backend.supervisor.release_port(record.fields["Port"])
+        multi_az.release(backend, record)
         backend.save(region)
     backend.instance_event(region, record, "DB instance deleted.", "deletion")
 
@@ -313,6 +329,7 @@ def modify(backend: Backend, region: Region, record: Record[Any], changes: dict[
     """Apply modifications now: those that change how the engine runs restart it."""
     restart = False
     with backend.store.lock:
+        was_multi_az = multi_az.wanted(record)
         for key in ("DBInstanceClass", "Port"):
             if key in changes and changes[key] != record.fields[key]:
                 restart = True
@@ -327,6 +344,14 @@ def modify(backend: Backend, region: Region, record: Record[Any], changes: dict[
             start_engine(backend, region, record)
         elif changes.get("_settings_changed") and running:
             apply_settings(backend, region, record)
+        if running and (restart or changes.get("_settings_changed")):
+            multi_az.restart_standby(backend, region, record)  # the same class and parameters as its primary
+        if running and multi_az.wanted(record) != was_multi_az:
+            if not was_multi_az:
+                backend.instance_event(region, record, multi_az.CONVERTING, "configuration change")
+            multi_az.resume(backend, region, record)
+            converted = multi_az.CONVERTED if not was_multi_az else multi_az.CONVERTED_SINGLE
+            backend.instance_event(region, record, converted, "configuration change")
         if "MasterUserPassword" in changes:
             if running:
                 backend.driver_of(record).set_password(
@@ -355,7 +380,7 @@ def apply_settings(backend: Backend, region: Region, record: Record[Any]) -> Non
     if not backend.is_running(record):
         return
     base = _own_settings(region, record)
-    extra = replicas.settings(region, record, base)
+    extra = {**replicas.settings(region, record, base), **multi_az.primary_settings(record)}
     pending = backend.driver_of(record).apply_settings(backend.process_name(record), {**base, **extra})
     pending = [name for name in pending if name not in extra]  # replication's: every start writes them
     with backend.store.lock:

@@ -143,6 +143,11 @@ def render_instance(instance: Record[Any], subnet_group: Record[Any] | None) -> 
         if record.get(key) is not None
     }  # fmt: skip
     out["InstanceCreateTime"] = _time(record.get("InstanceCreateTime"))
+    if record.get("MultiAZ"):  # the standby's zone (``multi_az.py``: a failover swaps the two)
+        zone = record["AvailabilityZone"]
+        out["SecondaryAvailabilityZone"] = record.get("SecondaryAvailabilityZone") or (
+            zone[:-1] + ("b" if zone[-1] != "b" else "a")
+        )
     if status not in ("creating",) and record.get("InstanceCreateTime"):
         out["Endpoint"] = {"Address": ENDPOINT_ADDRESS, "Port": record["Port"], "HostedZoneId": HOSTED_ZONE_ID}
     out["DbInstancePort"] = 0

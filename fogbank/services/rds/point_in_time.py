@@ -11,7 +11,7 @@ from typing import Any
 from fogbank.engines.interface import InstanceSpec
 from fogbank.managed import ports, supervision
 from fogbank.managed.records import Record
-from fogbank.services.rds import backups, lifecycle
+from fogbank.services.rds import backups, lifecycle, multi_az
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.store import Region, iso, now
 
@@ -46,6 +46,8 @@ def restore(backend: Backend, region: Region, record: Record[Any], backup: Recor
         )
         supervision.watch(proc, lifecycle.EngineRecovery(backend, region, record))
         backend.mark_running(record, driver)
+        if multi_az.wanted(record):
+            multi_az.add_standby(backend, region, record)
     except Exception as error:
         log.warning("point-in-time restore of %s failed: %s", record.identifier, error)
         lifecycle.mark_failed(backend, region, record, error, "Restore")

@@ -45,6 +45,12 @@ class InstancePrivate:
     # MariaDB: runs with its binary log for good once it was a source or replica (a crash of a
     # server whose binlog was then turned off leaves XA-prepared transactions it refuses to start with).
     binlog: bool = False
+    # Multi-AZ (``rds/multi_az.py``): the primary's data directory ("data" or "standby": a
+    # failover swaps them), the standby's private port, and whether the standby is in step
+    # (only then does the primary wait for it at each commit).
+    data_name: str = "data"
+    standby_port: int = 0
+    standby_ready: bool = False
 
 
 @dataclass

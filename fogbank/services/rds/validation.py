@@ -262,5 +262,3 @@ def unsupported(params: dict[str, Any]) -> None:
         raise AwsError(
             "InvalidParameterCombination", "DB clusters are not supported by Fogbank yet (DBClusterIdentifier)."
         )
-    if params.get("MultiAZ"):
-        raise AwsError("InvalidParameterCombination", "Multi-AZ DB instances are not supported by Fogbank yet.")

@@ -34,6 +34,7 @@ export function InstanceDetail(props: { id: string }) {
   );
   const [tab, setTab] = useState("Connectivity");
   const [action, setAction] = useState<Action>(null);
+  const [failover, setFailover] = useState(false);
 
   const run = async (command: Promise<unknown>) => {
     await command;
@@ -164,6 +165,7 @@ export function InstanceDetail(props: { id: string }) {
                   ["Multi-AZ", db.MultiAZ ? "Yes" : "No"],
                   ["Parameter group", db.DBParameterGroups?.map((g) => g.DBParameterGroupName).join(", ")],
                   ["Availability zone", db.AvailabilityZone],
+                  ...(db.MultiAZ ? [["Secondary zone", db.SecondaryAvailabilityZone] as [string, string | undefined]] : []),
                   ["Created", formatDate(db.InstanceCreateTime)],
                   ["Resource ID", db.DbiResourceId],
                   ["ARN", db.DBInstanceArn],
@@ -177,8 +179,14 @@ export function InstanceDetail(props: { id: string }) {
         </>
       )}
       {action === "reboot" && (
-        <Confirm title={`Reboot ${props.id}?`} word="" action="Reboot" onClose={() => setAction(null)} onConfirm={() => run(rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: props.id })))}>
+        <Confirm title={`Reboot ${props.id}?`} word="" action="Reboot" onClose={() => setAction(null)} onConfirm={() => run(rds.send(new RebootDBInstanceCommand({ DBInstanceIdentifier: props.id, ForceFailover: (db?.MultiAZ && failover) || undefined })))}>
           <p>The database restarts; connections are dropped while it reboots.</p>
+          {db?.MultiAZ && (
+            <label class="check">
+              <input type="checkbox" checked={failover} onChange={(e) => setFailover(e.currentTarget.checked)} />
+              Reboot with failover: the standby becomes the primary, on the same endpoint
+            </label>
+          )}
         </Confirm>
       )}
       {action === "stop" && (

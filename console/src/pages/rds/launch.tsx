@@ -79,6 +79,7 @@ export function LaunchInstance() {
     port: ENGINES.postgres.port,
     retention: "1",
     deletionProtection: false,
+    multiAZ: false,
   });
   const { problems, setProblems, clear } = useProblems<keyof LaunchForm>();
   const [error, setError] = useState<string | null>(null);
@@ -163,6 +164,7 @@ export function LaunchInstance() {
           Port: Number(form.port),
           BackupRetentionPeriod: Number(form.retention),
           DeletionProtection: form.deletionProtection,
+          MultiAZ: form.multiAZ || undefined,
         }),
       );
       navigate(`/rds/instances/${encodeURIComponent(form.identifier.toLowerCase())}`);
@@ -221,6 +223,12 @@ export function LaunchInstance() {
             </select>
           </Field>
           {input("storage", "Allocated storage (GiB)", { type: "number", min: 20, max: 65536 })}
+        </Panel>
+        <Panel title="Availability and durability">
+          <label class="check">
+            <input type="checkbox" checked={form.multiAZ} onChange={(e) => set("multiAZ", e.currentTarget.checked)} />
+            Multi-AZ DB instance: a standby kept in step synchronously takes over when the primary fails
+          </label>
         </Panel>
         <Panel title="Additional configuration">
           {input("dbName", "Initial database name", {}, "If you leave this empty, no database is created (PostgreSQL still has \"postgres\").")}

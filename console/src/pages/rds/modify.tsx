@@ -41,6 +41,7 @@ function ModifyForm(props: { db: DBInstance }) {
   const [retention, setRetention] = useState(String(db.BackupRetentionPeriod ?? 1));
   const [port, setPort] = useState(String(db.Endpoint?.Port ?? db.DbInstancePort ?? ""));
   const [deletionProtection, setDeletionProtection] = useState(!!db.DeletionProtection);
+  const [multiAZ, setMultiAZ] = useState(!!db.MultiAZ);
   const [immediately, setImmediately] = useState(true);
   const { problems, setProblems, clear } = useProblems<ModifyField>();
   const [error, setError] = useState<string | null>(null);
@@ -60,6 +61,7 @@ function ModifyForm(props: { db: DBInstance }) {
     if (Number(retention) !== db.BackupRetentionPeriod) input.BackupRetentionPeriod = Number(retention);
     if (port && Number(port) !== (db.Endpoint?.Port ?? db.DbInstancePort)) input.DBPortNumber = Number(port);
     if (deletionProtection !== !!db.DeletionProtection) input.DeletionProtection = deletionProtection;
+    if (multiAZ !== !!db.MultiAZ) input.MultiAZ = multiAZ;
     return input;
   };
 
@@ -127,6 +129,14 @@ function ModifyForm(props: { db: DBInstance }) {
         {field("password", "New master password", password, setPassword, { type: "password", autoComplete: "new-password" }, "Leave empty to keep the current password.")}
         {password && field("confirm", "Confirm new master password", confirm, setConfirm, { type: "password", autoComplete: "new-password" })}
       </Panel>
+      {!db.ReadReplicaSourceDBInstanceIdentifier && (
+        <Panel title="Availability and durability">
+          <label class="check">
+            <input type="checkbox" checked={multiAZ} onChange={(e) => setMultiAZ(e.currentTarget.checked)} />
+            Multi-AZ DB instance (a synchronous standby)
+          </label>
+        </Panel>
+      )}
       <Panel title="Additional configuration">
         {field("port", "Database port", port, setPort, { type: "number" })}
         {field("retention", "Backup retention period (days)", retention, setRetention, { type: "number", min: 0, max: 35 })}

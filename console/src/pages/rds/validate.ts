@@ -17,6 +17,7 @@ export interface LaunchForm {
   port: string;
   retention: string;
   deletionProtection: boolean;
+  multiAZ: boolean;
 }
 
 export type Problems = Partial<Record<keyof LaunchForm, string>>;

@@ -120,7 +120,7 @@ def describe_orderable_db_instance_options(ctx: RequestContext, params: dict[str
                         "LicenseModel": license_model,
                         "AvailabilityZoneGroup": ctx.region,
                         "AvailabilityZones": zones,
-                        "MultiAZCapable": False,
+                        "MultiAZCapable": True,
                         "ReadReplicaCapable": False,
                         "Vpc": True,
                         "SupportsStorageEncryption": True,

@@ -9,7 +9,7 @@ from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.rds import certificates, lifecycle, master_secret, replicas, validation
+from fogbank.services.rds import certificates, lifecycle, master_secret, multi_az, replicas, validation
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.backups import automated_backup
 from fogbank.services.rds.model import (
@@ -77,6 +77,11 @@ def new_record(ctx: RequestContext, params: dict[str, Any], identifier: str) -> 
     validation.backup_retention(params.get("BackupRetentionPeriod"))
     backup_window, maintenance_window = validation.windows(params)
     zone = validation.availability_zone(ctx.region, params.get("AvailabilityZone"))
+    if params.get("MultiAZ") and params.get("AvailabilityZone"):
+        raise AwsError(
+            "InvalidParameterCombination",
+            "Requesting a specific availability zone is not valid for Multi-AZ instances.",
+        )
     group = resolve_parameter_group(ctx, region, params.get("DBParameterGroupName"), version)
     option_group = resolve_option_group(ctx, region, params.get("OptionGroupName"), version)
     subnet_group = resolve_subnet_group(ctx, region, params.get("DBSubnetGroupName"))
@@ -97,7 +102,7 @@ def new_record(ctx: RequestContext, params: dict[str, Any], identifier: str) -> 
         "PreferredBackupWindow": backup_window,
         "PreferredMaintenanceWindow": maintenance_window,
         "AvailabilityZone": zone,
-        "MultiAZ": False,
+        "MultiAZ": bool(params.get("MultiAZ")),
         "AutoMinorVersionUpgrade": True,
         "LicenseModel": license_model,
         "PubliclyAccessible": False,
@@ -132,7 +137,11 @@ def new_record(ctx: RequestContext, params: dict[str, Any], identifier: str) -> 
         INSTANCE,
         identifier,
         arn,
-        InstancePrivate(requested_port=params.get("Port") or kind.default_port),
+        # A Multi-AZ MariaDB instance's standby follows its binary log: on from the start.
+        InstancePrivate(
+            requested_port=params.get("Port") or kind.default_port,
+            binlog=bool(params.get("MultiAZ")) and version.engine != "postgres",
+        ),
         fields=fields,
         status=INSTANCE_LIFECYCLE.initial,
         resource_id=resource_id,
@@ -235,15 +244,21 @@ def transition(be: Backend, region: Region, record: Record[Any], status: str) ->
 @operation("RebootDBInstance")
 def reboot_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
-    if params.get("ForceFailover"):
-        raise AwsError(
-            "InvalidParameterCombination", "Reboot with failover is only supported for Multi-AZ DB instances."
-        )
     with be.store.lock:
         record = instance_strict(region, params["DBInstanceIdentifier"])
+        failover = bool(params.get("ForceFailover"))
+        if failover and not multi_az.wanted(record):
+            raise AwsError(
+                "InvalidParameterCombination", "Reboot with failover is only supported for Multi-AZ DB instances."
+            )
         require(record, "available", "failed")  # a reboot is how a failed engine is retried at once
+        if failover and not multi_az.can_fail_over(be, record):
+            raise invalid_state("The standby DB instance is not ready yet: reboot without failover, or retry later.")
         out = transition(be, region, record, "rebooting")
-    be.jobs.submit(record.resource_id, lambda: lifecycle.reboot(be, region, record))
+    if failover:
+        be.jobs.submit(record.resource_id, lambda: multi_az.failover(be, region, record))
+    else:
+        be.jobs.submit(record.resource_id, lambda: lifecycle.reboot(be, region, record))
     return {"DBInstance": out}
 
 

@@ -29,13 +29,15 @@ _IMMEDIATE = {
 }  # fmt: skip
 # Wait for the maintenance window unless ApplyImmediately (then PendingModifiedValues shows them).
 _DEFERRABLE = ("DBInstanceClass", "AllocatedStorage", "StorageType", "Iops", "StorageThroughput",
-               "CACertificateIdentifier", "BackupRetentionPeriod")  # fmt: skip
+               "CACertificateIdentifier", "BackupRetentionPeriod", "MultiAZ")  # fmt: skip
 
 
 def _validate(ctx: RequestContext, record: Record[Any], params: dict[str, Any]) -> None:
     be, region = backend(ctx)
     validation.unsupported(params)
     replicas.check_modify(region, record, params)
+    if params.get("MultiAZ") and record.fields.get(replicas.SOURCE):
+        raise AwsError("InvalidParameterCombination", "Multi-AZ read replicas are not supported by Fogbank yet.")
     version = be.version_of(record)
     if params.get("EngineVersion") and be.engines.resolve(record.fields["Engine"], params["EngineVersion"]) != version:
         raise AwsError(

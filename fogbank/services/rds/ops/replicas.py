@@ -68,6 +68,8 @@ def create_db_instance_read_replica(ctx: RequestContext, params: dict[str, Any])
     be, region = backend(ctx)
     identifier = check_identifier(params["DBInstanceIdentifier"])
     validation.unsupported(params)
+    if params.get("MultiAZ"):
+        raise AwsError("InvalidParameterCombination", "Multi-AZ read replicas are not supported by Fogbank yet.")
     with be.store.lock:
         source = _check_source(be, region, params)
         fields = source.fields
