@@ -184,3 +184,32 @@ def state(driver: MariaDBEngine, name: str) -> ReplicaState:
     lag = status["Seconds_Behind_Master"]
     error = status.get("Last_IO_Error") or status.get("Last_SQL_Error") or None
     return ReplicaState(running, float(lag) if lag is not None else None, None if running else error)
+
+
+def fence(driver: MariaDBEngine, name: str, username: str) -> tuple[str, int]:
+    """Stop a source taking writes (read_only, which waits for the commits under way, and the
+    master user no longer exempt) and answer its binary log's end: a replica that received up
+    to there holds every transaction it committed."""
+    restrict(driver, name, username)
+    with driver._admin(name) as cursor:
+        cursor.execute("SET GLOBAL read_only = ON")
+        cursor.execute("SHOW MASTER STATUS")
+        row = cursor.fetchone()
+    if row is None:
+        raise RuntimeError("the source has no binary log")
+    return str(row[0]), int(row[1])
+
+
+def wait_received(driver: MariaDBEngine, name: str, position: tuple[str, int], timeout: float = 10.0) -> None:
+    """Wait until the replica ``name`` has received its source's binary log up to ``position``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with driver._admin(name) as cursor:
+            cursor.execute("SHOW SLAVE STATUS")
+            row = cursor.fetchone()
+            status = dict(zip([c[0] for c in cursor.description], row, strict=True)) if row else None
+        if status and (status["Master_Log_File"], int(status["Read_Master_Log_Pos"])) >= position:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the replica did not receive the binary log up to {position} within {timeout:.0f} s")
+        time.sleep(0.01)

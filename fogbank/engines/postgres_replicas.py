@@ -174,3 +174,28 @@ def _write_auto_conf(data_dir: Path, values: dict[str, str]) -> None:
     path.write_text("\n".join(kept) + "\n")
     path.chmod(0o600)
     users.chown_tree(path, unprivileged=True)
+
+
+def shutdown_checkpoint(driver: PostgresEngine, data_dir: Path) -> str:
+    """The last checkpoint of a stopped server (``pg_controldata``): after a clean shutdown, its
+    last WAL record. A standby that received it holds everything the server committed."""
+    out = users.run([str(driver._server().parent / "pg_controldata"), "-D", str(data_dir)], unprivileged=True).stdout
+    for line in out.splitlines():
+        if line.startswith("Latest checkpoint location:"):
+            return line.split(":", 1)[1].strip()
+    raise RuntimeError("pg_controldata showed no latest checkpoint location")
+
+
+def wait_received(driver: PostgresEngine, name: str, lsn: str, timeout: float = 10.0) -> None:
+    """Wait until the standby ``name`` has received WAL past ``lsn``."""
+    deadline = time.monotonic() + timeout
+    with driver._admin(name) as conn:
+        while True:
+            received = conn.execute("SELECT COALESCE(pg_last_wal_receive_lsn() > %s::pg_lsn, false)", [lsn]).fetchone()[
+                0
+            ]
+            if received:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the standby did not receive the WAL up to {lsn} within {timeout:.0f} s")
+            time.sleep(0.01)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fogbank.managed.jobs import Jobs
+from fogbank.managed.listeners import Listeners
 from fogbank.managed.records import Record
 from fogbank.managed.running import Running
 from fogbank.services.rds import records
@@ -65,6 +66,15 @@ class Backend:
         self.jobs = Jobs("RDS", platform.config.grace)
         self.closing = self.jobs.closing  # set by close(): no new engine work, no more retries
         self.running = Running()  # the engines started, by supervisor process name
+        self._endpoints: Listeners | None = None
+
+    @property
+    def endpoints(self) -> Listeners:
+        """The relays of Aurora clusters' endpoints (``clusters.py``), by cluster resource id; the
+        event-loop thread starts with the first cluster."""
+        if self._endpoints is None:
+            self._endpoints = Listeners("rds-cluster-endpoints")
+        return self._endpoints
 
     @property
     def api_port(self) -> int:
@@ -153,11 +163,17 @@ class Backend:
     def close(self) -> None:
         self.jobs.close(timeout=30)
         self.stop_all()
+        if self._endpoints is not None:
+            self._endpoints.close()
+            self._endpoints = None
 
     def reset(self) -> None:
         """Stop every engine and delete every resource and its files."""
         self.jobs.wait_all()
         self.stop_all()
+        if self._endpoints is not None:
+            self._endpoints.close()
+            self._endpoints = None
         self.release_ports()
         self.store.wipe()
         shutil.rmtree(self.root / "backups", ignore_errors=True)  # automated backups (backups.py makes it again)

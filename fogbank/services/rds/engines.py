@@ -28,8 +28,12 @@ SERVICE = "rds"
 # MySQL server is installed.
 MYSQL_ON_MARIADB_MAJOR = "8.0"
 
+# Aurora's engines run in a DB cluster (``rds/clusters.py``), served by the installed PostgreSQL
+# and MariaDB; Aurora MySQL 3 is MySQL 8.0 compatible, so it is MariaDB serving MySQL 8.0, as ``mysql`` is.
+AURORA_ENGINES = ("aurora-postgresql", "aurora-mysql")
+AURORA_MYSQL_VERSION = "8.0.mysql_aurora.3.08.0"
 # Engines of the rds API that later issues bring; until then CreateDBInstance says so.
-LATER_ENGINES = ("aurora", "aurora-mysql", "aurora-postgresql", "docdb", "neptune")
+LATER_ENGINES = ("aurora", "docdb", "neptune")
 # Engines AWS has that no package on this machine can run.
 UNAVAILABLE_ENGINES = (
     "oracle-ee", "oracle-ee-cdb", "oracle-se2", "oracle-se2-cdb", "sqlserver-ee", "sqlserver-se",
@@ -55,7 +59,27 @@ KINDS: dict[str, RdsEngine] = {
     ),
     "mysql": RdsEngine("mysql", 3306, "mysql", "error/mysql-error.log", "general-public-license", "mariadb-server"),
     "mariadb": RdsEngine("mariadb", 3306, "mysql", "error/mysql-error.log", "general-public-license", "mariadb-server"),
-}
+    "aurora-postgresql": RdsEngine(
+        "aurora-postgresql", 5432, "postgres", "error/postgresql.log", "postgresql-license",
+        "PostgreSQL (pip install pgserver)",
+    ),
+    "aurora-mysql": RdsEngine(
+        "aurora-mysql", 3306, "mysql", "error/mysql-error.log", "general-public-license", "mariadb-server"
+    ),
+}  # fmt: skip
+
+
+def flavor(engine: str) -> str:
+    """``postgres`` or ``mysql``: which family of settings, SQL and replication an engine has."""
+    return KINDS[engine].flavor if engine in KINDS else "mysql"
+
+
+def is_postgres(engine: str) -> bool:
+    return flavor(engine) == "postgres"
+
+
+def is_aurora(engine: str) -> bool:
+    return engine in AURORA_ENGINES
 
 
 @dataclass(frozen=True)
@@ -75,6 +99,10 @@ class EngineVersion:
 
     @property
     def description(self) -> str:
+        if self.engine == "aurora-postgresql":
+            return f"Aurora PostgreSQL {self.major} served by PostgreSQL {self.binary.version} ({self.binary.source})"
+        if self.engine == "aurora-mysql":
+            return f"Aurora MySQL {self.version} served by {self.served_by}"
         if self.engine == "postgres":
             return f"PostgreSQL {self.binary.version} ({self.binary.source})"
         if self.engine == "mysql" and self.binary.flavor == "mariadb":
@@ -116,7 +144,7 @@ def catalog_kinds() -> list[EngineKind]:
     def kind(
         engine: str, offered: tuple[str, ...], binaries: Callable[[], list[EngineBinary]], parts: int
     ) -> EngineKind:
-        driver: DriverFactory = postgres.PostgresEngine if engine == "postgres" else mariadb.MariaDBEngine
+        driver: DriverFactory = postgres.PostgresEngine if is_postgres(engine) else mariadb.MariaDBEngine
         rds = KINDS[engine]
         family = _major_family(engine, parts)
         return EngineKind(SERVICE, engine, offered, binaries, driver, family, rds.default_port, rds.install_hint)
@@ -125,6 +153,8 @@ def catalog_kinds() -> list[EngineKind]:
         kind("postgres", (), _postgres_binaries, 1),
         kind("mysql", mysql_offered, _mysql_binaries, 2),
         kind("mariadb", (), _mariadb_binaries, 2),
+        kind("aurora-postgresql", (), _postgres_binaries, 1),
+        kind("aurora-mysql", (AURORA_MYSQL_VERSION,), _mysql_binaries, 2),
     ]
 
 
@@ -198,9 +228,9 @@ class Engines:
 
     @staticmethod
     def _rds_version(served: catalog.EngineVersion) -> EngineVersion:
-        # An offered version ("8.0" served by MariaDB 10.11) is its own major; an installed one
-        # has its binary's ("16" of 16.4, "10.11" of 10.11.6).
-        major = served.version if served.kind.offered else served.binary.major
+        # An offered version ("8.0" served by MariaDB 10.11) is its own major ("8.0" of
+        # 8.0.mysql_aurora.3.08.0 too); an installed one has its binary's ("16" of 16.4, "10.11" of 10.11.6).
+        major = ".".join(served.version.split(".")[:2]) if served.kind.offered else served.binary.major
         return EngineVersion(served.engine, served.version, major, served.binary, KINDS[served.engine].flavor, served)
 
 
@@ -211,8 +241,8 @@ def check_engine(engine: str) -> None:
     if engine in LATER_ENGINES or engine.startswith("aurora"):
         raise AwsError(
             "InvalidParameterCombination",
-            f"Engine {engine} runs in a DB cluster (CreateDBCluster), which Fogbank does not support yet. "
-            f"Engines Fogbank runs as DB instances: {', '.join(KINDS)}.",
+            f"Engine {engine} runs in a DB cluster, which Fogbank does not support for {engine} yet. "
+            f"Engines Fogbank runs: {', '.join(KINDS)}.",
         )
     if engine in UNAVAILABLE_ENGINES:
         raise AwsError(

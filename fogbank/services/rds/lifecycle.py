@@ -17,8 +17,9 @@ from fogbank.engines.interface import InstanceSpec
 from fogbank.engines.supervisor import EngineStartError
 from fogbank.managed import ports, supervision
 from fogbank.managed.records import Record
-from fogbank.services.rds import backups, classes, multi_az, replicas
+from fogbank.services.rds import backups, classes, clusters, multi_az, replicas
 from fogbank.services.rds.backend import Backend
+from fogbank.services.rds.engines import is_postgres
 from fogbank.services.rds.parameters import engine_settings
 from fogbank.services.rds.records import PARAMETER_GROUP
 from fogbank.services.rds.store import Region, iso, now
@@ -55,7 +56,7 @@ def _own_settings(region: Region, record: Record[Any]) -> dict[str, str]:
     group = region.get(PARAMETER_GROUP, record.fields["DBParameterGroupName"])
     instance_class = classes.lookup(record.fields["DBInstanceClass"])
     assert instance_class is not None
-    flavor = "postgres" if record.fields["Engine"] == "postgres" else "mysql"
+    flavor = "postgres" if is_postgres(record.fields["Engine"]) else "mysql"
     return engine_settings(flavor, instance_class, group.private.values if group is not None else {})
 
 
@@ -247,8 +248,10 @@ def create(backend: Backend, region: Region, record: Record[Any], snapshot: Reco
     if snapshot is not None:
         backend.instance_event(region, record, f"Restored from snapshot {snapshot.identifier}", "creation")
     message = "DB instance created."
-    if version.binary.flavor != version.engine and version.engine != "postgres":
+    if version.engine in ("mysql", "aurora-mysql") and version.binary.flavor == "mariadb":
         message += f" Engine {version.engine} is served by {version.served_by} (no MySQL server is installed)."
+    elif version.engine == "aurora-postgresql":
+        message += f" Engine {version.engine} is served by {version.served_by} (Aurora's storage is not emulated)."
     backend.instance_event(region, record, message, "creation")
     backups.became_available(backend, region, record)
 
@@ -313,6 +316,7 @@ def delete(backend: Backend, region: Region, record: Record[Any], final: Record[
     if final is not None:
         take_snapshot(backend, region, record, final)
     backups.instance_deleting(backend, region, record)
+    clusters.writer_leaving(backend, region, record)  # an Aurora writer: a reader takes its place first
     backend.stop_engine(record)
     multi_az.stop(backend, record)
     replicas.deleted(backend, region, record)  # its slot on its source, its own replicas promoted

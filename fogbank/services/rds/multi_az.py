@@ -39,6 +39,7 @@ from fogbank.engines.postgres import PostgresEngine
 from fogbank.managed import ports, supervision
 from fogbank.managed.records import Record
 from fogbank.services.rds.backend import Backend
+from fogbank.services.rds.engines import is_postgres
 from fogbank.services.rds.store import Region
 
 log = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ def primary_settings(record: Record[Any], ready: bool | None = None) -> dict[str
     """What the primary runs with for its standby (nothing for a Single-AZ instance); ``ready``
     overrides whether it waits for it."""
     ready = record.private.standby_ready if ready is None else ready
-    if record.fields["Engine"] == "postgres":
+    if is_postgres(record.fields["Engine"]):
         return {"synchronous_standby_names": STANDBY_APPLICATION} if ready else {}
     if not record.private.binlog:  # semi-sync needs the binary log: never on without one
         return {}
@@ -102,7 +103,7 @@ def _standby_settings(region: Region, record: Record[Any]) -> dict[str, str]:
 
     settings = lifecycle.settings_for(region, record)
     settings.pop("synchronous_standby_names", None)
-    if record.fields["Engine"] == "postgres":
+    if is_postgres(record.fields["Engine"]):
         return settings
     for key in ("rpl_semi_sync_master_enabled", "rpl_semi_sync_master_wait_point", "rpl_semi_sync_master_timeout"):
         settings.pop(key, None)
@@ -180,7 +181,7 @@ def _start_standby(backend: Backend, region: Region, record: Record[Any]) -> Non
             record.private.standby_port = new
             backend.save(region)
 
-    if record.fields["Engine"] == "postgres":
+    if is_postgres(record.fields["Engine"]):
         _point_postgres(record, standby_dir(backend, record))
     proc = ports.start_on_port(
         backend.supervisor,
@@ -228,7 +229,7 @@ def add_standby(backend: Backend, region: Region, record: Record[Any]) -> None:
         if not record.private.standby_port:
             record.private.standby_port = lifecycle.allocate_port(backend, None)
         binlog_was = record.private.binlog
-        record.private.binlog = record.fields["Engine"] != "postgres" or binlog_was
+        record.private.binlog = not is_postgres(record.fields["Engine"]) or binlog_was
         backend.save(region)
     driver, name = backend.driver_of(record), backend.process_name(record)
     password, target = record.private.replication_password, standby_dir(backend, record)
@@ -256,7 +257,7 @@ def remove_standby(backend: Backend, region: Region, record: Record[Any]) -> Non
     backend.running.stop(standby_name(backend, record))
     if record.private.standby_ready:
         _set_ready(backend, region, record, False)
-    if record.fields["Engine"] == "postgres" and backend.is_running(record):
+    if is_postgres(record.fields["Engine"]) and backend.is_running(record):
         try:
             postgres_replicas.drop_slot(backend.driver_of(record), backend.process_name(record), _slot(record))
         except Exception as error:

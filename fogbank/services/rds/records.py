@@ -12,6 +12,7 @@ bookkeeping in a typed private dataclass, never rendered:
 | ``db-subnet-group`` | ``SubnetGroupPrivate`` | the (subnet, zone) pairs |
 | ``db-option-group`` | ``OptionGroupPrivate`` | nothing yet |
 | ``db-instance-automated-backup`` | ``AutomatedBackupPrivate`` | its full copies, how far its archive reaches, what a restore needs |
+| ``db-cluster`` | ``ClusterPrivate`` | the master password its instances are made with, the port asked for |
 
 The status and tags live on the ``Record`` (``Lifecycle.move`` changes ``Record.status``; the
 tag operations ``Record.tags``); the identifier, ARN and resource id are on the ``Record`` and,
@@ -34,6 +35,7 @@ PARAMETER_GROUP = "db-parameter-group"
 SUBNET_GROUP = "db-subnet-group"
 OPTION_GROUP = "db-option-group"
 AUTOMATED_BACKUP = "db-instance-automated-backup"  # one per source instance, keyed by its DbiResourceId
+CLUSTER = "db-cluster"
 
 
 @dataclass
@@ -93,6 +95,14 @@ class AutomatedBackupPrivate:
     delete_with_instance: bool = True  # DeleteDBInstance's DeleteAutomatedBackups
 
 
+@dataclass
+class ClusterPrivate:
+    """An Aurora DB cluster (``clusters.py``): its writer is its first instance, its readers follow it."""
+
+    password: str = ""  # the master user's: its writer is created with it
+    requested_port: int = 0
+
+
 KINDS: list[RecordKind[Any]] = [
     RecordKind(INSTANCE, dataclass_loader(InstancePrivate)),
     RecordKind(SNAPSHOT, dataclass_loader(SnapshotPrivate)),
@@ -100,6 +110,7 @@ KINDS: list[RecordKind[Any]] = [
     RecordKind(SUBNET_GROUP, dataclass_loader(SubnetGroupPrivate)),
     RecordKind(OPTION_GROUP, dataclass_loader(OptionGroupPrivate)),
     RecordKind(AUTOMATED_BACKUP, dataclass_loader(AutomatedBackupPrivate)),
+    RecordKind(CLUSTER, dataclass_loader(ClusterPrivate)),
 ]
 
 

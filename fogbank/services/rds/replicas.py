@@ -27,6 +27,7 @@ from fogbank.engines.postgres import PostgresEngine
 from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.rds.backend import Backend
+from fogbank.services.rds.engines import is_postgres
 from fogbank.services.rds.records import INSTANCE
 from fogbank.services.rds.store import Region, iso, now
 
@@ -72,7 +73,7 @@ def settings(region: Region, record: Record[Any], base: dict[str, str]) -> dict[
     replica at least its source's values of the settings a hot standby must not have fewer of
     (a replica of a smaller class would refuse to start); its link is in ``postgresql.auto.conf``.
     MariaDB: a source's or replica's binary log, its server_id, a replica's read_only."""
-    if record.fields["Engine"] == "postgres":
+    if is_postgres(record.fields["Engine"]):
         extra = {key: value for key, value in postgres_replicas.SENDERS.items() if key not in base}
         source = source_of(region, record)
         if source is not None:
@@ -144,7 +145,7 @@ def renamed(region: Region, record: Record[Any], new_id: str) -> None:
 def before_start(backend: Backend, region: Region, record: Record[Any]) -> None:
     """A PostgreSQL replica follows its source on the port the source has now."""
     source = source_of(region, record)
-    if source is not None and record.fields["Engine"] == "postgres":
+    if source is not None and is_postgres(record.fields["Engine"]):
         _point_postgres(backend, record, source)
 
 
@@ -152,7 +153,7 @@ def after_start(backend: Backend, region: Region, record: Record[Any]) -> None:
     """A MariaDB replica whose source moved to another port follows it there; a source that
     moved (``DBPortNumber``, a port taken while Fogbank was down) takes its running replicas along."""
     source = source_of(region, record)
-    if source is not None and record.fields["Engine"] != "postgres" and record.status != "creating":
+    if source is not None and not is_postgres(record.fields["Engine"]) and record.status != "creating":
         _point_mariadb(backend, record, source)  # a new replica is pointed at its copy's position
     if source is not None and record.status != "creating":
         watch(backend, region, record)
@@ -160,15 +161,19 @@ def after_start(backend: Backend, region: Region, record: Record[Any]) -> None:
         if not backend.is_running(replica):
             continue
         try:
-            if record.fields["Engine"] == "postgres":
-                _point_postgres(backend, replica, record)
-                driver = backend.driver_of(replica)
-                with driver._admin(backend.process_name(replica)) as conn:
-                    conn.execute("SELECT pg_reload_conf()")  # primary_conninfo is reloadable
-            else:
-                _point_mariadb(backend, replica, record)
+            repoint(backend, replica, record)
         except Exception as error:
             log.warning("pointing %s at its source's port failed: %s", replica.identifier, error)
+
+
+def repoint(backend: Backend, replica: Record[Any], source: Record[Any]) -> None:
+    """A running replica follows ``source`` where it is now (another port, another instance)."""
+    if is_postgres(source.fields["Engine"]):
+        _point_postgres(backend, replica, source)
+        with backend.driver_of(replica)._admin(backend.process_name(replica)) as conn:
+            conn.execute("SELECT pg_reload_conf()")  # primary_conninfo is reloadable
+    else:
+        _point_mariadb(backend, replica, source)
 
 
 def _point_postgres(backend: Backend, replica: Record[Any], source: Record[Any]) -> None:
@@ -187,8 +192,9 @@ def _point_mariadb(backend: Backend, replica: Record[Any], source: Record[Any]) 
         mariadb_replicas.follow(driver, name, source.fields["Port"], source.private.replication_password, None)
 
 
-def create(backend: Backend, region: Region, record: Record[Any]) -> None:
-    """A new replica: a consistent copy of the source, started following it."""
+def create(backend: Backend, region: Region, record: Record[Any], announce: bool = True) -> None:
+    """A new replica: a consistent copy of the source, started following it (``announce``: with
+    the events of a new instance; an Aurora writer coming back as a reader has none)."""
     from fogbank.services.rds import lifecycle
 
     source = source_of(region, record)
@@ -203,7 +209,7 @@ def create(backend: Backend, region: Region, record: Record[Any]) -> None:
                 source.private.replication_password = secrets.token_hex(16)
             # The replica's own replicas (cascading) log in with the same, replicated login.
             record.private.replication_password = source.private.replication_password
-            source.private.binlog = record.private.binlog = source.fields["Engine"] != "postgres"
+            source.private.binlog = record.private.binlog = not is_postgres(source.fields["Engine"])
             backend.save(region)
         password = source.private.replication_password
         source_driver, source_name = backend.driver_of(source), backend.process_name(source)
@@ -237,8 +243,10 @@ def create(backend: Backend, region: Region, record: Record[Any]) -> None:
     backend.set_status(
         region, record, "available", InstanceCreateTime=record.fields.get("InstanceCreateTime") or iso(now())
     )
-    backend.instance_event(region, record, "DB instance created.", "creation")
-    backend.instance_event(region, record, RESUMED, "read replica")
+    if announce:
+        backend.instance_event(region, record, "DB instance created.", "creation")
+    if announce and not record.fields.get("DBClusterIdentifier"):
+        backend.instance_event(region, record, RESUMED, "read replica")
     watch(backend, region, record)
 
 
@@ -356,7 +364,7 @@ def promote(backend: Backend, region: Region, record: Record[Any], changes: dict
 
 def _forget(backend: Backend, source: Record[Any], replica: Record[Any]) -> None:
     """The source no longer keeps WAL for a replica that is gone or promoted."""
-    if source.fields["Engine"] != "postgres" or source.status == "deleting" or not backend.is_running(source):
+    if not is_postgres(source.fields["Engine"]) or source.status == "deleting" or not backend.is_running(source):
         return
     try:
         postgres_replicas.drop_slot(
@@ -379,7 +387,10 @@ def deleted(backend: Backend, region: Region, record: Record[Any]) -> None:
 
 
 def members(region: Region, record: Record[Any], out: dict[str, Any]) -> None:
-    """Who replicates whom, as DBInstance shows it."""
+    """Who replicates whom, as DBInstance shows it: an Aurora cluster's readers are no read
+    replicas (``clusters.py``), the cluster shows who writes."""
+    if record.fields.get("DBClusterIdentifier"):
+        return
     out["ReadReplicaDBInstanceIdentifiers"] = [r.identifier for r in replicas_of(region, record)]
     if record.fields.get(SOURCE):
         out[SOURCE] = record.fields[SOURCE]
@@ -389,6 +400,8 @@ def status_infos(backend: Backend, record: Record[Any], out: dict[str, Any]) -> 
     """A replica's StatusInfos and ReplicaLag, read from its engine now (CloudWatch's
     ReplicaLag metric is not served)."""
     if not record.fields.get(SOURCE) or record.status in ("creating", "deleting", "stopped"):
+        return
+    if record.fields.get("DBClusterIdentifier"):
         return
     info: dict[str, Any] = {"StatusType": "read replication", "Status": "replicating", "Normal": True}
     try:

@@ -41,6 +41,8 @@ class Rds(ManagedService):
                 except Exception:
                     log.exception("no port for %s", record.identifier)
             recovery.recover(INSTANCE, backend.jobs, instances, _Recovery(backend))
+            for region, cluster in backend.store.all_records(records.CLUSTER):
+                backend.jobs.submit(cluster.resource_id, lambda r=region, c=cluster: _resume_cluster(backend, r, c))
             for _, snap in backend.store.all_records(records.SNAPSHOT):
                 if snap.status == "creating":  # interrupted: its copy is incomplete
                     snap.status = "failed"
@@ -64,6 +66,30 @@ class Rds(ManagedService):
             except Exception:
                 if not backend.closing.is_set():
                     log.exception("warming the %s template failed", engine)
+
+
+def _resume_cluster(backend: Backend, region: Any, cluster: Record[Any]) -> None:
+    """At start: a cluster's endpoints listen again (its instances come back on their own
+    queues); work a stop of Fogbank interrupted settles as its lifecycle says."""
+    from fogbank.services.rds import clusters
+    from fogbank.services.rds.ops.clusters import _come_up, _delete
+
+    status = cluster.status or "creating"
+    if status == "deleting":
+        _delete(backend, region, cluster)
+        return
+    settled = clusters.LIFECYCLE.settles.get(status)
+    if settled:
+        with backend.store.lock:
+            cluster.status = settled
+            backend.save(region)
+    if status == "creating":
+        _come_up(backend, region, cluster)
+        return
+    try:
+        clusters.listen(backend, region, cluster)
+    except Exception:
+        log.exception("the endpoints of cluster %s did not listen", cluster.identifier)
 
 
 class _Recovery:

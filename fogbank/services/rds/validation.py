@@ -17,12 +17,14 @@ STORAGE_TYPES = {
     "io1": (100, 65536),
     "io2": (100, 65536),
 }
-PASSWORD_MAX = {"postgres": 128, "mysql": 41, "mariadb": 41}
+PASSWORD_MAX = {"postgres": 128, "mysql": 41, "mariadb": 41, "aurora-postgresql": 128, "aurora-mysql": 41}
 # What live RDS accepts (the API reference's "1 to 16" is the smallest of them).
-USERNAME_MAX = {"postgres": 63, "mysql": 32, "mariadb": 16}
+USERNAME_MAX = {"postgres": 63, "mysql": 32, "mariadb": 16, "aurora-postgresql": 63, "aurora-mysql": 32}
 RESERVED_USERNAMES = {"rdsadmin", "rdsrepladmin", "rdsproxyadmin", "rds_superuser"}
 # PostgreSQL on RDS also refuses "admin" ("reserved word used by the engine"); MySQL allows it.
-ENGINE_RESERVED_USERNAMES = {"postgres": {"admin"}, "mysql": set(), "mariadb": set()}
+ENGINE_RESERVED_USERNAMES = {
+    "postgres": {"admin"}, "mysql": set(), "mariadb": set(), "aurora-postgresql": {"admin"}, "aurora-mysql": set()
+}  # fmt: skip
 _USERNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _DBNAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _WINDOW = re.compile(r"^\d\d:\d\d-\d\d:\d\d$")
@@ -136,7 +138,7 @@ def master_password(engine: str, password: str | None) -> str:
 def db_name(engine: str, name: str | None) -> str | None:
     if name is None:
         return None
-    limit = 63 if engine == "postgres" else 64
+    limit = 63 if engine in ("postgres", "aurora-postgresql") else 64
     if not _DBNAME.match(name) or len(name) > limit:
         raise AwsError(
             "InvalidParameterValue",

@@ -16,6 +16,8 @@ _ENGINE_DESCRIPTIONS = {
     "postgres": "PostgreSQL",
     "mysql": "MySQL Community Edition",
     "mariadb": "MariaDB Community Edition",
+    "aurora-postgresql": "Aurora (PostgreSQL)",
+    "aurora-mysql": "Aurora MySQL",
 }
 
 

@@ -12,6 +12,7 @@ from fogbank.services.base import operation
 from fogbank.services.rds import certificates, lifecycle, master_secret, multi_az, replicas, validation
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.backups import automated_backup
+from fogbank.services.rds.engines import is_aurora, is_postgres
 from fogbank.services.rds.model import (
     CA_CERTIFICATE,
     check_identifier,
@@ -24,6 +25,7 @@ from fogbank.services.rds.model import (
 from fogbank.services.rds.model import (
     INSTANCE as INSTANCE_LIFECYCLE,
 )
+from fogbank.services.rds.ops import clusters
 from fogbank.services.rds.ops.common import backend, filters, instance_strict, page, require, tag_list
 from fogbank.services.rds.ops.option_groups import resolve_option_group
 from fogbank.services.rds.ops.parameter_groups import resolve_parameter_group
@@ -48,6 +50,7 @@ def render(region: Region, record: Record[Any], be: Backend | None = None) -> di
     replicas.members(region, record, out)
     if be is not None:
         replicas.status_infos(be, record, out)
+    clusters.member_view(region, record, out)
     return out
 
 
@@ -140,7 +143,7 @@ def new_record(ctx: RequestContext, params: dict[str, Any], identifier: str) -> 
         # A Multi-AZ MariaDB instance's standby follows its binary log: on from the start.
         InstancePrivate(
             requested_port=params.get("Port") or kind.default_port,
-            binlog=bool(params.get("MultiAZ")) and version.engine != "postgres",
+            binlog=bool(params.get("MultiAZ")) and not is_postgres(version.engine),
         ),
         fields=fields,
         status=INSTANCE_LIFECYCLE.initial,
@@ -180,8 +183,15 @@ def admit(ctx: RequestContext, record: Record[Any]) -> dict[str, Any]:
 def create_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     identifier = check_identifier(params["DBInstanceIdentifier"])
-    validation.unsupported(params)
+    if params.get("DBClusterIdentifier"):
+        return {"DBInstance": _create_member(ctx, params, identifier)}
     version = be.engines.resolve(params["Engine"], params.get("EngineVersion"))
+    if is_aurora(version.engine):
+        raise AwsError(
+            "InvalidParameterCombination",
+            f"A DB instance of engine {version.engine} is created in a DB cluster: create the cluster "
+            "(CreateDBCluster), then the instance with its DBClusterIdentifier.",
+        )
     params = {**params, "Engine": version.engine}
     record = new_record(ctx, params, identifier)
     record.fields["MasterUsername"] = validation.master_username(version.engine, params.get("MasterUsername"))
@@ -201,6 +211,21 @@ def create_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
             out = render(region, record)
     be.jobs.submit(record.resource_id, lambda: lifecycle.create(be, region, record))
     return {"DBInstance": out}
+
+
+def _create_member(ctx: RequestContext, params: dict[str, Any], identifier: str) -> dict[str, Any]:
+    """An Aurora cluster's writer (its first instance) or reader (``ops/clusters.py``)."""
+    be, region = backend(ctx)
+    with be.store.lock:
+        cluster = clusters.check_member(region, params)
+    params = {**params, "EngineVersion": cluster.fields["EngineVersion"]}
+    record = new_record(ctx, params, identifier)
+    with be.store.lock:
+        cluster = clusters.check_member(region, params)  # again, now that the lock is held to the end
+        clusters.join(region, cluster, record, params)
+        out = admit(ctx, record)
+    be.jobs.submit(record.resource_id, lambda: lifecycle.create(be, region, record))
+    return out
 
 
 def _lower(value: str) -> str:
@@ -270,6 +295,11 @@ def stop_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
     with be.store.lock:
         record = instance_strict(region, params["DBInstanceIdentifier"])
         require(record, "available")
+        if record.fields.get("DBClusterIdentifier"):
+            raise AwsError(
+                "InvalidParameterCombination",
+                f"DB instance {record.identifier} is a member of a DB cluster: stop the cluster (StopDBCluster).",
+            )
         replicas.check_stop(region, record)
         snap = None
         if params.get("DBSnapshotIdentifier"):
@@ -310,7 +340,12 @@ def delete_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
                 "Cannot delete protected DB Instance, please disable deletion protection and try again.",
             )
         replicas.check_delete(record, final_id)
-        if not skip and not final_id:
+        if final_id and record.fields.get("DBClusterIdentifier"):
+            raise AwsError(
+                "InvalidParameterCombination",
+                "FinalDBSnapshotIdentifier can not be specified when deleting a clustered instance",
+            )
+        if not skip and not final_id and not record.fields.get("DBClusterIdentifier"):
             raise AwsError(
                 "InvalidParameterCombination",
                 "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.",

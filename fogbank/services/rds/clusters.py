@@ -1,0 +1,274 @@
+"""Aurora DB clusters: a writer instance and reader instances fed by the engine's own replication,
+behind the cluster endpoint (always the writer) and the reader endpoint.
+
+Aurora's instances share one storage volume; here each instance is a real engine with its own data,
+and the cluster is made of RDS's machinery: the first instance created in a cluster is its writer
+(a DB instance made with the cluster's master user, password and database), each later one a
+replica of the writer (``replicas.py``: a base backup streaming from it, or a GTID replica) that
+the API shows as a reader, not as a read replica. Which instance writes is the one that follows
+no other (``replicas.SOURCE`` unset); ``DBClusterMembers`` is computed from the instances.
+
+Endpoints: Aurora's cluster and reader endpoints are DNS names on the cluster's one ``Port``.
+Here they are two loopback addresses on that port: ``127.0.0.1`` (the cluster endpoint) and
+``127.0.0.2`` (the reader endpoint; Linux routes all of 127/8 to the loopback interface), each a
+relay (``fogbank.managed.relay``) that picks its target per new connection: the writer, or the
+next available reader in turn (the writer when there is none). Instance endpoints are the engines
+themselves, with no relay in the way.
+
+A failover (``FailoverDBCluster``) promotes a reader: the writer is fenced first (PostgreSQL:
+stopped, so its streaming readers receive its last WAL; MariaDB: read-only) and the target waits
+until it has received everything the writer wrote, so no committed transaction is lost. The other
+readers follow the new writer; the old writer is copied anew from it and comes back as a reader.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from typing import Any
+
+from fogbank.engines import mariadb_replicas, postgres_replicas
+from fogbank.engines.postgres import PostgresEngine
+from fogbank.managed import relay
+from fogbank.managed.lifecycle import Lifecycle, transitions
+from fogbank.managed.records import Record
+from fogbank.protocols.errors import AwsError
+from fogbank.services.rds import replicas
+from fogbank.services.rds.backend import Backend
+from fogbank.services.rds.records import CLUSTER, INSTANCE
+from fogbank.services.rds.store import Region
+
+log = logging.getLogger(__name__)
+
+WRITER_ADDRESS = "127.0.0.1"
+READER_ADDRESS = "127.0.0.2"
+# RDS's events for a cluster failover (RDS-EVENT-0072, -0071).
+FAILOVER_STARTED = "Started cross AZ failover to DB instance: {}"
+FAILOVER_COMPLETED = "Completed failover to DB instance: {}"
+
+_ANY = ("failed", "deleting")
+LIFECYCLE = Lifecycle(
+    kind="db-cluster",
+    transitions=transitions(
+        {
+            "creating": ("available", *_ANY),
+            "available": ("modifying", "failing-over", "stopping", "resetting-master-credentials", *_ANY),
+            "modifying": ("available", *_ANY),
+            "resetting-master-credentials": ("available", *_ANY),
+            "failing-over": ("available", *_ANY),
+            "stopping": ("stopped", *_ANY),
+            "stopped": ("starting", *_ANY),
+            "starting": ("available", *_ANY),
+            "failed": ("available", "deleting"),
+            "deleting": (),
+        }
+    ),
+    running=frozenset({"available", "modifying", "failing-over", "starting", "resetting-master-credentials"}),
+    settles={"stopping": "stopped", "failing-over": "available"},
+)
+
+
+def not_found(identifier: str) -> AwsError:
+    return AwsError("DBClusterNotFoundFault", f"DBCluster {identifier} not found.")
+
+
+def invalid_state(message: str) -> AwsError:
+    return AwsError("InvalidDBClusterStateFault", message)
+
+
+# -- membership --------------------------------------------------------------------------------
+
+
+def members(region: Region, cluster: Record[Any]) -> list[Record[Any]]:
+    return sorted(
+        (r for r in region.of(INSTANCE).values() if r.fields.get("DBClusterIdentifier") == cluster.identifier),
+        key=lambda r: r.fields.get("InstanceCreateTime") or "9",
+    )
+
+
+def cluster_of(region: Region, instance: Record[Any]) -> Record[Any] | None:
+    name = instance.fields.get("DBClusterIdentifier")
+    return region.get(CLUSTER, name) if name else None
+
+
+def writer(region: Region, cluster: Record[Any]) -> Record[Any] | None:
+    return next((m for m in members(region, cluster) if not m.fields.get(replicas.SOURCE)), None)
+
+
+def readers(region: Region, cluster: Record[Any]) -> list[Record[Any]]:
+    return [m for m in members(region, cluster) if m.fields.get(replicas.SOURCE)]
+
+
+def is_member(instance: Record[Any]) -> bool:
+    return bool(instance.fields.get("DBClusterIdentifier"))
+
+
+def promotion_order(candidates: list[Record[Any]]) -> list[Record[Any]]:
+    """Who a failover promotes first: the lowest PromotionTier (Aurora's rule; 1 by default), then
+    the oldest."""
+    return sorted(
+        candidates, key=lambda r: (r.fields.get("PromotionTier", 1), r.fields.get("InstanceCreateTime") or "")
+    )
+
+
+# -- endpoints ---------------------------------------------------------------------------------
+
+_turns: dict[str, itertools.count[int]] = {}  # each reader endpoint's next turn, by cluster resource id
+
+
+def _target(backend: Backend, instance: Record[Any] | None) -> relay.Target | None:
+    if instance is None or not backend.is_running(instance):
+        return None
+    return (WRITER_ADDRESS, instance.fields["Port"])
+
+
+def _writer_target(backend: Backend, region: Region, cluster: Record[Any]) -> relay.Target | None:
+    with backend.store.lock:
+        return _target(backend, writer(region, cluster))
+
+
+def _reader_target(backend: Backend, region: Region, cluster: Record[Any]) -> relay.Target | None:
+    """The next available reader in turn (Aurora balances connections, not queries), else the writer."""
+    with backend.store.lock:
+        ready = [r for r in readers(region, cluster) if r.status == "available" and backend.is_running(r)]
+        if not ready:
+            return _target(backend, writer(region, cluster))
+        turn = next(_turns.setdefault(cluster.resource_id, itertools.count()))
+        return _target(backend, ready[turn % len(ready)])
+
+
+def listen(backend: Backend, region: Region, cluster: Record[Any]) -> None:
+    """Serve the cluster's endpoints on its port (again, after a port change)."""
+    port = cluster.fields["Port"]
+    listeners = backend.endpoints
+    listeners.listen(
+        cluster.resource_id,
+        lambda: relay.serve(WRITER_ADDRESS, port, lambda: _writer_target(backend, region, cluster)),
+        replace=True,
+    )
+    listeners.listen(
+        cluster.resource_id, lambda: relay.serve(READER_ADDRESS, port, lambda: _reader_target(backend, region, cluster))
+    )
+
+
+def stop_listening(backend: Backend, cluster: Record[Any]) -> None:
+    backend.endpoints.stop(cluster.resource_id)
+    _turns.pop(cluster.resource_id, None)
+
+
+# -- failover ----------------------------------------------------------------------------------
+
+
+def set_status_if(backend: Backend, region: Region, cluster: Record[Any], was: tuple[str, ...], status: str) -> bool:
+    with backend.store.lock:
+        if not LIFECYCLE.move_if(cluster, was, status):
+            return False
+        if region.contains(cluster):
+            backend.save(region)
+        return True
+
+
+def _event(backend: Backend, region: Region, cluster: Record[Any], message: str, category: str) -> None:
+    backend.event(region, "db-cluster", cluster.identifier, cluster.arn, message, category)
+
+
+def failover(backend: Backend, region: Region, cluster: Record[Any], target: Record[Any]) -> None:
+    """Promote ``target`` (a reader) in the writer's place; runs on the cluster's queue. The old
+    writer comes back as a reader: a copy of the new writer."""
+    old = writer(region, cluster)
+    _event(backend, region, cluster, FAILOVER_STARTED.format(target.identifier), "failover")
+    try:
+        if old is None:
+            raise RuntimeError("the cluster has no writer")
+        hand_over(backend, region, cluster, old, target)
+    except Exception as error:
+        log.warning("failover of %s failed: %s", cluster.identifier, error)
+        _event(backend, region, cluster, f"Failover to DB instance {target.identifier} failed: {error}", "failure")
+        for instance in (old, target):
+            if instance is not None:
+                backend.set_status_if(region, instance, ("rebooting",), "available")
+        set_status_if(backend, region, cluster, ("failing-over",), "available")
+        return
+    set_status_if(backend, region, cluster, ("failing-over",), "available")
+    _event(backend, region, cluster, FAILOVER_COMPLETED.format(target.identifier), "failover")
+    with backend.store.lock:
+        old.fields[replicas.SOURCE] = target.identifier
+        backend.save(region)
+    backend.jobs.submit(old.resource_id, lambda: replicas.create(backend, region, old, announce=False), grace=0)
+
+
+def hand_over(backend: Backend, region: Region, cluster: Record[Any], old: Record[Any], target: Record[Any]) -> None:
+    """Make ``target`` the writer in ``old``'s place (which is left stopped); the other readers
+    follow it."""
+    from fogbank.services.rds import lifecycle
+
+    _promote(backend, old, target)
+    with backend.store.lock:
+        target.fields.pop(replicas.SOURCE, None)
+        others = [r for r in readers(region, cluster) if r is not target and r is not old]
+        for reader in others:
+            reader.fields[replicas.SOURCE] = target.identifier
+        backend.save(region)
+    lifecycle.apply_settings(backend, region, target)  # its stored settings lose read_only
+    backend.set_status_if(region, target, ("rebooting",), "available")
+    for reader in others:
+        _follow(backend, region, reader, target)
+
+
+def _promote(backend: Backend, old: Record[Any], target: Record[Any]) -> None:
+    """Fence the writer, wait until ``target`` holds all it wrote, and promote ``target``."""
+    driver, name = backend.driver_of(old), backend.process_name(old)
+    target_driver, target_name = backend.driver_of(target), backend.process_name(target)
+    if isinstance(driver, PostgresEngine):
+        assert isinstance(target_driver, PostgresEngine)
+        # A clean shutdown sends the writer's last WAL (its shutdown checkpoint) to its streaming readers.
+        backend.stop_engine(old)
+        last = postgres_replicas.shutdown_checkpoint(driver, backend.data_dir(old))
+        postgres_replicas.wait_received(target_driver, target_name, last)
+        postgres_replicas.promote(target_driver, target_name, backend.data_dir(target))
+    else:
+        position = mariadb_replicas.fence(driver, name, old.fields["MasterUsername"])
+        mariadb_replicas.wait_received(target_driver, target_name, position)
+        backend.stop_engine(old)
+        mariadb_replicas.drain(target_driver, target_name)
+        mariadb_replicas.promote(target_driver, target_name, target.fields["MasterUsername"])
+
+
+def _follow(backend: Backend, region: Region, reader: Record[Any], writer_record: Record[Any]) -> None:
+    """A reader replicates from the new writer (PostgreSQL: through a slot made on it, across the
+    new timeline); one that cannot is copied anew."""
+    try:
+        if not backend.is_running(reader):
+            raise RuntimeError("the reader is not running")
+        driver = backend.driver_of(writer_record)
+        if isinstance(driver, PostgresEngine):
+            postgres_replicas.prepare_source(
+                driver,
+                backend.process_name(writer_record),
+                writer_record.private.replication_password,
+                postgres_replicas.slot_name(reader.resource_id),
+            )
+        replicas.repoint(backend, reader, writer_record)
+    except Exception as error:
+        log.warning("%s did not follow the new writer, copying it again: %s", reader.identifier, error)
+        backend.jobs.submit(reader.resource_id, lambda: replicas.create(backend, region, reader, announce=False))
+
+
+def writer_leaving(backend: Backend, region: Region, old: Record[Any]) -> None:
+    """The writer is being deleted (its engine still runs): Aurora promotes a reader (by promotion
+    tier) to take its place, with everything the writer committed."""
+    cluster = cluster_of(region, old)
+    if cluster is None or old.fields.get(replicas.SOURCE):
+        return
+    candidates = [r for r in readers(region, cluster) if backend.is_running(r)]
+    if not candidates or not backend.is_running(old):
+        return
+    target = promotion_order(candidates)[0]
+    _event(backend, region, cluster, FAILOVER_STARTED.format(target.identifier), "failover")
+    try:
+        hand_over(backend, region, cluster, old, target)
+    except Exception as error:
+        log.warning("promoting %s in its deleted writer's place failed: %s", target.identifier, error)
+        _event(backend, region, cluster, f"Failover to DB instance {target.identifier} failed: {error}", "failure")
+        return
+    _event(backend, region, cluster, FAILOVER_COMPLETED.format(target.identifier), "failover")

@@ -1,0 +1,493 @@
+"""Aurora DB cluster operations: create, describe, modify, fail over, stop, start, delete
+(``rds/clusters.py`` holds the engine work: membership, endpoints, failover)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from fogbank.core.context import RequestContext
+from fogbank.managed.records import Record, iso, now
+from fogbank.protocols.errors import AwsError
+from fogbank.services.base import operation
+from fogbank.services.rds import clusters, lifecycle, replicas, validation
+from fogbank.services.rds.clusters import LIFECYCLE, invalid_state, not_found
+from fogbank.services.rds.engines import is_aurora
+from fogbank.services.rds.model import HOSTED_ZONE_ID, check_identifier, default_security_group, new_resource_id
+from fogbank.services.rds.model import INSTANCE as INSTANCE_LIFECYCLE
+from fogbank.services.rds.ops.common import backend, filters, page, tag_list
+from fogbank.services.rds.ops.subnet_groups import resolve_subnet_group
+from fogbank.services.rds.records import CLUSTER, ClusterPrivate
+from fogbank.services.rds.store import Region
+
+# What Fogbank's clusters do not do yet: refused by name rather than ignored.
+_LATER = {
+    "GlobalClusterIdentifier": "global databases",
+    "ReplicationSourceIdentifier": "cross-Region read replica clusters",
+    "ScalingConfiguration": "Aurora Serverless v1",
+    "EnableHttpEndpoint": "the RDS Data API on DB clusters",
+    "ManageMasterUserPassword": "an RDS-managed master password on DB clusters",
+    "BacktrackWindow": "backtracking",
+    "EnableLimitlessDatabase": "Aurora Limitless Database",
+    "RdsCustomClusterConfiguration": "RDS Custom clusters",
+}
+_STORED = ("CopyTagsToSnapshot", "DeletionProtection", "KmsKeyId", "StorageEncrypted", "NetworkType",
+           "ServerlessV2ScalingConfiguration", "EngineLifecycleSupport", "DatabaseInsightsMode")  # fmt: skip
+_MODIFIABLE = {"DBClusterIdentifier", "ApplyImmediately", "BackupRetentionPeriod", "PreferredBackupWindow",
+               "PreferredMaintenanceWindow", "DeletionProtection", "CopyTagsToSnapshot", "MasterUserPassword",
+               "VpcSecurityGroupIds", "ServerlessV2ScalingConfiguration", "AutoMinorVersionUpgrade"}  # fmt: skip
+
+
+def cluster_strict(region: Region, identifier: str) -> Record[Any]:
+    found = region.get(CLUSTER, identifier.lower())
+    if found is None:
+        raise not_found(identifier)
+    return found
+
+
+def render(region: Region, cluster: Record[Any]) -> dict[str, Any]:
+    """The DBCluster as DescribeDBClusters shows it; its members are computed from its instances."""
+    fields = cluster.fields
+    members = clusters.members(region, cluster)
+    writer = clusters.writer(region, cluster)
+    out: dict[str, Any] = {key: value for key, value in fields.items() if value is not None}
+    out.update(
+        Status=cluster.status,
+        TagList=cluster.tags,
+        ClusterCreateTime=dt.datetime.fromisoformat(fields["ClusterCreateTime"]),
+        Endpoint=clusters.WRITER_ADDRESS,
+        ReaderEndpoint=clusters.READER_ADDRESS,
+        MultiAZ=len({m.fields["AvailabilityZone"] for m in members}) > 1,
+        DBClusterMembers=[
+            {
+                "DBInstanceIdentifier": m.identifier,
+                "IsClusterWriter": m is writer,
+                "DBClusterParameterGroupStatus": "in-sync",
+                "PromotionTier": m.fields.get("PromotionTier", 1),
+            }
+            for m in members
+        ],
+        VpcSecurityGroups=[{"VpcSecurityGroupId": g, "Status": "active"} for g in fields["VpcSecurityGroupIds"]],
+        ReadReplicaIdentifiers=[],
+        StatusInfos=[],
+        AssociatedRoles=[],
+        DomainMemberships=[],
+        CustomEndpoints=[],
+        DBClusterOptionGroupMemberships=[],
+    )
+    out.pop("VpcSecurityGroupIds", None)
+    return out
+
+
+# -- create --------------------------------------------------------------------------------------
+
+
+def check_create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    """CreateDBCluster's checks, in RDS's order; answers the values to keep."""
+    be, region = backend(ctx)
+    identifier = check_identifier(params["DBClusterIdentifier"], "DBClusterIdentifier")
+    engine = params["Engine"]
+    if engine in ("postgres", "mysql"):
+        raise AwsError(
+            "InvalidParameterCombination",
+            f"Multi-AZ DB clusters (CreateDBCluster with engine {engine}) are not supported by Fogbank yet: "
+            "use an Aurora engine (aurora-postgresql, aurora-mysql) or a Multi-AZ DB instance.",
+        )
+    if not is_aurora(engine):
+        be.engines.resolve(engine, params.get("EngineVersion"))  # RDS's error for any other name
+        raise AwsError("InvalidParameterValue", f"Invalid DB engine: {engine}")
+    for key, feature in _LATER.items():
+        if params.get(key):
+            raise AwsError("InvalidParameterCombination", f"Fogbank does not support {feature} yet ({key}).")
+    if params.get("EngineMode") not in (None, "provisioned"):
+        raise AwsError(
+            "InvalidParameterCombination", f"Fogbank does not support the {params['EngineMode']} engine mode yet."
+        )
+    version = be.engines.resolve(engine, params.get("EngineVersion"))
+    username = validation.master_username(engine, params.get("MasterUsername"))
+    password = validation.master_password(engine, params.get("MasterUserPassword"))
+    name = validation.db_name(engine, params.get("DatabaseName"))
+    validation.port(params.get("Port"), be.api_port)
+    retention = params.get("BackupRetentionPeriod", 1)
+    if not 1 <= retention <= 35:
+        raise AwsError(
+            "InvalidParameterValue", f"Invalid backup retention period: {retention}. Valid values are between 1 and 35."
+        )
+    backup_window, maintenance_window = validation.windows(params)
+    group = params.get("DBClusterParameterGroupName")
+    if group and group != f"default.{version.family}":
+        raise AwsError("DBClusterParameterGroupNotFound", f"DBClusterParameterGroup not found: {group}")
+    subnet_group = resolve_subnet_group(ctx, region, params.get("DBSubnetGroupName"))
+    with be.store.lock:
+        if region.get(CLUSTER, identifier) is not None:
+            raise AwsError("DBClusterAlreadyExistsFault", "DB Cluster already exists")
+    return {
+        "identifier": identifier, "version": version, "username": username, "password": password, "name": name,
+        "retention": retention, "windows": (backup_window, maintenance_window), "subnet_group": subnet_group,
+    }  # fmt: skip
+
+
+@operation("CreateDBCluster")
+def create_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    checked = check_create(ctx, params)
+    identifier, version = checked["identifier"], checked["version"]
+    kind = be.engines.kind(version.engine)
+    zones = params.get("AvailabilityZones") or [f"{ctx.region}{letter}" for letter in "abc"]
+    for zone in zones:
+        validation.availability_zone(ctx.region, zone)
+    fields: dict[str, Any] = {
+        "DBClusterIdentifier": identifier,
+        "DBClusterArn": ctx.arn("rds", f"cluster:{identifier}"),
+        "DbClusterResourceId": new_resource_id("cluster-"),
+        "Engine": version.engine,
+        "EngineVersion": version.version,
+        "EngineMode": "provisioned",
+        "MasterUsername": checked["username"],
+        "DatabaseName": checked["name"],
+        "Port": 0,
+        "AllocatedStorage": 1,
+        "StorageType": "aurora",
+        "AvailabilityZones": sorted(zones),
+        "BackupRetentionPeriod": checked["retention"],
+        "PreferredBackupWindow": checked["windows"][0],
+        "PreferredMaintenanceWindow": checked["windows"][1],
+        "DBClusterParameterGroup": f"default.{version.family}",
+        "DBSubnetGroup": checked["subnet_group"],
+        "VpcSecurityGroupIds": params.get("VpcSecurityGroupIds")
+        or [default_security_group(ctx.account_id, ctx.region)],
+        "HostedZoneId": HOSTED_ZONE_ID,
+        "StorageEncrypted": False,
+        "IAMDatabaseAuthenticationEnabled": bool(params.get("EnableIAMDatabaseAuthentication")),
+        "DeletionProtection": False,
+        "HttpEndpointEnabled": False,
+        "CopyTagsToSnapshot": False,
+        "CrossAccountClone": False,
+        "AutoMinorVersionUpgrade": params.get("AutoMinorVersionUpgrade", True),
+        "NetworkType": "IPV4",
+        "EngineLifecycleSupport": "open-source-rds-extended-support",
+        "ClusterCreateTime": iso(now()),
+        "EnabledCloudwatchLogsExports": params.get("EnableCloudwatchLogsExports") or None,
+    }
+    for key in _STORED:
+        if params.get(key) is not None:
+            fields[key] = params[key]
+    cluster = Record(
+        CLUSTER,
+        identifier,
+        fields["DBClusterArn"],
+        ClusterPrivate(password=checked["password"], requested_port=params.get("Port") or kind.default_port),
+        fields=fields,
+        status=LIFECYCLE.initial,
+        resource_id=fields["DbClusterResourceId"],
+        tags=tag_list(params.get("Tags")),
+    )
+    with be.store.lock:
+        if region.get(CLUSTER, identifier) is not None:
+            raise AwsError("DBClusterAlreadyExistsFault", "DB Cluster already exists")
+        fields["Port"] = lifecycle.allocate_port(be, cluster.private.requested_port)
+        region.add(cluster)
+        be.save(region)
+        out = render(region, cluster)
+    be.jobs.submit(cluster.resource_id, lambda: _come_up(be, region, cluster))
+    return {"DBCluster": out}
+
+
+def _come_up(be: Any, region: Region, cluster: Record[Any]) -> None:
+    try:
+        clusters.listen(be, region, cluster)
+    except Exception as error:
+        with be.store.lock:
+            LIFECYCLE.move(cluster, "failed")
+            be.save(region)
+        be.event(region, "db-cluster", cluster.identifier, cluster.arn,
+                 f"The cluster's endpoints could not listen: {error}", "failure")  # fmt: skip
+        return
+    if clusters.set_status_if(be, region, cluster, ("creating",), "available"):
+        be.event(region, "db-cluster", cluster.identifier, cluster.arn, "DB cluster created", "creation")
+
+
+# -- describe ------------------------------------------------------------------------------------
+
+_FILTERS = {
+    "db-cluster-id": lambda r: (r.identifier, r.arn),
+    "db-cluster-resource-id": lambda r: (r.resource_id,),
+    "engine": lambda r: (r.fields["Engine"],),
+    "clone-group-id": lambda r: (),
+    "domain": lambda r: (),
+}
+
+
+@operation("DescribeDBClusters")
+def describe_db_clusters(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    identifier = params.get("DBClusterIdentifier")
+    wanted = (identifier if identifier.startswith("arn:") else identifier.lower()) if identifier else None
+    match = filters(params, _FILTERS, {"db-cluster-id": wanted})
+    with be.store.lock:
+        found = [r for r in region.of(CLUSTER).values() if match(r)]
+        if identifier and not found:
+            raise not_found(identifier)
+        chunk, marker = page(params, found, key=lambda r: r.identifier)
+        return {"DBClusters": [render(region, r) for r in chunk], "Marker": marker}
+
+
+# -- modify --------------------------------------------------------------------------------------
+
+
+@operation("ModifyDBCluster")
+def modify_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    unknown = sorted(k for k, v in params.items() if v is not None and k not in _MODIFIABLE)
+    with be.store.lock:
+        cluster = cluster_strict(region, params["DBClusterIdentifier"])
+        if unknown:
+            raise AwsError(
+                "InvalidParameterCombination",
+                f"Fogbank cannot modify {', '.join(unknown)} of a DB cluster yet.",
+            )
+        if cluster.status != "available":
+            raise invalid_state(f"DbCluster {cluster.identifier} is not in available state.")
+        retention = params.get("BackupRetentionPeriod")
+        if retention is not None and not 1 <= retention <= 35:
+            raise AwsError(
+                "InvalidParameterValue",
+                f"Invalid backup retention period: {retention}. Valid values are between 1 and 35.",
+            )
+        password = params.get("MasterUserPassword")
+        if password is not None:
+            validation.master_password(cluster.fields["Engine"], password)
+        backup_window, maintenance_window = validation.windows(params, cluster.fields)
+        changes = {k: params[k] for k in ("BackupRetentionPeriod", "DeletionProtection", "CopyTagsToSnapshot",
+                                          "VpcSecurityGroupIds", "ServerlessV2ScalingConfiguration",
+                                          "AutoMinorVersionUpgrade") if params.get(k) is not None}  # fmt: skip
+        changes.update(PreferredBackupWindow=backup_window, PreferredMaintenanceWindow=maintenance_window)
+        cluster.fields.update(changes)
+        writer = clusters.writer(region, cluster)
+        if password is not None:
+            cluster.private.password = password
+            LIFECYCLE.move(cluster, "resetting-master-credentials")
+        be.save(region)
+        out = render(region, cluster)
+    if password is not None:
+        be.jobs.submit(cluster.resource_id, lambda: _set_password(be, region, cluster, writer, password))
+    return {"DBCluster": out}
+
+
+def _set_password(be: Any, region: Region, cluster: Record[Any], writer: Record[Any] | None, password: str) -> None:
+    """The writer's master password changes; its readers replicate it."""
+    try:
+        if writer is not None and be.is_running(writer):
+            be.driver_of(writer).set_password(be.process_name(writer), cluster.fields["MasterUsername"], password)
+        with be.store.lock:
+            for member in clusters.members(region, cluster):
+                member.private.password = password
+            be.save(region)
+    finally:
+        clusters.set_status_if(be, region, cluster, ("resetting-master-credentials",), "available")
+    be.event(region, "db-cluster", cluster.identifier, cluster.arn, "Reset master credentials", "configuration change")
+
+
+# -- failover ------------------------------------------------------------------------------------
+
+
+@operation("FailoverDBCluster")
+def failover_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    with be.store.lock:
+        cluster = cluster_strict(region, params["DBClusterIdentifier"])
+        if cluster.status != "available":
+            raise invalid_state(f"DbCluster {cluster.identifier} is not in available state.")
+        writer = clusters.writer(region, cluster)
+        readers = clusters.readers(region, cluster)
+        wanted = params.get("TargetDBInstanceIdentifier")
+        if wanted:
+            target = next((r for r in clusters.members(region, cluster) if r.identifier == wanted.lower()), None)
+            if target is None:
+                raise AwsError("InvalidDBInstanceStateFault", f"DBInstance {wanted} is not a member of the cluster.")
+            if target is writer:
+                raise AwsError(
+                    "InvalidDBInstanceStateFault", f"DBInstance {wanted} is already the writer of the cluster."
+                )
+        else:
+            ready = [r for r in readers if r.status == "available"]
+            if writer is None or not ready:
+                raise invalid_state(f"Cannot failover cluster {cluster.identifier}: it has no available reader.")
+            target = clusters.promotion_order(ready)[0]
+        if writer is None or writer.status != "available" or target.status != "available":
+            raise AwsError("InvalidDBInstanceStateFault", "The writer and the target DB instance must be available.")
+        LIFECYCLE.move(cluster, "failing-over")
+        for instance in (writer, target):
+            INSTANCE_LIFECYCLE.move(instance, "rebooting")
+        be.save(region)
+        out = render(region, cluster)
+    be.jobs.submit(cluster.resource_id, lambda: clusters.failover(be, region, cluster, target))
+    return {"DBCluster": out}
+
+
+# -- stop, start ---------------------------------------------------------------------------------
+
+
+@operation("StopDBCluster")
+def stop_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    with be.store.lock:
+        cluster = cluster_strict(region, params["DBClusterIdentifier"])
+        members = clusters.members(region, cluster)
+        if cluster.status != "available" or any(m.status != "available" for m in members):
+            raise invalid_state(f"DbCluster {cluster.identifier} is in {cluster.status} state but expected it to be "
+                                "one of available.")  # fmt: skip
+        LIFECYCLE.move(cluster, "stopping")
+        for member in members:
+            INSTANCE_LIFECYCLE.move(member, "stopping")
+        be.save(region)
+        out = render(region, cluster)
+
+    def stop() -> None:
+        for member in reversed(members):  # readers first: none of them loses its writer while running
+            lifecycle.stop(be, region, member, None)
+        clusters.set_status_if(be, region, cluster, ("stopping",), "stopped")
+        be.event(region, "db-cluster", cluster.identifier, cluster.arn, "DB cluster stopped", "notification")
+
+    be.jobs.submit(cluster.resource_id, stop)
+    return {"DBCluster": out}
+
+
+@operation("StartDBCluster")
+def start_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    with be.store.lock:
+        cluster = cluster_strict(region, params["DBClusterIdentifier"])
+        if cluster.status != "stopped":
+            raise invalid_state(f"DbCluster {cluster.identifier} is in {cluster.status} state but expected it to be "
+                                "one of stopped.")  # fmt: skip
+        members = clusters.members(region, cluster)
+        LIFECYCLE.move(cluster, "starting")
+        for member in members:
+            INSTANCE_LIFECYCLE.move(member, "starting")
+        be.save(region)
+        out = render(region, cluster)
+
+    def start() -> None:
+        for member in members:  # the writer first: its readers follow it
+            lifecycle.start(be, region, member)
+        clusters.set_status_if(be, region, cluster, ("starting",), "available")
+        be.event(region, "db-cluster", cluster.identifier, cluster.arn, "DB cluster started", "notification")
+
+    be.jobs.submit(cluster.resource_id, start)
+    return {"DBCluster": out}
+
+
+# -- delete --------------------------------------------------------------------------------------
+
+
+@operation("DeleteDBCluster")
+def delete_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    with be.store.lock:
+        cluster = cluster_strict(region, params["DBClusterIdentifier"])
+        if cluster.fields.get("DeletionProtection"):
+            raise AwsError(
+                "InvalidParameterCombination",
+                "Cannot delete protected Cluster, please disable deletion protection and try again.",
+            )
+        if any(m.status != "deleting" for m in clusters.members(region, cluster)):
+            raise invalid_state("Cluster cannot be deleted, it still contains DB instances in non-deleting state.")
+        if params.get("FinalDBSnapshotIdentifier"):
+            raise AwsError(
+                "InvalidParameterCombination",
+                "Fogbank does not take DB cluster snapshots yet (FinalDBSnapshotIdentifier): "
+                "delete with SkipFinalSnapshot.",
+            )
+        if not params.get("SkipFinalSnapshot"):
+            raise AwsError(
+                "InvalidParameterCombination",
+                "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.",
+            )
+        if cluster.status == "deleting":
+            raise invalid_state(f"Cluster {cluster.identifier} is already being deleted.")
+        LIFECYCLE.move(cluster, "deleting")
+        be.save(region)
+        out = render(region, cluster)
+    be.jobs.submit(cluster.resource_id, lambda: _delete(be, region, cluster))
+    return {"DBCluster": out}
+
+
+def _delete(be: Any, region: Region, cluster: Record[Any]) -> None:
+    clusters.stop_listening(be, cluster)
+    with be.store.lock:
+        region.remove(cluster)
+        be.supervisor.release_port(cluster.fields["Port"])
+        be.save(region)
+    be.event(region, "db-cluster", cluster.identifier, cluster.arn, "DB cluster deleted", "deletion")
+
+
+# -- instances in a cluster (CreateDBInstance with DBClusterIdentifier) ---------------------------
+
+_CLUSTER_OWNED = {
+    "MasterUsername": "master user name",
+    "MasterUserPassword": "master user password",
+    "DBName": "database name",
+    "BackupRetentionPeriod": "backup retention period",
+    "ManageMasterUserPassword": "master user password",
+}
+
+
+def check_member(region: Region, params: dict[str, Any]) -> Record[Any]:
+    """CreateDBInstance in a cluster: what the cluster owns is set on the cluster."""
+    cluster = cluster_strict(region, params["DBClusterIdentifier"])
+    for key, what in _CLUSTER_OWNED.items():
+        if params.get(key) is not None:
+            raise AwsError(
+                "InvalidParameterCombination",
+                f"The requested DB Instance will be a member of a DB Cluster. Set {what} for the DB Cluster.",
+            )
+    if params.get("MultiAZ"):
+        raise AwsError(
+            "InvalidParameterCombination",
+            "The requested DB Instance will be a member of a DB Cluster. Multi-AZ is a property of the DB Cluster.",
+        )
+    if params["Engine"] != cluster.fields["Engine"]:
+        raise AwsError(
+            "InvalidParameterCombination",
+            f"The engine name requested for your DB instance ({params['Engine']}) doesn't match the engine name "
+            f"of your DB cluster ({cluster.fields['Engine']}).",
+        )
+    if cluster.status not in ("available", "creating"):
+        raise invalid_state(f"DbCluster {cluster.identifier} is not in available state.")
+    if len(clusters.members(region, cluster)) >= 16:  # a writer and up to 15 readers
+        raise AwsError("InstanceQuotaExceeded", "A DB cluster has at most 16 DB instances.")
+    return cluster
+
+
+def join(region: Region, cluster: Record[Any], record: Record[Any], params: dict[str, Any]) -> None:
+    """A new instance's record takes the cluster's engine, users and database; with a writer in
+    the cluster already, it is a reader following it (``replicas.SOURCE``)."""
+    fields = record.fields
+    fields.update(
+        DBClusterIdentifier=cluster.identifier,
+        MasterUsername=cluster.fields["MasterUsername"],
+        StorageType="aurora",
+        AllocatedStorage=1,
+        BackupRetentionPeriod=0,  # the cluster's backups, not the instance's (rendered from the cluster)
+        PromotionTier=params.get("PromotionTier", 1),
+        MultiAZ=False,
+    )
+    if cluster.fields.get("DatabaseName"):
+        fields["DBName"] = cluster.fields["DatabaseName"]
+    record.private.password = cluster.private.password
+    record.private.binlog = cluster.fields["Engine"] == "aurora-mysql"  # its readers follow its binary log
+    writer = clusters.writer(region, cluster)
+    if writer is not None:
+        fields[replicas.SOURCE] = writer.identifier
+
+
+def member_view(region: Region, record: Record[Any], out: dict[str, Any]) -> None:
+    """A member's DBInstance: the cluster's backup retention and no read replica fields."""
+    cluster = clusters.cluster_of(region, record)
+    if cluster is None:
+        return
+    out["DBClusterIdentifier"] = cluster.identifier
+    out["BackupRetentionPeriod"] = cluster.fields["BackupRetentionPeriod"]
+    out.pop(replicas.SOURCE, None)
+    out["ReadReplicaDBInstanceIdentifiers"] = []
