@@ -213,3 +213,14 @@ def wait_received(driver: MariaDBEngine, name: str, position: tuple[str, int], t
         if time.monotonic() > deadline:
             raise TimeoutError(f"the replica did not receive the binary log up to {position} within {timeout:.0f} s")
         time.sleep(0.01)
+
+
+def received(driver: MariaDBEngine, name: str) -> tuple[str, int]:
+    """How far a replica has received its source's binary log."""
+    with driver._admin(name) as cursor:
+        cursor.execute("SHOW SLAVE STATUS")
+        row = cursor.fetchone()
+        if row is None:
+            return ("", -1)
+        status = dict(zip([c[0] for c in cursor.description], row, strict=True))
+    return (str(status["Master_Log_File"]), int(status["Read_Master_Log_Pos"]))

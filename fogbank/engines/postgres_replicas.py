@@ -199,3 +199,42 @@ def wait_received(driver: PostgresEngine, name: str, lsn: str, timeout: float = 
             if time.monotonic() > deadline:
                 raise TimeoutError(f"the standby did not receive the WAL up to {lsn} within {timeout:.0f} s")
             time.sleep(0.01)
+
+
+def wait_quorum(driver: PostgresEngine, source: str, timeout: float = 30.0) -> None:
+    """Like ``wait_synchronous`` for ``synchronous_standby_names = 'ANY 1 (...)'``: one standby in the
+    quorum has flushed everything the source wrote before."""
+    deadline = time.monotonic() + timeout
+    target = None
+    with driver._admin(source) as conn:
+        while True:
+            rows = conn.execute(
+                "SELECT flush_lsn FROM pg_stat_replication WHERE sync_state IN ('quorum', 'sync')"
+            ).fetchall()
+            if rows:
+                if target is None:
+                    target = conn.execute("SELECT pg_current_wal_lsn()").fetchone()[0]
+                for (flushed,) in rows:
+                    if (
+                        flushed is not None
+                        and conn.execute("SELECT %s::pg_lsn >= %s::pg_lsn", [flushed, target]).fetchone()[0]
+                    ):
+                        return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no standby joined the commit quorum within {timeout:.0f} s")
+            time.sleep(0.01)
+
+
+def received(driver: PostgresEngine, name: str) -> str | None:
+    """How far a standby has received (and flushed) its source's WAL."""
+    with driver._admin(name) as conn:
+        value = conn.execute("SELECT pg_last_wal_receive_lsn()::text").fetchone()[0]
+    return str(value) if value is not None else None
+
+
+def lsn_key(lsn: str | None) -> int:
+    """An LSN ("16/B374D848") as a number to compare."""
+    if not lsn:
+        return -1
+    high, low = lsn.split("/")
+    return (int(high, 16) << 32) + int(low, 16)

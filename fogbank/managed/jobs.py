@@ -44,9 +44,9 @@ class Jobs:
                     self._threads.discard(threading.current_thread())
 
         thread = threading.Thread(target=run, name=f"{self.name} {key}", daemon=True)
-        with self._lock:
+        with self._lock:  # started under the lock: wait_all never sees a thread it cannot join yet
             self._threads.add(thread)
-        thread.start()
+            thread.start()
         wait = self.grace if grace is None else grace
         if wait > 0:
             thread.join(wait)

@@ -4,6 +4,8 @@ lost, the writer's deletion handing over to a reader, stop/start, and AWS's erro
 
 from __future__ import annotations
 
+import os
+import signal
 import threading
 import time
 from typing import Any
@@ -13,7 +15,7 @@ import psycopg
 import pymysql
 import pytest
 
-from tests.rds.conftest import PASSWORD, wait_status
+from tests.rds.conftest import PASSWORD, OwnFogbank, wait_status
 
 ENGINES = {"aurora-postgresql": "postgres", "aurora-mysql": "admin"}
 
@@ -232,7 +234,7 @@ def test_cluster_errors(rds: Any) -> None:
     assert _code(rds.create_db_cluster, DBClusterIdentifier="c1", Engine="nosuch", MasterUsername="x",
                  MasterUserPassword=PASSWORD)[:2] == ("InvalidParameterValue", "Invalid DB engine: nosuch")  # fmt: skip
     assert _code(rds.create_db_cluster, DBClusterIdentifier="c1", Engine="aurora-postgresql", MasterUsername="pg",
-                 MasterUserPassword=PASSWORD, EnableHttpEndpoint=True)[0] == "InvalidParameterCombination"  # fmt: skip
+                 MasterUserPassword=PASSWORD, GlobalClusterIdentifier="g1")[0] == "InvalidParameterCombination"  # fmt: skip
     rds.create_db_cluster(DBClusterIdentifier="c1", Engine="aurora-mysql", MasterUsername="admin",
                           MasterUserPassword=PASSWORD, DeletionProtection=True)  # fmt: skip
     assert _code(rds.create_db_cluster, DBClusterIdentifier="C1", Engine="aurora-mysql", MasterUsername="admin",
@@ -258,3 +260,92 @@ def test_cluster_errors(rds: Any) -> None:
     assert _code(rds.modify_db_cluster, DBClusterIdentifier="c1", EngineVersion="8.0")[0] == (
         "InvalidParameterCombination")  # fmt: skip
     rds.delete_db_cluster(DBClusterIdentifier="c1", SkipFinalSnapshot=True)
+
+
+@pytest.mark.parametrize("engine", ["aurora-postgresql", "aurora-mysql"])
+def test_the_writers_death_fails_over_with_every_acknowledged_commit(
+    rds: Any, fogbank_server: Any, engine: str
+) -> None:
+    """The writer commits once a reader has the commit (a quorum of one): killing its process with -9
+    under a write load promotes the reader that received the most, and nothing acknowledged is lost."""
+    name = "die-pg" if engine == "aurora-postgresql" else "die-my"
+    cluster = make_cluster(rds, name, engine, readers=2)
+    port = cluster["Port"]
+    with connect(engine, "127.0.0.1", port) as conn:
+        run(conn, "CREATE TABLE t (n INT PRIMARY KEY)")
+    be = fogbank_server.platform.service("rds").backend
+    deadline = time.monotonic() + 20
+    while True:  # the writer waits for its readers once one is in step
+        with be.store.lock:
+            record = next(r for _, r in be.store.all_records("db-instance") if r.identifier == f"{name}-0")
+        if record.private.quorum_ready:
+            break
+        assert time.monotonic() < deadline, "the writer's quorum never became ready"
+        time.sleep(0.1)
+    with connect(engine, "127.0.0.1", port) as conn:  # the engine's own view of the quorum
+        if engine == "aurora-postgresql":
+            assert run(conn, "SHOW synchronous_standby_names")[0][0] == f'ANY 1 ("{name}-1", "{name}-2")'
+            states = {row[0] for row in run(conn, "SELECT sync_state FROM pg_stat_replication")}
+            assert states == {"quorum"}
+        else:
+            assert run(conn, "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'")[0][1] == "ON"
+            assert int(run(conn, "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_clients'")[0][1]) == 2
+    writer = Writer(engine, port)
+    writer.start()
+    try:
+        deadline = time.monotonic() + 20
+        while len(writer.acked) < 100:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        os.kill(fogbank_server.platform.supervisor.get(be.process_name(record)).pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while True:
+            members = rds.describe_db_clusters(DBClusterIdentifier=name)["DBClusters"][0]["DBClusterMembers"]
+            writers = [m["DBInstanceIdentifier"] for m in members if m["IsClusterWriter"]]
+            if writers and writers != [f"{name}-0"]:
+                break
+            assert time.monotonic() < deadline, members
+            time.sleep(0.1)
+        count, deadline = len(writer.acked), time.monotonic() + 20
+        while len(writer.acked) < count + 50:
+            assert time.monotonic() < deadline, "no writes through the cluster endpoint after the failover"
+            time.sleep(0.05)
+    finally:
+        writer.stop.set()
+        writer.join(10)
+    acked = set(writer.acked)
+    new_writer = wait_status(rds, writers[0], "available")
+    with connect(engine, "127.0.0.1", new_writer["Endpoint"]["Port"]) as conn:
+        rows = {row[0] for row in run(conn, "SELECT n FROM t")}
+    assert acked <= rows, f"lost {len(acked - rows)} acknowledged commits: {sorted(acked - rows)[:10]}"
+    old = wait_status(rds, f"{name}-0", "available", timeout=90)  # back, as a reader of the new writer
+    assert acked <= wait_rows(engine, "127.0.0.1", old["Endpoint"]["Port"], acked)
+    messages = [e["Message"] for e in rds.describe_events(SourceIdentifier=name, SourceType="db-cluster")["Events"]]
+    assert f"Completed failover to DB instance: {writers[0]}" in messages
+
+
+def test_a_cluster_comes_back_after_fogbank_is_killed() -> None:
+    """Fogbank killed with -9 (its engines die with it) and started again: the cluster's endpoints
+    listen again, its writer holds what it acknowledged, and its reader replicates again."""
+    with OwnFogbank("fogbank-rds-aurora-", "5300-5399") as fogbank:
+        rds = fogbank.rds
+        cluster = make_cluster(rds, "back", "aurora-postgresql", readers=1)
+        with connect("aurora-postgresql", "127.0.0.1", cluster["Port"]) as conn:
+            run(conn, "CREATE TABLE t (n INT)")
+            run(conn, "INSERT INTO t VALUES (1)")
+        fogbank.restart()
+        cluster = wait_cluster(rds, "back")
+        reader = wait_status(rds, "back-1", "available")
+        wait_status(rds, "back-0", "available")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with connect("aurora-postgresql", "127.0.0.1", cluster["Port"]) as conn:
+                    run(conn, "INSERT INTO t VALUES (2)")
+                break
+            except psycopg.OperationalError:
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        assert wait_rows("aurora-postgresql", "127.0.0.1", reader["Endpoint"]["Port"], {1, 2}) == {1, 2}
+        with connect("aurora-postgresql", "127.0.0.2", cluster["Port"]) as conn:
+            assert {row[0] for row in run(conn, "SELECT n FROM t")} == {1, 2}

@@ -35,6 +35,7 @@ from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.rds import replicas
 from fogbank.services.rds.backend import Backend
+from fogbank.services.rds.engines import is_postgres
 from fogbank.services.rds.records import CLUSTER, INSTANCE
 from fogbank.services.rds.store import Region
 
@@ -200,11 +201,17 @@ def failover(backend: Backend, region: Region, cluster: Record[Any], target: Rec
 def hand_over(backend: Backend, region: Region, cluster: Record[Any], old: Record[Any], target: Record[Any]) -> None:
     """Make ``target`` the writer in ``old``'s place (which is left stopped); the other readers
     follow it."""
+    _promote(backend, old, target)
+    _took_over(backend, region, cluster, old, target)
+
+
+def _took_over(backend: Backend, region: Region, cluster: Record[Any], old: Record[Any], target: Record[Any]) -> None:
+    """``target`` was promoted: it is the writer, the other readers follow it, and it waits for them."""
     from fogbank.services.rds import lifecycle
 
-    _promote(backend, old, target)
     with backend.store.lock:
         target.fields.pop(replicas.SOURCE, None)
+        old.private.quorum_ready = False
         others = [r for r in readers(region, cluster) if r is not target and r is not old]
         for reader in others:
             reader.fields[replicas.SOURCE] = target.identifier
@@ -213,6 +220,7 @@ def hand_over(backend: Backend, region: Region, cluster: Record[Any], old: Recor
     backend.set_status_if(region, target, ("rebooting",), "available")
     for reader in others:
         _follow(backend, region, reader, target)
+    sync(backend, region, cluster)
 
 
 def _promote(backend: Backend, old: Record[Any], target: Record[Any]) -> None:
@@ -272,3 +280,156 @@ def writer_leaving(backend: Backend, region: Region, old: Record[Any]) -> None:
         _event(backend, region, cluster, f"Failover to DB instance {target.identifier} failed: {error}", "failure")
         return
     _event(backend, region, cluster, FAILOVER_COMPLETED.format(target.identifier), "failover")
+
+
+# -- commits that a reader holds (the writer's death fails over) ------------------------------------
+
+SEMI_SYNC_TIMEOUT_MS = "4294967295"  # MariaDB's largest: the writer never goes on asynchronously by itself
+
+
+def _quoted(names: list[str]) -> str:
+    return ", ".join('"' + name.replace('"', '""') + '"' for name in names)
+
+
+def member_settings(region: Region, record: Record[Any], ready: bool | None = None) -> dict[str, str]:
+    """What an Aurora member runs with for its quorum (``ready`` overrides the writer's flag).
+
+    On Aurora a commit is acknowledged once the shared storage has it in another zone, so losing
+    the writer loses nothing. Here the writer waits until one of its readers has the commit
+    (PostgreSQL ``synchronous_standby_names = 'ANY 1 (...)'``; MariaDB semi-synchronous replication,
+    which any one replica acknowledges): a reader that received the most then holds every
+    acknowledged commit. Only while ``quorum_ready`` (a reader follows in step): a cluster with no
+    running reader commits on its own, as an Aurora cluster of one instance does."""
+    cluster = cluster_of(region, record)
+    if cluster is None:
+        return {}
+    postgres = is_postgres(record.fields["Engine"])
+    if record.fields.get(replicas.SOURCE):  # a reader
+        return {} if postgres else {"rpl_semi_sync_slave_enabled": "ON"}
+    ready = record.private.quorum_ready if ready is None else ready
+    names = [r.identifier for r in readers(region, cluster)]
+    if postgres:
+        return {"synchronous_standby_names": f"ANY 1 ({_quoted(names)})"} if ready and names else {}
+    return {
+        "rpl_semi_sync_master_enabled": "ON" if ready and names else "OFF",
+        "rpl_semi_sync_master_wait_point": "AFTER_SYNC",
+        "rpl_semi_sync_master_timeout": SEMI_SYNC_TIMEOUT_MS,
+    }
+
+
+def sync(backend: Backend, region: Region, cluster: Record[Any]) -> None:
+    """The writer waits for its readers (or, with none running, no longer): its settings applied
+    live, and ``quorum_ready`` set once a reader holds everything the writer committed before."""
+    from fogbank.services.rds import lifecycle
+
+    with backend.store.lock:
+        found = writer(region, cluster)
+        live = [r for r in readers(region, cluster) if r.status == "available" and backend.is_running(r)]
+    if found is None or not backend.is_running(found):
+        return
+    ready = bool(live)
+    if not ready:
+        _save_quorum(backend, region, found, False)
+    driver, name = backend.driver_of(found), backend.process_name(found)
+    settings = {**lifecycle.settings_for(region, found), **member_settings(region, found, ready)}
+    try:
+        driver.apply_settings(name, settings)
+        if ready and isinstance(driver, PostgresEngine):
+            postgres_replicas.wait_quorum(driver, name)
+        elif ready:
+            mariadb_replicas.wait_synchronous(driver, name, backend.process_name(live[0]))
+    except Exception as error:
+        log.warning("%s: the writer's commit quorum did not take effect: %s", cluster.identifier, error)
+        return
+    if ready:
+        _save_quorum(backend, region, found, True)
+
+
+def _save_quorum(backend: Backend, region: Region, record: Record[Any], ready: bool) -> None:
+    with backend.store.lock:
+        record.private.quorum_ready = ready
+        backend.save(region)
+
+
+def member_changed(backend: Backend, region: Region, record: Record[Any]) -> None:
+    """A reader came (available) or is going (deleted): the writer's quorum names its readers now;
+    on the cluster's queue, after any failover under way."""
+    cluster = cluster_of(region, record)
+    if cluster is not None:
+        backend.jobs.submit(cluster.resource_id, lambda: sync(backend, region, cluster), grace=0)
+
+
+def can_fail_over(backend: Backend, region: Region, record: Record[Any]) -> bool:
+    """Whether the writer's death is failed over (a reader holds its every commit) rather than
+    recovered by restarting it."""
+    cluster = cluster_of(region, record)
+    if cluster is None or record.fields.get(replicas.SOURCE) or not record.private.quorum_ready:
+        return False
+    if cluster.status != "available":
+        return False
+    return any(r.status == "available" and backend.is_running(r) for r in readers(region, cluster))
+
+
+def writer_died(backend: Backend, region: Region, record: Record[Any]) -> None:
+    """The writer's process died: the reader that received the most (every acknowledged commit,
+    by the quorum) is promoted; the old writer comes back as a reader of it."""
+    cluster = cluster_of(region, record)
+    if cluster is None:
+        return
+    with backend.store.lock:
+        if not LIFECYCLE.move_if(cluster, ("available",), "failing-over"):
+            return
+        backend.save(region)
+
+    def run() -> None:
+        candidates = [r for r in readers(region, cluster) if r.status == "available" and backend.is_running(r)]
+        target = _most_received(backend, candidates)
+        if target is None:  # nobody to take over: the writer is restarted where it was
+            from fogbank.services.rds import lifecycle
+
+            set_status_if(backend, region, cluster, ("failing-over",), "available")
+            lifecycle.recover(backend, region, record, "rebooting")
+            return
+        _event(backend, region, cluster, FAILOVER_STARTED.format(target.identifier), "failover")
+        backend.set_status_if(region, target, ("available",), "rebooting")
+        try:
+            driver, name = backend.driver_of(target), backend.process_name(target)
+            if isinstance(driver, PostgresEngine):
+                postgres_replicas.promote(driver, name, backend.data_dir(target))
+            else:
+                mariadb_replicas.drain(driver, name)
+                mariadb_replicas.promote(driver, name, target.fields["MasterUsername"])
+            _took_over(backend, region, cluster, record, target)
+        except Exception as error:
+            log.warning("failover of %s after its writer died failed: %s", cluster.identifier, error)
+            _event(backend, region, cluster, f"Failover to DB instance {target.identifier} failed: {error}", "failure")
+            backend.set_status_if(region, target, ("rebooting",), "available")
+            set_status_if(backend, region, cluster, ("failing-over",), "available")
+            return
+        set_status_if(backend, region, cluster, ("failing-over",), "available")
+        _event(backend, region, cluster, FAILOVER_COMPLETED.format(target.identifier), "failover")
+        with backend.store.lock:
+            record.fields[replicas.SOURCE] = target.identifier
+            record.private.quorum_ready = False
+            backend.save(region)
+        backend.jobs.submit(record.resource_id, lambda: replicas.create(backend, region, record, announce=False))
+
+    backend.jobs.submit(cluster.resource_id, run, grace=0)
+
+
+def _most_received(backend: Backend, candidates: list[Record[Any]]) -> Record[Any] | None:
+    """The reader that received the most of the dead writer's log (ties: by promotion tier)."""
+    best, best_key = None, None
+    for reader in promotion_order(candidates):
+        try:
+            driver, name = backend.driver_of(reader), backend.process_name(reader)
+            if isinstance(driver, PostgresEngine):
+                key: Any = postgres_replicas.lsn_key(postgres_replicas.received(driver, name))
+            else:
+                key = mariadb_replicas.received(driver, name)
+        except Exception as error:
+            log.warning("%s: its replication position is unknown: %s", reader.identifier, error)
+            continue
+        if best_key is None or key > best_key:
+            best, best_key = reader, key
+    return best

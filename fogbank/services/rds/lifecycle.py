@@ -48,7 +48,12 @@ def settings_for(region: Region, record: Record[Any]) -> dict[str, str]:
     """Settings the engine runs with: class-derived values, the parameter group's, then what
     replication adds (``replicas.settings``: walsenders, a binary log, read_only)."""
     base = _own_settings(region, record)
-    return {**base, **replicas.settings(region, record, base), **multi_az.primary_settings(record)}
+    return {
+        **base,
+        **replicas.settings(region, record, base),
+        **multi_az.primary_settings(record),
+        **clusters.member_settings(region, record),
+    }
 
 
 def _own_settings(region: Region, record: Record[Any]) -> dict[str, str]:
@@ -89,6 +94,12 @@ class EngineRecovery:
                 self.record.resource_id, lambda: multi_az.failover(self.backend, self.region, self.record), grace=0
             )
             return
+        if clusters.can_fail_over(self.backend, self.region, self.record):
+            log.warning("%s: the writer exited with code %s, failing over", self.record.identifier, code)
+            self.backend.stop_engine(self.record)  # not restarted: a reader takes over
+            _set_status_if(self.backend, self.region, self.record, ("available",), "rebooting")
+            clusters.writer_died(self.backend, self.region, self.record)
+            return
         log.warning("%s: engine exited with code %s, restarting it", self.record.identifier, code)
         _set_status_if(self.backend, self.region, self.record, ("available",), "rebooting")
         self.backend.instance_event(self.region, self.record, RECOVERY_STARTED, "recovery")
@@ -96,13 +107,17 @@ class EngineRecovery:
     def failing(self, failures: int, reason: str) -> None:
         if _set_status_if(self.backend, self.region, self.record, ("rebooting",), "failed"):
             self.backend.instance_event(self.region, self.record, PUT_INTO_FAILED, "failure")
+        if self.record.fields.get(replicas.SOURCE):  # an Aurora reader that stays down leaves its writer's quorum
+            clusters.member_changed(self.backend, self.region, self.record)
 
     def restarted(self) -> None:
         _set_status_if(self.backend, self.region, self.record, ("rebooting", "failed"), "available")
         self.backend.instance_event(self.region, self.record, "DB instance restarted.", "availability")
         self.backend.instance_event(self.region, self.record, RECOVERY_COMPLETE, "recovery")
-        if self.record.fields.get(replicas.SOURCE):
+        if self.record.fields.get(replicas.SOURCE) and not clusters.is_member(self.record):
             self.backend.instance_event(self.region, self.record, replicas.RESUMED, "read replica")
+        elif self.record.fields.get(replicas.SOURCE):
+            clusters.member_changed(self.backend, self.region, self.record)
 
 
 def _set_status_if(backend: Backend, region: Region, record: Record[Any], was: tuple[str, ...], status: str) -> bool:
@@ -320,6 +335,8 @@ def delete(backend: Backend, region: Region, record: Record[Any], final: Record[
     backend.stop_engine(record)
     multi_az.stop(backend, record)
     replicas.deleted(backend, region, record)  # its slot on its source, its own replicas promoted
+    if record.fields.get(replicas.SOURCE):
+        clusters.member_changed(backend, region, record)  # an Aurora reader: no longer in its writer's quorum
     backend.remove_instance_files(record)
     with backend.store.lock:
         region.remove(record)
@@ -384,7 +401,11 @@ def apply_settings(backend: Backend, region: Region, record: Record[Any]) -> Non
     if not backend.is_running(record):
         return
     base = _own_settings(region, record)
-    extra = {**replicas.settings(region, record, base), **multi_az.primary_settings(record)}
+    extra = {
+        **replicas.settings(region, record, base),
+        **multi_az.primary_settings(record),
+        **clusters.member_settings(region, record),
+    }
     pending = backend.driver_of(record).apply_settings(backend.process_name(record), {**base, **extra})
     pending = [name for name in pending if name not in extra]  # replication's: every start writes them
     with backend.store.lock:

@@ -53,6 +53,9 @@ class InstancePrivate:
     data_name: str = "data"
     standby_port: int = 0
     standby_ready: bool = False
+    # An Aurora writer (``rds/clusters.py``): a commit waits until one of its readers has it, so
+    # that a reader can take over when the writer dies.
+    quorum_ready: bool = False
 
 
 @dataclass

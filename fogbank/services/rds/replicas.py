@@ -248,6 +248,10 @@ def create(backend: Backend, region: Region, record: Record[Any], announce: bool
     if announce and not record.fields.get("DBClusterIdentifier"):
         backend.instance_event(region, record, RESUMED, "read replica")
     watch(backend, region, record)
+    if record.fields.get("DBClusterIdentifier"):
+        from fogbank.services.rds import clusters
+
+        clusters.member_changed(backend, region, record)  # an Aurora reader: its writer waits for it too
 
 
 def watch(backend: Backend, region: Region, record: Record[Any]) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import select
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -138,8 +139,19 @@ class Connection:
             return outcome
 
     def alive(self) -> bool:
+        """Open, and no word from the server while idle: a server that shut down (an Aurora failover
+        stops the old writer) has sent its goodbye or closed the socket, so the socket is readable."""
         try:
-            return not self.raw.closed if self.engine == "postgres" else bool(self.raw.open)
+            if self.engine == "postgres":
+                if self.raw.closed:
+                    return False
+                fd = self.raw.fileno()
+            else:
+                if not self.raw.open:
+                    return False
+                fd = self.raw._sock.fileno()  # type: ignore[union-attr]
+            readable, _, _ = select.select([fd], [], [], 0)
+            return not readable
         except Exception:
             return False
 

@@ -43,7 +43,8 @@ def resolve_target(ctx: RequestContext, resource_arn: str) -> Target:
     if parts["account"] != ctx.account_id or parts["region"] != ctx.region:
         raise _invalid(resource_arn)
     kind, _, identifier = parts["resource"].partition(":")
-    # RDS has no DB clusters yet: a cluster ARN names nothing it can reach.
+    if kind == "cluster":
+        return _cluster_target(ctx, resource_arn, identifier)
     instance = None
     if kind == "db":
         instance = lookup.db_instance(ctx.platform.service("rds"), ctx.account_id, ctx.region, identifier.lower())
@@ -57,6 +58,29 @@ def resolve_target(ctx: RequestContext, resource_arn: str) -> Target:
         )
     family = "postgres" if "postgres" in instance.engine else "mysql"
     return Target(family, ENDPOINT_ADDRESS, instance.port, instance.db_name)
+
+
+def _cluster_target(ctx: RequestContext, resource_arn: str, identifier: str) -> Target:
+    """An Aurora cluster: its cluster endpoint (the writer), once its HTTP endpoint is enabled."""
+    cluster = lookup.db_cluster(ctx.platform.service("rds"), ctx.account_id, ctx.region, identifier.lower())
+    if cluster is None:
+        raise _invalid(resource_arn)
+    if not cluster.http_endpoint:
+        raise AwsError(
+            "BadRequestException",
+            f"HttpEndpoint is not enabled for cluster {cluster.identifier}. Please refer to "
+            "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/data-api.html#data-api.troubleshooting",
+        )
+    if cluster.status != "available" or not cluster.writer_available:
+        raise AwsError(
+            "DatabaseUnavailableException"
+            if cluster.status in ("stopped", "stopping", "starting")
+            else "BadRequestException",
+            f"Database {identifier} is not available: its status is {cluster.status}"
+            + ("." if cluster.writer_available else " and it has no available writer instance."),
+        )
+    family = "postgres" if "postgres" in cluster.engine else "mysql"
+    return Target(family, ENDPOINT_ADDRESS, cluster.port, cluster.db_name)
 
 
 def resolve_login(ctx: RequestContext, secret_arn: str) -> Login:

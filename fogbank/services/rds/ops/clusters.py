@@ -25,7 +25,6 @@ _LATER = {
     "GlobalClusterIdentifier": "global databases",
     "ReplicationSourceIdentifier": "cross-Region read replica clusters",
     "ScalingConfiguration": "Aurora Serverless v1",
-    "EnableHttpEndpoint": "the RDS Data API on DB clusters",
     "ManageMasterUserPassword": "an RDS-managed master password on DB clusters",
     "BacktrackWindow": "backtracking",
     "EnableLimitlessDatabase": "Aurora Limitless Database",
@@ -35,7 +34,8 @@ _STORED = ("CopyTagsToSnapshot", "DeletionProtection", "KmsKeyId", "StorageEncry
            "ServerlessV2ScalingConfiguration", "EngineLifecycleSupport", "DatabaseInsightsMode")  # fmt: skip
 _MODIFIABLE = {"DBClusterIdentifier", "ApplyImmediately", "BackupRetentionPeriod", "PreferredBackupWindow",
                "PreferredMaintenanceWindow", "DeletionProtection", "CopyTagsToSnapshot", "MasterUserPassword",
-               "VpcSecurityGroupIds", "ServerlessV2ScalingConfiguration", "AutoMinorVersionUpgrade"}  # fmt: skip
+               "VpcSecurityGroupIds", "ServerlessV2ScalingConfiguration", "AutoMinorVersionUpgrade",
+               "EnableHttpEndpoint"}  # fmt: skip
 
 
 def cluster_strict(region: Region, identifier: str) -> Record[Any]:
@@ -160,7 +160,7 @@ def create_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
         "StorageEncrypted": False,
         "IAMDatabaseAuthenticationEnabled": bool(params.get("EnableIAMDatabaseAuthentication")),
         "DeletionProtection": False,
-        "HttpEndpointEnabled": False,
+        "HttpEndpointEnabled": bool(params.get("EnableHttpEndpoint")),
         "CopyTagsToSnapshot": False,
         "CrossAccountClone": False,
         "AutoMinorVersionUpgrade": params.get("AutoMinorVersionUpgrade", True),
@@ -262,6 +262,8 @@ def modify_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
                                           "VpcSecurityGroupIds", "ServerlessV2ScalingConfiguration",
                                           "AutoMinorVersionUpgrade") if params.get(k) is not None}  # fmt: skip
         changes.update(PreferredBackupWindow=backup_window, PreferredMaintenanceWindow=maintenance_window)
+        if params.get("EnableHttpEndpoint") is not None:  # the RDS Data API (rdsdata/targets.py)
+            changes["HttpEndpointEnabled"] = params["EnableHttpEndpoint"]
         cluster.fields.update(changes)
         writer = clusters.writer(region, cluster)
         if password is not None:
