@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fogbank.managed.jobs import Jobs
-from fogbank.managed.listeners import Listeners
 from fogbank.managed.records import Record
+from fogbank.managed.relay import Relay
 from fogbank.managed.running import Running
 from fogbank.services.rds import records
 from fogbank.services.rds.engines import Engines, EngineVersion
@@ -66,15 +66,16 @@ class Backend:
         self.jobs = Jobs("RDS", platform.config.grace)
         self.closing = self.jobs.closing  # set by close(): no new engine work, no more retries
         self.running = Running()  # the engines started, by supervisor process name
-        self._endpoints: Listeners | None = None
+        # The relays of Aurora clusters' endpoints (``clusters.py``), by cluster resource id.
+        self.endpoints: dict[str, list[Relay]] = {}
 
-    @property
-    def endpoints(self) -> Listeners:
-        """The relays of Aurora clusters' endpoints (``clusters.py``), by cluster resource id; the
-        event-loop thread starts with the first cluster."""
-        if self._endpoints is None:
-            self._endpoints = Listeners("rds-cluster-endpoints")
-        return self._endpoints
+    def close_endpoints(self, key: str | None = None) -> None:
+        """Stop one cluster's endpoint relays (all of them without ``key``)."""
+        with self.store.lock:
+            keys = [key] if key is not None else list(self.endpoints)
+            relays = [relay for k in keys for relay in self.endpoints.pop(k, [])]
+        for relay in relays:
+            relay.close()
 
     @property
     def api_port(self) -> int:
@@ -163,17 +164,13 @@ class Backend:
     def close(self) -> None:
         self.jobs.close(timeout=30)
         self.stop_all()
-        if self._endpoints is not None:
-            self._endpoints.close()
-            self._endpoints = None
+        self.close_endpoints()
 
     def reset(self) -> None:
         """Stop every engine and delete every resource and its files."""
         self.jobs.wait_all()
         self.stop_all()
-        if self._endpoints is not None:
-            self._endpoints.close()
-            self._endpoints = None
+        self.close_endpoints()
         self.release_ports()
         self.store.wipe()
         shutil.rmtree(self.root / "backups", ignore_errors=True)  # automated backups (backups.py makes it again)

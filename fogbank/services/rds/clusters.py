@@ -140,20 +140,20 @@ def _reader_target(backend: Backend, region: Region, cluster: Record[Any]) -> re
 
 def listen(backend: Backend, region: Region, cluster: Record[Any]) -> None:
     """Serve the cluster's endpoints on its port (again, after a port change)."""
+    backend.close_endpoints(cluster.resource_id)
     port = cluster.fields["Port"]
-    listeners = backend.endpoints
-    listeners.listen(
-        cluster.resource_id,
-        lambda: relay.serve(WRITER_ADDRESS, port, lambda: _writer_target(backend, region, cluster)),
-        replace=True,
-    )
-    listeners.listen(
-        cluster.resource_id, lambda: relay.serve(READER_ADDRESS, port, lambda: _reader_target(backend, region, cluster))
-    )
+    relays = [relay.Relay(WRITER_ADDRESS, port, lambda: _writer_target(backend, region, cluster))]
+    try:
+        relays.append(relay.Relay(READER_ADDRESS, port, lambda: _reader_target(backend, region, cluster)))
+    except OSError:
+        relays[0].close()
+        raise
+    with backend.store.lock:
+        backend.endpoints[cluster.resource_id] = relays
 
 
 def stop_listening(backend: Backend, cluster: Record[Any]) -> None:
-    backend.endpoints.stop(cluster.resource_id)
+    backend.close_endpoints(cluster.resource_id)
     _turns.pop(cluster.resource_id, None)
 
 
