@@ -7,8 +7,8 @@ cluster/reader endpoint relays against the same server reached directly.
 Fogbank runs as ``python -m fogbank up`` in a process of its own with a fresh data directory: the
 configuration a user gets (a relay sharing the benchmark's own Python process would be slowed by it).
 
-- Cluster: CreateDBCluster and its three CreateDBInstance calls at once, until all are available
-  (polled every 20 ms; goal < 3 s).
+- Cluster: CreateDBCluster and its three CreateDBInstance calls one after another, until all are
+  available (polled every 20 ms; goal < 3 s); four rounds, the first right after Fogbank started.
 - Lag: while another connection writes through the cluster endpoint without pause, each sample
   commits a row on the writer and polls a reader's endpoint (every 1 ms) until it is there (p50 goal
   < 100 ms).
@@ -46,6 +46,7 @@ from fogbank.server import free_port  # noqa: E402
 
 PASSWORD = "Bench-pass1"
 USERS = {"aurora-postgresql": "postgres", "aurora-mysql": "admin"}
+ROUNDS = 3
 
 
 def connect(engine: str, host: str, port: int) -> Any:
@@ -191,17 +192,22 @@ def relay_ratio(engine: str, via: tuple[str, int], samples: int, label: str) -> 
 
 def bench(server: Server, engine: str, samples: int) -> None:
     rds = server.rds
-    name = "bench-" + engine.split("-")[1][:2]
+    base = name = "bench-" + engine.split("-")[1][:2]
     print(f"{engine}:")
-    started = time.monotonic()
-    rds.create_db_cluster(DBClusterIdentifier=name, Engine=engine, MasterUsername=USERS[engine],
-                          MasterUserPassword=PASSWORD, DatabaseName="bench")  # fmt: skip
-    names = [f"{name}-{n}" for n in range(3)]
-    for n, identifier in enumerate(names):
-        rds.create_db_instance(DBInstanceIdentifier=identifier, DBClusterIdentifier=name, Engine=engine,
-                               DBInstanceClass="db.r6g.large", PromotionTier=n)  # fmt: skip
-    wait_instances(rds, names)
-    print(f"  writer + 2 readers -> available {time.monotonic() - started:.2f} s (goal < 3 s)")
+    times = []
+    for round_ in range(ROUNDS + 1):  # the last one stays for the rest of the bench
+        name = f"{base}-{round_}" if round_ < ROUNDS else base
+        started = time.monotonic()
+        rds.create_db_cluster(DBClusterIdentifier=name, Engine=engine, MasterUsername=USERS[engine],
+                              MasterUserPassword=PASSWORD, DatabaseName="bench")  # fmt: skip
+        names = [f"{name}-{n}" for n in range(3)]
+        for n, identifier in enumerate(names):  # one after another, as a script does
+            rds.create_db_instance(DBInstanceIdentifier=identifier, DBClusterIdentifier=name, Engine=engine,
+                                   DBInstanceClass="db.r6g.large", PromotionTier=n)  # fmt: skip
+        wait_instances(rds, names)
+        times.append(time.monotonic() - started)
+    print(f"  writer + 2 readers -> available p50 {statistics.median(times):.2f} s, rounds "
+          f"{', '.join(f'{t:.2f}' for t in times)} (the first one right after Fogbank started; goal < 3 s)")  # fmt: skip
     cluster = rds.describe_db_clusters(DBClusterIdentifier=name)["DBClusters"][0]
     port = cluster["Port"]
     ports = {i: status(rds, i)["Endpoint"]["Port"] for i in names}
