@@ -68,7 +68,7 @@ def clone(driver: PostgresEngine, source: str, data_dir: Path, slot: str) -> Non
     instance = driver._instance(source)
     users.run(
         [
-            str(driver._server().parent / "pg_basebackup"),
+            str(driver.tool("pg_basebackup")),
             "-D", str(data_dir),
             "-h", str(instance.socket_dir),
             "-p", str(instance.port),
