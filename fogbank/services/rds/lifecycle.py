@@ -249,6 +249,8 @@ def create(backend: Backend, region: Region, record: Record[Any], snapshot: Reco
     message = "DB instance created."
     if version.binary.flavor != version.engine and version.engine != "postgres":
         message += f" Engine {version.engine} is served by {version.served_by} (no MySQL server is installed)."
+    elif version.engine == "postgres" and not version.exact:
+        message += f" PostgreSQL {version.version} is served by {version.served_by}."
     backend.instance_event(region, record, message, "creation")
     backups.became_available(backend, region, record)
 

@@ -34,7 +34,7 @@ def _render(ctx: RequestContext, version: EngineVersion, newest: dict[str, str])
         if kind.flavor == "postgres"
         else ["audit", "error", "general", "slowquery"],
         "SupportsLogExportsToCloudwatchLogs": True,
-        "SupportsReadReplica": False,
+        "SupportsReadReplica": True,
         "SupportedEngineModes": ["provisioned"],
         "SupportedFeatureNames": [],
         "Status": "available",
@@ -121,7 +121,7 @@ def describe_orderable_db_instance_options(ctx: RequestContext, params: dict[str
                         "AvailabilityZoneGroup": ctx.region,
                         "AvailabilityZones": zones,
                         "MultiAZCapable": True,
-                        "ReadReplicaCapable": False,
+                        "ReadReplicaCapable": True,
                         "Vpc": True,
                         "SupportsStorageEncryption": True,
                         "StorageType": storage_type,
