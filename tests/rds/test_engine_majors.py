@@ -55,6 +55,7 @@ def test_engine_versions_list_each_major_and_what_serves_it(rds):
         assert version["DBEngineVersionDescription"].startswith("PostgreSQL ")
     default = rds.describe_db_engine_versions(Engine="postgres", DefaultOnly=True)["DBEngineVersions"]
     assert [v["MajorEngineVersion"] for v in default] == [max(MAJORS, key=int)]  # RDS's default: the newest
+    assert "served by" not in default[0]["DBEngineVersionDescription"]  # the minor installed, not a stand-in
     thirteen = rds.describe_db_engine_versions(Engine="postgres", EngineVersion="13")["DBEngineVersions"]
     assert "13.20" in [v["EngineVersion"] for v in thirteen]
 

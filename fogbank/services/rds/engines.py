@@ -180,20 +180,29 @@ class Engines:
         out = [self._rds_version(v) for v in self.catalog.versions(SERVICE, engine)]
         return sorted(out, key=lambda v: version_key(v.version), reverse=True)
 
+    def default(self, engine: str, major: str | None = None) -> EngineVersion | None:
+        """What RDS picks when only the engine (or a major) is given: the newest major's (that
+        major's) version that its server is exactly, else its newest (MySQL served by MariaDB)."""
+        versions = [v for v in self.versions(engine) if major is None or v.major == major]
+        newest = [v for v in versions if v.major == versions[0].major] if versions else []
+        return next((v for v in newest if v.exact), newest[0] if newest else None)
+
     def resolve(self, engine: str, requested: str | None, recorded: bool = False) -> EngineVersion:
-        """The offered version for ``EngineVersion``: that version, or the newest of a major
+        """The offered version for ``EngineVersion``: that version, or ``default``'s of a major
         ("13"), else RDS's error. ``recorded`` versions (an instance's, a snapshot's) are also
         served by their major when no longer offered: one made on an install since replaced."""
         check_engine(engine)
         try:
-            newest = self.catalog.resolve(SERVICE, engine, None)
+            self.catalog.resolve(SERVICE, engine, None)
         except EngineNotInstalled as error:
             raise AwsError(
                 "InvalidParameterCombination",
                 f"Cannot find an installed server for engine {engine}: install {KINDS[engine].install_hint}.",
             ) from error
-        if requested is None:
-            return self._rds_version(newest)
+        chosen = self.default(engine, None if requested is None else requested)
+        if chosen is not None:
+            return chosen
+        assert requested is not None
         versions = self.versions(engine)
         for candidate in versions:
             if requested == candidate.version:
@@ -202,8 +211,6 @@ class Engines:
         # MariaDB) take any version of an installed major, PostgreSQL only its listed minors.
         lists_minors = self.catalog.kind(SERVICE, engine).major is not None
         for candidate in versions:
-            if requested == candidate.major:
-                return candidate
             if requested.startswith(candidate.major + ".") and (recorded or not lists_minors):
                 if not candidate.served.exact or lists_minors:
                     # Echo the version asked for (the MySQL version MariaDB serves, a recorded minor).
