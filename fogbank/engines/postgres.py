@@ -1,8 +1,8 @@
 """PostgreSQL engine driver: real ``postgres`` processes behind RDS / Aurora PostgreSQL.
 
-Binaries come from the ``pgserver`` PyPI wheel and from system packages
-(``/usr/lib/postgresql/<major>/bin``). Each version is ``initdb``-ed once into a template
-that new instances copy, so creating an instance costs a copy, a start and two statements.
+One driver runs one install (``postgres_installs`` says which serves each major, and which
+install's client tools copy it). Each version is ``initdb``-ed once into a template that new
+instances copy, so creating an instance costs a copy, a start and two statements.
 
 Inside each cluster the bootstrap superuser is ``rdsadmin`` (as on RDS), reachable only
 through the unix socket with trust auth; TCP logins always need a SCRAM password.
@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import glob
-import importlib.util
 import re
 import shutil
 import signal
@@ -25,8 +23,8 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from fogbank.engines import datadirs, postgres_archive, users
-from fogbank.engines.binary import EngineBinary, parse_version, version_line
+from fogbank.engines import datadirs, postgres_archive, postgres_installs, users
+from fogbank.engines.binary import EngineBinary
 from fogbank.engines.driver import EngineDriver, Instance
 from fogbank.engines.interface import BaseBackup, InstanceSpec
 from fogbank.engines.supervisor import ManagedProcess
@@ -66,24 +64,9 @@ host    replication     all                     ::/0            scram-sha-256
 _SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_.]*$")
 
 
-@functools.lru_cache(maxsize=1)
 def installed_versions() -> list[EngineBinary]:
-    """PostgreSQL servers found on this machine, newest first."""
-    candidates: list[tuple[Path, str]] = []
-    spec = importlib.util.find_spec("pgserver")
-    if spec and spec.submodule_search_locations:
-        package = Path(list(spec.submodule_search_locations)[0])
-        candidates.append((package / "pginstall" / "bin" / "postgres", "pgserver"))
-    for server in sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres")):
-        candidates.append((Path(server), "system"))
-    found = []
-    for server, source in candidates:
-        line = version_line(server) if server.is_file() else None
-        version = parse_version(line) if line else None
-        if line and version:
-            major = version.split(".")[0]
-            found.append(EngineBinary("postgres", version, major, server, line, source))
-    return sorted(found, key=lambda b: [int(p) for p in b.version.split(".")], reverse=True)
+    """The PostgreSQL server of each installed major, newest first."""
+    return postgres_installs.installed_versions()
 
 
 class PostgresEngine(EngineDriver):
@@ -186,7 +169,7 @@ class PostgresEngine(EngineDriver):
             return
         users.run(
             [
-                str(self._server().parent / "pg_basebackup"),
+                str(self.tool("pg_basebackup")),
                 "-D",
                 str(dest_dir),
                 "-h",
@@ -236,18 +219,13 @@ class PostgresEngine(EngineDriver):
             yield conn
 
     def _server(self) -> Path:
-        """The postgres executable, staged to a readable place if the engine user cannot
-        reach the installed one (pip installs under /root are mode 0700)."""
-        server = self.binary.server
-        ids = users.run_as(True)
-        if ids is None or users.can_traverse(server, *ids):
-            return server
-        staged = datadirs.ensure_template(
-            self.templates_dir / f"postgres-{self.binary.version}-{self.binary.source}-bin",
-            unprivileged=True,
-            build=functools.partial(_stage_install, server),
-        )
-        return staged / server.relative_to(_install_root(server))
+        """The postgres executable, at a path the engine user can reach."""
+        return postgres_installs.reachable(self.binary, self.binary.server, self.templates_dir)
+
+    def tool(self, name: str) -> Path:
+        """A client tool for this server (``pg_basebackup``): the newest install's, which also
+        copies servers of older majors."""
+        return postgres_installs.client_tool(name, self.templates_dir)
 
     def _template(self) -> Path:
         b = self.binary
@@ -289,25 +267,6 @@ def _write_settings(data_dir: Path, settings: Mapping[str, str]) -> None:
     path.write_text("".join(lines))
     path.chmod(0o600)
     users.chown_tree(path, unprivileged=True)
-
-
-def _install_root(server: Path) -> Path:
-    """The directory to stage: for pgserver, the package's parent, which also holds the
-    ``pgserver.libs`` shared libraries that its binaries load through a relative rpath."""
-    pginstall = server.parent.parent
-    if (pginstall.parent.parent / "pgserver.libs").is_dir():
-        return pginstall.parent.parent
-    return pginstall
-
-
-def _stage_install(server: Path, dest: Path) -> None:
-    root = _install_root(server)
-    if root == server.parent.parent:
-        shutil.copytree(root, dest, symlinks=True)
-        return
-    pginstall = server.parent.parent
-    shutil.copytree(pginstall, dest / pginstall.relative_to(root), symlinks=True)
-    shutil.copytree(root / "pgserver.libs", dest / "pgserver.libs", symlinks=True)
 
 
 def _build_template(server: Path, dest: Path) -> None:

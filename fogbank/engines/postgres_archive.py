@@ -44,7 +44,10 @@ def archive_arguments(archive_dir: Path) -> list[str]:
 def wait_archived(conn: object, archive_dir: Path, timeout: float = 5.0) -> bool:
     """Close the current WAL segment (a no-op when nothing was written since the last switch) and
     wait for the archiver to have copied it: then all that was committed before is archived."""
-    row = conn.execute("SELECT pg_walfile_name(pg_switch_wal() - 1)").fetchone()  # type: ignore[attr-defined]
+    # The switch answers the end of the closed segment plus one byte. LSN arithmetic in SQL
+    # (pg_lsn - integer) needs PostgreSQL 14: the byte before is computed here, for every major.
+    end = conn.execute("SELECT pg_wal_lsn_diff(pg_switch_wal(), '0/0')::bigint").fetchone()[0]  # type: ignore[attr-defined]
+    row = conn.execute("SELECT pg_walfile_name(%s::pg_lsn)", [lsn_text(end - 1)]).fetchone()  # type: ignore[attr-defined]
     segment = archive_dir / f"{row[0]}.gz"
     deadline = time.monotonic() + timeout
     while not segment.exists():
@@ -52,6 +55,11 @@ def wait_archived(conn: object, archive_dir: Path, timeout: float = 5.0) -> bool
             return False
         time.sleep(0.05)
     return True
+
+
+def lsn_text(position: int) -> str:
+    """A WAL position as PostgreSQL writes a ``pg_lsn`` ("16/B374D848")."""
+    return f"{position >> 32:X}/{position & 0xFFFFFFFF:X}"
 
 
 def base_backup_info(dest_dir: Path) -> BaseBackup:

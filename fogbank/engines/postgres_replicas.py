@@ -12,6 +12,7 @@ source's port may change (it is rewritten before each start).
 from __future__ import annotations
 
 import re
+import struct
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,7 +69,7 @@ def clone(driver: PostgresEngine, source: str, data_dir: Path, slot: str) -> Non
     instance = driver._instance(source)
     users.run(
         [
-            str(driver._server().parent / "pg_basebackup"),
+            str(driver.tool("pg_basebackup")),
             "-D", str(data_dir),
             "-h", str(instance.socket_dir),
             "-p", str(instance.port),
@@ -176,14 +177,15 @@ def _write_auto_conf(data_dir: Path, values: dict[str, str]) -> None:
     users.chown_tree(path, unprivileged=True)
 
 
-def shutdown_checkpoint(driver: PostgresEngine, data_dir: Path) -> str:
-    """The last checkpoint of a stopped server (``pg_controldata``): after a clean shutdown, its
-    last WAL record. A standby that received it holds everything the server committed."""
-    out = users.run([str(driver._server().parent / "pg_controldata"), "-D", str(data_dir)], unprivileged=True).stdout
-    for line in out.splitlines():
-        if line.startswith("Latest checkpoint location:"):
-            return line.split(":", 1)[1].strip()
-    raise RuntimeError("pg_controldata showed no latest checkpoint location")
+def shutdown_checkpoint(data_dir: Path) -> str:
+    """The last checkpoint of a stopped server: after a clean shutdown, its last WAL record. A
+    standby that received it holds everything the server committed. Read from ``global/pg_control``
+    (what ``pg_controldata`` shows as "Latest checkpoint location", which not every build ships):
+    its first members are the same in every major since 10 — system identifier, control version,
+    catalog version, state, time, then the checkpoint's LSN."""
+    raw = (data_dir / "global" / "pg_control").read_bytes()
+    checkpoint = struct.unpack_from("=QIIi4xqQ", raw)[5]
+    return f"{checkpoint >> 32:X}/{checkpoint & 0xFFFFFFFF:X}"
 
 
 def wait_received(driver: PostgresEngine, name: str, lsn: str, timeout: float = 10.0) -> None:

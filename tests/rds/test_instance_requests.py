@@ -50,8 +50,11 @@ def test_describe_db_instances_fields(rds: Any, make_instance: Any) -> None:
     assert db["AvailabilityZone"].startswith("us-east-1")
     assert re.fullmatch(r"\d\d:\d\d-\d\d:\d\d", db["PreferredBackupWindow"])
     assert re.fullmatch(r"[a-z]{3}:\d\d:\d\d-[a-z]{3}:\d\d:\d\d", db["PreferredMaintenanceWindow"])
+    major = db["EngineVersion"].split(".")[0]  # the newest installed major, as RDS's default is its newest
+    default = rds.describe_db_engine_versions(Engine="postgres", DefaultOnly=True)["DBEngineVersions"]
+    assert [v["EngineVersion"] for v in default] == [db["EngineVersion"]]
     assert db["DBParameterGroups"] == [
-        {"DBParameterGroupName": "default.postgres16", "ParameterApplyStatus": "in-sync"}
+        {"DBParameterGroupName": f"default.postgres{major}", "ParameterApplyStatus": "in-sync"}
     ]
     subnet_group = db["DBSubnetGroup"]
     assert subnet_group["DBSubnetGroupName"] == "default" and subnet_group["VpcId"].startswith("vpc-")
@@ -66,7 +69,7 @@ def test_describe_db_instances_fields(rds: Any, make_instance: Any) -> None:
     assert db["MultiAZ"] is False and db["StorageEncrypted"] is False and db["DeletionProtection"] is False
     assert db["LicenseModel"] == "postgresql-license" and db["BackupRetentionPeriod"] == 1
     assert db["TagList"] == [{"Key": "team", "Value": "db"}]
-    assert db["OptionGroupMemberships"] == [{"OptionGroupName": "default:postgres-16", "Status": "in-sync"}]
+    assert db["OptionGroupMemberships"] == [{"OptionGroupName": f"default:postgres-{major}", "Status": "in-sync"}]
     # The same instance by ARN, and the ListTagsForResource view of its tags.
     assert rds.describe_db_instances(DBInstanceIdentifier=db["DBInstanceArn"])["DBInstances"][0] == db
     assert rds.list_tags_for_resource(ResourceName=db["DBInstanceArn"])["TagList"] == db["TagList"]

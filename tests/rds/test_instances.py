@@ -29,7 +29,7 @@ def create(rds, identifier="db1", **kwargs):
         ({"Engine": "foo"}, "InvalidParameterValue", "Invalid DB engine: foo"),
         ({"Engine": "aurora-postgresql"}, "InvalidParameterCombination", "DB cluster"),
         ({"Engine": "neptune"}, "InvalidParameterCombination", "DB cluster"),
-        ({"EngineVersion": "9.6"}, "InvalidParameterCombination", "Installed versions of postgres"),
+        ({"EngineVersion": "9.6"}, "InvalidParameterCombination", "Cannot find version 9.6 for postgres"),
         ({"DBInstanceClass": "db.x9.huge"}, "InvalidParameterCombination", "DBInstanceClass=db.x9.huge"),
         ({"MasterUserPassword": "short"}, "InvalidParameterValue", "shorter than 8 characters"),
         ({"MasterUserPassword": "has/slash1"}, "InvalidParameterValue", "printable ASCII"),

@@ -118,7 +118,7 @@ class Backend:
     # -- engines ------------------------------------------------------------------------------
 
     def version_of(self, record: Record[Any]) -> EngineVersion:
-        return self.engines.resolve(record.fields["Engine"], record.fields["EngineVersion"])
+        return self.engines.resolve(record.fields["Engine"], record.fields["EngineVersion"], recorded=True)
 
     def driver_of(self, record: Record[Any]) -> Any:
         return self.engines.driver(self.version_of(record))

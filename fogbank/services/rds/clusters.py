@@ -231,7 +231,7 @@ def _promote(backend: Backend, old: Record[Any], target: Record[Any]) -> None:
         assert isinstance(target_driver, PostgresEngine)
         # A clean shutdown sends the writer's last WAL (its shutdown checkpoint) to its streaming readers.
         backend.stop_engine(old)
-        last = postgres_replicas.shutdown_checkpoint(driver, backend.data_dir(old))
+        last = postgres_replicas.shutdown_checkpoint(backend.data_dir(old))
         postgres_replicas.wait_received(target_driver, target_name, last)
         postgres_replicas.promote(target_driver, target_name, backend.data_dir(target))
     else:

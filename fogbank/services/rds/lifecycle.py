@@ -267,6 +267,8 @@ def create(backend: Backend, region: Region, record: Record[Any], snapshot: Reco
         message += f" Engine {version.engine} is served by {version.served_by} (no MySQL server is installed)."
     elif version.engine == "aurora-postgresql":
         message += f" Engine {version.engine} is served by {version.served_by} (Aurora's storage is not emulated)."
+    elif version.engine == "postgres" and not version.exact:
+        message += f" PostgreSQL {version.version} is served by {version.served_by}."
     backend.instance_event(region, record, message, "creation")
     backups.became_available(backend, region, record)
 

@@ -38,6 +38,7 @@ from fogbank.engines.interface import InstanceSpec
 from fogbank.engines.postgres import PostgresEngine
 from fogbank.managed import ports, supervision
 from fogbank.managed.records import Record
+from fogbank.services.rds import backups
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.engines import is_postgres
 from fogbank.services.rds.store import Region
@@ -181,12 +182,19 @@ def _start_standby(backend: Backend, region: Region, record: Record[Any]) -> Non
             record.private.standby_port = new
             backend.save(region)
 
+    archive = None
     if is_postgres(record.fields["Engine"]):
         _point_postgres(record, standby_dir(backend, record))
+        # A standby archives nothing while it replays, but once promoted it archives the new
+        # timeline's history file, without which a point-in-time restore never follows the
+        # failover. (MariaDB's archive is its binlog directory: one server writes it.)
+        archive = backups.archive_dir(backend, record)
     proc = ports.start_on_port(
         backend.supervisor,
         record.private.standby_port,
-        lambda port: driver.start(InstanceSpec(name, standby_dir(backend, record), port, settings=settings)),
+        lambda port: driver.start(
+            InstanceSpec(name, standby_dir(backend, record), port, settings=settings, archive_dir=archive)
+        ),  # fmt: skip
         moved,
     )
     supervision.watch(proc, StandbyRecovery(backend, region, record))

@@ -21,7 +21,7 @@ _ENGINE_DESCRIPTIONS = {
 }
 
 
-def _render(ctx: RequestContext, version: EngineVersion, newest: dict[str, str]) -> dict[str, Any]:
+def _render(ctx: RequestContext, version: EngineVersion, defaults: dict[str, str]) -> dict[str, Any]:
     kind = KINDS[version.engine]
     others = [v for v in ctx.backend.engines.versions(version.engine) if v.version != version.version]
     return {
@@ -36,7 +36,7 @@ def _render(ctx: RequestContext, version: EngineVersion, newest: dict[str, str])
         if kind.flavor == "postgres"
         else ["audit", "error", "general", "slowquery"],
         "SupportsLogExportsToCloudwatchLogs": True,
-        "SupportsReadReplica": False,
+        "SupportsReadReplica": True,
         "SupportedEngineModes": ["provisioned"],
         "SupportedFeatureNames": [],
         "Status": "available",
@@ -49,7 +49,7 @@ def _render(ctx: RequestContext, version: EngineVersion, newest: dict[str, str])
         "SupportsLocalWriteForwarding": False,
         "SupportsIntegrations": False,
         "TagList": [],
-        "_default": newest.get(version.engine) == version.version,
+        "_default": defaults.get(version.engine) == version.version,
         "_others": [v.version for v in others],
     }
 
@@ -70,11 +70,10 @@ def describe_db_engine_versions(ctx: RequestContext, params: dict[str, Any]) -> 
             "status": lambda v: (v["Status"],),
         },
     )
-    versions = [v for name in ([engine] if engine else KINDS) for v in be.engines.versions(name)]
-    newest = {}
-    for version in versions:
-        newest.setdefault(version.engine, version.version)
-    rows = [_render(ctx, v, newest) for v in versions]
+    names = [engine] if engine else list(KINDS)
+    versions = [v for name in names for v in be.engines.versions(name)]
+    defaults = {name: chosen.version for name in names if (chosen := be.engines.default(name)) is not None}
+    rows = [_render(ctx, v, defaults) for v in versions]
     if params.get("EngineVersion"):
         wanted = params["EngineVersion"]
         rows = [r for r in rows if r["EngineVersion"] == wanted or r["MajorEngineVersion"] == wanted]
@@ -123,7 +122,7 @@ def describe_orderable_db_instance_options(ctx: RequestContext, params: dict[str
                         "AvailabilityZoneGroup": ctx.region,
                         "AvailabilityZones": zones,
                         "MultiAZCapable": True,
-                        "ReadReplicaCapable": False,
+                        "ReadReplicaCapable": True,
                         "Vpc": True,
                         "SupportsStorageEncryption": True,
                         "StorageType": storage_type,

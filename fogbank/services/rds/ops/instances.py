@@ -61,7 +61,8 @@ def _default_subnet(region: Region) -> Record[Any] | None:
 def new_record(ctx: RequestContext, params: dict[str, Any], identifier: str) -> Record[Any]:
     """The instance record every creation path (create, restore) starts from."""
     be, region = backend(ctx)
-    version = be.engines.resolve(params["Engine"], params.get("EngineVersion"))
+    # CreateDBInstance checked the version asked for; the others copy a recorded one.
+    version = be.engines.resolve(params["Engine"], params.get("EngineVersion"), recorded=True)
     kind = be.engines.kind(version.engine)
     license_model = params.get("LicenseModel") or kind.license_model
     validation.instance_class(params["DBInstanceClass"], version, license_model)
