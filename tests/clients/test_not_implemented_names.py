@@ -35,8 +35,16 @@ CLUSTER = {"DBClusterIdentifier": "c1", "MasterUsername": "admin1", "MasterUserP
     [("docdb", "docdb", "docdb"), ("neptune", "neptune", "neptune"), ("rds", "aurora-postgresql", "rds")],
 )
 def test_engine_names_the_api(client, service, engine, api) -> None:
-    message = _not_implemented(client(service).create_db_cluster, Engine=engine, **CLUSTER)
-    assert message == MESSAGE.format(op="CreateDBCluster", api=api)
+    # CreateDBGlobalCluster: in all three APIs, implemented by none (RDS runs Aurora's CreateDBCluster).
+    message = _not_implemented(client(service).create_global_cluster, GlobalClusterIdentifier="g1", Engine=engine)
+    assert message == MESSAGE.format(op="CreateGlobalCluster", api=api)
+
+
+@pytest.mark.parametrize("service", ["docdb", "neptune"])
+def test_a_cluster_of_docdb_or_neptune_names_its_api(client, service) -> None:
+    """RDS answers CreateDBCluster for Aurora; a DocumentDB or Neptune engine is still theirs."""
+    message = _not_implemented(client(service).create_db_cluster, Engine=service, **CLUSTER)
+    assert message == MESSAGE.format(op="CreateDBCluster", api=service)
 
 
 def test_an_operation_only_rds_has_names_rds(client) -> None:
@@ -46,14 +54,16 @@ def test_an_operation_only_rds_has_names_rds(client) -> None:
 
 def test_boto3_without_a_hint_gets_every_api_named(client) -> None:
     """boto3's User-Agent is the same for rds, docdb and neptune clients: nothing to tell them apart."""
-    message = _not_implemented(client("docdb").describe_db_clusters)
-    assert message == MESSAGE.format(op="DescribeDBClusters", api="rds/neptune/docdb")
+    message = _not_implemented(client("docdb").describe_db_cluster_parameter_groups)
+    assert message == MESSAGE.format(op="DescribeDBClusterParameterGroups", api="rds/neptune/docdb")
 
 
 def test_user_agent_names_the_api(client) -> None:
     # As Java v2 writes it; JavaScript and Go write api/docdb#…
     docdb = client("docdb", user_agent_extra="api/DocDB#2.30.0")
-    assert _not_implemented(docdb.describe_db_clusters) == MESSAGE.format(op="DescribeDBClusters", api="docdb")
+    assert _not_implemented(docdb.describe_db_cluster_parameter_groups) == MESSAGE.format(
+        op="DescribeDBClusterParameterGroups", api="docdb"
+    )
 
 
 def test_javascript_sdk_v3_clients(fogbank_endpoint: str) -> None:
@@ -70,7 +80,7 @@ def test_javascript_sdk_v3_clients(fogbank_endpoint: str) -> None:
     for api in ("docdb", "neptune"):
         assert answers[api] == {
             "name": "NotImplemented",
-            "message": MESSAGE.format(op="DescribeDBClusters", api=api),
+            "message": MESSAGE.format(op="DescribeDBClusterParameterGroups", api=api),
             "status": 501,
         }
 
@@ -83,5 +93,7 @@ def test_cli_v2_command_names_the_api(fogbank_endpoint: str, cli_v2: Path, api: 
         AWS_SECRET_ACCESS_KEY="test",
         AWS_DEFAULT_REGION="us-east-1",
     )
-    result = run([str(cli_v2), api, "describe-db-clusters"], env)
-    assert MESSAGE.format(op="DescribeDBClusters", api=api) in result.stderr.replace("\n", " "), result.stderr
+    result = run([str(cli_v2), api, "describe-db-cluster-parameter-groups"], env)
+    assert MESSAGE.format(op="DescribeDBClusterParameterGroups", api=api) in result.stderr.replace("\n", " "), (
+        result.stderr
+    )

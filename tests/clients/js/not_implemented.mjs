@@ -1,12 +1,12 @@
 // DocumentDB's and Neptune's SDK clients call an operation Fogbank does not serve; prints what each one read.
-import { DocDBClient, DescribeDBClustersCommand } from "@aws-sdk/client-docdb";
-import { NeptuneClient, DescribeDBClustersCommand as NeptuneDescribe } from "@aws-sdk/client-neptune";
+import { DocDBClient, DescribeDBClusterParameterGroupsCommand } from "@aws-sdk/client-docdb";
+import { NeptuneClient, DescribeDBClusterParameterGroupsCommand as NeptuneDescribe } from "@aws-sdk/client-neptune";
 
 const config = { endpoint: process.env.FOGBANK_ENDPOINT, region: "us-east-1", maxAttempts: 1,
   credentials: { accessKeyId: "test", secretAccessKey: "test" } };
 const out = {};
 for (const [name, client, command] of [
-  ["docdb", new DocDBClient(config), new DescribeDBClustersCommand({})],
+  ["docdb", new DocDBClient(config), new DescribeDBClusterParameterGroupsCommand({})],
   ["neptune", new NeptuneClient(config), new NeptuneDescribe({})],
 ]) {
   try {

@@ -4,11 +4,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record, iso, now
-from fogbank.protocols.errors import AwsError
+from fogbank.protocols.errors import AwsError, NotImplementedOperation
 from fogbank.services.base import operation
 from fogbank.services.rds import clusters, lifecycle, replicas, validation
 from fogbank.services.rds.clusters import LIFECYCLE, invalid_state, not_found
@@ -36,6 +37,21 @@ _MODIFIABLE = {"DBClusterIdentifier", "ApplyImmediately", "BackupRetentionPeriod
                "PreferredMaintenanceWindow", "DeletionProtection", "CopyTagsToSnapshot", "MasterUserPassword",
                "VpcSecurityGroupIds", "ServerlessV2ScalingConfiguration", "AutoMinorVersionUpgrade",
                "EnableHttpEndpoint"}  # fmt: skip
+
+
+# rds, docdb and neptune share one wire API: the User-Agent (``api/docdb#…``, ``md/command#neptune.…``)
+# or the Engine tells which one a client called (as ``gateway/router.py`` names it in its errors).
+_CALLED_API = re.compile(r"(?:^|\s)(?:api/|md/command#)(docdb|neptune)[#.]", re.IGNORECASE)
+
+
+def aurora_only(ctx: RequestContext, params: dict[str, Any]) -> None:
+    """Fogbank's DB clusters are Aurora's: a DocumentDB or Neptune client's cluster call is not
+    answered as RDS's."""
+    match = _CALLED_API.search(ctx.request.header("user-agent"))
+    engine = str(params.get("Engine") or "").lower()
+    api = match.group(1).lower() if match else next((m for m in ("docdb", "neptune") if engine.startswith(m)), None)
+    if api is not None:
+        raise NotImplementedOperation(api, ctx.operation)
 
 
 def cluster_strict(region: Region, identifier: str) -> Record[Any]:
@@ -129,6 +145,7 @@ def check_create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
 
 @operation("CreateDBCluster")
 def create_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    aurora_only(ctx, params)
     be, region = backend(ctx)
     checked = check_create(ctx, params)
     identifier, version = checked["identifier"], checked["version"]
@@ -220,6 +237,7 @@ _FILTERS = {
 
 @operation("DescribeDBClusters")
 def describe_db_clusters(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    aurora_only(ctx, params)
     be, region = backend(ctx)
     identifier = params.get("DBClusterIdentifier")
     wanted = (identifier if identifier.startswith("arn:") else identifier.lower()) if identifier else None
@@ -237,6 +255,7 @@ def describe_db_clusters(ctx: RequestContext, params: dict[str, Any]) -> dict[st
 
 @operation("ModifyDBCluster")
 def modify_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    aurora_only(ctx, params)
     be, region = backend(ctx)
     unknown = sorted(k for k, v in params.items() if v is not None and k not in _MODIFIABLE)
     with be.store.lock:
@@ -295,6 +314,7 @@ def _set_password(be: Any, region: Region, cluster: Record[Any], writer: Record[
 
 @operation("FailoverDBCluster")
 def failover_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    aurora_only(ctx, params)
     be, region = backend(ctx)
     with be.store.lock:
         cluster = cluster_strict(region, params["DBClusterIdentifier"])
@@ -332,6 +352,7 @@ def failover_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str
 
 @operation("StopDBCluster")
 def stop_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    aurora_only(ctx, params)
     be, region = backend(ctx)
     with be.store.lock:
         cluster = cluster_strict(region, params["DBClusterIdentifier"])
@@ -357,6 +378,7 @@ def stop_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
 
 @operation("StartDBCluster")
 def start_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    aurora_only(ctx, params)
     be, region = backend(ctx)
     with be.store.lock:
         cluster = cluster_strict(region, params["DBClusterIdentifier"])
@@ -385,6 +407,7 @@ def start_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
 
 @operation("DeleteDBCluster")
 def delete_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    aurora_only(ctx, params)
     be, region = backend(ctx)
     with be.store.lock:
         cluster = cluster_strict(region, params["DBClusterIdentifier"])
