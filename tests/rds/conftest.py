@@ -16,11 +16,22 @@ from types import TracebackType
 from typing import Any
 
 import boto3
+import psycopg
 import pytest
 
 from fogbank.server import free_port
 
 PASSWORD = "Secret-pass1"
+
+
+def run_sql(conn: Any, statement: str, *args: Any) -> list[tuple[Any, ...]]:
+    """``statement`` with ``?`` placeholders on a psycopg or pymysql connection; its rows, if any."""
+    if isinstance(conn, psycopg.Connection):
+        cursor = conn.execute(statement.replace("?", "%s"), args)
+        return cursor.fetchall() if cursor.description else []
+    with conn.cursor() as cursor:
+        cursor.execute(statement.replace("?", "%s"), args)
+        return list(cursor.fetchall()) if cursor.description else []
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ import psycopg
 import pymysql
 import pytest
 
-from tests.rds.conftest import PASSWORD, OwnFogbank, wait_status
+from tests.rds.conftest import PASSWORD, OwnFogbank, run_sql, wait_status
 
 ENGINES = {"aurora-postgresql": "postgres", "aurora-mysql": "admin"}
 
@@ -38,21 +38,12 @@ def connect(engine: str, host: str, port: int, timeout: int = 3) -> Any:
                            connect_timeout=timeout, read_timeout=15, write_timeout=15)  # fmt: skip
 
 
-def run(conn: Any, statement: str, *args: Any) -> list[tuple[Any, ...]]:
-    if isinstance(conn, psycopg.Connection):
-        cursor = conn.execute(statement.replace("?", "%s"), args)
-        return cursor.fetchall() if cursor.description else []
-    with conn.cursor() as cursor:
-        cursor.execute(statement.replace("?", "%s"), args)
-        return list(cursor.fetchall()) if cursor.description else []
-
-
 def server_id(engine: str, conn: Any) -> str:
     """Which engine answers: PostgreSQL's data directory's system identifier differs per copy only
     for initdb, so its port is asked instead; MariaDB's server_id is per instance."""
     if engine == "aurora-postgresql":
-        return str(run(conn, "SELECT current_setting('port')")[0][0])
-    return str(run(conn, "SELECT @@server_id")[0][0])
+        return str(run_sql(conn, "SELECT current_setting('port')")[0][0])
+    return str(run_sql(conn, "SELECT @@server_id")[0][0])
 
 
 def make_cluster(rds: Any, name: str, engine: str, readers: int) -> dict[str, Any]:
@@ -83,7 +74,7 @@ class Writer(threading.Thread):
                 if conn is None:
                     conn = connect(self.engine, "127.0.0.1", self.port, timeout=2)
                 n += 1
-                run(conn, "INSERT INTO t VALUES (?)", n)
+                run_sql(conn, "INSERT INTO t VALUES (?)", n)
                 self.acked.append(n)
             except Exception:
                 conn = None
@@ -95,7 +86,7 @@ def wait_rows(engine: str, host: str, port: int, wanted: set[int], timeout: floa
     while True:
         try:
             with connect(engine, host, port) as conn:
-                seen = {row[0] for row in run(conn, "SELECT n FROM t")}
+                seen = {row[0] for row in run_sql(conn, "SELECT n FROM t")}
         except Exception:
             seen = set()
         if wanted <= seen or time.monotonic() > deadline:
@@ -121,12 +112,12 @@ def test_cluster_endpoints_and_failover_lose_nothing(rds: Any, engine: str) -> N
 
     # The cluster endpoint writes; the readers (instance endpoints and the reader endpoint) see it.
     with connect(engine, "127.0.0.1", port) as conn:
-        run(conn, "CREATE TABLE t (n INT PRIMARY KEY)")
-        run(conn, "INSERT INTO t VALUES (0)")
+        run_sql(conn, "CREATE TABLE t (n INT PRIMARY KEY)")
+        run_sql(conn, "INSERT INTO t VALUES (0)")
     reader_port = instances[f"{name}-1"]["Endpoint"]["Port"]
     assert wait_rows(engine, "127.0.0.1", reader_port, {0}) == {0}
     with connect(engine, "127.0.0.1", reader_port) as conn, pytest.raises(Exception, match="read.only|read-only"):
-        run(conn, "INSERT INTO t VALUES (99)")
+        run_sql(conn, "INSERT INTO t VALUES (99)")
     # The reader endpoint balances new connections across the two readers.
     answered = set()
     for _ in range(4):
@@ -153,7 +144,7 @@ def test_cluster_endpoints_and_failover_lose_nothing(rds: Any, engine: str) -> N
     acked = set(writer.acked) | {0}
     new_writer = wait_status(rds, f"{name}-2", "available")
     with connect(engine, "127.0.0.1", new_writer["Endpoint"]["Port"]) as conn:
-        rows = {row[0] for row in run(conn, "SELECT n FROM t")}
+        rows = {row[0] for row in run_sql(conn, "SELECT n FROM t")}
     assert acked <= rows, f"lost {sorted(acked - rows)[:10]}"
     # The other reader follows the new writer; the old writer comes back as a reader of it.
     old = wait_status(rds, f"{name}-0", "available", timeout=90)
@@ -161,7 +152,7 @@ def test_cluster_endpoints_and_failover_lose_nothing(rds: Any, engine: str) -> N
         instance = old if identifier == f"{name}-0" else wait_status(rds, identifier, "available")
         assert acked <= wait_rows(engine, "127.0.0.1", instance["Endpoint"]["Port"], acked)
     with connect(engine, "127.0.0.1", port) as conn:
-        run(conn, "INSERT INTO t VALUES (-1)")
+        run_sql(conn, "INSERT INTO t VALUES (-1)")
     assert -1 in wait_rows(engine, "127.0.0.1", old["Endpoint"]["Port"], {-1})
     messages = [e["Message"] for e in rds.describe_events(SourceIdentifier=name, SourceType="db-cluster")["Events"]]
     assert f"Started cross AZ failover to DB instance: {name}-2" in messages
@@ -177,8 +168,8 @@ def test_cluster_endpoints_and_failover_lose_nothing(rds: Any, engine: str) -> N
         assert time.monotonic() < deadline, found
         time.sleep(0.2)
     with connect(engine, "127.0.0.1", port) as conn:
-        assert acked | {-1} <= {row[0] for row in run(conn, "SELECT n FROM t")}
-        run(conn, "INSERT INTO t VALUES (-2)")
+        assert acked | {-1} <= {row[0] for row in run_sql(conn, "SELECT n FROM t")}
+        run_sql(conn, "INSERT INTO t VALUES (-2)")
     with pytest.raises(botocore.exceptions.ClientError) as error:
         rds.delete_db_cluster(DBClusterIdentifier=name, SkipFinalSnapshot=True)
     assert error.value.response["Error"]["Code"] == "InvalidDBClusterStateFault"
@@ -196,8 +187,8 @@ def test_cluster_endpoints_and_failover_lose_nothing(rds: Any, engine: str) -> N
 def test_stop_and_start_a_cluster(rds: Any) -> None:
     make_cluster(rds, "aur-stop", "aurora-postgresql", readers=1)
     with connect("aurora-postgresql", "127.0.0.1", wait_cluster(rds, "aur-stop")["Port"]) as conn:
-        run(conn, "CREATE TABLE t (n INT)")
-        run(conn, "INSERT INTO t VALUES (7)")
+        run_sql(conn, "CREATE TABLE t (n INT)")
+        run_sql(conn, "INSERT INTO t VALUES (7)")
     rds.stop_db_cluster(DBClusterIdentifier="aur-stop")
     wait_cluster(rds, "aur-stop", "stopped")
     assert wait_status(rds, "aur-stop-0", "stopped") and wait_status(rds, "aur-stop-1", "stopped")
@@ -209,7 +200,7 @@ def test_stop_and_start_a_cluster(rds: Any) -> None:
     reader = wait_status(rds, "aur-stop-1", "available")
     assert wait_rows("aurora-postgresql", "127.0.0.1", reader["Endpoint"]["Port"], {7}) == {7}
     with connect("aurora-postgresql", "127.0.0.1", cluster["Port"]) as conn:
-        run(conn, "INSERT INTO t VALUES (8)")
+        run_sql(conn, "INSERT INTO t VALUES (8)")
     assert wait_rows("aurora-postgresql", "127.0.0.1", reader["Endpoint"]["Port"], {7, 8}) == {7, 8}
 
 
@@ -272,7 +263,7 @@ def test_the_writers_death_fails_over_with_every_acknowledged_commit(
     cluster = make_cluster(rds, name, engine, readers=2)
     port = cluster["Port"]
     with connect(engine, "127.0.0.1", port) as conn:
-        run(conn, "CREATE TABLE t (n INT PRIMARY KEY)")
+        run_sql(conn, "CREATE TABLE t (n INT PRIMARY KEY)")
     be = fogbank_server.platform.service("rds").backend
     deadline = time.monotonic() + 20
     while True:  # the writer waits for its readers once one is in step
@@ -284,12 +275,12 @@ def test_the_writers_death_fails_over_with_every_acknowledged_commit(
         time.sleep(0.1)
     with connect(engine, "127.0.0.1", port) as conn:  # the engine's own view of the quorum
         if engine == "aurora-postgresql":
-            assert run(conn, "SHOW synchronous_standby_names")[0][0] == f'ANY 1 ("{name}-1", "{name}-2")'
-            states = {row[0] for row in run(conn, "SELECT sync_state FROM pg_stat_replication")}
+            assert run_sql(conn, "SHOW synchronous_standby_names")[0][0] == f'ANY 1 ("{name}-1", "{name}-2")'
+            states = {row[0] for row in run_sql(conn, "SELECT sync_state FROM pg_stat_replication")}
             assert states == {"quorum"}
         else:
-            assert run(conn, "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'")[0][1] == "ON"
-            assert int(run(conn, "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_clients'")[0][1]) == 2
+            assert run_sql(conn, "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_status'")[0][1] == "ON"
+            assert int(run_sql(conn, "SHOW GLOBAL STATUS LIKE 'Rpl_semi_sync_master_clients'")[0][1]) == 2
     writer = Writer(engine, port)
     writer.start()
     try:
@@ -316,7 +307,7 @@ def test_the_writers_death_fails_over_with_every_acknowledged_commit(
     acked = set(writer.acked)
     new_writer = wait_status(rds, writers[0], "available")
     with connect(engine, "127.0.0.1", new_writer["Endpoint"]["Port"]) as conn:
-        rows = {row[0] for row in run(conn, "SELECT n FROM t")}
+        rows = {row[0] for row in run_sql(conn, "SELECT n FROM t")}
     assert acked <= rows, f"lost {len(acked - rows)} acknowledged commits: {sorted(acked - rows)[:10]}"
     old = wait_status(rds, f"{name}-0", "available", timeout=90)  # back, as a reader of the new writer
     assert acked <= wait_rows(engine, "127.0.0.1", old["Endpoint"]["Port"], acked)
@@ -331,8 +322,8 @@ def test_a_cluster_comes_back_after_fogbank_is_killed() -> None:
         rds = fogbank.rds
         cluster = make_cluster(rds, "back", "aurora-postgresql", readers=1)
         with connect("aurora-postgresql", "127.0.0.1", cluster["Port"]) as conn:
-            run(conn, "CREATE TABLE t (n INT)")
-            run(conn, "INSERT INTO t VALUES (1)")
+            run_sql(conn, "CREATE TABLE t (n INT)")
+            run_sql(conn, "INSERT INTO t VALUES (1)")
         fogbank.restart()
         cluster = wait_cluster(rds, "back")
         reader = wait_status(rds, "back-1", "available")
@@ -341,11 +332,11 @@ def test_a_cluster_comes_back_after_fogbank_is_killed() -> None:
         while True:
             try:
                 with connect("aurora-postgresql", "127.0.0.1", cluster["Port"]) as conn:
-                    run(conn, "INSERT INTO t VALUES (2)")
+                    run_sql(conn, "INSERT INTO t VALUES (2)")
                 break
             except psycopg.OperationalError:
                 assert time.monotonic() < deadline
                 time.sleep(0.2)
         assert wait_rows("aurora-postgresql", "127.0.0.1", reader["Endpoint"]["Port"], {1, 2}) == {1, 2}
         with connect("aurora-postgresql", "127.0.0.2", cluster["Port"]) as conn:
-            assert {row[0] for row in run(conn, "SELECT n FROM t")} == {1, 2}
+            assert {row[0] for row in run_sql(conn, "SELECT n FROM t")} == {1, 2}

@@ -14,7 +14,7 @@ import psycopg
 import pymysql
 import pytest
 
-from tests.rds.conftest import PASSWORD, OwnFogbank, wait_status
+from tests.rds.conftest import PASSWORD, OwnFogbank, run_sql, wait_status
 
 STARTED = "A Multi-AZ failover that resulted in the promotion of a standby instance has started."
 COMPLETED = "A Multi-AZ failover has completed."
@@ -27,15 +27,6 @@ def _connect(engine: str, instance: dict[str, Any]) -> Any:
                                dbname="postgres", autocommit=True, connect_timeout=2)  # fmt: skip
     return pymysql.connect(host=ep["Address"], port=ep["Port"], user="admin", password=PASSWORD, database="shop",
                            autocommit=True, connect_timeout=2, read_timeout=15, write_timeout=15)  # fmt: skip
-
-
-def _execute(conn: Any, statement: str, *args: Any) -> list[tuple[Any, ...]]:
-    if isinstance(conn, psycopg.Connection):
-        cursor = conn.execute(statement.replace("?", "%s"), args)
-        return cursor.fetchall() if cursor.description else []
-    with conn.cursor() as cursor:
-        cursor.execute(statement.replace("?", "%s"), args)
-        return list(cursor.fetchall()) if cursor.description else []
 
 
 class Writer(threading.Thread):
@@ -56,7 +47,7 @@ class Writer(threading.Thread):
                 if conn is None:
                     conn = _connect(self.engine, self.instance)
                 n += 1
-                _execute(conn, "INSERT INTO t VALUES (?)", n)
+                run_sql(conn, "INSERT INTO t VALUES (?)", n)
                 self.acked.append(n)
             except (psycopg.Error, pymysql.MySQLError, OSError):
                 self.errors += 1
@@ -96,12 +87,12 @@ def _setup(engine: str, instance: dict[str, Any]) -> None:
                              password=PASSWORD, autocommit=True) as conn, conn.cursor() as cursor:  # fmt: skip
             cursor.execute("CREATE DATABASE shop")
     with _connect(engine, instance) as conn:
-        _execute(conn, "CREATE TABLE t (n int PRIMARY KEY)")
+        run_sql(conn, "CREATE TABLE t (n int PRIMARY KEY)")
 
 
 def _rows(engine: str, instance: dict[str, Any]) -> set[int]:
     with _connect(engine, instance) as conn:
-        return {row[0] for row in _execute(conn, "SELECT n FROM t")}
+        return {row[0] for row in run_sql(conn, "SELECT n FROM t")}
 
 
 def _failed_over(rds: Any, identifier: str, count: int) -> dict[str, Any]:
@@ -137,7 +128,7 @@ def test_failover_keeps_the_endpoint_and_every_acknowledged_commit(rds, make_ins
         assert events.index(STARTED) < events.index(COMPLETED)
         if engine == "postgres":  # the standby was promoted: a new timeline
             with _connect(engine, instance) as conn:
-                assert _execute(conn, "SELECT timeline_id FROM pg_control_checkpoint()")[0][0] >= 2
+                assert run_sql(conn, "SELECT timeline_id FROM pg_control_checkpoint()")[0][0] >= 2
 
         # The primary's process killed: the new standby (copied after the failover) takes over.
         record = _standby_ready(fogbank_server, rds, f"{engine}-maz")
@@ -164,7 +155,7 @@ def test_convert_to_multi_az_and_back(rds, make_instance, fogbank_server):
     instance = make_instance("pg-convert")
     _setup("postgres", instance)
     with _connect("postgres", instance) as conn:
-        _execute(conn, "INSERT INTO t VALUES (1)")
+        run_sql(conn, "INSERT INTO t VALUES (1)")
     code, message = _error(lambda: rds.reboot_db_instance(DBInstanceIdentifier="pg-convert", ForceFailover=True))
     assert (code, message) == ("InvalidParameterCombination",
                                "Reboot with failover is only supported for Multi-AZ DB instances.")  # fmt: skip
@@ -177,8 +168,8 @@ def test_convert_to_multi_az_and_back(rds, make_instance, fogbank_server):
     assert "Finished applying modification to convert to a Multi-AZ DB instance." in _events(rds, "pg-convert")
     _standby_ready(fogbank_server, rds, "pg-convert")
     with _connect("postgres", instance) as conn:  # the primary now waits for its standby at each commit
-        assert _execute(conn, "SHOW synchronous_standby_names") == [("rds_standby",)]
-        _execute(conn, "INSERT INTO t VALUES (2)")
+        assert run_sql(conn, "SHOW synchronous_standby_names") == [("rds_standby",)]
+        run_sql(conn, "INSERT INTO t VALUES (2)")
     rds.reboot_db_instance(DBInstanceIdentifier="pg-convert", ForceFailover=True)
     _failed_over(rds, "pg-convert", 1)
     assert _rows("postgres", instance) == {1, 2}
@@ -189,9 +180,9 @@ def test_convert_to_multi_az_and_back(rds, make_instance, fogbank_server):
     assert single["MultiAZ"] is False and "SecondaryAvailabilityZone" not in single
     assert fogbank_server.platform.supervisor.get(f"rds/{single['DbiResourceId']}/standby") is None
     with _connect("postgres", instance) as conn:
-        assert _execute(conn, "SHOW synchronous_standby_names") == [("",)]
-        _execute(conn, "INSERT INTO t VALUES (3)")  # no standby to wait for
-        assert _execute(conn, "SELECT count(*) FROM pg_replication_slots") == [(0,)]
+        assert run_sql(conn, "SHOW synchronous_standby_names") == [("",)]
+        run_sql(conn, "INSERT INTO t VALUES (3)")  # no standby to wait for
+        assert run_sql(conn, "SELECT count(*) FROM pg_replication_slots") == [(0,)]
 
 
 def test_multi_az_bad_requests(rds, make_instance):
@@ -220,7 +211,7 @@ def test_fogbank_restart_brings_the_standby_back():
             instance = wait_status(rds, f"{engine}-maz", "available")
             _setup(engine, instance)
             with _connect(engine, instance) as conn:
-                _execute(conn, "INSERT INTO t VALUES (1)")
+                run_sql(conn, "INSERT INTO t VALUES (1)")
         fogbank.restart()
         for engine in engines:
             instance = wait_status(rds, f"{engine}-maz", "available")
@@ -235,5 +226,5 @@ def test_fogbank_restart_brings_the_standby_back():
                     time.sleep(0.2)
             _failed_over(rds, f"{engine}-maz", 1)
             with _connect(engine, instance) as conn:
-                _execute(conn, "INSERT INTO t VALUES (2)")
+                run_sql(conn, "INSERT INTO t VALUES (2)")
             assert _rows(engine, instance) == {1, 2}

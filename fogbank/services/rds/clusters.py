@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from fogbank.engines import mariadb_replicas, postgres_replicas
@@ -174,20 +175,35 @@ def _event(backend: Backend, region: Region, cluster: Record[Any], message: str,
 
 
 def failover(backend: Backend, region: Region, cluster: Record[Any], target: Record[Any]) -> None:
-    """Promote ``target`` (a reader) in the writer's place; runs on the cluster's queue. The old
-    writer comes back as a reader: a copy of the new writer."""
+    """Promote ``target`` (a reader) in the writer's place, the writer fenced first; runs on the
+    cluster's queue."""
     old = writer(region, cluster)
+    if old is None:  # the handler checked; a delete may have taken it since
+        _event(backend, region, cluster, f"Failover to DB instance {target.identifier} failed: no writer", "failure")
+        set_status_if(backend, region, cluster, ("failing-over",), "available")
+        return
+    _fail_over(backend, region, cluster, old, target, lambda: _promote(backend, old, target))
+
+
+def _fail_over(
+    backend: Backend,
+    region: Region,
+    cluster: Record[Any],
+    old: Record[Any],
+    target: Record[Any],
+    promote: Callable[[], None],
+) -> None:
+    """``promote`` makes ``target`` writable; then it is the writer and the old writer comes back as
+    its reader, copied anew (a planned failover and the writer's death alike), with RDS's events."""
     _event(backend, region, cluster, FAILOVER_STARTED.format(target.identifier), "failover")
     try:
-        if old is None:
-            raise RuntimeError("the cluster has no writer")
-        hand_over(backend, region, cluster, old, target)
+        promote()
+        _took_over(backend, region, cluster, old, target)
     except Exception as error:
-        log.warning("failover of %s failed: %s", cluster.identifier, error)
+        log.warning("failover of %s to %s failed: %s", cluster.identifier, target.identifier, error)
         _event(backend, region, cluster, f"Failover to DB instance {target.identifier} failed: {error}", "failure")
         for instance in (old, target):
-            if instance is not None:
-                backend.set_status_if(region, instance, ("rebooting",), "available")
+            backend.set_status_if(region, instance, ("rebooting",), "available")
         set_status_if(backend, region, cluster, ("failing-over",), "available")
         return
     set_status_if(backend, region, cluster, ("failing-over",), "available")
@@ -224,7 +240,7 @@ def _took_over(backend: Backend, region: Region, cluster: Record[Any], old: Reco
 
 
 def _promote(backend: Backend, old: Record[Any], target: Record[Any]) -> None:
-    """Fence the writer, wait until ``target`` holds all it wrote, and promote ``target``."""
+    """Fence the running writer, wait until ``target`` holds all it wrote, and promote ``target``."""
     driver, name = backend.driver_of(old), backend.process_name(old)
     target_driver, target_name = backend.driver_of(target), backend.process_name(target)
     if isinstance(driver, PostgresEngine):
@@ -233,13 +249,22 @@ def _promote(backend: Backend, old: Record[Any], target: Record[Any]) -> None:
         backend.stop_engine(old)
         last = postgres_replicas.shutdown_checkpoint(backend.data_dir(old))
         postgres_replicas.wait_received(target_driver, target_name, last)
-        postgres_replicas.promote(target_driver, target_name, backend.data_dir(target))
     else:
         position = mariadb_replicas.fence(driver, name, old.fields["MasterUsername"])
         mariadb_replicas.wait_received(target_driver, target_name, position)
         backend.stop_engine(old)
-        mariadb_replicas.drain(target_driver, target_name)
-        mariadb_replicas.promote(target_driver, target_name, target.fields["MasterUsername"])
+    _make_writable(backend, target)
+
+
+def _make_writable(backend: Backend, target: Record[Any]) -> None:
+    """A reader that holds everything stops replicating and takes writes (MariaDB: once it has
+    applied all it received)."""
+    driver, name = backend.driver_of(target), backend.process_name(target)
+    if isinstance(driver, PostgresEngine):
+        postgres_replicas.promote(driver, name, backend.data_dir(target))
+    else:
+        mariadb_replicas.drain(driver, name)
+        mariadb_replicas.promote(driver, name, target.fields["MasterUsername"])
 
 
 def _follow(backend: Backend, region: Region, reader: Record[Any], writer_record: Record[Any]) -> None:
@@ -390,29 +415,8 @@ def writer_died(backend: Backend, region: Region, record: Record[Any]) -> None:
             set_status_if(backend, region, cluster, ("failing-over",), "available")
             lifecycle.recover(backend, region, record, "rebooting")
             return
-        _event(backend, region, cluster, FAILOVER_STARTED.format(target.identifier), "failover")
         backend.set_status_if(region, target, ("available",), "rebooting")
-        try:
-            driver, name = backend.driver_of(target), backend.process_name(target)
-            if isinstance(driver, PostgresEngine):
-                postgres_replicas.promote(driver, name, backend.data_dir(target))
-            else:
-                mariadb_replicas.drain(driver, name)
-                mariadb_replicas.promote(driver, name, target.fields["MasterUsername"])
-            _took_over(backend, region, cluster, record, target)
-        except Exception as error:
-            log.warning("failover of %s after its writer died failed: %s", cluster.identifier, error)
-            _event(backend, region, cluster, f"Failover to DB instance {target.identifier} failed: {error}", "failure")
-            backend.set_status_if(region, target, ("rebooting",), "available")
-            set_status_if(backend, region, cluster, ("failing-over",), "available")
-            return
-        set_status_if(backend, region, cluster, ("failing-over",), "available")
-        _event(backend, region, cluster, FAILOVER_COMPLETED.format(target.identifier), "failover")
-        with backend.store.lock:
-            record.fields[replicas.SOURCE] = target.identifier
-            record.private.quorum_ready = False
-            backend.save(region)
-        backend.jobs.submit(record.resource_id, lambda: replicas.create(backend, region, record, announce=False))
+        _fail_over(backend, region, cluster, record, target, lambda: _make_writable(backend, target))
 
     backend.jobs.submit(cluster.resource_id, run, grace=0)
 
