@@ -40,6 +40,13 @@ def new_request_id() -> str:
 
 
 _VARIANT = {digit: "89ab"[int(digit, 16) % 4] for digit in "0123456789abcdef"}
+_ID_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+# Services whose request ids are not UUIDs but 52 upper-case letters and digits, as AWS's DynamoDB sends.
+_LONG_REQUEST_IDS = frozenset({"dynamodb", "dynamodbstreams"})
+
+
+def long_request_id() -> str:
+    return "".join(random.choices(_ID_LETTERS, k=52))
 
 
 @dataclass(slots=True)
@@ -119,6 +126,8 @@ class Dispatcher:
         try:
             credentials = parse_credentials(request)
             call.route, name = self.router.resolve(request, credentials)
+            if call.route.model in _LONG_REQUEST_IDS:
+                call.request_id = long_request_id()
             protocol = call.route.protocol
             if credentials is not None and not valid_region(credentials.region):
                 raise invalid_region(credentials.region, protocol.name)

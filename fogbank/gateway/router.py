@@ -46,7 +46,11 @@ _CALLED_API = re.compile(r"(?:^|\s)(?:api/|md/command#)([A-Za-z0-9-]+)[#.]")
 def looks_like(protocol: Protocol, request: HttpRequest) -> bool:
     """Whether a request is shaped like this protocol's requests, whatever operation it names."""
     if isinstance(protocol, JsonProtocol):
-        return "x-amz-target" in request.headers
+        # A POST of this protocol's content type without a target is still one of its requests: its
+        # service answers UnknownOperationException (400), as AWS's endpoint does, rather than a 404.
+        return "x-amz-target" in request.headers or (
+            request.method == "POST" and request.header("content-type") == protocol.content_type
+        )
     if isinstance(protocol, CborProtocol):
         return request.path.startswith("/service/") or request.header("smithy-protocol") == "rpc-v2-cbor"
     if isinstance(protocol, QueryProtocol):
@@ -121,7 +125,8 @@ class Router:
             if name is not None:
                 return route, name
         if shaped:
-            return shaped[0], None
+            typed = [route for route in shaped if isinstance(route.protocol, JsonProtocol)]
+            return (typed or shaped)[0], None
         return candidates[0], None
 
     def api_name(self, route: Route, request: HttpRequest, operation: str, params: dict[str, Any]) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import zlib
 from typing import Any
 
 import orjson
@@ -33,6 +34,8 @@ class JsonProtocol(Protocol):
             self.model.endpoint_prefix.split(".")[-1],
             self.model.api_version.replace("-", ""),
         )
+        # DynamoDB's answers carry the CRC32 of their body, which SDKs check (botocore retries on a mismatch).
+        self.checksum = self.model.endpoint_prefix in ("dynamodb", "streams.dynamodb")
 
     def operation_name(self, request: HttpRequest) -> str | None:
         target = request.header("x-amz-target")
@@ -48,20 +51,24 @@ class JsonProtocol(Protocol):
             raise serialization_error("Request body is nested too deeply") from None
 
     def serialize(self, operation: OperationModel, result: dict[str, Any] | None, request_id: str) -> HttpResponse:
-        document = encode_document(operation.output_shape, result or {})
-        return HttpResponse(
-            200, dump_body(document), {"content-type": self.content_type, "x-amzn-requestid": request_id}
-        )
+        body = dump_body(encode_document(operation.output_shape, result or {}))
+        headers = {"content-type": self.content_type, "x-amzn-requestid": request_id}
+        if self.checksum:
+            headers["x-amz-crc32"] = str(zlib.crc32(body))
+        return HttpResponse(200, body, headers)
 
     def serialize_error(self, error: AwsError, request_id: str) -> HttpResponse:
         shape, code, status = self.resolve_error(error)
-        namespace = "com.amazon.coral.service#" if shape in _CORAL_ERRORS else self.error_namespace
+        namespace = _CORAL_NAMESPACES.get(shape, self.error_namespace)
         document: dict[str, Any] = {"__type": namespace + shape}
         if error.message:
-            document["message"] = error.message
+            # Coral's deserializer writes "Message"; everything else, "message" (botocore reads both).
+            document["Message" if shape == "SerializationException" else "message"] = error.message
         document.update(error.fields)
         body = json.dumps(document, default=json_default).encode()
         headers = {"content-type": self.content_type, "x-amzn-requestid": request_id}
+        if self.checksum:
+            headers["x-amz-crc32"] = str(zlib.crc32(body))
         if "awsQueryCompatible" in self.model.metadata:
             # Services that moved from query (CloudWatch) still tell SDKs the query error code.
             headers["x-amzn-query-error"] = f"{code};{'Sender' if error.sender_fault else 'Receiver'}"
@@ -101,11 +108,11 @@ def _raw(value: Any) -> bytes:
     return value.json if type(value) is RawJson else _dumps(value)
 
 
-# Errors raised by AWS's request layer rather than the service: typed in Coral's own namespace.
+# Errors raised by AWS's request layer rather than the service: typed in Coral's own namespaces
+# (validation, as DynamoDB sends it, is com.amazon.coral.validate#ValidationException).
 _CORAL_ERRORS = {
     "SerializationException",
     "UnknownOperationException",
-    "ValidationException",
     "AccessDeniedException",
     "IncompleteSignatureException",
     "MissingAuthenticationTokenException",
@@ -115,6 +122,8 @@ _CORAL_ERRORS = {
     "NotImplemented",
     "InternalFailure",
 }
+_CORAL_NAMESPACES = {shape: "com.amazon.coral.service#" for shape in _CORAL_ERRORS}
+_CORAL_NAMESPACES["ValidationException"] = "com.amazon.coral.validate#"
 
 
 def load_json(body: bytes) -> Any:

@@ -90,12 +90,14 @@ class Index:
     def entry(self, item: Item) -> tuple[bytes, bytes, Item] | None:
         """(index partition key, index sort key, projected item) for an item, None when not in the index."""
         schema = self.schema
+        # An empty string or binary cannot be an index key: writes refuse it, and a backfill skips
+        # the items written before the index existed that have one, as DynamoDB's does.
         partition = item.get(schema.partition)
-        if partition is None or schema.partition_type not in partition:
+        if partition is None or not partition.get(schema.partition_type):
             return None
         if schema.sort is not None:
             sort = item.get(schema.sort)
-            if sort is None or (schema.sort_type or "S") not in sort:
+            if sort is None or not sort.get(schema.sort_type or "S"):
                 return None
             isk = encode_key_value(sort, schema.sort_type)
         else:

@@ -3,7 +3,7 @@
     condition   := or
     or          := and ( OR and )*
     and         := not ( AND not )*
-    not         := NOT primary | primary
+    not         := NOT not | primary
     primary     := comparison | '(' or ')'
     comparison  := operand comparator operand
                  | operand BETWEEN operand AND operand
@@ -77,7 +77,7 @@ class ConditionParser(Parser):
     def not_(self):
         if self.at_keyword("NOT"):
             self.advance()
-            return Not(self.primary())
+            return Not(self.not_())  # NOT NOT x is x: DynamoDB accepts the chain
         return self.primary()
 
     def primary(self):

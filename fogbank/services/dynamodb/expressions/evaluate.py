@@ -77,9 +77,7 @@ def size_of(value: AttributeValue | None) -> AttributeValue | None:
 def _compare(operator: str, left: AttributeValue | None, right: AttributeValue | None) -> bool:
     if operator == "=":
         return values_equal(left, right)
-    if operator == "<>":
-        if left is None and right is None:
-            return False
+    if operator == "<>":  # true even when both are missing: AWS's a <> b is NOT (a = b)
         return not values_equal(left, right)
     if left is None or right is None:
         return False

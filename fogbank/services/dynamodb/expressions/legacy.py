@@ -67,11 +67,6 @@ def check_conditions(conditions: dict[str, dict[str, Any]]) -> dict[str, tuple[s
         operator = condition.get("ComparisonOperator")
         values = tuple(validate_value(value) for value in condition.get("AttributeValueList") or ())
         _check_arguments(operator, values)
-        for value in values:
-            if operator in OPERAND_TYPES and type_of(value) not in OPERAND_TYPES[operator]:
-                raise validation_error(
-                    f"{INVALID}ComparisonOperator {operator} is not valid for {type_of(value)} AttributeValue type"
-                )
         checked[name] = (operator, values)
     return checked
 
@@ -83,6 +78,11 @@ def _check_arguments(operator: str, values: tuple[dict, ...]) -> None:
         raise validation_error(f"{INVALID}Invalid number of argument(s) for the {operator} ComparisonOperator")
     if values and any(type_of(value) != type_of(values[0]) for value in values):
         raise validation_error(f"{INVALID}AttributeValues inside AttributeValueList must be of same type")
+    for value in values:
+        if operator in OPERAND_TYPES and type_of(value) not in OPERAND_TYPES[operator]:
+            raise validation_error(
+                f"{INVALID}ComparisonOperator {operator} is not valid for {type_of(value)} AttributeValue type"
+            )
     if operator == "BETWEEN" and (compare_values(values[0], values[1]) or 0) > 0:
         raise validation_error(
             "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound"
@@ -149,8 +149,8 @@ def _condition(name: str, operator: str, values: tuple[dict, ...]):
         return Function("attribute_exists", (path,))
     if operator == "CONTAINS":
         return Function("contains", (path, operands[0]))
-    if operator == "NOT_CONTAINS":
-        return Not(Function("contains", (path, operands[0])))
+    if operator == "NOT_CONTAINS":  # false for a missing attribute, as on AWS
+        return And(Function("attribute_exists", (path,)), Not(Function("contains", (path, operands[0]))))
     if operator == "BEGINS_WITH":
         return Function("begins_with", (path, operands[0]))
     if operator == "IN":

@@ -14,6 +14,8 @@ from fogbank.services.dynamodb.expressions.placeholders import Placeholders
 from fogbank.services.dynamodb.expressions.reserved import is_reserved
 from fogbank.services.dynamodb.expressions.tokens import ExpressionError, Parser
 
+MAX_DEPTH = 32  # DynamoDB's limit on a document path's levels
+
 
 class ProjectionParser(Parser):
     def parse(self) -> Projection:
@@ -29,6 +31,10 @@ def parse_projection(expression: str) -> Projection:
         raise ExpressionError("The expression can not be empty;")
     projection = ProjectionParser(expression).parse()
     for path in projection.paths:
+        if len(path.elements) > MAX_DEPTH:
+            raise ExpressionError(
+                f"The document path has too many nesting levels; nesting levels: {len(path.elements)}"
+            )
         for element in path.elements:
             if isinstance(element, str) and is_reserved(element):
                 raise ExpressionError(f"Attribute name is a reserved keyword; reserved keyword: {element}")

@@ -56,7 +56,7 @@ def tokenize(source: str) -> list[Token]:
             while position < length and source[position].isascii() and source[position].isdigit():
                 position += 1
             kind = "number"
-        elif char in _WORD:
+        elif char in _WORD and char != "_":  # a name starting with "_" needs a #placeholder, as on AWS
             while position < length and source[position] in _WORD:
                 position += 1
             kind = "ident"

@@ -134,6 +134,17 @@ def parse_update(expression: str) -> Update:
             else:
                 message = f"Invalid function name; function: {node.name}"
             issues.append(("function_name", message))
+        elif (
+            isinstance(node, Function)
+            and node.name == "list_append"
+            and any(isinstance(arg, Function) and arg.name == "list_append" for arg in node.args)
+        ):  # if_not_exists may nest in list_append; list_append in itself may not
+            issues.append(
+                (
+                    "function_name",
+                    "The function is not allowed to be used this way in an expression; function: list_append",
+                )
+            )
     for category in _STRUCTURAL_ORDER:
         for found, message in issues:
             if found == category:

@@ -22,8 +22,10 @@ from fogbank.services.dynamodb.expressions.apply import apply_update
 from fogbank.services.dynamodb.expressions.nodes import (
     AddAction,
     Arithmetic,
+    DeleteAction,
     Function,
     Path,
+    RemoveAction,
     SetAction,
     Update,
     Value,
@@ -244,8 +246,11 @@ def check_update(update: Update, table: Table) -> None:
     check_scalar_keys([node for action in update.actions for node in walk(action) if isinstance(node, Path)], table)
 
 
-def updated_item(update: Update | None, table: Table, key: Item, old: Item | None) -> Item:
-    """The item an UpdateItem leaves: the old item (or just the key) with the update applied."""
+def updated_item(update: Update | None, table: Table, key: Item, old: Item | None) -> Item | None:
+    """The item an UpdateItem leaves: the old item (or just the key) with the update applied; None
+    when the item is missing and the update only removes (REMOVE, DELETE): DynamoDB then creates nothing."""
+    if old is None and update is not None and all(isinstance(a, (RemoveAction, DeleteAction)) for a in update.actions):
+        return None
     base = old if old is not None else dict(key)
     if update is None:
         return dict(base)
@@ -273,8 +278,10 @@ def update_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] |
         if expressions is not None and not expressions.matches(old):
             raise condition_failed(old, params.get("ReturnValuesOnConditionCheckFailure"))
         new = updated_item(update, current, key, old)
-        size = check_new_item(current, new, UPDATE_TOO_BIG, mismatch=UNSUPPORTED_INDEX_TYPE)
-        index_units = backend.apply(writer, current, pk, sk, old, old_size, new, size)
+        size, index_units = 0, {}
+        if new is not None:
+            size = check_new_item(current, new, UPDATE_TOO_BIG, mismatch=UNSUPPORTED_INDEX_TYPE)
+            index_units = backend.apply(writer, current, pk, sk, old, old_size, new, size)
         result: dict[str, Any] = {}
         attributes = returned_attributes(return_values, update, old, new)
         if attributes:
@@ -286,7 +293,7 @@ def update_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] |
     return backend.store.deferred(write)
 
 
-def returned_attributes(return_values: str, update: Update | None, old: Item | None, new: Item) -> Item | None:
+def returned_attributes(return_values: str, update: Update | None, old: Item | None, new: Item | None) -> Item | None:
     if return_values == "ALL_OLD":
         return old
     if return_values == "ALL_NEW":
