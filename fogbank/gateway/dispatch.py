@@ -40,13 +40,14 @@ def new_request_id() -> str:
 
 
 _VARIANT = {digit: "89ab"[int(digit, 16) % 4] for digit in "0123456789abcdef"}
-_ID_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 # Services whose request ids are not UUIDs but 52 upper-case letters and digits, as AWS's DynamoDB sends.
 _LONG_REQUEST_IDS = frozenset({"dynamodb", "dynamodbstreams"})
 
 
 def long_request_id() -> str:
-    return "".join(random.choices(_ID_LETTERS, k=52))
+    """52 upper-case hexadecimal digits: of AWS's alphabet (A-Z, 0-9), in a tenth of the time of
+    drawing from all of it."""
+    return f"{random.getrandbits(208):052X}"
 
 
 @dataclass(slots=True)
