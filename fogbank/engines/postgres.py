@@ -270,8 +270,23 @@ def _write_settings(data_dir: Path, settings: Mapping[str, str]) -> None:
 
 
 def _build_template(server: Path, dest: Path) -> None:
-    initdb = [
-        str(server.parent / "initdb"),
+    init_cluster(server.parent / "initdb", dest)
+    # Single-user mode runs the statement without opening any socket.
+    users.run(
+        [str(server), "--single", "-D", str(dest), "-F", "-c", "exit_on_error=true", "postgres"],
+        unprivileged=True,
+        cwd=dest.parent,
+        input="CREATE ROLE rds_superuser NOLOGIN;\n",
+    )
+
+
+def init_cluster(initdb: Path, dest: Path, checksums: bool = True) -> None:
+    """A new, empty cluster as every instance's: ``rdsadmin`` bootstrap superuser, UTF8, 1 MB WAL
+    segments, Fogbank's pg_hba.conf and defaults (a major version upgrade makes its new cluster so).
+    ``checksums=False`` turns off PostgreSQL 18's default data checksums, which an upgraded older
+    cluster does not have (pg_upgrade needs both sides alike)."""
+    args = [
+        str(initdb),
         "-D",
         str(dest),
         "-U",
@@ -282,20 +297,19 @@ def _build_template(server: Path, dest: Path) -> None:
         "UTF8",
         "--no-sync",
         "--wal-segsize=1",  # 1 MB WAL segments: a template of 25 MB instead of 40 MB
+        *([] if checksums else ["--no-data-checksums"]),
     ]
     cwd = dest.parent
     try:
-        users.run([*initdb, "--locale=C.UTF-8"], unprivileged=True, cwd=cwd)
+        users.run([*args, "--locale=C.UTF-8"], unprivileged=True, cwd=cwd)
     except subprocess.CalledProcessError:
         shutil.rmtree(dest, ignore_errors=True)
-        users.run([*initdb, "--locale=C"], unprivileged=True, cwd=cwd)
+        users.run([*args, "--locale=C"], unprivileged=True, cwd=cwd)
+    configure_cluster(dest)
+
+
+def configure_cluster(dest: Path) -> None:
+    """Fogbank's pg_hba.conf and postgresql.conf defaults in a cluster's data directory."""
     (dest / "pg_hba.conf").write_text(PG_HBA)
     with open(dest / "postgresql.conf", "a") as conf:
         conf.write(BASE_CONF)
-    # Single-user mode runs the statement without opening any socket.
-    users.run(
-        [str(server), "--single", "-D", str(dest), "-F", "-c", "exit_on_error=true", "postgres"],
-        unprivileged=True,
-        cwd=cwd,
-        input="CREATE ROLE rds_superuser NOLOGIN;\n",
-    )

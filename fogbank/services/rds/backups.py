@@ -103,6 +103,14 @@ def became_available(backend: Backend, region: Region, record: Record[Any]) -> N
         _queue_base_backup(backend, region, record)
 
 
+def start_anew(backend: Backend, region: Region, record: Record[Any]) -> None:
+    """After a major version upgrade: the copies and archived log are of the old major's cluster,
+    which the new server cannot replay; the automated backup begins again (``became_available``)."""
+    backup = automated_backup(region, record)
+    if backup is not None:
+        _remove(backend, region, backup)
+
+
 def _driver(backend: Backend, record: Record[Any]) -> Any:
     driver = backend.driver_of(record)
     return driver if isinstance(driver, PointInTimeRecovery) else None

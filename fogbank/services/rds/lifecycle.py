@@ -275,6 +275,8 @@ def create(backend: Backend, region: Region, record: Record[Any], snapshot: Reco
 
 def recover(backend: Backend, region: Region, record: Record[Any], was: str) -> None:
     """At Fogbank start: bring back an instance whose engine should be running."""
+    # A major version upgrade cut short: its half-made copy (the record still names the old data).
+    shutil.rmtree(backend.instance_dir(record) / "upgrade", ignore_errors=True)
     if was == "creating" or not backend.data_dir(record).is_dir():
         shutil.rmtree(backend.instance_dir(record), ignore_errors=True)
         create(backend, region, record)

@@ -30,7 +30,7 @@ CA_CERTIFICATE = certificates.DEFAULT
 # Statuses in which the instance's engine should be running (and is brought back at start-up,
 # ``starting`` meanwhile); ``creating`` is created again instead.
 RUNNING = frozenset({"available", "modifying", "rebooting", "starting", "backing-up", "resetting-master-credentials",
-                     "renaming", "storage-optimization"})  # fmt: skip
+                     "renaming", "storage-optimization", "upgrading"})  # fmt: skip
 # Any status but ``deleting`` may fail (the engine would not start, a snapshot of a restore was bad)
 # or be deleted (DeleteDBInstance takes an instance in any status).
 _ANY = ("failed", "deleting")
@@ -39,8 +39,17 @@ INSTANCE = Lifecycle(
     transitions=transitions(
         {
             "creating": ("available", *_ANY),
-            "available": ("modifying", "resetting-master-credentials", "rebooting", "stopping", "starting", *_ANY),
-            "modifying": ("available", "resetting-master-credentials", "starting", *_ANY),
+            "available": (
+                "modifying",
+                "resetting-master-credentials",
+                "rebooting",
+                "stopping",
+                "starting",
+                "upgrading",
+                *_ANY,
+            ),  # fmt: skip
+            "modifying": ("available", "resetting-master-credentials", "starting", "upgrading", *_ANY),
+            "upgrading": ("available", "starting", *_ANY),  # ModifyDBInstance EngineVersion (rds/upgrades.py)
             "resetting-master-credentials": ("available", "starting", *_ANY),
             "rebooting": ("available", "starting", *_ANY),  # a user's reboot, or the supervisor's restart
             "stopping": ("stopped", *_ANY),

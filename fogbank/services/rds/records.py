@@ -56,6 +56,9 @@ class InstancePrivate:
     # An Aurora writer (``rds/clusters.py``): a commit waits until one of its readers has it, so
     # that a reader can take over when the writer dies.
     quorum_ready: bool = False
+    # The parameter group a deferred engine version upgrade brings (PendingModifiedValues has no
+    # member for it; rds/upgrades.py).
+    pending_parameter_group: str = ""
 
 
 @dataclass

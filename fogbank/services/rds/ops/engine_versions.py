@@ -7,7 +7,7 @@ from typing import Any
 from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.rds import certificates, classes
+from fogbank.services.rds import certificates, classes, upgrades
 from fogbank.services.rds.engines import KINDS, EngineVersion, check_engine
 from fogbank.services.rds.ops.common import backend, filters, page
 from fogbank.services.rds.validation import STORAGE_TYPES
@@ -31,7 +31,7 @@ def _render(ctx: RequestContext, version: EngineVersion, defaults: dict[str, str
         "DBParameterGroupFamily": version.family,
         "DBEngineDescription": _ENGINE_DESCRIPTIONS[version.engine],
         "DBEngineVersionDescription": version.description,
-        "ValidUpgradeTarget": [],
+        "ValidUpgradeTarget": [_target(version, t) for t in upgrades.targets(ctx.backend, version)],
         "ExportableLogTypes": ["postgresql", "upgrade"]
         if kind.flavor == "postgres"
         else ["audit", "error", "general", "slowquery"],
@@ -51,6 +51,24 @@ def _render(ctx: RequestContext, version: EngineVersion, defaults: dict[str, str
         "TagList": [],
         "_default": defaults.get(version.engine) == version.version,
         "_others": [v.version for v in others],
+    }
+
+
+def _target(version: EngineVersion, target: EngineVersion) -> dict[str, Any]:
+    """One UpgradeTarget: a version this one's instances can be upgraded to here (``upgrades.targets``)."""
+    return {
+        "Engine": target.engine,
+        "EngineVersion": target.version,
+        "Description": target.description,
+        "AutoUpgrade": False,
+        "IsMajorVersionUpgrade": upgrades.is_major(version, target),
+        "SupportedEngineModes": ["provisioned"],
+        "SupportsParallelQuery": False,
+        "SupportsGlobalDatabases": False,
+        "SupportsBabelfish": False,
+        "SupportsLimitlessDatabase": False,
+        "SupportsLocalWriteForwarding": False,
+        "SupportsIntegrations": False,
     }
 
 

@@ -8,7 +8,8 @@ from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.rds import backups, certificates, lifecycle, master_secret, replicas, validation
+from fogbank.services.rds import backups, certificates, lifecycle, master_secret, replicas, upgrades, validation
+from fogbank.services.rds.engines import EngineVersion
 from fogbank.services.rds.model import INSTANCE as INSTANCE_LIFECYCLE
 from fogbank.services.rds.model import check_identifier
 from fogbank.services.rds.ops.common import backend, instance, require
@@ -32,19 +33,15 @@ _DEFERRABLE = ("DBInstanceClass", "AllocatedStorage", "StorageType", "Iops", "St
                "CACertificateIdentifier", "BackupRetentionPeriod", "MultiAZ")  # fmt: skip
 
 
-def _validate(ctx: RequestContext, record: Record[Any], params: dict[str, Any]) -> None:
+def _validate(ctx: RequestContext, record: Record[Any], params: dict[str, Any]) -> EngineVersion | None:
+    """RDS's checks, before anything changes; the engine version to upgrade to, if any."""
     be, region = backend(ctx)
     validation.unsupported(params)
     replicas.check_modify(region, record, params)
     if params.get("MultiAZ") and record.fields.get(replicas.SOURCE):
         raise AwsError("InvalidParameterCombination", "Multi-AZ read replicas are not supported by Fogbank yet.")
     version = be.version_of(record)
-    if params.get("EngineVersion") and be.engines.resolve(record.fields["Engine"], params["EngineVersion"]) != version:
-        raise AwsError(
-            "InvalidParameterCombination",
-            f"Cannot upgrade {record.fields['Engine']} from {record.fields['EngineVersion']} to {params['EngineVersion']}: "
-            "Fogbank does not upgrade engine versions in place (restore a snapshot into a new instance instead).",
-        )
+    target = upgrades.check(be, region, record, params)
     if params.get("Engine") and params["Engine"] != record.fields["Engine"]:
         raise AwsError("InvalidParameterCombination", "Cannot change the engine of a DB instance.")
     if params.get("DBInstanceClass"):
@@ -70,12 +67,15 @@ def _validate(ctx: RequestContext, record: Record[Any], params: dict[str, Any]) 
     if params.get("CACertificateIdentifier"):
         certificates.check(params["CACertificateIdentifier"])
     validation.windows(params, record.fields)
-    if params.get("DBParameterGroupName"):
-        resolve_parameter_group(ctx, region, params["DBParameterGroupName"], version)
+    if params.get("DBParameterGroupName"):  # of the new version's family when it comes with an upgrade
+        resolve_parameter_group(ctx, region, params["DBParameterGroupName"], target or version)
+    if target is not None:
+        upgrades.parameter_group(region, record, target, params.get("DBParameterGroupName"))
     if params.get("OptionGroupName"):
         resolve_option_group(ctx, region, params["OptionGroupName"], version)
     if params.get("DBSubnetGroupName"):
         resolve_subnet_group(ctx, region, params["DBSubnetGroupName"])
+    return target
 
 
 def _performance(record: Record[Any], values: dict[str, Any]) -> dict[str, int]:
@@ -99,7 +99,7 @@ def modify_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
         requested = set(params) - {"DBInstanceIdentifier", "ApplyImmediately", "AllowMajorVersionUpgrade"}
         if not requested and not (now_ and record.fields.get("PendingModifiedValues")):
             raise AwsError("InvalidParameterCombination", "No modifications were requested")
-        _validate(ctx, record, params)
+        target = _validate(ctx, record, params)
         managed = master_secret.check_modify(record, params)
         stopped = record.status == "stopped"
         record.fields["PreferredBackupWindow"], record.fields["PreferredMaintenanceWindow"] = validation.windows(
@@ -133,10 +133,23 @@ def modify_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
                 if new_id in region.of(INSTANCE):
                     raise AwsError("DBInstanceAlreadyExistsFault", "DB instance already exists")
                 pending["DBInstanceIdentifier"] = new_id
+        upgrade = None  # (EngineVersion, DBParameterGroupName): after the other changes, on the same queue
+        if target is not None:
+            group = upgrades.parameter_group(region, record, target, params.get("DBParameterGroupName"))
+            if group:
+                resolve_parameter_group(ctx, region, group, target)  # a default group of the new family is made
+            pending["EngineVersion"] = target.version  # the group goes with it, not before it
+            record.private.pending_parameter_group = group or ""
+            params = {k: v for k, v in params.items() if k != "DBParameterGroupName"}
         changes: dict[str, Any] = {}
         if now_:
             changes.update(pending)
             pending = {}
+            if "EngineVersion" in changes:
+                upgrade = (changes.pop("EngineVersion"), record.private.pending_parameter_group or None)
+                if stopped:  # a stopped instance is upgraded once it runs again: it stays pending
+                    pending["EngineVersion"] = upgrade[0]
+                    upgrade = None
         if params.get("DBPortNumber") is not None and params["DBPortNumber"] != record.fields["Port"]:
             changes["Port"] = lifecycle.allocate_port(be, params["DBPortNumber"])
             lifecycle.port_event(be, region, record, params["DBPortNumber"], changes["Port"])
@@ -194,12 +207,17 @@ def modify_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
             if changes.get("_settings_changed"):
                 record.fields["ParameterApplyStatus"] = "pending-reboot"
             engine_work = False
+        if upgrade is not None and not engine_work:
+            upgrades.begin(record)
         be.save(region)
         out = render(region, record)
         if "MasterUserPassword" in changes and managed is None:
             out["PendingModifiedValues"] = {**out["PendingModifiedValues"], "MasterUserPassword": "****"}
     if engine_work:
         be.jobs.submit(record.resource_id, lambda: _apply(be, region, record, changes))
+    if upgrade is not None:
+        version, group = upgrade
+        be.jobs.submit(record.resource_id, lambda: upgrades.run(be, region, record, version, group))
     return {"DBInstance": out}
 
 
