@@ -17,7 +17,7 @@ from fogbank.engines.interface import InstanceSpec
 from fogbank.engines.supervisor import EngineStartError
 from fogbank.managed import ports, supervision
 from fogbank.managed.records import Record
-from fogbank.services.rds import backups, classes, clusters, multi_az, replicas
+from fogbank.services.rds import backups, classes, cluster_endpoints, clusters, multi_az, replicas
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.engines import is_postgres
 from fogbank.services.rds.parameters import engine_settings
@@ -342,6 +342,7 @@ def delete(backend: Backend, region: Region, record: Record[Any], final: Record[
     backend.remove_instance_files(record)
     with backend.store.lock:
         region.remove(record)
+        cluster_endpoints.instance_gone(region, record)  # it leaves its cluster's custom endpoints' lists
         backend.supervisor.release_port(record.fields["Port"])
         multi_az.release(backend, record)
         backend.save(region)

@@ -11,7 +11,7 @@ from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record, iso, now
 from fogbank.protocols.errors import AwsError, NotImplementedOperation
 from fogbank.services.base import operation
-from fogbank.services.rds import clusters, lifecycle, replicas, validation
+from fogbank.services.rds import cluster_endpoints, clusters, lifecycle, replicas, validation
 from fogbank.services.rds.clusters import LIFECYCLE, invalid_state, not_found
 from fogbank.services.rds.engines import is_aurora
 from fogbank.services.rds.model import HOSTED_ZONE_ID, check_identifier, default_security_group, new_resource_id
@@ -88,7 +88,7 @@ def render(region: Region, cluster: Record[Any]) -> dict[str, Any]:
         StatusInfos=[],
         AssociatedRoles=[],
         DomainMemberships=[],
-        CustomEndpoints=[],
+        CustomEndpoints=[e.fields["Endpoint"] for e in cluster_endpoints.of_cluster(region, cluster)],
         DBClusterOptionGroupMemberships=[],
     )
     out.pop("VpcSecurityGroupIds", None)
@@ -440,7 +440,10 @@ def delete_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
 
 def _delete(be: Any, region: Region, cluster: Record[Any]) -> None:
     clusters.stop_listening(be, cluster)
+    endpoints = cluster_endpoints.close_all(be, region, cluster)  # deleted with it, as on Aurora
     with be.store.lock:
+        for endpoint in endpoints:
+            region.remove(endpoint)
         region.remove(cluster)
         be.supervisor.release_port(cluster.fields["Port"])
         be.save(region)
