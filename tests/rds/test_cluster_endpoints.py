@@ -4,6 +4,7 @@ endpoints, filters and paging; AWS's faults; the endpoints after Fogbank is kill
 
 from __future__ import annotations
 
+import random
 import socket
 import time
 from typing import Any
@@ -256,3 +257,44 @@ def test_custom_endpoints_come_back_after_fogbank_is_killed() -> None:
         while reached("aurora-postgresql", "127.0.0.3", port, tries=1) != reader:
             assert time.monotonic() < deadline, "the custom endpoint does not reach its reader again"
             time.sleep(0.3)
+
+
+def test_bad_inputs_get_aws_errors_never_a_500(rds: Any) -> None:
+    """Fuzz: odd identifiers, types, member lists and scaling values on the new operations answer a
+    4xx AWS error (or succeed), never a server error."""
+    rds.create_db_cluster(DBClusterIdentifier="ce-fuzz", Engine="aurora-mysql", MasterUsername="admin",
+                          MasterUserPassword="Secret-pass1")  # fmt: skip
+    wait_cluster(rds, "ce-fuzz")
+    rng = random.Random(13)
+    words = ["", " ", "a", "A-", "a--b", "x" * 64, "x" * 63, "ce-fuzz", "ñ", "0", "-a", "arn:aws:rds:us-east-1:0:db:a",
+             "READER", "reader", "ANY", "WRITER", "custom", "\u0000", "%s", "' OR 1=1 --"]  # fmt: skip
+    numbers = [0, -1, 0.25, 0.5, 1, 1.5, 255.5, 256, 257, 1e308, float("inf"), float("nan"), 86400, 86401]
+
+    def word() -> str:
+        return rng.choice(words)
+
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    for _ in range(60):
+        lists = {rng.choice(["StaticMembers", "ExcludedMembers"]): [word() for _ in range(rng.randint(0, 3))]}
+        calls += [
+            (rds.create_db_cluster_endpoint, {"DBClusterIdentifier": rng.choice(["ce-fuzz", word()]),
+                                              "DBClusterEndpointIdentifier": word(), "EndpointType": word(), **lists}),
+            (rds.modify_db_cluster_endpoint, {"DBClusterEndpointIdentifier": word(), "EndpointType": word(), **lists}),
+            (rds.delete_db_cluster_endpoint, {"DBClusterEndpointIdentifier": word()}),
+            (rds.describe_db_cluster_endpoints, {"Filters": [{"Name": word(), "Values": [word()]}]}),
+            (rds.modify_db_cluster, {"DBClusterIdentifier": "ce-fuzz", "ServerlessV2ScalingConfiguration": {
+                "MinCapacity": rng.choice(numbers), "MaxCapacity": rng.choice(numbers),
+                "SecondsUntilAutoPause": int(rng.choice([0, 299, 300, 86400, 86401, -5]))}}),
+        ]  # fmt: skip
+    for call, params in calls:
+        try:
+            call(**params)
+        except botocore.exceptions.ClientError as error:
+            status = error.response["ResponseMetadata"]["HTTPStatusCode"]
+            assert 400 <= status < 500, (call, params, error.response["Error"])
+        except botocore.exceptions.ParamValidationError:
+            pass  # refused by the client itself
+    for endpoint in rds.describe_db_cluster_endpoints(DBClusterIdentifier="ce-fuzz")["DBClusterEndpoints"]:
+        if endpoint["EndpointType"] == "CUSTOM":
+            wait_endpoint(rds, endpoint["DBClusterEndpointIdentifier"], endpoint["Status"])
+    rds.delete_db_cluster(DBClusterIdentifier="ce-fuzz", SkipFinalSnapshot=True)

@@ -45,7 +45,7 @@ def check(config: dict[str, Any], current: dict[str, Any] | None) -> dict[str, A
     merged = {**(current or {}), **given}
     low, high = merged["MinCapacity"], merged["MaxCapacity"]
     for what, value in (("minimum", low), ("maximum", high)):
-        if not math.isfinite(value) or value * 2 != int(value * 2):
+        if not math.isfinite(value) or value % 0.5:
             raise _invalid(
                 f"Serverless v2 {what} capacity {value} isn't valid. Capacity is set in half-step increments of ACUs."
             )
