@@ -115,7 +115,7 @@ def promotion_order(candidates: list[Record[Any]]) -> list[Record[Any]]:
 
 # -- endpoints ---------------------------------------------------------------------------------
 
-_turns: dict[str, itertools.count[int]] = {}  # each reader endpoint's next turn, by cluster resource id
+_turns: dict[str, itertools.count[int]] = {}  # each balancing endpoint's next turn, by resource id
 
 
 def _target(backend: Backend, instance: Record[Any] | None) -> relay.Target | None:
@@ -129,14 +129,32 @@ def _writer_target(backend: Backend, region: Region, cluster: Record[Any]) -> re
         return _target(backend, writer(region, cluster))
 
 
+def ready(backend: Backend, instances: list[Record[Any]]) -> list[Record[Any]]:
+    """The instances an endpoint may send a new connection to now (not being created, failed over,
+    rebooted or deleted)."""
+    return [r for r in instances if r.status == "available" and backend.is_running(r)]
+
+
+def in_turn(backend: Backend, key: str, candidates: list[Record[Any]]) -> relay.Target | None:
+    """The next of ``candidates`` in turn for the endpoint ``key`` (Aurora balances connections,
+    not queries); the reader endpoint and custom endpoints (``cluster_endpoints.py``) share it."""
+    if not candidates:
+        return None
+    turn = next(_turns.setdefault(key, itertools.count()))
+    return _target(backend, candidates[turn % len(candidates)])
+
+
+def forget_turns(key: str) -> None:
+    _turns.pop(key, None)
+
+
 def _reader_target(backend: Backend, region: Region, cluster: Record[Any]) -> relay.Target | None:
-    """The next available reader in turn (Aurora balances connections, not queries), else the writer."""
+    """The next available reader in turn, else the writer."""
     with backend.store.lock:
-        ready = [r for r in readers(region, cluster) if r.status == "available" and backend.is_running(r)]
-        if not ready:
+        found = ready(backend, readers(region, cluster))
+        if not found:
             return _target(backend, writer(region, cluster))
-        turn = next(_turns.setdefault(cluster.resource_id, itertools.count()))
-        return _target(backend, ready[turn % len(ready)])
+        return in_turn(backend, cluster.resource_id, found)
 
 
 def listen(backend: Backend, region: Region, cluster: Record[Any]) -> None:
@@ -155,7 +173,7 @@ def listen(backend: Backend, region: Region, cluster: Record[Any]) -> None:
 
 def stop_listening(backend: Backend, cluster: Record[Any]) -> None:
     backend.close_endpoints(cluster.resource_id)
-    _turns.pop(cluster.resource_id, None)
+    forget_turns(cluster.resource_id)
 
 
 # -- failover ----------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from fogbank.engines.interface import InstanceSpec
 from fogbank.engines.supervisor import EngineStartError
 from fogbank.managed import ports, supervision
 from fogbank.managed.records import Record
-from fogbank.services.rds import backups, classes, clusters, multi_az, replicas
+from fogbank.services.rds import backups, classes, cluster_endpoints, clusters, multi_az, replicas, serverless
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.engines import is_postgres
 from fogbank.services.rds.parameters import engine_settings
@@ -60,6 +60,8 @@ def _own_settings(region: Region, record: Record[Any]) -> dict[str, str]:
     """Class-derived values, then the parameter group's."""
     group = region.get(PARAMETER_GROUP, record.fields["DBParameterGroupName"])
     instance_class = classes.lookup(record.fields["DBInstanceClass"])
+    if record.fields["DBInstanceClass"] == serverless.INSTANCE_CLASS:  # its cluster's maximum capacity
+        instance_class = serverless.instance_class(clusters.cluster_of(region, record))
     assert instance_class is not None
     flavor = "postgres" if is_postgres(record.fields["Engine"]) else "mysql"
     return engine_settings(flavor, instance_class, group.private.values if group is not None else {})
@@ -344,6 +346,7 @@ def delete(backend: Backend, region: Region, record: Record[Any], final: Record[
     backend.remove_instance_files(record)
     with backend.store.lock:
         region.remove(record)
+        cluster_endpoints.instance_gone(region, record)  # it leaves its cluster's custom endpoints' lists
         backend.supervisor.release_port(record.fields["Port"])
         multi_az.release(backend, record)
         backend.save(region)

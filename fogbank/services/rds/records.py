@@ -13,6 +13,7 @@ bookkeeping in a typed private dataclass, never rendered:
 | ``db-option-group`` | ``OptionGroupPrivate`` | nothing yet |
 | ``db-instance-automated-backup`` | ``AutomatedBackupPrivate`` | its full copies, how far its archive reaches, what a restore needs |
 | ``db-cluster`` | ``ClusterPrivate`` | the master password its instances are made with, the port asked for |
+| ``db-cluster-endpoint`` | ``ClusterEndpointPrivate`` | whether it has a static list (which deletions may empty) |
 
 The status and tags live on the ``Record`` (``Lifecycle.move`` changes ``Record.status``; the
 tag operations ``Record.tags``); the identifier, ARN and resource id are on the ``Record`` and,
@@ -36,6 +37,7 @@ SUBNET_GROUP = "db-subnet-group"
 OPTION_GROUP = "db-option-group"
 AUTOMATED_BACKUP = "db-instance-automated-backup"  # one per source instance, keyed by its DbiResourceId
 CLUSTER = "db-cluster"
+CLUSTER_ENDPOINT = "db-cluster-endpoint"  # an Aurora cluster's custom endpoint (``cluster_endpoints.py``)
 
 
 @dataclass
@@ -109,6 +111,15 @@ class ClusterPrivate:
     requested_port: int = 0
 
 
+@dataclass
+class ClusterEndpointPrivate:
+    """An Aurora custom endpoint (``cluster_endpoints.py``)."""
+
+    # It was given StaticMembers: it reaches only those, even once deleting them has emptied the list
+    # (an empty list otherwise means every member).
+    static: bool = False
+
+
 KINDS: list[RecordKind[Any]] = [
     RecordKind(INSTANCE, dataclass_loader(InstancePrivate)),
     RecordKind(SNAPSHOT, dataclass_loader(SnapshotPrivate)),
@@ -117,6 +128,7 @@ KINDS: list[RecordKind[Any]] = [
     RecordKind(OPTION_GROUP, dataclass_loader(OptionGroupPrivate)),
     RecordKind(AUTOMATED_BACKUP, dataclass_loader(AutomatedBackupPrivate)),
     RecordKind(CLUSTER, dataclass_loader(ClusterPrivate)),
+    RecordKind(CLUSTER_ENDPOINT, dataclass_loader(ClusterEndpointPrivate)),
 ]
 
 

@@ -71,7 +71,7 @@ class Rds(ManagedService):
 def _resume_cluster(backend: Backend, region: Any, cluster: Record[Any]) -> None:
     """At start: a cluster's endpoints listen again (its instances come back on their own
     queues); work a stop of Fogbank interrupted settles as its lifecycle says."""
-    from fogbank.services.rds import clusters
+    from fogbank.services.rds import cluster_endpoints, clusters
     from fogbank.services.rds.ops.clusters import _come_up, _delete
 
     status = cluster.status or "creating"
@@ -90,6 +90,7 @@ def _resume_cluster(backend: Backend, region: Any, cluster: Record[Any]) -> None
         clusters.listen(backend, region, cluster)
     except Exception:
         log.exception("the endpoints of cluster %s did not listen", cluster.identifier)
+    cluster_endpoints.resume(backend, region, cluster)
 
 
 class _Recovery:

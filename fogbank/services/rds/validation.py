@@ -7,8 +7,8 @@ import re
 from typing import Any
 
 from fogbank.protocols.errors import AwsError
-from fogbank.services.rds import classes
-from fogbank.services.rds.engines import EngineVersion
+from fogbank.services.rds import classes, serverless
+from fogbank.services.rds.engines import EngineVersion, is_aurora
 
 STORAGE_TYPES = {
     "standard": (5, 3072),
@@ -32,6 +32,8 @@ _WINDOW = re.compile(r"^\d\d:\d\d-\d\d:\d\d$")
 
 def instance_class(name: str, version: EngineVersion, license_model: str) -> classes.InstanceClass:
     found = classes.lookup(name)
+    if name == serverless.INSTANCE_CLASS and is_aurora(version.engine):  # Aurora Serverless v2, in a cluster
+        return serverless.instance_class(None)
     if found is None:
         raise AwsError(
             "InvalidParameterCombination",

@@ -11,7 +11,7 @@ from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record, iso, now
 from fogbank.protocols.errors import AwsError, NotImplementedOperation
 from fogbank.services.base import operation
-from fogbank.services.rds import clusters, lifecycle, replicas, validation
+from fogbank.services.rds import cluster_endpoints, clusters, lifecycle, replicas, serverless, validation
 from fogbank.services.rds.clusters import LIFECYCLE, invalid_state, not_found
 from fogbank.services.rds.engines import is_aurora
 from fogbank.services.rds.model import HOSTED_ZONE_ID, check_identifier, default_security_group, new_resource_id
@@ -32,7 +32,7 @@ _LATER = {
     "RdsCustomClusterConfiguration": "RDS Custom clusters",
 }
 _STORED = ("CopyTagsToSnapshot", "DeletionProtection", "KmsKeyId", "StorageEncrypted", "NetworkType",
-           "ServerlessV2ScalingConfiguration", "EngineLifecycleSupport", "DatabaseInsightsMode")  # fmt: skip
+           "EngineLifecycleSupport", "DatabaseInsightsMode")  # fmt: skip
 _MODIFIABLE = {"DBClusterIdentifier", "ApplyImmediately", "BackupRetentionPeriod", "PreferredBackupWindow",
                "PreferredMaintenanceWindow", "DeletionProtection", "CopyTagsToSnapshot", "MasterUserPassword",
                "VpcSecurityGroupIds", "ServerlessV2ScalingConfiguration", "AutoMinorVersionUpgrade",
@@ -88,7 +88,7 @@ def render(region: Region, cluster: Record[Any]) -> dict[str, Any]:
         StatusInfos=[],
         AssociatedRoles=[],
         DomainMemberships=[],
-        CustomEndpoints=[],
+        CustomEndpoints=[e.fields["Endpoint"] for e in cluster_endpoints.of_cluster(region, cluster)],
         DBClusterOptionGroupMemberships=[],
     )
     out.pop("VpcSecurityGroupIds", None)
@@ -133,6 +133,8 @@ def check_create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     group = params.get("DBClusterParameterGroupName")
     if group and group != f"default.{version.family}":
         raise AwsError("DBClusterParameterGroupNotFound", f"DBClusterParameterGroup not found: {group}")
+    scaling = params.get("ServerlessV2ScalingConfiguration")
+    scaling = serverless.check(scaling, None) if scaling is not None else None
     subnet_group = resolve_subnet_group(ctx, region, params.get("DBSubnetGroupName"))
     with be.store.lock:
         if region.get(CLUSTER, identifier) is not None:
@@ -140,6 +142,7 @@ def check_create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     return {
         "identifier": identifier, "version": version, "username": username, "password": password, "name": name,
         "retention": retention, "windows": (backup_window, maintenance_window), "subnet_group": subnet_group,
+        "scaling": scaling,
     }  # fmt: skip
 
 
@@ -189,6 +192,8 @@ def create_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
     for key in _STORED:
         if params.get(key) is not None:
             fields[key] = params[key]
+    if checked["scaling"] is not None:
+        fields["ServerlessV2ScalingConfiguration"] = checked["scaling"]
     cluster = Record(
         CLUSTER,
         identifier,
@@ -278,8 +283,13 @@ def modify_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
             validation.master_password(cluster.fields["Engine"], password)
         backup_window, maintenance_window = validation.windows(params, cluster.fields)
         changes = {k: params[k] for k in ("BackupRetentionPeriod", "DeletionProtection", "CopyTagsToSnapshot",
-                                          "VpcSecurityGroupIds", "ServerlessV2ScalingConfiguration",
-                                          "AutoMinorVersionUpgrade") if params.get(k) is not None}  # fmt: skip
+                                          "VpcSecurityGroupIds", "AutoMinorVersionUpgrade")
+                   if params.get(k) is not None}  # fmt: skip
+        scaling = params.get("ServerlessV2ScalingConfiguration")
+        if scaling is not None:
+            changes["ServerlessV2ScalingConfiguration"] = serverless.check(
+                scaling, cluster.fields.get("ServerlessV2ScalingConfiguration")
+            )
         changes.update(PreferredBackupWindow=backup_window, PreferredMaintenanceWindow=maintenance_window)
         if params.get("EnableHttpEndpoint") is not None:  # the RDS Data API (rdsdata/targets.py)
             changes["HttpEndpointEnabled"] = params["EnableHttpEndpoint"]
@@ -292,7 +302,22 @@ def modify_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
         out = render(region, cluster)
     if password is not None:
         be.jobs.submit(cluster.resource_id, lambda: _set_password(be, region, cluster, writer, password))
+    if scaling is not None:
+        be.jobs.submit(cluster.resource_id, lambda: _rescale(be, region, cluster))
     return {"DBCluster": out}
+
+
+def _rescale(be: Any, region: Region, cluster: Record[Any]) -> None:
+    """A new capacity range: the serverless members run with their new maximum (``serverless.py``)."""
+    with be.store.lock:
+        members = [
+            m for m in clusters.members(region, cluster) if m.fields["DBInstanceClass"] == serverless.INSTANCE_CLASS
+        ]
+    for member in members:
+        try:
+            lifecycle.apply_settings(be, region, member)
+        except Exception as error:  # the engine went away meanwhile: its next start uses the new range
+            be.instance_event(region, member, f"The new Serverless v2 capacity was not applied: {error}", "failure")
 
 
 def _set_password(be: Any, region: Region, cluster: Record[Any], writer: Record[Any] | None, password: str) -> None:
@@ -440,7 +465,10 @@ def delete_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
 
 def _delete(be: Any, region: Region, cluster: Record[Any]) -> None:
     clusters.stop_listening(be, cluster)
+    endpoints = cluster_endpoints.close_all(be, region, cluster)  # deleted with it, as on Aurora
     with be.store.lock:
+        for endpoint in endpoints:
+            region.remove(endpoint)
         region.remove(cluster)
         be.supervisor.release_port(cluster.fields["Port"])
         be.save(region)
@@ -480,6 +508,7 @@ def check_member(region: Region, params: dict[str, Any]) -> Record[Any]:
         )
     if cluster.status not in ("available", "creating"):
         raise invalid_state(f"DbCluster {cluster.identifier} is not in available state.")
+    serverless.check_member(cluster, params.get("DBInstanceClass"))
     if len(clusters.members(region, cluster)) >= 16:  # a writer and up to 15 readers
         raise AwsError("InstanceQuotaExceeded", "A DB cluster has at most 16 DB instances.")
     return cluster

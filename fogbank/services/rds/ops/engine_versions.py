@@ -7,8 +7,8 @@ from typing import Any
 from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.rds import certificates, classes, upgrades
-from fogbank.services.rds.engines import KINDS, EngineVersion, check_engine
+from fogbank.services.rds import certificates, classes, serverless, upgrades
+from fogbank.services.rds.engines import KINDS, EngineVersion, check_engine, is_aurora
 from fogbank.services.rds.ops.common import backend, filters, page
 from fogbank.services.rds.validation import STORAGE_TYPES
 
@@ -49,6 +49,7 @@ def _render(ctx: RequestContext, version: EngineVersion, defaults: dict[str, str
         "SupportsLocalWriteForwarding": False,
         "SupportsIntegrations": False,
         "TagList": [],
+        **({"ServerlessV2FeaturesSupport": dict(serverless.FEATURES)} if is_aurora(version.engine) else {}),
         "_default": defaults.get(version.engine) == version.version,
         "_others": [v.version for v in others],
     }
@@ -119,7 +120,10 @@ def describe_orderable_db_instance_options(ctx: RequestContext, params: dict[str
             versions = [be.engines.resolve(engine, params["EngineVersion"])]
         except AwsError:
             versions = []
-    names = classes.ORDERABLE
+    aurora = is_aurora(engine)
+    # Aurora: its instances run in clusters on the cluster's storage, and db.serverless is one more class.
+    names = [*classes.ORDERABLE, serverless.INSTANCE_CLASS] if aurora else classes.ORDERABLE
+    storage_types = ("aurora",) if aurora else ("gp2", "gp3", "io1", "standard")
     if params.get("DBInstanceClass"):
         names = [n for n in names if n == params["DBInstanceClass"]]
     license_model = KINDS[engine].license_model
@@ -129,8 +133,8 @@ def describe_orderable_db_instance_options(ctx: RequestContext, params: dict[str
     rows = []
     for version in versions:
         for name in names:
-            for storage_type in ("gp2", "gp3", "io1", "standard"):
-                low, high = STORAGE_TYPES[storage_type]
+            for storage_type in storage_types:
+                low, high = STORAGE_TYPES.get(storage_type, (None, None))
                 rows.append(
                     {
                         "Engine": engine,
@@ -157,7 +161,7 @@ def describe_orderable_db_instance_options(ctx: RequestContext, params: dict[str
                         "OutpostCapable": False,
                         "SupportsGlobalDatabases": False,
                         "SupportedNetworkTypes": ["IPV4"],
-                        "SupportsClusters": False,
+                        "SupportsClusters": aurora,
                         "SupportsDedicatedLogVolume": False,
                         "_key": f"{version.version}/{name}/{storage_type}",
                     }
@@ -169,4 +173,6 @@ def describe_orderable_db_instance_options(ctx: RequestContext, params: dict[str
     chunk, marker = page(params, rows, key=lambda r: r["_key"], maximum=1000)
     for row in chunk:
         row.pop("_key")
+        if row["MinStorageSize"] is None:  # Aurora's storage grows by itself: no sizes to choose
+            del row["MinStorageSize"], row["MaxStorageSize"]
     return {"OrderableDBInstanceOptions": chunk, "Marker": marker}

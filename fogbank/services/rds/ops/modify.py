@@ -8,7 +8,17 @@ from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.rds import backups, certificates, lifecycle, master_secret, replicas, upgrades, validation
+from fogbank.services.rds import (
+    backups,
+    certificates,
+    clusters,
+    lifecycle,
+    master_secret,
+    replicas,
+    serverless,
+    upgrades,
+    validation,
+)
 from fogbank.services.rds.engines import EngineVersion
 from fogbank.services.rds.model import INSTANCE as INSTANCE_LIFECYCLE
 from fogbank.services.rds.model import check_identifier
@@ -46,6 +56,9 @@ def _validate(ctx: RequestContext, record: Record[Any], params: dict[str, Any]) 
         raise AwsError("InvalidParameterCombination", "Cannot change the engine of a DB instance.")
     if params.get("DBInstanceClass"):
         validation.instance_class(params["DBInstanceClass"], version, record.fields["LicenseModel"])
+        cluster = clusters.cluster_of(region, record)
+        if cluster is not None:
+            serverless.check_member(cluster, params["DBInstanceClass"])
     if params.get("AllocatedStorage") is not None or params.get("StorageType"):
         size = params.get("AllocatedStorage", record.fields["AllocatedStorage"])
         if size < record.fields["AllocatedStorage"]:

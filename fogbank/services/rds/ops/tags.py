@@ -21,6 +21,7 @@ _KINDS = {
     "pg": (records.PARAMETER_GROUP, "DBParameterGroupNotFoundFault", "DBParameterGroup not found: {}"),
     "subgrp": (records.SUBNET_GROUP, "DBSubnetGroupNotFoundFault", "DBSubnetGroup {} not found."),
     "og": (records.OPTION_GROUP, "OptionGroupNotFoundFault", "Specified OptionGroupName: {} not found."),
+    "cluster-endpoint": (records.CLUSTER_ENDPOINT, "DBClusterEndpointNotFoundFault", "DBClusterEndpoint {} not found."),
 }
 
 
