@@ -41,11 +41,13 @@ def decode(iterator: str) -> Position:
     try:
         raw = base64.urlsafe_b64decode(token.encode("ascii"))
         body = raw[4:]
-        if version != "1" or len(raw) < 5 or zlib.crc32(body).to_bytes(4, "big") != raw[:4]:
+        # Only the token as issued: the decoder would pass over characters after the padding.
+        canonical = base64.urlsafe_b64encode(raw).decode("ascii") == token
+        if version != "1" or not canonical or len(raw) < 5 or zlib.crc32(body).to_bytes(4, "big") != raw[:4]:
             raise ValueError("checksum")
         sid, shard, after, issued = orjson.loads(body)
         if not all(type(value) is int for value in (sid, shard, after)) or type(issued) not in (int, float):
             raise ValueError("shape")
-    except (ValueError, UnicodeEncodeError, binascii.Error, orjson.JSONDecodeError):
+    except (ValueError, TypeError, UnicodeEncodeError, binascii.Error, orjson.JSONDecodeError):
         raise invalid_iterator() from None
     return Position(arn, sid, shard, after, float(issued))
