@@ -84,6 +84,18 @@ class Config:
     elasticache_snapshot_quota: int = field(
         default_factory=lambda: int(os.environ.get("FOGBANK_ELASTICACHE_SNAPSHOT_QUOTA") or "100")
     )
+    # DynamoDB Streams (services/dynamodb/streams.py): how long a shard stays open before it closes and a child
+    # shard takes over (AWS: about four hours), how long records are kept (24 hours) and how long a shard
+    # iterator lasts (15 minutes). Settings so that tests can roll shards and trim records in seconds.
+    dynamodb_shard_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("FOGBANK_DYNAMODB_SHARD_SECONDS") or "14400")
+    )
+    dynamodb_stream_retention: float = field(
+        default_factory=lambda: float(os.environ.get("FOGBANK_DYNAMODB_STREAM_RETENTION") or "86400")
+    )
+    dynamodb_iterator_seconds: float = field(
+        default_factory=lambda: float(os.environ.get("FOGBANK_DYNAMODB_ITERATOR_SECONDS") or "900")
+    )
     # A console build to serve instead of the checkout's console/dist (docs/console.md).
     console_dir: Path | None = field(
         default_factory=lambda: (
@@ -138,6 +150,9 @@ class Config:
             "FOGBANK_RDS_BASE_BACKUP_INTERVAL": str(self.rds_base_backup_interval),
             "FOGBANK_ELASTICACHE_SNAPSHOT_INTERVAL": str(self.elasticache_snapshot_interval),
             "FOGBANK_ELASTICACHE_SNAPSHOT_QUOTA": str(self.elasticache_snapshot_quota),
+            "FOGBANK_DYNAMODB_SHARD_SECONDS": str(self.dynamodb_shard_seconds),
+            "FOGBANK_DYNAMODB_STREAM_RETENTION": str(self.dynamodb_stream_retention),
+            "FOGBANK_DYNAMODB_ITERATOR_SECONDS": str(self.dynamodb_iterator_seconds),
             **({"FOGBANK_CONSOLE_DIR": str(self.console_dir)} if self.console_dir else {}),
         }
 

@@ -19,6 +19,7 @@ class ModelledOnly(Service):
 
 def all_services() -> list[Service]:
     from fogbank.services.dynamodb.service import service as dynamodb
+    from fogbank.services.dynamodbstreams.service import service as dynamodbstreams
     from fogbank.services.elasticache.service import service as elasticache
     from fogbank.services.rds.service import service as rds
     from fogbank.services.rdsdata.service import service as rdsdata
@@ -27,6 +28,7 @@ def all_services() -> list[Service]:
 
     return [
         dynamodb,
+        dynamodbstreams,  # after dynamodb: it reads DynamoDB's store
         rds,
         elasticache,
         ModelledOnly("iam"),

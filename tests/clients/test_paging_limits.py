@@ -38,6 +38,13 @@ NEEDS: dict[tuple[str, str], dict[str, Any]] = {
     ("elasticache", "DescribeCacheParameters"): {"CacheParameterGroupName": "default.valkey8"},
     ("elasticache", "DescribeEngineDefaultParameters"): {"CacheParameterGroupFamily": "valkey8"},
 }
+# A range the model states only in part (DynamoDB Streams' model has the minimum; "The upper limit is 100/1000." is in
+# the parameter's documentation).
+DOCUMENTED_MAXIMA = {
+    ("dynamodbstreams", "ListStreams"): (1, 100),
+    ("dynamodbstreams", "DescribeStream"): (1, 100),
+    ("dynamodbstreams", "GetRecords"): (1, 1000),
+}
 # No range in the model or its documentation: the service's usual range is applied (AWS's answer not recorded).
 UNDOCUMENTED = {
     ("rds", "DescribeDBLogFiles"): (20, 100),
@@ -69,7 +76,9 @@ def _cases() -> list[tuple[str, str, str, int, int | None]]:
                 key = (service.models[0], operation)
                 if key in NOT_WALKED:
                     continue
-                if "min" in member.metadata:
+                if key in DOCUMENTED_MAXIMA:
+                    low, high = DOCUMENTED_MAXIMA[key]
+                elif "min" in member.metadata:
                     low, high = member.metadata["min"], member.metadata.get("max")
                 elif documented:
                     low, high = int(documented[1]), int(documented[2])
@@ -99,6 +108,7 @@ def resources(client) -> None:
         AttributeDefinitions=[{"AttributeName": "k", "AttributeType": "S"}],
         KeySchema=[{"AttributeName": "k", "KeyType": "HASH"}],
         BillingMode="PAY_PER_REQUEST",
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
     )
     client("secretsmanager").create_secret(Name="paging", SecretString="s")
 
@@ -115,6 +125,16 @@ def instance(client) -> None:
     )
 
 
+def _stream_needs(client, operation: str) -> dict[str, Any]:
+    streams = client("dynamodbstreams")
+    arn = client("dynamodb").describe_table(TableName="paging")["Table"]["LatestStreamArn"]
+    if operation == "DescribeStream":
+        return {"StreamArn": arn}
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    position = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    return {"ShardIterator": position["ShardIterator"]}
+
+
 def _refused(call: Any, **params: Any) -> tuple[str, str, int]:
     with pytest.raises(ClientError) as caught:
         call(**params)
@@ -128,6 +148,8 @@ def test_page_size_limits(request, client, resources, model, operation, member, 
         request.getfixturevalue("instance")
     call = getattr(client(model, parameter_validation=False), xform_name(operation))
     params = NEEDS.get((model, operation), {})
+    if model == "dynamodbstreams" and operation != "ListStreams":  # a real stream's ARN or shard iterator
+        params = _stream_needs(client, operation)
     for size in (low, high) if high is not None else (low, 1_000_000):
         call(**params, **{member: size})  # accepted
     too_small = _refused(call, **params, **{member: low - 1})

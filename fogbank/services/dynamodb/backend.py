@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,6 +16,13 @@ from fogbank.services.dynamodb.expiry import Expiry
 from fogbank.services.dynamodb.model import INDEX_ENTRY_OVERHEAD, Index, Table
 from fogbank.services.dynamodb.processes import Counter, LocalCounter, WriteLock
 from fogbank.services.dynamodb.store import Store, Writer
+from fogbank.services.dynamodb.streams import (
+    StreamKeeper,
+    StreamSettings,
+    create_stream,
+    disable_stream,
+    write_record,
+)
 
 if TYPE_CHECKING:
     from fogbank.core.commit import GroupCommit
@@ -28,7 +36,13 @@ class Backend:
     """``role``: "alone" (the only process), "main" (the process with workers: it owns the catalog and the
     background work) or "worker" (serves item operations, follows the main process's catalog)."""
 
-    def __init__(self, path: Path, group: GroupCommit | None = None, role: str = "alone") -> None:
+    def __init__(
+        self,
+        path: Path,
+        group: GroupCommit | None = None,
+        role: str = "alone",
+        stream_settings: StreamSettings | None = None,
+    ) -> None:
         shared = role != "alone"
         catalog = Counter(path.with_name(path.name + ".catalog")) if shared else None
         write_lock = WriteLock(path.with_name(path.name + ".lock")) if shared else None
@@ -38,14 +52,19 @@ class Backend:
         self._seen = -1
         self.tables: dict[tuple[str, str, str], Table] = {}
         self._load()
+        self.stream_settings = stream_settings or StreamSettings()
         self.expiry: Expiry | None = None
+        self.stream_keeper: StreamKeeper | None = None
         if role != "worker":
             self._resume()
             self.expiry = Expiry(self)
+            self.stream_keeper = StreamKeeper(self.store, self.stream_settings)
 
     def close(self) -> None:
         if self.expiry is not None:
             self.expiry.close()
+        if self.stream_keeper is not None:
+            self.stream_keeper.close()
         self.store.close()
         if self.follow is not None:
             self.follow.close()
@@ -85,6 +104,14 @@ class Backend:
         return table
 
     def save(self, writer: Writer, table: Table) -> None:
+        """Store a table's definition, with the stream its StreamSpecification now calls for (a new one when
+        it was just enabled, the current one disabled when it was just turned off), in the same transaction."""
+        enabled = bool(table.stream and table.stream.get("StreamEnabled"))
+        if enabled and table.stream_id is None:
+            table.stream_id = create_stream(writer, table, time.time())
+        elif not enabled and table.stream_id is not None:
+            disable_stream(writer, table.stream_id, time.time())
+            table.stream_id = None
         writer.save_table(table.tid, table.account, table.region, table.name, table.to_json())
 
     def persist(self, table: Table) -> None:
@@ -121,22 +148,28 @@ class Backend:
         old_size: int,
         new: Item | None,
         new_size: int = -1,
+        by_ttl: bool = False,
     ) -> dict[str, float]:
-        """Write ``new`` (None deletes) over ``old`` with its index entries and the table statistics.
+        """Write ``new`` (None deletes) over ``old`` with its index entries, the table statistics and, when
+        the table has a stream, its record (``by_ttl``: a deletion by Time to Live, which AWS's records show).
 
         Returns the write capacity units each index consumed, by index name.
         """
         if self.follow is not None:
             table = self.current(table)
         tid = table.tid
+        blob = None
         if new is not None:
             if new_size < 0:
                 new_size = item_size(new)
-            writer.put_item(tid, pk, sk, new_size, pack(new))
+            blob = pack(new)
+            writer.put_item(tid, pk, sk, new_size, blob)
         elif old is not None:
             writer.delete_item(tid, pk, sk)
         else:
             return {}
+        if table.stream_id is not None:
+            write_record(writer, table, old, new, blob, by_ttl)
         count = (new is not None) - (old is not None)
         delta = (new_size if new is not None else 0) - old_size
         if count or delta:

@@ -91,6 +91,6 @@ class Expiry:
                     old, old_size = backend.read(table, pk, sk, writer)
                     # Re-checked inside the write: the item may have been rewritten since it was read.
                     if old is not None and expired(old.get(attribute), now):
-                        backend.apply(writer, table, pk, sk, old, old_size, None)
+                        backend.apply(writer, table, pk, sk, old, old_size, None, by_ttl=True)
                         deleted += 1
         return deleted

@@ -152,7 +152,8 @@ class Table:
     table_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     tags: dict[str, str] = field(default_factory=dict)
     stream: dict[str, Any] | None = None
-    stream_label: str | None = None
+    stream_label: str | None = None  # the latest stream's, kept once it is disabled (LatestStreamArn)
+    stream_id: int | None = None  # the enabled stream's number in the store (streams.py), None when none is
     sse: dict[str, Any] | None = None
     table_class: str | None = None
     deletion_protection: bool = False
@@ -182,6 +183,10 @@ class Table:
         """Indexes an item write must maintain (a deleting GSI is no longer written)."""
         return [index for index in self.indexes if index.status != "DELETING"]
 
+    @property
+    def stream_arn(self) -> str:
+        return f"{self.arn}/stream/{self.stream_label}"
+
     def encode_key(self, key: Item) -> tuple[bytes, bytes]:
         schema = self.schema
         pk = encode_key_value(key[schema.partition], schema.partition_type)
@@ -207,6 +212,7 @@ class Table:
                 "tags": self.tags,
                 "stream": self.stream,
                 "stream_label": self.stream_label,
+                "stream_id": self.stream_id,
                 "sse": self.sse,
                 "table_class": self.table_class,
                 "deletion_protection": self.deletion_protection,
@@ -239,6 +245,7 @@ class Table:
             tags=data["tags"],
             stream=data["stream"],
             stream_label=data.get("stream_label"),
+            stream_id=data.get("stream_id"),
             sse=data["sse"],
             table_class=data["table_class"],
             deletion_protection=data["deletion_protection"],
@@ -274,9 +281,9 @@ class Table:
             description["GlobalSecondaryIndexes"] = [self._describe_index(index, stats) for index in self.gsis]
         if self.stream and self.stream.get("StreamEnabled"):
             description["StreamSpecification"] = self.stream
-            if self.stream_label:
-                description["LatestStreamLabel"] = self.stream_label
-                description["LatestStreamArn"] = f"{self.arn}/stream/{self.stream_label}"
+        if self.stream_label:  # as on AWS, the latest stream is still named once it is disabled
+            description["LatestStreamLabel"] = self.stream_label
+            description["LatestStreamArn"] = self.stream_arn
         if self.sse:
             description["SSEDescription"] = self.sse
         if self.table_class:

@@ -42,8 +42,7 @@ WORKER_OPERATIONS = frozenset(
 
 class DynamoDB(Service):
     name = "dynamodb"
-    # DynamoDB Streams is answered by the same service; its operations stay unregistered until streams exist.
-    models = ("dynamodb", "dynamodbstreams")
+    models = ("dynamodb",)  # the dynamodbstreams API is a service of its own (services/dynamodbstreams/)
     # Handlers only touch SQLite and never wait on another process: a thread hop costs more than the work.
     inline = True
     handler_modules = ("fogbank.services.dynamodb.ops",)
@@ -63,9 +62,14 @@ class DynamoDB(Service):
 
     def open(self, platform: Platform) -> None:
         from fogbank.services.dynamodb.backend import Backend
+        from fogbank.services.dynamodb.streams import StreamSettings
 
         path = platform.service_dir(self.name) / "dynamodb.sqlite3"
-        self.backend = Backend(path, platform.group_commit, platform.role)
+        config = platform.config
+        settings = StreamSettings(
+            config.dynamodb_shard_seconds, config.dynamodb_stream_retention, config.dynamodb_iterator_seconds
+        )
+        self.backend = Backend(path, platform.group_commit, platform.role, settings)
 
     def close(self) -> None:
         if self.backend is not None:

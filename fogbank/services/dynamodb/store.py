@@ -59,6 +59,19 @@ CREATE TABLE IF NOT EXISTS stats (
 CREATE TABLE IF NOT EXISTS tokens (
     token TEXT PRIMARY KEY, account TEXT NOT NULL, digest TEXT NOT NULL, created REAL NOT NULL, response TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS streams (
+    sid INTEGER PRIMARY KEY AUTOINCREMENT, account TEXT NOT NULL, region TEXT NOT NULL, table_name TEXT NOT NULL,
+    arn TEXT NOT NULL UNIQUE, label TEXT NOT NULL, view_type TEXT NOT NULL, key_schema TEXT NOT NULL,
+    created REAL NOT NULL, disabled REAL, last_seq INTEGER NOT NULL DEFAULT 0, trimmed_seq INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS shards (
+    sid INTEGER NOT NULL, number INTEGER NOT NULL, shard_id TEXT NOT NULL, parent TEXT, first_seq INTEGER NOT NULL,
+    last_seq INTEGER, created REAL NOT NULL, PRIMARY KEY (sid, number)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS records (
+    sid INTEGER NOT NULL, seq INTEGER NOT NULL, created REAL NOT NULL, event INTEGER NOT NULL, keys BLOB NOT NULL,
+    new BLOB, old BLOB, size INTEGER NOT NULL, service INTEGER NOT NULL, PRIMARY KEY (sid, seq)
+) WITHOUT ROWID;
 """
 
 HASH_SPACE = 1 << 32
@@ -367,7 +380,7 @@ class Store:
         self._group_stats.clear()
         with self.write() as writer:
             writer.catalog_changed = True
-            for table in ("tables", "items", "idx", "stats", "tokens"):
+            for table in ("tables", "items", "idx", "stats", "tokens", "streams", "shards", "records"):
                 writer.connection.execute(f"DELETE FROM {table}")
 
 
@@ -437,6 +450,29 @@ class Writer:
             "SELECT size FROM items WHERE tid = ? AND h = ? AND pk = ? AND sk = ?", (tid, key_hash(pk), pk, sk)
         ).fetchone()
         return None if row is None else row[0]
+
+    def add_record(
+        self,
+        sid: int,
+        created: float,
+        event: int,
+        keys: bytes,
+        new: bytes | None,
+        old: bytes | None,
+        size: int,
+        service: bool,
+    ) -> int:
+        """A stream record, in the transaction of the write it describes; returns its sequence number (the
+        stream's next: numbers are dense, so a shard is just a range of them)."""
+        seq = self.connection.execute(
+            "UPDATE streams SET last_seq = last_seq + 1 WHERE sid = ? RETURNING last_seq", (sid,)
+        ).fetchone()[0]
+        self.connection.execute(
+            "INSERT INTO records (sid, seq, created, event, keys, new, old, size, service) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (sid, seq, created, event, keys, new, old, size, int(service)),
+        )
+        return seq
 
     def _forget_stats(self, tid: int, iid: int | None = None) -> None:
         for deltas in (self.deltas, self._pending):

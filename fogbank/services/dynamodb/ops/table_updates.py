@@ -347,7 +347,7 @@ def _apply_settings(ctx: RequestContext, table: Table, params: dict[str, Any]) -
             if not stream.get("StreamViewType"):
                 raise validation_error(INVALID + "If stream is being enabled then UpdateViewType is required")
             table.stream = dict(stream)
-            table.stream_label = stream_label()
+            table.stream_label = stream_label(table.stream_label)
         else:
             if stream.get("StreamViewType"):
                 raise validation_error(

@@ -192,8 +192,19 @@ def sse_description(ctx: RequestContext, spec: dict[str, Any] | None) -> dict[st
     return {"Status": "ENABLED", "SSEType": "KMS", "KMSMasterKeyArn": key}
 
 
-def stream_label() -> str:
-    return dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+LABEL_FORMAT = "%Y-%m-%dT%H:%M:%S.%f"
+
+
+def stream_label(previous: str | None = None) -> str:
+    """A new stream's label, its creation time to the millisecond: always after the table's previous one, so
+    a stream re-enabled within the same millisecond still gets an ARN of its own."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    if previous is not None:
+        try:
+            now = max(now, dt.datetime.strptime(previous, LABEL_FORMAT) + dt.timedelta(milliseconds=1))
+        except ValueError:
+            pass
+    return now.strftime(LABEL_FORMAT)[:-3]
 
 
 # -- CreateTable ------------------------------------------------------------------------------------
@@ -405,6 +416,7 @@ def delete_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             )
         description = describe(backend, table, "DELETING")
         table.status = "DELETING"
+        table.stream = None  # its stream is DISABLED, readable for 24 hours more, as on AWS
         backend.persist(table)
         del backend.tables[(table.account, table.region, table.name)]
     threading.Thread(target=_drop_rows, args=(backend, table.tid), name="dynamodb-drop", daemon=True).start()

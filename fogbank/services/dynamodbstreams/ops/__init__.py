@@ -1,0 +1,1 @@
+"""The dynamodbstreams API\x27s handlers: one module per area."""
