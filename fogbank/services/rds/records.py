@@ -13,6 +13,7 @@ bookkeeping in a typed private dataclass, never rendered:
 | ``db-option-group`` | ``OptionGroupPrivate`` | nothing yet |
 | ``db-instance-automated-backup`` | ``AutomatedBackupPrivate`` | its full copies, how far its archive reaches, what a restore needs |
 | ``db-cluster`` | ``ClusterPrivate`` | the master password its instances are made with, the port asked for |
+| ``db-cluster-parameter-group`` | ``ParameterGroupPrivate`` | the overridden values and their apply methods |
 
 The status and tags live on the ``Record`` (``Lifecycle.move`` changes ``Record.status``; the
 tag operations ``Record.tags``); the identifier, ARN and resource id are on the ``Record`` and,
@@ -36,6 +37,7 @@ SUBNET_GROUP = "db-subnet-group"
 OPTION_GROUP = "db-option-group"
 AUTOMATED_BACKUP = "db-instance-automated-backup"  # one per source instance, keyed by its DbiResourceId
 CLUSTER = "db-cluster"
+CLUSTER_PARAMETER_GROUP = "db-cluster-parameter-group"
 
 
 @dataclass
@@ -56,6 +58,11 @@ class InstancePrivate:
     # An Aurora writer (``rds/clusters.py``): a commit waits until one of its readers has it, so
     # that a reader can take over when the writer dies.
     quorum_ready: bool = False
+    # The parameter groups' values the engine last started with (``lifecycle.started``): a static
+    # value that differs from it waits for a reboot (None: not known, from an older Fogbank).
+    started_settings: dict[str, str] | None = None
+    # An Aurora member's DBClusterParameterGroupStatus: in-sync, applying or pending-reboot.
+    cluster_parameter_status: str = "in-sync"
 
 
 @dataclass
@@ -114,6 +121,7 @@ KINDS: list[RecordKind[Any]] = [
     RecordKind(OPTION_GROUP, dataclass_loader(OptionGroupPrivate)),
     RecordKind(AUTOMATED_BACKUP, dataclass_loader(AutomatedBackupPrivate)),
     RecordKind(CLUSTER, dataclass_loader(ClusterPrivate)),
+    RecordKind(CLUSTER_PARAMETER_GROUP, dataclass_loader(ParameterGroupPrivate)),
 ]
 
 

@@ -21,6 +21,11 @@ _KINDS = {
     "pg": (records.PARAMETER_GROUP, "DBParameterGroupNotFoundFault", "DBParameterGroup not found: {}"),
     "subgrp": (records.SUBNET_GROUP, "DBSubnetGroupNotFoundFault", "DBSubnetGroup {} not found."),
     "og": (records.OPTION_GROUP, "OptionGroupNotFoundFault", "Specified OptionGroupName: {} not found."),
+    "cluster-pg": (
+        records.CLUSTER_PARAMETER_GROUP,
+        "DBParameterGroupNotFoundFault",
+        "DBClusterParameterGroup not found: {}",
+    ),
 }
 
 
