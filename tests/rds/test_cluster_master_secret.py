@@ -82,6 +82,11 @@ def test_a_clusters_password_in_an_rds_owned_secret(client: Any) -> None:
     with _login(ports[1], first) as conn:  # a reader: the same login, replicated
         assert run_sql(conn, "SELECT current_setting('transaction_read_only')") == [("on",)]
 
+    for key, value in (("ManageMasterUserPassword", True), ("MasterUserPassword", "Other-pass-1")):
+        with pytest.raises(ClientError) as member:  # the password is the cluster's, not its members'
+            rds.modify_db_instance(DBInstanceIdentifier="ms-0", ApplyImmediately=True, **{key: value})
+        assert _code(member)[0] == "InvalidParameterCombination"
+
     target = {"resourceArn": cluster["DBClusterArn"], "secretArn": ref["SecretArn"], "database": "shop"}
     assert data.execute_statement(**target, sql="SELECT n FROM t")["records"] == [[{"longValue": 7}]]
 

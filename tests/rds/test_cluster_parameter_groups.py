@@ -179,6 +179,9 @@ def test_cluster_parameter_group_requests(rds: Any) -> None:
                  MasterUserPassword=PASSWORD, DBClusterParameterGroupName="nope") == (
         "DBClusterParameterGroupNotFound", "DBClusterParameterGroup not found: nope", 404)  # fmt: skip
 
+    assert _code(rds.create_db_cluster, DBClusterIdentifier="c", Engine="aurora-postgresql", MasterUsername="pg",
+                 MasterUserPassword=PASSWORD, DBClusterParameterGroupName="default.aurora-mysql8.0")[0] == (
+        "InvalidParameterCombination")  # fmt: skip
     rds.create_db_cluster_parameter_group(DBClusterParameterGroupName="g1", DBParameterGroupFamily=family,
                                           Description="one", Tags=[{"Key": "team", "Value": "a"}])  # fmt: skip
     assert _code(rds.create_db_cluster_parameter_group, DBClusterParameterGroupName="G1",
@@ -270,3 +273,41 @@ def test_cluster_parameter_group_requests(rds: Any) -> None:
     rds.delete_db_cluster_parameter_group(DBClusterParameterGroupName="g2")
     assert _code(rds.describe_db_cluster_parameter_groups, DBClusterParameterGroupName="g2")[0] == (
         "DBParameterGroupNotFound")  # fmt: skip
+
+
+def test_random_bad_input_is_a_client_error(client: Any) -> None:
+    """Random names, families, parameters and methods: always a 4xx AWS error, never a 500."""
+    import random
+
+    rds = client("rds", parameter_validation=False)
+    rng = random.Random(13)
+    junk = ["", " ", "-", "a--b", "x" * 300, "default.", "DEFAULT.aurora-mysql8.0", "arn:aws:rds:us-east-1:1:cluster-pg:",
+            "é", "1", "work_mem", "aurora-postgresql", "aurora-mysql8.0", "\t", "a;DROP", "null"]  # fmt: skip
+    calls = [
+        lambda: rds.create_db_cluster_parameter_group(DBClusterParameterGroupName=rng.choice(junk),
+                                                      DBParameterGroupFamily=rng.choice(junk),
+                                                      Description=rng.choice(junk)),
+        lambda: rds.modify_db_cluster_parameter_group(DBClusterParameterGroupName="fz", Parameters=[
+            {"ParameterName": rng.choice(junk), "ParameterValue": rng.choice(junk), "ApplyMethod": rng.choice(junk)}]),
+        lambda: rds.reset_db_cluster_parameter_group(DBClusterParameterGroupName=rng.choice(junk + ["fz"]),
+                                                     Parameters=[{"ParameterName": rng.choice(junk)}]),
+        lambda: rds.describe_db_cluster_parameters(DBClusterParameterGroupName=rng.choice(junk + ["fz"]),
+                                                   Source=rng.choice(junk), Marker=rng.choice(junk)),
+        lambda: rds.copy_db_cluster_parameter_group(SourceDBClusterParameterGroupIdentifier=rng.choice(junk + ["fz"]),
+                                                    TargetDBClusterParameterGroupIdentifier=rng.choice(junk),
+                                                    TargetDBClusterParameterGroupDescription=rng.choice(junk)),
+        lambda: rds.describe_engine_default_cluster_parameters(DBParameterGroupFamily=rng.choice(junk)),
+        lambda: rds.delete_db_cluster_parameter_group(DBClusterParameterGroupName=rng.choice(junk)),
+        lambda: rds.create_db_cluster(DBClusterIdentifier="fzc", Engine="aurora-mysql", MasterUsername="admin",
+                                      MasterUserPassword=PASSWORD, DBClusterParameterGroupName=rng.choice(junk),
+                                      ManageMasterUserPassword=rng.choice([True, False]),
+                                      MasterUserSecretKmsKeyId=rng.choice(junk)),
+    ]  # fmt: skip
+    family = _family(rds, "aurora-postgresql")
+    rds.create_db_cluster_parameter_group(DBClusterParameterGroupName="fz", DBParameterGroupFamily=family,
+                                          Description="fuzz")  # fmt: skip
+    for _ in range(150):
+        try:
+            rng.choice(calls)()
+        except botocore.exceptions.ClientError as error:
+            assert 400 <= error.response["ResponseMetadata"]["HTTPStatusCode"] < 500, error.response

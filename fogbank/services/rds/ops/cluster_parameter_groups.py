@@ -106,12 +106,10 @@ def resolve(ctx: RequestContext, region: Region, name: str | None, version: Engi
     the default; the caller holds the store lock."""
     if not name:
         return ensure_default(ctx, region, version)
-    key = name.lower()
-    if key == f"default.{version.family}":
-        return ensure_default(ctx, region, version)
-    group = region.of(CLUSTER_PARAMETER_GROUP).get(key)
-    if group is None:
-        raise AwsError("DBClusterParameterGroupNotFoundFault", f"DBClusterParameterGroup not found: {name}")
+    try:
+        group = _group(ctx, region, name)  # another family's default too: its family is then refused
+    except AwsError:
+        raise AwsError("DBClusterParameterGroupNotFoundFault", f"DBClusterParameterGroup not found: {name}") from None
     family = group.fields["DBParameterGroupFamily"]
     if family != version.family:  # recorded from AWS (CreateDBCluster), "instance" included
         raise AwsError(
@@ -119,7 +117,7 @@ def resolve(ctx: RequestContext, region: Region, name: str | None, version: Engi
             f"The Parameter Group {name} with DBParameterGroupFamily {family} cannot be used for this instance. "
             f"Please use a Parameter Group with DBParameterGroupFamily {version.family}",
         )
-    return key
+    return group.identifier
 
 
 def _group(ctx: RequestContext, region: Region, name: str) -> Record[Any]:

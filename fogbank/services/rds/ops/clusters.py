@@ -498,6 +498,19 @@ def check_member(region: Region, params: dict[str, Any]) -> Record[Any]:
     return cluster
 
 
+def check_member_modify(record: Record[Any], params: dict[str, Any]) -> None:
+    """ModifyDBInstance of a cluster member: its master password is the cluster's (Fogbank's wording)."""
+    if not clusters.is_member(record):
+        return
+    for key in ("MasterUserPassword", "ManageMasterUserPassword", "RotateMasterUserPassword"):
+        if params.get(key) is not None:
+            raise AwsError(
+                "InvalidParameterCombination",
+                f"DB instance {record.identifier} is a member of a DB cluster: set its master user password on "
+                f"the DB cluster ({key} on ModifyDBCluster).",
+            )
+
+
 def join(region: Region, cluster: Record[Any], record: Record[Any], params: dict[str, Any]) -> None:
     """A new instance's record takes the cluster's engine, users and database; with a writer in
     the cluster already, it is a reader following it (``replicas.SOURCE``)."""

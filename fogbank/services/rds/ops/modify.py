@@ -11,6 +11,7 @@ from fogbank.services.base import operation
 from fogbank.services.rds import backups, certificates, lifecycle, master_secret, replicas, validation
 from fogbank.services.rds.model import INSTANCE as INSTANCE_LIFECYCLE
 from fogbank.services.rds.model import check_identifier
+from fogbank.services.rds.ops import clusters
 from fogbank.services.rds.ops.common import backend, instance, require
 from fogbank.services.rds.ops.instances import render
 from fogbank.services.rds.ops.option_groups import resolve_option_group
@@ -35,6 +36,7 @@ _DEFERRABLE = ("DBInstanceClass", "AllocatedStorage", "StorageType", "Iops", "St
 def _validate(ctx: RequestContext, record: Record[Any], params: dict[str, Any]) -> None:
     be, region = backend(ctx)
     validation.unsupported(params)
+    clusters.check_member_modify(record, params)
     replicas.check_modify(region, record, params)
     if params.get("MultiAZ") and record.fields.get(replicas.SOURCE):
         raise AwsError("InvalidParameterCombination", "Multi-AZ read replicas are not supported by Fogbank yet.")
