@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
 import os
 import pwd
 import re
@@ -31,7 +32,10 @@ from fogbank.engines.driver import EngineDriver, Instance
 from fogbank.engines.interface import BaseBackup, InstanceSpec
 from fogbank.engines.supervisor import ManagedProcess, Supervisor
 
+log = logging.getLogger(__name__)
+
 SETTINGS_FILE = "fogbank.cnf"  # the server's only option file (--defaults-file)
+_INSTANCE_SETTINGS = "# instance settings\n"  # the option file's line before the instance's own settings
 SOCKET_FILE = "mysqld.sock"
 TEMPLATE_REVISION = 1  # bump when the template's contents change
 
@@ -178,8 +182,38 @@ class MariaDBEngine(EngineDriver):
                     if error.args[0] != _READ_ONLY_VARIABLE:
                         raise ValueError(f"{key} = {value}: {error.args[-1]}") from error
                     pending.append(key)
+            # A setting no longer given goes back to Fogbank's base option or the server's default at
+            # once where it is dynamic (a read-only one keeps its value until the restart).
+            for key in self._written_settings(instance.data_dir).keys() - settings.keys():
+                variable = key.replace("-", "_")
+                base = self._base_options().get(key)
+                literal = "DEFAULT" if base is None else base if _NUMBER.match(base) else cursor.connection.escape(base)
+                try:
+                    cursor.execute(f"SET GLOBAL {variable} = {literal}")
+                except pymysql.MySQLError as error:
+                    log.info("%s: %s stays as it is until the restart: %s", name, variable, error.args[-1])
         self._write_settings(instance.data_dir, settings)
         return sorted(pending)
+
+    def _base_options(self) -> dict[str, str]:
+        options = dict(BASE_OPTIONS)
+        if self.binary.flavor == "mariadb":
+            options.update(MARIADB_ONLY_OPTIONS)
+        return options
+
+    @staticmethod
+    def _written_settings(data_dir: Path) -> dict[str, str]:
+        """The instance settings ``_write_settings`` last wrote (those after its marker line)."""
+        path = data_dir / SETTINGS_FILE
+        try:
+            text = path.read_text()
+        except OSError:
+            return {}
+        _, marker, rest = text.partition(_INSTANCE_SETTINGS)
+        if not marker:
+            return {}
+        pairs = (line.split(" = ", 1) for line in rest.splitlines() if " = " in line)
+        return {key.strip(): value.strip() for key, value in pairs}
 
     def snapshot(self, name: str, data_dir: Path, dest_dir: Path) -> None:
         """Write a consistent copy of the instance's data directory to ``dest_dir``.
@@ -276,13 +310,11 @@ class MariaDBEngine(EngineDriver):
         return True
 
     def _write_settings(self, data_dir: Path, settings: Mapping[str, str]) -> None:
-        options = dict(BASE_OPTIONS)
-        if self.binary.flavor == "mariadb":
-            options.update(MARIADB_ONLY_OPTIONS)
+        options = self._base_options()
         lines = ["# Written by Fogbank: Fogbank defaults, then the instance's settings.\n"]
         lines.append("[mysqld]\n")
         lines += [f"{key} = {value}\n" for key, value in options.items()]
-        lines.append("# instance settings\n")
+        lines.append(_INSTANCE_SETTINGS)
         for key, value in sorted(settings.items()):
             _check_option(key, value)
             lines.append(f"{key} = {value}\n")

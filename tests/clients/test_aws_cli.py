@@ -48,10 +48,10 @@ def _lab(aws: Callable[[list[str]], Any], raw: Callable[[list[str]], Any], name:
     assert sorted((i["id"]["S"], i["price"]["N"]) for i in scanned["Items"]) == [("apple", "3"), ("pear", "5")]
 
     for service in ("docdb", "neptune"):
-        result = raw([service, "describe-db-cluster-parameter-groups"])
-        # Fogbank's own answer (clusters are not served yet), not a connection error to AWS.
+        result = raw([service, "describe-pending-maintenance-actions"])
+        # Fogbank's own answer (implemented by none of the three APIs), not a connection error to AWS.
         assert result.returncode == (254 if "/v2/" in str(result.args[0]) else 255), result.stderr
-        assert "(NotImplemented) when calling the DescribeDBClusterParameterGroups operation" in result.stderr, (
+        assert "(NotImplemented) when calling the DescribePendingMaintenanceActions operation" in result.stderr, (
             result.stderr
         )
         # CLI v2 names its command in its User-Agent; v1 says nothing that tells the three APIs apart.

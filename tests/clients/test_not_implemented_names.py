@@ -53,9 +53,18 @@ def test_an_operation_only_rds_has_names_rds(client) -> None:
 
 
 def test_boto3_without_a_hint_gets_every_api_named(client) -> None:
-    """boto3's User-Agent is the same for rds, docdb and neptune clients: nothing to tell them apart."""
-    message = _not_implemented(client("docdb").describe_db_cluster_parameter_groups)
-    assert message == MESSAGE.format(op="DescribeDBClusterParameterGroups", api="rds/neptune/docdb")
+    """boto3's User-Agent is the same for rds, docdb and neptune clients: nothing to tell them apart
+    (DescribePendingMaintenanceActions: in all three, implemented by none)."""
+    message = _not_implemented(client("docdb").describe_pending_maintenance_actions)
+    assert message == MESSAGE.format(op="DescribePendingMaintenanceActions", api="rds/neptune/docdb")
+
+
+def test_a_cluster_parameter_group_of_docdb_or_neptune_names_its_api(client) -> None:
+    """RDS answers the cluster parameter group operations for Aurora; a DocumentDB or Neptune family is theirs."""
+    for service, family in (("docdb", "docdb5.0"), ("neptune", "neptune1.3")):
+        message = _not_implemented(client(service).create_db_cluster_parameter_group,
+                                   DBClusterParameterGroupName="g1", DBParameterGroupFamily=family, Description="x")  # fmt: skip
+        assert message == MESSAGE.format(op="CreateDBClusterParameterGroup", api=service)
 
 
 def test_user_agent_names_the_api(client) -> None:

@@ -25,6 +25,8 @@ _DOCUMENTED = re.compile(r"[Mm]inimum (\d+)[,;] maximum (\d+)")  # RDS's wording
 NEEDS: dict[tuple[str, str], dict[str, Any]] = {
     ("rds", "DescribeDBParameters"): {"DBParameterGroupName": "default.postgres16"},
     ("rds", "DescribeEngineDefaultParameters"): {"DBParameterGroupFamily": "postgres16"},
+    ("rds", "DescribeDBClusterParameters"): {"DBClusterParameterGroupName": "default.aurora-postgresql16"},
+    ("rds", "DescribeEngineDefaultClusterParameters"): {"DBParameterGroupFamily": "aurora-postgresql16"},
     ("rds", "DescribeOptionGroupOptions"): {"EngineName": "postgres"},
     ("rds", "DescribeOrderableDBInstanceOptions"): {"Engine": "postgres"},
     ("rds", "DescribeDBLogFiles"): {"DBInstanceIdentifier": "paging"},

@@ -176,6 +176,33 @@ def stop_listening(backend: Backend, cluster: Record[Any]) -> None:
     forget_turns(cluster.resource_id)
 
 
+# -- the cluster parameter group -----------------------------------------------------------------
+
+
+def apply_parameters(backend: Backend, region: Region, cluster: Record[Any], associated: bool = False) -> None:
+    """The cluster's parameter group changed (or, ``associated``, another one is the cluster's):
+    each running member is ``applying`` while its engine takes the dynamic values at once, then
+    ``in-sync``, or ``pending-reboot`` while a static value waits for the member's reboot. A newly
+    associated group takes full effect at the reboot, as an instance's new DB parameter group does."""
+    from fogbank.services.rds import lifecycle
+
+    with backend.store.lock:
+        running = [m for m in members(region, cluster) if backend.is_running(m)]
+        for member in running:
+            member.private.cluster_parameter_status = "applying"
+        backend.save(region)
+
+    def apply(member: Record[Any]) -> None:
+        lifecycle.apply_settings(backend, region, member)
+        if associated:
+            with backend.store.lock:
+                member.private.cluster_parameter_status = "pending-reboot"
+                backend.save(region)
+
+    for member in running:
+        backend.jobs.submit(member.resource_id, lambda m=member: apply(m))
+
+
 # -- failover ----------------------------------------------------------------------------------
 
 

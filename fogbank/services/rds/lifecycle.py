@@ -21,7 +21,7 @@ from fogbank.services.rds import backups, classes, cluster_endpoints, clusters, 
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.engines import is_postgres
 from fogbank.services.rds.parameters import engine_settings
-from fogbank.services.rds.records import PARAMETER_GROUP
+from fogbank.services.rds.records import CLUSTER_PARAMETER_GROUP, PARAMETER_GROUP
 from fogbank.services.rds.store import Region, iso, now
 
 log = logging.getLogger(__name__)
@@ -56,15 +56,36 @@ def settings_for(region: Region, record: Record[Any]) -> dict[str, str]:
     }
 
 
-def _own_settings(region: Region, record: Record[Any]) -> dict[str, str]:
-    """Class-derived values, then the parameter group's."""
+def group_values(region: Region, record: Record[Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """The values of an Aurora member's DB cluster parameter group (none for other instances) and
+    of its own DB parameter group, which win over the cluster's as on Aurora."""
+    cluster_values: dict[str, str] = {}
+    cluster = clusters.cluster_of(region, record)
+    if cluster is not None:
+        cluster_group = region.get(CLUSTER_PARAMETER_GROUP, cluster.fields["DBClusterParameterGroup"])
+        cluster_values = cluster_group.private.values if cluster_group is not None else {}
     group = region.get(PARAMETER_GROUP, record.fields["DBParameterGroupName"])
+    return cluster_values, group.private.values if group is not None else {}
+
+
+def _own_settings(region: Region, record: Record[Any]) -> dict[str, str]:
+    """Class-derived values, then the cluster parameter group's, then the DB parameter group's."""
+    cluster_values, instance_values = group_values(region, record)
     instance_class = classes.lookup(record.fields["DBInstanceClass"])
     if record.fields["DBInstanceClass"] == serverless.INSTANCE_CLASS:  # its cluster's maximum capacity
         instance_class = serverless.instance_class(clusters.cluster_of(region, record))
     assert instance_class is not None
     flavor = "postgres" if is_postgres(record.fields["Engine"]) else "mysql"
-    return engine_settings(flavor, instance_class, group.private.values if group is not None else {})
+    return engine_settings(flavor, instance_class, {**cluster_values, **instance_values})
+
+
+def _started(backend: Backend, region: Region, record: Record[Any]) -> None:
+    """The engine has just started with its class's and groups' values: none of them waits for a reboot."""
+    with backend.store.lock:
+        record.private.started_settings = _own_settings(region, record)
+        record.private.cluster_parameter_status = "in-sync"
+        if region.contains(record):
+            backend.save(region)
 
 
 # RDS's own event messages for recovery (RDS-EVENT-0020, -0021, -0031).
@@ -213,6 +234,7 @@ def start_engine(backend: Backend, region: Region, record: Record[Any]) -> None:
     )
     supervision.watch(proc, EngineRecovery(backend, region, record))
     backend.mark_running(record, driver)
+    _started(backend, region, record)
     replicas.after_start(backend, region, record)
     multi_az.after_start(backend, region, record)
 
@@ -232,7 +254,7 @@ def create(backend: Backend, region: Region, record: Record[Any], snapshot: Reco
             driver.restore(backend.snapshot_dir(snapshot), backend.data_dir(record))
             start_engine(backend, region, record)
         else:
-            data_dir = backend.data_dir(record)
+            data_dir, settings = backend.data_dir(record), settings_for(region, record)
             proc = ports.start_on_port(
                 backend.supervisor,
                 record.fields["Port"],
@@ -242,7 +264,7 @@ def create(backend: Backend, region: Region, record: Record[Any], snapshot: Reco
                         backend.process_name(record),
                         data_dir,
                         port,
-                        settings=settings_for(region, record),
+                        settings=settings,
                         archive_dir=backups.archive_dir(backend, record),
                     ),
                     record.fields["MasterUsername"],
@@ -254,6 +276,7 @@ def create(backend: Backend, region: Region, record: Record[Any], snapshot: Reco
             )
             supervision.watch(proc, EngineRecovery(backend, region, record))
             backend.mark_running(record, driver)
+            _started(backend, region, record)
         if multi_az.wanted(record):
             multi_az.add_standby(backend, region, record)
     except Exception as error:
@@ -404,7 +427,9 @@ def modify(backend: Backend, region: Region, record: Record[Any], changes: dict[
 
 
 def apply_settings(backend: Backend, region: Region, record: Record[Any]) -> None:
-    """Hand the parameter group's values to the running engine; static ones wait for a reboot."""
+    """Hand the parameter groups' values to the running engine; static ones wait for a reboot. Each
+    group's status says whether one of its values waits: the DB parameter group's
+    (``ParameterApplyStatus``) and, on an Aurora member, the cluster's (``DBClusterParameterGroupStatus``)."""
     if not backend.is_running(record):
         return
     base = _own_settings(region, record)
@@ -413,11 +438,35 @@ def apply_settings(backend: Backend, region: Region, record: Record[Any]) -> Non
         **multi_az.primary_settings(record),
         **clusters.member_settings(region, record),
     }
-    pending = backend.driver_of(record).apply_settings(backend.process_name(record), {**base, **extra})
-    pending = [name for name in pending if name not in extra]  # replication's: every start writes them
+    static = backend.driver_of(record).apply_settings(backend.process_name(record), {**base, **extra})
+    pending = _waiting_for_reboot(backend, record, base, extra, static)
+    cluster_values, instance_values = group_values(region, record)
+    member = clusters.is_member(record)
+    own = {name for name in pending if name in instance_values or not member}
     with backend.store.lock:
-        record.fields["ParameterApplyStatus"] = "pending-reboot" if pending else "in-sync"
+        record.fields["ParameterApplyStatus"] = "pending-reboot" if own else "in-sync"
+        if member:
+            record.private.cluster_parameter_status = "pending-reboot" if set(pending) - own else "in-sync"
         backend.save(region)
+
+
+def _waiting_for_reboot(
+    backend: Backend, record: Record[Any], base: dict[str, str], extra: dict[str, str], static: list[str]
+) -> list[str]:
+    """The static settings (``static``: those the engine reads only at start) of the class and the
+    groups (``base``) whose value differs from the one the engine started with, a removed value
+    included; replication's own settings (``extra``) are written at every start and left out."""
+    started = record.private.started_settings
+    if started is None:  # started by an older Fogbank: every static value may wait
+        return sorted(name for name in static if name not in extra)
+    changed = {name for name in set(base) | set(started) if base.get(name) != started.get(name)} - set(extra)
+    removed = {name for name in changed if name not in base}
+    catalog = backend.catalogs.get(backend.version_of(record)) if removed else {}
+    return sorted(
+        name
+        for name in changed
+        if name in static or (name in removed and catalog.get(name.lower(), {}).get("ApplyType") == "static")
+    )
 
 
 def take_snapshot(backend: Backend, region: Region, record: Record[Any], snapshot: Record[Any]) -> None:

@@ -1,9 +1,10 @@
 """RDS-managed master passwords (``ManageMasterUserPassword``): the master user's password kept in a
 Secrets Manager secret that RDS makes and owns, as AWS does.
 
-The secret is named ``rds!db-<uuid>``, holds ``{"username", "password"}`` (so the RDS Data API and
-any client read it as they read one of their own), is tagged with the instance's ARN
-(``aws:rds:primaryDBInstanceArn``) and shows ``OwningService`` ``rds``. The instance shows
+The secret is named ``rds!db-<uuid>`` (an Aurora cluster's ``rds!cluster-<uuid>``), holds
+``{"username", "password"}`` (so the RDS Data API and any client read it as they read one of their
+own), is tagged with the owner's ARN (``aws:rds:primaryDBInstanceArn``, a cluster's
+``aws:rds:primaryDBClusterArn``) and shows ``OwningService`` ``rds``. The instance (or cluster) shows
 ``MasterUserSecret`` (``SecretArn``, ``SecretStatus``, ``KmsKeyId`` when one was given).
 ``RotateMasterUserPassword`` puts a new password in the engine and a new version in the secret;
 turning management off needs a new ``MasterUserPassword`` and deletes the secret, as does deleting
@@ -21,6 +22,7 @@ from typing import Any
 from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
+from fogbank.services.rds.records import CLUSTER
 from fogbank.services.secretsmanager.service import SecretsManager
 from fogbank.services.secretsmanager.store import SecretStore
 
@@ -89,11 +91,14 @@ def _value(record: Record[Any], password: str) -> str:
 
 
 def create(ctx: RequestContext, record: Record[Any], password: str, kms_key_id: str | None) -> None:
-    """The instance's secret, holding ``password``; ``MasterUserSecret`` set on the record."""
+    """The instance's or Aurora cluster's secret, holding ``password``; ``MasterUserSecret`` set on the record."""
+    if record.kind == CLUSTER:  # rds!cluster-<uuid>, as AWS names a cluster's
+        prefix, tag, what = "cluster", "aws:rds:primaryDBClusterArn", "DB cluster"
+    else:
+        prefix, tag, what = "db", "aws:rds:primaryDBInstanceArn", "DB instance"
     arn = _store(ctx).create_owned(
-        ctx.account_id, ctx.region, f"rds!db-{uuid.uuid4()}", _value(record, password), "rds",
-        f"Secret associated with primary RDS DB instance: {record.arn}",
-        [{"Key": "aws:rds:primaryDBInstanceArn", "Value": record.arn}],
+        ctx.account_id, ctx.region, f"rds!{prefix}-{uuid.uuid4()}", _value(record, password), "rds",
+        f"Secret associated with primary RDS {what}: {record.arn}", [{"Key": tag, "Value": record.arn}],
     )  # fmt: skip
     secret: dict[str, Any] = {"SecretArn": arn, "SecretStatus": "active"}
     if kms_key_id:

@@ -14,6 +14,7 @@ bookkeeping in a typed private dataclass, never rendered:
 | ``db-instance-automated-backup`` | ``AutomatedBackupPrivate`` | its full copies, how far its archive reaches, what a restore needs |
 | ``db-cluster`` | ``ClusterPrivate`` | the master password its instances are made with, the port asked for |
 | ``db-cluster-endpoint`` | ``ClusterEndpointPrivate`` | whether it has a static list (which deletions may empty) |
+| ``db-cluster-parameter-group`` | ``ParameterGroupPrivate`` | the overridden values and their apply methods |
 
 The status and tags live on the ``Record`` (``Lifecycle.move`` changes ``Record.status``; the
 tag operations ``Record.tags``); the identifier, ARN and resource id are on the ``Record`` and,
@@ -38,6 +39,7 @@ OPTION_GROUP = "db-option-group"
 AUTOMATED_BACKUP = "db-instance-automated-backup"  # one per source instance, keyed by its DbiResourceId
 CLUSTER = "db-cluster"
 CLUSTER_ENDPOINT = "db-cluster-endpoint"  # an Aurora cluster's custom endpoint (``cluster_endpoints.py``)
+CLUSTER_PARAMETER_GROUP = "db-cluster-parameter-group"
 
 
 @dataclass
@@ -61,6 +63,11 @@ class InstancePrivate:
     # The parameter group a deferred engine version upgrade brings (PendingModifiedValues has no
     # member for it; rds/upgrades.py).
     pending_parameter_group: str = ""
+    # The parameter groups' values the engine last started with (``lifecycle.started``): a static
+    # value that differs from it waits for a reboot (None: not known, from an older Fogbank).
+    started_settings: dict[str, str] | None = None
+    # An Aurora member's DBClusterParameterGroupStatus: in-sync, applying or pending-reboot.
+    cluster_parameter_status: str = "in-sync"
 
 
 @dataclass
@@ -129,6 +136,7 @@ KINDS: list[RecordKind[Any]] = [
     RecordKind(AUTOMATED_BACKUP, dataclass_loader(AutomatedBackupPrivate)),
     RecordKind(CLUSTER, dataclass_loader(ClusterPrivate)),
     RecordKind(CLUSTER_ENDPOINT, dataclass_loader(ClusterEndpointPrivate)),
+    RecordKind(CLUSTER_PARAMETER_GROUP, dataclass_loader(ParameterGroupPrivate)),
 ]
 
 

@@ -4,19 +4,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 
 from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record, iso, now
-from fogbank.protocols.errors import AwsError, NotImplementedOperation
+from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.rds import cluster_endpoints, clusters, lifecycle, replicas, serverless, validation
+from fogbank.services.rds import cluster_endpoints, clusters, lifecycle, master_secret, replicas, serverless, validation
 from fogbank.services.rds.clusters import LIFECYCLE, invalid_state, not_found
 from fogbank.services.rds.engines import is_aurora
 from fogbank.services.rds.model import HOSTED_ZONE_ID, check_identifier, default_security_group, new_resource_id
 from fogbank.services.rds.model import INSTANCE as INSTANCE_LIFECYCLE
-from fogbank.services.rds.ops.common import backend, filters, page, tag_list
+from fogbank.services.rds.ops import cluster_parameter_groups
+from fogbank.services.rds.ops.common import aurora_only, backend, filters, page, tag_list
 from fogbank.services.rds.ops.subnet_groups import resolve_subnet_group
 from fogbank.services.rds.records import CLUSTER, ClusterPrivate
 from fogbank.services.rds.store import Region
@@ -26,7 +26,6 @@ _LATER = {
     "GlobalClusterIdentifier": "global databases",
     "ReplicationSourceIdentifier": "cross-Region read replica clusters",
     "ScalingConfiguration": "Aurora Serverless v1",
-    "ManageMasterUserPassword": "an RDS-managed master password on DB clusters",
     "BacktrackWindow": "backtracking",
     "EnableLimitlessDatabase": "Aurora Limitless Database",
     "RdsCustomClusterConfiguration": "RDS Custom clusters",
@@ -36,22 +35,8 @@ _STORED = ("CopyTagsToSnapshot", "DeletionProtection", "KmsKeyId", "StorageEncry
 _MODIFIABLE = {"DBClusterIdentifier", "ApplyImmediately", "BackupRetentionPeriod", "PreferredBackupWindow",
                "PreferredMaintenanceWindow", "DeletionProtection", "CopyTagsToSnapshot", "MasterUserPassword",
                "VpcSecurityGroupIds", "ServerlessV2ScalingConfiguration", "AutoMinorVersionUpgrade",
-               "EnableHttpEndpoint"}  # fmt: skip
-
-
-# rds, docdb and neptune share one wire API: the User-Agent (``api/docdb#…``, ``md/command#neptune.…``)
-# or the Engine tells which one a client called (as ``gateway/router.py`` names it in its errors).
-_CALLED_API = re.compile(r"(?:^|\s)(?:api/|md/command#)(docdb|neptune)[#.]", re.IGNORECASE)
-
-
-def aurora_only(ctx: RequestContext, params: dict[str, Any]) -> None:
-    """Fogbank's DB clusters are Aurora's: a DocumentDB or Neptune client's cluster call is not
-    answered as RDS's."""
-    match = _CALLED_API.search(ctx.request.header("user-agent"))
-    engine = str(params.get("Engine") or "").lower()
-    api = match.group(1).lower() if match else next((m for m in ("docdb", "neptune") if engine.startswith(m)), None)
-    if api is not None:
-        raise NotImplementedOperation(api, ctx.operation)
+               "EnableHttpEndpoint", "DBClusterParameterGroupName", "ManageMasterUserPassword",
+               "RotateMasterUserPassword", "MasterUserSecretKmsKeyId"}  # fmt: skip
 
 
 def cluster_strict(region: Region, identifier: str) -> Record[Any]:
@@ -78,7 +63,7 @@ def render(region: Region, cluster: Record[Any]) -> dict[str, Any]:
             {
                 "DBInstanceIdentifier": m.identifier,
                 "IsClusterWriter": m is writer,
-                "DBClusterParameterGroupStatus": "in-sync",
+                "DBClusterParameterGroupStatus": m.private.cluster_parameter_status,
                 "PromotionTier": m.fields.get("PromotionTier", 1),
             }
             for m in members
@@ -121,7 +106,9 @@ def check_create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         )
     version = be.engines.resolve(engine, params.get("EngineVersion"))
     username = validation.master_username(engine, params.get("MasterUsername"))
-    password = validation.master_password(engine, params.get("MasterUserPassword"))
+    managed = master_secret.check_create(params)
+    password = (master_secret.new_password() if managed
+                else validation.master_password(engine, params.get("MasterUserPassword")))  # fmt: skip
     name = validation.db_name(engine, params.get("DatabaseName"))
     validation.port(params.get("Port"), be.api_port)
     retention = params.get("BackupRetentionPeriod", 1)
@@ -130,19 +117,17 @@ def check_create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             "InvalidParameterValue", f"Invalid backup retention period: {retention}. Valid values are between 1 and 35."
         )
     backup_window, maintenance_window = validation.windows(params)
-    group = params.get("DBClusterParameterGroupName")
-    if group and group != f"default.{version.family}":
-        raise AwsError("DBClusterParameterGroupNotFound", f"DBClusterParameterGroup not found: {group}")
     scaling = params.get("ServerlessV2ScalingConfiguration")
     scaling = serverless.check(scaling, None) if scaling is not None else None
     subnet_group = resolve_subnet_group(ctx, region, params.get("DBSubnetGroupName"))
     with be.store.lock:
+        group = cluster_parameter_groups.resolve(ctx, region, params.get("DBClusterParameterGroupName"), version)
         if region.get(CLUSTER, identifier) is not None:
             raise AwsError("DBClusterAlreadyExistsFault", "DB Cluster already exists")
     return {
         "identifier": identifier, "version": version, "username": username, "password": password, "name": name,
         "retention": retention, "windows": (backup_window, maintenance_window), "subnet_group": subnet_group,
-        "scaling": scaling,
+        "scaling": scaling, "group": group, "managed": managed,
     }  # fmt: skip
 
 
@@ -172,7 +157,7 @@ def create_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
         "BackupRetentionPeriod": checked["retention"],
         "PreferredBackupWindow": checked["windows"][0],
         "PreferredMaintenanceWindow": checked["windows"][1],
-        "DBClusterParameterGroup": f"default.{version.family}",
+        "DBClusterParameterGroup": checked["group"],
         "DBSubnetGroup": checked["subnet_group"],
         "VpcSecurityGroupIds": params.get("VpcSecurityGroupIds")
         or [default_security_group(ctx.account_id, ctx.region)],
@@ -209,6 +194,8 @@ def create_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
             raise AwsError("DBClusterAlreadyExistsFault", "DB Cluster already exists")
         fields["Port"] = lifecycle.allocate_port(be, cluster.private.requested_port)
         region.add(cluster)
+        if checked["managed"]:  # once the cluster is admitted: no secret is left behind by a refused create
+            master_secret.create(ctx, cluster, cluster.private.password, params.get("MasterUserSecretKmsKeyId"))
         be.save(region)
         out = render(region, cluster)
     be.jobs.submit(cluster.resource_id, lambda: _come_up(be, region, cluster))
@@ -281,6 +268,8 @@ def modify_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
         password = params.get("MasterUserPassword")
         if password is not None:
             validation.master_password(cluster.fields["Engine"], password)
+        managed = master_secret.check_modify(cluster, params)
+        group = _new_parameter_group(ctx, region, cluster, params.get("DBClusterParameterGroupName"))
         backup_window, maintenance_window = validation.windows(params, cluster.fields)
         changes = {k: params[k] for k in ("BackupRetentionPeriod", "DeletionProtection", "CopyTagsToSnapshot",
                                           "VpcSecurityGroupIds", "AutoMinorVersionUpgrade")
@@ -294,6 +283,16 @@ def modify_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
         if params.get("EnableHttpEndpoint") is not None:  # the RDS Data API (rdsdata/targets.py)
             changes["HttpEndpointEnabled"] = params["EnableHttpEndpoint"]
         cluster.fields.update(changes)
+        if group is not None:
+            cluster.fields["DBClusterParameterGroup"] = group
+        if managed in ("manage", "rotate"):  # a new password, in the engine and in the secret
+            password = master_secret.new_password()
+            if managed == "manage":
+                master_secret.create(ctx, cluster, password, params.get("MasterUserSecretKmsKeyId"))
+            else:
+                master_secret.rotate(ctx, cluster, password)
+        elif managed == "unmanage":
+            master_secret.remove(ctx, cluster)
         writer = clusters.writer(region, cluster)
         if password is not None:
             cluster.private.password = password
@@ -301,10 +300,22 @@ def modify_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
         be.save(region)
         out = render(region, cluster)
     if password is not None:
-        be.jobs.submit(cluster.resource_id, lambda: _set_password(be, region, cluster, writer, password))
+        new_password = password
+        be.jobs.submit(cluster.resource_id, lambda: _set_password(be, region, cluster, writer, new_password))
     if scaling is not None:
         be.jobs.submit(cluster.resource_id, lambda: _rescale(be, region, cluster))
+    if group is not None:
+        clusters.apply_parameters(be, region, cluster, associated=True)
     return {"DBCluster": out}
+
+
+def _new_parameter_group(ctx: RequestContext, region: Region, cluster: Record[Any], name: str | None) -> str | None:
+    """ModifyDBCluster's DBClusterParameterGroupName, when it names another group of the cluster's family."""
+    if not name:
+        return None
+    version = ctx.backend.engines.resolve(cluster.fields["Engine"], cluster.fields["EngineVersion"], recorded=True)
+    group = cluster_parameter_groups.resolve(ctx, region, name, version)
+    return group if group != cluster.fields["DBClusterParameterGroup"] else None
 
 
 def _rescale(be: Any, region: Region, cluster: Record[Any]) -> None:
@@ -456,6 +467,7 @@ def delete_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
             )
         if cluster.status == "deleting":
             raise invalid_state(f"Cluster {cluster.identifier} is already being deleted.")
+        master_secret.remove(ctx, cluster)  # an RDS-managed password's secret goes with its cluster
         LIFECYCLE.move(cluster, "deleting")
         be.save(region)
         out = render(region, cluster)
@@ -512,6 +524,19 @@ def check_member(region: Region, params: dict[str, Any]) -> Record[Any]:
     if len(clusters.members(region, cluster)) >= 16:  # a writer and up to 15 readers
         raise AwsError("InstanceQuotaExceeded", "A DB cluster has at most 16 DB instances.")
     return cluster
+
+
+def check_member_modify(record: Record[Any], params: dict[str, Any]) -> None:
+    """ModifyDBInstance of a cluster member: its master password is the cluster's (Fogbank's wording)."""
+    if not clusters.is_member(record):
+        return
+    for key in ("MasterUserPassword", "ManageMasterUserPassword", "RotateMasterUserPassword"):
+        if params.get(key) is not None:
+            raise AwsError(
+                "InvalidParameterCombination",
+                f"DB instance {record.identifier} is a member of a DB cluster: set its master user password on "
+                f"the DB cluster ({key} on ModifyDBCluster).",
+            )
 
 
 def join(region: Region, cluster: Record[Any], record: Record[Any], params: dict[str, Any]) -> None:

@@ -12,7 +12,7 @@ from fogbank.core.context import RequestContext
 from fogbank.managed import tags
 from fogbank.managed.records import Record
 from fogbank.protocols import paging
-from fogbank.protocols.errors import AwsError
+from fogbank.protocols.errors import AwsError, NotImplementedOperation
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.records import INSTANCE, SNAPSHOT
 from fogbank.services.rds.store import Region
@@ -147,3 +147,19 @@ def require_text(params: dict[str, Any], field: str) -> None:
     """A description RDS insists on: present and not blank."""
     if not params.get(field):
         raise AwsError("InvalidParameterValue", f"The parameter {field} must be provided and must not be blank.")
+
+
+# rds, docdb and neptune share one wire API: the User-Agent (``api/docdb#…``, ``md/command#neptune.…``),
+# the Engine or a parameter group's family (docdb5.0, neptune1.3) tells which one a client called (as
+# ``gateway/router.py`` names it in its errors).
+_CALLED_API = re.compile(r"(?:^|\s)(?:api/|md/command#)(docdb|neptune)[#.]", re.IGNORECASE)
+
+
+def aurora_only(ctx: RequestContext, params: dict[str, Any]) -> None:
+    """Fogbank's DB clusters are Aurora's: a DocumentDB or Neptune client's cluster call is not
+    answered as RDS's."""
+    match = _CALLED_API.search(ctx.request.header("user-agent"))
+    engine = str(params.get("Engine") or params.get("DBParameterGroupFamily") or "").lower()
+    api = match.group(1).lower() if match else next((m for m in ("docdb", "neptune") if engine.startswith(m)), None)
+    if api is not None:
+        raise NotImplementedOperation(api, ctx.operation)

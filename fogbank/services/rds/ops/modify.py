@@ -22,6 +22,7 @@ from fogbank.services.rds import (
 from fogbank.services.rds.engines import EngineVersion
 from fogbank.services.rds.model import INSTANCE as INSTANCE_LIFECYCLE
 from fogbank.services.rds.model import check_identifier
+from fogbank.services.rds.ops import clusters as cluster_ops
 from fogbank.services.rds.ops.common import backend, instance, require
 from fogbank.services.rds.ops.instances import render
 from fogbank.services.rds.ops.option_groups import resolve_option_group
@@ -47,6 +48,7 @@ def _validate(ctx: RequestContext, record: Record[Any], params: dict[str, Any]) 
     """RDS's checks, before anything changes; the engine version to upgrade to, if any."""
     be, region = backend(ctx)
     validation.unsupported(params)
+    cluster_ops.check_member_modify(record, params)
     replicas.check_modify(region, record, params)
     if params.get("MultiAZ") and record.fields.get(replicas.SOURCE):
         raise AwsError("InvalidParameterCombination", "Multi-AZ read replicas are not supported by Fogbank yet.")

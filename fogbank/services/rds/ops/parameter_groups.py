@@ -96,7 +96,7 @@ def _render(group: Record[Any]) -> dict[str, Any]:
     }
 
 
-def _family_version(ctx: RequestContext, family: str) -> EngineVersion:
+def family_version(ctx: RequestContext, family: str) -> EngineVersion:
     version = ctx.backend.engines.by_family(family)
     if version is None:
         installed = ", ".join(v.family for v in ctx.backend.engines.families())
@@ -112,7 +112,7 @@ def create_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> di
     be, region = backend(ctx)
     name = check_group_name(params, "DBParameterGroupName")
     require_text(params, "Description")
-    _family_version(ctx, params["DBParameterGroupFamily"])
+    family_version(ctx, params["DBParameterGroupFamily"])
     tags = tag_list(params.get("Tags"))
     with be.store.lock:
         fields = {
@@ -174,8 +174,10 @@ def delete_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> No
         be.save(region)
 
 
-def _rows(ctx: RequestContext, family: str, group: ParameterGroupPrivate, source: str | None) -> list[dict[str, Any]]:
-    version = _family_version(ctx, family)
+def parameter_rows(
+    ctx: RequestContext, family: str, group: ParameterGroupPrivate, source: str | None
+) -> list[dict[str, Any]]:
+    version = family_version(ctx, family)
     catalog = ctx.backend.catalogs.get(version)
     formulas = FORMULAS[version.flavor]
     rows = []
@@ -203,18 +205,24 @@ def _rows(ctx: RequestContext, family: str, group: ParameterGroupPrivate, source
     return rows
 
 
-@operation("DescribeDBParameters")
-def describe_db_parameters(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    be, region = backend(ctx)
+def check_source(params: dict[str, Any]) -> str | None:
+    """DescribeDB(Cluster)Parameters' ``Source``: user, system or engine-default."""
     source = params.get("Source")
     if source is not None and source not in ("user", "system", "engine-default"):
         raise AwsError("InvalidParameterValue", f"Invalid source: {source}. Valid values: user, system, engine-default")
+    return source
+
+
+@operation("DescribeDBParameters")
+def describe_db_parameters(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    source = check_source(params)
     with be.store.lock:
         group = _group(region, params["DBParameterGroupName"], ctx)
         # A copy: the rows are read from the catalogue outside the lock.
         family, values = group.fields["DBParameterGroupFamily"], copy.deepcopy(group.private)
     match = filters(params, {"parameter-name": lambda r: (r["ParameterName"],)})
-    rows = [r for r in _rows(ctx, family, values, source) if match(r)]
+    rows = [r for r in parameter_rows(ctx, family, values, source) if match(r)]
     chunk, marker = page(params, rows, key=lambda r: r["ParameterName"])
     return {"Parameters": chunk, "Marker": marker}
 
@@ -222,8 +230,8 @@ def describe_db_parameters(ctx: RequestContext, params: dict[str, Any]) -> dict[
 @operation("DescribeEngineDefaultParameters")
 def describe_engine_default_parameters(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     family = params["DBParameterGroupFamily"]
-    _family_version(ctx, family)
-    rows = _rows(ctx, family, ParameterGroupPrivate(), None)
+    family_version(ctx, family)
+    rows = parameter_rows(ctx, family, ParameterGroupPrivate(), None)
     chunk, marker = page(params, rows, key=lambda r: r["ParameterName"])
     return {"EngineDefaults": {"DBParameterGroupFamily": family, "Parameters": chunk, "Marker": marker}}
 
@@ -237,11 +245,9 @@ def _apply_to_members(ctx: RequestContext, region: Region, name: str) -> None:
         be.jobs.submit(record.resource_id, lambda r=record: lifecycle.apply_settings(be, region, r))
 
 
-@operation("ModifyDBParameterGroup")
-def modify_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    be, region = backend(ctx)
-    name = params["DBParameterGroupName"].lower()
-    changes = params.get("Parameters") or []
+def check_changes(ctx: RequestContext, family: str, changes: list[dict[str, Any]]) -> dict[str, tuple[str, str]]:
+    """ModifyDB(Cluster)ParameterGroup's ``Parameters`` checked against the engine's real parameters:
+    name -> (the value as the engine takes it, its ApplyMethod)."""
     if not changes:
         raise AwsError("InvalidParameterValue", "Parameters must be provided.")
     if len(changes) > MAX_PARAMETERS_PER_CALL:
@@ -249,12 +255,7 @@ def modify_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> di
             "InvalidParameterValue",
             f"A maximum of {MAX_PARAMETERS_PER_CALL} parameters can be modified in a single request.",
         )
-    with be.store.lock:
-        group = _group(region, name, ctx)
-        if group.private.default:
-            raise AwsError("InvalidParameterValue", "Cannot modify a default parameter group.")
-        family = group.fields["DBParameterGroupFamily"]
-    catalog = be.catalogs.get(_family_version(ctx, family))
+    catalog = ctx.backend.catalogs.get(family_version(ctx, family))
     values: dict[str, tuple[str, str]] = {}
     for change in changes:
         pname = change.get("ParameterName")
@@ -278,6 +279,32 @@ def modify_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> di
             check_value(pname, str(change["ParameterValue"]), entry),
             method,
         )
+    return values
+
+
+def reset_values(group: ParameterGroupPrivate, params: dict[str, Any]) -> None:
+    """ResetDB(Cluster)ParameterGroup: all of the group's values, or those named, back to the defaults."""
+    if params.get("ResetAllParameters"):
+        group.values, group.methods = {}, {}
+        return
+    names = [p.get("ParameterName") for p in params.get("Parameters") or []]
+    if not names:
+        raise AwsError("InvalidParameterCombination", "Either ResetAllParameters or Parameters must be specified.")
+    for pname in names:
+        group.values.pop(pname, None)
+        group.methods.pop(pname, None)
+
+
+@operation("ModifyDBParameterGroup")
+def modify_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    be, region = backend(ctx)
+    name = params["DBParameterGroupName"].lower()
+    with be.store.lock:
+        group = _group(region, name, ctx)
+        if group.private.default:
+            raise AwsError("InvalidParameterValue", "Cannot modify a default parameter group.")
+        family = group.fields["DBParameterGroupFamily"]
+    values = check_changes(ctx, family, params.get("Parameters") or [])
     with be.store.lock:
         group = _group(region, name, ctx)
         for pname, (value, method) in values.items():
@@ -299,17 +326,7 @@ def reset_db_parameter_group(ctx: RequestContext, params: dict[str, Any]) -> dic
         group = _group(region, name, ctx)
         if group.private.default:
             raise AwsError("InvalidParameterValue", "Cannot modify a default parameter group.")
-        if params.get("ResetAllParameters"):
-            group.private.values, group.private.methods = {}, {}
-        else:
-            names = [p.get("ParameterName") for p in params.get("Parameters") or []]
-            if not names:
-                raise AwsError(
-                    "InvalidParameterCombination", "Either ResetAllParameters or Parameters must be specified."
-                )
-            for pname in names:
-                group.private.values.pop(pname, None)
-                group.private.methods.pop(pname, None)
+        reset_values(group.private, params)
         be.save(region)
     _apply_to_members(ctx, region, name)
     return {"DBParameterGroupName": name}

@@ -22,6 +22,11 @@ _KINDS = {
     "subgrp": (records.SUBNET_GROUP, "DBSubnetGroupNotFoundFault", "DBSubnetGroup {} not found."),
     "og": (records.OPTION_GROUP, "OptionGroupNotFoundFault", "Specified OptionGroupName: {} not found."),
     "cluster-endpoint": (records.CLUSTER_ENDPOINT, "DBClusterEndpointNotFoundFault", "DBClusterEndpoint {} not found."),
+    "cluster-pg": (
+        records.CLUSTER_PARAMETER_GROUP,
+        "DBParameterGroupNotFoundFault",
+        "DBClusterParameterGroup not found: {}",
+    ),
 }
 
 
