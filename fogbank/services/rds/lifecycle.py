@@ -442,7 +442,9 @@ def apply_settings(backend: Backend, region: Region, record: Record[Any]) -> Non
     pending = _waiting_for_reboot(backend, record, base, extra, static)
     cluster_values, instance_values = group_values(region, record)
     member = clusters.is_member(record)
-    own = {name for name in pending if name in instance_values or not member}
+    # A value waits on the cluster's group only when that group set it; the class's (Serverless v2
+    # capacity included) and the instance's own group's wait on the instance's DB parameter group.
+    own = {name for name in pending if name in instance_values or name not in cluster_values or not member}
     with backend.store.lock:
         record.fields["ParameterApplyStatus"] = "pending-reboot" if own else "in-sync"
         if member:
