@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 from playwright.sync_api import expect
 
 from fogbank.server import free_port
+from tests.console.test_csp import POLICY
 from tests.console.test_rds_console import field
 from tests.console.test_rds_lab import run_sql
 
@@ -276,3 +277,40 @@ def test_the_apis_errors_show_where_the_user_acted(console: ConsolePage, client:
 
     console.open("/rds/clusters/nowhere")
     expect(page.get_by_role("alert")).to_contain_text("DBClusterNotFoundFault")
+
+
+def test_cluster_pages_keep_to_the_strict_policy(console: ConsolePage, client: Any) -> None:
+    """The cluster's page, its Modify page, its dialogs and the Aurora launch form under test_csp.py's policy."""
+    make_cluster(client("rds"), "strict", "aurora-postgresql")
+    page = console.page
+
+    def with_policy(route: Any) -> None:
+        response = route.fetch()
+        route.fulfill(response=response, headers={**response.headers, "content-security-policy": POLICY})
+
+    page.route(f"{console.endpoint}/console/**", with_policy)
+    page.add_init_script(
+        "window.__violations = []; document.addEventListener('securitypolicyviolation',"
+        " (e) => window.__violations.push(`${e.violatedDirective} ${e.blockedURI}`));"
+    )
+    console.open("/rds/clusters/strict")
+    expect(cluster_status(console)).to_contain_text("Available")
+    for action in ("Add reader", "Failover", "Stop"):
+        if page.get_by_role("button", name=action, exact=True).is_enabled():
+            page.get_by_role("button", name=action, exact=True).click()
+            expect(page.get_by_role("dialog")).to_be_visible()
+            page.keyboard.press("Escape")
+    page.get_by_role("button", name="Delete strict-0").click()
+    expect(page.get_by_role("dialog")).to_contain_text("This is the last instance")
+    page.keyboard.press("Escape")
+    for tab in ("Configuration", "Events"):
+        page.get_by_role("tab", name=tab).click()
+    console.open("/rds/clusters/strict/modify")
+    expect(page.get_by_role("button", name="Modify cluster")).to_be_visible()
+    console.open("/rds/launch")
+    page.get_by_label("Aurora (MySQL Compatible)", exact=True).check()
+    expect(page.get_by_label("DB cluster identifier")).to_be_visible()
+    console.open("/rds")
+    expect(page.get_by_role("table", name="Databases")).to_contain_text("Regional cluster")
+    page.wait_for_load_state("networkidle")
+    assert page.evaluate("window.__violations") == []
