@@ -251,6 +251,12 @@ def test_the_apis_errors_show_where_the_user_acted(console: ConsolePage, client:
     console.open("/rds/launch")
     page.get_by_label("Aurora (PostgreSQL Compatible)", exact=True).check()
     expect(page.get_by_label("Engine version")).not_to_have_value("")
+    page.get_by_label("DB cluster identifier").fill("bad--name")
+    page.get_by_label("Backup retention period (days)").fill("0")  # an instance may keep none, a cluster can't
+    page.get_by_role("button", name="Create database").click()
+    expect(field(console, "DB cluster identifier")).to_contain_text("The DB cluster identifier must be 1 to 63")
+    expect(field(console, "Backup retention period (days)")).to_contain_text("from 1 to 35")
+    page.get_by_label("Backup retention period (days)").fill("1")
     page.get_by_label("DB cluster identifier").fill("taken")
     page.get_by_label("Master password", exact=True).fill(PASSWORD)
     page.get_by_label("Confirm master password").fill(PASSWORD)
@@ -274,6 +280,17 @@ def test_the_apis_errors_show_where_the_user_acted(console: ConsolePage, client:
     expect(members(console).nth(1)).to_contain_text("tier-0")
     reader = rds.describe_db_instances(DBInstanceIdentifier="taken-reader")["DBInstances"][0]
     assert reader["DBClusterIdentifier"] == "taken" and reader["PromotionTier"] == 0
+
+    # A member's Modify page has what is its own (class, failover priority); the cluster owns the rest.
+    console.open("/rds/instances/taken-reader/modify")
+    expect(page.get_by_label("Failover priority")).to_have_value("0")
+    expect(page.get_by_label("Allocated storage (GiB)")).to_have_count(0)
+    expect(page.get_by_label("New master password")).to_have_count(0)
+    page.get_by_label("Failover priority").select_option("tier-4")
+    page.get_by_role("button", name="Modify DB instance").click()
+    expect(page.get_by_role("heading", name="taken-reader", exact=True)).to_be_visible()
+    expect(page.locator(".kv-item", has_text="Role")).to_contain_text("Reader instance")
+    assert rds.describe_db_instances(DBInstanceIdentifier="taken-reader")["DBInstances"][0]["PromotionTier"] == 4
 
     console.open("/rds/clusters/nowhere")
     expect(page.get_by_role("alert")).to_contain_text("DBClusterNotFoundFault")
