@@ -15,6 +15,8 @@ import { Home } from "./pages/home";
 import { QueryEditor } from "./pages/query/editor";
 import { RdsInstances } from "./pages/rds/instances";
 import { LaunchInstance } from "./pages/rds/launch";
+import { DBClusterDetail } from "./pages/rds/cluster";
+import { ModifyCluster } from "./pages/rds/cluster-modify";
 import { InstanceDetail } from "./pages/rds/detail";
 import { ModifyInstance } from "./pages/rds/modify";
 import { SettingsPage } from "./pages/settings";
@@ -28,6 +30,8 @@ const ROUTES: [string, (p: Record<string, string>) => preact.JSX.Element][] = [
   ["/rds/launch", () => <LaunchInstance />],
   ["/rds/instances/:id", (p) => <InstanceDetail id={p.id} />],
   ["/rds/instances/:id/modify", (p) => <ModifyInstance id={p.id} />],
+  ["/rds/clusters/:id", (p) => <DBClusterDetail id={p.id} />],
+  ["/rds/clusters/:id/modify", (p) => <ModifyCluster id={p.id} />],
   ["/query", () => <QueryEditor />],
   ["/dynamodb", () => <DynamoTables />],
   ["/dynamodb/create", () => <CreateTable />],

@@ -90,7 +90,7 @@ def test_postgres_and_mysql_lab(console: ConsolePage) -> None:
     launch(console, "PostgreSQL", "lab-postgres")
     launch(console, "MySQL", "lab-mysql")
     console.open("/rds")
-    expect(page.get_by_role("table", name="DB instances")).to_contain_text("lab-mysql")
+    expect(page.get_by_role("table", name="Databases")).to_contain_text("lab-mysql")
     console.shot("instances")
 
     console.open("/rds/instances/lab-postgres")

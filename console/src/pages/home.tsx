@@ -9,7 +9,8 @@ import { settings } from "../settings";
 import { Empty, LinkButton, Page, Panel, Status } from "../ui/kit";
 import { listTableNames } from "./dynamodb/tables";
 import { listCaches, summarize } from "./elasticache/list";
-import { listInstances } from "./rds/instances";
+import { instanceRole } from "./rds/clusters";
+import { listDatabases } from "./rds/instances";
 
 interface Resource {
   name: string;
@@ -100,14 +101,23 @@ async function dynamoTables(): Promise<Resource[]> {
   );
 }
 
+/** The Databases list's rows: a cluster, then its instances, then the instances of no cluster. */
 async function rdsInstances(): Promise<Resource[]> {
-  const instances = await listInstances();
-  return instances.map((db) => ({
-    name: db.DBInstanceIdentifier || "",
-    link: `/rds/instances/${encodeURIComponent(db.DBInstanceIdentifier || "")}`,
-    status: db.DBInstanceStatus,
-    detail: `${db.Engine} ${db.EngineVersion}`,
-  }));
+  return (await listDatabases()).map((row) =>
+    row.instance
+      ? {
+          name: row.instance.DBInstanceIdentifier || "",
+          link: `/rds/instances/${encodeURIComponent(row.instance.DBInstanceIdentifier || "")}`,
+          status: row.instance.DBInstanceStatus,
+          detail: `${row.instance.Engine} ${row.instance.EngineVersion}${row.cluster ? `, ${instanceRole(row.instance, row.cluster).toLowerCase()}` : ""}`,
+        }
+      : {
+          name: row.cluster.DBClusterIdentifier || "",
+          link: `/rds/clusters/${encodeURIComponent(row.cluster.DBClusterIdentifier || "")}`,
+          status: row.cluster.Status,
+          detail: `${row.cluster.Engine} ${row.cluster.EngineVersion}, cluster`,
+        },
+  );
 }
 
 async function caches(): Promise<Resource[]> {

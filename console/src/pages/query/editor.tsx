@@ -1,14 +1,15 @@
-// The query editor: pick a database, sign in, run SQL through the RDS Data API, see every result.
+// The query editor: pick a database (an Aurora cluster or a DB instance), sign in, run SQL through the
+// RDS Data API, see every result.
 import { ExecuteStatementCommand } from "@aws-sdk/client-rds-data";
-import type { DBInstance } from "@aws-sdk/client-rds";
 import { useEffect, useState } from "preact/hooks";
-import { aws, errorText } from "../../aws";
+import { aws, errorText, notImplemented } from "../../aws";
 import { href, query, route } from "../../router";
 import { settings } from "../../settings";
 import { CodeEditor, splitStatements } from "../../ui/editor";
-import { Button, Empty, Field, Page, Panel, formatDate } from "../../ui/kit";
+import { Button, Empty, Field, Notice, Page, Panel, formatDate } from "../../ui/kit";
+import { clusterLink, listClusters } from "../rds/clusters";
 import { listInstances } from "../rds/instances";
-import { CONNECTIONS_KEY, ConnectDialog, type Connection } from "./connection";
+import { CONNECTIONS_KEY, ConnectDialog, clusterTarget, instanceTarget, type Connection, type DataTarget } from "./connection";
 import { ResultView, type StatementResult } from "./results";
 
 interface HistoryEntry {
@@ -35,9 +36,25 @@ const SAMPLE: Record<string, string> = {
   mysql: "-- Ctrl+Enter runs everything below; statements are separated by semicolons.\nSELECT DATABASE(), CURRENT_USER(), VERSION();\n",
 };
 
+/** ?cluster=c1 or ?instance=db1: the target to select first, by its key. */
+function requested(): string {
+  const params = query(route.value);
+  const cluster = params.get("cluster");
+  return cluster ? `cluster.${cluster}` : params.get("instance") || "";
+}
+
+/** The region's clusters, then the DB instances of no cluster (a member is queried through its cluster). */
+async function listTargets(): Promise<DataTarget[]> {
+  const [instances, clusters] = await Promise.all([listInstances(), listClusters().catch((e) => (notImplemented(e) ? [] : Promise.reject(e)))]);
+  return [
+    ...clusters.filter((c) => /postgres|mysql/.test(c.Engine || "")).map(clusterTarget),
+    ...instances.filter((db) => !db.DBClusterIdentifier && /postgres|mysql|mariadb/.test(db.Engine || "")).map(instanceTarget),
+  ];
+}
+
 export function QueryEditor() {
-  const [instances, setInstances] = useState<DBInstance[]>([]);
-  const [selected, setSelected] = useState<string>(query(route.value).get("instance") || "");
+  const [instances, setInstances] = useState<DataTarget[]>([]);
+  const [selected, setSelected] = useState<string>(requested());
   const connKey = `${settings.value.accessKeyId}/${settings.value.region}`;
   const [connections, setConnections] = useState<Record<string, Connection>>(() => loadJson(CONNECTIONS_KEY, {}));
   const [connecting, setConnecting] = useState(false);
@@ -53,16 +70,15 @@ export function QueryEditor() {
   const [loadError, setLoadError] = useState<string | null>(null);
 
   useEffect(() => {
-    listInstances()
-      .then((all) => {
-        const usable = all.filter((db) => /postgres|mysql|mariadb/.test(db.Engine || ""));
+    listTargets()
+      .then((usable) => {
         setInstances(usable);
-        if (!selected && usable.length) setSelected(usable[0].DBInstanceIdentifier as string);
+        if (!selected && usable.length) setSelected(usable[0].key);
       })
       .catch((e) => setLoadError(errorText(e)));
   }, []);
 
-  const db = instances.find((i) => i.DBInstanceIdentifier === selected);
+  const db = instances.find((i) => i.key === selected);
   const connection = connections[`${connKey}/${selected}`];
   useEffect(() => {
     if (connection && !sql) replaceSql(SAMPLE[connection.engine]);
@@ -131,12 +147,14 @@ export function QueryEditor() {
       {loadError && <div class="alert alert-error">{loadError}</div>}
       <Panel>
         <div class="toolbar">
-          <Field label="Database instance" id="q-instance">
+          <Field label="Database instance or cluster" id="q-instance">
             <select id="q-instance" value={selected} onChange={(e) => setSelected(e.currentTarget.value)}>
-              {instances.length === 0 && <option value="">No instances</option>}
+              {instances.length === 0 && <option value="">No databases</option>}
               {instances.map((i) => (
-                <option key={i.DBInstanceIdentifier} value={i.DBInstanceIdentifier}>
-                  {i.DBInstanceIdentifier} ({i.Engine} {i.EngineVersion}, {i.DBInstanceStatus})
+                <option key={i.key} value={i.key}>
+                  {i.kind === "cluster" ? "Cluster " : ""}
+                  {i.identifier} ({i.engine} {i.version}, {i.status}
+                  {i.dataApi ? "" : ", Data API not enabled"})
                 </option>
               ))}
             </select>
@@ -151,15 +169,20 @@ export function QueryEditor() {
                 <Button onClick={() => saveConnection(null)}>Disconnect</Button>
               </>
             ) : (
-              <Button kind="primary" onClick={() => setConnecting(true)} disabled={!db || db.DBInstanceStatus !== "available"}>
+              <Button kind="primary" onClick={() => setConnecting(true)} disabled={!db || db.status !== "available" || !db.dataApi}>
                 Connect to database
               </Button>
             )}
           </div>
         </div>
+        {db && !db.dataApi && (
+          <Notice kind="warning">
+            The RDS Data API is not enabled on the cluster {db.identifier}: enable it from <a href={clusterLink(db.identifier)}>the cluster's page</a> to query it here.
+          </Notice>
+        )}
         {instances.length === 0 && !loadError && (
           <Empty>
-            No PostgreSQL, MySQL or MariaDB instance in this region. <a href={href("/rds/launch")}>Create database</a>
+            No PostgreSQL, MySQL or MariaDB database in this region. <a href={href("/rds/launch")}>Create database</a>
           </Empty>
         )}
       </Panel>
@@ -231,7 +254,7 @@ export function QueryEditor() {
       </Panel>
       {connecting && db && (
         <ConnectDialog
-          db={db}
+          target={db}
           onClose={() => setConnecting(false)}
           onConnected={(c) => {
             saveConnection(c);

@@ -1,21 +1,25 @@
 // One DB instance: status (live until it settles), endpoint, configuration, events, snapshots, actions.
 import {
+  DeleteDBClusterCommand,
   DeleteDBInstanceCommand,
   DescribeDBInstancesCommand,
   paginateDescribeEvents,
   RebootDBInstanceCommand,
   StartDBInstanceCommand,
   StopDBInstanceCommand,
+  type DBCluster,
   type DBInstance,
 } from "@aws-sdk/client-rds";
 import { DeleteSecretCommand, paginateListSecrets } from "@aws-sdk/client-secrets-manager";
 import { useEffect, useState } from "preact/hooks";
-import { aws, collect } from "../../aws";
+import { aws, collect, errorText } from "../../aws";
 import { href, navigate } from "../../router";
-import { Button, Confirm, ErrorBox, Field, KeyValues, LinkButton, Notice, Page, Panel, Status, Tabs, formatDate, plural } from "../../ui/kit";
+import { Button, Confirm, ErrorBox, Field, KeyValues, LinkButton, Notice, Page, Panel, Status, Tabs, formatDate, plural, useLoad } from "../../ui/kit";
 import { EventsPanel, useResource } from "../../ui/resource";
 import { forgetConnections } from "../query/connection";
-import { ConnectionExamples } from "./connect";
+import { deleteClusterSecrets, useFinalSnapshot } from "./cluster-actions";
+import { clusterLink, describeCluster, writerOf } from "./clusters";
+import { ConnectionExamples, instanceEndpoint } from "./connect";
 import { SETTLED } from "./instances";
 import { CreateReplica, PromoteReplica, RestoreToPointInTime } from "./recovery";
 import { Snapshots } from "./snapshots";
@@ -35,6 +39,9 @@ export function InstanceDetail(props: { id: string }) {
   const [tab, setTab] = useState("Connectivity");
   const [action, setAction] = useState<Action>(null);
   const [failover, setFailover] = useState(false);
+  // An Aurora cluster's member: the cluster owns its data, backups and replication.
+  const clusterId = db?.DBClusterIdentifier;
+  const { data: cluster } = useLoad(async () => (clusterId ? describeCluster(clusterId) : null), [clusterId, status]);
 
   const run = async (command: Promise<unknown>) => {
     await command;
@@ -49,12 +56,12 @@ export function InstanceDetail(props: { id: string }) {
       actions={
         db && (
           <>
-            <LinkButton href={href(`/query?instance=${encodeURIComponent(props.id)}`)}>Query</LinkButton>
+            {!clusterId && <LinkButton href={href(`/query?instance=${encodeURIComponent(props.id)}`)}>Query</LinkButton>}
             <LinkButton href={href(`/rds/instances/${encodeURIComponent(props.id)}/modify`)}>Modify</LinkButton>
             <Button onClick={() => setAction("reboot")} disabled={status !== "available"}>
               Reboot
             </Button>
-            {db.ReadReplicaSourceDBInstanceIdentifier ? (
+            {clusterId ? null : db.ReadReplicaSourceDBInstanceIdentifier ? (
               <Button onClick={() => setAction("promote")} disabled={status !== "available"}>
                 Promote
               </Button>
@@ -63,10 +70,12 @@ export function InstanceDetail(props: { id: string }) {
                 Create read replica
               </Button>
             )}
-            <Button onClick={() => setAction("restore")} disabled={!db.LatestRestorableTime}>
-              Restore to point in time
-            </Button>
-            {status === "stopped" ? (
+            {!clusterId && (
+              <Button onClick={() => setAction("restore")} disabled={!db.LatestRestorableTime}>
+                Restore to point in time
+              </Button>
+            )}
+            {clusterId ? null : status === "stopped" ? (
               <Button onClick={() => setAction("start")}>Start</Button>
             ) : (
               <Button onClick={() => setAction("stop")} disabled={status !== "available"}>
@@ -91,6 +100,12 @@ export function InstanceDetail(props: { id: string }) {
                 ["Engine", `${db.Engine} ${db.EngineVersion}`],
                 ["Class", db.DBInstanceClass],
                 ["Endpoint", db.Endpoint ? <span class="mono">{`${db.Endpoint.Address}:${db.Endpoint.Port}`}</span> : "Not yet available"],
+                ...(clusterId
+                  ? ([
+                      ["DB cluster", <a href={clusterLink(clusterId)}>{clusterId}</a>],
+                      ["Role", cluster ? (writerOf(cluster) === props.id ? "Writer instance" : "Reader instance") : "…"],
+                    ] as [string, preact.ComponentChildren][])
+                  : []),
               ]}
             />
             {!SETTLED.has(status) && status !== "deleting" && (
@@ -99,7 +114,7 @@ export function InstanceDetail(props: { id: string }) {
               </div>
             )}
           </Panel>
-          <Tabs tabs={["Connectivity", "Configuration", "Events", "Snapshots"]} active={tab} onChange={setTab} />
+          <Tabs tabs={clusterId ? ["Connectivity", "Configuration", "Events"] : ["Connectivity", "Configuration", "Events", "Snapshots"]} active={tab} onChange={setTab} />
           {tab === "Connectivity" && (
             <Panel title="Connect to this database">
               {db.Endpoint ? (
@@ -113,7 +128,7 @@ export function InstanceDetail(props: { id: string }) {
                       ["ARN", <span class="mono small">{db.DBInstanceArn}</span>],
                     ]}
                   />
-                  <ConnectionExamples db={db} />
+                  <ConnectionExamples endpoints={[instanceEndpoint(db)]} />
                 </>
               ) : (
                 <p class="muted">The endpoint appears when the instance is available.</p>
@@ -197,7 +212,7 @@ export function InstanceDetail(props: { id: string }) {
       {action === "start" && (
         <Confirm title={`Start ${props.id}?`} word="" action="Start" onClose={() => setAction(null)} onConfirm={() => run(rds.send(new StartDBInstanceCommand({ DBInstanceIdentifier: props.id })))} />
       )}
-      {action === "delete" && <DeleteInstance id={props.id} onClose={() => setAction(null)} />}
+      {action === "delete" && db && <DeleteInstance db={db} onClose={() => setAction(null)} />}
       {action === "replica" && db && <CreateReplica db={db} onClose={() => setAction(null)} />}
       {action === "promote" && db && <PromoteReplica db={db} onClose={() => setAction(null)} onDone={load} />}
       {action === "restore" && db && <RestoreToPointInTime db={db} onClose={() => setAction(null)} />}
@@ -219,45 +234,88 @@ function PendingChanges(props: { db: DBInstance }) {
 
 /**
  * Delete the instance, and offer to delete what the query editor left for it: the secrets it
- * stored as `fogbank-console/<instance>/<user>` would otherwise outlive the database.
+ * stored as `fogbank-console/<instance>/<user>` would otherwise outlive the database. A cluster's
+ * member has no final snapshot of its own (the cluster keeps the data); deleting a cluster's last
+ * instance deletes the cluster too, as the AWS console does, with the cluster's final snapshot.
  */
-function DeleteInstance(props: { id: string; onClose: () => void }) {
+export function DeleteInstance(props: { db: DBInstance; onClose: () => void; onDeleted?: () => Promise<void> }) {
+  const id = props.db.DBInstanceIdentifier || "";
+  const clusterId = props.db.DBClusterIdentifier;
   const [finalSnapshot, setFinalSnapshot] = useState(false);
-  const [snapshotName, setSnapshotName] = useState(`${props.id}-final-snapshot`);
+  const [snapshotName, setSnapshotName] = useState(`${id}-final-snapshot`);
   const [secrets, setSecrets] = useState<string[]>([]);
   const [deleteSecrets, setDeleteSecrets] = useState(true);
+  const [cluster, setCluster] = useState<DBCluster | null>(null);
+  const clusterSnapshot = useFinalSnapshot(clusterId || id);
   useEffect(() => {
-    collect(paginateListSecrets({ client: aws().secrets }, { Filters: [{ Key: "name", Values: [`fogbank-console/${props.id}/`] }] }), (p) => p.SecretList)
-      .then((found) => setSecrets(found.map((s) => s.Name as string).filter((n) => n.startsWith(`fogbank-console/${props.id}/`))))
+    collect(paginateListSecrets({ client: aws().secrets }, { Filters: [{ Key: "name", Values: [`fogbank-console/${id}/`] }] }), (p) => p.SecretList)
+      .then((found) => setSecrets(found.map((s) => s.Name as string).filter((n) => n.startsWith(`fogbank-console/${id}/`))))
       .catch(() => setSecrets([]));
-  }, [props.id]);
+    if (clusterId) describeCluster(clusterId).then(setCluster).catch(() => setCluster(null));
+  }, [id]);
+  const members = cluster?.DBClusterMembers || [];
+  const last = !!cluster && members.length === 1 && members[0].DBInstanceIdentifier === id;
+  const writerWithReaders = !!cluster && writerOf(cluster) === id && members.length > 1;
   return (
     <Confirm
-      title={`Delete ${props.id}?`}
+      title={`Delete ${id}?`}
       word="delete me"
       action="Delete"
       onClose={props.onClose}
       onConfirm={async () => {
+        // As it is now (a reader may have been added or deleted since the dialog opened).
+        const now = clusterId ? await describeCluster(clusterId) : null;
+        const lastNow = !!now && (now.DBClusterMembers || []).every((m) => m.DBInstanceIdentifier === id);
+        if (lastNow !== last) throw new Error(`The cluster ${clusterId} has changed since this dialog opened: close it and try again.`);
+        if (lastNow && now?.DeletionProtection)
+          throw new Error(`The cluster ${clusterId} has deletion protection enabled: to delete its last instance, modify the cluster and disable deletion protection.`);
         await aws().rds.send(
-          new DeleteDBInstanceCommand({
-            DBInstanceIdentifier: props.id,
-            SkipFinalSnapshot: !finalSnapshot,
-            FinalDBSnapshotIdentifier: finalSnapshot ? snapshotName : undefined,
-          }),
+          new DeleteDBInstanceCommand(
+            clusterId
+              ? { DBInstanceIdentifier: id }
+              : { DBInstanceIdentifier: id, SkipFinalSnapshot: !finalSnapshot, FinalDBSnapshotIdentifier: finalSnapshot ? snapshotName : undefined },
+          ),
         );
         if (deleteSecrets && secrets.length) {
           await Promise.all(secrets.map((name) => aws().secrets.send(new DeleteSecretCommand({ SecretId: name, ForceDeleteWithoutRecovery: true }))));
-          forgetConnections(props.id);
+          forgetConnections(id);
         }
-        navigate("/rds");
+        if (lastNow && clusterId) {
+          try {
+            await aws().rds.send(new DeleteDBClusterCommand({ DBClusterIdentifier: clusterId, ...clusterSnapshot.params }));
+          } catch (e) {
+            throw new Error(`The instance is being deleted, but not its cluster ${clusterId}: ${errorText(e)}`);
+          }
+          await deleteClusterSecrets(clusterId).catch(() => undefined);
+        }
+        // The cluster's page has nothing left to show once the cluster goes too.
+        if (props.onDeleted && !lastNow) await props.onDeleted();
+        else navigate("/rds");
       }}
     >
-      <p>The instance and its automated backups are deleted. This can't be undone.</p>
-      <label class="check">
-        <input type="checkbox" checked={finalSnapshot} onChange={(e) => setFinalSnapshot(e.currentTarget.checked)} />
-        Create final snapshot
-      </label>
-      {finalSnapshot && (
+      {!clusterId && <p>The instance and its automated backups are deleted. This can't be undone.</p>}
+      {clusterId && !last && (
+        <p>
+          The instance leaves the cluster {clusterId}, whose data stays with its other instances.
+          {writerWithReaders && " It is the writer: a reader is promoted to writer first (the reader of the lowest tier)."}
+        </p>
+      )}
+      {last && (
+        <>
+          <p>
+            This is the last instance of the cluster {clusterId}: the cluster and its data are deleted too, with the query editor's secrets for it. This
+            can't be undone.
+          </p>
+          {clusterSnapshot.view}
+        </>
+      )}
+      {!clusterId && (
+        <label class="check">
+          <input type="checkbox" checked={finalSnapshot} onChange={(e) => setFinalSnapshot(e.currentTarget.checked)} />
+          Create final snapshot
+        </label>
+      )}
+      {!clusterId && finalSnapshot && (
         <Field label="Final snapshot name" id="final-snap">
           <input id="final-snap" value={snapshotName} onInput={(e) => setSnapshotName(e.currentTarget.value)} />
         </Field>

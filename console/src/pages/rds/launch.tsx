@@ -1,4 +1,5 @@
-// Launch a managed relational database: CreateDBInstance with the engines Fogbank really has.
+// Launch a managed relational database with the engines Fogbank really has: CreateDBInstance, or for an
+// Aurora engine a DB cluster and its instances (create-cluster.ts).
 import {
   CreateDBInstanceCommand,
   paginateDescribeDBEngineVersions,
@@ -9,10 +10,15 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { aws, collect, errorText } from "../../aws";
 import { href, navigate } from "../../router";
 import { Button, Choices, ErrorBox, Field, Page, Panel, TextField, useProblems } from "../../ui/kit";
+import { listClusters } from "./clusters";
+import { PartlyCreated, createAuroraCluster } from "./create-cluster";
 import { listInstances } from "./instances";
 import { type LaunchForm, fieldOfError, validateLaunch } from "./validate";
 
+// In the AWS console's order: the Aurora engines first.
 const ENGINES: Record<string, { label: string; port: string; user: string }> = {
+  "aurora-mysql": { label: "Aurora (MySQL Compatible)", port: "3306", user: "admin" },
+  "aurora-postgresql": { label: "Aurora (PostgreSQL Compatible)", port: "5432", user: "postgres" },
   postgres: { label: "PostgreSQL", port: "5432", user: "postgres_admin" },
   mysql: { label: "MySQL", port: "3306", user: "admin" },
   mariadb: { label: "MariaDB", port: "3306", user: "admin" },
@@ -80,7 +86,10 @@ export function LaunchInstance() {
     retention: "1",
     deletionProtection: false,
     multiAZ: false,
+    replica: true,
+    dataApi: false,
   });
+  const aurora = form.engine.startsWith("aurora-");
   const { problems, setProblems, clear } = useProblems<keyof LaunchForm>();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -89,10 +98,11 @@ export function LaunchInstance() {
     collect(paginateDescribeDBEngineVersions({ client: aws().rds }, {}), (page) => page.DBEngineVersions)
       .then((all) => setVersions(all.filter((v) => (v.Engine || "") in ENGINES)))
       .catch((e) => setLoadError(errorText(e)));
-    // The default name must not be one that exists already (the AWS console counts up too).
-    listInstances()
-      .then((all) => {
-        const taken = all.map((db) => db.DBInstanceIdentifier || "");
+    // The default name must not be one that exists already (the AWS console counts up too): neither an
+    // instance's nor a cluster's, since an Aurora cluster's name is its writer's too.
+    Promise.all([listInstances(), listClusters().catch(() => [])])
+      .then(([instances, clusters]) => {
+        const taken = [...instances.map((db) => db.DBInstanceIdentifier || ""), ...clusters.map((c) => c.DBClusterIdentifier || "")];
         setForm((f) => (f.identifier === "database-1" && taken.includes(f.identifier) && !named.current ? { ...f, identifier: freeIdentifier(taken) } : f));
       })
       .catch(() => undefined);
@@ -121,6 +131,7 @@ export function LaunchInstance() {
         if (!found.length) return;
         setClasses(found);
         if (!found.includes(form.instanceClass)) set("instanceClass", found.find((c) => c.endsWith(".micro")) || found[0]);
+        // Aurora has no micro class: its smallest burstable one (db.t3.medium) comes first.
       })
       .catch(() => setClasses(FALLBACK_CLASSES));
   }, [form.engine, form.version]);
@@ -132,7 +143,8 @@ export function LaunchInstance() {
   }
 
   function changeEngine(engine: string) {
-    setForm((f) => ({ ...f, engine, version: "", port: ENGINES[engine].port, username: ENGINES[engine].user }));
+    // An Aurora cluster is never created with an RDS-managed password here (see the Settings panel).
+    setForm((f) => ({ ...f, engine, version: "", port: ENGINES[engine].port, username: ENGINES[engine].user, managed: engine.startsWith("aurora-") ? false : f.managed }));
     setProblems({});
   }
 
@@ -150,6 +162,11 @@ export function LaunchInstance() {
     setBusy(true);
     setError(null);
     try {
+      if (aurora) {
+        await createAuroraCluster(form);
+        navigate(`/rds/clusters/${encodeURIComponent(form.identifier.toLowerCase())}`);
+        return;
+      }
       await aws().rds.send(
         new CreateDBInstanceCommand({
           DBInstanceIdentifier: form.identifier,
@@ -169,11 +186,11 @@ export function LaunchInstance() {
       );
       navigate(`/rds/instances/${encodeURIComponent(form.identifier.toLowerCase())}`);
     } catch (e) {
-      const field = fieldOfError(e);
+      const field = e instanceof PartlyCreated ? null : fieldOfError(e);
       if (field) {
         setProblems({ [field]: errorText(e) });
         document.getElementById(`f-${field}`)?.focus();
-      } else setError(errorText(e));
+      } else setError(e instanceof PartlyCreated ? e.message : errorText(e));
       setBusy(false);
     }
   };
@@ -205,12 +222,17 @@ export function LaunchInstance() {
           </Field>
         </Panel>
         <Panel title="Settings">
-          {input("identifier", "DB instance identifier", { onFocus: () => (named.current = true) }, "Unique across your DB instances in this region; stored in lowercase.")}
+          {aurora
+            ? input("identifier", "DB cluster identifier", { onFocus: () => (named.current = true) }, "Unique across your DB clusters in this region; stored in lowercase. The instances are named after it.")
+            : input("identifier", "DB instance identifier", { onFocus: () => (named.current = true) }, "Unique across your DB instances in this region; stored in lowercase.")}
           {input("username", "Master username", { autoComplete: "off" })}
-          <label class="check">
-            <input type="checkbox" checked={form.managed} onChange={(e) => set("managed", e.currentTarget.checked)} />
-            Manage master credentials in AWS Secrets Manager (RDS generates the password and keeps it in a secret)
-          </label>
+          {/* Fogbank's clusters keep their master password themselves (ManageMasterUserPassword is refused on CreateDBCluster). */}
+          {!aurora && (
+            <label class="check">
+              <input type="checkbox" checked={form.managed} onChange={(e) => set("managed", e.currentTarget.checked)} />
+              Manage master credentials in AWS Secrets Manager (RDS generates the password and keeps it in a secret)
+            </label>
+          )}
           {!form.managed && input("password", "Master password", { type: "password", autoComplete: "new-password" })}
           {!form.managed && input("confirm", "Confirm master password", { type: "password", autoComplete: "new-password" })}
         </Panel>
@@ -222,22 +244,45 @@ export function LaunchInstance() {
               ))}
             </select>
           </Field>
-          {input("storage", "Allocated storage (GiB)", { type: "number", min: 20, max: 65536 })}
+          {aurora ? (
+            <p class="muted small">Aurora storage grows by itself: the cluster has no allocated storage to choose.</p>
+          ) : (
+            input("storage", "Allocated storage (GiB)", { type: "number", min: 20, max: 65536 })
+          )}
         </Panel>
         <Panel title="Availability and durability">
-          <label class="check">
-            <input type="checkbox" checked={form.multiAZ} onChange={(e) => set("multiAZ", e.currentTarget.checked)} />
-            Multi-AZ DB instance: a standby kept in step synchronously takes over when the primary fails
-          </label>
+          {aurora ? (
+            <div role="radiogroup" aria-label="Multi-AZ deployment">
+              <label class="check">
+                <input type="radio" name="replica" checked={form.replica} onChange={() => set("replica", true)} />
+                Create an Aurora Replica or Reader node in a different AZ (a reader that takes over when the writer fails)
+              </label>
+              <label class="check">
+                <input type="radio" name="replica" checked={!form.replica} onChange={() => set("replica", false)} />
+                Don't create an Aurora Replica
+              </label>
+            </div>
+          ) : (
+            <label class="check">
+              <input type="checkbox" checked={form.multiAZ} onChange={(e) => set("multiAZ", e.currentTarget.checked)} />
+              Multi-AZ DB instance: a standby kept in step synchronously takes over when the primary fails
+            </label>
+          )}
         </Panel>
         <Panel title="Additional configuration">
           {input("dbName", "Initial database name", {}, "If you leave this empty, no database is created (PostgreSQL still has \"postgres\").")}
           {input("port", "Database port", { type: "number" })}
-          {input("retention", "Backup retention period (days)", { type: "number", min: 0, max: 35 })}
+          {input("retention", "Backup retention period (days)", { type: "number", min: aurora ? 1 : 0, max: 35 })}
           <label class="check">
             <input type="checkbox" checked={form.deletionProtection} onChange={(e) => set("deletionProtection", e.currentTarget.checked)} />
             Enable deletion protection
           </label>
+          {aurora && (
+            <label class="check">
+              <input type="checkbox" checked={form.dataApi} onChange={(e) => set("dataApi", e.currentTarget.checked)} />
+              Enable the RDS Data API (run SQL through the query editor and the rds-data API)
+            </label>
+          )}
         </Panel>
         <ErrorBox error={error} onClose={() => setError(null)} />
         <div class="form-actions">

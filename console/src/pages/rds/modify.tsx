@@ -1,6 +1,7 @@
 // Modify an existing DB instance (ModifyDBInstance): what the AWS console's Modify page offers for
 // a single instance: class, storage, master password, backup retention, port, deletion protection,
-// and whether to apply now or in the next maintenance window.
+// and whether to apply now or in the next maintenance window. An Aurora cluster's instance offers what
+// is its own (class, failover priority): the cluster owns the rest (its Modify page).
 import { DescribeDBInstancesCommand, ModifyDBInstanceCommand, type DBInstance, type ModifyDBInstanceCommandInput } from "@aws-sdk/client-rds";
 import { useEffect, useState } from "preact/hooks";
 import { aws, errorText } from "../../aws";
@@ -43,6 +44,8 @@ function ModifyForm(props: { db: DBInstance }) {
   const [deletionProtection, setDeletionProtection] = useState(!!db.DeletionProtection);
   const [multiAZ, setMultiAZ] = useState(!!db.MultiAZ);
   const [immediately, setImmediately] = useState(true);
+  const member = !!db.DBClusterIdentifier;
+  const [tier, setTier] = useState(String(db.PromotionTier ?? 1));
   const { problems, setProblems, clear } = useProblems<ModifyField>();
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -62,18 +65,22 @@ function ModifyForm(props: { db: DBInstance }) {
     if (port && Number(port) !== (db.Endpoint?.Port ?? db.DbInstancePort)) input.DBPortNumber = Number(port);
     if (deletionProtection !== !!db.DeletionProtection) input.DeletionProtection = deletionProtection;
     if (multiAZ !== !!db.MultiAZ) input.MultiAZ = multiAZ;
+    if (member && Number(tier) !== (db.PromotionTier ?? 1)) input.PromotionTier = Number(tier);
     return input;
   };
 
   const submit = async (event: Event) => {
     event.preventDefault();
-    const found: Partial<Record<ModifyField, string>> = {
-      storage: storageProblem(storage, db.AllocatedStorage ?? 20),
-      password: password ? passwordProblem(db.Engine || "", password) : undefined,
-      confirm: password && confirm !== password ? "Passwords must match." : undefined,
-      retention: retentionProblem(retention),
-      port: port ? portProblem(port) : undefined,
-    };
+    // A cluster's instance has only its class and failover priority here: nothing to check.
+    const found: Partial<Record<ModifyField, string>> = member
+      ? {}
+      : {
+          storage: storageProblem(storage, db.AllocatedStorage ?? 20),
+          password: password ? passwordProblem(db.Engine || "", password) : undefined,
+          confirm: password && confirm !== password ? "Passwords must match." : undefined,
+          retention: retentionProblem(retention),
+          port: port ? portProblem(port) : undefined,
+        };
     const problemsFound = Object.fromEntries(Object.entries(found).filter(([, v]) => v));
     setProblems(problemsFound);
     if (Object.keys(problemsFound).length) {
@@ -123,28 +130,44 @@ function ModifyForm(props: { db: DBInstance }) {
             ))}
           </select>
         </Field>
-        {field("storage", "Allocated storage (GiB)", storage, setStorage, { type: "number", min: db.AllocatedStorage, max: 65536 }, "Storage can grow, never shrink.")}
+        {!member && field("storage", "Allocated storage (GiB)", storage, setStorage, { type: "number", min: db.AllocatedStorage, max: 65536 }, "Storage can grow, never shrink.")}
       </Panel>
-      <Panel title="Settings">
-        {field("password", "New master password", password, setPassword, { type: "password", autoComplete: "new-password" }, "Leave empty to keep the current password.")}
-        {password && field("confirm", "Confirm new master password", confirm, setConfirm, { type: "password", autoComplete: "new-password" })}
-      </Panel>
-      {!db.ReadReplicaSourceDBInstanceIdentifier && (
-        <Panel title="Availability and durability">
-          <label class="check">
-            <input type="checkbox" checked={multiAZ} onChange={(e) => setMultiAZ(e.currentTarget.checked)} />
-            Multi-AZ DB instance (a synchronous standby)
-          </label>
+      {member ? (
+        <Panel title="Failover">
+          <Field label="Failover priority" id="m-tier" hint={`A failover of the cluster ${db.DBClusterIdentifier} promotes the reader of the lowest tier first. Its other settings are the cluster's.`}>
+            <select id="m-tier" value={tier} onChange={(e) => setTier(e.currentTarget.value)}>
+              {Array.from({ length: 16 }, (_, n) => (
+                <option key={n} value={String(n)}>
+                  tier-{n}
+                </option>
+              ))}
+            </select>
+          </Field>
         </Panel>
+      ) : (
+        <>
+          <Panel title="Settings">
+            {field("password", "New master password", password, setPassword, { type: "password", autoComplete: "new-password" }, "Leave empty to keep the current password.")}
+            {password && field("confirm", "Confirm new master password", confirm, setConfirm, { type: "password", autoComplete: "new-password" })}
+          </Panel>
+          {!db.ReadReplicaSourceDBInstanceIdentifier && (
+            <Panel title="Availability and durability">
+              <label class="check">
+                <input type="checkbox" checked={multiAZ} onChange={(e) => setMultiAZ(e.currentTarget.checked)} />
+                Multi-AZ DB instance (a synchronous standby)
+              </label>
+            </Panel>
+          )}
+          <Panel title="Additional configuration">
+            {field("port", "Database port", port, setPort, { type: "number" })}
+            {field("retention", "Backup retention period (days)", retention, setRetention, { type: "number", min: 0, max: 35 })}
+            <label class="check">
+              <input type="checkbox" checked={deletionProtection} onChange={(e) => setDeletionProtection(e.currentTarget.checked)} />
+              Enable deletion protection
+            </label>
+          </Panel>
+        </>
       )}
-      <Panel title="Additional configuration">
-        {field("port", "Database port", port, setPort, { type: "number" })}
-        {field("retention", "Backup retention period (days)", retention, setRetention, { type: "number", min: 0, max: 35 })}
-        <label class="check">
-          <input type="checkbox" checked={deletionProtection} onChange={(e) => setDeletionProtection(e.currentTarget.checked)} />
-          Enable deletion protection
-        </label>
-      </Panel>
       <Panel title="Schedule modifications">
         <div class="segmented" role="radiogroup" aria-label="When to apply">
           <label class={immediately ? "selected" : ""}>

@@ -18,22 +18,26 @@ export interface LaunchForm {
   retention: string;
   deletionProtection: boolean;
   multiAZ: boolean;
+  /** Aurora: also create an Aurora Replica (a reader instance) in another Availability Zone. */
+  replica: boolean;
+  /** Aurora: EnableHttpEndpoint, the RDS Data API on the cluster. */
+  dataApi: boolean;
 }
 
 export type Problems = Partial<Record<keyof LaunchForm, string>>;
 
 // As the server: reserved for RDS itself on every engine, plus "admin" on PostgreSQL.
 const RESERVED_USERS = ["rdsadmin", "rdsrepladmin", "rdsproxyadmin", "rds_superuser"];
-const ENGINE_RESERVED_USERS: Record<string, string[]> = { postgres: ["admin"], mysql: [], mariadb: [] };
-const USERNAME_MAX: Record<string, number> = { postgres: 63, mysql: 32, mariadb: 16 };
-const PASSWORD_MAX: Record<string, number> = { postgres: 128, mysql: 41, mariadb: 41 };
+const ENGINE_RESERVED_USERS: Record<string, string[]> = { postgres: ["admin"], mysql: [], mariadb: [], "aurora-postgresql": ["admin"], "aurora-mysql": [] };
+const USERNAME_MAX: Record<string, number> = { postgres: 63, mysql: 32, mariadb: 16, "aurora-postgresql": 63, "aurora-mysql": 32 };
+const PASSWORD_MAX: Record<string, number> = { postgres: 128, mysql: 41, mariadb: 41, "aurora-postgresql": 128, "aurora-mysql": 41 };
 const IDENTIFIER = /^[A-Za-z](?!.*--)[A-Za-z0-9-]{0,62}(?<!-)$/;
 const NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 
-export function identifierProblem(id: string): string | undefined {
-  if (!id) return "DB instance identifier is required.";
+export function identifierProblem(id: string, what = "DB instance"): string | undefined {
+  if (!id) return `${what} identifier is required.`;
   if (!IDENTIFIER.test(id))
-    return "The DB instance identifier must be 1 to 63 letters, numbers or hyphens, begin with a letter, and can't contain two consecutive hyphens or end with a hyphen.";
+    return `The ${what} identifier must be 1 to 63 letters, numbers or hyphens, begin with a letter, and can't contain two consecutive hyphens or end with a hyphen.`;
 }
 
 export function passwordProblem(engine: string, password: string): string | undefined {
@@ -52,10 +56,11 @@ export function storageProblem(value: string, minimum = 20): string | undefined 
       : "Allocated storage must be an integer from 20 GiB to 65,536 GiB.";
 }
 
-export function retentionProblem(value: string): string | undefined {
+/** Instances keep 0 to 35 days of backups; an Aurora cluster at least 1 (its backups can't be turned off). */
+export function retentionProblem(value: string, minimum = 0): string | undefined {
   const retention = Number(value);
-  if (value.trim() === "" || !Number.isInteger(retention) || retention < 0 || retention > 35)
-    return "The backup retention period must be a number of days from 0 to 35.";
+  if (value.trim() === "" || !Number.isInteger(retention) || retention < minimum || retention > 35)
+    return `The backup retention period must be a number of days from ${minimum} to 35.`;
 }
 
 export function portProblem(value: string): string | undefined {
@@ -65,7 +70,8 @@ export function portProblem(value: string): string | undefined {
 
 export function validateLaunch(form: LaunchForm): Problems {
   const p: Problems = {};
-  p.identifier = identifierProblem(form.identifier);
+  const aurora = form.engine.startsWith("aurora-");
+  p.identifier = identifierProblem(form.identifier, aurora ? "DB cluster" : "DB instance");
 
   const userMax = USERNAME_MAX[form.engine] || 16;
   if (!form.username) p.username = "Master username is required.";
@@ -78,15 +84,15 @@ export function validateLaunch(form: LaunchForm): Problems {
     p.password = passwordProblem(form.engine, form.password);
     if (form.password && form.confirm !== form.password) p.confirm = "Passwords must match.";
   }
-  p.storage = storageProblem(form.storage);
+  if (!aurora) p.storage = storageProblem(form.storage); // Aurora's storage grows by itself
 
   if (form.dbName) {
-    const max = form.engine === "postgres" ? 63 : 64;
+    const max = form.engine.includes("postgres") ? 63 : 64;
     if (!NAME.test(form.dbName) || form.dbName.length > max)
       p.dbName = `The database name must begin with a letter and contain 1 to ${max} alphanumeric characters or underscores.`;
   }
   p.port = portProblem(form.port);
-  p.retention = retentionProblem(form.retention);
+  p.retention = retentionProblem(form.retention, aurora ? 1 : 0);
   if (!form.instanceClass) p.instanceClass = "Choose a DB instance class.";
   if (!form.version) p.version = "Choose an engine version.";
   return Object.fromEntries(Object.entries(p).filter(([, v]) => v)) as Problems;
@@ -99,10 +105,10 @@ export function validateLaunch(form: LaunchForm): Problems {
 export function fieldOfError(error: unknown): keyof LaunchForm | null {
   const e = error as { name?: string; message?: string };
   const text = `${e.name || ""} ${e.message || ""}`;
-  if (/DBInstanceAlreadyExists|DBInstanceIdentifier/.test(text)) return "identifier";
+  if (/DBInstanceAlreadyExists|DBInstanceIdentifier|DBClusterAlreadyExists|DB Cluster already exists|DBClusterIdentifier/.test(text)) return "identifier";
   if (/MasterUsername/.test(text)) return "username";
   if (/MasterUserPassword/.test(text)) return "password";
-  if (/DBName/.test(text)) return "dbName";
+  if (/DBName|DatabaseName/.test(text)) return "dbName";
   if (/\bPort\b/.test(text)) return "port";
   if (/backup retention/i.test(text)) return "retention";
   if (/storage size|AllocatedStorage/i.test(text)) return "storage";
