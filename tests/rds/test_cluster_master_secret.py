@@ -82,8 +82,10 @@ def test_a_clusters_password_in_an_rds_owned_secret(client: Any) -> None:
     with _login(ports[1], first) as conn:  # a reader: the same login, replicated
         assert run_sql(conn, "SELECT current_setting('transaction_read_only')") == [("on",)]
 
-    for key, value in (("ManageMasterUserPassword", True), ("MasterUserPassword", "Other-pass-1")):
-        with pytest.raises(ClientError) as member:  # the password is the cluster's, not its members'
+    owned = (("ManageMasterUserPassword", True), ("MasterUserPassword", "Other-pass-1"),
+             ("BackupRetentionPeriod", 3), ("MultiAZ", True), ("AllocatedStorage", 50))  # fmt: skip
+    for key, value in owned:
+        with pytest.raises(ClientError) as member:  # the password (backups, storage) is the cluster's
             rds.modify_db_instance(DBInstanceIdentifier="ms-0", ApplyImmediately=True, **{key: value})
         assert _code(member)[0] == "InvalidParameterCombination"
 

@@ -526,16 +526,29 @@ def check_member(region: Region, params: dict[str, Any]) -> Record[Any]:
     return cluster
 
 
+# What a cluster member's ModifyDBInstance cannot change either, because the cluster owns it.
+_OWNED_AFTER_CREATE = {
+    **{key: what for key, what in _CLUSTER_OWNED.items() if key not in ("MasterUsername", "DBName")},
+    "RotateMasterUserPassword": "master user password",
+    "PreferredBackupWindow": "backup window",
+    "MultiAZ": "availability (readers in other zones)",
+    "AllocatedStorage": "storage",
+    "StorageType": "storage",
+    "Iops": "storage",
+    "EngineVersion": "engine version",
+}
+
+
 def check_member_modify(record: Record[Any], params: dict[str, Any]) -> None:
-    """ModifyDBInstance of a cluster member: its master password is the cluster's (Fogbank's wording)."""
+    """ModifyDBInstance of a cluster member: what the cluster owns is set on the cluster (Fogbank's wording)."""
     if not clusters.is_member(record):
         return
-    for key in ("MasterUserPassword", "ManageMasterUserPassword", "RotateMasterUserPassword"):
+    for key, what in _OWNED_AFTER_CREATE.items():
         if params.get(key) is not None:
             raise AwsError(
                 "InvalidParameterCombination",
-                f"DB instance {record.identifier} is a member of a DB cluster: set its master user password on "
-                f"the DB cluster ({key} on ModifyDBCluster).",
+                f"DB instance {record.identifier} is a member of a DB cluster: set its {what} on the DB cluster "
+                f"({key} on ModifyDBCluster).",
             )
 
 
