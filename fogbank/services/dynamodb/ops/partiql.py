@@ -1,0 +1,187 @@
+"""ExecuteStatement: one PartiQL statement, run as the Query, Scan or item write it amounts to.
+
+A SELECT whose WHERE has an equality on the partition key (ANDed at the top, perhaps with one sort key
+condition) reads that partition as a Query does; any other SELECT is a Scan with the WHERE as its filter.
+INSERT, UPDATE and DELETE name one item by its whole key and run as PutItem (refusing an existing item),
+UpdateItem (on an existing item) and DeleteItem, the rest of the WHERE being their condition. NextToken
+carries the page's LastEvaluatedKey and a digest of the statement it belongs to.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+from typing import Any
+
+from fogbank.core.commit import Deferred
+from fogbank.core.context import RequestContext
+from fogbank.protocols.errors import validation_error
+from fogbank.services.base import operation
+from fogbank.services.dynamodb.attributes import AttributeValue, Item, validate_value
+from fogbank.services.dynamodb.backend import Backend
+from fogbank.services.dynamodb.capacity import consumed, write_units
+from fogbank.services.dynamodb.keys import encode_key_value, sort_key_range
+from fogbank.services.dynamodb.ops.items import returned_attributes
+from fogbank.services.dynamodb.ops.query_scan import build_page, query_rows, scan_rows, start_key
+from fogbank.services.dynamodb.partiql import errors
+from fogbank.services.dynamodb.partiql.errors import invalid
+from fogbank.services.dynamodb.partiql.plan import (
+    SelectPlan,
+    WritePlan,
+    new_size,
+    outcome,
+    prepare,
+    select_plan,
+    write_plan,
+)
+from fogbank.services.dynamodb.partiql.syntax import Exists, Select
+from fogbank.services.dynamodb.store import HASH_SPACE, Writer
+
+
+@operation("ExecuteStatement")
+def execute_statement(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | Deferred:
+    backend: Backend = ctx.backend
+    if params.get("Limit") is not None and params["Limit"] < 1:
+        raise validation_error(
+            f"1 validation error detected: Value '{params['Limit']}' at 'limit' failed to satisfy constraint: "
+            "Member must have value greater than or equal to 1"
+        )
+    node, values = prepare(params["Statement"], params.get("Parameters"))
+    if isinstance(node, Select):
+        return run_select(ctx, node, values, params)
+    if isinstance(node, Exists):
+        raise invalid(errors.EXISTS_OUTSIDE)
+    plan = write_plan(ctx, node, values, params.get("ReturnValuesOnConditionCheckFailure"))
+    mode = params.get("ReturnConsumedCapacity")
+    return backend.store.deferred(lambda writer: run_write(backend, writer, plan, mode))
+
+
+# -- SELECT -----------------------------------------------------------------------------------------
+
+
+def run_select(
+    ctx: RequestContext, node: Select, values: list[AttributeValue], params: dict[str, Any]
+) -> dict[str, Any]:
+    backend: Backend = ctx.backend
+    consistent = bool(params.get("ConsistentRead"))
+    plan = select_plan(ctx, node, values, consistent)
+    digest = statement_digest(params["Statement"], values)
+    start = None
+    if params.get("NextToken") is not None:
+        start = start_key(plan.table, plan.index, read_token(params["NextToken"], digest), "Query")
+    connection = backend.store.reader()
+    if plan.read is not None:
+        rows = query_rows(connection, plan.table, plan.index, *_partition(plan), plan.forward, start)
+    else:
+        rows = scan_rows(connection, plan.table, plan.index, (0, HASH_SPACE), start)
+    page_params = {
+        "Limit": params.get("Limit"),
+        "ConsistentRead": consistent,
+        "ReturnConsumedCapacity": params.get("ReturnConsumedCapacity"),
+    }
+    page = build_page(backend, plan.table, plan.index, rows, page_params, plan.expressions, plan.select)
+    result: dict[str, Any] = {"Items": page.get("Items", [])}
+    last = page.get("LastEvaluatedKey")
+    if last is not None:
+        result["NextToken"] = make_token(last, digest)
+        result["LastEvaluatedKey"] = last
+    if "ConsumedCapacity" in page:
+        result["ConsumedCapacity"] = page["ConsumedCapacity"]
+    return result
+
+
+def _partition(plan: SelectPlan) -> tuple[bytes, Any]:
+    """The encoded partition and the sort key bounds of a key read."""
+    read = plan.read
+    assert read is not None
+    schema = plan.index.schema if plan.index is not None else plan.table.schema
+    partition = encode_key_value(read.partition_value, schema.partition_type)
+    bounds = None
+    if read.sort_operator is not None:
+        bounds = sort_key_range(read.sort_operator, read.sort_values, schema.sort_type or "S")
+    return partition, bounds
+
+
+def statement_digest(statement: str, values: list[AttributeValue]) -> str:
+    """Which request a NextToken belongs to: the statement and its parameters."""
+    text = json.dumps([statement, values], sort_keys=True, default=_bytes_text)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _bytes_text(value: Any) -> str:
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode()
+    raise TypeError(type(value).__name__)
+
+
+def make_token(key: Item, digest: str) -> str:
+    encoded = {name: _encode_key_value(value) for name, value in key.items()}
+    return base64.urlsafe_b64encode(json.dumps({"d": digest, "k": encoded}).encode()).decode()
+
+
+def _encode_key_value(value: AttributeValue) -> dict[str, str]:
+    if "B" in value:
+        return {"B": base64.b64encode(value["B"]).decode()}
+    return dict(value)
+
+
+def read_token(token: str, digest: str) -> Item:
+    """The start key a NextToken carries; ValidationException as DynamoDB words it for a bad or foreign one."""
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token.encode()))
+        key_data = data["k"]
+        stored_digest = data["d"]
+        if not isinstance(key_data, dict) or not isinstance(stored_digest, str):
+            raise ValueError
+        key: Item = {}
+        for name, value in key_data.items():
+            if not isinstance(value, dict) or len(value) != 1:
+                raise ValueError
+            kind, member = next(iter(value.items()))
+            if kind == "B":
+                value = {"B": base64.b64decode(member, validate=True)}
+            elif kind not in ("S", "N") or not isinstance(member, str):
+                raise ValueError
+            key[name] = validate_value(value)
+    except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError, json.JSONDecodeError):
+        raise invalid(errors.INVALID_NEXT_TOKEN) from None
+    except Exception as error:  # an AttributeValue that does not validate
+        if getattr(error, "code", None) == "ValidationException":
+            raise invalid(errors.INVALID_NEXT_TOKEN) from None
+        raise
+    if stored_digest != digest:
+        raise invalid(errors.TOKEN_MISMATCH)
+    return key
+
+
+# -- INSERT, UPDATE, DELETE -------------------------------------------------------------------------
+
+
+def run_write(backend: Backend, writer: Writer, plan: WritePlan, mode: str | None) -> dict[str, Any]:
+    """One write inside a write transaction: its checks, its effect, its answer."""
+    table = backend.current(plan.table)
+    old, old_size = backend.read(table, plan.pk, plan.sk, writer)
+    changes, new = outcome(plan, old)
+    index_units: dict[str, float] = {}
+    size = new_size(new) if changes else 0
+    if changes:
+        index_units = backend.apply(writer, table, plan.pk, plan.sk, old, old_size, new, size if new else -1)
+    result: dict[str, Any] = {"Items": []}
+    attributes = returned(plan, old, new)
+    if attributes:
+        result["Items"] = [attributes]
+    capacity = consumed(table, mode, write_units(max(size, old_size)), index_units)
+    if capacity is not None:
+        result["ConsumedCapacity"] = capacity
+    return result
+
+
+def returned(plan: WritePlan, old: Item | None, new: Item | None) -> Item | None:
+    """What RETURNING asks for: ALL OLD / MODIFIED OLD / ALL NEW / MODIFIED NEW."""
+    if plan.return_values == "NONE":
+        return None
+    if plan.kind == "Delete":
+        return old
+    return returned_attributes(plan.return_values, plan.update, old, new or {})
