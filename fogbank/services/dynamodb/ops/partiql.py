@@ -17,7 +17,6 @@ from typing import Any
 
 from fogbank.core.commit import Deferred
 from fogbank.core.context import RequestContext
-from fogbank.protocols.errors import validation_error
 from fogbank.services.base import operation
 from fogbank.services.dynamodb.attributes import AttributeValue, Item, validate_value
 from fogbank.services.dynamodb.backend import Backend
@@ -43,11 +42,6 @@ from fogbank.services.dynamodb.store import HASH_SPACE, Writer
 @operation("ExecuteStatement")
 def execute_statement(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | Deferred:
     backend: Backend = ctx.backend
-    if params.get("Limit") is not None and params["Limit"] < 1:
-        raise validation_error(
-            f"1 validation error detected: Value '{params['Limit']}' at 'limit' failed to satisfy constraint: "
-            "Member must have value greater than or equal to 1"
-        )
     node, values = prepare(params["Statement"], params.get("Parameters"))
     if isinstance(node, Select):
         return run_select(ctx, node, values, params)
