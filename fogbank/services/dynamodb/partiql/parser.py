@@ -50,6 +50,7 @@ from fogbank.services.dynamodb.partiql.syntax import (
     UpdateAction,
 )
 
+OPERATOR_WORDS = frozenset(("IS", "LIKE", "AND", "OR", "BETWEEN", "IN"))
 COMPARATORS = {"=": "=", "<>": "<>", "!=": "<>", "<": "<", "<=": "<=", ">": ">", ">=": ">="}
 MAX_DEPTH = 200  # nesting of parentheses and literals: far past any real statement, short of Python's stack
 
@@ -105,6 +106,8 @@ class Parser:
         token = self.peek()
         if token.kind == "eof" or (token.kind == "op" and token.text == ";"):
             return malformed(errors.UNEXPECTED_TERM)
+        if token.kind == "word" and token.text.upper() in OPERATOR_WORDS:
+            return malformed(errors.UNEXPECTED_OPERATOR)
         if token.kind == "word" and token.text.upper() in RESERVED:
             return malformed(errors.UNEXPECTED_KEYWORD)
         if token.kind == "op" and (token.text in COMPARATORS or token.text in ("+", "*", "/", "%", "||")):
@@ -185,6 +188,8 @@ class Parser:
         raise invalid(errors.UNSUPPORTED_OPERATION.format(type(node).__name__))
 
     def source(self) -> tuple[str, str | None]:
+        if self.peek().kind == "eof" or self.at(";"):
+            raise malformed(errors.UNEXPECTED_TERM)  # (a SELECT's FROM takes an expression: none is there)
         table = self.name()
         index = None
         if self.accept("."):
@@ -402,8 +407,9 @@ class Parser:
     def unary(self) -> Any:
         if self.accept("-"):
             operand = self.unary()
-            if isinstance(operand, Scalar) and operand.kind == "N" and not operand.text.startswith("-"):
-                return Scalar("N", "-" + operand.text)
+            if isinstance(operand, Scalar) and operand.kind == "N":
+                text = operand.text
+                return Scalar("N", text[1:] if text.startswith("-") else "-" + text)
             return Binary("-", Scalar("N", "0"), operand)
         if self.accept("+"):
             return self.unary()
@@ -441,7 +447,7 @@ class Parser:
             if self.at("(", 1) and word not in ("SELECT", "FROM", "WHERE", "AND", "OR", "NOT", "IN", "IS"):
                 return self.call()
             if word in RESERVED:
-                raise malformed(errors.UNEXPECTED_KEYWORD)
+                raise self.unexpected()
             return self.path()
         if kind == "quoted":
             return self.path()

@@ -32,7 +32,7 @@ from fogbank.services.dynamodb.partiql import errors, translate
 from fogbank.services.dynamodb.partiql.errors import invalid
 from fogbank.services.dynamodb.partiql.parser import parse
 from fogbank.services.dynamodb.partiql.syntax import Delete, Exists, Insert, Select, Statement, Struct, Update
-from fogbank.services.dynamodb.partiql.values import to_value
+from fogbank.services.dynamodb.partiql.values import members_of
 
 
 def prepare(statement: str, parameters: list[Any] | None) -> tuple[Statement, list[AttributeValue]]:
@@ -200,7 +200,7 @@ def _insert_plan(ctx: RequestContext, node: Insert, params: list[AttributeValue]
         if type(node.value).__name__ == "Bag":
             raise invalid(errors.INSERT_MANY)
         raise invalid(errors.INSERT_FORMAT)
-    members = to_value(node.value, params)["M"]
+    members = members_of(node.value, params)
     item, size = sized_item(members)
     if size > 400 * 1024:
         raise invalid(PUT_TOO_BIG)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from fogbank.protocols.errors import AwsError
-from fogbank.services.dynamodb.attributes import AttributeValue, canonical_number, type_of
+from fogbank.services.dynamodb.attributes import AttributeValue, Item, canonical_number, type_of
 from fogbank.services.dynamodb.partiql import errors
 from fogbank.services.dynamodb.partiql.errors import invalid
 from fogbank.services.dynamodb.partiql.syntax import Bag, ListValue, Param, Scalar, Struct
@@ -40,21 +40,27 @@ def to_value(node: Any, params: list[AttributeValue], where: str = "root") -> At
             return {"NULL": True}
         raise invalid(f"Unsupported data type: MISSING under key {where}")
     if isinstance(node, Struct):
-        members: dict[str, AttributeValue] = {}
-        for key_node, value_node in node.entries:
-            key = to_value(key_node, params, where) if is_value(key_node) else None
-            if type_of(key) != "S":
-                raise invalid(errors.TUPLE_KEY_TYPE.format(_type_name(key), where))
-            name = key["S"]  # type: ignore[index]
-            if name in members:
-                raise invalid(errors.DUPLICATE_KEYS.format(name, where))
-            members[name] = value_of(value_node, params, f"{where}.{name}")
-        return {"M": members}
+        return {"M": members_of(node, params, where, nested=True)}
     if isinstance(node, ListValue):
         return {"L": [value_of(item, params, f"{where}[{i}]") for i, item in enumerate(node.items)]}
     if isinstance(node, Bag):
         return _set(node, params, where)
     raise invalid(errors.UNSUPPORTED_OPERATION.format(type(node).__name__))
+
+
+def members_of(node: Struct, params: list[AttributeValue], where: str = "root", nested: bool = False) -> Item:
+    """A tuple's members. An INSERT's item is a tuple whose attributes each sit at ``root`` (AWS names a value
+    inside attribute ``m`` ``root.x``, not ``root.m.x``)."""
+    members: Item = {}
+    for key_node, value_node in node.entries:
+        key = to_value(key_node, params, where) if is_value(key_node) else None
+        if type_of(key) != "S":
+            raise invalid(errors.TUPLE_KEY_TYPE.format(_type_name(key), where))
+        name = key["S"]  # type: ignore[index]
+        if name in members:
+            raise invalid(errors.DUPLICATE_KEYS.format(name, where))
+        members[name] = value_of(value_node, params, f"{where}.{name}" if nested else where)
+    return members
 
 
 def value_of(node: Any, params: list[AttributeValue], where: str) -> AttributeValue:
