@@ -20,7 +20,7 @@ from fogbank.core.context import RequestContext
 from fogbank.services.base import operation
 from fogbank.services.dynamodb.attributes import AttributeValue, Item, validate_value
 from fogbank.services.dynamodb.backend import Backend
-from fogbank.services.dynamodb.capacity import consumed, write_units
+from fogbank.services.dynamodb.capacity import consumed, read_units, write_units
 from fogbank.services.dynamodb.keys import encode_key_value, sort_key_range
 from fogbank.services.dynamodb.ops.items import returned_attributes
 from fogbank.services.dynamodb.ops.query_scan import build_page, query_rows, scan_rows, start_key
@@ -60,11 +60,14 @@ def run_select(
 ) -> dict[str, Any]:
     backend: Backend = ctx.backend
     consistent = bool(params.get("ConsistentRead"))
-    plan = select_plan(ctx, node, values, consistent)
-    digest = statement_digest(params["Statement"], values)
+    plan = select_plan(ctx, node, values, consistent, params["Statement"])
+    token = params.get("NextToken")
+    if token is None and _names_one_item(plan):
+        return _read_item(backend, plan, params)
     start = None
-    if params.get("NextToken") is not None:
-        start = start_key(plan.table, plan.index, read_token(params["NextToken"], digest), "Query")
+    if token is not None:
+        digest = statement_digest(params["Statement"], values)
+        start = start_key(plan.table, plan.index, read_token(token, digest), "Query")
     connection = backend.store.reader()
     if plan.read is not None:
         rows = query_rows(connection, plan.table, plan.index, *_partition(plan), plan.forward, start)
@@ -79,10 +82,43 @@ def run_select(
     result: dict[str, Any] = {"Items": page.get("Items", [])}
     last = page.get("LastEvaluatedKey")
     if last is not None:
-        result["NextToken"] = make_token(last, digest)
+        result["NextToken"] = make_token(last, statement_digest(params["Statement"], values))
         result["LastEvaluatedKey"] = last
     if "ConsumedCapacity" in page:
         result["ConsumedCapacity"] = page["ConsumedCapacity"]
+    return result
+
+
+def _names_one_item(plan: SelectPlan) -> bool:
+    """A SELECT of the table whose WHERE gives the whole primary key: GetItem's read of one item."""
+    read = plan.read
+    if read is None or plan.index is not None:
+        return False
+    return plan.table.schema.sort is None or read.sort_operator == "EQ"
+
+
+def _read_item(backend: Backend, plan: SelectPlan, params: dict[str, Any]) -> dict[str, Any]:
+    read = plan.read
+    assert read is not None
+    schema = plan.table.schema
+    key = {schema.partition: read.partition_value}
+    if schema.sort is not None:
+        key[schema.sort] = read.sort_values[0]
+    pk, sk = plan.table.encode_key(key)
+    expressions = plan.expressions
+    items: list[Any] = []
+    if expressions.filter is None and expressions.projection is None:
+        raw, size = backend.read_raw(plan.table, pk, sk)  # sent as stored, as GetItem does
+        if raw is not None:
+            items.append(raw)
+    else:
+        item, size = backend.read(plan.table, pk, sk)
+        if item is not None and expressions.passes_filter(item):
+            items.append(expressions.project(item))
+    result: dict[str, Any] = {"Items": items}
+    mode = params.get("ReturnConsumedCapacity")
+    if mode in ("TOTAL", "INDEXES"):
+        result["ConsumedCapacity"] = consumed(plan.table, mode, read_units(size, bool(params.get("ConsistentRead"))))
     return result
 
 

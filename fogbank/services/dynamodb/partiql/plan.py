@@ -38,10 +38,15 @@ from fogbank.services.dynamodb.partiql.values import members_of
 def prepare(statement: str, parameters: list[Any] | None) -> tuple[Statement, list[AttributeValue]]:
     """The statement's tree and its parameters as checked AttributeValues."""
     node, count = parse(statement)
-    params = [validate_value(value) for value in parameters or ()]
+    params = [value if _plain_string(value) else validate_value(value) for value in parameters or ()]
     if len(params) < count:
         raise invalid(errors.PARAMETER_COUNT)
     return node, params
+
+
+def _plain_string(value: Any) -> bool:
+    """Most parameters: a string, valid as it came (the decoder checked its shape)."""
+    return type(value) is dict and len(value) == 1 and type(value.get("S")) is str
 
 
 def is_read(node: Statement) -> bool:
@@ -95,7 +100,10 @@ def resolve_table(ctx: RequestContext, name: str, index_name: str | None) -> tup
     return table, index
 
 
-def select_plan(ctx: RequestContext, node: Select, params: list[AttributeValue], consistent: bool) -> SelectPlan:
+def select_plan(
+    ctx: RequestContext, node: Select, params: list[AttributeValue], consistent: bool, statement: str = ""
+) -> SelectPlan:
+    """``statement``: the text ``node`` was parsed from, when the caller has it (it keys translate's cache)."""
     named = translate.projection_names(node.projection) if node.projection is not None else None
     table, index = resolve_table(ctx, node.table, node.index)
     if index is not None and not index.local and consistent:
@@ -103,7 +111,7 @@ def select_plan(ctx: RequestContext, node: Select, params: list[AttributeValue],
     schema = index.schema if index is not None else table.schema
     if node.order_by and node.where is None:
         raise invalid(errors.ORDER_BY_WHERE)
-    read, rest = translate.key_read(node.where, schema, params)
+    read, rest = translate.key_read(node.where, schema, params, statement)
     forward = True
     if node.order_by:
         if read is None:

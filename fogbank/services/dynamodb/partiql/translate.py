@@ -224,29 +224,33 @@ class KeyRead:
     sort_values: tuple[AttributeValue, ...]
 
 
-def key_read(where: Any, schema: KeySchema, params: list[AttributeValue]) -> tuple[KeyRead | None, Any]:
+def key_read(
+    where: Any, schema: KeySchema, params: list[AttributeValue], statement: str = ""
+) -> tuple[KeyRead | None, Any]:
     """A SELECT's WHERE as a key read and the rest as a filter, or (None, WHERE) when it needs a scan.
 
     As DynamoDB does, only conditions ANDed at the top count: an equality on the partition key and one
-    condition on the sort key (=, <, <=, >, >=, BETWEEN, begins_with)."""
+    condition on the sort key (=, <, <=, >, >=, BETWEEN, begins_with). ``statement``, the text the WHERE
+    was parsed from, keys a cache of what each term is to the key (hashing the text is free: Python keeps
+    a string's hash)."""
     if where is None:
         return None, None
     partition: AttributeValue | None = None
     sort: tuple[str, tuple[AttributeValue, ...]] | None = None
     rest = []
-    for term in conjuncts(where):
-        found = _key_equality(term, (schema.partition,))
-        if found is not None and partition is None:
-            partition = to_value(found[1], params)
+    for term, kind in _shape(where, schema.partition, schema.sort, statement):
+        if kind[0] == "partition":
+            value = to_value(kind[1], params)
+            if partition is None:
+                partition = value
+            elif value != partition:
+                return None, where  # two different partitions: no item can match both, the scan says so
             continue
-        if found is not None and to_value(found[1], params) == partition:
-            continue
-        if found is not None:
-            return None, where  # two different partitions: no item can match both, the scan says so
-        sort_term = _sort_condition(term, schema.sort, params) if schema.sort and sort is None else None
-        if sort_term is not None:
-            sort = sort_term
-            continue
+        if kind[0] == "sort" and sort is None:
+            values = tuple(to_value(node, params) for node in kind[2])
+            if kind[1] != "BEGINS_WITH" or type_of(values[0]) in ("S", "B"):
+                sort = kind[1], values
+                continue
         rest.append(term)
     if partition is None:
         return None, where
@@ -258,24 +262,43 @@ def key_read(where: Any, schema: KeySchema, params: list[AttributeValue]) -> tup
     return read, join(rest)
 
 
-def _sort_condition(term: Any, sort: str | None, params: list[AttributeValue]) -> tuple[str, tuple] | None:
+_SHAPES: dict[tuple[str, str, str | None], list[tuple[Any, tuple[Any, ...]]]] = {}
+
+
+def _shape(where: Any, partition: str, sort: str | None, statement: str) -> list[tuple[Any, tuple[Any, ...]]]:
+    cached = _SHAPES.get((statement, partition, sort)) if statement else None
+    if cached is not None:
+        return cached
+    shape = [(term, _term_kind(term, partition, sort)) for term in conjuncts(where)]
+    if statement:
+        if len(_SHAPES) >= 1024:
+            _SHAPES.clear()
+        _SHAPES[(statement, partition, sort)] = shape
+    return shape
+
+
+def _term_kind(term: Any, partition: str, sort: str | None) -> tuple[Any, ...]:
+    """What a top-level term of a SELECT's WHERE is to the key, from its text alone (values bind later):
+    ("partition", value node), ("sort", operator, value nodes) or ("rest",)."""
+    found = _key_equality(term, (partition,))
+    if found is not None:
+        return ("partition", found[1])
+
     def is_sort(node: Any) -> bool:
-        return isinstance(node, Path) and node.elements == (sort,)
+        return sort is not None and isinstance(node, Path) and node.elements == (sort,)
 
     if isinstance(term, Binary) and term.operator in SORT_OPERATORS:
         if is_sort(term.left) and is_value(term.right):
-            return SORT_OPERATORS[term.operator], (to_value(term.right, params),)
+            return ("sort", SORT_OPERATORS[term.operator], (term.right,))
         if is_sort(term.right) and is_value(term.left):
-            return SORT_OPERATORS[FLIPPED[term.operator]], (to_value(term.left, params),)
+            return ("sort", SORT_OPERATORS[FLIPPED[term.operator]], (term.left,))
     if isinstance(term, Between) and not term.negated and is_sort(term.operand):
         if is_value(term.low) and is_value(term.high):
-            return "BETWEEN", (to_value(term.low, params), to_value(term.high, params))
+            return ("sort", "BETWEEN", (term.low, term.high))
     if isinstance(term, Call) and term.name == "begins_with" and len(term.args) == 2:
         if is_sort(term.args[0]) and is_value(term.args[1]):
-            value = to_value(term.args[1], params)
-            if type_of(value) in ("S", "B"):
-                return "BEGINS_WITH", (value,)
-    return None
+            return ("sort", "BEGINS_WITH", (term.args[1],))
+    return ("rest",)
 
 
 # -- projections ------------------------------------------------------------------------------------
