@@ -208,3 +208,31 @@ def test_parameters_of_every_type(ddb: Any, hash_table: str) -> None:
     assert run(ddb, "SELECT pk FROM hashonly WHERE b = ? AND contains(ss, 'b')", {"B": b"\x00\x01"}) == [
         {"pk": {"S": "k"}}
     ]
+
+
+def test_several_partitions_are_read_one_by_one(ddb: Any, music: str) -> None:
+    """IN on the partition key, or an OR of branches that each fix it: one read per partition, in the order
+    written (ORDER BY the partition key sorts them), paged across partitions."""
+    statement = "SELECT * FROM Music WHERE Artist IN ['Zed', 'Acme'] AND Plays > 2"
+    assert songs(run(ddb, statement)) == ["A1", "A2", "B1"]
+    assert songs(run(ddb, "SELECT * FROM Music WHERE Artist IN ['Zed', 'Acme', 'Zed']")) == ["Z1", "A1", "A2", "B1"]
+    ordered = "SELECT * FROM Music WHERE Artist IN ['Zed', 'Acme'] ORDER BY Artist DESC, Song DESC"
+    assert songs(run(ddb, ordered)) == ["Z1", "B1", "A2", "A1"]
+    either = "SELECT * FROM Music WHERE Artist = 'Zed' OR (Artist = 'Acme' AND Song = 'A2')"
+    assert songs(run(ddb, either)) == ["Z1", "A2"]
+    assert songs(run(ddb, "SELECT * FROM Music WHERE Artist = 'Acme' AND Artist IN ['Zed']")) == []
+    walked, token = [], None
+    while True:
+        extra = {"NextToken": token} if token else {}
+        page = ddb.execute_statement(Statement="SELECT * FROM Music WHERE Artist IN ['Zed', 'Acme']", Limit=1, **extra)
+        walked += songs(page["Items"])
+        token = page.get("NextToken")
+        if not token:
+            break
+    assert walked == ["Z1", "A1", "A2", "B1"]
+    assert error_of(
+        ddb.execute_statement, Statement="SELECT * FROM Music WHERE Artist IN ['Zed', 'Acme'] ORDER BY Song"
+    ) == (
+        "ValidationException",
+        "Must have hash key in ORDER BY clause when more than one hash key condition specified in WHERE clause.",
+    )

@@ -13,6 +13,7 @@ import base64
 import binascii
 import hashlib
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from fogbank.core.commit import Deferred
@@ -70,7 +71,7 @@ def run_select(
         start = start_key(plan.table, plan.index, read_token(token, digest), "Query")
     connection = backend.store.reader()
     if plan.read is not None:
-        rows = query_rows(connection, plan.table, plan.index, *_partition(plan), plan.forward, start)
+        rows = _partition_rows(connection, plan, start)
     else:
         rows = scan_rows(connection, plan.table, plan.index, (0, HASH_SPACE), start)
     page_params = {
@@ -93,6 +94,8 @@ def _names_one_item(plan: SelectPlan) -> bool:
     """A SELECT of the table whose WHERE gives the whole primary key: GetItem's read of one item."""
     read = plan.read
     if read is None or plan.index is not None:
+        return False
+    if len(read.partitions) > 1:
         return False
     return plan.table.schema.sort is None or read.sort_operator == "EQ"
 
@@ -122,16 +125,37 @@ def _read_item(backend: Backend, plan: SelectPlan, params: dict[str, Any]) -> di
     return result
 
 
-def _partition(plan: SelectPlan) -> tuple[bytes, Any]:
-    """The encoded partition and the sort key bounds of a key read."""
+def _partition_rows(connection: Any, plan: SelectPlan, start: Item | None) -> Iterator[tuple[int, bytes]]:
+    """The rows of each partition the read names, in turn, resuming after ``start`` in its own partition."""
     read = plan.read
     assert read is not None
     schema = plan.index.schema if plan.index is not None else plan.table.schema
-    partition = encode_key_value(read.partition_value, schema.partition_type)
+    encoded = [encode_key_value(value, schema.partition_type) for value in read.partitions]
+    first = 0
+    if start is not None:
+        resumed = encode_key_value(start[schema.partition], schema.partition_type)
+        if resumed not in encoded:
+            raise invalid("The provided starting key is invalid")
+        first = encoded.index(resumed)
     bounds = None
     if read.sort_operator is not None:
         bounds = sort_key_range(read.sort_operator, read.sort_values, schema.sort_type or "S")
-    return partition, bounds
+    if len(encoded) == 1:
+        return query_rows(connection, plan.table, plan.index, encoded[0], bounds, plan.forward, start)
+    return _chained(connection, plan, encoded[first:], bounds, start)
+
+
+def _chained(
+    connection: Any, plan: SelectPlan, partitions: list[bytes], bounds: Any, start: Item | None
+) -> Iterator[tuple[int, bytes]]:
+    for position, partition in enumerate(partitions):
+        rows = query_rows(
+            connection, plan.table, plan.index, partition, bounds, plan.forward, start if position == 0 else None
+        )
+        try:
+            yield from rows
+        finally:
+            rows.close()
 
 
 def statement_digest(statement: str, values: list[AttributeValue]) -> str:

@@ -64,6 +64,9 @@ TUPLE_KEY_TYPE = "Tuple keys must be of type String. Actual type: {} under {}"
 DUPLICATES_IN_SET = "Input collection contains duplicates"
 ORDER_BY_WHERE = "Must have WHERE clause in the statement when using ORDER BY clause."
 ORDER_BY_HASH = "Must have at least one non-optional hash key condition in WHERE clause when using ORDER BY clause."
+ORDER_BY_PARTITIONS = (
+    "Must have hash key in ORDER BY clause when more than one hash key condition specified in WHERE clause."
+)
 ORDER_BY_KEY = "Variable reference {} in ORDER BY clause must be part of the primary key"
 CONSISTENT_GSI = "Strongly consistent read is not supported on Global Secondary Indexes"
 NOT_ON_INDEX = "This operation is not supported on an index"
@@ -75,8 +78,9 @@ SET_FUNCTION_SECOND = "The second argument to SET_{} must be a value with type S
 PATH_STARTS_WITH_INDEX = "A path cannot start with a list index"
 INDEX_NOT_FOUND = "The table does not have the specified index: {}"
 TOO_MANY_READS = "Too many decomposed read operations for a given query."
-# DynamoDB splits a SELECT whose WHERE names several partition keys (IN, OR) into one read per key, up to this many.
-MAX_DECOMPOSED_READS = 50
+# DynamoDB splits a SELECT whose WHERE names several partition keys (IN, OR) into one read per key. Its limit on
+# how many is not documented: Fogbank takes IN's 100 operands (expressions' MAX_IN_OPERANDS).
+MAX_DECOMPOSED_READS = 100
 
 
 def invalid(message: str) -> AwsError:

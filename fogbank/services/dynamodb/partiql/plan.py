@@ -7,7 +7,7 @@ the error DynamoDB answers). The handlers in ops/ run the plans with the engine'
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fogbank.core.context import RequestContext
@@ -16,7 +16,7 @@ from fogbank.services.dynamodb.attributes import AttributeValue, Item, item_size
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.expressions import evaluate, nodes
 from fogbank.services.dynamodb.expressions.paths import get_path
-from fogbank.services.dynamodb.keys import validate_item_key
+from fogbank.services.dynamodb.keys import encode_key_value, validate_item_key
 from fogbank.services.dynamodb.model import Index, Table
 from fogbank.services.dynamodb.ops.expr import RequestExpressions, check_scalar_keys
 from fogbank.services.dynamodb.ops.items import (
@@ -116,10 +116,18 @@ def select_plan(
     if node.order_by:
         if read is None:
             raise invalid(errors.ORDER_BY_HASH)
-        for key, descending in node.order_by:
-            name = str(key.elements[0])
+        names = [str(key.elements[0]) for key, _ in node.order_by]
+        for name in names:
             if name not in schema.names:
                 raise invalid(errors.ORDER_BY_KEY.format(name))
+        if len(read.partitions) > 1 and schema.partition not in names:
+            raise invalid(errors.ORDER_BY_PARTITIONS)
+        for key, descending in node.order_by:
+            name = str(key.elements[0])
+            if name == schema.partition and len(read.partitions) > 1:
+                # Several partitions come back in the order of their keys.
+                ordered = sorted(read.partitions, key=lambda v: encode_key_value(v, schema.partition_type))
+                read = replace(read, partitions=tuple(reversed(ordered) if descending else ordered))
             if name == schema.sort or schema.sort is None:
                 forward = not descending
     filter_condition = translate.condition(rest, params) if rest is not None else None

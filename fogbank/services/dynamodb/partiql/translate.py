@@ -217,11 +217,16 @@ def item_key(where: Any, schema: KeySchema, params: list[AttributeValue]) -> tup
 
 @dataclass(frozen=True)
 class KeyRead:
-    """What a SELECT reads by key: one partition and perhaps a sort key condition (KeyCondition's terms)."""
+    """What a SELECT reads by key: one partition or several (``pk IN [...]``, ``pk = a OR pk = b``: one read
+    each, as DynamoDB decomposes them) and perhaps a sort key condition (KeyCondition's terms)."""
 
-    partition_value: AttributeValue
+    partitions: tuple[AttributeValue, ...]
     sort_operator: str | None
     sort_values: tuple[AttributeValue, ...]
+
+    @property
+    def partition_value(self) -> AttributeValue:
+        return self.partitions[0]
 
 
 def key_read(
@@ -236,9 +241,14 @@ def key_read(
     if where is None:
         return None, None
     partition: AttributeValue | None = None
+    several: list[AttributeValue] | None = None  # from an IN or an OR, when no equality fixes the partition
     sort: tuple[str, tuple[AttributeValue, ...]] | None = None
     rest = []
     for term, kind in _shape(where, schema.partition, schema.sort, statement):
+        if kind[0] == "partitions" and several is None:
+            # The term stays in the filter too: an OR's branches say more than the key, and an IN must still
+            # hold when an equality chose the partition.
+            several = [to_value(node, params) for node in kind[1]]
         if kind[0] == "partition":
             value = to_value(kind[1], params)
             if partition is None:
@@ -252,14 +262,29 @@ def key_read(
                 sort = kind[1], values
                 continue
         rest.append(term)
-    if partition is None:
+    if partition is not None:
+        partitions: tuple[AttributeValue, ...] = (partition,)
+    elif several is not None:
+        partitions = tuple(_distinct(several))
+        if len(partitions) > errors.MAX_DECOMPOSED_READS:
+            raise invalid(errors.TOO_MANY_READS)
+    else:
         return None, where
-    check_key_type(schema.partition, partition, schema.partition_type)
+    for value in partitions:
+        check_key_type(schema.partition, value, schema.partition_type)
     if sort is not None:
         for value in sort[1]:
             check_key_type(schema.sort or "", value, schema.sort_type)
-    read = KeyRead(partition, sort[0] if sort else None, sort[1] if sort else ())
+    read = KeyRead(partitions, sort[0] if sort else None, sort[1] if sort else ())
     return read, join(rest)
+
+
+def _distinct(values: list[AttributeValue]) -> list[AttributeValue]:
+    seen: list[AttributeValue] = []
+    for value in values:
+        if value not in seen:
+            seen.append(value)
+    return seen
 
 
 _SHAPES: dict[tuple[str, str, str | None], list[tuple[Any, tuple[Any, ...]]]] = {}
@@ -277,12 +302,36 @@ def _shape(where: Any, partition: str, sort: str | None, statement: str) -> list
     return shape
 
 
+def _branches(node: Any) -> list[Any]:
+    if isinstance(node, Binary) and node.operator == "OR":
+        return _branches(node.left) + _branches(node.right)
+    return [node]
+
+
+def _branch_partition(branch: Any, partition: str) -> Any:
+    """The value node an OR branch fixes the partition key to (``pk = v AND ...``), or None."""
+    for term in conjuncts(branch):
+        found = _key_equality(term, (partition,))
+        if found is not None:
+            return found[1]
+    return None
+
+
 def _term_kind(term: Any, partition: str, sort: str | None) -> tuple[Any, ...]:
     """What a top-level term of a SELECT's WHERE is to the key, from its text alone (values bind later):
-    ("partition", value node), ("sort", operator, value nodes) or ("rest",)."""
+    ("partition", value node), ("partitions", value nodes), ("sort", operator, value
+    nodes) or ("rest",)."""
     found = _key_equality(term, (partition,))
     if found is not None:
         return ("partition", found[1])
+    if isinstance(term, InList) and not term.negated and term.operand == Path((partition,)):
+        if term.options and all(is_value(option) for option in term.options):
+            return ("partitions", term.options)
+    if isinstance(term, Binary) and term.operator == "OR":
+        branches = _branches(term)
+        fixed = [_branch_partition(branch, partition) for branch in branches]
+        if all(node is not None for node in fixed):
+            return ("partitions", tuple(fixed))
 
     def is_sort(node: Any) -> bool:
         return sort is not None and isinstance(node, Path) and node.elements == (sort,)
