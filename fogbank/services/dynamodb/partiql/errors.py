@@ -83,6 +83,11 @@ TOO_MANY_READS = "Too many decomposed read operations for a given query."
 MAX_DECOMPOSED_READS = 100
 
 
+def is_key_type(message: str) -> bool:
+    """Whether a message is KEY_TYPE's (or KEY_ABSENT's): a statement's key is missing from its item or mistyped."""
+    return message.startswith(("Key attribute's data type should match", "Key attribute should be present"))
+
+
 def invalid(message: str) -> AwsError:
     """A ValidationException with one of the texts above."""
     return validation_error(message)

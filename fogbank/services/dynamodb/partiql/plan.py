@@ -149,8 +149,8 @@ def single_read(ctx: RequestContext, node: Select, params: list[AttributeValue],
     try:
         key, rest = translate.item_key(node.where, table.schema, params)
     except AwsError as error:
-        if error.message.startswith(errors.KEY_TYPE.split(":")[0]):
-            raise
+        if errors.is_key_type(error.message):
+            raise  # the key is there, of the wrong type: said as for any statement
         raise invalid(message) from None
     if rest is not None:
         raise invalid(message)

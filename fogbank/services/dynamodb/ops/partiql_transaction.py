@@ -1,9 +1,8 @@
-"""BatchExecuteStatement and ExecuteTransaction: many PartiQL statements in one request.
+"""ExecuteTransaction: up to 100 PartiQL statements, all of them or none.
 
-A batch holds reads only (each a SELECT of one item by its whole key, as BatchGetItem) or writes only; each
-statement succeeds or fails on its own, its error in its place of ``Responses``. A transaction is all reads
-(as TransactGetItems) or all writes (as TransactWriteItems, ``EXISTS(SELECT ...)`` being a ConditionCheck):
-the writes' checks run first under the store's write lock, and any failure cancels them all.
+All reads (as TransactGetItems, from one snapshot) or all writes (as TransactWriteItems, ``EXISTS(SELECT ...)``
+being a ConditionCheck): the writes' checks all run first under the store's write lock, and any failure cancels
+them all with a reason per statement. ClientRequestToken uses TransactWriteItems' store of answers.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from fogbank.services.dynamodb.attributes import Item
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, merge, read_units, write_units
 from fogbank.services.dynamodb.codec import unpack
-from fogbank.services.dynamodb.ops.partiql import run_write
+from fogbank.services.dynamodb.ops.partiql_batch import BATCH_CODES
 from fogbank.services.dynamodb.ops.transactions import TOKEN_LIFETIME, _digest, _previous, _remembered, cancelled
 from fogbank.services.dynamodb.partiql import errors
 from fogbank.services.dynamodb.partiql.errors import invalid
@@ -33,111 +32,6 @@ from fogbank.services.dynamodb.partiql.plan import (
     write_plan,
 )
 from fogbank.services.dynamodb.partiql.syntax import Select
-
-# A statement's error as a batch reports it (BatchStatementErrorCodeEnum).
-BATCH_CODES = {
-    "ValidationException": "ValidationError",
-    "ConditionalCheckFailedException": "ConditionalCheckFailed",
-    "ResourceNotFoundException": "ResourceNotFound",
-    "DuplicateItemException": "DuplicateItem",
-}
-
-
-# -- BatchExecuteStatement --------------------------------------------------------------------------
-
-
-@operation("BatchExecuteStatement")
-def batch_execute_statement(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    parsed: list[tuple[Any, Any, AwsError | None]] = []
-    for request in params["Statements"]:
-        try:
-            node, values = prepare(request["Statement"], request.get("Parameters"))
-            parsed.append((node, values, None))
-        except AwsError as error:
-            parsed.append((None, None, error))
-    kinds = {is_read(node) for node, _, error in parsed if error is None}
-    if len(kinds) > 1:
-        raise invalid(errors.BATCH_MIXED)
-    mode = params.get("ReturnConsumedCapacity")
-    capacities: list[dict[str, Any]] = []
-    if kinds == {True}:
-        responses = _batch_reads(ctx, params["Statements"], parsed, mode, capacities)
-    else:
-        responses = _batch_writes(ctx, params["Statements"], parsed, mode, capacities)
-    result: dict[str, Any] = {"Responses": responses}
-    if capacities:
-        result["ConsumedCapacity"] = merge(capacities)
-    return result
-
-
-def _failed(error: AwsError, table: str | None, item: Item | None = None) -> dict[str, Any]:
-    failure: dict[str, Any] = {"Code": BATCH_CODES.get(error.code, "InternalServerError"), "Message": error.message}
-    if item:
-        failure["Item"] = item
-    response: dict[str, Any] = {"Error": failure}
-    if table is not None:
-        response["TableName"] = table
-    return response
-
-
-def _table_of(node: Any) -> str | None:
-    select = node.select if hasattr(node, "select") else node
-    return getattr(select, "table", None)
-
-
-def _batch_reads(ctx: RequestContext, requests: list, parsed: list, mode: str | None, capacities: list) -> list:
-    backend: Backend = ctx.backend
-    responses: list[dict[str, Any]] = []
-    for request, (node, values, error) in zip(requests, parsed, strict=True):
-        if error is not None:
-            responses.append(_failed(error, None))
-            continue
-        try:
-            table, key, expressions = single_read(ctx, node, values, errors.SINGLE_ITEM_SELECT)
-        except AwsError as failure:
-            responses.append(_failed(failure, _table_of(node)))
-            continue
-        item, size = backend.read(table, *table.encode_key(key))
-        response: dict[str, Any] = {"TableName": table.name}
-        if item is not None:
-            response["Item"] = expressions.project(item)
-        responses.append(response)
-        capacity = consumed(table, mode, read_units(size, bool(request.get("ConsistentRead"))))
-        if capacity is not None:
-            capacities.append(capacity)
-    return responses
-
-
-def _batch_writes(ctx: RequestContext, requests: list, parsed: list, mode: str | None, capacities: list) -> list:
-    backend: Backend = ctx.backend
-    plans: list[WritePlan | dict[str, Any]] = []  # a plan, or the statement's failure as answered
-    for request, (node, values, error) in zip(requests, parsed, strict=True):
-        if error is not None:
-            plans.append(_failed(error, None))
-            continue
-        try:
-            plans.append(write_plan(ctx, node, values, request.get("ReturnValuesOnConditionCheckFailure")))
-        except AwsError as failure:
-            plans.append(_failed(failure, _table_of(node)))
-    responses: list[dict[str, Any]] = []
-    with backend.store.write() as writer:
-        for plan in plans:
-            if isinstance(plan, dict):
-                responses.append(plan)
-                continue
-            try:
-                # Every check of a write comes before its effect, so a failed statement leaves nothing behind.
-                result = run_write(backend, writer, plan, mode)
-            except AwsError as failure:
-                responses.append(_failed(failure, plan.table.name, failure.fields.get("Item")))
-                continue
-            responses.append({"TableName": plan.table.name})
-            if "ConsumedCapacity" in result:
-                capacities.append(result["ConsumedCapacity"])
-    return responses
-
-
-# -- ExecuteTransaction -----------------------------------------------------------------------------
 
 
 @operation("ExecuteTransaction")
@@ -173,10 +67,6 @@ def _in_transaction(position: int, error: AwsError) -> AwsError:
     return invalid(errors.IN_TRANSACTION.format(position, error.message))
 
 
-def _schema_error(error: AwsError) -> bool:
-    return error.message.startswith(("Key attribute should be present", "Key attribute's data type"))
-
-
 def _write_plans(ctx: RequestContext, statements: list, parsed: list) -> list[WritePlan]:
     plans: list[WritePlan] = []
     seen: set[tuple[int, bytes, bytes]] = set()
@@ -186,7 +76,7 @@ def _write_plans(ctx: RequestContext, statements: list, parsed: list) -> list[Wr
         try:
             plan = write_plan(ctx, node, values, request.get("ReturnValuesOnConditionCheckFailure"))
         except AwsError as error:
-            if _schema_error(error):
+            if errors.is_key_type(error.message):
                 # As with TransactWriteItems, a bad key is that statement's ValidationError reason.
                 reasons: list[dict[str, Any]] = [{"Code": "None"} for _ in statements]
                 reasons[position] = {"Code": "ValidationError", "Message": error.message}
