@@ -43,6 +43,7 @@ def test_batch_writes_each_statement_on_its_own(ddb: Any, hash_table: str) -> No
             statement("UPDATE hashonly SET n = n + 1 WHERE pk = 'old'"),
             statement("DELETE FROM nowhere WHERE pk = 'x'"),
             statement("DELETE FROM hashonly WHERE pk = 'a' AND n = 1"),
+            statement("EXISTS(SELECT * FROM hashonly WHERE pk = 'old')"),
         ]
     )["Responses"]  # fmt: skip
     assert answer == [
@@ -56,6 +57,7 @@ def test_batch_writes_each_statement_on_its_own(ddb: Any, hash_table: str) -> No
         {"TableName": "hashonly"},
         {"TableName": "nowhere", "Error": {"Code": "ResourceNotFound", "Message": "Requested resource not found"}},
         {"TableName": "hashonly"},
+        {"TableName": "hashonly", "Error": {"Code": "ValidationError", "Message": "EXISTS can only be used in ExecuteTransaction write requests."}},
     ]  # fmt: skip
     assert item(ddb, "old") == {"pk": {"S": "old"}, "n": {"N": "2"}}
     assert item(ddb, "a") is None

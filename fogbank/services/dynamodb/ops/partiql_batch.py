@@ -19,6 +19,7 @@ from fogbank.services.dynamodb.ops.partiql import run_write
 from fogbank.services.dynamodb.partiql import errors
 from fogbank.services.dynamodb.partiql.errors import invalid
 from fogbank.services.dynamodb.partiql.plan import WritePlan, is_read, prepare, single_read, write_plan
+from fogbank.services.dynamodb.partiql.syntax import Exists
 
 # A statement's error as a batch reports it (BatchStatementErrorCodeEnum).
 BATCH_CODES = {
@@ -102,6 +103,8 @@ def _batch_writes(ctx: RequestContext, requests: list, parsed: list, mode: str |
             plans.append(_failed(error, None))
             continue
         try:
+            if isinstance(node, Exists):
+                raise invalid(errors.EXISTS_OUTSIDE)
             plans.append(write_plan(ctx, node, values, request.get("ReturnValuesOnConditionCheckFailure")))
         except AwsError as failure:
             plans.append(_failed(failure, _table_of(node)))
