@@ -260,9 +260,13 @@ def parse_latency(text: str) -> float:
     return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
 
 
-def run_wrk(endpoint: str, operation: str, items: int, duration: int, connections: int, workdir: Path) -> Result:
+def run_wrk(
+    endpoint: str, operation: str, items: int, duration: int, connections: int, workdir: Path, target: str = ""
+) -> Result:
+    """``operation`` names the body in BODIES; ``target`` the API operation when it differs from that name."""
     script = workdir / f"{operation}.lua"
-    script.write_text(LUA % {"operation": operation, "items": items, "body": BODIES[operation], "auth": AUTH})
+    body = BODIES[operation]
+    script.write_text(LUA % {"operation": target or operation, "items": items, "body": body, "auth": AUTH})
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency", "-s", str(script), endpoint + "/"]
     output = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))

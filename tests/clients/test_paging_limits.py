@@ -36,6 +36,7 @@ NEEDS: dict[tuple[str, str], dict[str, Any]] = {
         "ExpressionAttributeValues": {":k": {"S": "a"}},
     },
     ("dynamodb", "Scan"): {"TableName": "paging"},
+    ("dynamodb", "ExecuteStatement"): {"Statement": 'SELECT * FROM "paging"'},
     ("secretsmanager", "ListSecretVersionIds"): {"SecretId": "paging"},
     ("elasticache", "DescribeCacheParameters"): {"CacheParameterGroupName": "default.valkey8"},
     ("elasticache", "DescribeEngineDefaultParameters"): {"CacheParameterGroupFamily": "valkey8"},

@@ -160,8 +160,8 @@ class Page:
             if (self.limit is not None and self.scanned >= self.limit) or self.read_bytes >= PAGE_BYTES:
                 self.stopped = True
                 break
-        if last is not None:
-            self.last = unpack(last)
+        if last is not None and self.stopped:
+            self.last = unpack(last)  # only a page that stopped early names its last key
         return self.scanned
 
     def take(self, rows: Iterator[tuple[int, bytes]]) -> Iterator[Item]:
