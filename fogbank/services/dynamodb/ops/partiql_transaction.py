@@ -7,8 +7,6 @@ them all with a reason per statement. ClientRequestToken uses TransactWriteItems
 
 from __future__ import annotations
 
-import json
-import time
 from typing import Any
 
 from fogbank.core.context import RequestContext
@@ -19,7 +17,7 @@ from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, merge, read_units, write_units
 from fogbank.services.dynamodb.codec import unpack
 from fogbank.services.dynamodb.ops.partiql_batch import BATCH_CODES
-from fogbank.services.dynamodb.ops.transactions import TOKEN_LIFETIME, _digest, _previous, _remembered, cancelled
+from fogbank.services.dynamodb.ops.transactions import cancelled, previous_answer, remember, request_digest
 from fogbank.services.dynamodb.partiql import errors
 from fogbank.services.dynamodb.partiql.errors import invalid
 from fogbank.services.dynamodb.partiql.plan import (
@@ -38,9 +36,9 @@ from fogbank.services.dynamodb.partiql.syntax import Select
 def execute_transaction(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
     token = params.get("ClientRequestToken")
-    digest = _digest(params) if token else ""
+    digest = request_digest(params) if token else ""
     if token:
-        previous = _previous(backend, ctx, token, digest)
+        previous = previous_answer(backend, ctx, token, digest)
         if previous is not None:
             return {key: value for key, value in previous.items() if key != "replayReadUnits"}
     statements = params["TransactStatements"]
@@ -131,11 +129,7 @@ def _transact_writes(
         if capacities:
             result["ConsumedCapacity"] = merge(capacities)
         if token:
-            writer.connection.execute("DELETE FROM tokens WHERE created < ?", (time.time() - TOKEN_LIFETIME,))
-            writer.connection.execute(
-                "INSERT OR REPLACE INTO tokens (token, account, digest, created, response) VALUES (?, ?, ?, ?, ?)",
-                (token, ctx.account_id, digest, time.time(), json.dumps(_remembered(result, replay_units))),
-            )
+            remember(writer, ctx, token, digest, result, replay_units)
     return result
 
 

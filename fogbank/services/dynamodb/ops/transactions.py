@@ -26,6 +26,7 @@ from fogbank.services.dynamodb.keys import validate_item_key, validate_key
 from fogbank.services.dynamodb.model import Table
 from fogbank.services.dynamodb.ops.expr import RequestExpressions, parse_request
 from fogbank.services.dynamodb.ops.items import CONDITION_FAILED, check_new_item, check_update, updated_item
+from fogbank.services.dynamodb.store import Writer
 
 TOKEN_LIFETIME = 600.0  # ClientRequestToken is honoured for 10 minutes
 ACTIONS = ("ConditionCheck", "Put", "Delete", "Update")
@@ -44,7 +45,7 @@ class Action:
     params: dict[str, Any]
 
 
-def _digest(params: dict[str, Any]) -> str:
+def request_digest(params: dict[str, Any]) -> str:
     def default(value: Any) -> Any:
         if isinstance(value, bytes):
             return base64.b64encode(value).decode()
@@ -133,10 +134,10 @@ def cancelled(reasons: list[dict[str, Any]]) -> AwsError:
 def transact_write_items(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
     token = params.get("ClientRequestToken")
-    digest = _digest(params) if token else ""
+    digest = request_digest(params) if token else ""
     mode = params.get("ReturnConsumedCapacity")
     if token:
-        previous = _previous(backend, ctx, token, digest)
+        previous = previous_answer(backend, ctx, token, digest)
         if previous is not None:
             return _replayed(ctx, previous, mode)
     actions = _plan(ctx, params)
@@ -212,15 +213,23 @@ def transact_write_items(ctx: RequestContext, params: dict[str, Any]) -> dict[st
             if metrics:
                 result["ItemCollectionMetrics"] = metrics
         if token:
-            writer.connection.execute("DELETE FROM tokens WHERE created < ?", (time.time() - TOKEN_LIFETIME,))
-            writer.connection.execute(
-                "INSERT OR REPLACE INTO tokens (token, account, digest, created, response) VALUES (?, ?, ?, ?, ?)",
-                (token, ctx.account_id, digest, time.time(), json.dumps(_remembered(result, replay_units))),
-            )
+            remember(writer, ctx, token, digest, result, replay_units)
     return result
 
 
 REPLAY_UNITS = "replayReadUnits"  # kept beside the stored answer, never sent
+
+
+def remember(
+    writer: Writer, ctx: RequestContext, token: str, digest: str, result: dict[str, Any], replay_units: dict[str, float]
+) -> None:
+    """Keep a transaction's answer under its ClientRequestToken (in the write's own transaction), so that a
+    retry within TOKEN_LIFETIME gets it again; expired tokens go at the same time."""
+    writer.connection.execute("DELETE FROM tokens WHERE created < ?", (time.time() - TOKEN_LIFETIME,))
+    writer.connection.execute(
+        "INSERT OR REPLACE INTO tokens (token, account, digest, created, response) VALUES (?, ?, ?, ?, ?)",
+        (token, ctx.account_id, digest, time.time(), json.dumps(_remembered(result, replay_units))),
+    )
 
 
 def _remembered(result: dict[str, Any], replay_units: dict[str, float]) -> dict[str, Any]:
@@ -245,7 +254,7 @@ def _replayed(ctx: RequestContext, stored: dict[str, Any], mode: str | None) -> 
     return result
 
 
-def _previous(backend: Backend, ctx: RequestContext, token: str, digest: str) -> dict[str, Any] | None:
+def previous_answer(backend: Backend, ctx: RequestContext, token: str, digest: str) -> dict[str, Any] | None:
     """The answer to an earlier request with this ClientRequestToken, if it is still remembered."""
     row = (
         backend.store.reader()
