@@ -69,7 +69,7 @@ def test_backups_and_history_survive_kill_9(tmp_path) -> None:
         db.execute("DELETE FROM stats WHERE tid = ?", (tid,))
         bid = db.execute("SELECT bid FROM backups WHERE arn = ?", (arn,)).fetchone()[0]
         changed = meta.replace('"status": "ACTIVE"', '"status": "CREATING"').replace(
-            '"restore": null', '"restore": {"summary": {"RestoreInProgress": true}, "bid": %d}' % bid
+            '"restore": null', f'"restore": {{"summary": {{"RestoreInProgress": true}}, "bid": {bid}}}'
         )
         assert changed.count("CREATING") == 1 and '"bid"' in changed
         db.execute("UPDATE tables SET meta = ? WHERE tid = ?", (changed, tid))
