@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
@@ -11,8 +12,10 @@ from typing import TYPE_CHECKING
 from fogbank.protocols.base import RawJson
 from fogbank.protocols.errors import AwsError
 from fogbank.services.dynamodb.attributes import Item, item_size, write_capacity_units
+from fogbank.services.dynamodb.backups import Backups
 from fogbank.services.dynamodb.codec import pack, unpack, wire_json
 from fogbank.services.dynamodb.expiry import Expiry
+from fogbank.services.dynamodb.history import HistoryKeeper
 from fogbank.services.dynamodb.model import INDEX_ENTRY_OVERHEAD, Index, Table
 from fogbank.services.dynamodb.processes import Counter, LocalCounter, WriteLock
 from fogbank.services.dynamodb.store import Store, Writer
@@ -55,12 +58,17 @@ class Backend:
         self.stream_settings = stream_settings or StreamSettings()
         self.expiry: Expiry | None = None
         self.stream_keeper: StreamKeeper | None = None
+        self.history_keeper: HistoryKeeper | None = None
+        self.backups = Backups(self)
         if role != "worker":
             self._resume()
             self.expiry = Expiry(self)
             self.stream_keeper = StreamKeeper(self.store, self.stream_settings)
+            self.history_keeper = HistoryKeeper(self)
 
     def close(self) -> None:
+        if self.history_keeper is not None:
+            self.history_keeper.close()
         if self.expiry is not None:
             self.expiry.close()
         if self.stream_keeper is not None:
@@ -170,6 +178,8 @@ class Backend:
             return {}
         if table.stream_id is not None:
             write_record(writer, table, old, new, blob, by_ttl)
+        if table.keeps_history and (old is None or old != new):
+            writer.add_history(tid, time.time(), pk, sk, old_size, None if old is None else pack(old))
         count = (new is not None) - (old is not None)
         delta = (new_size if new is not None else 0) - old_size
         if count or delta:
@@ -286,15 +296,41 @@ class Backend:
                 table.status = "ACTIVE"
             self.save(writer, table)
 
+    def drop_rows(self, tid: int) -> None:
+        """Remove a deleted table's rows in slices, so one huge table does not hold the write lock for long."""
+        for table_name, columns in (("items", "h, pk, sk"), ("idx", "iid, h, ipk, isk, pk, sk")):
+            while True:
+                with self.store.write() as writer:
+                    deleted = writer.connection.execute(
+                        f"DELETE FROM {table_name} WHERE tid = ? AND ({columns}) IN "
+                        f"(SELECT {columns} FROM {table_name} WHERE tid = ? LIMIT 2000)",
+                        (tid, tid),
+                    ).rowcount
+                if deleted == 0:
+                    break
+        with self.store.write() as writer:
+            writer.drop_table(tid)
+
+    def _forget(self, table: Table) -> None:
+        """A table left DELETING by a restart: its rows go, then its definition."""
+        self.drop_rows(table.tid)
+        key = (table.account, table.region, table.name)
+        if self.tables.get(key) is table:
+            del self.tables[key]
+
     def _resume(self) -> None:
-        """Finish what a restart interrupted: backfills, index deletions, tables left CREATING/DELETING."""
+        """Finish what a restart interrupted: backup copies and restores, backfills, index deletions, tables left
+        CREATING/DELETING (a deleted table's system backup is copied before its rows go)."""
+        dropping = {t.tid: functools.partial(self._forget, t) for t in self.tables.values() if t.status == "DELETING"}
+        deferred = self.backups.resume(dropping)
         for table in list(self.tables.values()):
             if table.status == "DELETING":
-                with self.store.write() as writer:
-                    writer.drop_table(table.tid)
-                del self.tables[(table.account, table.region, table.name)]
+                if table.tid not in deferred:
+                    with self.store.write() as writer:
+                        writer.drop_table(table.tid)
+                    del self.tables[(table.account, table.region, table.name)]
                 continue
-            if table.status == "CREATING":
+            if table.status == "CREATING" and table.restore is None:
                 table.status = "ACTIVE"
                 self.persist(table)
             for index in list(table.indexes):

@@ -162,6 +162,12 @@ class Table:
     ttl: dict[str, Any] | None = None
     warm: dict[str, int] | None = None  # WarmThroughput a request configured (AWS keeps the higher of it and 12k/4k)
     on_demand: dict[str, int] | None = None  # OnDemandThroughput the request set (maximum request units)
+    # Point-in-time recovery when enabled: {"since": when the history starts, "days": RecoveryPeriodInDays}.
+    pitr: dict[str, Any] | None = None
+    # The moments of this table's backups still being copied: writes keep their history until they are done.
+    backing_up: list[float] = field(default_factory=list)
+    # While a restore fills this table: RestoreSummary, and where the items come from (backups.py).
+    restore: dict[str, Any] | None = None
 
     # -- lookups -----------------------------------------------------------------------------------
 
@@ -219,6 +225,9 @@ class Table:
                 "ttl": self.ttl,
                 "warm": self.warm,
                 "on_demand": self.on_demand,
+                "pitr": self.pitr,
+                "backing_up": self.backing_up,
+                "restore": self.restore,
             }
         )
 
@@ -252,7 +261,15 @@ class Table:
             ttl=data.get("ttl"),
             warm=data.get("warm"),
             on_demand=data.get("on_demand"),
+            pitr=data.get("pitr"),
+            backing_up=data.get("backing_up") or [],
+            restore=data.get("restore"),
         )
+
+    @property
+    def keeps_history(self) -> bool:
+        """Writes log what they replace: point-in-time recovery is on, or a backup is being copied."""
+        return self.pitr is not None or bool(self.backing_up)
 
     # -- DescribeTable ------------------------------------------------------------------------------
 
@@ -292,6 +309,8 @@ class Table:
         if self.on_demand:
             description["OnDemandThroughput"] = dict(self.on_demand)
         description["WarmThroughput"] = self._warm(self.throughput, status or self.status, self.warm, floor=False)
+        if self.restore is not None:  # AWS shows it only while the restore is in progress
+            description["RestoreSummary"] = dict(self.restore["summary"])
         return description
 
     def _warm(

@@ -72,6 +72,21 @@ CREATE TABLE IF NOT EXISTS records (
     sid INTEGER NOT NULL, seq INTEGER NOT NULL, created REAL NOT NULL, event INTEGER NOT NULL, keys BLOB NOT NULL,
     new BLOB, old BLOB, size INTEGER NOT NULL, service INTEGER NOT NULL, PRIMARY KEY (sid, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS history (
+    seq INTEGER PRIMARY KEY, tid INTEGER NOT NULL, at REAL NOT NULL, pk BLOB NOT NULL, sk BLOB NOT NULL,
+    size INTEGER NOT NULL, item BLOB
+);
+CREATE INDEX IF NOT EXISTS history_at ON history (tid, at);
+CREATE TABLE IF NOT EXISTS backups (
+    bid INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE, account TEXT NOT NULL, region TEXT NOT NULL,
+    table_name TEXT NOT NULL, tid INTEGER NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, status TEXT NOT NULL,
+    created REAL NOT NULL, expires REAL, meta TEXT NOT NULL, count INTEGER NOT NULL DEFAULT 0,
+    bytes INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS backup_items (
+    bid INTEGER NOT NULL, h INTEGER NOT NULL, pk BLOB NOT NULL, sk BLOB NOT NULL, size INTEGER NOT NULL,
+    item BLOB NOT NULL, PRIMARY KEY (bid, h, pk, sk)
+) WITHOUT ROWID;
 """
 
 HASH_SPACE = 1 << 32
@@ -380,7 +395,19 @@ class Store:
         self._group_stats.clear()
         with self.write() as writer:
             writer.catalog_changed = True
-            for table in ("tables", "items", "idx", "stats", "tokens", "streams", "shards", "records"):
+            for table in (
+                "tables",
+                "items",
+                "idx",
+                "stats",
+                "tokens",
+                "streams",
+                "shards",
+                "records",
+                "history",
+                "backups",
+                "backup_items",
+            ):
                 writer.connection.execute(f"DELETE FROM {table}")
 
 
@@ -474,6 +501,19 @@ class Writer:
         )
         return seq
 
+    def add_history(self, tid: int, at: float, pk: bytes, sk: bytes, size: int, old: bytes | None) -> None:
+        """What an item was before a write at ``at`` (None: it did not exist), in the write's transaction: the
+        undo log that point-in-time recovery and backups in progress read (history.py)."""
+        self.connection.execute(
+            "INSERT INTO history (tid, at, pk, sk, size, item) VALUES (?, ?, ?, ?, ?, ?)", (tid, at, pk, sk, size, old)
+        )
+
+    def clear_rows(self, tid: int) -> None:
+        """A table's items, index entries and statistics, not its definition (a restore starting over)."""
+        self._forget_stats(tid)
+        for table in ("items", "idx", "stats"):
+            self.connection.execute(f"DELETE FROM {table} WHERE tid = ?", (tid,))
+
     def _forget_stats(self, tid: int, iid: int | None = None) -> None:
         for deltas in (self.deltas, self._pending):
             for key in [key for key in deltas if key[0] == tid and (iid is None or key[1] == iid)]:
@@ -489,7 +529,7 @@ class Writer:
     def drop_table(self, tid: int) -> None:
         self.catalog_changed = True
         self._forget_stats(tid)
-        for table in ("tables", "items", "idx", "stats"):
+        for table in ("tables", "items", "idx", "stats", "history"):
             self.connection.execute(f"DELETE FROM {table} WHERE tid = ?", (tid,))
 
     def drop_index(self, tid: int, iid: int) -> None:

@@ -116,9 +116,15 @@ def put_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] | De
 
     def write(writer: Writer) -> dict[str, Any]:
         current = backend.current(table)
-        if expressions is None and return_values == "NONE" and not current.indexes and current.stream_id is None:
+        if (
+            expressions is None
+            and return_values == "NONE"
+            and not current.indexes
+            and current.stream_id is None
+            and not current.keeps_history
+        ):
             # A plain overwrite needs only whether an item was there and its size, not the item itself (a
-            # stream's record needs the old item).
+            # stream's record and a PITR table's history need the old item).
             stored = writer.size_of(current.tid, pk, sk)
             old, old_size = (None, 0) if stored is None else (PRESENT, stored)
         else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import threading
 import time
@@ -414,12 +415,25 @@ def delete_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
                 "ResourceInUseException",
                 f"Attempt to change a resource which is still in use: Table is being updated: {table.name}",
             )
+        if table.backing_up:  # AWS: the source table of a backup in progress cannot be deleted
+            raise AwsError(
+                "ResourceInUseException",
+                f"Attempt to change a resource which is still in use: Table is being backed up: {table.name}",
+            )
         description = describe(backend, table, "DELETING")
         table.status = "DELETING"
         table.stream = None  # its stream is DISABLED, readable for 24 hours more, as on AWS
-        backend.persist(table)
+        system = None
+        with backend.store.write() as writer:
+            backend.save(writer, table)
+            if table.pitr is not None:  # AWS keeps a system backup of a deleted PITR table for 35 days
+                system = backend.backups.catalog(writer, table, f"{table.name}$DeletedTableBackup", "SYSTEM")
         del backend.tables[(table.account, table.region, table.name)]
-    threading.Thread(target=_drop_rows, args=(backend, table.tid), name="dynamodb-drop", daemon=True).start()
+    drop = functools.partial(backend.drop_rows, table.tid)
+    if system is not None:
+        backend.backups.start_copy_then_drop(system, drop)
+    else:
+        threading.Thread(target=drop, name="dynamodb-drop", daemon=True).start()
     return {"TableDescription": {key: value for key, value in description.items() if key not in NOT_IN_DELETE}}
 
 
@@ -434,22 +448,6 @@ NOT_IN_DELETE = frozenset(
         "WarmThroughput",
     )
 )
-
-
-def _drop_rows(backend: Backend, tid: int) -> None:
-    """Remove a deleted table's rows in slices, so one huge table does not hold the write lock for long."""
-    for table_name, columns in (("items", "h, pk, sk"), ("idx", "iid, h, ipk, isk, pk, sk")):
-        while True:
-            with backend.store.write() as writer:
-                deleted = writer.connection.execute(
-                    f"DELETE FROM {table_name} WHERE tid = ? AND ({columns}) IN "
-                    f"(SELECT {columns} FROM {table_name} WHERE tid = ? LIMIT 2000)",
-                    (tid, tid),
-                ).rowcount
-            if deleted == 0:
-                break
-    with backend.store.write() as writer:
-        writer.drop_table(tid)
 
 
 # -- UpdateTable ------------------------------------------------------------------------------------
