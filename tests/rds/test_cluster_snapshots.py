@@ -90,6 +90,11 @@ def test_a_restored_cluster_has_what_was_committed_before_the_snapshot(rds: Any,
     with connect(engine, "127.0.0.1", after["Port"]) as conn:
         run_sql(conn, "INSERT INTO t VALUES (3)")  # the restored cluster takes writes of its own
     assert rows(engine, after["Port"]) == [1, 3] and rows(engine, cluster["Port"]) == [1, 2]
+    assert error_of(rds.create_db_snapshot, DBInstanceIdentifier="copy-0", DBSnapshotIdentifier="i") == (
+        "InvalidParameterValue",
+        "The specified instance is a member of a cluster and a snapshot cannot be created directly. "
+        "Please use the CreateDBClusterSnapshot API instead.",
+    )
     messages = [e["Message"] for e in rds.describe_events(SourceIdentifier="snap-1",
                                                           SourceType="db-cluster-snapshot")["Events"]]  # fmt: skip
     assert messages == ["Creating manual cluster snapshot", "Manual cluster snapshot created"]
@@ -101,6 +106,8 @@ def test_copy_describe_share_and_delete(rds: Any, client: Any) -> None:
                           Tags=[{"Key": "team", "Value": "a"}])  # fmt: skip
     wait_cluster(rds, "c1")
     rds.create_db_cluster_snapshot(DBClusterIdentifier="c1", DBClusterSnapshotIdentifier="s1")
+    rds.get_waiter("db_cluster_snapshot_available").wait(DBClusterSnapshotIdentifier="s1",
+                                                         WaiterConfig={"Delay": 1})  # fmt: skip
     snap = wait_snapshot(rds, "s1")
     assert snap["TagList"] == [{"Key": "team", "Value": "a"}]  # CopyTagsToSnapshot, no tags given
     copied = rds.copy_db_cluster_snapshot(SourceDBClusterSnapshotIdentifier="s1", TargetDBClusterSnapshotIdentifier="s2",
@@ -272,3 +279,47 @@ def test_snapshots_survive_a_restart_and_leave_no_files_when_deleted() -> None:
         assert list(snapshots.iterdir()) == []
         volumes = Path(fb.root / "data" / "rds" / "clusters")
         assert not volumes.exists() or list(volumes.rglob("volume")) == []  # the writer holds the data now
+
+
+def test_bad_inputs_are_client_errors(client: Any) -> None:
+    """Random identifiers, types and values for every cluster snapshot operation: always a 4xx."""
+    import random
+
+    rds = client("rds", parameter_validation=False)
+    rds.create_db_cluster(DBClusterIdentifier="fz", Engine="aurora-postgresql", MasterUsername="postgres",
+                          MasterUserPassword="Secret-pass1")  # fmt: skip
+    wait_cluster(rds, "fz")
+    rds.create_db_cluster_snapshot(DBClusterIdentifier="fz", DBClusterSnapshotIdentifier="fz-s")
+    wait_snapshot(rds, "fz-s")
+    rng = random.Random(13)
+    values: list[Any] = ["", "-", "a" * 300, "arn:aws:rds:us-east-1:000000000000:cluster-snapshot:fz-s",
+                         "arn:aws:rds:eu-west-1:1:cluster-snapshot:x", "arn:", "fz-s", "FZ", "ü", "a--b", 0, -1, 10**9,
+                         True]  # fmt: skip
+    lists: list[Any] = [[], ["x"], ["all", "12"], [{"Name": "engine"}], [{"Name": "x", "Values": []}], [{"Key": ""}],
+                        [{"Key": "aws:x", "Value": "v"}], [{"Key": "k", "Value": "v"}] * 60]  # fmt: skip
+    listed = {"Tags", "Filters", "ValuesToAdd", "ValuesToRemove"}
+    calls = {
+        "create_db_cluster_snapshot": ["DBClusterIdentifier", "DBClusterSnapshotIdentifier", "Tags"],
+        "describe_db_cluster_snapshots": ["DBClusterIdentifier", "DBClusterSnapshotIdentifier", "SnapshotType",
+                                          "Filters", "MaxRecords", "Marker", "IncludeShared", "DbClusterResourceId"],
+        "copy_db_cluster_snapshot": ["SourceDBClusterSnapshotIdentifier", "TargetDBClusterSnapshotIdentifier",
+                                     "CopyTags", "Tags"],
+        "delete_db_cluster_snapshot": ["DBClusterSnapshotIdentifier"],
+        "modify_db_cluster_snapshot_attribute": ["DBClusterSnapshotIdentifier", "AttributeName", "ValuesToAdd",
+                                                 "ValuesToRemove"],
+        "describe_db_cluster_snapshot_attributes": ["DBClusterSnapshotIdentifier"],
+        "restore_db_cluster_from_snapshot": ["DBClusterIdentifier", "SnapshotIdentifier", "Engine", "EngineVersion",
+                                             "Port", "DatabaseName", "Tags", "BackupRetentionPeriod",
+                                             "DeletionProtection", "DBSubnetGroupName"],
+        "delete_db_cluster": ["DBClusterIdentifier", "FinalDBSnapshotIdentifier", "SkipFinalSnapshot"],
+    }  # fmt: skip
+    for _ in range(150):
+        name = rng.choice(sorted(calls))
+        params = {key: rng.choice(lists if key in listed else values) for key in calls[name] if rng.random() < 0.7}
+        try:
+            getattr(rds, name)(**params)
+        except botocore.exceptions.ClientError as error:
+            status = error.response["ResponseMetadata"]["HTTPStatusCode"]
+            assert 400 <= status < 500, (name, params, error.response["Error"])
+        except (KeyError, AttributeError, TypeError):
+            pass  # a shape botocore itself cannot serialize: never sent

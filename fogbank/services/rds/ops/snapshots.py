@@ -109,6 +109,12 @@ def create_db_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     tags = tag_list(params.get("Tags"))
     with be.store.lock:
         record = instance(region, params["DBInstanceIdentifier"])
+        if record.fields.get("DBClusterIdentifier"):  # an Aurora instance's data is its cluster's
+            raise AwsError(
+                "InvalidParameterValue",
+                "The specified instance is a member of a cluster and a snapshot cannot be created directly. "
+                "Please use the CreateDBClusterSnapshot API instead.",
+            )
         require(
             record,
             "available",
