@@ -29,7 +29,7 @@ from typing import Any
 
 from fogbank.managed.records import Record
 from fogbank.services.rds import clusters, replicas
-from fogbank.services.rds.backend import Backend
+from fogbank.services.rds.backend import TRAVERSED, Backend
 from fogbank.services.rds.store import Region, iso, now
 
 log = logging.getLogger(__name__)
@@ -145,11 +145,13 @@ def delete_cluster_files(backend: Backend, cluster: Record[Any]) -> None:
     shutil.rmtree(volume_dir(backend, cluster).parent, ignore_errors=True)
 
 
-def _place(backend: Backend, cluster: Record[Any], fill: Any) -> None:
-    """Make the volume by ``fill(tmp)`` beside it, then rename: it is there whole or not at all."""
+def make_volume(backend: Backend, cluster: Record[Any], fill: Any) -> None:
+    """Make the volume by ``fill(tmp)`` beside it, then rename: it is there whole or not at all.
+    Its parents only let the engine user through (a point-in-time restore runs a server in it)."""
     volume = volume_dir(backend, cluster)
-    volume.parent.parent.mkdir(mode=0o700, exist_ok=True)
-    volume.parent.mkdir(mode=0o700, exist_ok=True)
+    for parent in (volume.parent.parent, volume.parent):
+        parent.mkdir(mode=0o700, exist_ok=True)
+        parent.chmod(TRAVERSED)
     tmp = volume.with_name("volume.tmp")
     shutil.rmtree(tmp, ignore_errors=True)
     fill(tmp)
@@ -160,7 +162,7 @@ def _place(backend: Backend, cluster: Record[Any], fill: Any) -> None:
 def restore_volume(backend: Backend, region: Region, cluster: Record[Any], snapshot_dir: Path | None) -> None:
     """A restored cluster's volume from its snapshot's data (None: an empty snapshot, no volume)."""
     if snapshot_dir is not None:
-        _place(backend, cluster, lambda tmp: shutil.copytree(snapshot_dir, tmp, symlinks=True))
+        make_volume(backend, cluster, lambda tmp: shutil.copytree(snapshot_dir, tmp, symlinks=True))
     with backend.store.lock:
         cluster.private.restored_from = ""
         backend.save(region)
@@ -204,6 +206,6 @@ def keep_volume(backend: Backend, region: Region, record: Record[Any]) -> None:
     if others or not data.is_dir():
         return
     try:
-        _place(backend, cluster, lambda tmp: os.rename(data, tmp))
+        make_volume(backend, cluster, lambda tmp: os.rename(data, tmp))
     except OSError as error:
         log.warning("the data of %s could not be kept for cluster %s: %s", record.identifier, cluster.identifier, error)

@@ -84,10 +84,13 @@ def _resume_cluster(backend: Backend, region: Any, cluster: Record[Any]) -> None
         with backend.store.lock:
             cluster.status = settled
             backend.save(region)
-    if status == "creating" and cluster.private.restored_from:  # a restore's copy was interrupted
-        from fogbank.services.rds.ops.cluster_snapshots import restore
+    if status == "creating" and cluster.private.restored_from:  # a restore was interrupted
+        from fogbank.services.rds.ops import cluster_backups, cluster_snapshots
 
-        restore(backend, region, cluster, "")
+        if cluster.private.restored_from.startswith(cluster_backups.POINT_IN_TIME):
+            cluster_backups.resume(backend, region, cluster)
+        else:
+            cluster_snapshots.restore(backend, region, cluster, "")
         return
     if status == "creating":
         come_up(backend, region, cluster)

@@ -323,22 +323,26 @@ def modify_db_cluster_snapshot_attribute(ctx: RequestContext, params: dict[str, 
 
 # -- restore -----------------------------------------------------------------------------------------
 
-# What a restored cluster takes from the request; anything else of the model is refused by name.
-_RESTORE_ACCEPTED = {
-    "DBClusterIdentifier", "SnapshotIdentifier", "Engine", "EngineVersion", "Port", "DBSubnetGroupName",
-    "DatabaseName", "VpcSecurityGroupIds", "Tags", "EnableIAMDatabaseAuthentication", "EnableCloudwatchLogsExports",
-    "EngineMode", "DBClusterParameterGroupName", "DeletionProtection", "CopyTagsToSnapshot", "AvailabilityZones",
+# What a restored cluster takes from the request (besides the source's name); anything else of the
+# model is refused by name.
+RESTORE_ACCEPTED = {
+    "DBClusterIdentifier", "Engine", "EngineVersion", "Port", "DBSubnetGroupName", "DatabaseName",
+    "VpcSecurityGroupIds", "Tags", "EnableIAMDatabaseAuthentication", "EnableCloudwatchLogsExports", "EngineMode",
+    "DBClusterParameterGroupName", "DeletionProtection", "CopyTagsToSnapshot", "AvailabilityZones",
     "ServerlessV2ScalingConfiguration", "BackupRetentionPeriod", "PreferredBackupWindow", "EngineLifecycleSupport",
     "NetworkType", "StorageType", "BacktrackWindow", "ScalingConfiguration", "RdsCustomClusterConfiguration",
     "KmsKeyId", "OptionGroupName",
 }  # fmt: skip
 
 
-def check_restore(ctx: RequestContext, params: dict[str, Any], snap: Record[Any]) -> dict[str, Any]:
-    """RestoreDBClusterFromSnapshot's checks: what the restored cluster is made with."""
+def check_restore(
+    ctx: RequestContext, params: dict[str, Any], source: dict[str, Any], accepted: set[str]
+) -> dict[str, Any]:
+    """A restore's checks (from a snapshot or to a point in time): what the new cluster is made
+    with; ``source`` holds the source's Engine, EngineVersion, MasterUsername, password and name."""
     be, _ = backend(ctx)
     identifier = check_identifier(params["DBClusterIdentifier"], "DBClusterIdentifier")
-    unknown = sorted(k for k, v in params.items() if v not in (None, [], False) and k not in _RESTORE_ACCEPTED)
+    unknown = sorted(k for k, v in params.items() if v not in (None, [], False) and k not in accepted)
     if unknown:
         raise AwsError(
             "InvalidParameterCombination", f"Fogbank does not restore DB clusters with {', '.join(unknown)} yet."
@@ -350,30 +354,30 @@ def check_restore(ctx: RequestContext, params: dict[str, Any], snap: Record[Any]
         )
     if params.get("OptionGroupName"):
         raise AwsError("InvalidParameterCombination", "Option groups are not available for Aurora clusters.")
-    engine = snap.fields["Engine"]
-    if params["Engine"] != engine:
+    engine = source["Engine"]
+    if params.get("Engine") and params["Engine"] != engine:
         raise AwsError(
             "InvalidParameterCombination",
-            f"The engine {params['Engine']} does not match the snapshot's engine {engine}: Fogbank restores a "
-            "cluster snapshot into a cluster of its own engine.",
+            f"The engine {params['Engine']} does not match the source's engine {engine}: Fogbank restores a "
+            "cluster into a cluster of its own engine.",
         )
-    recorded = be.engines.resolve(engine, snap.fields["EngineVersion"], recorded=True)
+    recorded = be.engines.resolve(engine, source["EngineVersion"], recorded=True)
     version = be.engines.resolve(engine, params["EngineVersion"]) if params.get("EngineVersion") else recorded
     if version.family != recorded.family:
         raise AwsError(
             "InvalidParameterCombination",
-            f"Fogbank cannot restore a snapshot of {engine} {recorded.version} as {version.version}: "
+            f"Fogbank cannot restore {engine} {recorded.version} as {version.version}: "
             "a major version upgrade on restore is not supported yet.",
         )
-    name = snap.private.database_name
+    name = source["name"]
     if params.get("DatabaseName") and params["DatabaseName"] != name:
         raise AwsError(
             "InvalidParameterCombination",
-            f"The snapshot's database is {name or 'none'}: a restored cluster keeps the snapshot's DatabaseName.",
+            f"The source's database is {name or 'none'}: a restored cluster keeps its DatabaseName.",
         )
     options = check_options(ctx, params, identifier, version)
-    return {"identifier": identifier, "version": version, "username": snap.fields["MasterUsername"],
-            "password": snap.private.password, "name": name, **options}  # fmt: skip
+    return {"identifier": identifier, "version": version, "username": source["MasterUsername"],
+            "password": source["password"], "name": name, **options}  # fmt: skip
 
 
 @operation("RestoreDBClusterFromSnapshot")
@@ -392,7 +396,8 @@ def restore_db_cluster_from_snapshot(ctx: RequestContext, params: dict[str, Any]
         snap = find(ctx, region, value, shared=True)
         if snap.status != "available":
             raise _not_available(snap)
-    cluster = new_cluster(ctx, params, check_restore(ctx, params, snap))
+    source = {**snap.fields, "password": snap.private.password, "name": snap.private.database_name}
+    cluster = new_cluster(ctx, params, check_restore(ctx, params, source, RESTORE_ACCEPTED | {"SnapshotIdentifier"}))
     cluster.private.restored_from = snap.private.directory
     out = admit(ctx, cluster)
     be.jobs.submit(cluster.resource_id, lambda: restore(be, region, cluster, snap.identifier))

@@ -11,6 +11,7 @@ from fogbank.managed.records import Record, iso, now
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
 from fogbank.services.rds import (
+    cluster_backups,
     cluster_endpoints,
     cluster_snapshots,
     clusters,
@@ -86,6 +87,11 @@ def render(region: Region, cluster: Record[Any]) -> dict[str, Any]:
         DBClusterOptionGroupMemberships=[],
     )
     out.pop("VpcSecurityGroupIds", None)
+    restorable = cluster_backups.window(region, cluster)
+    if restorable is not None:  # whole seconds, as RDS shows them, both inside the window
+        earliest = restorable[0].replace(microsecond=0) + dt.timedelta(seconds=1 if restorable[0].microsecond else 0)
+        out["EarliestRestorableTime"] = earliest
+        out["LatestRestorableTime"] = max(earliest, restorable[1].replace(microsecond=0))
     return out
 
 
@@ -496,6 +502,11 @@ def delete_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
                 "InvalidParameterCombination",
                 "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.",
             )
+        if params.get("DeleteAutomatedBackups") is False:
+            raise AwsError(
+                "InvalidParameterCombination",
+                "Fogbank does not retain the automated backups of a deleted DB cluster yet (DeleteAutomatedBackups).",
+            )
         if params.get("SkipFinalSnapshot") and final_id:
             raise AwsError(
                 "InvalidParameterCombination", "Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier."
@@ -527,6 +538,7 @@ def _delete(be: Any, region: Region, cluster: Record[Any]) -> None:
     if final is not None and final.status != "available":
         cluster_snapshots.take(be, region, cluster, final)
     cluster_snapshots.delete_cluster_files(be, cluster)
+    cluster_backups.deleted(be, region, cluster)
     with be.store.lock:
         for endpoint in endpoints:
             region.remove(endpoint)
@@ -605,6 +617,8 @@ def join(region: Region, cluster: Record[Any], record: Record[Any], params: dict
         fields["DBName"] = cluster.fields["DatabaseName"]
     record.private.password = cluster.private.password
     record.private.binlog = cluster.fields["Engine"] == "aurora-mysql"  # its readers follow its binary log
+    if cluster_backups.archived(cluster):  # its WAL archive is the cluster's (``cluster_backups.py``)
+        record.private.cluster_archive = cluster.resource_id
     writer = clusters.writer(region, cluster)
     if writer is not None:
         fields[replicas.SOURCE] = writer.identifier
