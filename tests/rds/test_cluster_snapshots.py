@@ -261,18 +261,24 @@ def test_errors(rds: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_snapshots_survive_a_restart_and_leave_no_files_when_deleted() -> None:
     engine = "aurora-postgresql"
-    with OwnFogbank("fogbank-cluster-snapshots-", "6200-6299") as fb:
+    with OwnFogbank("fogbank-cluster-snapshots-", "6200-6299", FOGBANK_RDS_BACKUP_INTERVAL="0.5") as fb:
         rds = fb.rds
         cluster = make_cluster(rds, "dur", engine, readers=0)
         with connect(engine, "127.0.0.1", cluster["Port"]) as conn:
             run_sql(conn, "CREATE TABLE t (n INT PRIMARY KEY)")
             run_sql(conn, "INSERT INTO t VALUES (9)")
+            committed = run_sql(conn, "SELECT clock_timestamp()")[0][0]
         rds.create_db_cluster_snapshot(DBClusterIdentifier="dur", DBClusterSnapshotIdentifier="keep")
         wait_snapshot(rds, "keep")
         snapshots = Path(fb.root / "data" / "rds" / "snapshots")
         assert len(list(snapshots.iterdir())) == 1
+        latest = _latest_restorable(rds, "dur", after=committed)
         fb.restart()  # kill -9, then up again
         assert wait_snapshot(rds, "keep")["Status"] == "available"
+        assert _latest_restorable(rds, "dur") >= latest  # the cluster's continuous backup too
+        rds.restore_db_cluster_to_point_in_time(DBClusterIdentifier="then", SourceDBClusterIdentifier="dur",
+                                                UseLatestRestorableTime=True)  # fmt: skip
+        assert rows(engine, add_writer(rds, "then", engine, "then-0")["Port"]) == [9]
         rds.restore_db_cluster_from_snapshot(DBClusterIdentifier="back", SnapshotIdentifier="keep", Engine=engine)
         assert rows(engine, add_writer(rds, "back", engine, "back-0")["Port"]) == [9]
         rds.delete_db_cluster_snapshot(DBClusterSnapshotIdentifier="keep")
@@ -323,3 +329,15 @@ def test_bad_inputs_are_client_errors(client: Any) -> None:
             assert 400 <= status < 500, (name, params, error.response["Error"])
         except (KeyError, AttributeError, TypeError):
             pass  # a shape botocore itself cannot serialize: never sent
+
+
+def _latest_restorable(rds: Any, name: str, after: Any = None, timeout: float = 30) -> Any:
+    """The cluster's LatestRestorableTime once it has one (later than ``after``, to the second)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        cluster = rds.describe_db_clusters(DBClusterIdentifier=name)["DBClusters"][0]
+        latest = cluster.get("LatestRestorableTime")
+        if latest and (after is None or latest > after):
+            return cluster["LatestRestorableTime"]
+        assert time.monotonic() < deadline, cluster
+        time.sleep(0.2)
