@@ -13,8 +13,8 @@ from fogbank.services.base import operation
 from fogbank.services.rds import cluster_backups, clusters
 from fogbank.services.rds.ops.automated_backups import target_time
 from fogbank.services.rds.ops.cluster_snapshots import RESTORE_ACCEPTED, check_restore
-from fogbank.services.rds.ops.clusters import admit, aurora_only, cluster_strict, come_up, new_cluster
-from fogbank.services.rds.ops.common import backend
+from fogbank.services.rds.ops.clusters import admit, cluster_strict, come_up, new_cluster
+from fogbank.services.rds.ops.common import aurora_only, backend
 from fogbank.services.rds.records import CLUSTER, CLUSTER_BACKUP
 from fogbank.services.rds.store import Region
 

@@ -18,14 +18,13 @@ from fogbank.services.rds.model import IDENTIFIER_MESSAGE, check_identifier, che
 from fogbank.services.rds.ops import snapshots
 from fogbank.services.rds.ops.clusters import (
     admit,
-    aurora_only,
     check_options,
     cluster_strict,
     come_up,
     later,
     new_cluster,
 )
-from fogbank.services.rds.ops.common import backend, filters, identifier_from, page, tag_list
+from fogbank.services.rds.ops.common import aurora_only, backend, filters, identifier_from, page, tag_list
 from fogbank.services.rds.records import CLUSTER, CLUSTER_SNAPSHOT, ClusterSnapshotPrivate
 from fogbank.services.rds.store import Region
 
