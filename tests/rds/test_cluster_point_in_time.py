@@ -13,7 +13,7 @@ import pytest
 
 from tests.rds.conftest import run_sql, wait_status
 from tests.rds.test_aurora_clusters import connect, make_cluster, wait_cluster
-from tests.rds.test_cluster_snapshots import add_writer, error_of, rows
+from tests.rds.test_cluster_snapshots import add_writer, error_of, rows, wait_restored
 from tests.rds.test_point_in_time import quick_backups  # noqa: F401 (a fixture)
 
 ENGINE = "aurora-postgresql"
@@ -43,11 +43,7 @@ def restore(rds: Any, name: str, **params: Any) -> list[int]:
     out = rds.restore_db_cluster_to_point_in_time(DBClusterIdentifier=name, SourceDBClusterIdentifier="pit",
                                                   **params)["DBCluster"]  # fmt: skip
     assert out["Status"] == "creating" and out["DBClusterMembers"] == []
-    try:
-        wait_cluster(rds, name)
-    except AssertionError as error:  # say why: the restore's events
-        events = rds.describe_events(SourceIdentifier=name, SourceType="db-cluster")["Events"]
-        raise AssertionError([e["Message"] for e in events]) from error
+    wait_restored(rds, name)
     return rows(ENGINE, add_writer(rds, name, ENGINE, f"{name}-0")["Port"])
 
 

@@ -33,6 +33,15 @@ def wait_gone(rds: Any, identifier: str, timeout: float = 60) -> None:
         time.sleep(0.1)
 
 
+def wait_restored(rds: Any, name: str) -> dict[str, Any]:
+    """The restored cluster once available; if it is not, why: its events."""
+    try:
+        return wait_cluster(rds, name)
+    except AssertionError as error:
+        events = rds.describe_events(SourceIdentifier=name, SourceType="db-cluster")["Events"]
+        raise AssertionError([e["Message"] for e in events]) from error
+
+
 def rows(engine: str, port: int) -> list[int]:
     with connect(engine, "127.0.0.1", port) as conn:
         return sorted(row[0] for row in run_sql(conn, "SELECT n FROM t"))
@@ -76,7 +85,7 @@ def test_a_restored_cluster_has_what_was_committed_before_the_snapshot(rds: Any,
         Tags=[{"Key": "restored", "Value": "yes"}],
     )["DBCluster"]  # fmt: skip
     assert restored["Status"] == "creating" and restored["DBClusterMembers"] == []
-    after = wait_cluster(rds, "copy")
+    after = wait_restored(rds, "copy")
     assert after["DBClusterMembers"] == [] and after["DeletionProtection"] is True  # no instance until one is added
     assert (after["MasterUsername"], after["DatabaseName"], after["EngineVersion"]) == (
         ENGINES[engine], "shop", cluster["EngineVersion"])  # fmt: skip
