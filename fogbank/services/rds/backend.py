@@ -174,6 +174,7 @@ class Backend:
         self.release_ports()
         self.store.wipe()
         shutil.rmtree(self.root / "backups", ignore_errors=True)  # automated backups (backups.py makes it again)
+        shutil.rmtree(self.root / "clusters", ignore_errors=True)  # clusters' volumes (cluster_snapshots.py)
         for path, mode in ((self.instances_dir, TRAVERSED), (self.snapshots_dir, 0o700)):
             shutil.rmtree(path, ignore_errors=True)
             path.mkdir(mode=mode, parents=True, exist_ok=True)

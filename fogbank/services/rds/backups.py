@@ -50,13 +50,16 @@ def backup_dir(backend: Backend, directory: str) -> Path:
 
 def archive_dir(backend: Backend, record: Record[Any]) -> Path | None:
     """Where the instance's engine archives its log (made, the engine user's), or None when
-    its retention period is 0."""
-    if not enabled(record):
+    its retention period is 0. An aurora-postgresql cluster's members archive into their
+    cluster's (``cluster_backups.py``): only the writer archives, and a reader promoted in its
+    place goes on in the same archive, on a new timeline."""
+    owner = record.private.cluster_archive or (record.resource_id if enabled(record) else None)
+    if owner is None:
         return None
     root = backend.root / "backups"
     root.mkdir(mode=0o700, exist_ok=True)
     root.chmod(TRAVERSED)
-    path = backup_dir(backend, record.resource_id)
+    path = backup_dir(backend, owner)
     users.prepare_dir(path, unprivileged=True)
     archive = path / "archive"
     users.prepare_dir(archive, unprivileged=True)
@@ -93,6 +96,11 @@ def _new_automated_backup(region: Region, record: Record[Any]) -> Record[Any]:
 def became_available(backend: Backend, region: Region, record: Record[Any]) -> None:
     """After a create or restore: the automated backup exists, and its first full copy is taken
     in the background."""
+    if record.private.cluster_archive:  # an Aurora writer: its cluster's backup
+        from fogbank.services.rds import cluster_backups
+
+        cluster_backups.writer_ready(backend, region, record)
+        return
     if not enabled(record):
         return
     with backend.store.lock:
@@ -121,10 +129,20 @@ def take_base_backup(backend: Backend, region: Region, record: Record[Any]) -> N
     with backend.store.lock:
         backup = automated_backup(region, record)
         wanted = region.contains(record) and record.status == "available" and backend.is_running(record)
-    driver, archive = _driver(backend, record), archive_dir(backend, record)
-    if backup is None or not wanted or driver is None or archive is None or backend.closing.is_set():
+    if backup is None or not wanted or _driver(backend, record) is None or not enabled(record):
         return
     backend.instance_event(region, record, BACKING_UP, "backup")
+    if base_backup(backend, region, record, backup, int(record.fields.get("BackupRetentionPeriod") or 1)):
+        backend.instance_event(region, record, FINISHED, "backup")
+        bring_up_to_date(backend, region, record)  # restorable from now on, not from the next round
+
+
+def base_backup(backend: Backend, region: Region, record: Record[Any], backup: Record[Any], retention: int) -> bool:
+    """A full copy of the running ``record`` (an instance, or a cluster's writer) into ``backup``,
+    then the copies and log older than the retention period go; False when it failed."""
+    driver, archive = _driver(backend, record), archive_dir(backend, record)
+    if driver is None or archive is None or backend.closing.is_set():
+        return False
     stamp = now()
     dest = backup_dir(backend, backup.private.directory) / f"base-{stamp.strftime('%Y%m%dT%H%M%S%f')}"
     try:
@@ -132,22 +150,21 @@ def take_base_backup(backend: Backend, region: Region, record: Record[Any]) -> N
     except Exception as error:
         log.warning("automated backup of %s failed: %s", record.identifier, error)
         shutil.rmtree(dest, ignore_errors=True)
-        return
+        return False
     with backend.store.lock:
         # Restorable from the copy's end: replay needs WAL from its start, consistency at its end.
         backup.private.bases.append({"directory": dest.name, "start": base.start, "time": iso(now())})
         backend.save(region)
-    backend.instance_event(region, record, FINISHED, "backup")
-    bring_up_to_date(backend, region, record)  # restorable from now on, not from the next round
-    _prune(backend, region, record, backup, driver, archive)
+    _prune(backend, region, record, backup, driver, archive, retention)
+    return True
 
 
 def _prune(
-    backend: Backend, region: Region, record: Record[Any], backup: Record[Any], driver: Any, archive: Path
+    backend: Backend, region: Region, record: Record[Any], backup: Record[Any], driver: Any, archive: Path, days: int
 ) -> None:
     """Copies older than the retention period go, but the newest of those stays: the window's
     start needs one to replay from. Then the log older than the oldest copy kept."""
-    horizon = now() - DAY * int(record.fields.get("BackupRetentionPeriod") or 1)
+    horizon = now() - DAY * days
     with backend.store.lock:
         bases = backup.private.bases
         old = [b for b in bases if dt.datetime.fromisoformat(b["time"]) < horizon]
@@ -166,31 +183,43 @@ def _prune(
 
 def bring_up_to_date(backend: Backend, region: Region, record: Record[Any]) -> None:
     """Make the archive cover now; then now is the LatestRestorableTime."""
-    driver, started = _driver(backend, record), now()
     with backend.store.lock:
         backup = automated_backup(region, record)
+    latest = archive_up_to_date(backend, region, record, backup)
+    if latest is not None:
+        with backend.store.lock:
+            record.fields["LatestRestorableTime"] = latest
+            backend.save(region)
+
+
+def archive_up_to_date(backend: Backend, region: Region, record: Record[Any], backup: Record[Any] | None) -> str | None:
+    """Make the archive that running ``record`` writes cover now; then now is ``backup``'s latest
+    restorable time (answered; None when not, this round)."""
+    driver, started = _driver(backend, record), now()
     if driver is None or backup is None or not backup.private.bases:
-        return
+        return None
     try:
         done = driver.archived_through(backend.process_name(record), archive_dir(backend, record))
     except Exception as error:  # stopped or restarting meanwhile: the next round tries again
         log.debug("archiving %s: %s", record.identifier, error)
-        return
-    if done:
-        with backend.store.lock:
-            backup.private.latest = iso(started)
-            record.fields["LatestRestorableTime"] = iso(started)
-            backend.save(region)
+        return None
+    if not done:
+        return None
+    with backend.store.lock:
+        backup.private.latest = iso(started)
+        backend.save(region)
+    return iso(started)
 
 
-def _base_due(backend: Backend, record: Record[Any], backup: Record[Any], moment: dt.datetime) -> bool:
+def base_due(backend: Backend, window: str, backup: Record[Any], moment: dt.datetime) -> bool:
+    """Whether a full copy is due (daily in the backup ``window``)."""
     if not backup.private.bases:
         return True  # the first failed (the engine restarted meanwhile): again ("_queued" keeps it to one)
     last = dt.datetime.fromisoformat(backup.private.bases[-1]["time"])
     every = backend._config.rds_base_backup_interval
     if every > 0:
         return (moment - last).total_seconds() >= every
-    opened = window_opened(record.fields["PreferredBackupWindow"], moment)
+    opened = window_opened(window, moment)
     return opened is not None and last < opened  # once in each day's window
 
 
@@ -239,9 +268,12 @@ def _round(backend: Backend) -> None:
             continue
         bring_up_to_date(backend, region, record)
         with backend.store.lock:
-            due = _base_due(backend, record, backup, moment)
+            due = base_due(backend, record.fields["PreferredBackupWindow"], backup, moment)
         if due:
             _queue_base_backup(backend, region, record)
+    from fogbank.services.rds import cluster_backups
+
+    cluster_backups.round(backend, moment)
 
 
 _queued: set[str] = set()  # instances whose full copy waits on their job queue: one at a time
@@ -249,19 +281,24 @@ _queued_lock = threading.Lock()
 
 
 def _queue_base_backup(backend: Backend, region: Region, record: Record[Any]) -> None:
-    with _queued_lock:
-        if record.resource_id in _queued:
-            return
-        _queued.add(record.resource_id)
+    queue_once(backend, record.resource_id, lambda: take_base_backup(backend, region, record))
 
-    def work() -> None:
+
+def queue_once(backend: Backend, key: str, work: Any) -> None:
+    """``work`` (a full copy) on ``key``'s job queue, unless one waits there already."""
+    with _queued_lock:
+        if key in _queued:
+            return
+        _queued.add(key)
+
+    def run() -> None:
         try:
-            take_base_backup(backend, region, record)
+            work()
         finally:
             with _queued_lock:
-                _queued.discard(record.resource_id)
+                _queued.discard(key)
 
-    backend.jobs.submit(record.resource_id, work, grace=0)
+    backend.jobs.submit(key, run, grace=0)
 
 
 def start_scheduler(backend: Backend) -> threading.Thread:

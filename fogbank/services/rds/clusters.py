@@ -338,7 +338,8 @@ def writer_leaving(backend: Backend, region: Region, old: Record[Any]) -> None:
     cluster = cluster_of(region, old)
     if cluster is None or old.fields.get(replicas.SOURCE):
         return
-    candidates = [r for r in readers(region, cluster) if backend.is_running(r)]
+    # A reader being deleted too (the cluster is emptied) does not take over.
+    candidates = [r for r in readers(region, cluster) if backend.is_running(r) and r.status != "deleting"]
     if not candidates or not backend.is_running(old):
         return
     target = promotion_order(candidates)[0]

@@ -17,7 +17,16 @@ from fogbank.engines.interface import InstanceSpec
 from fogbank.engines.supervisor import EngineStartError
 from fogbank.managed import ports, supervision
 from fogbank.managed.records import Record
-from fogbank.services.rds import backups, classes, cluster_endpoints, clusters, multi_az, replicas, serverless
+from fogbank.services.rds import (
+    backups,
+    classes,
+    cluster_endpoints,
+    cluster_snapshots,
+    clusters,
+    multi_az,
+    replicas,
+    serverless,
+)
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.engines import is_postgres
 from fogbank.services.rds.parameters import engine_settings
@@ -250,9 +259,12 @@ def create(backend: Backend, region: Region, record: Record[Any], snapshot: Reco
     driver = backend.engines.driver(version)
     try:
         prepare_instance_dir(backend, record)
-        if snapshot is not None:
-            driver.restore(backend.snapshot_dir(snapshot), backend.data_dir(record))
+        seed = cluster_snapshots.seed(backend, region, record)  # a cluster's first instance: the cluster's data
+        if snapshot is not None or seed is not None:
+            driver.restore(seed or backend.snapshot_dir(snapshot), backend.data_dir(record))
             start_engine(backend, region, record)
+            if seed is not None:
+                cluster_snapshots.seeded(backend, region, record)
         else:
             data_dir, settings = backend.data_dir(record), settings_for(region, record)
             proc = ports.start_on_port(
@@ -363,6 +375,7 @@ def delete(backend: Backend, region: Region, record: Record[Any], final: Record[
     clusters.writer_leaving(backend, region, record)  # an Aurora writer: a reader takes its place first
     backend.stop_engine(record)
     multi_az.stop(backend, record)
+    cluster_snapshots.keep_volume(backend, region, record)  # an Aurora cluster's last instance: its data stays
     replicas.deleted(backend, region, record)  # its slot on its source, its own replicas promoted
     if record.fields.get(replicas.SOURCE):
         clusters.member_changed(backend, region, record)  # an Aurora reader: no longer in its writer's quorum

@@ -15,6 +15,8 @@ bookkeeping in a typed private dataclass, never rendered:
 | ``db-cluster`` | ``ClusterPrivate`` | the master password its instances are made with, the port asked for |
 | ``db-cluster-endpoint`` | ``ClusterEndpointPrivate`` | whether it has a static list (which deletions may empty) |
 | ``db-cluster-parameter-group`` | ``ParameterGroupPrivate`` | the overridden values and their apply methods |
+| ``db-cluster-snapshot`` | ``ClusterSnapshotPrivate`` | its directory, the cluster's password, ``restore`` sharing |
+| ``db-cluster-automated-backup`` | ``AutomatedBackupPrivate`` | a cluster's continuous backup, as an instance's |
 
 The status and tags live on the ``Record`` (``Lifecycle.move`` changes ``Record.status``; the
 tag operations ``Record.tags``); the identifier, ARN and resource id are on the ``Record`` and,
@@ -40,6 +42,8 @@ AUTOMATED_BACKUP = "db-instance-automated-backup"  # one per source instance, ke
 CLUSTER = "db-cluster"
 CLUSTER_ENDPOINT = "db-cluster-endpoint"  # an Aurora cluster's custom endpoint (``cluster_endpoints.py``)
 CLUSTER_PARAMETER_GROUP = "db-cluster-parameter-group"
+CLUSTER_SNAPSHOT = "db-cluster-snapshot"
+CLUSTER_BACKUP = "db-cluster-automated-backup"  # one per aurora-postgresql cluster, keyed by its resource id
 
 
 @dataclass
@@ -68,6 +72,8 @@ class InstancePrivate:
     started_settings: dict[str, str] | None = None
     # An Aurora member's DBClusterParameterGroupStatus: in-sync, applying or pending-reboot.
     cluster_parameter_status: str = "in-sync"
+    # An aurora-postgresql member: the cluster's resource id, whose archive it writes as writer.
+    cluster_archive: str = ""
 
 
 @dataclass
@@ -116,6 +122,23 @@ class ClusterPrivate:
 
     password: str = ""  # the master user's: its writer is created with it
     requested_port: int = 0
+    # A restored cluster's data, until it is in its volume (``cluster_snapshots.py``): the
+    # directory of the snapshot it is copied from, or "point-in-time:<cluster backup>" and the
+    # moment (``cluster_backups.py``).
+    restored_from: str = ""
+    restore_time: str = ""
+    final_snapshot: str = ""  # DeleteDBCluster's FinalDBSnapshotIdentifier, taken once its instances are gone
+
+
+@dataclass
+class ClusterSnapshotPrivate:
+    """A DB cluster snapshot (``cluster_snapshots.py``): a copy of the cluster's data."""
+
+    directory: str = ""  # names the snapshot's directory (``snap-...``) under snapshots/
+    password: str = ""  # the cluster's master password, given back to a restored cluster
+    empty: bool = False  # the cluster had never held data (no instance yet): a restore starts anew
+    database_name: str | None = None  # the cluster's DatabaseName, given back to a restored cluster
+    restore: list[str] = field(default_factory=list)  # accounts the snapshot is shared with
 
 
 @dataclass
@@ -137,6 +160,8 @@ KINDS: list[RecordKind[Any]] = [
     RecordKind(CLUSTER, dataclass_loader(ClusterPrivate)),
     RecordKind(CLUSTER_ENDPOINT, dataclass_loader(ClusterEndpointPrivate)),
     RecordKind(CLUSTER_PARAMETER_GROUP, dataclass_loader(ParameterGroupPrivate)),
+    RecordKind(CLUSTER_SNAPSHOT, dataclass_loader(ClusterSnapshotPrivate)),
+    RecordKind(CLUSTER_BACKUP, dataclass_loader(AutomatedBackupPrivate)),
 ]
 
 

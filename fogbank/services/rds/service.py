@@ -43,8 +43,9 @@ class Rds(ManagedService):
             recovery.recover(INSTANCE, backend.jobs, instances, _Recovery(backend))
             for region, cluster in backend.store.all_records(records.CLUSTER):
                 backend.jobs.submit(cluster.resource_id, lambda r=region, c=cluster: _resume_cluster(backend, r, c))
-            for _, snap in backend.store.all_records(records.SNAPSHOT):
-                if snap.status == "creating":  # interrupted: its copy is incomplete
+            for _, snap in [*backend.store.all_records(records.SNAPSHOT),
+                            *backend.store.all_records(records.CLUSTER_SNAPSHOT)]:  # fmt: skip
+                if snap.status == "creating":  # interrupted: its copy is incomplete (a final one is taken again)
                     snap.status = "failed"
             for scope in backend.store.scopes.values():
                 backend.save(scope)
@@ -72,7 +73,7 @@ def _resume_cluster(backend: Backend, region: Any, cluster: Record[Any]) -> None
     """At start: a cluster's endpoints listen again (its instances come back on their own
     queues); work a stop of Fogbank interrupted settles as its lifecycle says."""
     from fogbank.services.rds import cluster_endpoints, clusters
-    from fogbank.services.rds.ops.clusters import _come_up, _delete
+    from fogbank.services.rds.ops.clusters import _delete, come_up
 
     status = cluster.status or "creating"
     if status == "deleting":
@@ -83,8 +84,16 @@ def _resume_cluster(backend: Backend, region: Any, cluster: Record[Any]) -> None
         with backend.store.lock:
             cluster.status = settled
             backend.save(region)
+    if status == "creating" and cluster.private.restored_from:  # a restore was interrupted
+        from fogbank.services.rds.ops import cluster_backups, cluster_snapshots
+
+        if cluster.private.restored_from.startswith(cluster_backups.POINT_IN_TIME):
+            cluster_backups.resume(backend, region, cluster)
+        else:
+            cluster_snapshots.restore(backend, region, cluster, "")
+        return
     if status == "creating":
-        _come_up(backend, region, cluster)
+        come_up(backend, region, cluster)
         return
     try:
         clusters.listen(backend, region, cluster)

@@ -74,15 +74,17 @@ def _source(region: Region, params: dict[str, Any]) -> tuple[Record[Any] | None,
     return source, backup
 
 
-def _target_time(params: dict[str, Any], backup: Record[Any]) -> dt.datetime:
-    if params.get("RestoreTime") and params.get("UseLatestRestorableTime"):
-        raise AwsError("InvalidParameterCombination", "Cannot specify both RestoreTime and UseLatestRestorableTime.")
+def target_time(params: dict[str, Any], backup: Record[Any], key: str = "RestoreTime",
+                source: str = "DB instance") -> dt.datetime:  # fmt: skip
+    """The moment a restore asks for (``key``, or UseLatestRestorableTime), inside ``backup``'s window."""
+    if params.get(key) and params.get("UseLatestRestorableTime"):
+        raise AwsError("InvalidParameterCombination", f"Cannot specify both {key} and UseLatestRestorableTime.")
     window = backups.restore_window(backup)
     if window is None:  # no full copy yet (just created)
-        raise AwsError("InvalidRestoreFault", "The source DB instance has no automated backup to restore from yet.")
-    if params.get("UseLatestRestorableTime") or not params.get("RestoreTime"):
+        raise AwsError("InvalidRestoreFault", f"The source {source} has no automated backup to restore from yet.")
+    if params.get("UseLatestRestorableTime") or not params.get(key):
         return window[1]
-    moment: dt.datetime = params["RestoreTime"]
+    moment: dt.datetime = params[key]
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=dt.UTC)
     if not window[0] <= moment <= window[1]:
@@ -103,7 +105,7 @@ def restore_db_instance_to_point_in_time(ctx: RequestContext, params: dict[str, 
         source, backup = _source(region, params)
         if identifier in region.of(INSTANCE):
             raise AwsError("DBInstanceAlreadyExistsFault", "DB instance already exists")
-        target = _target_time(params, backup)
+        target = target_time(params, backup)
         origin = (
             source.fields if source is not None else {**backup.fields, "DBInstanceClass": backup.private.instance_class}
         )

@@ -10,7 +10,17 @@ from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record, iso, now
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.rds import cluster_endpoints, clusters, lifecycle, master_secret, replicas, serverless, validation
+from fogbank.services.rds import (
+    cluster_backups,
+    cluster_endpoints,
+    cluster_snapshots,
+    clusters,
+    lifecycle,
+    master_secret,
+    replicas,
+    serverless,
+    validation,
+)
 from fogbank.services.rds.clusters import LIFECYCLE, invalid_state, not_found
 from fogbank.services.rds.engines import is_aurora
 from fogbank.services.rds.model import HOSTED_ZONE_ID, check_identifier, default_security_group, new_resource_id
@@ -18,7 +28,7 @@ from fogbank.services.rds.model import INSTANCE as INSTANCE_LIFECYCLE
 from fogbank.services.rds.ops import cluster_parameter_groups
 from fogbank.services.rds.ops.common import aurora_only, backend, filters, page, tag_list
 from fogbank.services.rds.ops.subnet_groups import resolve_subnet_group
-from fogbank.services.rds.records import CLUSTER, ClusterPrivate
+from fogbank.services.rds.records import CLUSTER, CLUSTER_SNAPSHOT, ClusterPrivate
 from fogbank.services.rds.store import Region
 
 # What Fogbank's clusters do not do yet: refused by name rather than ignored.
@@ -77,6 +87,11 @@ def render(region: Region, cluster: Record[Any]) -> dict[str, Any]:
         DBClusterOptionGroupMemberships=[],
     )
     out.pop("VpcSecurityGroupIds", None)
+    restorable = cluster_backups.window(region, cluster)
+    if restorable is not None:  # whole seconds, as RDS shows them, both inside the window
+        earliest = restorable[0].replace(microsecond=0) + dt.timedelta(seconds=1 if restorable[0].microsecond else 0)
+        out["EarliestRestorableTime"] = earliest
+        out["LatestRestorableTime"] = max(earliest, restorable[1].replace(microsecond=0))
     return out
 
 
@@ -97,6 +112,20 @@ def check_create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     if not is_aurora(engine):
         be.engines.resolve(engine, params.get("EngineVersion"))  # RDS's error for any other name
         raise AwsError("InvalidParameterValue", f"Invalid DB engine: {engine}")
+    later(params)
+    version = be.engines.resolve(engine, params.get("EngineVersion"))
+    username = validation.master_username(engine, params.get("MasterUsername"))
+    managed = master_secret.check_create(params)
+    password = (master_secret.new_password() if managed
+                else validation.master_password(engine, params.get("MasterUserPassword")))  # fmt: skip
+    name = validation.db_name(engine, params.get("DatabaseName"))
+    options = check_options(ctx, params, identifier, version)
+    return {"identifier": identifier, "version": version, "username": username, "password": password, "name": name,
+            "managed": managed, **options}  # fmt: skip
+
+
+def later(params: dict[str, Any]) -> None:
+    """What Fogbank's clusters do not do yet, refused by name."""
     for key, feature in _LATER.items():
         if params.get(key):
             raise AwsError("InvalidParameterCombination", f"Fogbank does not support {feature} yet ({key}).")
@@ -104,12 +133,12 @@ def check_create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         raise AwsError(
             "InvalidParameterCombination", f"Fogbank does not support the {params['EngineMode']} engine mode yet."
         )
-    version = be.engines.resolve(engine, params.get("EngineVersion"))
-    username = validation.master_username(engine, params.get("MasterUsername"))
-    managed = master_secret.check_create(params)
-    password = (master_secret.new_password() if managed
-                else validation.master_password(engine, params.get("MasterUserPassword")))  # fmt: skip
-    name = validation.db_name(engine, params.get("DatabaseName"))
+
+
+def check_options(ctx: RequestContext, params: dict[str, Any], identifier: str, version: Any) -> dict[str, Any]:
+    """The options every new cluster checks alike (created or restored): port, retention, windows,
+    scaling, groups, and that the identifier is free."""
+    be, region = backend(ctx)
     validation.port(params.get("Port"), be.api_port)
     retention = params.get("BackupRetentionPeriod", 1)
     if not 1 <= retention <= 35:
@@ -124,19 +153,15 @@ def check_create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         group = cluster_parameter_groups.resolve(ctx, region, params.get("DBClusterParameterGroupName"), version)
         if region.get(CLUSTER, identifier) is not None:
             raise AwsError("DBClusterAlreadyExistsFault", "DB Cluster already exists")
-    return {
-        "identifier": identifier, "version": version, "username": username, "password": password, "name": name,
-        "retention": retention, "windows": (backup_window, maintenance_window), "subnet_group": subnet_group,
-        "scaling": scaling, "group": group, "managed": managed,
-    }  # fmt: skip
+    return {"retention": retention, "windows": (backup_window, maintenance_window), "subnet_group": subnet_group,
+            "scaling": scaling, "group": group}  # fmt: skip
 
 
-@operation("CreateDBCluster")
-def create_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
-    aurora_only(ctx, params)
-    be, region = backend(ctx)
-    checked = check_create(ctx, params)
+def new_cluster(ctx: RequestContext, params: dict[str, Any], checked: dict[str, Any]) -> Record[Any]:
+    """A ``creating`` cluster's record from checked values (``check_create``'s) and the request's
+    other options: what CreateDBCluster and the restores make alike."""
     identifier, version = checked["identifier"], checked["version"]
+    be, _ = backend(ctx)
     kind = be.engines.kind(version.engine)
     zones = params.get("AvailabilityZones") or [f"{ctx.region}{letter}" for letter in "abc"]
     for zone in zones:
@@ -179,7 +204,7 @@ def create_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
             fields[key] = params[key]
     if checked["scaling"] is not None:
         fields["ServerlessV2ScalingConfiguration"] = checked["scaling"]
-    cluster = Record(
+    return Record(
         CLUSTER,
         identifier,
         fields["DBClusterArn"],
@@ -189,20 +214,37 @@ def create_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
         resource_id=fields["DbClusterResourceId"],
         tags=tag_list(params.get("Tags")),
     )
+
+
+def admit(
+    ctx: RequestContext, cluster: Record[Any], managed: bool = False, kms_key: str | None = None
+) -> dict[str, Any]:
+    """Add a new cluster (unless its identifier is taken) with a port (and, ``managed``, its
+    master password's secret), and render it."""
+    be, region = backend(ctx)
     with be.store.lock:
-        if region.get(CLUSTER, identifier) is not None:
+        if region.get(CLUSTER, cluster.identifier) is not None:
             raise AwsError("DBClusterAlreadyExistsFault", "DB Cluster already exists")
-        fields["Port"] = lifecycle.allocate_port(be, cluster.private.requested_port)
+        cluster.fields["Port"] = lifecycle.allocate_port(be, cluster.private.requested_port)
         region.add(cluster)
-        if checked["managed"]:  # once the cluster is admitted: no secret is left behind by a refused create
-            master_secret.create(ctx, cluster, cluster.private.password, params.get("MasterUserSecretKmsKeyId"))
+        if managed:  # once the cluster is admitted: no secret is left behind by a refused create
+            master_secret.create(ctx, cluster, cluster.private.password, kms_key)
         be.save(region)
-        out = render(region, cluster)
-    be.jobs.submit(cluster.resource_id, lambda: _come_up(be, region, cluster))
+        return render(region, cluster)
+
+
+@operation("CreateDBCluster")
+def create_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    aurora_only(ctx, params)
+    be, region = backend(ctx)
+    checked = check_create(ctx, params)
+    cluster = new_cluster(ctx, params, checked)
+    out = admit(ctx, cluster, checked["managed"], params.get("MasterUserSecretKmsKeyId"))
+    be.jobs.submit(cluster.resource_id, lambda: come_up(be, region, cluster))
     return {"DBCluster": out}
 
 
-def _come_up(be: Any, region: Region, cluster: Record[Any]) -> None:
+def come_up(be: Any, region: Region, cluster: Record[Any]) -> None:
     try:
         clusters.listen(be, region, cluster)
     except Exception as error:
@@ -454,19 +496,28 @@ def delete_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
             )
         if any(m.status != "deleting" for m in clusters.members(region, cluster)):
             raise invalid_state("Cluster cannot be deleted, it still contains DB instances in non-deleting state.")
-        if params.get("FinalDBSnapshotIdentifier"):
-            raise AwsError(
-                "InvalidParameterCombination",
-                "Fogbank does not take DB cluster snapshots yet (FinalDBSnapshotIdentifier): "
-                "delete with SkipFinalSnapshot.",
-            )
-        if not params.get("SkipFinalSnapshot"):
+        final_id = params.get("FinalDBSnapshotIdentifier")
+        if not params.get("SkipFinalSnapshot") and not final_id:
             raise AwsError(
                 "InvalidParameterCombination",
                 "FinalDBSnapshotIdentifier is required unless SkipFinalSnapshot is specified.",
             )
+        if params.get("DeleteAutomatedBackups") is False:
+            raise AwsError(
+                "InvalidParameterCombination",
+                "Fogbank does not retain the automated backups of a deleted DB cluster yet (DeleteAutomatedBackups).",
+            )
+        if params.get("SkipFinalSnapshot") and final_id:
+            raise AwsError(
+                "InvalidParameterCombination", "Cannot specify both SkipFinalSnapshot and FinalDBSnapshotIdentifier."
+            )
         if cluster.status == "deleting":
             raise invalid_state(f"Cluster {cluster.identifier} is already being deleted.")
+        if final_id:  # taken from the cluster's data once its instances are gone (``_delete``)
+            from fogbank.services.rds.ops.cluster_snapshots import new_cluster_snapshot
+
+            final = new_cluster_snapshot(ctx, region, cluster, final_id, [])
+            cluster.private.final_snapshot = final.identifier
         master_secret.remove(ctx, cluster)  # an RDS-managed password's secret goes with its cluster
         LIFECYCLE.move(cluster, "deleting")
         be.save(region)
@@ -476,8 +527,18 @@ def delete_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
 
 
 def _delete(be: Any, region: Region, cluster: Record[Any]) -> None:
+    """Once its instances' deletes are done (the last one leaves its data in the cluster's volume),
+    the final snapshot is taken of that data, then the cluster and its files go."""
     clusters.stop_listening(be, cluster)
     endpoints = cluster_endpoints.close_all(be, region, cluster)  # deleted with it, as on Aurora
+    if not cluster_snapshots.wait_emptied(be, region, cluster):
+        return
+    with be.store.lock:
+        final = region.get(CLUSTER_SNAPSHOT, cluster.private.final_snapshot) if cluster.private.final_snapshot else None
+    if final is not None and final.status != "available":
+        cluster_snapshots.take(be, region, cluster, final)
+    cluster_snapshots.delete_cluster_files(be, cluster)
+    cluster_backups.deleted(be, region, cluster)
     with be.store.lock:
         for endpoint in endpoints:
             region.remove(endpoint)
@@ -569,6 +630,8 @@ def join(region: Region, cluster: Record[Any], record: Record[Any], params: dict
         fields["DBName"] = cluster.fields["DatabaseName"]
     record.private.password = cluster.private.password
     record.private.binlog = cluster.fields["Engine"] == "aurora-mysql"  # its readers follow its binary log
+    if cluster_backups.archived(cluster):  # its WAL archive is the cluster's (``cluster_backups.py``)
+        record.private.cluster_archive = cluster.resource_id
     writer = clusters.writer(region, cluster)
     if writer is not None:
         fields[replicas.SOURCE] = writer.identifier

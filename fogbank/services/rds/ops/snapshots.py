@@ -109,6 +109,12 @@ def create_db_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     tags = tag_list(params.get("Tags"))
     with be.store.lock:
         record = instance(region, params["DBInstanceIdentifier"])
+        if record.fields.get("DBClusterIdentifier"):  # an Aurora instance's data is its cluster's
+            raise AwsError(
+                "InvalidParameterValue",
+                "The specified instance is a member of a cluster and a snapshot cannot be created directly. "
+                "Please use the CreateDBClusterSnapshot API instead.",
+            )
         require(
             record,
             "available",
@@ -316,21 +322,28 @@ def modify_db_snapshot_attribute(ctx: RequestContext, params: dict[str, Any]) ->
                 "InvalidDBSnapshotStateFault",
                 f"Snapshot {snap.fields['DBSnapshotIdentifier']} is not in available state.",
             )
-        if snap.fields.get("Encrypted") and "all" in (params.get("ValuesToAdd") or []):
-            raise AwsError("InvalidParameterValue", "Encrypted snapshots cannot be shared publicly (restore=all).")
-        values = list(snap.private.restore)
-        for value in params.get("ValuesToAdd") or []:
-            if value != "all" and not (len(value) == 12 and value.isdigit()):
-                raise AwsError("InvalidParameterValue", f"Invalid AWS account identifier: {value}")
-            if value not in values:
-                values.append(value)
-        values = [v for v in values if v not in set(params.get("ValuesToRemove") or [])]
-        if len([v for v in values if v != "all"]) > MAX_SHARED_ACCOUNTS:
-            raise AwsError(
-                "SharedSnapshotQuotaExceededFault",
-                "The request cannot be processed because it would exceed the maximum number of accounts that a "
-                "snapshot can be shared with.",
-            )
+        values = shared_accounts(snap, params, encrypted=bool(snap.fields.get("Encrypted")))
         snap.private.restore = values
         be.save(region)
         return {"DBSnapshotAttributesResult": _attributes(snap)}
+
+
+def shared_accounts(snap: Record[Any], params: dict[str, Any], encrypted: bool) -> list[str]:
+    """The accounts a snapshot (of an instance or a cluster) is shared with after a
+    Modify...SnapshotAttribute's ValuesToAdd and ValuesToRemove ("all": public)."""
+    if encrypted and "all" in (params.get("ValuesToAdd") or []):
+        raise AwsError("InvalidParameterValue", "Encrypted snapshots cannot be shared publicly (restore=all).")
+    values = list(snap.private.restore)
+    for value in params.get("ValuesToAdd") or []:
+        if value != "all" and not (len(value) == 12 and value.isdigit()):
+            raise AwsError("InvalidParameterValue", f"Invalid AWS account identifier: {value}")
+        if value not in values:
+            values.append(value)
+    values = [v for v in values if v not in set(params.get("ValuesToRemove") or [])]
+    if len([v for v in values if v != "all"]) > MAX_SHARED_ACCOUNTS:
+        raise AwsError(
+            "SharedSnapshotQuotaExceededFault",
+            "The request cannot be processed because it would exceed the maximum number of accounts that a "
+            "snapshot can be shared with.",
+        )
+    return values

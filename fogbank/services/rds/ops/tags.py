@@ -27,6 +27,7 @@ _KINDS = {
         "DBParameterGroupNotFoundFault",
         "DBClusterParameterGroup not found: {}",
     ),
+    "cluster-snapshot": (records.CLUSTER_SNAPSHOT, "DBClusterSnapshotNotFoundFault", "DBClusterSnapshot {} not found."),
 }
 
 
