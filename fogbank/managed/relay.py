@@ -1,5 +1,7 @@
-"""A TCP relay for an endpoint that moves between engines (Aurora's cluster and reader endpoints):
-each new connection asks where to go *now* and is then joined byte for byte to that engine.
+"""A TCP relay in front of engines, for every endpoint Fogbank itself serves: Aurora's cluster and reader
+endpoints (each new connection asks where to go *now*), Memcached's configuration endpoint (auto-discovery
+answered on the way, ``inspect``) and the TLS listeners of serverless caches (``tls``: TLS from clients,
+plain bytes on to a node that has none). Each connection is then joined to its engine.
 
 On AWS such endpoints are DNS names that change target; here they are addresses Fogbank listens
 on. A connection is never moved once made: after a failover, old connections to the old writer
@@ -8,8 +10,10 @@ break (as they do on AWS) and new ones reach the new writer.
 Two threads per connection, each a blocking ``recv``/``sendall`` loop with TCP_NODELAY, rather than
 an asyncio server: measured with ``SELECT 1`` round trips (bench/aurora.py), an asyncio relay ran
 at ~0.42 of the server reached directly and this one at ~0.65-0.87 — each hop then costs one
-thread wake-up, not a pass of the event loop (the GIL is released in the system calls). A relay
-is still one more hop: its cost is printed by the bench, and instance endpoints have none.
+thread wake-up, not a pass of the event loop (the GIL is released in the system calls). The other
+designs measured (bench/forwarders.py: one thread per connection polling both sides, ``os.splice``,
+socat's C relay) were no faster per round trip. A relay is still one more hop: its cost is printed
+by the benches, and instance and node endpoints have none.
 """
 
 from __future__ import annotations
@@ -17,21 +21,42 @@ from __future__ import annotations
 import contextlib
 import logging
 import socket
+import ssl
 import threading
 from collections.abc import Callable
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
 Target = tuple[str, int]
 Chooser = Callable[[], Target | None]  # where a new connection goes; None: refuse it (nothing serves)
 CHUNK = 256 * 1024
+Send = Callable[[bytes], None]
+
+
+class Inspector(Protocol):
+    """A protocol-aware look at what one client sends, before it goes on (Memcached's auto-discovery)."""
+
+    def feed(self, data: bytes, forward: Send, answer: Send) -> bool:
+        """Pass ``data`` on (``forward``) or answer parts of it itself (``answer``), in order. False: the
+        rest of the connection needs no look, and is joined byte for byte from then on."""
+        ...
 
 
 class Relay:
-    """Listens on ``host:port`` until ``close()``; relays each connection to ``choose()``'s target."""
+    """Listens on ``host:port`` until ``close()``; relays each connection to ``choose()``'s target.
 
-    def __init__(self, host: str, port: int, choose: Chooser, timeout: float = 5.0) -> None:
+    ``tls``: the server context clients' TLS ends in (the engine gets plain bytes); ``upstream_tls``: TLS
+    on to the engine too (checked against the target's address); ``inspect``: an ``Inspector`` for each
+    connection, which may answer without the engine (then a connection is served even when the engine
+    cannot be reached, until it forwards something)."""
+
+    def __init__(self, host: str, port: int, choose: Chooser, timeout: float = 5.0, *,
+                 tls: ssl.SSLContext | None = None, upstream_tls: ssl.SSLContext | None = None,
+                 inspect: Callable[[], Inspector] | None = None) -> None:  # fmt: skip
         self.choose, self.timeout = choose, timeout
+        self.tls, self.upstream_tls, self.inspect = tls, upstream_tls, inspect
+        self.address = (host, port)
         self._listener = socket.create_server((host, port), backlog=128)  # SO_REUSEADDR: a restart rebinds at once
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
@@ -44,39 +69,64 @@ class Relay:
                 client, _ = self._listener.accept()
             except OSError:
                 return  # closed
-            threading.Thread(target=self._join, args=(client,), name="relay connection", daemon=True).start()
+            threading.Thread(target=self._serve, args=(client,), name="relay connection", daemon=True).start()
 
-    def _join(self, client: socket.socket) -> None:
+    def _serve(self, client: socket.socket) -> None:
+        upstream = self._connect()
+        if (upstream is None and self.inspect is None) or not self._track(client, upstream):
+            _close(client, upstream)
+            return
+        try:
+            self._join(client, upstream)
+        except (OSError, ssl.SSLError):
+            pass  # a handshake that failed or timed out: the client sees its connection end
+        finally:
+            with self._lock:
+                self._open.difference_update((client, upstream))
+            _close(client, upstream)
+
+    def _connect(self) -> socket.socket | None:
         try:
             target = self.choose()
         except Exception:
             log.exception("choosing a relay target failed")
-            target = None
-        upstream = None
-        if target is not None:
-            try:
-                upstream = socket.create_connection(target, timeout=self.timeout)
-                upstream.settimeout(None)
-            except OSError:
-                upstream = None  # the engine is not there: the client sees its connection end
-        if upstream is None or not self._track(client, upstream):
-            _close(client, upstream)
-            return
-        for side in (client, upstream):
-            side.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        back = threading.Thread(target=_pump, args=(upstream, client), name="relay connection", daemon=True)
-        back.start()
-        _pump(client, upstream)
-        back.join()
-        with self._lock:
-            self._open.difference_update((client, upstream))
-        _close(client, upstream)
+            return None
+        if target is None:
+            return None
+        try:
+            upstream = socket.create_connection(target, timeout=self.timeout)
+        except OSError:
+            return None  # the engine is not there: the client sees its connection end
+        upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return upstream
 
-    def _track(self, *sockets: socket.socket) -> bool:
+    def _join(self, client: socket.socket, upstream: socket.socket | None) -> None:
+        client.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        near: Side = TlsSide(client, self.tls, self.timeout) if self.tls else PlainSide(client)
+        far: Side | None = None
+        if upstream is not None:
+            far = PlainSide(upstream)
+            if self.upstream_tls is not None:
+                far = TlsSide(upstream, self.upstream_tls, self.timeout, server_hostname=upstream.getpeername()[0])
+        if self.inspect is not None and isinstance(near, PlainSide):
+            near = PlainSide(client, locked=True)  # the inspector answers while the engine's answers come back
+        back = None
+        if far is not None:
+            back = threading.Thread(target=_pump, args=(far, near), name="relay connection", daemon=True)
+            back.start()
+        if self.inspect is None:
+            assert far is not None
+            _pump(near, far)
+        else:
+            _inspected(near, far, self.inspect())
+        if back is not None:
+            back.join()
+
+    def _track(self, *sockets: socket.socket | None) -> bool:
         with self._lock:
             if self._closed:
                 return False
-            self._open.update(sockets)
+            self._open.update(side for side in sockets if side is not None)
             return True
 
     def close(self) -> None:
@@ -92,19 +142,172 @@ class Relay:
                 side.shutdown(socket.SHUT_RDWR)
 
 
-def _pump(source: socket.socket, sink: socket.socket) -> None:
+class Relays:
+    """Relays kept by resource (a cache cluster's configuration endpoint, a serverless cache's two TLS
+    endpoints), so that a resource's are stopped together."""
+
+    def __init__(self) -> None:
+        self._relays: dict[str, list[Relay]] = {}
+        self._lock = threading.Lock()
+
+    def add(self, key: str, relay: Relay) -> None:
+        with self._lock:
+            self._relays.setdefault(key, []).append(relay)
+
+    def stop(self, key: str) -> None:
+        with self._lock:
+            relays = self._relays.pop(key, [])
+        for relay in relays:
+            relay.close()
+
+    def close(self) -> None:
+        for key in list(self._relays):
+            self.stop(key)
+
+
+class Side(Protocol):
+    """One end of a relayed connection: a plain socket, or TLS over one."""
+
+    sock: socket.socket
+
+    def recv(self, size: int) -> bytes: ...
+
+    def sendall(self, data: bytes) -> None: ...
+
+
+class PlainSide:
+    def __init__(self, sock: socket.socket, locked: bool = False) -> None:
+        self.sock = sock
+        self.recv = sock.recv
+        if locked:  # two threads write to it: their answers must not interleave
+            lock = threading.Lock()
+
+            def sendall(data: bytes) -> None:
+                with lock:
+                    sock.sendall(data)
+
+            self.sendall: Send = sendall
+        else:
+            self.sendall = sock.sendall
+
+
+class TlsSide:
+    """TLS over a socket that two threads use at once, one reading and one writing. OpenSSL's connection
+    objects are not safe for that (as ``SSLSocket`` would use one), so the TLS state lives in memory
+    (``MemoryBIO``) behind a lock and the socket's own reads and writes happen outside it; records are
+    sent in the order they were made (``_sending`` is taken before the state's lock is let go)."""
+
+    def __init__(self, sock: socket.socket, context: ssl.SSLContext, timeout: float,
+                 server_hostname: str | None = None) -> None:  # fmt: skip
+        """The handshake is made here; ``server_hostname``: this side is the client, checking that name."""
+        self.sock = sock
+        self._in, self._out = ssl.MemoryBIO(), ssl.MemoryBIO()
+        self._tls = context.wrap_bio(self._in, self._out, server_side=server_hostname is None,
+                                     server_hostname=server_hostname)  # fmt: skip
+        self._lock = threading.Lock()
+        self._sending = threading.Lock()
+        sock.settimeout(timeout)  # a peer that never completes its handshake does not keep a thread
+        while True:
+            try:
+                self._tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                self._flush()
+                data = sock.recv(CHUNK)
+                if not data:
+                    raise ConnectionError("closed during the TLS handshake") from None
+                self._in.write(data)
+        self._flush()
+        sock.settimeout(None)
+
+    def _flush(self) -> None:
+        if self._out.pending:
+            self.sock.sendall(self._out.read())
+
+    def recv(self, size: int) -> bytes:
+        while True:
+            data, out = None, b""
+            with self._lock:
+                if self._in.pending or self._tls.pending():
+                    try:
+                        data = self._tls.read(size)
+                    except ssl.SSLWantReadError:
+                        pass  # part of a record: read more
+                    except ssl.SSLZeroReturnError:
+                        data = b""  # close_notify
+                    if self._out.pending:  # a post-handshake message's answer (a key update)
+                        out = self._out.read()
+                        self._sending.acquire()
+            self._send_taken(out)
+            if data is not None:
+                return data
+            raw = self.sock.recv(CHUNK)
+            if not raw:
+                return b""
+            with self._lock:
+                self._in.write(raw)
+
+    def sendall(self, data: bytes) -> None:
+        with self._lock:
+            view = memoryview(data)
+            while view:
+                view = view[self._tls.write(view) :]
+            out = self._out.read()
+            self._sending.acquire()
+        self._send_taken(out)
+
+    def _send_taken(self, out: bytes) -> None:
+        """Send ``out`` with ``_sending`` already held (released here)."""
+        if not out:
+            return
+        try:
+            self.sock.sendall(out)
+        finally:
+            self._sending.release()
+
+
+def _pump(source: Side, sink: Side) -> None:
     """Copy until either side ends; then both are shut down, which ends the other direction too."""
+    recv, sendall = source.recv, sink.sendall
     try:
         while True:
-            data = source.recv(CHUNK)
+            data = recv(CHUNK)
             if not data:
                 break
-            sink.sendall(data)
-    except OSError:
+            sendall(data)
+    except (OSError, ssl.SSLError):
         pass
-    for side in (source, sink):
-        with contextlib.suppress(OSError):
-            side.shutdown(socket.SHUT_RDWR)
+    _shut(source, sink)
+
+
+def _inspected(client: Side, upstream: Side | None, inspector: Inspector) -> None:
+    """The client's direction, through ``inspector`` until it lets go (then a plain ``_pump``)."""
+
+    def forward(data: bytes) -> None:
+        if upstream is None:
+            raise ConnectionError("the engine could not be reached")
+        upstream.sendall(data)
+
+    try:
+        while True:
+            data = client.recv(CHUNK)
+            if not data:
+                break
+            if not inspector.feed(data, forward, client.sendall):
+                if upstream is None:
+                    break
+                _pump(client, upstream)
+                return
+    except (OSError, ssl.SSLError):
+        pass
+    _shut(client, upstream)
+
+
+def _shut(*sides: Side | None) -> None:
+    for side in sides:
+        if side is not None:
+            with contextlib.suppress(OSError):
+                side.sock.shutdown(socket.SHUT_RDWR)
 
 
 def _close(*sockets: socket.socket | None) -> None:

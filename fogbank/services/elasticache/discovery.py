@@ -2,10 +2,10 @@
 
 On AWS the configuration endpoint is a DNS name for one of the cluster's nodes, whose memcached
 (ElastiCache's build) also answers ``config get cluster``. Memcached 1.6.18 has no such command,
-so Fogbank listens on the configuration endpoint itself (one asyncio server per cluster, on one
-event-loop thread for the service): it answers ``config get cluster`` (and the older
-``get AmazonElastiCache:cluster``) with the cluster's nodes, and forwards every other command
-to the first node, as the DNS name would have led there. The answer's format is ElastiCache's::
+so Fogbank listens on the configuration endpoint itself (a ``fogbank.managed.relay`` to node 0001,
+as the DNS name would have led there): it answers ``config get cluster`` (and the older
+``get AmazonElastiCache:cluster``) with the cluster's nodes, at any point of any connection, and
+passes every other command on unchanged. The answer's format is ElastiCache's::
 
     CONFIG cluster 0 <bytes>\r\n
     <config version>\n
@@ -14,22 +14,31 @@ to the first node, as the DNS name would have led there. The answer's format is 
     END\r\n
 
 The binary protocol (first byte 0x80) is forwarded as it is, without auto-discovery.
+
+Why not node 0001's own address (``memcached -l`` takes several): every ElastiCache cluster client
+(AWS's Java/.NET/PHP ones, pymemcache's ``ConfigurationEndpointClient``, django-elasticache, Dalli's)
+first asks ``version`` (or ``stats``) and sends ``config get cluster`` to a server of 1.4.14 or later,
+which memcached 1.6.18 answers ``ERROR``; only a server below 1.4.14 is asked the legacy key, and even
+that key, if stored in the node, could be evicted, flushed or overwritten by the cache's own users.
+
+Each command line is looked at, not parsed: a chunk of one whole line that is not a discovery
+command or a storage command (whose data block is passed over by its length) goes on as it is.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from fogbank.managed.listeners import Listeners
+from fogbank.managed.relay import Relay, Relays, Send
 
 log = logging.getLogger(__name__)
 
-STORAGE = {b"set", b"add", b"replace", b"append", b"prepend", b"cas"}
+STORAGE = {b"set", b"add", b"replace", b"append", b"prepend", b"cas"}  # <command> <key> <flags> <exptime> <bytes>
+META_SET = b"ms"  # ms <key> <datalen> <flags>*
+LONGEST_LINE = 65536  # no command line is longer (memcached's own limit is lower): bytes, not commands
 LEGACY_KEY = b"AmazonElastiCache:cluster"
 
 
@@ -39,113 +48,100 @@ class ClusterView:
     nodes: list[tuple[str, str, int]]  # (host name, ip, port)
 
 
-def answer(view: ClusterView, legacy: bool = False) -> bytes:
+def config_answer(view: ClusterView, legacy: bool = False) -> bytes:
     nodes = " ".join(f"{host}|{ip}|{port}" for host, ip, port in view.nodes)
     data = f"{view.version}\n{nodes}\n".encode()
     head = f"VALUE {LEGACY_KEY.decode()} 0 {len(data)}" if legacy else f"CONFIG cluster 0 {len(data)}"
     return head.encode() + b"\r\n" + data + b"\r\nEND\r\n"
 
 
-class Discovery(Listeners):
+class Discovery(Relays):
     """The configuration endpoints of every Memcached cluster of the service."""
-
-    def __init__(self) -> None:
-        super().__init__("elasticache discovery")
 
     def serve(self, key: str, port: int, view: Callable[[], ClusterView],
               tls: tuple[ssl.SSLContext, ssl.SSLContext] | None = None) -> None:  # fmt: skip
         """``tls``: (server, client) contexts: TLS from clients, and on to the node (TLS nodes)."""
         server, upstream = tls or (None, None)
-        self.listen(
-            key,
-            lambda: asyncio.start_server(
-                lambda r, w: _Connection(r, w, view, upstream).run(),
-                "127.0.0.1",
-                port,
-                ssl=server,
-                reuse_address=True,
-            ),
-            replace=True,
-        )
+
+        def node_0001() -> tuple[str, int] | None:
+            nodes = view().nodes
+            return (nodes[0][1], nodes[0][2]) if nodes else None
+
+        self.stop(key)  # a cluster restarted: its view is the same, its port may be another
+        self.add(key, Relay("127.0.0.1", port, node_0001, tls=server, upstream_tls=upstream,
+                            inspect=lambda: AutoDiscovery(view)))  # fmt: skip
 
 
-class _Connection:
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, view: Callable[[], ClusterView],
-                 upstream_tls: ssl.SSLContext | None = None):  # fmt: skip
-        self.reader, self.writer, self.view, self.upstream_tls = reader, writer, view, upstream_tls
-        self.upstream: asyncio.StreamWriter | None = None
-        self.pump: asyncio.Task[None] | None = None
+class AutoDiscovery:
+    """One client connection's commands: discovery ones answered here, the rest passed on in order."""
 
-    async def run(self) -> None:
-        try:
-            first = await self.reader.read(1)
-            if first == b"\x80":  # binary protocol: forward as it is
-                await self._connect()
-                assert self.upstream is not None
-                self.upstream.write(first)
-                await self._splice()
-                return
-            buffered = first
-            while True:
-                line = buffered + await self.reader.readline()
-                buffered = b""
-                if not line or not line.endswith(b"\n"):
-                    return
-                words = line.split()
-                if words[:3] == [b"config", b"get", b"cluster"]:
-                    self.writer.write(answer(self.view()))
-                    await self.writer.drain()
-                    continue
-                if words[:2] == [b"get", LEGACY_KEY] and len(words) == 2:
-                    self.writer.write(answer(self.view(), legacy=True))
-                    await self.writer.drain()
-                    continue
-                if words and words[0] == b"config":
-                    self.writer.write(b"ERROR\r\n")
-                    await self.writer.drain()
-                    continue
-                if self.upstream is None:
-                    await self._connect()
-                assert self.upstream is not None
-                self.upstream.write(line)
-                if words and words[0] in STORAGE and len(words) >= 5 and words[4].isdigit():
-                    self.upstream.write(await self.reader.readexactly(int(words[4]) + 2))
-                await self.upstream.drain()
-        except (ConnectionError, asyncio.IncompleteReadError, OSError):
-            return
-        finally:
-            await self._finish()
+    def __init__(self, view: Callable[[], ClusterView]) -> None:
+        self.view = view
+        self.line = b""  # the start of a command line not ended yet
+        self.skip = 0  # bytes of a data block still to pass on
+        self.started = False
 
-    async def _connect(self) -> None:
-        view = self.view()
-        if not view.nodes:
-            raise ConnectionError("the cluster has no nodes")
-        _, ip, port = view.nodes[0]
-        reader, self.upstream = await asyncio.open_connection(ip, port, ssl=self.upstream_tls)
-        self.pump = asyncio.create_task(self._copy(reader, self.writer))
+    def feed(self, data: bytes, forward: Send, answer: Send) -> bool:
+        if not self.started:
+            self.started = True
+            if data[:1] == b"\x80":  # the binary protocol: no auto-discovery there
+                forward(data)
+                return False
+        if not self.skip and not self.line and data.endswith(b"\n") and data.count(b"\n") == 1:
+            if not data.startswith((b"config", b"get AmazonElastiCache", META_SET)) and (
+                data.split(b" ", 1)[0] not in STORAGE
+            ):
+                forward(data)  # the common case: one command, one line, nothing to answer
+                return True
+        return self._scan(data, forward, answer)
 
-    async def _splice(self) -> None:
-        assert self.upstream is not None
-        await self._copy(self.reader, self.upstream)
+    def _scan(self, data: bytes, forward: Send, answer: Send) -> bool:
+        start = at = 0  # data[start:at] is to be forwarded
+        end = len(data)
+        while at < end:
+            if self.skip:
+                taken = min(self.skip, end - at)
+                self.skip -= taken
+                at += taken
+                continue
+            newline = data.find(b"\n", at)
+            if newline < 0:
+                if at > start:
+                    forward(data[start:at])
+                self.line += data[at:]
+                if len(self.line) > LONGEST_LINE:  # not a command line: the rest goes on as it comes
+                    forward(self.line)
+                    return False
+                return True
+            line = self.line + data[at : newline + 1]
+            reply = self._command(line)
+            if reply is not None:
+                if at > start:
+                    forward(data[start:at])
+                answer(reply)
+                start = newline + 1
+            elif self.line:  # its start was held back: it goes on now, with the rest
+                if at > start:
+                    forward(data[start:at])
+                forward(self.line)
+                start = at
+            self.line = b""
+            at = newline + 1
+        if end > start:
+            forward(data[start:end])
+        return True
 
-    @staticmethod
-    async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            while chunk := await reader.read(65536):
-                writer.write(chunk)
-                await writer.drain()
-        except (ConnectionError, OSError):
-            pass
-        finally:
-            with contextlib.suppress(Exception):
-                writer.close()
-
-    async def _finish(self) -> None:
-        if self.upstream is not None:
-            with contextlib.suppress(Exception):
-                self.upstream.close()
-        if self.pump is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(self.pump, 1)
-        with contextlib.suppress(Exception):
-            self.writer.close()
+    def _command(self, line: bytes) -> bytes | None:
+        """The answer to a discovery command; None for any other, whose data block (if any) is to be skipped."""
+        words = line.split()
+        if words[:3] == [b"config", b"get", b"cluster"]:
+            return config_answer(self.view())
+        if words == [b"get", LEGACY_KEY]:
+            return config_answer(self.view(), legacy=True)
+        if words[:1] == [b"config"]:
+            return b"ERROR\r\n"
+        if len(words) >= 5 and words[0] in STORAGE and words[4].isdigit():
+            self.skip = int(words[4]) + 2
+        elif len(words) >= 3 and words[0] == META_SET and words[2].isdigit():
+            self.skip = int(words[2]) + 2
+        return None
