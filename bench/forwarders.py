@@ -30,6 +30,7 @@ import select
 import shutil
 import signal
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -48,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from fogbank.managed import relay  # noqa: E402
 from fogbank.server import free_port  # noqa: E402
+from fogbank.services.elasticache.discovery import AutoDiscovery, ClusterView  # noqa: E402
 
 
 class Server:
@@ -219,15 +221,47 @@ def _splice_relay(client: socket.socket, target: tuple[str, int]) -> None:
     back.join()
 
 
-def lab(spec: str) -> None:
+def _sslsocket_relay(client: socket.socket, target: tuple[str, int], context: ssl.SSLContext) -> None:
+    """TLS on an ``SSLSocket`` read and written by two threads at once: what OpenSSL does not allow,
+    measured only to see what the relay's in-memory TLS (safe) costs beside it."""
+    tls = context.wrap_socket(client, server_side=True)  # detaches ``client``
+    upstream = socket.create_connection(target)
+    for side in (tls, upstream):
+        side.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def pump(source: Any, sink: Any) -> None:
+        with contextlib.suppress(OSError):
+            while data := source.recv(relay.CHUNK):
+                sink.sendall(data)
+        for side in (tls, upstream):
+            with contextlib.suppress(OSError):
+                side.shutdown(socket.SHUT_RDWR)
+
+    back = threading.Thread(target=pump, args=(upstream, tls), daemon=True)
+    back.start()
+    pump(tls, upstream)
+    back.join()
+
+
+def lab(spec: str, certs: str | None) -> None:
     """``--lab kind:listen:target,...``: serve each design until stdin closes."""
+    context = None
+    if certs:
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        context.load_cert_chain(f"{certs}/server.pem", f"{certs}/server.key")
     for item in spec.split(","):
         kind, listen, target = item.split(":")
         to = ("127.0.0.1", int(target))
-        if kind == "join":
-            relay.Relay("127.0.0.1", int(listen), lambda to=to: to)  # type: ignore[misc]
+        if kind in ("join", "tls", "inspect"):
+            inspect = None
+            if kind == "inspect":
+                view = ClusterView(1, [("node", "127.0.0.1", int(target))])
+                inspect = lambda view=view: AutoDiscovery(lambda: view)  # noqa: E731
+            relay.Relay("127.0.0.1", int(listen), lambda to=to: to, tls=context if kind == "tls" else None,
+                        inspect=inspect)  # type: ignore[misc]  # fmt: skip
             continue
-        handler = {"poll": _poll_relay, "splice": _splice_relay}[kind]
+        handler = {"poll": _poll_relay, "splice": _splice_relay,
+                   "sslsocket": lambda c, t: _sslsocket_relay(c, t, context)}[kind]  # fmt: skip
         server = socket.create_server(("127.0.0.1", int(listen)), backlog=64)
 
         def accept(server: socket.socket = server, handler: Any = handler, to: tuple[str, int] = to) -> None:
@@ -247,17 +281,19 @@ def memcached(server: Server, rounds: int, ops: int) -> None:
     found = server.cluster("bench-mc", Engine="memcached")
     config, node = found["ConfigurationEndpoint"]["Port"], found["CacheNodes"][0]["Endpoint"]["Port"]
     Client(("127.0.0.1", node)).set("warm", "1")
-    join, poll, splice, peer = free_port(), free_port(), free_port(), free_port()
+    join, poll, splice, inspect, peer = free_port(), free_port(), free_port(), free_port(), free_port()
     lab_proc = subprocess.Popen([sys.executable, __file__, "--lab", f"join:{join}:{node},poll:{poll}:{node},"
-                                 f"splice:{splice}:{node}"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
+                                 f"splice:{splice}:{node},inspect:{inspect}:{node}"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
     assert lab_proc.stdout is not None
     lab_proc.stdout.readline()
     peer_proc = socat(f"TCP-LISTEN:{peer},fork,reuseaddr,bind=127.0.0.1,nodelay", f"TCP:127.0.0.1:{node},nodelay")
     if peer_proc is not None:
         wait_port(peer)
     ports = {"the node directly": node, "configuration endpoint (Fogbank's relay, auto-discovery)": config,
-             "lab: the same relay, byte for byte (no inspector)": join,
-             "lab: one thread per connection, poll": poll, "lab: os.splice, two threads": splice}  # fmt: skip
+             "lab: the same relay and inspector, outside Fogbank": inspect,
+             "lab: the same relay, byte for byte (no inspector)": join, "lab: two threads, os.splice": splice,
+             "lab: one thread per connection, poll": poll}  # fmt: skip
     if peer_proc is not None:
         ports["socat (C, fork per connection), byte for byte"] = peer
     try:
@@ -291,8 +327,17 @@ def valkey_tls(server: Server, rounds: int, ops: int) -> None:
     tls_dir = server.data / "elasticache" / "tls"
     peer_proc = socat(f"OPENSSL-LISTEN:{peer},fork,reuseaddr,bind=127.0.0.1,nodelay,cert={tls_dir / 'server.pem'},"
                       f"key={tls_dir / 'server.key'},verify=0", f"TCP:127.0.0.1:{node},nodelay")  # fmt: skip
+    lab_tls, lab_ssl, lab_join = free_port(), free_port(), free_port()
+    lab_proc = subprocess.Popen([sys.executable, __file__, "--certs", str(tls_dir), "--lab",
+                                 f"tls:{lab_tls}:{node},sslsocket:{lab_ssl}:{node},join:{lab_join}:{node}"],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)  # fmt: skip
+    assert lab_proc.stdout is not None
+    lab_proc.stdout.readline()
     clients = {
         "valkey node plain": redis.Redis(port=node),
+        "lab: the relay, plain (the hop alone)": redis.Redis(port=lab_join),
+        "lab: the relay's TLS (MemoryBIO, safe)": redis.Redis(port=lab_tls, ssl=True, ssl_ca_certs=ca),
+        "lab: SSLSocket in two threads (unsafe)": redis.Redis(port=lab_ssl, ssl=True, ssl_ca_certs=ca),
         "serverless TLS endpoint (Fogbank's relay)": through,
         "redis 7.0 native TLS (TransitEncryptionEnabled)": redis.Redis(port=native_port, ssl=True, ssl_ca_certs=ca),
         "redis 7.0 plain": redis.Redis(port=plain_port),
@@ -313,6 +358,7 @@ def valkey_tls(server: Server, rounds: int, ops: int) -> None:
                                "redis 7.0 native TLS": native_port, "redis 7.0 plain": plain_port}
                   | ({"socat TLS before the valkey node": peer} if peer_proc else {}))  # fmt: skip
     finally:
+        lab_proc.kill()
         if peer_proc is not None:
             peer_proc.kill()
 
@@ -341,10 +387,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--ops", type=int, default=3000)
     parser.add_argument("--lab")
+    parser.add_argument("--certs")
     parser.add_argument("--only", choices=["memcached", "tls"])
     args = parser.parse_args()
     if args.lab:
-        lab(args.lab)
+        lab(args.lab, args.certs)
         return
     server = Server()
     try:

@@ -97,6 +97,7 @@ class Relay:
             upstream = socket.create_connection(target, timeout=self.timeout)
         except OSError:
             return None  # the engine is not there: the client sees its connection end
+        upstream.settimeout(None)  # blocking: an idle connection stays open (and splice needs it)
         upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return upstream
 
@@ -179,16 +180,13 @@ class PlainSide:
     def __init__(self, sock: socket.socket, locked: bool = False) -> None:
         self.sock = sock
         self.recv = sock.recv
-        if locked:  # two threads write to it: their answers must not interleave
-            lock = threading.Lock()
+        # Two threads write to it (an inspector's answers, the engine's): their writes must not interleave.
+        self._lock = threading.Lock()
+        self.sendall: Send = self._locked_sendall if locked else sock.sendall
 
-            def sendall(data: bytes) -> None:
-                with lock:
-                    sock.sendall(data)
-
-            self.sendall: Send = sendall
-        else:
-            self.sendall = sock.sendall
+    def _locked_sendall(self, data: bytes) -> None:
+        with self._lock:
+            self.sock.sendall(data)
 
 
 class TlsSide:
@@ -225,19 +223,9 @@ class TlsSide:
             self.sock.sendall(self._out.read())
 
     def recv(self, size: int) -> bytes:
+        with self._lock:
+            data, out = self._read(size) if self._in.pending or self._tls.pending() else (None, b"")
         while True:
-            data, out = None, b""
-            with self._lock:
-                if self._in.pending or self._tls.pending():
-                    try:
-                        data = self._tls.read(size)
-                    except ssl.SSLWantReadError:
-                        pass  # part of a record: read more
-                    except ssl.SSLZeroReturnError:
-                        data = b""  # close_notify
-                    if self._out.pending:  # a post-handshake message's answer (a key update)
-                        out = self._out.read()
-                        self._sending.acquire()
             self._send_taken(out)
             if data is not None:
                 return data
@@ -246,18 +234,34 @@ class TlsSide:
                 return b""
             with self._lock:
                 self._in.write(raw)
+                data, out = self._read(size)
+
+    def _read(self, size: int) -> tuple[bytes | None, bytes]:
+        """Under the lock: the plaintext decrypted so far (None: part of a record, read more), and
+        what TLS has to send meanwhile (a post-handshake message's answer), ``_sending`` then taken."""
+        try:
+            data: bytes | None = self._tls.read(size)
+        except ssl.SSLWantReadError:
+            data = None
+        except ssl.SSLZeroReturnError:
+            data = b""  # close_notify
+        if not self._out.pending:
+            return data, b""
+        self._sending.acquire()  # before the lock is let go: these records go out before any made later
+        return data, self._out.read()
 
     def sendall(self, data: bytes) -> None:
         with self._lock:
-            view = memoryview(data)
-            while view:
-                view = view[self._tls.write(view) :]
+            written = self._tls.write(data)  # into memory: all of it, unless TLS wants it in parts
+            while written < len(data):
+                written += self._tls.write(memoryview(data)[written:])
             out = self._out.read()
-            self._sending.acquire()
+            if out:
+                self._sending.acquire()
         self._send_taken(out)
 
     def _send_taken(self, out: bytes) -> None:
-        """Send ``out`` with ``_sending`` already held (released here)."""
+        """Send ``out`` with ``_sending`` already held (released here; nothing taken for no bytes)."""
         if not out:
             return
         try:
@@ -270,10 +274,7 @@ def _pump(source: Side, sink: Side) -> None:
     """Copy until either side ends; then both are shut down, which ends the other direction too."""
     recv, sendall = source.recv, sink.sendall
     try:
-        while True:
-            data = recv(CHUNK)
-            if not data:
-                break
+        while data := recv(CHUNK):
             sendall(data)
     except (OSError, ssl.SSLError):
         pass
@@ -283,10 +284,10 @@ def _pump(source: Side, sink: Side) -> None:
 def _inspected(client: Side, upstream: Side | None, inspector: Inspector) -> None:
     """The client's direction, through ``inspector`` until it lets go (then a plain ``_pump``)."""
 
-    def forward(data: bytes) -> None:
-        if upstream is None:
-            raise ConnectionError("the engine could not be reached")
-        upstream.sendall(data)
+    def unreachable(data: bytes) -> None:
+        raise ConnectionError("the engine could not be reached")
+
+    forward = upstream.sendall if upstream is not None else unreachable
 
     try:
         while True:

@@ -38,6 +38,9 @@ log = logging.getLogger(__name__)
 
 STORAGE = {b"set", b"add", b"replace", b"append", b"prepend", b"cas"}  # <command> <key> <flags> <exptime> <bytes>
 META_SET = b"ms"  # ms <key> <datalen> <flags>*
+# How the commands without a data block begin (get, gets, gat, gats, delete, incr, decr, touch, the meta
+# get/delete/arithmetic/no-op, version, stats): a chunk of one such line needs no closer look.
+LINE_ONLY = {b"get", b"gat", b"del", b"inc", b"dec", b"tou", b"mg ", b"md ", b"ma ", b"mn\r", b"mn\n", b"ver", b"sta"}
 LONGEST_LINE = 65536  # no command line is longer (memcached's own limit is lower): bytes, not commands
 LEGACY_KEY = b"AmazonElastiCache:cluster"
 
@@ -87,10 +90,8 @@ class AutoDiscovery:
             if data[:1] == b"\x80":  # the binary protocol: no auto-discovery there
                 forward(data)
                 return False
-        if not self.skip and not self.line and data.endswith(b"\n") and data.count(b"\n") == 1:
-            if not data.startswith((b"config", b"get AmazonElastiCache", META_SET)) and (
-                data.split(b" ", 1)[0] not in STORAGE
-            ):
+        if data[:3] in LINE_ONLY and data.find(b"\n") == len(data) - 1 and not (self.skip or self.line):
+            if LEGACY_KEY not in data:
                 forward(data)  # the common case: one command, one line, nothing to answer
                 return True
         return self._scan(data, forward, answer)
