@@ -56,8 +56,8 @@ class Relay:
                  inspect: Callable[[], Inspector] | None = None) -> None:  # fmt: skip
         self.choose, self.timeout = choose, timeout
         self.tls, self.upstream_tls, self.inspect = tls, upstream_tls, inspect
-        self.address = (host, port)
         self._listener = socket.create_server((host, port), backlog=128)  # SO_REUSEADDR: a restart rebinds at once
+        self.port: int = self._listener.getsockname()[1]  # ``port`` 0: the one the system chose
         self._open: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._closed = False

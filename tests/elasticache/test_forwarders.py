@@ -121,3 +121,30 @@ def test_the_tls_endpoint_carries_both_directions_at_once(ec: Any) -> None:
         thread.join()
     assert not failures, failures
     client.close()
+
+
+def test_a_relayed_connection_may_idle_past_the_connect_timeout_and_a_silent_tls_peer_is_dropped(
+    ec: Any, make_cluster: Any, tmp_path: Any
+) -> None:
+    """The relay's timeout bounds connecting and the TLS handshake, never a quiet connection."""
+    import time
+
+    from fogbank.managed.relay import Relay
+    from fogbank.services.elasticache import tls
+
+    node = make_cluster("fwd-idle", "memcached")["CacheNodes"][0]["Endpoint"]["Port"]
+    plain = Relay("127.0.0.1", 0, lambda: ("127.0.0.1", node), timeout=0.2)
+    secure = Relay("127.0.0.1", 0, lambda: ("127.0.0.1", node), timeout=0.2, tls=tls.server_context(tmp_path))
+    try:
+        with socket.create_connection(("127.0.0.1", plain.port)) as conn:
+            time.sleep(0.6)
+            conn.sendall(b"version\r\n")
+            assert _read_until(conn, b"\r\n").startswith(b"VERSION 1.6")
+        with socket.create_connection(("127.0.0.1", secure.port)) as conn:
+            conn.settimeout(5)
+            started = time.monotonic()
+            assert conn.recv(100) == b""  # no ClientHello within the timeout: closed
+            assert time.monotonic() - started < 3
+    finally:
+        plain.close()
+        secure.close()
