@@ -260,6 +260,15 @@ class TlsSide:
                 self._sending.acquire()
         self._send_taken(out)
 
+    def goodbye(self) -> None:
+        """TLS's close_notify, as a TLS server ends a connection; never waits on a peer that does not read."""
+        with self._lock:
+            with contextlib.suppress(ssl.SSLError):
+                self._tls.unwrap()
+            out = self._out.read()
+        with contextlib.suppress(OSError):
+            self.sock.send(out, socket.MSG_DONTWAIT)
+
     def _send_taken(self, out: bytes) -> None:
         """Send ``out`` with ``_sending`` already held (released here; nothing taken for no bytes)."""
         if not out:
@@ -306,6 +315,8 @@ def _inspected(client: Side, upstream: Side | None, inspector: Inspector) -> Non
 
 def _shut(*sides: Side | None) -> None:
     for side in sides:
+        if isinstance(side, TlsSide):
+            side.goodbye()
         if side is not None:
             with contextlib.suppress(OSError):
                 side.sock.shutdown(socket.SHUT_RDWR)

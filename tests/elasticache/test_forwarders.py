@@ -123,10 +123,9 @@ def test_the_tls_endpoint_carries_both_directions_at_once(ec: Any) -> None:
     client.close()
 
 
-def test_a_relayed_connection_may_idle_past_the_connect_timeout_and_a_silent_tls_peer_is_dropped(
-    ec: Any, make_cluster: Any, tmp_path: Any
-) -> None:
-    """The relay's timeout bounds connecting and the TLS handshake, never a quiet connection."""
+def test_relay_timeouts_and_tls_endings(ec: Any, make_cluster: Any, tmp_path: Any) -> None:
+    """The relay's timeout bounds connecting and the TLS handshake, never a quiet connection; a TLS
+    connection the engine ends gets TLS's own ending."""
     import time
 
     from fogbank.managed.relay import Relay
@@ -145,6 +144,13 @@ def test_a_relayed_connection_may_idle_past_the_connect_timeout_and_a_silent_tls
             started = time.monotonic()
             assert conn.recv(100) == b""  # no ClientHello within the timeout: closed
             assert time.monotonic() - started < 3
+        # The node ends the connection (quit): the TLS client gets a close_notify, not a cut connection.
+        raw = socket.create_connection(("127.0.0.1", secure.port))
+        with tls.client_context(tmp_path).wrap_socket(raw, server_hostname="127.0.0.1",
+                                                      suppress_ragged_eofs=False) as conn:  # fmt: skip
+            conn.sendall(b"version\r\nquit\r\n")
+            assert _read_until(conn, b"\r\n").startswith(b"VERSION 1.6")  # type: ignore[arg-type]
+            assert conn.recv(100) == b""  # a ragged end would raise SSLEOFError
     finally:
         plain.close()
         secure.close()
