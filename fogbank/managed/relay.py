@@ -35,11 +35,18 @@ Send = Callable[[bytes], None]
 
 
 class Inspector(Protocol):
-    """A protocol-aware look at what one client sends, before it goes on (Memcached's auto-discovery)."""
+    """A protocol-aware look at one client connection (Memcached's auto-discovery): what the client sends
+    before it goes on, and what the engine answers before it goes back."""
 
     def feed(self, data: bytes, forward: Send, answer: Send) -> bool:
-        """Pass ``data`` on (``forward``) or answer parts of it itself (``answer``), in order. False: the
-        rest of the connection needs no look, and is joined byte for byte from then on."""
+        """Pass ``data`` on (``forward``) or answer parts of it itself, in order. ``answer`` writes to the
+        client at once: only for a connection that has forwarded nothing yet (the engine is silent then);
+        later answers go back among the engine's (``answers``). False: the rest of what the client sends
+        needs no look, and is joined byte for byte from then on."""
+        ...
+
+    def answers(self, data: bytes, end: bool) -> bytes:
+        """What goes back to the client for ``data`` from the engine (``end``: the engine is done)."""
         ...
 
 
@@ -109,17 +116,17 @@ class Relay:
             far = PlainSide(upstream)
             if self.upstream_tls is not None:
                 far = TlsSide(upstream, self.upstream_tls, self.timeout, server_hostname=upstream.getpeername()[0])
-        if self.inspect is not None and isinstance(near, PlainSide):
-            near = PlainSide(client, locked=True)  # the inspector answers while the engine's answers come back
+        inspector = self.inspect() if self.inspect is not None else None
         back = None
         if far is not None:
-            back = threading.Thread(target=_pump, args=(far, near), name="relay connection", daemon=True)
+            args = (far, near) if inspector is None else (far, near, inspector.answers)
+            back = threading.Thread(target=_pump, args=args, name="relay connection", daemon=True)
             back.start()
-        if self.inspect is None:
+        if inspector is None:
             assert far is not None
             _pump(near, far)
         else:
-            _inspected(near, far, self.inspect())
+            _inspected(near, far, inspector)
         if back is not None:
             back.join()
 
@@ -177,16 +184,10 @@ class Side(Protocol):
 
 
 class PlainSide:
-    def __init__(self, sock: socket.socket, locked: bool = False) -> None:
+    def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.recv = sock.recv
-        # Two threads write to it (an inspector's answers, the engine's): their writes must not interleave.
-        self._lock = threading.Lock()
-        self.sendall: Send = self._locked_sendall if locked else sock.sendall
-
-    def _locked_sendall(self, data: bytes) -> None:
-        with self._lock:
-            self.sock.sendall(data)
+        self.sendall: Send = sock.sendall
 
 
 class TlsSide:
@@ -279,12 +280,20 @@ class TlsSide:
             self._sending.release()
 
 
-def _pump(source: Side, sink: Side) -> None:
-    """Copy until either side ends; then both are shut down, which ends the other direction too."""
+def _pump(source: Side, sink: Side, through: Callable[[bytes, bool], bytes] | None = None) -> None:
+    """Copy until either side ends (each chunk ``through`` an inspector's ``answers``, if given); then both
+    are shut down, which ends the other direction too."""
     recv, sendall = source.recv, sink.sendall
     try:
-        while data := recv(CHUNK):
-            sendall(data)
+        if through is None:
+            while data := recv(CHUNK):
+                sendall(data)
+        else:
+            while data := recv(CHUNK):
+                if out := through(data, False):
+                    sendall(out)
+            if out := through(b"", True):
+                sendall(out)
     except (OSError, ssl.SSLError):
         pass
     _shut(source, sink)

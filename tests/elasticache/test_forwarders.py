@@ -4,9 +4,11 @@ command on unchanged; a serverless cache's TLS endpoint carries both directions 
 
 from __future__ import annotations
 
+import random
 import socket
 import struct
 import threading
+import time
 from typing import Any
 
 import redis
@@ -55,6 +57,65 @@ def test_discovery_is_answered_at_any_point_and_everything_else_reaches_node_000
     direct.sendall(b"get k trick\r\n")
     assert _read_until(direct, b"END\r\n").count(b"VALUE") == 2  # they are on node 0001
     direct.close()
+
+
+def _script(rng: random.Random, prefix: bytes, discovery: bool) -> bytes:
+    """A random pipeline of storage, retrieval and meta commands on ``prefix``'s keys, with values that read
+    like commands, and ``config get cluster`` among them; it ends with ``mn`` (answered ``MN``)."""
+    pieces = [b"config get cluster\r\n", b"get AmazonElastiCache:cluster\r\n", b"\r\n", b"\n", b"set x 0 0 3\r\n",
+              b"ms q 2 T0\r\n", b"\x80", b"EN O"]  # fmt: skip
+
+    def value() -> bytes:
+        while True:
+            found = b"".join(rng.choice([*pieces, rng.randbytes(rng.randrange(9))]) for _ in range(rng.randrange(5)))
+            if not any(word in found for word in (b"MN", b"ERROR", b":k")):
+                return found
+
+    out = [b"set %s:c 0 0 1\r\n0\r\n" % prefix]
+    for _ in range(300):
+        key, data = b"%s:k%d" % (prefix, rng.randrange(8)), value()
+        out.append(rng.choice([
+            b"set %s 0 0 %d\r\n%s\r\n" % (key, len(data), data), b"get %s\r\n" % key, b"gat 0 %s\r\n" % key,
+            b"ms %s %d T0\r\n%s\r\n" % (key, len(data), data), b"mg %s v\r\n" % key, b"delete %s\r\n" % key,
+            b"incr %s:c 1\r\n" % prefix, b"config get cluster\r\n" if discovery else b"version\r\n",
+        ]))  # fmt: skip
+    return b"".join(out) + b"mn\r\n"
+
+
+def test_random_pipelines_split_anywhere_are_answered_in_order(ec: Any, make_cluster: Any) -> None:
+    """Fuzz: a random pipeline sent through the configuration endpoint in pieces cut anywhere gets the bytes the
+    node gives for the same pipeline sent directly, with each ``config get cluster`` answered in its place."""
+    found = make_cluster("fwd-fuzz", "memcached")
+    config, node = found["ConfigurationEndpoint"], found["CacheNodes"][0]["Endpoint"]["Port"]
+    with socket.create_connection((config["Address"], config["Port"])) as conn:
+        conn.sendall(b"config get cluster\r\n")
+        discovery = _read_until(conn, b"END\r\n")
+    version = socket.create_connection(("127.0.0.1", node))
+    version.sendall(b"version\r\n")
+    version_line = _read_until(version, b"\r\n")
+    version.close()
+    for seed in range(3):
+        rng = random.Random(seed)
+        direct_script = _script(random.Random(seed), b"a", discovery=False)
+        through_script = _script(random.Random(seed), b"b", discovery=True)
+        with socket.create_connection(("127.0.0.1", node)) as conn:
+            conn.sendall(direct_script)
+            expected = _read_until(conn, b"MN\r\n").replace(version_line, discovery).replace(b"a:k", b"b:k")
+        with socket.create_connection((config["Address"], config["Port"])) as conn:
+            conn.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            at = 0
+            while at < len(through_script):
+                size = rng.choice([1, 2, 5, 17, 60, 400])
+                conn.sendall(through_script[at : at + size])
+                at += size
+                if rng.random() < 0.05:
+                    time.sleep(0.002)  # a pause: the next piece arrives on its own
+            got = b""
+            while len(got) < len(expected):
+                chunk = conn.recv(65536)
+                assert chunk, (got, expected)
+                got += chunk
+        assert got == expected
 
 
 def test_large_values_and_pipelines_pass_through_whole(ec: Any, make_cluster: Any) -> None:

@@ -28,7 +28,10 @@ command or a storage command (whose data block is passed over by its length) goe
 from __future__ import annotations
 
 import logging
+import secrets
 import ssl
+import threading
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -43,6 +46,7 @@ META_SET = b"ms"  # ms <key> <datalen> <flags>*
 LINE_ONLY = {b"get", b"gat", b"del", b"inc", b"dec", b"tou", b"mg ", b"md ", b"ma ", b"mn\r", b"mn\n", b"ver", b"sta"}
 LONGEST_LINE = 65536  # no command line is longer (memcached's own limit is lower): bytes, not commands
 LEGACY_KEY = b"AmazonElastiCache:cluster"
+BARRIER_KEY = b"fogbank:barrier:"  # + a random token: a key no one stores
 
 
 @dataclass(frozen=True)
@@ -76,22 +80,32 @@ class Discovery(Relays):
 
 
 class AutoDiscovery:
-    """One client connection's commands: discovery ones answered here, the rest passed on in order."""
+    """One client connection: discovery commands answered here, the rest passed on unchanged, every answer
+    in the order of the commands. Once the connection has sent the node anything, a discovery answer waits
+    for the node's answers to the commands before it: a *barrier* goes to the node in the command's place
+    (``mg`` of a key no one has, with a random opaque token, which memcached echoes in its miss, ``EN O<token>``),
+    and Fogbank's answer takes the place of that miss on the way back."""
 
     def __init__(self, view: Callable[[], ClusterView]) -> None:
         self.view = view
         self.line = b""  # the start of a command line not ended yet
         self.skip = 0  # bytes of a data block still to pass on
         self.started = False
+        self.forwarded = False  # anything sent to the node (then discovery answers go through a barrier)
+        self.waiting: deque[tuple[bytes, bytes]] = deque()  # (the node's miss for a barrier, the answer for it)
+        self.held = b""  # the end of the node's answers that may be the start of a barrier's miss
+        self.lock = threading.Lock()  # ``waiting`` and ``held``, shared by the two directions
 
     def feed(self, data: bytes, forward: Send, answer: Send) -> bool:
         if not self.started:
             self.started = True
             if data[:1] == b"\x80":  # the binary protocol: no auto-discovery there
+                self.forwarded = True
                 forward(data)
                 return False
         if data[:3] in LINE_ONLY and data.find(b"\n") == len(data) - 1 and not (self.skip or self.line):
             if LEGACY_KEY not in data:
+                self.forwarded = True
                 forward(data)  # the common case: one command, one line, nothing to answer
                 return True
         return self._scan(data, forward, answer)
@@ -99,6 +113,12 @@ class AutoDiscovery:
     def _scan(self, data: bytes, forward: Send, answer: Send) -> bool:
         start = at = 0  # data[start:at] is to be forwarded
         end = len(data)
+
+        def flush(upto: int) -> None:
+            if upto > start:
+                self.forwarded = True
+                forward(data[start:upto])
+
         while at < end:
             if self.skip:
                 taken = min(self.skip, end - at)
@@ -107,30 +127,57 @@ class AutoDiscovery:
                 continue
             newline = data.find(b"\n", at)
             if newline < 0:
-                if at > start:
-                    forward(data[start:at])
+                flush(at)
                 self.line += data[at:]
                 if len(self.line) > LONGEST_LINE:  # not a command line: the rest goes on as it comes
+                    self.forwarded = True
                     forward(self.line)
                     return False
                 return True
             line = self.line + data[at : newline + 1]
             reply = self._command(line)
             if reply is not None:
-                if at > start:
-                    forward(data[start:at])
-                answer(reply)
+                flush(at)
+                self._reply(reply, forward, answer)
                 start = newline + 1
             elif self.line:  # its start was held back: it goes on now, with the rest
-                if at > start:
-                    forward(data[start:at])
+                flush(at)
+                self.forwarded = True
                 forward(self.line)
                 start = at
             self.line = b""
             at = newline + 1
-        if end > start:
-            forward(data[start:end])
+        flush(end)
         return True
+
+    def _reply(self, reply: bytes, forward: Send, answer: Send) -> None:
+        if not self.forwarded:
+            answer(reply)  # the node has nothing to answer before it
+            return
+        token = secrets.token_hex(8).encode()
+        with self.lock:
+            self.waiting.append((b"EN O" + token + b"\r\n", reply))
+        forward(b"mg " + BARRIER_KEY + token + b" O" + token + b"\r\n")
+
+    def answers(self, data: bytes, end: bool) -> bytes:
+        if not self.waiting and not self.held:  # the common case: no barrier out
+            return data
+        with self.lock:
+            data, self.held = self.held + data, b""
+            out = []
+            while self.waiting:
+                miss, reply = self.waiting[0]
+                found = data.find(miss)
+                if found < 0:
+                    break
+                out += [data[:found], reply]
+                data = data[found + len(miss) :]
+                self.waiting.popleft()
+            if self.waiting and not end:  # a miss may be arriving in parts
+                keep = min(len(data), len(self.waiting[0][0]) - 1)
+                data, self.held = data[: len(data) - keep], data[len(data) - keep :]
+            out.append(data)
+            return b"".join(out)
 
     def _command(self, line: bytes) -> bytes | None:
         """The answer to a discovery command; None for any other, whose data block (if any) is to be skipped."""
