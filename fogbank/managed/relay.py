@@ -104,7 +104,7 @@ class Relay:
             upstream = socket.create_connection(target, timeout=self.timeout)
         except OSError:
             return None  # the engine is not there: the client sees its connection end
-        upstream.settimeout(None)  # blocking: an idle connection stays open (and splice needs it)
+        upstream.settimeout(None)  # blocking: the timeout is for connecting, an idle connection stays open
         upstream.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return upstream
 
