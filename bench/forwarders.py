@@ -354,25 +354,28 @@ def valkey_tls(server: Server, rounds: int, ops: int) -> None:
                 table.add(rates({name: (lambda i, c=c: (c.set("k", i), c.get("k")))
                                  for name, c in clients.items()}, ops // 2))  # fmt: skip
             table.print()
-        benchmark(rounds, ca, {"valkey node plain": node, "serverless TLS endpoint (Fogbank's relay)": endpoint,
-                               "redis 7.0 native TLS": native_port, "redis 7.0 plain": plain_port}
-                  | ({"socat TLS before the valkey node": peer} if peer_proc else {}))  # fmt: skip
+        paths = {"valkey node plain": node, "serverless TLS endpoint (Fogbank's relay)": endpoint,
+                 "redis 7.0 native TLS": native_port, "redis 7.0 plain": plain_port}  # fmt: skip
+        if peer_proc is not None:
+            paths["socat TLS before the valkey node"] = peer
+        benchmark(rounds, ca, paths)
+        benchmark(rounds, ca, paths, clients=50)  # many connections: a thread pair each, one GIL
     finally:
         lab_proc.kill()
         if peer_proc is not None:
             peer_proc.kill()
 
 
-def benchmark(rounds: int, ca: str, ports: dict[str, int]) -> None:
-    """redis-benchmark (C) SET,GET at one connection: the client's own time is least."""
+def benchmark(rounds: int, ca: str, ports: dict[str, int], clients: int = 1) -> None:
+    """redis-benchmark (C) SET,GET at ``clients`` connections: the client's own time is least."""
     if shutil.which("redis-benchmark") is None:
         return
     tls = {"serverless TLS endpoint (Fogbank's relay)", "redis 7.0 native TLS", "socat TLS before the valkey node"}
-    table = Ratios("SET,GET, redis-benchmark -c 1 -n 20000 (mean of SET and GET)", "valkey node plain")
+    table = Ratios(f"SET,GET, redis-benchmark -c {clients} -n 20000 (mean of SET and GET)", "valkey node plain")
     for _ in range(rounds):
         found = {}
         for name, port in ports.items():
-            args = ["redis-benchmark", "-p", str(port), "-c", "1", "-n", "20000", "-t", "set,get", "-q", "--csv"]
+            args = ["redis-benchmark", "-p", str(port), "-c", str(clients), "-n", "20000", "-t", "set,get", "--csv"]
             if name in tls:
                 args += ["--tls", "--cacert", ca]
             out = subprocess.run(args, capture_output=True, text=True, timeout=120).stdout
