@@ -1,6 +1,9 @@
 """ElastiCache: CreateCacheCluster -> available p50, GET/SET through a node endpoint vs the same
 process directly (no proxy on the data path: ratio 1.00 expected), Memcached through the
-configuration endpoint (our forwarder) vs the node, idle memory per node. Not part of make test."""
+configuration endpoint (our forwarder) vs the node, idle memory per node. Not part of make test.
+Fogbank runs in a process of its own (``fogbank up``), as a user runs it: a forwarder sharing the
+benchmark's Python process would be slowed by it. bench/forwarders.py measures the forwarders
+against other designs and peers, over repeated rounds."""
 
 from __future__ import annotations
 
@@ -8,11 +11,9 @@ import statistics
 import subprocess
 import time
 
-import boto3
 import redis
+from forwarders import Server, node_port_of  # bench/forwarders.py
 from pymemcache.client.base import Client
-
-from fogbank.server import Fogbank
 
 ROUNDS = 5
 CLUSTER_ROUNDS = 5
@@ -51,9 +52,9 @@ def rss_mb(port: int) -> float:
 
 
 def main() -> None:
-    with Fogbank(port=0, ephemeral=True, log_requests=False) as fb:
-        ec = boto3.client("elasticache", endpoint_url=fb.endpoint, region_name="us-east-1",
-                          aws_access_key_id="t", aws_secret_access_key="t")  # fmt: skip
+    server = Server()
+    try:
+        ec = server.ec
         for engine in ("valkey", "memcached"):
             times = []
             for i in range(ROUNDS):
@@ -82,7 +83,9 @@ def main() -> None:
             port = wait(ec, name)["CacheNodes"][0]["Endpoint"]["Port"]
             print(f"{name}: idle node RSS {rss_mb(port):.1f} MB")
         replication_groups(ec)
-        serverless(ec, fb)
+        serverless(ec, server)
+    finally:
+        server.close()
 
 
 def wait_group(ec: object, name: str) -> dict:
@@ -133,7 +136,7 @@ def replication_groups(ec: object) -> None:
           f"max {max(times):.2f}; goal < 3 s; floor: Redis Cluster's 2 s writable delay)")  # fmt: skip
 
 
-def serverless(ec: object, fb: Fogbank) -> None:
+def serverless(ec: object, server: Server) -> None:
     """A serverless cache's endpoint is Fogbank's TLS terminator in front of the node: GET through it
     vs the same node over plain TCP (the ratio includes TLS's own cost, not only the hop)."""
     ec.create_serverless_cache(ServerlessCacheName="bench-sl", Engine="valkey")  # type: ignore[attr-defined]
@@ -144,11 +147,10 @@ def serverless(ec: object, fb: Fogbank) -> None:
         time.sleep(0.01)
     events = ec.describe_events(SourceType="serverless-cache", SourceIdentifier="bench-sl")["Events"]  # type: ignore[attr-defined]
     ca = next(e["Message"] for e in events if "certificate authority in" in e["Message"]).rsplit(" in ", 1)[1]
-    backend = fb.platform.service("elasticache").backend
-    node_port = backend.store.all_records("serverless-cache")[0][1].private.node_port
+    assert ca == str(server.data / "elasticache" / "tls" / "ca.pem")
     endpoint = found["Endpoint"]
     through = redis.Redis(host=endpoint["Address"], port=endpoint["Port"], ssl=True, ssl_ca_certs=ca)
-    direct = redis.Redis(host="127.0.0.1", port=node_port)
+    direct = redis.Redis(host="127.0.0.1", port=node_port_of(through))
     through.set("k", "v")
     a, b = best_of(lambda i: through.get("k"), lambda i: direct.get("k"))
     print(f"serverless GET via its TLS endpoint (Fogbank's terminator) {a:.0f}/s, the node over plain TCP {b:.0f}/s, "

@@ -5,7 +5,7 @@ The certificate authority is generated once with ``cryptography`` and kept in
 its key never leaves that 0700 directory.
 
 - Serverless caches accept only TLS, and the PyPI Valkey builds have none, so Fogbank
-  terminates it: a listener (asyncio, one event-loop thread for the service) takes TLS on the
+  terminates it: a relay (``fogbank.managed.relay`` with its TLS side) takes TLS on the
   cache's endpoint ports and forwards the plain bytes to the node on 127.0.0.1; its server
   certificate names ``localhost`` and ``127.0.0.1``.
 - Cache clusters and replication groups with ``TransitEncryptionEnabled`` run on a binary that
@@ -16,8 +16,6 @@ its key never leaves that 0700 directory.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
 import ipaddress
 import ssl
@@ -31,7 +29,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from fogbank.engines.interface import TlsFiles
-from fogbank.managed.listeners import Listeners
+from fogbank.managed.relay import Relay, Relays
 
 CA_FILE = "ca.pem"
 _making = threading.Lock()  # nodes start in parallel: one CA, not one per thread
@@ -130,37 +128,8 @@ def server_context(directory: Path) -> ssl.SSLContext:
     return context
 
 
-class Terminators(Listeners):
+class Terminators(Relays):
     """TLS listeners, each forwarding to one plain node port, grouped by resource."""
 
-    def __init__(self) -> None:
-        super().__init__("elasticache tls")
-
     def serve(self, key: str, port: int, upstream: int, context: ssl.SSLContext) -> None:
-        self.listen(
-            key,
-            lambda: asyncio.start_server(
-                lambda r, w: _forward(r, w, upstream), "127.0.0.1", port, ssl=context, reuse_address=True
-            ),
-        )
-
-
-async def _forward(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, upstream: int) -> None:
-    try:
-        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", upstream)
-    except OSError:
-        writer.close()
-        return
-    await asyncio.gather(_copy(reader, up_writer), _copy(up_reader, writer))
-
-
-async def _copy(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    try:
-        while chunk := await reader.read(65536):
-            writer.write(chunk)
-            await writer.drain()
-    except (ConnectionError, OSError, ssl.SSLError):
-        pass
-    finally:
-        with contextlib.suppress(Exception):
-            writer.close()
+        self.add(key, Relay("127.0.0.1", port, lambda: ("127.0.0.1", upstream), tls=context))
