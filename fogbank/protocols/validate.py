@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -50,6 +51,10 @@ def validate(shape: Shape | None, params: Any, bound: int | None = None) -> list
     """
     problems: list[str] = []
     if shape is not None and isinstance(params, dict):
+        if _PRECHECKS:
+            precheck = _PRECHECKS.get((id(shape._shape_resolver), shape.name))
+            if precheck is not None:
+                precheck[1](params)
         rule = _rule(shape)
         if bound is None or _max_only(rule) < bound:
             _check_structure(rule, params, None, problems, bound)
@@ -149,6 +154,18 @@ def register_service_nulls(model: Any, shape_name: str) -> None:
     _SERVICE_NULLS[(id(resolver), shape_name)] = model
     for key in [key for key in _rules if key[0] == id(resolver)]:
         del _rules[key]  # built before this was known
+
+
+# (id of a model's shape resolver, input shape name) -> (model, check): a service's own wording of a model
+# constraint, checked before the model's (see register_precheck).
+_PRECHECKS: dict[tuple[int, str], tuple[Any, Callable[[dict[str, Any]], None]]] = {}
+
+
+def register_precheck(model: Any, shape_name: str, check: Callable[[dict[str, Any]], None]) -> None:
+    """Run ``check`` on an operation's input before the model's constraints: it raises the service's own
+    error where AWS words a broken model constraint in a sentence of its own ("The parameter 'TableName' is
+    required but was not present in the request") rather than as "1 validation error detected: ..."."""
+    _PRECHECKS[(id(model._shape_resolver), shape_name)] = (model, check)
 
 
 def _ordered(enum: tuple[str, ...], order: tuple[str, ...]) -> tuple[str, ...]:

@@ -571,3 +571,42 @@ def test_index_write_units_as_measured(ddb: Any, two_indexes: str) -> None:
         TableName=table, Key={"pk": {"S": "u1"}, "sk": {"S": "1"}}, ReturnConsumedCapacity="INDEXES"
     )
     assert arms(deleted["ConsumedCapacity"]) == (3, 1, 1, 1)
+
+
+@pytest.mark.provenance("dynamodb-conformance")
+def test_an_update_writing_an_empty_index_key_names_no_index(ddb: Any) -> None:
+    """UpdateItem words an empty index key value as an update's, without IndexName and IndexKey (recorded from
+    AWS in four regions), whether the value is in the request or only in the item."""
+    make_table(
+        ddb,
+        "byb",
+        sort=None,
+        definitions=[{"AttributeName": "b", "AttributeType": "B"}, {"AttributeName": "s", "AttributeType": "S"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": f"by-{name}",
+                "KeySchema": [{"AttributeName": name, "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for name in ("b", "s")
+        ],
+    )
+    words = (
+        "One or more parameter values are not valid. The update expression attempted to update a secondary index key "
+        "to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty {} value."
+    )
+    key = {"pk": {"S": "k"}}
+    for name, value, kind in (("b", {"B": b""}, "binary"), ("s", {"S": ""}, "string")):
+        assert error_of(
+            ddb.update_item,
+            TableName="byb",
+            Key=key,
+            UpdateExpression=f"SET {name} = :v",
+            ExpressionAttributeValues={":v": value},
+        ) == ("ValidationException", words.format(kind))
+    ddb.put_item(TableName="byb", Item={**key, "blank": {"S": ""}})
+    assert error_of(ddb.update_item, TableName="byb", Key=key, UpdateExpression="SET s = blank") == (
+        "ValidationException",
+        words.format("string"),
+    )
+    assert ddb.get_item(TableName="byb", Key=key)["Item"] == {**key, "blank": {"S": ""}}

@@ -251,3 +251,110 @@ def test_batch_get_answer_stays_within_16_mb(ddb: Any, hash_table: str) -> None:
     assert len(got["UnprocessedKeys"][hash_table]["Keys"]) == 10
     assert got["UnprocessedKeys"][hash_table]["ConsistentRead"] is True
     assert got["UnprocessedKeys"][other] == {"Keys": [{"pk": {"S": "small"}}]}
+
+
+# ====================================================================================================
+# Which key faults refuse a whole transaction and which cancel it (recorded from AWS in four regions by the
+# dynamodb-conformance suite, 2026): an empty string or binary key value, of the table or of an index, is a
+# ValidationException of the request; a key of the wrong type or shape is the action's ValidationError reason.
+
+EMPTY_KEY = (
+    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty "
+    "{} value. Key: pk"
+)
+EMPTY_INDEX_KEY_UPDATE = (
+    "One or more parameter values are not valid. The update expression attempted to update a secondary index key "
+    "to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty string value."
+)
+
+
+def _actions(table: str, key: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {"Put": {"TableName": table, "Item": {"pk": key}}},
+        {
+            "Update": {
+                "TableName": table,
+                "Key": {"pk": key},
+                "UpdateExpression": "SET a = :v",
+                "ExpressionAttributeValues": {":v": {"S": "x"}},
+            }
+        },
+        {"Delete": {"TableName": table, "Key": {"pk": key}}},
+        {"ConditionCheck": {"TableName": table, "Key": {"pk": key}, "ConditionExpression": "attribute_exists(pk)"}},
+    ]
+
+
+@pytest.mark.provenance("dynamodb-conformance")
+def test_an_empty_key_value_refuses_the_whole_transaction(ddb: Any, hash_table: str) -> None:
+    ddb.create_table(
+        TableName="binkeys",
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "B"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    for table, key, kind in ((hash_table, {"S": ""}, "string"), ("binkeys", {"B": b""}, "binary")):
+        for action in _actions(table, key):
+            assert error_of(ddb.transact_write_items, TransactItems=[action]) == (
+                "ValidationException",
+                EMPTY_KEY.format(kind),
+            ), action
+    assert error_of(
+        ddb.transact_get_items, TransactItems=[{"Get": {"TableName": hash_table, "Key": {"pk": {"S": ""}}}}]
+    ) == (
+        "ValidationException",
+        EMPTY_KEY.format("string"),
+    )
+
+
+@pytest.mark.provenance("dynamodb-conformance")
+def test_a_key_of_the_wrong_type_cancels_with_a_validation_error(ddb: Any, hash_table: str) -> None:
+    for number, action in enumerate(_actions(hash_table, {"N": "5"}) + _actions(hash_table, {"L": [{"S": "x"}]})):
+        expected = (
+            f"One or more parameter values were invalid: Type mismatch for key pk expected: S actual: "
+            f"{'N' if number < 4 else 'L'}"
+            if "Put" in action
+            else "The provided key element does not match the schema"
+        )
+        assert cancellation(ddb.transact_write_items, TransactItems=[action]) == [
+            {"Code": "ValidationError", "Message": expected}
+        ], action
+    reasons = cancellation(ddb.transact_get_items, TransactItems=[{"Get": {"TableName": hash_table, "Key": {}}}])
+    assert reasons == [{"Code": "ValidationError", "Message": "The provided key element does not match the schema"}]
+
+
+@pytest.mark.provenance("dynamodb-conformance")
+def test_index_keys_in_a_transaction_update(ddb: Any) -> None:
+    """A mistyped index key is the Update's ValidationError; an empty one refuses the whole request."""
+    table = _gsi_table(ddb)
+
+    def update(value: dict[str, Any]) -> list[dict[str, Any]]:
+        return [
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": {"pk": {"S": "a"}},
+                    "UpdateExpression": "SET g = :v",
+                    "ExpressionAttributeValues": {":v": value},
+                }
+            }
+        ]
+
+    for value, actual in (({"N": "5"}, "N"), ({"L": [{"S": "x"}]}, "L")):
+        assert cancellation(ddb.transact_write_items, TransactItems=update(value)) == [
+            {
+                "Code": "ValidationError",
+                "Message": "One or more parameter values were invalid: Type mismatch for Index Key g Expected: S "
+                f"Actual: {actual} IndexName: by-g",
+            }
+        ]
+    assert error_of(ddb.transact_write_items, TransactItems=update({"S": ""})) == (
+        "ValidationException",
+        EMPTY_INDEX_KEY_UPDATE,
+    )
+    put = [{"Put": {"TableName": table, "Item": {"pk": {"S": "a"}, "g": {"S": ""}}}}]
+    assert error_of(ddb.transact_write_items, TransactItems=put) == (
+        "ValidationException",
+        "One or more parameter values are not valid. A value specified for a secondary index key is not supported. "
+        "The AttributeValue for a key attribute cannot contain an empty string value. IndexName: by-g, IndexKey: g",
+    )
+    assert ddb.scan(TableName=table)["Count"] == 0

@@ -9,7 +9,10 @@ from fogbank.protocols.decode import Decoder, register_decoder
 from fogbank.protocols.errors import validation_error
 from fogbank.protocols.validate import register_service_nulls
 from fogbank.services.base import Handler, Service
-from fogbank.services.dynamodb import enums  # noqa: F401  (registers AWS's enum orders)
+from fogbank.services.dynamodb import (
+    enums,  # noqa: F401  (registers AWS's enum orders)
+    prechecks,
+)
 from fogbank.services.dynamodb.attributes import TOO_DEEP
 
 if TYPE_CHECKING:
@@ -125,3 +128,4 @@ register_decoder(spec.service_model("dynamodb"), "AttributeValue", _fast_attribu
 register_service_nulls(spec.service_model("dynamodb"), "AttributeValue")  # attributes.py words an empty value
 for _set_member in ("StringAttributeValue", "NumberAttributeValue", "BinaryAttributeValue"):
     register_service_nulls(spec.service_model("dynamodb"), _set_member)  # a null in a set: attributes.py words it
+prechecks.register()

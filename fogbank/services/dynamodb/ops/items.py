@@ -32,7 +32,13 @@ from fogbank.services.dynamodb.expressions.nodes import (
     walk,
 )
 from fogbank.services.dynamodb.expressions.projection import project
-from fogbank.services.dynamodb.keys import key_values, match_key, validate_index_keys, validate_item_key
+from fogbank.services.dynamodb.keys import (
+    empty_index_key_update,
+    key_values,
+    match_key,
+    validate_index_keys,
+    validate_item_key,
+)
 from fogbank.services.dynamodb.model import Table
 from fogbank.services.dynamodb.ops.expr import check_parameters, check_scalar_keys, parse_request
 from fogbank.services.dynamodb.store import Writer
@@ -86,9 +92,11 @@ def finish(result: dict[str, Any], capacity: dict[str, Any] | None, metrics: dic
     return result
 
 
-def check_new_item(table: Table, item: Item, too_big: str, size: int = -1, mismatch: str | None = None) -> int:
+def check_new_item(
+    table: Table, item: Item, too_big: str, size: int = -1, mismatch: str | None = None, updating: bool = False
+) -> int:
     if table.indexes:
-        validate_index_keys(item, index_schemas(table), mismatch)
+        validate_index_keys(item, index_schemas(table), mismatch, updating)
     if size < 0:
         size = item_size(item)
     if size > MAX_ITEM_SIZE:
@@ -205,6 +213,14 @@ def check_key_untouched(update: Update, table: Table) -> None:
             raise validation_error(f"{INVALID}Cannot update attribute {name}. This attribute is part of the key")
 
 
+def static_empty(value: Any) -> bool:
+    """Whether an update operand is an empty string or binary before the item is read."""
+    if isinstance(value, Value):
+        kind = type_of(value.value)
+        return kind in ("S", "B") and len(value.value[kind]) == 0
+    return False
+
+
 def static_type(value: Any) -> str | None:
     """The type an update operand is known to have before the item is read (None for a document path)."""
     if isinstance(value, Value):
@@ -220,28 +236,35 @@ def static_type(value: Any) -> str | None:
 
 
 def check_index_types(update: Update, table: Table) -> None:
-    """Refuse, before reading the item, an update that writes an index key with a value of the wrong type."""
+    """Refuse, before reading the item, an update that writes an index key with a value of the wrong type, or
+    an empty string or binary."""
     # (DELETE is left to the write: no evidence of how DynamoDB treats a set deleted from an index key.)
     written: dict[str, str | None] = {}
+    empty: set[str] = set()
     for action in update.actions:
         if len(action.path.elements) == 1 and isinstance(action, (SetAction, AddAction)):
             written[action.path.elements[0]] = static_type(action.value)
+            if static_empty(action.value):
+                empty.add(action.path.elements[0])
     if not written:
         return
     for index_name, schema in index_schemas(table):
         for name, kind, _ in schema.elements():
             actual = written.get(name)
+            if actual == kind and name in empty:
+                raise empty_index_key_update(kind)
             if actual is not None and actual != kind:
                 raise validation_error(
                     f"{INVALID}Type mismatch for Index Key {name} Expected: {kind} Actual: {actual} IndexName: {index_name}"
                 )
 
 
-def check_update(update: Update, table: Table) -> None:
+def check_update(update: Update, table: Table, index_types: bool = True) -> None:
     """An update's checks against the key schemas, in DynamoDB's order: a written table key attribute,
-    then a statically mistyped index key, then any path (written or read) into a key attribute."""
+    then a statically mistyped index key (unless ``index_types`` is False: a transaction checks those
+    as one action's fault), then any path (written or read) into a key attribute."""
     check_key_untouched(update, table)
-    if table.indexes:
+    if table.indexes and index_types:
         check_index_types(update, table)
     check_scalar_keys([node for action in update.actions for node in walk(action) if isinstance(node, Path)], table)
 
@@ -280,7 +303,7 @@ def update_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] |
         new = updated_item(update, current, key, old)
         size, index_units = 0, {}
         if new is not None:
-            size = check_new_item(current, new, UPDATE_TOO_BIG, mismatch=UNSUPPORTED_INDEX_TYPE)
+            size = check_new_item(current, new, UPDATE_TOO_BIG, mismatch=UNSUPPORTED_INDEX_TYPE, updating=True)
             index_units = backend.apply(writer, current, pk, sk, old, old_size, new, size)
         result: dict[str, Any] = {}
         attributes = returned_attributes(return_values, update, old, new)

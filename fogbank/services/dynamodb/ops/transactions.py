@@ -22,10 +22,16 @@ from fogbank.services.dynamodb.attributes import Item, item_size, validate_item
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, merge, read_units, write_units
 from fogbank.services.dynamodb.codec import unpack
-from fogbank.services.dynamodb.keys import validate_item_key, validate_key
+from fogbank.services.dynamodb.keys import EmptyKeyValue, validate_item_key, validate_key
 from fogbank.services.dynamodb.model import Table
 from fogbank.services.dynamodb.ops.expr import RequestExpressions, parse_request
-from fogbank.services.dynamodb.ops.items import CONDITION_FAILED, check_new_item, check_update, updated_item
+from fogbank.services.dynamodb.ops.items import (
+    CONDITION_FAILED,
+    check_index_types,
+    check_new_item,
+    check_update,
+    updated_item,
+)
 
 TOKEN_LIFETIME = 600.0  # ClientRequestToken is honoured for 10 minutes
 ACTIONS = ("ConditionCheck", "Put", "Delete", "Update")
@@ -88,6 +94,9 @@ def _plan(ctx: RequestContext, params: dict[str, Any]) -> list[Action]:
         if invalid is not None:
             actions.append(Action(kind, table, {}, b"", b"", expressions, None, action))
             continue
+        update = expressions.update if kind == "Update" and expressions is not None else None
+        if update is not None:
+            check_update(update, table, index_types=False)
         try:
             if kind == "Put":
                 item = validate_item(action["Item"])
@@ -96,14 +105,16 @@ def _plan(ctx: RequestContext, params: dict[str, Any]) -> list[Action]:
                 key = {name: item[name] for name in table.schema.names}
             else:
                 key = validate_key(action["Key"], table.schema)
+            if update is not None and table.indexes:
+                check_index_types(update, table)
+        except EmptyKeyValue:
+            raise  # an empty key value is refused up front, as a ValidationException of the whole request
         except AwsError as error:
             # AWS reports a bad item or key as this action's ValidationError reason (and checks no further
             # items), not as a ValidationException of the whole request.
             invalid = (len(actions), error.message)
             actions.append(Action(kind, table, {}, b"", b"", expressions, None, action))
             continue
-        if kind == "Update" and expressions is not None and expressions.update is not None:
-            check_update(expressions.update, table)
         pk, sk = table.encode_key(key)
         if (table.tid, pk, sk) in seen:
             raise validation_error("Transaction request cannot include multiple operations on one item")
@@ -163,7 +174,12 @@ def transact_write_items(ctx: RequestContext, params: dict[str, Any]) -> dict[st
                     update = action.expressions.update if action.expressions is not None else None
                     new = updated_item(update, action.table, action.key, old)
                     if new is not None:
-                        check_new_item(action.table, new, "Item size to update has exceeded the maximum allowed size")
+                        check_new_item(
+                            action.table,
+                            new,
+                            "Item size to update has exceeded the maximum allowed size",
+                            updating=True,
+                        )
                 except AwsError as error:
                     reason = {"Code": "ValidationError", "Message": error.message}
                     failed = True
@@ -269,16 +285,30 @@ def transact_get_items(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     backend: Backend = ctx.backend
     plans = []
     seen: set[tuple[int, bytes, bytes]] = set()
-    for entry in params["TransactItems"]:
+    invalid: tuple[int, str] | None = None
+    for position, entry in enumerate(params["TransactItems"]):
         get = entry["Get"]
         expressions = parse_request(get, ("ProjectionExpression",))
         table = backend.table(ctx.account_id, ctx.region, get["TableName"])
-        key = validate_key(get["Key"], table.schema)
+        if invalid is not None:
+            continue
+        try:
+            key = validate_key(get["Key"], table.schema)
+        except EmptyKeyValue:
+            raise
+        except AwsError as error:
+            # As in a write transaction: a key that does not match the schema is this Get's ValidationError.
+            invalid = (position, error.message)
+            continue
         pk, sk = table.encode_key(key)
         if (table.tid, pk, sk) in seen:
             raise validation_error("Transaction request cannot include multiple operations on one item")
         seen.add((table.tid, pk, sk))
         plans.append((table, (pk, sk), expressions))
+    if invalid is not None:
+        reasons: list[dict[str, Any]] = [{"Code": "None"} for _ in params["TransactItems"]]
+        reasons[invalid[0]] = {"Code": "ValidationError", "Message": invalid[1]}
+        raise cancelled(reasons)
     responses = []
     capacities = []
     mode = params.get("ReturnConsumedCapacity")
