@@ -54,12 +54,16 @@ class DynamoDB(Service):
 
     def wrap(self, name: str, handler: Handler) -> Handler:
         """Every handler behind AWS's check of a plain TableName (an ARN is checked where it is used)."""
+        from fogbank.services.dynamodb.backend import check_arn_account
         from fogbank.services.dynamodb.ops.tables import check_table_name
 
         def checked(ctx: RequestContext, params: dict[str, Any]) -> Any:
             table_name = params.get("TableName")
-            if type(table_name) is str and not table_name.startswith("arn:"):
-                check_table_name(table_name)
+            if type(table_name) is str:
+                if not table_name.startswith("arn:"):
+                    check_table_name(table_name)
+                else:
+                    check_arn_account(ctx.account_id, ctx.operation, table_name)
             return handler(ctx, params)
 
         return checked
