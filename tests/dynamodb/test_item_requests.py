@@ -610,3 +610,36 @@ def test_an_update_writing_an_empty_index_key_names_no_index(ddb: Any) -> None:
         words.format("string"),
     )
     assert ddb.get_item(TableName="byb", Key=key)["Item"] == {**key, "blank": {"S": ""}}
+
+
+@pytest.mark.provenance("dynamodb-conformance")
+def test_update_item_also_measures_what_it_writes(ddb: Any, hash_table: str) -> None:
+    """Besides the finished item, UpdateItem limits what it writes (the attributes it names, with their names)
+    plus 3 bytes and 19 per SET or ADD (20 through a list index), 2 per REMOVE or DELETE, to 409,600 bytes;
+    the key and untouched attributes are not counted (bisected against AWS by the conformance suite, 2026)."""
+    too_big = "Item size to update has exceeded the maximum allowed size"
+
+    def set_b(key: str, length: int, extra: str = "", **values: Any) -> Any:
+        return lambda: ddb.update_item(
+            TableName=hash_table,
+            Key={"pk": {"S": key}},
+            UpdateExpression="SET b = :pad" + extra,
+            ExpressionAttributeValues={":pad": {"S": "x" * length}, **values},
+        )
+
+    # A one-byte key: the finished item is pk(2)+1 + b(1) + padding; the writes b(1) + padding + 22.
+    ceiling = 409_600 - 19
+    set_b("K", ceiling - 4)()
+    assert len(ddb.get_item(TableName=hash_table, Key={"pk": {"S": "K"}})["Item"]["b"]["S"]) == ceiling - 4
+    assert error_of(set_b("L", ceiling - 3)) == ("ValidationException", too_big)
+    # A second SET costs 19 more, whatever it writes besides its own bytes.
+    assert error_of(set_b("M", ceiling - 4, ", c = :c", **{":c": {"S": "y"}})) == ("ValidationException", too_big)
+    set_b("N", ceiling - 4 - 19 - 2, ", c = :c", **{":c": {"S": "y"}})()
+    # An untouched attribute is not counted: the same update fits beside it, in an item 11 bytes larger.
+    for key in ("O", "P"):
+        ddb.put_item(TableName=hash_table, Item={"pk": {"S": key}, "u": {"S": "y" * 10}})
+    set_b("O", ceiling - 4)()
+    assert error_of(set_b("P", ceiling - 3)) == ("ValidationException", too_big)
+    # Past a 20-byte key, the finished item's 409,600 is what binds: pk(2) + key(100) + b(1) + padding.
+    set_b("k" * 100, 409_600 - 103)()
+    assert error_of(set_b("j" * 100, 409_600 - 102)) == ("ValidationException", too_big)

@@ -269,6 +269,35 @@ def check_update(update: Update, table: Table, index_types: bool = True) -> None
     check_scalar_keys([node for action in update.actions for node in walk(action) if isinstance(node, Path)], table)
 
 
+# UpdateItem's second size rule, measured against AWS (2026): what the update writes, each top-level attribute
+# it names as the finished item holds it, plus a cost per action must fit in 400 KB as well as the item. The
+# key and the attributes the update leaves alone do not count, so near a short key the ceiling sits a few
+# bytes under 400 KB. (A transaction's Update is measured by the finished item alone, as AWS does.)
+UPDATE_COST = 3
+WRITE_ACTION_COST = 19  # SET or ADD; one more through a list index
+REMOVE_ACTION_COST = 2  # REMOVE or DELETE
+
+
+def update_cost(update: Update) -> int:
+    cost = UPDATE_COST
+    for action in update.actions:
+        if isinstance(action, (SetAction, AddAction)):
+            cost += WRITE_ACTION_COST + any(type(element) is int for element in action.path.elements)
+        else:
+            cost += REMOVE_ACTION_COST
+    return cost
+
+
+def check_update_size(update: Update, new: Item, size: int) -> None:
+    cost = update_cost(update)
+    if size + cost <= MAX_ITEM_SIZE:
+        return  # what the update writes is part of the item: it cannot bind
+    names = {action.path.elements[0] for action in update.actions}
+    written = item_size({name: new[name] for name in names if name in new})
+    if written + cost > MAX_ITEM_SIZE:
+        raise validation_error(UPDATE_TOO_BIG)
+
+
 def updated_item(update: Update | None, table: Table, key: Item, old: Item | None) -> Item | None:
     """The item an UpdateItem leaves: the old item (or just the key) with the update applied; None
     when the item is missing and the update only removes (REMOVE, DELETE): DynamoDB then creates nothing."""
@@ -304,6 +333,8 @@ def update_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] |
         size, index_units = 0, {}
         if new is not None:
             size = check_new_item(current, new, UPDATE_TOO_BIG, mismatch=UNSUPPORTED_INDEX_TYPE, updating=True)
+            if update is not None and not update.legacy:
+                check_update_size(update, new, size)
             index_units = backend.apply(writer, current, pk, sk, old, old_size, new, size)
         result: dict[str, Any] = {}
         attributes = returned_attributes(return_values, update, old, new)

@@ -18,7 +18,7 @@ from typing import Any
 from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.services.base import operation
-from fogbank.services.dynamodb.attributes import Item, item_size, validate_item
+from fogbank.services.dynamodb.attributes import MAX_ITEM_SIZE, Item, item_size, validate_item
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, merge, read_units, write_units
 from fogbank.services.dynamodb.codec import unpack
@@ -27,6 +27,7 @@ from fogbank.services.dynamodb.model import Table
 from fogbank.services.dynamodb.ops.expr import RequestExpressions, parse_request
 from fogbank.services.dynamodb.ops.items import (
     CONDITION_FAILED,
+    PUT_TOO_BIG,
     check_index_types,
     check_new_item,
     check_update,
@@ -36,6 +37,11 @@ from fogbank.services.dynamodb.ops.items import (
 TOKEN_LIFETIME = 600.0  # ClientRequestToken is honoured for 10 minutes
 ACTIONS = ("ConditionCheck", "Put", "Delete", "Update")
 MAX_PAYLOAD = 4 * 1024 * 1024  # what a transaction may carry; the size of items it deletes does not count
+
+
+class TooBig(AwsError):
+    def __init__(self, message: str) -> None:
+        super().__init__("ValidationException", message, 400)
 
 
 @dataclass
@@ -100,15 +106,19 @@ def _plan(ctx: RequestContext, params: dict[str, Any]) -> list[Action]:
         try:
             if kind == "Put":
                 item = validate_item(action["Item"])
+                # A Put's size is known from the request: AWS refuses it before the transaction, not as a reason.
+                size = item_size(item)
+                if size > MAX_ITEM_SIZE:
+                    raise TooBig(PUT_TOO_BIG)
                 validate_item_key(item, table.schema)
-                check_new_item(table, item, "Item size has exceeded the maximum allowed size")
+                check_new_item(table, item, PUT_TOO_BIG, size)
                 key = {name: item[name] for name in table.schema.names}
             else:
                 key = validate_key(action["Key"], table.schema)
             if update is not None and table.indexes:
                 check_index_types(update, table)
-        except EmptyKeyValue:
-            raise  # an empty key value is refused up front, as a ValidationException of the whole request
+        except (EmptyKeyValue, TooBig):
+            raise  # refused up front, as a ValidationException of the whole request
         except AwsError as error:
             # AWS reports a bad item or key as this action's ValidationError reason (and checks no further
             # items), not as a ValidationException of the whole request.
