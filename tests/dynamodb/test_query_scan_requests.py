@@ -421,3 +421,21 @@ def test_ordering_comparisons_refuse_unordered_values(ddb, hash_table, value, sh
     assert (
         ddb.scan(TableName=hash_table, FilterExpression="v = :x", ExpressionAttributeValues={":x": value})["Count"] == 0
     )
+
+
+@pytest.mark.provenance("dynamodb-conformance")
+def test_a_key_condition_may_wrap_its_parts_twice(ddb: Any, table: str) -> None:
+    """AWS accepts ``((pk = :pk)) AND ((sk = :sk))`` as a KeyConditionExpression; a filter or condition with
+    the same parentheses is refused as redundant."""
+    ddb.put_item(TableName=table, Item={"pk": {"S": "p"}, "sk": {"S": "s"}})
+    values = {":pk": {"S": "p"}, ":sk": {"S": "s"}}
+    for expression in ("(pk = :pk) AND (sk = :sk)", "(pk = :pk AND sk = :sk)", "((pk = :pk)) AND ((sk = :sk))"):
+        found = ddb.query(TableName=table, KeyConditionExpression=expression, ExpressionAttributeValues=values)
+        assert found["Count"] == 1, expression
+    assert error_of(
+        ddb.query,
+        TableName=table,
+        KeyConditionExpression="pk = :pk",
+        FilterExpression="((sk = :sk))",
+        ExpressionAttributeValues=values,
+    ) == ("ValidationException", "Invalid FilterExpression: The expression has redundant parentheses;")

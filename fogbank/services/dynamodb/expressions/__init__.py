@@ -103,11 +103,12 @@ def _parsed(parameter: str, expression: str, build: Callable[[str], T], with_siz
 
 def condition_expression(expression: str, placeholders: Placeholders, parameter: str = "ConditionExpression"):
     """Parse and bind a ConditionExpression or FilterExpression (``parameter`` names it in errors)."""
+    key_condition = parameter == "KeyConditionExpression"
     return _parsed(
         parameter,
         expression,
-        lambda text: bind_condition(parse_condition(text), placeholders),
-        with_size=parameter != "KeyConditionExpression",
+        lambda text: bind_condition(parse_condition(text, key_condition), placeholders),
+        with_size=not key_condition,
     )
 
 
