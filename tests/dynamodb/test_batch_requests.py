@@ -45,7 +45,7 @@ def test_batch_write_checks_values_before_looking_tables_up(ddb: Any) -> None:
 def test_batch_get_checks_values_before_looking_tables_up(ddb: Any, hash_table: str) -> None:
     assert error_of(ddb.batch_get_item, RequestItems={"missing": {"Keys": [{"pk": {"SS": ["a", "a"]}}]}}) == (
         "ValidationException",
-        "One or more parameter values were invalid: Input collection [a, a] contains duplicates.",
+        'One or more parameter values were invalid: Input collection ["a", "a"] contains duplicates.',
     )
     assert error_of(
         ddb.batch_get_item, RequestItems={"missing": {"Keys": [{"pk": {"S": "a"}}], "ProjectionExpression": "a,,"}}

@@ -72,14 +72,16 @@ def test_key_errors(ddb, table, hash_table):
 
 
 def test_attribute_value_errors(ddb, table):
+    # PutItem words a bad number or a duplicated set member inside the validation envelope (AWS, 2026-10).
     assert error_of(ddb.put_item, TableName=table, Item=item(x={"SS": ["a", "a"]}))[1] == (
-        "One or more parameter values were invalid: Input collection [a, a] contains duplicates."
+        '1 validation error detected: One or more parameter values were invalid: Input collection ["a", "a"] '
+        "contains duplicates."
     )
     assert error_of(ddb.put_item, TableName=table, Item=item(x={"N": "abc"}))[1] == (
-        "The parameter cannot be converted to a numeric value: abc"
+        "1 validation error detected: The parameter cannot be converted to a numeric value: abc"
     )
     assert error_of(ddb.put_item, TableName=table, Item=item(x={"N": "1" * 39}))[1] == (
-        "Attempting to store more than 38 significant digits in a Number"
+        "1 validation error detected: Attempting to store more than 38 significant digits in a Number"
     )
     assert error_of(ddb.put_item, TableName=table, Item=item(x={}))[1].startswith("Supplied AttributeValue is empty")
     assert "may not be empty" in error_of(ddb.put_item, TableName=table, Item=item(x={"SS": []}))[1]

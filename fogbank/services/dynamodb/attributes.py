@@ -16,7 +16,8 @@ from decimal import Decimal, localcontext
 from functools import lru_cache
 from typing import Any
 
-from fogbank.protocols.errors import validation_error
+from fogbank.protocols.errors import AwsError, validation_error
+from fogbank.services.dynamodb.value_faults import ValueFault, duplicate_members
 
 AttributeValue = dict[str, Any]
 Item = dict[str, AttributeValue]
@@ -55,13 +56,30 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 @lru_cache(maxsize=8192)
 def parse_number(text: str) -> Decimal:
     """Parse and range-check a DynamoDB number string, raising DynamoDB's ValidationException."""
-    if not isinstance(text, str) or text == "":
-        raise validation_error(NOT_NUMERIC)
+    if not isinstance(text, str):
+        raise ValueFault(NOT_NUMERIC)
+    if text == "":
+        raise ValueFault(NOT_NUMERIC, f"{NOT_NUMERIC}: ")
     if not _NUMBER.fullmatch(text):
-        raise validation_error(f"{NOT_NUMERIC}: {text}")
+        raise ValueFault(f"{NOT_NUMERIC}: {text}")
     number = Decimal(text)
-    check_number_range(number, too_precise=TOO_PRECISE)
+    try:
+        check_number_range(number, too_precise=TOO_PRECISE)
+    except AwsError as error:
+        raise ValueFault(_older_range_fault(text, number, error.message), error.message) from None
     return number
+
+
+def _older_range_fault(text: str, number: Decimal, message: str) -> str:
+    """The older layer reads a number as Java's BigDecimal, whose precision minus scale is a 32-bit int: an
+    exponent near 2**31 wraps it negative, so ``1e2147483647`` is an underflow there (an overflow elsewhere)."""
+    if message != OVERFLOW:
+        return message
+    exponent = number.as_tuple().exponent
+    if not isinstance(exponent, int) or not -(2**31) <= exponent < 2**31:
+        return message
+    precision = len(number.as_tuple().digits)
+    return UNDERFLOW if precision + exponent > 2**31 - 1 else message
 
 
 def check_number_range(number: Decimal, too_precise: str = TOO_PRECISE) -> None:
@@ -207,13 +225,10 @@ def _validate_set(kind: str, members: list[Any]) -> list[Any]:
     if kind == "NS":
         numbers = [parse_number(member) for member in members]
         if len(set(numbers)) != len(numbers):
-            raise validation_error("Input collection contains duplicates")
+            raise duplicate_members(kind, numbers)
         return [format_number(number) for number in numbers]
     if len(set(members)) != len(members):
-        if kind == "SS":
-            raise validation_error(f"{INVALID}Input collection [{', '.join(members)}] contains duplicates.")
-        shown = ", ".join(base64.b64encode(member).decode() for member in members)
-        raise validation_error(f"{INVALID}Input collection [{shown}]of type BS contains duplicates.")
+        raise duplicate_members(kind, members)
     return list(members)
 
 

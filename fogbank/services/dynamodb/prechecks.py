@@ -1,7 +1,8 @@
 """Model constraints DynamoDB words in sentences of its own, checked before the model's generic wording.
 
 Recorded from AWS (us-east-1 and other regions, 2026): these answers are not the validator's
-"1 validation error detected: Value ... failed to satisfy constraint" of the same constraint.
+"1 validation error detected: Value ... failed to satisfy constraint" of the same constraint, or they come
+from the newer validator AWS has rolled out for some parameters, which stops at the first broken one.
 """
 
 from __future__ import annotations
@@ -54,6 +55,30 @@ def _query(params: dict[str, Any]) -> None:
         )
 
 
+RETURN_VALUES = frozenset(("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"))
+
+
+def _empty_table_name(params: dict[str, Any]) -> None:
+    # The newer validator, answered in us-east-1 since 2026-10: it stops at an empty name and reports nothing else.
+    if params.get("TableName") == "":
+        raise validation_error(
+            "1 validation error detected: Value at 'TableName' failed to satisfy constraint: Member must have "
+            "length greater than or equal to 1"
+        )
+
+
+def _update_item(params: dict[str, Any]) -> None:
+    _empty_table_name(params)
+    return_values = params.get("ReturnValues")
+    if type(return_values) is str and return_values not in RETURN_VALUES:
+        # It stops at the first broken enum and names neither the member nor the value; the list (with its
+        # UPDATE_NEW) is AWS's own.
+        raise validation_error(
+            "1 validation error detected: Failed to satisfy constraint: Member must satisfy enum value set: "
+            "[ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATE_NEW, NONE]"
+        )
+
+
 def register() -> None:
     model = spec.service_model("dynamodb")
     for operation, check in (
@@ -61,5 +86,8 @@ def register() -> None:
         ("BatchWriteItem", _batch_write_item),
         ("BatchGetItem", _batch_get_item),
         ("Query", _query),
+        ("PutItem", _empty_table_name),
+        ("DeleteItem", _empty_table_name),
+        ("UpdateItem", _update_item),
     ):
         register_precheck(model, model.operation_model(operation).input_shape.name, check)

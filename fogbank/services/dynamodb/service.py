@@ -14,6 +14,7 @@ from fogbank.services.dynamodb import (
     prechecks,
 )
 from fogbank.services.dynamodb.attributes import TOO_DEEP
+from fogbank.services.dynamodb.value_faults import ValueFault, layer_of, render
 
 if TYPE_CHECKING:
     from fogbank.core.context import RequestContext
@@ -53,9 +54,12 @@ class DynamoDB(Service):
     worker_operations = WORKER_OPERATIONS
 
     def wrap(self, name: str, handler: Handler) -> Handler:
-        """Every handler behind AWS's check of a plain TableName (an ARN is checked where it is used)."""
+        """Every handler behind AWS's check of a plain TableName (an ARN is checked where it is used), its
+        malformed values worded in the operation's layer (value_faults.py)."""
         from fogbank.services.dynamodb.backend import check_arn_account
         from fogbank.services.dynamodb.ops.tables import check_table_name
+
+        layer = layer_of(name)
 
         def checked(ctx: RequestContext, params: dict[str, Any]) -> Any:
             table_name = params.get("TableName")
@@ -64,7 +68,10 @@ class DynamoDB(Service):
                     check_table_name(table_name)
                 else:
                     check_arn_account(ctx.account_id, ctx.operation, table_name)
-            return handler(ctx, params)
+            try:
+                return handler(ctx, params)
+            except ValueFault as fault:
+                raise render(fault, layer) from None
 
         return checked
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.services.dynamodb.attributes import AttributeValue, validate_value
+from fogbank.services.dynamodb.value_faults import ValueFault
 
 _NAME_KEY = re.compile(r"#[0-9a-zA-Z_]+")
 _VALUE_KEY = re.compile(r":[0-9a-zA-Z_]+")
@@ -37,6 +38,8 @@ class Placeholders:
             for key, value in values.items():
                 try:
                     checked[key] = validate_value(value)
+                except ValueFault as fault:
+                    raise fault.for_expression_value(key) from None
                 except AwsError as error:
                     raise validation_error(
                         f"ExpressionAttributeValues contains invalid value: {error.message} for key {key}"

@@ -33,6 +33,7 @@ from fogbank.services.dynamodb.ops.items import (
     check_update,
     updated_item,
 )
+from fogbank.services.dynamodb.value_faults import ValueFault
 
 TOKEN_LIFETIME = 600.0  # ClientRequestToken is honoured for 10 minutes
 ACTIONS = ("ConditionCheck", "Put", "Delete", "Update")
@@ -117,7 +118,7 @@ def _plan(ctx: RequestContext, params: dict[str, Any]) -> list[Action]:
                 key = validate_key(action["Key"], table.schema)
             if update is not None and table.indexes:
                 check_index_types(update, table)
-        except (EmptyKeyValue, TooBig):
+        except (EmptyKeyValue, TooBig, ValueFault):
             raise  # refused up front, as a ValidationException of the whole request
         except AwsError as error:
             # AWS reports a bad item or key as this action's ValidationError reason (and checks no further
@@ -304,7 +305,7 @@ def transact_get_items(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
             continue
         try:
             key = validate_key(get["Key"], table.schema)
-        except EmptyKeyValue:
+        except (EmptyKeyValue, ValueFault):
             raise
         except AwsError as error:
             # As in a write transaction: a key that does not match the schema is this Get's ValidationError.
