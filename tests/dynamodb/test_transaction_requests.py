@@ -9,18 +9,10 @@ from typing import Any
 
 import pytest
 
-from tests.dynamodb.conftest import error_of, make_table
+from tests.dynamodb.conftest import cancellation, error_of, make_table
 
 # ====================================================================================================
 # TransactWriteItems behaviours recorded against real DynamoDB (ScyllaDB Alternator's test_transact.py).
-
-
-def cancellation(call: Any, **kwargs: Any) -> list[dict[str, Any]]:
-    with pytest.raises(Exception) as caught:
-        call(**kwargs)
-    response = caught.value.response  # type: ignore[attr-defined]
-    assert response["Error"]["Code"] == "TransactionCanceledException"
-    return response["CancellationReasons"]
 
 
 @pytest.mark.provenance("aws")

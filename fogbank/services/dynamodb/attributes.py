@@ -176,25 +176,38 @@ def number_size(text: str) -> int:
 # --- validation ----------------------------------------------------------------------------------------
 
 
-def validate_value(value: Any, depth: int = 1) -> AttributeValue:
+def validate_value(value: Any, depth: int = 1, limit: int = MAX_NESTING_DEPTH) -> AttributeValue:
     """Check an AttributeValue as DynamoDB does and return its canonical form (numbers normalised).
 
-    ``depth`` is the nesting level of the value, the attribute itself being level 1.
+    ``depth`` is the nesting level of the value, the attribute itself being level 1; ``limit`` the deepest
+    level allowed (a transaction does not limit its expression values: ``UNLIMITED``).
     """
     if not isinstance(value, dict):
         raise validation_error(EMPTY_VALUE)
     present = [kind for kind in ALL_TYPES if value.get(kind) is not None]
     if not present:
         raise validation_error(EMPTY_VALUE)
-    if depth > MAX_NESTING_DEPTH:
-        raise validation_error(TOO_DEEP)
-    checked = {kind: _validate_member(kind, value[kind], depth) for kind in present}
+    if depth > limit:
+        raise ValueFault(TOO_DEEP)
+    checked = {kind: _validate_member(kind, value[kind], depth, limit) for kind in present}
     if len(present) > 1:
         raise validation_error(MANY_TYPES)
     return checked
 
 
-def _validate_member(kind: str, member: Any, depth: int) -> Any:
+UNLIMITED = 1 << 30  # (the request decoder already refuses documents nested past 100 levels)
+
+
+def nesting_levels(value: AttributeValue) -> int:
+    """How many levels a value spans, itself included: 1 for a scalar or an empty map or list."""
+    children = value.get("M")
+    children = children.values() if children is not None else value.get("L")
+    if not children:
+        return 1
+    return 1 + max(nesting_levels(child) for child in children)
+
+
+def _validate_member(kind: str, member: Any, depth: int, limit: int = MAX_NESTING_DEPTH) -> Any:
     if kind == "N":
         return canonical_number(member)
     if kind in ("S", "B", "BOOL"):
@@ -204,9 +217,9 @@ def _validate_member(kind: str, member: Any, depth: int) -> Any:
         # mid-2026 it accepts it and stores {"NULL": true}.
         return True
     if kind == "M":
-        return {name: validate_value(child, depth + 1) for name, child in member.items()}
+        return {name: validate_value(child, depth + 1, limit) for name, child in member.items()}
     if kind == "L":
-        return [validate_value(child, depth + 1) for child in member]
+        return [validate_value(child, depth + 1, limit) for child in member]
     return _validate_set(kind, member)
 
 

@@ -10,7 +10,7 @@ import re
 from typing import Any
 
 from fogbank.protocols.errors import AwsError, validation_error
-from fogbank.services.dynamodb.attributes import AttributeValue, validate_value
+from fogbank.services.dynamodb.attributes import MAX_NESTING_DEPTH, AttributeValue, validate_value
 from fogbank.services.dynamodb.value_faults import ValueFault
 
 _NAME_KEY = re.compile(r"#[0-9a-zA-Z_]+")
@@ -18,8 +18,11 @@ _VALUE_KEY = re.compile(r":[0-9a-zA-Z_]+")
 
 
 class Placeholders:
-    def __init__(self, names: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> None:
-        """Validate the two maps as DynamoDB does before it parses any expression."""
+    def __init__(
+        self, names: dict[str, str] | None = None, values: dict[str, Any] | None = None, depth: int = MAX_NESTING_DEPTH
+    ) -> None:
+        """Validate the two maps as DynamoDB does before it parses any expression (values nested at most
+        ``depth`` levels)."""
         if names is not None:
             if not names:
                 raise validation_error("ExpressionAttributeNames must not be empty")
@@ -37,7 +40,7 @@ class Placeholders:
                     )
             for key, value in values.items():
                 try:
-                    checked[key] = validate_value(value)
+                    checked[key] = validate_value(value, 1, depth)
                 except ValueFault as fault:
                     raise fault.for_expression_value(key) from None
                 except AwsError as error:

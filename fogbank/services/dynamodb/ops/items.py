@@ -11,8 +11,11 @@ from fogbank.services.base import operation
 from fogbank.services.dynamodb.attributes import (
     INVALID,
     MAX_ITEM_SIZE,
+    MAX_NESTING_DEPTH,
+    TOO_DEEP,
     Item,
     item_size,
+    nesting_levels,
     sized_item,
     type_of,
 )
@@ -306,7 +309,18 @@ def updated_item(update: Update | None, table: Table, key: Item, old: Item | Non
     base = old if old is not None else dict(key)
     if update is None:
         return dict(base)
-    return apply_update(update, base)
+    new = apply_update(update, base)
+    check_written_depth(update, new)
+    return new
+
+
+def check_written_depth(update: Update, new: Item) -> None:
+    """An update may nest a value deeper than the 32 levels an item holds (``SET a.b = :deep``)."""
+    for action in update.actions:
+        if isinstance(action, (SetAction, AddAction)):
+            value = new.get(action.path.elements[0])
+            if value is not None and ("M" in value or "L" in value) and nesting_levels(value) > MAX_NESTING_DEPTH:
+                raise validation_error(TOO_DEEP)
 
 
 @operation("UpdateItem")

@@ -18,7 +18,7 @@ from typing import Any
 from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.services.base import operation
-from fogbank.services.dynamodb.attributes import MAX_ITEM_SIZE, Item, item_size, validate_item
+from fogbank.services.dynamodb.attributes import MAX_ITEM_SIZE, UNLIMITED, Item, item_size, validate_item
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, merge, read_units, write_units
 from fogbank.services.dynamodb.codec import unpack
@@ -95,7 +95,9 @@ def _plan(ctx: RequestContext, params: dict[str, Any]) -> list[Action]:
         }[kind]
         if kind == "ConditionCheck" and action.get("ConditionExpression") is None:
             raise validation_error("The ConditionExpression parameter is required for ConditionCheck")
-        expressions = parse_request(action, names)
+        # AWS does not check how deep a transaction's expression values nest (an Update writing one too deep
+        # into the item is refused as that action's fault, like any item over the limits).
+        expressions = parse_request(action, names, UNLIMITED)
         table = backend.table(ctx.account_id, ctx.region, action["TableName"])
         item = None
         if invalid is not None:
