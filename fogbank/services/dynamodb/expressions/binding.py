@@ -118,6 +118,7 @@ def _bind(node: Any, placeholders: Placeholders, problems: Problems):
         return Comparison(node.operator, left, right)
     if isinstance(node, Between):
         operand, low, high = (_bind(child, placeholders, problems) for child in (node.operand, node.low, node.high))
+        _check_ordered("BETWEEN", (operand, low, high), problems)  # (a range needs an order, as < does)
         _check_bounds(low, high, problems)
         return Between(operand, low, high)
     if isinstance(node, In):
