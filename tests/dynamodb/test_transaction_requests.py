@@ -371,3 +371,73 @@ def test_index_keys_in_a_transaction_update(ddb: Any) -> None:
         "The AttributeValue for a key attribute cannot contain an empty string value. IndexName: by-g, IndexKey: g",
     )
     assert ddb.scan(TableName=table)["Count"] == 0
+
+
+# ====================================================================================================
+# What a transaction checks first when a request has several faults (recorded from AWS in us-east-1 and
+# eu-west-2, 2026-10, by the conformance suites): member constraints, then every action's values and
+# expressions in request order, and only then tables, targets and keys.
+
+RCC = (
+    "Value 'BOGUS' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: "
+    "[INDEXES, TOTAL, NONE]"
+)
+SYNTAX = 'Invalid ConditionExpression: Syntax error; token: "<EOF>", near: "("'
+UNUSED = "Value provided in ExpressionAttributeValues unused in expressions: keys: {:v}"
+
+
+@pytest.mark.provenance("dynamodb-conformance")
+def test_transaction_checks_come_in_aws_order(client: Any) -> None:
+    ddb = client("dynamodb", parameter_validation=False)
+    table = make_table(ddb, "hashonly", sort=None)
+    put_missing = {"Put": {"TableName": "missing", "Item": {"pk": {"S": "a"}}}}
+    broken = {
+        "ConditionCheck": {
+            "TableName": table,
+            "Key": {"pk": {"S": "c"}},
+            "ConditionExpression": "attribute_not_exists(",
+        }
+    }
+    unused = {
+        "ConditionCheck": {
+            "TableName": table,
+            "Key": {"pk": {"S": "c"}},
+            "ConditionExpression": "attribute_not_exists(pk)",
+            "ExpressionAttributeValues": {":v": {"S": "x"}},
+        }
+    }
+    deep: dict[str, Any] = {"S": "leaf"}
+    for _ in range(32):
+        deep = {"M": {"n": deep}}
+    too_deep = {"Put": {"TableName": table, "Item": {"pk": {"S": "d"}, "data": deep}}}
+    token = "x" * 37
+    assert error_of(ddb.transact_write_items, TransactItems=[put_missing], ReturnConsumedCapacity="BOGUS") == (
+        "ValidationException",
+        f"1 validation error detected: {RCC}",
+    )
+    assert error_of(
+        ddb.transact_write_items, TransactItems=[put_missing], ClientRequestToken=token, ReturnConsumedCapacity="BOGUS"
+    ) == (
+        "ValidationException",
+        f"2 validation errors detected: Value '{token}' at 'clientRequestToken' failed to satisfy constraint: "
+        f"Member must have length less than or equal to 36; {RCC}",
+    )
+    for items, message in (
+        ([put_missing, broken], SYNTAX),
+        ([broken, too_deep], SYNTAX),
+        (
+            [too_deep, broken],
+            "Nesting Levels have exceeded supported limits: Attributes in the item have nested "
+            "levels beyond supported limit",
+        ),
+        ([put_missing, unused], UNUSED),
+        ([unused, put_missing], UNUSED),
+        ([{"Put": {"TableName": table, "Item": {"pk": {"S": "c"}}}}, unused], UNUSED),
+    ):
+        assert error_of(ddb.transact_write_items, TransactItems=items) == ("ValidationException", message), items
+    get_missing = {"Get": {"TableName": "missing", "Key": {"pk": {"S": "a"}}}}
+    assert error_of(ddb.transact_get_items, TransactItems=[get_missing], ReturnConsumedCapacity="BOGUS") == (
+        "ValidationException",
+        f"1 validation error detected: {RCC}",
+    )
+    assert ddb.scan(TableName=table)["Count"] == 0

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import base64
 import re
-from decimal import Decimal, localcontext
+from decimal import Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 from typing import Any
 
@@ -62,12 +62,35 @@ def parse_number(text: str) -> Decimal:
         raise ValueFault(NOT_NUMERIC, f"{NOT_NUMERIC}: ")
     if not _NUMBER.fullmatch(text):
         raise ValueFault(f"{NOT_NUMERIC}: {text}")
-    number = Decimal(text)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise _huge_exponent(text) from None
     try:
         check_number_range(number, too_precise=TOO_PRECISE)
+        if not significant_digits(number) and ("e" in text or "E" in text):
+            # Zero is range-checked by the exponent it is written with (0e126 overflows, as on AWS).
+            check_zero_exponent(number)
     except AwsError as error:
         raise ValueFault(_older_range_fault(text, number, error.message), error.message) from None
     return number
+
+
+def check_zero_exponent(number: Decimal) -> None:
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > MAX_EXPONENT:
+        raise validation_error(OVERFLOW)
+    if isinstance(exponent, int) and exponent < MIN_EXPONENT:
+        raise validation_error(UNDERFLOW)
+
+
+def _huge_exponent(text: str) -> ValueFault:
+    """An exponent past what Decimal holds (about 10**18): AWS reads it as a 64-bit integer, so it is out of
+    range (an overflow or underflow by its sign) unless it does not fit 64 bits, when it is not a number."""
+    exponent = text.lower().partition("e")[2]
+    if not exponent or not -(2**63) <= int(exponent) < 2**63:
+        return ValueFault(f"{NOT_NUMERIC}: {text}")
+    return ValueFault(OVERFLOW if int(exponent) > 0 else UNDERFLOW)
 
 
 def _older_range_fault(text: str, number: Decimal, message: str) -> str:

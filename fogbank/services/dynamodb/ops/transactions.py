@@ -22,7 +22,7 @@ from fogbank.services.dynamodb.attributes import MAX_ITEM_SIZE, UNLIMITED, Item,
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, merge, read_units, write_units
 from fogbank.services.dynamodb.codec import unpack
-from fogbank.services.dynamodb.keys import EmptyKeyValue, validate_item_key, validate_key
+from fogbank.services.dynamodb.keys import EmptyKeyValue, key_values, match_key, validate_item_key, validate_key
 from fogbank.services.dynamodb.model import Table
 from fogbank.services.dynamodb.ops.expr import RequestExpressions, parse_request
 from fogbank.services.dynamodb.ops.items import (
@@ -71,68 +71,99 @@ def _digest(params: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=default).encode()).hexdigest()
 
 
+EXPRESSIONS = {
+    "ConditionCheck": ("ConditionExpression",),
+    "Put": ("ConditionExpression",),
+    "Delete": ("ConditionExpression",),
+    "Update": ("UpdateExpression", "ConditionExpression"),
+}
+
+
+@dataclass
+class Entry:
+    """One action as the request alone shows it (its values checked, its expressions parsed)."""
+
+    kind: str
+    params: dict[str, Any]
+    expressions: RequestExpressions | None
+    values: Item  # Put's item, or the Key's values
+    size: int
+    fault: str | None  # a bad value that cancels the transaction as this action's reason
+
+
+def _read(entry: dict[str, Any]) -> Entry:
+    present = [kind for kind in ACTIONS if entry.get(kind) is not None]
+    if len(present) != 1:
+        raise validation_error(
+            "TransactItems can only contain one of Check, Put, Update or Delete"
+            if present
+            # An entry naming no known action (unknown members are dropped by the parser).
+            else "The action or operation requested is invalid. Verify that the action is typed correctly."
+        )
+    kind = present[0]
+    action = entry[kind]
+    if kind == "ConditionCheck" and action.get("ConditionExpression") is None:
+        raise validation_error("The ConditionExpression parameter is required for ConditionCheck")
+    values: Item = {}
+    size, fault = 0, None
+    try:
+        values = validate_item(action["Item"]) if kind == "Put" else key_values(action["Key"])
+    except ValueFault:
+        raise  # malformed numbers, duplicated set members, too deep items: refused before anything runs
+    except AwsError as error:
+        fault = error.message
+    if kind == "Put" and fault is None:
+        # A Put's size is known from the request: AWS refuses it before the transaction, not as a reason.
+        size = item_size(values)
+        if size > MAX_ITEM_SIZE:
+            raise TooBig(PUT_TOO_BIG)
+    # AWS does not check how deep a transaction's expression values nest (an Update writing one too deep
+    # into the item is refused as that action's fault, like any item over the limits).
+    expressions = parse_request(action, EXPRESSIONS[kind], UNLIMITED)
+    return Entry(kind, action, expressions, values, size, fault)
+
+
 def _plan(ctx: RequestContext, params: dict[str, Any]) -> list[Action]:
     backend: Backend = ctx.backend
+    # What the request alone shows is checked for every action, in order, before any table is looked up.
+    entries = [_read(entry) for entry in params["TransactItems"]]
     actions: list[Action] = []
     seen: set[tuple[int, bytes, bytes]] = set()
     invalid: tuple[int, str] | None = None
-    for entry in params["TransactItems"]:
-        present = [kind for kind in ACTIONS if entry.get(kind) is not None]
-        if len(present) != 1:
-            raise validation_error(
-                "TransactItems can only contain one of Check, Put, Update or Delete"
-                if present
-                # An entry naming no known action (unknown members are dropped by the parser).
-                else "The action or operation requested is invalid. Verify that the action is typed correctly."
-            )
-        kind = present[0]
-        action = entry[kind]
-        names = {
-            "ConditionCheck": ("ConditionExpression",),
-            "Put": ("ConditionExpression",),
-            "Delete": ("ConditionExpression",),
-            "Update": ("UpdateExpression", "ConditionExpression"),
-        }[kind]
-        if kind == "ConditionCheck" and action.get("ConditionExpression") is None:
-            raise validation_error("The ConditionExpression parameter is required for ConditionCheck")
-        # AWS does not check how deep a transaction's expression values nest (an Update writing one too deep
-        # into the item is refused as that action's fault, like any item over the limits).
-        expressions = parse_request(action, names, UNLIMITED)
-        table = backend.table(ctx.account_id, ctx.region, action["TableName"])
-        item = None
+    for entry in entries:
+        kind, expressions = entry.kind, entry.expressions
+        table = backend.table(ctx.account_id, ctx.region, entry.params["TableName"])
         if invalid is not None:
-            actions.append(Action(kind, table, {}, b"", b"", expressions, None, action))
+            actions.append(Action(kind, table, {}, b"", b"", expressions, None, entry.params))
             continue
         update = expressions.update if kind == "Update" and expressions is not None else None
         if update is not None:
             check_update(update, table, index_types=False)
+        item = entry.values if kind == "Put" else None
         try:
-            if kind == "Put":
-                item = validate_item(action["Item"])
-                # A Put's size is known from the request: AWS refuses it before the transaction, not as a reason.
-                size = item_size(item)
-                if size > MAX_ITEM_SIZE:
-                    raise TooBig(PUT_TOO_BIG)
+            if entry.fault is not None:
+                raise validation_error(entry.fault)
+            if item is not None:
                 validate_item_key(item, table.schema)
-                check_new_item(table, item, PUT_TOO_BIG, size)
+                check_new_item(table, item, PUT_TOO_BIG, entry.size)
                 key = {name: item[name] for name in table.schema.names}
             else:
-                key = validate_key(action["Key"], table.schema)
+                key = match_key(entry.values, table.schema)
             if update is not None and table.indexes:
                 check_index_types(update, table)
-        except (EmptyKeyValue, TooBig, ValueFault):
+        except EmptyKeyValue:
             raise  # refused up front, as a ValidationException of the whole request
         except AwsError as error:
             # AWS reports a bad item or key as this action's ValidationError reason (and checks no further
             # items), not as a ValidationException of the whole request.
             invalid = (len(actions), error.message)
-            actions.append(Action(kind, table, {}, b"", b"", expressions, None, action))
+            actions.append(Action(kind, table, {}, b"", b"", expressions, None, entry.params))
             continue
         pk, sk = table.encode_key(key)
         if (table.tid, pk, sk) in seen:
             raise validation_error("Transaction request cannot include multiple operations on one item")
         seen.add((table.tid, pk, sk))
-        actions.append(Action(kind, table, key, pk, sk, expressions, item, action))
+        actions.append(Action(kind, table, key, pk, sk, expressions, item, entry.params))
     payload = sum(item_size(action.item) if action.item else item_size(action.key) for action in actions)
     payload += sum(item_size(action.params.get("ExpressionAttributeValues") or {}) for action in actions)
     if payload > MAX_PAYLOAD:
