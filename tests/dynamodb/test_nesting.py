@@ -107,6 +107,12 @@ def test_nesting_limit_by_operation(ddb: Any) -> None:
         ddb.transact_write_items,
         TransactItems=[{"ConditionCheck": {**condition, "ExpressionAttributeValues": {":deep": deep_map(32)}}}],
     ) == [{"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}]
+    # (A transaction's values may nest one level deeper than an item, not much more: 40 levels are refused.)
+    deeper = {"ConditionCheck": {**condition, "ExpressionAttributeValues": {":deep": deep_map(40)}}}
+    assert error_of(ddb.transact_write_items, TransactItems=[deeper]) == (
+        "ValidationException",
+        f"ExpressionAttributeValues contains invalid value: {TOO_DEEP} for key :deep",
+    )
     written = {
         "TableName": name,
         "Key": {"pk": {"S": "ok"}},

@@ -203,7 +203,7 @@ def validate_value(value: Any, depth: int = 1, limit: int = MAX_NESTING_DEPTH) -
     """Check an AttributeValue as DynamoDB does and return its canonical form (numbers normalised).
 
     ``depth`` is the nesting level of the value, the attribute itself being level 1; ``limit`` the deepest
-    level allowed (a transaction does not limit its expression values: ``UNLIMITED``).
+    level allowed (a transaction's expression values may nest one level deeper than an item).
     """
     if not isinstance(value, dict):
         raise validation_error(EMPTY_VALUE)
@@ -216,9 +216,6 @@ def validate_value(value: Any, depth: int = 1, limit: int = MAX_NESTING_DEPTH) -
     if len(present) > 1:
         raise validation_error(MANY_TYPES)
     return checked
-
-
-UNLIMITED = 1 << 30  # (the request decoder already refuses documents nested past 100 levels)
 
 
 def nesting_levels(value: AttributeValue) -> int:

@@ -107,7 +107,7 @@ def condition_expression(expression: str, placeholders: Placeholders, parameter:
     return _parsed(
         parameter,
         expression,
-        lambda text: bind_condition(parse_condition(text, key_condition), placeholders),
+        lambda text: bind_condition(parse_condition(text, key_condition), placeholders, key_condition),
         with_size=not key_condition,
     )
 

@@ -18,7 +18,7 @@ from typing import Any
 from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.services.base import operation
-from fogbank.services.dynamodb.attributes import MAX_ITEM_SIZE, UNLIMITED, Item, item_size, validate_item
+from fogbank.services.dynamodb.attributes import MAX_ITEM_SIZE, MAX_NESTING_DEPTH, Item, item_size, validate_item
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, merge, read_units, write_units
 from fogbank.services.dynamodb.codec import unpack
@@ -117,9 +117,10 @@ def _read(entry: dict[str, Any]) -> Entry:
         size = item_size(values)
         if size > MAX_ITEM_SIZE:
             raise TooBig(PUT_TOO_BIG)
-    # AWS does not check how deep a transaction's expression values nest (an Update writing one too deep
-    # into the item is refused as that action's fault, like any item over the limits).
-    expressions = parse_request(action, EXPRESSIONS[kind], UNLIMITED)
+    # A transaction's expression values may nest a level deeper than an item (AWS evaluates a condition on a
+    # value of 33 levels, refuses one of 40); an Update writing one too deep into the item is refused as that
+    # action's fault, like any item over the limits.
+    expressions = parse_request(action, EXPRESSIONS[kind], MAX_NESTING_DEPTH + 1)
     return Entry(kind, action, expressions, values, size, fault)
 
 
