@@ -186,3 +186,40 @@ def test_duplicated_set_members_by_operation(ddb: Any, hash_table: str) -> None:
     assert refusals(ddb.transact_write_items, condition) == for_key(SETS_OLDER, ":t")
     get = [{"TransactItems": [{"Get": {"TableName": hash_table, "Key": {"pk": d}}}]} for d in SETS]
     assert refusals(ddb.transact_get_items, get) == SETS_OLDER
+
+
+def test_expression_faults_by_operation(ddb: Any, hash_table: str) -> None:
+    """The single-item writes envelope an expression's faults too (AWS in us-east-1 and eu-west-2, 2026-10, and
+    a user's recorded PutItem error); reads and the older layer answer bare."""
+    undefined = "Invalid ConditionExpression: An expression attribute value used in expression is not defined; "
+    assert error_of(
+        ddb.update_item,
+        TableName=hash_table,
+        Key={"pk": {"S": "k"}},
+        UpdateExpression="SET b = :w",
+        ConditionExpression="a = :v",
+        ExpressionAttributeValues={":w": {"S": "x"}},
+    ) == ("ValidationException", f"1 validation error detected: {undefined}attribute value: :v")
+    reserved = "Invalid ConditionExpression: Attribute name is a reserved keyword; reserved keyword: status"
+    put = {"TableName": hash_table, "Item": {"pk": {"S": "k"}}, "ConditionExpression": "status = :v"}
+    assert error_of(ddb.put_item, ExpressionAttributeValues={":v": {"S": "x"}}, **put) == (
+        "ValidationException",
+        f"1 validation error detected: {reserved}",
+    )
+    assert error_of(ddb.delete_item, TableName=hash_table, Key={"pk": {"S": "k"}}, ConditionExpression="a = :v") == (
+        "ValidationException",
+        f"1 validation error detected: {undefined}attribute value: :v",
+    )
+    missing = "Invalid FilterExpression: An expression attribute name used in the document path is not defined; "
+    query = {"TableName": hash_table, "KeyConditionExpression": "pk = :p", "FilterExpression": "#missing = :v"}
+    assert error_of(ddb.query, ExpressionAttributeValues={":p": {"S": "k"}, ":v": {"S": "x"}}, **query) == (
+        "ValidationException",
+        f"{missing}attribute name: #missing",
+    )
+    transact = [
+        {"ConditionCheck": {"TableName": hash_table, "Key": {"pk": {"S": "k"}}, "ConditionExpression": "a = :v"}}
+    ]
+    assert error_of(ddb.transact_write_items, TransactItems=transact) == (
+        "ValidationException",
+        f"{undefined}attribute value: :v",
+    )

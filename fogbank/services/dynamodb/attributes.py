@@ -17,7 +17,7 @@ from functools import lru_cache
 from typing import Any
 
 from fogbank.protocols.errors import AwsError, validation_error
-from fogbank.services.dynamodb.value_faults import ValueFault, duplicate_members
+from fogbank.services.dynamodb.input_faults import InputFault, duplicate_members
 
 AttributeValue = dict[str, Any]
 Item = dict[str, AttributeValue]
@@ -57,11 +57,11 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 def parse_number(text: str) -> Decimal:
     """Parse and range-check a DynamoDB number string, raising DynamoDB's ValidationException."""
     if not isinstance(text, str):
-        raise ValueFault(NOT_NUMERIC)
+        raise InputFault(NOT_NUMERIC)
     if text == "":
-        raise ValueFault(NOT_NUMERIC, f"{NOT_NUMERIC}: ")
+        raise InputFault(NOT_NUMERIC, f"{NOT_NUMERIC}: ")
     if not _NUMBER.fullmatch(text):
-        raise ValueFault(f"{NOT_NUMERIC}: {text}")
+        raise InputFault(f"{NOT_NUMERIC}: {text}")
     try:
         number = Decimal(text)
     except InvalidOperation:
@@ -72,7 +72,7 @@ def parse_number(text: str) -> Decimal:
             # Zero is range-checked by the exponent it is written with (0e126 overflows, as on AWS).
             check_zero_exponent(number)
     except AwsError as error:
-        raise ValueFault(_older_range_fault(text, number, error.message), error.message) from None
+        raise InputFault(_older_range_fault(text, number, error.message), error.message) from None
     return number
 
 
@@ -84,13 +84,13 @@ def check_zero_exponent(number: Decimal) -> None:
         raise validation_error(UNDERFLOW)
 
 
-def _huge_exponent(text: str) -> ValueFault:
+def _huge_exponent(text: str) -> InputFault:
     """An exponent past what Decimal holds (about 10**18): AWS reads it as a 64-bit integer, so it is out of
     range (an overflow or underflow by its sign) unless it does not fit 64 bits, when it is not a number."""
     exponent = text.lower().partition("e")[2]
     if not exponent or not -(2**63) <= int(exponent) < 2**63:
-        return ValueFault(f"{NOT_NUMERIC}: {text}")
-    return ValueFault(OVERFLOW if int(exponent) > 0 else UNDERFLOW)
+        return InputFault(f"{NOT_NUMERIC}: {text}")
+    return InputFault(OVERFLOW if int(exponent) > 0 else UNDERFLOW)
 
 
 def _older_range_fault(text: str, number: Decimal, message: str) -> str:
@@ -211,7 +211,7 @@ def validate_value(value: Any, depth: int = 1, limit: int = MAX_NESTING_DEPTH) -
     if not present:
         raise validation_error(EMPTY_VALUE)
     if depth > limit:
-        raise ValueFault(TOO_DEEP)
+        raise InputFault(TOO_DEEP)
     checked = {kind: _validate_member(kind, value[kind], depth, limit) for kind in present}
     if len(present) > 1:
         raise validation_error(MANY_TYPES)

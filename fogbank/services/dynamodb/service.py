@@ -14,7 +14,7 @@ from fogbank.services.dynamodb import (
     prechecks,
 )
 from fogbank.services.dynamodb.attributes import TOO_DEEP
-from fogbank.services.dynamodb.value_faults import ValueFault, layer_of, render
+from fogbank.services.dynamodb.input_faults import InputFault, layer_of, render
 
 if TYPE_CHECKING:
     from fogbank.core.context import RequestContext
@@ -55,7 +55,7 @@ class DynamoDB(Service):
 
     def wrap(self, name: str, handler: Handler) -> Handler:
         """Every handler behind AWS's check of a plain TableName (an ARN is checked where it is used), its
-        malformed values worded in the operation's layer (value_faults.py)."""
+        malformed values worded in the operation's layer (input_faults.py)."""
         from fogbank.services.dynamodb.backend import check_arn_account
         from fogbank.services.dynamodb.ops.tables import check_table_name
 
@@ -70,7 +70,7 @@ class DynamoDB(Service):
                     check_arn_account(ctx.account_id, ctx.operation, table_name)
             try:
                 return handler(ctx, params)
-            except ValueFault as fault:
+            except InputFault as fault:
                 raise render(fault, layer) from None
 
         return checked

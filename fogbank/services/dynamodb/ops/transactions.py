@@ -22,6 +22,7 @@ from fogbank.services.dynamodb.attributes import MAX_ITEM_SIZE, MAX_NESTING_DEPT
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, merge, read_units, write_units
 from fogbank.services.dynamodb.codec import unpack
+from fogbank.services.dynamodb.input_faults import InputFault
 from fogbank.services.dynamodb.keys import EmptyKeyValue, key_values, match_key, validate_item_key, validate_key
 from fogbank.services.dynamodb.model import Table
 from fogbank.services.dynamodb.ops.expr import RequestExpressions, parse_request
@@ -33,7 +34,6 @@ from fogbank.services.dynamodb.ops.items import (
     check_update,
     updated_item,
 )
-from fogbank.services.dynamodb.value_faults import ValueFault
 
 TOKEN_LIFETIME = 600.0  # ClientRequestToken is honoured for 10 minutes
 ACTIONS = ("ConditionCheck", "Put", "Delete", "Update")
@@ -108,7 +108,7 @@ def _read(entry: dict[str, Any]) -> Entry:
     size, fault = 0, None
     try:
         values = validate_item(action["Item"]) if kind == "Put" else key_values(action["Key"])
-    except ValueFault:
+    except InputFault:
         raise  # malformed numbers, duplicated set members, too deep items: refused before anything runs
     except AwsError as error:
         fault = error.message
@@ -339,7 +339,7 @@ def transact_get_items(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
             continue
         try:
             key = validate_key(get["Key"], table.schema)
-        except (EmptyKeyValue, ValueFault):
+        except (EmptyKeyValue, InputFault):
             raise
         except AwsError as error:
             # As in a write transaction: a key that does not match the schema is this Get's ValidationError.
