@@ -54,7 +54,7 @@ def validate(shape: Shape | None, params: Any, bound: int | None = None) -> list
         if _PRECHECKS:
             precheck = _PRECHECKS.get((id(shape._shape_resolver), shape.name))
             if precheck is not None:
-                precheck[1](params)
+                problems.extend(precheck[1](params) or ())
         rule = _rule(shape)
         if bound is None or _max_only(rule) < bound:
             _check_structure(rule, params, None, problems, bound)
@@ -171,13 +171,14 @@ def register_member_order(model: Any, shape_name: str, first: list[str] | tuple[
 
 # (id of a model's shape resolver, input shape name) -> (model, check): a service's own wording of a model
 # constraint, checked before the model's (see register_precheck).
-_PRECHECKS: dict[tuple[int, str], tuple[Any, Callable[[dict[str, Any]], None]]] = {}
+_PRECHECKS: dict[tuple[int, str], tuple[Any, Callable[[dict[str, Any]], list[str] | None]]] = {}
 
 
-def register_precheck(model: Any, shape_name: str, check: Callable[[dict[str, Any]], None]) -> None:
+def register_precheck(model: Any, shape_name: str, check: Callable[[dict[str, Any]], list[str] | None]) -> None:
     """Run ``check`` on an operation's input before the model's constraints: it raises the service's own
     error where AWS words a broken model constraint in a sentence of its own ("The parameter 'TableName' is
-    required but was not present in the request") rather than as "1 validation error detected: ..."."""
+    required but was not present in the request") rather than as "1 validation error detected: ...", or
+    returns problems of its own, reported first among the model's."""
     _PRECHECKS[(id(model._shape_resolver), shape_name)] = (model, check)
 
 

@@ -68,7 +68,7 @@ def parse_number(text: str) -> Decimal:
         raise _huge_exponent(text) from None
     try:
         check_number_range(number, too_precise=TOO_PRECISE)
-        if not significant_digits(number) and ("e" in text or "E" in text):
+        if ("e" in text or "E" in text) and not significant_digits(number):
             # Zero is range-checked by the exponent it is written with (0e126 overflows, as on AWS).
             check_zero_exponent(number)
     except AwsError as error:

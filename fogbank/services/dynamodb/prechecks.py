@@ -7,6 +7,9 @@ from the newer validator AWS has rolled out for some parameters, which stops at 
 
 from __future__ import annotations
 
+import base64
+import json
+import re
 from typing import Any
 
 from fogbank.protocols import spec
@@ -15,6 +18,7 @@ from fogbank.protocols.validate import register_precheck
 from fogbank.services.dynamodb.ops.tables import check_table_name
 
 MAX_GET_KEYS = 100
+_TABLE_NAME = re.compile(r"[a-zA-Z0-9_.-]{3,255}")
 
 
 def _create_table(params: dict[str, Any]) -> None:
@@ -31,10 +35,19 @@ def _batch_write_item(params: dict[str, Any]) -> None:
         raise validation_error("The requestItems parameter is required for BatchWriteItem")
 
 
-def _batch_get_item(params: dict[str, Any]) -> None:
+def _batch_get_item(params: dict[str, Any]) -> list[str] | None:
     requests = params.get("RequestItems")
     if type(requests) is not dict:
-        return
+        return None
+    problems = []
+    if any(not name.startswith("arn:") and not _TABLE_NAME.fullmatch(name) for name in requests):
+        # The table names are the map's keys: AWS echoes the whole map as JSON and lists the key constraints.
+        shown = json.dumps(requests, separators=(",", ":"), ensure_ascii=False, default=_json_bytes)
+        problems.append(
+            f"Value '{shown}' at 'requestItems' failed to satisfy constraint: Map keys must satisfy constraint: "
+            "[Member must have length less than or equal to 255, Member must have length greater than or equal "
+            "to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]"
+        )
     for name, request in requests.items():
         keys = request.get("Keys") if type(request) is dict else None
         if type(keys) is list and len(keys) > MAX_GET_KEYS:
@@ -43,6 +56,11 @@ def _batch_get_item(params: dict[str, Any]) -> None:
                 f"1 validation error detected: Value at 'RequestItems.{name}.member.Keys' failed to satisfy "
                 f"constraint: Member must have length less than or equal to {MAX_GET_KEYS}"
             )
+    return problems
+
+
+def _json_bytes(value: Any) -> str:
+    return base64.b64encode(value).decode() if isinstance(value, (bytes, bytearray)) else str(value)
 
 
 def _query(params: dict[str, Any]) -> None:
