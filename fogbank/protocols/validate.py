@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -50,6 +51,10 @@ def validate(shape: Shape | None, params: Any, bound: int | None = None) -> list
     """
     problems: list[str] = []
     if shape is not None and isinstance(params, dict):
+        if _PRECHECKS:
+            precheck = _PRECHECKS.get((id(shape._shape_resolver), shape.name))
+            if precheck is not None:
+                problems.extend(precheck[1](params) or ())
         rule = _rule(shape)
         if bound is None or _max_only(rule) < bound:
             _check_structure(rule, params, None, problems, bound)
@@ -151,6 +156,32 @@ def register_service_nulls(model: Any, shape_name: str) -> None:
         del _rules[key]  # built before this was known
 
 
+# (id of a model's shape resolver, structure name) -> (model, member names AWS checks first, in its order).
+_MEMBER_ORDERS: dict[tuple[int, str], tuple[Any, tuple[str, ...]]] = {}
+
+
+def register_member_order(model: Any, shape_name: str, first: list[str] | tuple[str, ...]) -> None:
+    """Report a structure's broken members in AWS's order: ``first`` leads, the rest follow in model order.
+    (AWS's validator walks members in an order of its own; only the message changes.)"""
+    resolver = model._shape_resolver
+    _MEMBER_ORDERS[(id(resolver), shape_name)] = (model, tuple(first))
+    for key in [key for key in _rules if key[0] == id(resolver)]:
+        del _rules[key]  # built before the order was known
+
+
+# (id of a model's shape resolver, input shape name) -> (model, check): a service's own wording of a model
+# constraint, checked before the model's (see register_precheck).
+_PRECHECKS: dict[tuple[int, str], tuple[Any, Callable[[dict[str, Any]], list[str] | None]]] = {}
+
+
+def register_precheck(model: Any, shape_name: str, check: Callable[[dict[str, Any]], list[str] | None]) -> None:
+    """Run ``check`` on an operation's input before the model's constraints: it raises the service's own
+    error where AWS words a broken model constraint in a sentence of its own ("The parameter 'TableName' is
+    required but was not present in the request") rather than as "1 validation error detected: ...", or
+    returns problems of its own, reported first among the model's."""
+    _PRECHECKS[(id(model._shape_resolver), shape_name)] = (model, check)
+
+
 def _ordered(enum: tuple[str, ...], order: tuple[str, ...]) -> tuple[str, ...]:
     known = set(enum)
     first = tuple(dict.fromkeys(value for value in order if value in known))
@@ -173,6 +204,10 @@ def _rule(shape: Shape) -> _Rule:
         required = set(shape.required_members)
         rule.required = tuple((name, _lower(name)) for name in shape.members if name in required)
         children = [(name, _lower(name), _rule(member)) for name, member in shape.members.items()]
+        member_order = _MEMBER_ORDERS.get(key)
+        if member_order is not None:
+            first = member_order[1]
+            children.sort(key=lambda child: first.index(child[0]) if child[0] in first else len(first))
         rule.members = tuple(child for child in children if not child[2].trivial)
         rule.trivial = not rule.required and not rule.members
     elif rule.kind == "list":

@@ -52,6 +52,15 @@ def error_of(call: Callable[..., Any], **kwargs: Any) -> tuple[str, str]:
     raise AssertionError("the call did not fail")
 
 
+def cancellation(call: Callable[..., Any], **kwargs: Any) -> list[dict[str, Any]]:
+    """The CancellationReasons of the TransactionCanceledException a call raises."""
+    with pytest.raises(Exception) as caught:
+        call(**kwargs)
+    response = caught.value.response  # type: ignore[attr-defined]
+    assert response["Error"]["Code"] == "TransactionCanceledException"
+    return response["CancellationReasons"]
+
+
 AUTH = "AWS4-HMAC-SHA256 Credential=test/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=00"
 
 

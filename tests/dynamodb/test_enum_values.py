@@ -38,12 +38,33 @@ RETURN_VALUES = "ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW"
 COMPARISON = "IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS"
 
 
-@pytest.mark.provenance("dynalite")
+@pytest.mark.provenance("dynalite", "dynamodb-conformance")
 def test_return_values(raw: Any) -> None:
     expected = _enum_error("hi", "returnValues", RETURN_VALUES)
     assert error_of(raw.put_item, TableName="abc", Item=KEY, ReturnValues="hi") == expected
-    assert error_of(raw.update_item, TableName="abc", Key=KEY, ReturnValues="hi") == expected
     assert error_of(raw.delete_item, TableName="abc", Key=KEY, ReturnValues="hi") == expected
+    # UpdateItem's newer validator (us-east-1 since 2026-10) names neither member nor value, lists AWS's own
+    # set (UPDATE_NEW sic) and stops there.
+    newer = (
+        "ValidationException",
+        "1 validation error detected: Failed to satisfy constraint: Member must satisfy enum value set: "
+        "[ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATE_NEW, NONE]",
+    )
+    assert error_of(raw.update_item, TableName="abc", Key=KEY, ReturnValues="hi") == newer
+    assert error_of(raw.update_item, TableName="abc", Key=KEY, ReturnValues="hi", ReturnConsumedCapacity="x") == newer
+
+
+@pytest.mark.provenance("dynamodb-conformance")
+def test_an_empty_table_name_stops_item_writes_at_once(raw: Any) -> None:
+    """The newer validator (us-east-1 since 2026-10) reports an empty TableName alone, as 'TableName'."""
+    expected = (
+        "ValidationException",
+        "1 validation error detected: Value at 'TableName' failed to satisfy constraint: Member must have length "
+        "greater than or equal to 1",
+    )
+    assert error_of(raw.put_item, TableName="", Item={}, ReturnValues="INVALID") == expected
+    assert error_of(raw.update_item, TableName="", Key={}, ReturnValues="INVALID") == expected
+    assert error_of(raw.delete_item, TableName="", Key={}) == expected
 
 
 @pytest.mark.provenance("dynalite")

@@ -83,7 +83,7 @@ def test_names_starting_with_an_underscore_need_a_placeholder(ddb: Any) -> None:
     key = {"TableName": table, "Key": {"pk": {"S": "k"}}, "ExpressionAttributeValues": {":v": {"S": "x"}}}
     assert error_of(ddb.update_item, **key, UpdateExpression="SET _123 = :v") == (
         "ValidationException",
-        'Invalid UpdateExpression: Syntax error; token: "_", near: "SET _123"',
+        '1 validation error detected: Invalid UpdateExpression: Syntax error; token: "_", near: "SET _123"',
     )
     ddb.update_item(**key, UpdateExpression="SET #u = :v, a_1 = :v", ExpressionAttributeNames={"#u": "_123"})
     item = ddb.get_item(TableName=table, Key={"pk": {"S": "k"}})["Item"]
@@ -95,8 +95,8 @@ def test_list_append_does_not_nest_in_itself(ddb: Any) -> None:
     key = {"TableName": table, "Key": {"pk": {"S": "k"}}, "ExpressionAttributeValues": {":a": {"L": [{"N": "1"}]}}}
     assert error_of(ddb.update_item, **key, UpdateExpression="SET l = list_append(list_append(:a, :a), :a)") == (
         "ValidationException",
-        "Invalid UpdateExpression: The function is not allowed to be used this way in an expression; "
-        "function: list_append",
+        "1 validation error detected: Invalid UpdateExpression: The function is not allowed to be used this way in "
+        "an expression; function: list_append",
     )
     ddb.update_item(**key, UpdateExpression="SET l = list_append(if_not_exists(l, :a), :a)")
     assert ddb.get_item(TableName=table, Key={"pk": {"S": "k"}})["Item"]["l"] == {"L": [{"N": "1"}, {"N": "1"}]}

@@ -322,7 +322,14 @@ def test_size_counts_strings_binaries_and_members():
 # --- key conditions ------------------------------------------------------------------------------------
 
 TABLE = KeySchema("pk", "S", "sk", "N")
-KEY_VALUES = {":p": {"S": "key"}, ":one": {"N": "1"}, ":two": {"N": "2"}, ":s": {"S": "x"}, ":empty": {"S": ""}}
+KEY_VALUES = {
+    ":p": {"S": "key"},
+    ":one": {"N": "1"},
+    ":two": {"N": "2"},
+    ":s": {"S": "x"},
+    ":empty": {"S": ""},
+    ":t": {"BOOL": True},
+}
 
 
 def key_condition(expression: str, schema: KeySchema = TABLE):
@@ -363,8 +370,20 @@ def test_key_condition_structure():
         ("pk = sk", "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition"),
         ("pk.x = :p", "KeyConditionExpressions cannot have conditions on nested attributes"),
         (":p = :p", "Invalid condition in KeyConditionExpression: No key attribute specified"),
-        ("pk = :p AND pk = :p", "KeyConditionExpressions must only contain one condition per key"),
-        ("pk = :p AND sk = :one AND x = :one", "Conditions can be of length 1 or 2 only"),
+        # Recorded from AWS (eu-west-2, 2026-10) by the conformance suites:
+        (
+            "pk = :p AND pk = :p",
+            "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key",
+        ),
+        (
+            "pk = :p AND sk = :one AND x = :one",
+            "The number of query conditions (3) exceeds the number of key attributes defined in the schema (2)",
+        ),
+        (
+            "pk = :p AND sk BETWEEN :t AND :t",
+            "Invalid KeyConditionExpression: Incorrect operand type for operator or function; "
+            "operator or function: BETWEEN, operand type: BOOL",
+        ),
         ("sk = :one", "Query condition missed key schema element: pk"),
         ("pk = :p AND extra = :one", "Query condition missed key schema element: sk"),
         ("pk > :p", "Query key condition not supported"),

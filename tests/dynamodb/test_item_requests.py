@@ -299,25 +299,36 @@ def test_put_item_size_is_checked_before_the_table(ddb: Any) -> None:
     assert error_of(ddb.put_item, TableName="nowhere", Item=just_fits) == MISSING
 
 
+ENVELOPE = "1 validation error detected: "
+
+
 @pytest.mark.provenance("dynalite", "extenddb", "dynamodb-conformance")
 @pytest.mark.parametrize(
-    "value, message",
+    "value, message, layered",
     [
-        ({"N": "b"}, "The parameter cannot be converted to a numeric value: b"),
-        ({"N": "1e126"}, "Number overflow. Attempting to store a number with magnitude larger than supported range"),
-        ({}, "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"),
+        ({"N": "b"}, "The parameter cannot be converted to a numeric value: b", True),
+        (
+            {"N": "1e126"},
+            "Number overflow. Attempting to store a number with magnitude larger than supported range",
+            True,
+        ),
+        ({}, "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes", False),
         (
             {"S": "a", "N": "1"},
             "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported "
             "datatypes",
+            False,
         ),
-        ({"NS": ["1", "1"]}, "Input collection contains duplicates"),
+        ({"NS": ["1", "1"]}, "One or more parameter values were invalid: Input collection contains duplicates.", True),
     ],
 )
-def test_key_values_are_checked_before_the_table(ddb: Any, value: dict, message: str) -> None:
+def test_key_values_are_checked_before_the_table(ddb: Any, value: dict, message: str, layered: bool) -> None:
+    """A bad number or a duplicated set member is worded inside the validation envelope by DeleteItem and
+    UpdateItem, bare by GetItem (recorded from AWS in four regions, 2026-10)."""
     key = {"a": value}
-    for call in (ddb.get_item, ddb.delete_item, ddb.update_item):
-        assert error_of(call, TableName="nowhere", Key=key) == ("ValidationException", message), call
+    for call, enveloped in ((ddb.get_item, False), (ddb.delete_item, True), (ddb.update_item, True)):
+        wanted = ENVELOPE + message if enveloped and layered else message
+        assert error_of(call, TableName="nowhere", Key=key) == ("ValidationException", wanted), call
 
 
 @pytest.mark.provenance("dynalite", "extenddb", "dynamodb-conformance")
@@ -343,7 +354,7 @@ def test_update_checks_mixed_parameters_then_key_values_then_legacy_updates(ddb:
         Key={"a": {"N": "x"}},
         Expected={"a": {}},
         AttributeUpdates={"a": {"Action": "PUT"}},
-    ) == ("ValidationException", "The parameter cannot be converted to a numeric value: x")
+    ) == ("ValidationException", ENVELOPE + "The parameter cannot be converted to a numeric value: x")
     assert error_of(
         ddb.update_item, TableName="nowhere", Key={"a": {"S": "x"}}, AttributeUpdates={"a": {"Action": "PUT"}}
     ) == (
@@ -571,3 +582,75 @@ def test_index_write_units_as_measured(ddb: Any, two_indexes: str) -> None:
         TableName=table, Key={"pk": {"S": "u1"}, "sk": {"S": "1"}}, ReturnConsumedCapacity="INDEXES"
     )
     assert arms(deleted["ConsumedCapacity"]) == (3, 1, 1, 1)
+
+
+@pytest.mark.provenance("dynamodb-conformance")
+def test_an_update_writing_an_empty_index_key_names_no_index(ddb: Any) -> None:
+    """UpdateItem words an empty index key value as an update's, without IndexName and IndexKey (recorded from
+    AWS in four regions), whether the value is in the request or only in the item."""
+    make_table(
+        ddb,
+        "byb",
+        sort=None,
+        definitions=[{"AttributeName": "b", "AttributeType": "B"}, {"AttributeName": "s", "AttributeType": "S"}],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": f"by-{name}",
+                "KeySchema": [{"AttributeName": name, "KeyType": "HASH"}],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+            for name in ("b", "s")
+        ],
+    )
+    words = (
+        "One or more parameter values are not valid. The update expression attempted to update a secondary index key "
+        "to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty {} value."
+    )
+    key = {"pk": {"S": "k"}}
+    for name, value, kind in (("b", {"B": b""}, "binary"), ("s", {"S": ""}, "string")):
+        assert error_of(
+            ddb.update_item,
+            TableName="byb",
+            Key=key,
+            UpdateExpression=f"SET {name} = :v",
+            ExpressionAttributeValues={":v": value},
+        ) == ("ValidationException", words.format(kind))
+    ddb.put_item(TableName="byb", Item={**key, "blank": {"S": ""}})
+    assert error_of(ddb.update_item, TableName="byb", Key=key, UpdateExpression="SET s = blank") == (
+        "ValidationException",
+        words.format("string"),
+    )
+    assert ddb.get_item(TableName="byb", Key=key)["Item"] == {**key, "blank": {"S": ""}}
+
+
+@pytest.mark.provenance("dynamodb-conformance")
+def test_update_item_also_measures_what_it_writes(ddb: Any, hash_table: str) -> None:
+    """Besides the finished item, UpdateItem limits what it writes (the attributes it names, with their names)
+    plus 3 bytes and 19 per SET or ADD (20 through a list index), 2 per REMOVE or DELETE, to 409,600 bytes;
+    the key and untouched attributes are not counted (bisected against AWS by the conformance suite, 2026)."""
+    too_big = "Item size to update has exceeded the maximum allowed size"
+
+    def set_b(key: str, length: int, extra: str = "", **values: Any) -> Any:
+        return lambda: ddb.update_item(
+            TableName=hash_table,
+            Key={"pk": {"S": key}},
+            UpdateExpression="SET b = :pad" + extra,
+            ExpressionAttributeValues={":pad": {"S": "x" * length}, **values},
+        )
+
+    # A one-byte key: the finished item is pk(2)+1 + b(1) + padding; the writes b(1) + padding + 22.
+    ceiling = 409_600 - 19
+    set_b("K", ceiling - 4)()
+    assert len(ddb.get_item(TableName=hash_table, Key={"pk": {"S": "K"}})["Item"]["b"]["S"]) == ceiling - 4
+    assert error_of(set_b("L", ceiling - 3)) == ("ValidationException", too_big)
+    # A second SET costs 19 more, whatever it writes besides its own bytes.
+    assert error_of(set_b("M", ceiling - 4, ", c = :c", **{":c": {"S": "y"}})) == ("ValidationException", too_big)
+    set_b("N", ceiling - 4 - 19 - 2, ", c = :c", **{":c": {"S": "y"}})()
+    # An untouched attribute is not counted: the same update fits beside it, in an item 11 bytes larger.
+    for key in ("O", "P"):
+        ddb.put_item(TableName=hash_table, Item={"pk": {"S": key}, "u": {"S": "y" * 10}})
+    set_b("O", ceiling - 4)()
+    assert error_of(set_b("P", ceiling - 3)) == ("ValidationException", too_big)
+    # Past a 20-byte key, the finished item's 409,600 is what binds: pk(2) + key(100) + b(1) + padding.
+    set_b("k" * 100, 409_600 - 103)()
+    assert error_of(set_b("j" * 100, 409_600 - 102)) == ("ValidationException", too_big)

@@ -421,3 +421,46 @@ def test_ordering_comparisons_refuse_unordered_values(ddb, hash_table, value, sh
     assert (
         ddb.scan(TableName=hash_table, FilterExpression="v = :x", ExpressionAttributeValues={":x": value})["Count"] == 0
     )
+
+
+@pytest.mark.provenance("dynamodb-conformance")
+def test_a_key_condition_may_wrap_its_parts_twice(ddb: Any, table: str) -> None:
+    """AWS accepts ``((pk = :pk)) AND ((sk = :sk))`` as a KeyConditionExpression; a filter or condition with
+    the same parentheses is refused as redundant."""
+    ddb.put_item(TableName=table, Item={"pk": {"S": "p"}, "sk": {"S": "s"}})
+    values = {":pk": {"S": "p"}, ":sk": {"S": "s"}}
+    for expression in ("(pk = :pk) AND (sk = :sk)", "(pk = :pk AND sk = :sk)", "((pk = :pk)) AND ((sk = :sk))"):
+        found = ddb.query(TableName=table, KeyConditionExpression=expression, ExpressionAttributeValues=values)
+        assert found["Count"] == 1, expression
+    assert error_of(
+        ddb.query,
+        TableName=table,
+        KeyConditionExpression="pk = :pk",
+        FilterExpression="((sk = :sk))",
+        ExpressionAttributeValues=values,
+    ) == ("ValidationException", "Invalid FilterExpression: The expression has redundant parentheses;")
+
+
+@pytest.mark.provenance("dynamodb-conformance")
+def test_a_key_condition_reports_its_first_problem_in_written_order(client: Any) -> None:
+    """Recorded from AWS (eu-west-2, 2026-10): an undefined value and a wrongly typed operand are reported in
+    the order written, and both before the table is looked up."""
+    ddb = client("dynamodb", parameter_validation=False)
+    table = make_table(ddb)
+    undefined = "An expression attribute value used in expression is not defined; attribute value: :missing"
+    operand = "Incorrect operand type for operator or function; operator or function: begins_with, operand type: N"
+    for name, expression, first in (
+        (table, "pk = :missing AND begins_with(sk, :n)", undefined),
+        (table, "begins_with(sk, :n) AND pk = :missing", operand),
+        (table, "pk = :p AND begins_with(sk, :n) AND sk = :missing", operand),
+        ("missing", "pk = :p AND begins_with(sk, :n)", operand),
+    ):
+        values = {":p": {"S": "q"}, ":n": {"N": "1"}}
+        if ":p" not in expression:
+            del values[":p"]
+        assert error_of(
+            ddb.query, TableName=name, KeyConditionExpression=expression, ExpressionAttributeValues=values
+        ) == (
+            "ValidationException",
+            f"Invalid KeyConditionExpression: {first}",
+        ), expression

@@ -306,8 +306,9 @@ def test_create_table_without_key_schema_or_definitions_is_a_validation_error(cl
     )
 
 
-@pytest.mark.provenance("ack-api-quirks", "dynalite")
+@pytest.mark.provenance("ack-api-quirks", "dynalite", "dynamodb-conformance")
 def test_a_table_key_schema_has_at_most_two_elements(client: Any) -> None:
+    """AWS echoes the elements as KeySchemaElement(attributeName=..., keyType=...) (recorded 2026)."""
     ddb = client("dynamodb", parameter_validation=False)
     keys = KEY + [{"AttributeName": "a", "KeyType": "RANGE"}, {"AttributeName": "b", "KeyType": "RANGE"}]
     definitions = DEF + [{"AttributeName": "a", "AttributeType": "S"}, {"AttributeName": "b", "AttributeType": "S"}]
@@ -315,9 +316,10 @@ def test_a_table_key_schema_has_at_most_two_elements(client: Any) -> None:
         ddb.create_table, TableName="three", KeySchema=keys, AttributeDefinitions=definitions, ProvisionedThroughput=ONE
     )
     assert code == "ValidationException"
-    assert message.startswith("1 validation error detected: Value '[com.amazonaws.dynamodb.v20120810.KeySchemaElement@")
-    assert message.endswith(
-        "' at 'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2"
+    shown = ", ".join(f"KeySchemaElement(attributeName={e['AttributeName']}, keyType={e['KeyType']})" for e in keys)
+    assert message == (
+        f"1 validation error detected: Value '[{shown}]' at 'keySchema' failed to satisfy constraint: "
+        "Member must have length less than or equal to 2"
     )
 
 
@@ -426,3 +428,61 @@ def test_a_provisioned_table_is_warm_to_its_capacity(ddb: Any) -> None:
     )
     warm = ddb.describe_table(TableName="small")["Table"]["WarmThroughput"]
     assert warm == {"ReadUnitsPerSecond": 5, "WriteUnitsPerSecond": 3, "Status": "ACTIVE"}
+
+
+@pytest.mark.provenance("dynamodb-conformance")
+def test_constraints_aws_words_in_sentences_of_their_own(client: Any, hash_table: str) -> None:
+    """Recorded from AWS (2026): these broken constraints are not worded by the generic validator."""
+    ddb = client("dynamodb", parameter_validation=False)
+    assert error_of(ddb.create_table, KeySchema=KEY, AttributeDefinitions=DEF, BillingMode="PAY_PER_REQUEST") == (
+        "ValidationException",
+        "The parameter 'TableName' is required but was not present in the request",
+    )
+    # A new table's name is checked before its key schema.
+    assert error_of(ddb.create_table, TableName="x!", KeySchema=[], AttributeDefinitions=DEF) == (
+        "ValidationException",
+        "2 validation errors detected: Value 'x!' at 'tableName' failed to satisfy constraint: Member must have length "
+        "greater than or equal to 3; Value 'x!' at 'tableName' failed to satisfy constraint: Member must satisfy "
+        "regular expression pattern: [a-zA-Z0-9_.-]+",
+    )
+    assert error_of(ddb.batch_write_item, RequestItems={}) == (
+        "ValidationException",
+        "The requestItems parameter is required for BatchWriteItem",
+    )
+    keys = [{"pk": {"S": str(i)}} for i in range(101)]
+    assert error_of(ddb.batch_get_item, RequestItems={hash_table: {"Keys": keys}}) == (
+        "ValidationException",
+        f"1 validation error detected: Value at 'RequestItems.{hash_table}.member.Keys' failed to satisfy "
+        "constraint: Member must have length less than or equal to 100",
+    )
+    query = {
+        "TableName": hash_table,
+        "KeyConditionExpression": "pk = :v",
+        "ExpressionAttributeValues": {":v": {"S": "v"}},
+    }
+    assert error_of(ddb.query, Limit=0, **query) == (
+        "ValidationException",
+        "1 validation error detected: Value at 'Limit' failed to satisfy constraint: Member must have value greater "
+        "than or equal to 1",
+    )
+    # Scan keeps the older wording, with the value and the member in lower case.
+    assert error_of(ddb.scan, TableName=hash_table, Limit=0)[1] == (
+        "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value "
+        "greater than or equal to 1"
+    )
+
+
+@pytest.mark.provenance("dynamodb-conformance")
+def test_batch_get_projects_one_way_across_tables(ddb: Any, hash_table: str) -> None:
+    other = make_table(ddb)
+    request = {
+        hash_table: {"Keys": [{"pk": {"S": "a"}}], "ProjectionExpression": "pk"},
+        other: {"Keys": [{"pk": {"S": "a"}, "sk": {"S": "b"}}], "AttributesToGet": ["pk"]},
+    }
+    assert error_of(ddb.batch_get_item, RequestItems=request) == (
+        "ValidationException",
+        "Can not use both expression and non-expression parameters in the same request: "
+        "Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}",
+    )
+    del request[other]["AttributesToGet"]
+    assert ddb.batch_get_item(RequestItems=request)["Responses"] == {hash_table: [], other: []}

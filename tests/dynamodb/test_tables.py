@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from tests.dynamodb.conftest import error_of, make_table
 
 KEY = [{"AttributeName": "pk", "KeyType": "HASH"}]
@@ -326,6 +328,26 @@ def test_tags(ddb, table):
     assert (
         error_of(ddb.tag_resource, ResourceArn="bogus", Tags=[{"Key": "a", "Value": "1"}])[0] == "ValidationException"
     )
+
+
+@pytest.mark.provenance("dynamodb-conformance")
+def test_another_accounts_table_by_arn_is_access_denied(ddb, table):
+    """A table ARN of another account is refused as IAM refuses it (no resource policy allows the call), not
+    answered from the caller's own table of that name (recorded from AWS by the conformance suite)."""
+    arn = ddb.describe_table(TableName=table)["Table"]["TableArn"]
+    account = arn.split(":")[4]
+    elsewhere = arn.replace(f":{account}:", ":123456789012:")
+    for call, params, action in (
+        (ddb.list_tags_of_resource, {"ResourceArn": elsewhere}, "ListTagsOfResource"),
+        (ddb.describe_table, {"TableName": elsewhere}, "DescribeTable"),
+        (ddb.get_item, {"TableName": elsewhere, "Key": {"pk": {"S": "a"}, "sk": {"S": "b"}}}, "GetItem"),
+    ):
+        assert error_of(call, **params) == (
+            "AccessDeniedException",
+            f"User: arn:aws:iam::{account}:root is not authorized to perform: dynamodb:{action} on resource: "
+            f"{elsewhere} because no resource-based policy allows the dynamodb:{action} action",
+        )
+    assert ddb.get_item(TableName=arn, Key={"pk": {"S": "a"}, "sk": {"S": "b"}})["ResponseMetadata"]
 
 
 def test_unbuilt_operations_answer_not_implemented(ddb, table):

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import base64
 import re
-from decimal import Decimal, localcontext
+from decimal import Decimal, InvalidOperation, localcontext
 from functools import lru_cache
 from typing import Any
 
-from fogbank.protocols.errors import validation_error
+from fogbank.protocols.errors import AwsError, validation_error
+from fogbank.services.dynamodb.input_faults import InputFault, duplicate_members
 
 AttributeValue = dict[str, Any]
 Item = dict[str, AttributeValue]
@@ -55,13 +56,53 @@ _NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 @lru_cache(maxsize=8192)
 def parse_number(text: str) -> Decimal:
     """Parse and range-check a DynamoDB number string, raising DynamoDB's ValidationException."""
-    if not isinstance(text, str) or text == "":
-        raise validation_error(NOT_NUMERIC)
+    if not isinstance(text, str):
+        raise InputFault(NOT_NUMERIC)
+    if text == "":
+        raise InputFault(NOT_NUMERIC, f"{NOT_NUMERIC}: ")
     if not _NUMBER.fullmatch(text):
-        raise validation_error(f"{NOT_NUMERIC}: {text}")
-    number = Decimal(text)
-    check_number_range(number, too_precise=TOO_PRECISE)
+        raise InputFault(f"{NOT_NUMERIC}: {text}")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise _huge_exponent(text) from None
+    try:
+        check_number_range(number, too_precise=TOO_PRECISE)
+        if ("e" in text or "E" in text) and not significant_digits(number):
+            # Zero is range-checked by the exponent it is written with (0e126 overflows, as on AWS).
+            check_zero_exponent(number)
+    except AwsError as error:
+        raise InputFault(_older_range_fault(text, number, error.message), error.message) from None
     return number
+
+
+def check_zero_exponent(number: Decimal) -> None:
+    exponent = number.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > MAX_EXPONENT:
+        raise validation_error(OVERFLOW)
+    if isinstance(exponent, int) and exponent < MIN_EXPONENT:
+        raise validation_error(UNDERFLOW)
+
+
+def _huge_exponent(text: str) -> InputFault:
+    """An exponent past what Decimal holds (about 10**18): AWS reads it as a 64-bit integer, so it is out of
+    range (an overflow or underflow by its sign) unless it does not fit 64 bits, when it is not a number."""
+    exponent = text.lower().partition("e")[2]
+    if not exponent or not -(2**63) <= int(exponent) < 2**63:
+        return InputFault(f"{NOT_NUMERIC}: {text}")
+    return InputFault(OVERFLOW if int(exponent) > 0 else UNDERFLOW)
+
+
+def _older_range_fault(text: str, number: Decimal, message: str) -> str:
+    """The older layer reads a number as Java's BigDecimal, whose precision minus scale is a 32-bit int: an
+    exponent near 2**31 wraps it negative, so ``1e2147483647`` is an underflow there (an overflow elsewhere)."""
+    if message != OVERFLOW:
+        return message
+    exponent = number.as_tuple().exponent
+    if not isinstance(exponent, int) or not -(2**31) <= exponent < 2**31:
+        return message
+    precision = len(number.as_tuple().digits)
+    return UNDERFLOW if precision + exponent > 2**31 - 1 else message
 
 
 def check_number_range(number: Decimal, too_precise: str = TOO_PRECISE) -> None:
@@ -158,25 +199,35 @@ def number_size(text: str) -> int:
 # --- validation ----------------------------------------------------------------------------------------
 
 
-def validate_value(value: Any, depth: int = 1) -> AttributeValue:
+def validate_value(value: Any, depth: int = 1, limit: int = MAX_NESTING_DEPTH) -> AttributeValue:
     """Check an AttributeValue as DynamoDB does and return its canonical form (numbers normalised).
 
-    ``depth`` is the nesting level of the value, the attribute itself being level 1.
+    ``depth`` is the nesting level of the value, the attribute itself being level 1; ``limit`` the deepest
+    level allowed (a transaction's expression values may nest one level deeper than an item).
     """
     if not isinstance(value, dict):
         raise validation_error(EMPTY_VALUE)
     present = [kind for kind in ALL_TYPES if value.get(kind) is not None]
     if not present:
         raise validation_error(EMPTY_VALUE)
-    if depth > MAX_NESTING_DEPTH:
-        raise validation_error(TOO_DEEP)
-    checked = {kind: _validate_member(kind, value[kind], depth) for kind in present}
+    if depth > limit:
+        raise InputFault(TOO_DEEP)
+    checked = {kind: _validate_member(kind, value[kind], depth, limit) for kind in present}
     if len(present) > 1:
         raise validation_error(MANY_TYPES)
     return checked
 
 
-def _validate_member(kind: str, member: Any, depth: int) -> Any:
+def nesting_levels(value: AttributeValue) -> int:
+    """How many levels a value spans, itself included: 1 for a scalar or an empty map or list."""
+    children = value.get("M")
+    children = children.values() if children is not None else value.get("L")
+    if not children:
+        return 1
+    return 1 + max(nesting_levels(child) for child in children)
+
+
+def _validate_member(kind: str, member: Any, depth: int, limit: int = MAX_NESTING_DEPTH) -> Any:
     if kind == "N":
         return canonical_number(member)
     if kind in ("S", "B", "BOOL"):
@@ -186,9 +237,9 @@ def _validate_member(kind: str, member: Any, depth: int) -> Any:
         # mid-2026 it accepts it and stores {"NULL": true}.
         return True
     if kind == "M":
-        return {name: validate_value(child, depth + 1) for name, child in member.items()}
+        return {name: validate_value(child, depth + 1, limit) for name, child in member.items()}
     if kind == "L":
-        return [validate_value(child, depth + 1) for child in member]
+        return [validate_value(child, depth + 1, limit) for child in member]
     return _validate_set(kind, member)
 
 
@@ -207,13 +258,10 @@ def _validate_set(kind: str, members: list[Any]) -> list[Any]:
     if kind == "NS":
         numbers = [parse_number(member) for member in members]
         if len(set(numbers)) != len(numbers):
-            raise validation_error("Input collection contains duplicates")
+            raise duplicate_members(kind, numbers)
         return [format_number(number) for number in numbers]
     if len(set(members)) != len(members):
-        if kind == "SS":
-            raise validation_error(f"{INVALID}Input collection [{', '.join(members)}] contains duplicates.")
-        shown = ", ".join(base64.b64encode(member).decode() for member in members)
-        raise validation_error(f"{INVALID}Input collection [{shown}]of type BS contains duplicates.")
+        raise duplicate_members(kind, members)
     return list(members)
 
 

@@ -345,3 +345,16 @@ def table_name_of(name: str) -> str:
     if name.startswith("arn:") and ":table/" in name:
         return name.split(":table/", 1)[1].split("/", 1)[0]
     return name
+
+
+def check_arn_account(account_id: str, operation: str, arn: str) -> None:
+    """A table of another account, named by its ARN: without a resource policy allowing it (Fogbank has none),
+    AWS refuses the call as IAM does rather than looking the table up."""
+    parts = arn.split(":", 5)
+    if len(parts) == 6 and parts[4] != account_id:
+        action = f"dynamodb:{operation}"
+        raise AwsError(
+            "AccessDeniedException",
+            f"User: arn:aws:iam::{account_id}:root is not authorized to perform: {action} on resource: {arn} "
+            f"because no resource-based policy allows the {action} action",
+        )

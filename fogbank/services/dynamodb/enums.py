@@ -8,7 +8,7 @@ tests, which were checked against AWS); enums with no recorded message keep the 
 from __future__ import annotations
 
 from fogbank.protocols import spec
-from fogbank.protocols.validate import register_enum_order
+from fogbank.protocols.validate import register_enum_order, register_member_order
 
 ORDERS: dict[str, tuple[str, ...]] = {
     # PutItem/UpdateItem/DeleteItem 'returnValues'.
@@ -49,3 +49,6 @@ ORDERS: dict[str, tuple[str, ...]] = {
 _model = spec.service_model("dynamodb")
 for _shape_name, _values in ORDERS.items():
     register_enum_order(_model, _shape_name, _values)
+
+# AWS reports a too long ClientRequestToken ahead of a broken ReturnConsumedCapacity (us-east-1, 2026-10).
+register_member_order(_model, _model.operation_model("TransactWriteItems").input_shape.name, ["ClientRequestToken"])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-from fogbank.protocols.errors import validation_error
+from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.services.dynamodb.attributes import (
     INVALID,
     AttributeValue,
@@ -27,6 +27,24 @@ from fogbank.services.dynamodb.attributes import (
 MAX_PARTITION_KEY_BYTES = 2048
 MAX_SORT_KEY_BYTES = 1024
 KEY_MISMATCH = "The provided key element does not match the schema"
+
+
+class EmptyKeyValue(AwsError):
+    """An empty string or binary for a table's or an index's key attribute. A transaction refuses it as a
+    ValidationException of the whole request, where a key of the wrong type cancels it (transactions.py)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("ValidationException", message, 400)
+
+
+def empty_index_key_update(kind: str) -> EmptyKeyValue:
+    """An update that writes an empty string or binary into an index key: AWS names neither index nor key."""
+    empty = "string" if kind == "S" else "binary"
+    return EmptyKeyValue(
+        "One or more parameter values are not valid. The update expression attempted to update a secondary index "
+        f"key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty {empty} "
+        "value."
+    )
 
 
 @dataclass(frozen=True)
@@ -121,12 +139,15 @@ def validate_item_key(item: Item, schema: KeySchema) -> None:
         _check_key_piece(name, item[name], kind, is_partition)
 
 
-def validate_index_keys(item: Item, indexes: Iterable[tuple[str, KeySchema]], mismatch: str | None = None) -> None:
+def validate_index_keys(
+    item: Item, indexes: Iterable[tuple[str, KeySchema]], mismatch: str | None = None, updating: bool = False
+) -> None:
     """Check an item's values for the key attributes of secondary indexes ``(IndexName, schema)``.
 
     An item without an index key attribute is simply not in that index; a present one must have the
     declared type and must not be an empty string or binary. ``mismatch`` replaces the wording of a wrong
-    type (UpdateItem words one that only reading the item revealed differently).
+    type (UpdateItem words one that only reading the item revealed differently); ``updating`` words an empty
+    value as an update's (without IndexName and IndexKey).
     """
     for index_name, schema in indexes:
         for name, kind, _ in schema.elements():
@@ -139,8 +160,10 @@ def validate_index_keys(item: Item, indexes: Iterable[tuple[str, KeySchema]], mi
                     or f"{INVALID}Type mismatch for Index Key {name} Expected: {kind} Actual: {actual} IndexName: {index_name}"
                 )
             if kind in ("S", "B") and len(item[name][kind]) == 0:
+                if updating:
+                    raise empty_index_key_update(kind)
                 empty = "string" if kind == "S" else "binary"
-                raise validation_error(
+                raise EmptyKeyValue(
                     "One or more parameter values are not valid. A value specified for a secondary index key is not "
                     f"supported. The AttributeValue for a key attribute cannot contain an empty {empty} value. "
                     f"IndexName: {index_name}, IndexKey: {name}"
@@ -154,7 +177,7 @@ def _check_key_piece(name: str, value: AttributeValue, kind: str, is_partition: 
     size = len(raw) if kind == "B" or raw.isascii() else len(raw.encode("utf-8"))
     if size == 0:
         empty = "string" if kind == "S" else "binary"
-        raise validation_error(
+        raise EmptyKeyValue(
             "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an "
             f"empty {empty} value. Key: {name}"
         )

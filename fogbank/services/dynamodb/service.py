@@ -9,8 +9,12 @@ from fogbank.protocols.decode import Decoder, register_decoder
 from fogbank.protocols.errors import validation_error
 from fogbank.protocols.validate import register_service_nulls
 from fogbank.services.base import Handler, Service
-from fogbank.services.dynamodb import enums  # noqa: F401  (registers AWS's enum orders)
+from fogbank.services.dynamodb import (
+    enums,  # noqa: F401  (registers AWS's enum orders)
+    prechecks,
+)
 from fogbank.services.dynamodb.attributes import TOO_DEEP
+from fogbank.services.dynamodb.input_faults import InputFault, layer_of, render
 
 if TYPE_CHECKING:
     from fogbank.core.context import RequestContext
@@ -52,14 +56,24 @@ class DynamoDB(Service):
     worker_operations = WORKER_OPERATIONS
 
     def wrap(self, name: str, handler: Handler) -> Handler:
-        """Every handler behind AWS's check of a plain TableName (an ARN is checked where it is used)."""
+        """Every handler behind AWS's check of a plain TableName (an ARN is checked where it is used), its
+        malformed values worded in the operation's layer (input_faults.py)."""
+        from fogbank.services.dynamodb.backend import check_arn_account
         from fogbank.services.dynamodb.ops.tables import check_table_name
+
+        layer = layer_of(name)
 
         def checked(ctx: RequestContext, params: dict[str, Any]) -> Any:
             table_name = params.get("TableName")
-            if type(table_name) is str and not table_name.startswith("arn:"):
-                check_table_name(table_name)
-            return handler(ctx, params)
+            if type(table_name) is str:
+                if not table_name.startswith("arn:"):
+                    check_table_name(table_name)
+                else:
+                    check_arn_account(ctx.account_id, ctx.operation, table_name)
+            try:
+                return handler(ctx, params)
+            except InputFault as fault:
+                raise render(fault, layer) from None
 
         return checked
 
@@ -132,3 +146,4 @@ register_decoder(spec.service_model("dynamodb"), "AttributeValue", _fast_attribu
 register_service_nulls(spec.service_model("dynamodb"), "AttributeValue")  # attributes.py words an empty value
 for _set_member in ("StringAttributeValue", "NumberAttributeValue", "BinaryAttributeValue"):
     register_service_nulls(spec.service_model("dynamodb"), _set_member)  # a null in a set: attributes.py words it
+prechecks.register()

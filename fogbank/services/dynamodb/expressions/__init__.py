@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-from fogbank.protocols.errors import validation_error
 from fogbank.services.dynamodb.expressions.apply import apply_update
 from fogbank.services.dynamodb.expressions.binding import bind_condition
 from fogbank.services.dynamodb.expressions.condition import parse_condition
@@ -47,6 +46,7 @@ from fogbank.services.dynamodb.expressions.placeholders import Placeholders
 from fogbank.services.dynamodb.expressions.projection import bind_projection, parse_projection, project
 from fogbank.services.dynamodb.expressions.tokens import ExpressionError
 from fogbank.services.dynamodb.expressions.update import bind_update, parse_update
+from fogbank.services.dynamodb.input_faults import InputFault
 
 __all__ = [
     "ExpressionError",
@@ -92,22 +92,23 @@ def _parsed(parameter: str, expression: str, build: Callable[[str], T], with_siz
     """``build(expression)``, its mistakes worded as DynamoDB's "Invalid <parameter>: ..." errors."""
     size = len(expression) if expression.isascii() else len(expression.encode("utf-8"))
     if size > MAX_EXPRESSION_BYTES:
-        raise validation_error(f"Invalid {parameter}: {TOO_LONG}" + (f" expression size: {size}" if with_size else ""))
+        raise InputFault(f"Invalid {parameter}: {TOO_LONG}" + (f" expression size: {size}" if with_size else ""))
     try:
         return build(expression)
     except ExpressionError as error:
-        raise validation_error(f"Invalid {parameter}: {error.detail}") from None
+        raise InputFault(f"Invalid {parameter}: {error.detail}") from None
     except RecursionError:
-        raise validation_error(f"Invalid {parameter}: {NESTED_TOO_DEEPLY}") from None
+        raise InputFault(f"Invalid {parameter}: {NESTED_TOO_DEEPLY}") from None
 
 
 def condition_expression(expression: str, placeholders: Placeholders, parameter: str = "ConditionExpression"):
     """Parse and bind a ConditionExpression or FilterExpression (``parameter`` names it in errors)."""
+    key_condition = parameter == "KeyConditionExpression"
     return _parsed(
         parameter,
         expression,
-        lambda text: bind_condition(parse_condition(text), placeholders),
-        with_size=parameter != "KeyConditionExpression",
+        lambda text: bind_condition(parse_condition(text, key_condition), placeholders, key_condition),
+        with_size=not key_condition,
     )
 
 

@@ -31,16 +31,20 @@ ATTRIBUTE_TYPES = ("S", "N", "B", "NULL", "SS", "BOOL", "L", "BS", "NS", "M")
 
 
 class Problems:
-    """First problem per category; ``raise_first`` raises the one DynamoDB would report."""
+    """First problem per category; ``raise_first`` raises the one DynamoDB would report: by category, or
+    (``in_order``) simply the first one met in the expression's written order."""
 
-    def __init__(self, order: tuple[str, ...]) -> None:
+    def __init__(self, order: tuple[str, ...], in_order: bool = False) -> None:
         self.order = order
+        self.in_order = in_order
         self.found: dict[str, str] = {}
 
     def add(self, category: str, message: str) -> None:
         self.found.setdefault(category, message)
 
     def raise_first(self) -> None:
+        if self.in_order and self.found:
+            raise ExpressionError(next(iter(self.found.values())))
         for category in self.order:
             if category in self.found:
                 raise ExpressionError(self.found[category])
@@ -93,9 +97,11 @@ _OPERAND_COUNTS = {
 }
 
 
-def bind_condition(node: Any, placeholders: Placeholders):
-    """Resolve a parsed condition's placeholders; raises ``ExpressionError`` as DynamoDB words it."""
-    problems = Problems(_CONDITION_ORDER)
+def bind_condition(node: Any, placeholders: Placeholders, in_order: bool = False):
+    """Resolve a parsed condition's placeholders; raises ``ExpressionError`` as DynamoDB words it. A key
+    condition (``in_order``) reports the first problem in its written order (AWS, 2026-10), where other
+    conditions report by category."""
+    problems = Problems(_CONDITION_ORDER, in_order)
     bound = _bind(node, placeholders, problems)
     problems.raise_first()
     return bound
@@ -118,6 +124,7 @@ def _bind(node: Any, placeholders: Placeholders, problems: Problems):
         return Comparison(node.operator, left, right)
     if isinstance(node, Between):
         operand, low, high = (_bind(child, placeholders, problems) for child in (node.operand, node.low, node.high))
+        _check_ordered("BETWEEN", (operand, low, high), problems)  # (a range needs an order, as < does)
         _check_bounds(low, high, problems)
         return Between(operand, low, high)
     if isinstance(node, In):

@@ -145,13 +145,16 @@ class ConditionParser(Parser):
 
 
 @lru_cache(maxsize=1024)
-def parse_condition(expression: str):
-    """Parse a condition expression (unbound); raises ``ExpressionError`` with DynamoDB's wording."""
+def parse_condition(expression: str, key_condition: bool = False):
+    """Parse a condition expression (unbound); raises ``ExpressionError`` with DynamoDB's wording.
+
+    A KeyConditionExpression may wrap a group in parentheses twice (``((pk = :pk)) AND ((sk = :sk))``),
+    which AWS accepts there and refuses elsewhere as redundant."""
     if expression == "":
         raise ExpressionError("The expression can not be empty;")
     parser = ConditionParser(expression)
     node = parser.parse()
-    issues = list(parser.issues)
+    issues = [issue for issue in parser.issues if not (key_condition and issue[0] == "parens")]
     issues.extend(_structural_issues(node))
     for category in _STRUCTURAL_ORDER:
         for found, message in issues:

@@ -63,6 +63,12 @@ def key_condition_from_expression(node: Any, schema: KeySchema) -> KeyCondition:
     """The key condition of a bound KeyConditionExpression, checked against the (table or index) schema."""
     conditions: dict[str, tuple[str, tuple[AttributeValue, ...]]] = {}
     _collect(node, conditions)
+    names = len(schema.names)
+    if len(conditions) > 2:  # (two on a hash-only key are "Query key condition not supported", below)
+        raise validation_error(
+            f"The number of query conditions ({len(conditions)}) exceeds the number of key attributes defined in "
+            f"the schema ({names})"
+        )
     for name, (operator, values) in conditions.items():
         check_conditions({name: {"ComparisonOperator": operator, "AttributeValueList": list(values)}})
     return _against_schema(conditions, schema)
@@ -112,7 +118,9 @@ def _collect(node: Any, found: dict[str, tuple[str, tuple[AttributeValue, ...]]]
     if name is None:
         raise validation_error("Invalid condition in KeyConditionExpression: No key attribute specified")
     if name in found:
-        raise validation_error("KeyConditionExpressions must only contain one condition per key")
+        raise validation_error(
+            "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key"
+        )
     values = tuple(operand.value for operand in operands if isinstance(operand, Value))
     if isinstance(node, Between):
         operator = "BETWEEN"

@@ -10,33 +10,37 @@ import re
 from typing import Any
 
 from fogbank.protocols.errors import AwsError, validation_error
-from fogbank.services.dynamodb.attributes import AttributeValue, validate_value
+from fogbank.services.dynamodb.attributes import MAX_NESTING_DEPTH, AttributeValue, validate_value
+from fogbank.services.dynamodb.input_faults import InputFault
 
 _NAME_KEY = re.compile(r"#[0-9a-zA-Z_]+")
 _VALUE_KEY = re.compile(r":[0-9a-zA-Z_]+")
 
 
 class Placeholders:
-    def __init__(self, names: dict[str, str] | None = None, values: dict[str, Any] | None = None) -> None:
-        """Validate the two maps as DynamoDB does before it parses any expression."""
+    def __init__(
+        self, names: dict[str, str] | None = None, values: dict[str, Any] | None = None, depth: int = MAX_NESTING_DEPTH
+    ) -> None:
+        """Validate the two maps as DynamoDB does before it parses any expression (values nested at most
+        ``depth`` levels)."""
         if names is not None:
             if not names:
                 raise validation_error("ExpressionAttributeNames must not be empty")
             for key in names:
                 if not _NAME_KEY.fullmatch(key):
-                    raise validation_error(f'ExpressionAttributeNames contains invalid key: Syntax error; key: "{key}"')
+                    raise InputFault(f'ExpressionAttributeNames contains invalid key: Syntax error; key: "{key}"')
         checked: dict[str, AttributeValue] = {}
         if values is not None:
             if not values:
                 raise validation_error("ExpressionAttributeValues must not be empty")
             for key in values:
                 if not _VALUE_KEY.fullmatch(key):
-                    raise validation_error(
-                        f'ExpressionAttributeValues contains invalid key: Syntax error; key: "{key}"'
-                    )
+                    raise InputFault(f'ExpressionAttributeValues contains invalid key: Syntax error; key: "{key}"')
             for key, value in values.items():
                 try:
-                    checked[key] = validate_value(value)
+                    checked[key] = validate_value(value, 1, depth)
+                except InputFault as fault:
+                    raise fault.for_expression_value(key) from None
                 except AwsError as error:
                     raise validation_error(
                         f"ExpressionAttributeValues contains invalid value: {error.message} for key {key}"
@@ -60,11 +64,7 @@ class Placeholders:
         """Raise DynamoDB's error for placeholders that no expression of the request used."""
         if self._unused_names:
             keys = ", ".join(self._unused_names)
-            raise validation_error(
-                f"Value provided in ExpressionAttributeNames unused in expressions: keys: {{{keys}}}"
-            )
+            raise InputFault(f"Value provided in ExpressionAttributeNames unused in expressions: keys: {{{keys}}}")
         if self._unused_values:
             keys = ", ".join(self._unused_values)
-            raise validation_error(
-                f"Value provided in ExpressionAttributeValues unused in expressions: keys: {{{keys}}}"
-            )
+            raise InputFault(f"Value provided in ExpressionAttributeValues unused in expressions: keys: {{{keys}}}")

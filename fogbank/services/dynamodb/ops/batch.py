@@ -24,6 +24,17 @@ WRITE_REQUEST_NOT_ONE = (
 )
 
 
+def _check_projection_kinds(requests: dict[str, Any]) -> None:
+    """One request projects with expressions or with AttributesToGet, not one table each way (as AWS)."""
+    projections = [r.get("ProjectionExpression") is not None for r in requests.values()]
+    legacy = [r.get("AttributesToGet") is not None for r in requests.values()]
+    if any(projections) and any(legacy) and len(requests) > 1:
+        raise validation_error(
+            "Can not use both expression and non-expression parameters in the same request: "
+            "Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}"
+        )
+
+
 @operation("BatchGetItem")
 def batch_get_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
@@ -31,6 +42,7 @@ def batch_get_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any
     if sum(len(request["Keys"]) for request in requests.values()) > MAX_GET_KEYS:
         raise validation_error("Too many items requested for the BatchGetItem call")
     plans: list[tuple[str, Table, dict[str, Any], RequestExpressions | None, list[tuple[dict, bytes, bytes]]]] = []
+    _check_projection_kinds(requests)
     # As for writes, AWS checks the key values and expressions of every table before it looks one up.
     checked = {
         name: (parse_request(request, ("ProjectionExpression",)), [_check_values(raw) for raw in request["Keys"]])

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from fogbank.protocols.errors import validation_error
-from fogbank.services.dynamodb.attributes import Item
+from fogbank.services.dynamodb.attributes import MAX_NESTING_DEPTH, Item
 from fogbank.services.dynamodb.expressions import (
     Path,
     Placeholders,
@@ -122,11 +122,15 @@ class RequestExpressions:
     filter: Any = None
     key_condition: Any = None
 
-    def __init__(self, params: dict[str, Any], expressions: tuple[str, ...]) -> None:
+    def __init__(
+        self, params: dict[str, Any], expressions: tuple[str, ...], value_depth: int = MAX_NESTING_DEPTH
+    ) -> None:
         check_parameters(params, expressions)
         used = [name for name in expressions if params.get(name) is not None]
         check_names(params.get("ExpressionAttributeNames"))
-        placeholders = Placeholders(params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues"))
+        placeholders = Placeholders(
+            params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues"), value_depth
+        )
         self.placeholders = placeholders
         operator = params.get("ConditionalOperator")
         for name in expressions:
@@ -169,11 +173,14 @@ class RequestExpressions:
         return item if self.projection is None else project(item, self.projection.paths)
 
 
-def parse_request(params: dict[str, Any], expressions: tuple[str, ...]) -> RequestExpressions | None:
-    """None when the request uses no expression or legacy parameter at all (the fast path)."""
+def parse_request(
+    params: dict[str, Any], expressions: tuple[str, ...], value_depth: int = MAX_NESTING_DEPTH
+) -> RequestExpressions | None:
+    """None when the request uses no expression or legacy parameter at all (the fast path). ``value_depth``:
+    how deep ExpressionAttributeValues may nest (a transaction's actions do not check it, as on AWS)."""
     if params.keys().isdisjoint(_KEYS_OF.get(expressions) or _expression_keys(expressions)):
         return None  # (decoded parameters never hold None: the decoder drops null members)
-    return RequestExpressions(params, expressions)
+    return RequestExpressions(params, expressions, value_depth)
 
 
 _KEYS_OF: dict[tuple[str, ...], frozenset[str]] = {}

@@ -11,8 +11,11 @@ from fogbank.services.base import operation
 from fogbank.services.dynamodb.attributes import (
     INVALID,
     MAX_ITEM_SIZE,
+    MAX_NESTING_DEPTH,
+    TOO_DEEP,
     Item,
     item_size,
+    nesting_levels,
     sized_item,
     type_of,
 )
@@ -32,7 +35,13 @@ from fogbank.services.dynamodb.expressions.nodes import (
     walk,
 )
 from fogbank.services.dynamodb.expressions.projection import project
-from fogbank.services.dynamodb.keys import key_values, match_key, validate_index_keys, validate_item_key
+from fogbank.services.dynamodb.keys import (
+    empty_index_key_update,
+    key_values,
+    match_key,
+    validate_index_keys,
+    validate_item_key,
+)
 from fogbank.services.dynamodb.model import Table
 from fogbank.services.dynamodb.ops.expr import check_parameters, check_scalar_keys, parse_request
 from fogbank.services.dynamodb.store import Writer
@@ -86,9 +95,11 @@ def finish(result: dict[str, Any], capacity: dict[str, Any] | None, metrics: dic
     return result
 
 
-def check_new_item(table: Table, item: Item, too_big: str, size: int = -1, mismatch: str | None = None) -> int:
+def check_new_item(
+    table: Table, item: Item, too_big: str, size: int = -1, mismatch: str | None = None, updating: bool = False
+) -> int:
     if table.indexes:
-        validate_index_keys(item, index_schemas(table), mismatch)
+        validate_index_keys(item, index_schemas(table), mismatch, updating)
     if size < 0:
         size = item_size(item)
     if size > MAX_ITEM_SIZE:
@@ -212,6 +223,14 @@ def check_key_untouched(update: Update, table: Table) -> None:
             raise validation_error(f"{INVALID}Cannot update attribute {name}. This attribute is part of the key")
 
 
+def static_empty(value: Any) -> bool:
+    """Whether an update operand is an empty string or binary before the item is read."""
+    if isinstance(value, Value):
+        kind = type_of(value.value)
+        return kind in ("S", "B") and len(value.value[kind]) == 0
+    return False
+
+
 def static_type(value: Any) -> str | None:
     """The type an update operand is known to have before the item is read (None for a document path)."""
     if isinstance(value, Value):
@@ -227,30 +246,66 @@ def static_type(value: Any) -> str | None:
 
 
 def check_index_types(update: Update, table: Table) -> None:
-    """Refuse, before reading the item, an update that writes an index key with a value of the wrong type."""
+    """Refuse, before reading the item, an update that writes an index key with a value of the wrong type, or
+    an empty string or binary."""
     # (DELETE is left to the write: no evidence of how DynamoDB treats a set deleted from an index key.)
     written: dict[str, str | None] = {}
+    empty: set[str] = set()
     for action in update.actions:
         if len(action.path.elements) == 1 and isinstance(action, (SetAction, AddAction)):
             written[action.path.elements[0]] = static_type(action.value)
+            if static_empty(action.value):
+                empty.add(action.path.elements[0])
     if not written:
         return
     for index_name, schema in index_schemas(table):
         for name, kind, _ in schema.elements():
             actual = written.get(name)
+            if actual == kind and name in empty:
+                raise empty_index_key_update(kind)
             if actual is not None and actual != kind:
                 raise validation_error(
                     f"{INVALID}Type mismatch for Index Key {name} Expected: {kind} Actual: {actual} IndexName: {index_name}"
                 )
 
 
-def check_update(update: Update, table: Table) -> None:
+def check_update(update: Update, table: Table, index_types: bool = True) -> None:
     """An update's checks against the key schemas, in DynamoDB's order: a written table key attribute,
-    then a statically mistyped index key, then any path (written or read) into a key attribute."""
+    then a statically mistyped index key (unless ``index_types`` is False: a transaction checks those
+    as one action's fault), then any path (written or read) into a key attribute."""
     check_key_untouched(update, table)
-    if table.indexes:
+    if table.indexes and index_types:
         check_index_types(update, table)
     check_scalar_keys([node for action in update.actions for node in walk(action) if isinstance(node, Path)], table)
+
+
+# UpdateItem's second size rule, measured against AWS (2026): what the update writes, each top-level attribute
+# it names as the finished item holds it, plus a cost per action must fit in 400 KB as well as the item. The
+# key and the attributes the update leaves alone do not count, so near a short key the ceiling sits a few
+# bytes under 400 KB. (A transaction's Update is measured by the finished item alone, as AWS does.)
+UPDATE_COST = 3
+WRITE_ACTION_COST = 19  # SET or ADD; one more through a list index
+REMOVE_ACTION_COST = 2  # REMOVE or DELETE
+
+
+def update_cost(update: Update) -> int:
+    cost = UPDATE_COST
+    for action in update.actions:
+        if isinstance(action, (SetAction, AddAction)):
+            cost += WRITE_ACTION_COST + any(type(element) is int for element in action.path.elements)
+        else:
+            cost += REMOVE_ACTION_COST
+    return cost
+
+
+def check_update_size(update: Update, new: Item, size: int) -> None:
+    cost = update_cost(update)
+    if size + cost <= MAX_ITEM_SIZE:
+        return  # what the update writes is part of the item: it cannot bind
+    names = {action.path.elements[0] for action in update.actions}
+    written = item_size({name: new[name] for name in names if name in new})
+    if written + cost > MAX_ITEM_SIZE:
+        raise validation_error(UPDATE_TOO_BIG)
 
 
 def updated_item(update: Update | None, table: Table, key: Item, old: Item | None) -> Item | None:
@@ -261,7 +316,18 @@ def updated_item(update: Update | None, table: Table, key: Item, old: Item | Non
     base = old if old is not None else dict(key)
     if update is None:
         return dict(base)
-    return apply_update(update, base)
+    new = apply_update(update, base)
+    check_written_depth(update, new)
+    return new
+
+
+def check_written_depth(update: Update, new: Item) -> None:
+    """An update may nest a value deeper than the 32 levels an item holds (``SET a.b = :deep``)."""
+    for action in update.actions:
+        if isinstance(action, (SetAction, AddAction)):
+            value = new.get(action.path.elements[0])
+            if value is not None and ("M" in value or "L" in value) and nesting_levels(value) > MAX_NESTING_DEPTH:
+                raise validation_error(TOO_DEEP)
 
 
 @operation("UpdateItem")
@@ -287,7 +353,9 @@ def update_item(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any] |
         new = updated_item(update, current, key, old)
         size, index_units = 0, {}
         if new is not None:
-            size = check_new_item(current, new, UPDATE_TOO_BIG, mismatch=UNSUPPORTED_INDEX_TYPE)
+            size = check_new_item(current, new, UPDATE_TOO_BIG, mismatch=UNSUPPORTED_INDEX_TYPE, updating=True)
+            if update is not None and not update.legacy:
+                check_update_size(update, new, size)
             index_units = backend.apply(writer, current, pk, sk, old, old_size, new, size)
         result: dict[str, Any] = {}
         attributes = returned_attributes(return_values, update, old, new)

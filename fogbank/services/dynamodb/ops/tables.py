@@ -8,7 +8,6 @@ import re
 import threading
 import time
 import uuid
-import zlib
 from typing import Any
 
 from fogbank.core.context import RequestContext
@@ -105,18 +104,16 @@ def check_create_members(params: dict[str, Any]) -> None:
     if key_schema is None:
         problems.append("Value null at 'keySchema' failed to satisfy constraint: Member must not be null")
     elif len(key_schema) > 2:
-        # AWS prints the list with Java's default toString of each element.
-        shown = ", ".join(f"com.amazonaws.dynamodb.v20120810.KeySchemaElement@{_java_hash(e):x}" for e in key_schema)
+        # AWS prints each element as its Java class's toString: KeySchemaElement(attributeName=pk, keyType=HASH).
+        shown = ", ".join(
+            f"KeySchemaElement(attributeName={e.get('AttributeName')}, keyType={e.get('KeyType')})" for e in key_schema
+        )
         problems.append(
             f"Value '[{shown}]' at 'keySchema' failed to satisfy constraint: Member must have length less than or "
             "equal to 2"
         )
     if problems:
         raise validation_error(summary(problems))
-
-
-def _java_hash(element: dict[str, Any]) -> int:
-    return zlib.crc32(f"{element.get('AttributeName')}/{element.get('KeyType')}".encode())
 
 
 def check_gsi_key_shape(index_name: str, key_schema: list[dict[str, str]]) -> None:

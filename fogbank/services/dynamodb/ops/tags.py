@@ -9,7 +9,7 @@ from fogbank.core.context import RequestContext
 from fogbank.managed import tags
 from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.services.base import operation
-from fogbank.services.dynamodb.backend import Backend
+from fogbank.services.dynamodb.backend import Backend, check_arn_account
 from fogbank.services.dynamodb.model import Table
 
 INVALID = "One or more parameter values were invalid: "
@@ -42,6 +42,7 @@ def table_for_arn(ctx: RequestContext, arn: str) -> Table:
         )
     if parts["region"] != ctx.region:
         raise validation_error(f"Invalid TableArn: Invalid ResourceArn provided as input {arn}")
+    check_arn_account(ctx.account_id, ctx.operation, arn)
     name = parts["resource"].split("/")[1]
     table = ctx.backend.find(parts["account"], parts["region"], name)
     if table is None or parts["account"] != ctx.account_id or parts["region"] != ctx.region:

@@ -18,19 +18,32 @@ from typing import Any
 from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.services.base import operation
-from fogbank.services.dynamodb.attributes import Item, item_size, validate_item
+from fogbank.services.dynamodb.attributes import MAX_ITEM_SIZE, MAX_NESTING_DEPTH, Item, item_size, validate_item
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.capacity import consumed, merge, read_units, write_units
 from fogbank.services.dynamodb.codec import unpack
-from fogbank.services.dynamodb.keys import validate_item_key, validate_key
+from fogbank.services.dynamodb.input_faults import InputFault
+from fogbank.services.dynamodb.keys import EmptyKeyValue, key_values, match_key, validate_item_key, validate_key
 from fogbank.services.dynamodb.model import Table
 from fogbank.services.dynamodb.ops.expr import RequestExpressions, parse_request
-from fogbank.services.dynamodb.ops.items import CONDITION_FAILED, check_new_item, check_update, updated_item
+from fogbank.services.dynamodb.ops.items import (
+    CONDITION_FAILED,
+    PUT_TOO_BIG,
+    check_index_types,
+    check_new_item,
+    check_update,
+    updated_item,
+)
 from fogbank.services.dynamodb.store import Writer
 
 TOKEN_LIFETIME = 600.0  # ClientRequestToken is honoured for 10 minutes
 ACTIONS = ("ConditionCheck", "Put", "Delete", "Update")
 MAX_PAYLOAD = 4 * 1024 * 1024  # what a transaction may carry; the size of items it deletes does not count
+
+
+class TooBig(AwsError):
+    def __init__(self, message: str) -> None:
+        super().__init__("ValidationException", message, 400)
 
 
 @dataclass
@@ -59,57 +72,100 @@ def request_digest(params: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(relevant, sort_keys=True, default=default).encode()).hexdigest()
 
 
+EXPRESSIONS = {
+    "ConditionCheck": ("ConditionExpression",),
+    "Put": ("ConditionExpression",),
+    "Delete": ("ConditionExpression",),
+    "Update": ("UpdateExpression", "ConditionExpression"),
+}
+
+
+@dataclass
+class Entry:
+    """One action as the request alone shows it (its values checked, its expressions parsed)."""
+
+    kind: str
+    params: dict[str, Any]
+    expressions: RequestExpressions | None
+    values: Item  # Put's item, or the Key's values
+    size: int
+    fault: str | None  # a bad value that cancels the transaction as this action's reason
+
+
+def _read(entry: dict[str, Any]) -> Entry:
+    present = [kind for kind in ACTIONS if entry.get(kind) is not None]
+    if len(present) != 1:
+        raise validation_error(
+            "TransactItems can only contain one of Check, Put, Update or Delete"
+            if present
+            # An entry naming no known action (unknown members are dropped by the parser).
+            else "The action or operation requested is invalid. Verify that the action is typed correctly."
+        )
+    kind = present[0]
+    action = entry[kind]
+    if kind == "ConditionCheck" and action.get("ConditionExpression") is None:
+        raise validation_error("The ConditionExpression parameter is required for ConditionCheck")
+    values: Item = {}
+    size, fault = 0, None
+    try:
+        values = validate_item(action["Item"]) if kind == "Put" else key_values(action["Key"])
+    except InputFault:
+        raise  # malformed numbers, duplicated set members, too deep items: refused before anything runs
+    except AwsError as error:
+        fault = error.message
+    if kind == "Put" and fault is None:
+        # A Put's size is known from the request: AWS refuses it before the transaction, not as a reason.
+        size = item_size(values)
+        if size > MAX_ITEM_SIZE:
+            raise TooBig(PUT_TOO_BIG)
+    # A transaction's expression values may nest a level deeper than an item (AWS evaluates a condition on a
+    # value of 33 levels, refuses one of 40); an Update writing one too deep into the item is refused as that
+    # action's fault, like any item over the limits.
+    expressions = parse_request(action, EXPRESSIONS[kind], MAX_NESTING_DEPTH + 1)
+    return Entry(kind, action, expressions, values, size, fault)
+
+
 def _plan(ctx: RequestContext, params: dict[str, Any]) -> list[Action]:
     backend: Backend = ctx.backend
+    # What the request alone shows is checked for every action, in order, before any table is looked up.
+    entries = [_read(entry) for entry in params["TransactItems"]]
     actions: list[Action] = []
     seen: set[tuple[int, bytes, bytes]] = set()
     invalid: tuple[int, str] | None = None
-    for entry in params["TransactItems"]:
-        present = [kind for kind in ACTIONS if entry.get(kind) is not None]
-        if len(present) != 1:
-            raise validation_error(
-                "TransactItems can only contain one of Check, Put, Update or Delete"
-                if present
-                # An entry naming no known action (unknown members are dropped by the parser).
-                else "The action or operation requested is invalid. Verify that the action is typed correctly."
-            )
-        kind = present[0]
-        action = entry[kind]
-        names = {
-            "ConditionCheck": ("ConditionExpression",),
-            "Put": ("ConditionExpression",),
-            "Delete": ("ConditionExpression",),
-            "Update": ("UpdateExpression", "ConditionExpression"),
-        }[kind]
-        if kind == "ConditionCheck" and action.get("ConditionExpression") is None:
-            raise validation_error("The ConditionExpression parameter is required for ConditionCheck")
-        expressions = parse_request(action, names)
-        table = backend.table(ctx.account_id, ctx.region, action["TableName"])
-        item = None
+    for entry in entries:
+        kind, expressions = entry.kind, entry.expressions
+        table = backend.table(ctx.account_id, ctx.region, entry.params["TableName"])
         if invalid is not None:
-            actions.append(Action(kind, table, {}, b"", b"", expressions, None, action))
+            actions.append(Action(kind, table, {}, b"", b"", expressions, None, entry.params))
             continue
+        update = expressions.update if kind == "Update" and expressions is not None else None
+        if update is not None:
+            check_update(update, table, index_types=False)
+        item = entry.values if kind == "Put" else None
         try:
-            if kind == "Put":
-                item = validate_item(action["Item"])
+            if entry.fault is not None:
+                raise validation_error(entry.fault)
+            if item is not None:
                 validate_item_key(item, table.schema)
-                check_new_item(table, item, "Item size has exceeded the maximum allowed size")
+                check_new_item(table, item, PUT_TOO_BIG, entry.size)
                 key = {name: item[name] for name in table.schema.names}
             else:
-                key = validate_key(action["Key"], table.schema)
+                key = match_key(entry.values, table.schema)
+            if update is not None and table.indexes:
+                check_index_types(update, table)
+        except EmptyKeyValue:
+            raise  # refused up front, as a ValidationException of the whole request
         except AwsError as error:
             # AWS reports a bad item or key as this action's ValidationError reason (and checks no further
             # items), not as a ValidationException of the whole request.
             invalid = (len(actions), error.message)
-            actions.append(Action(kind, table, {}, b"", b"", expressions, None, action))
+            actions.append(Action(kind, table, {}, b"", b"", expressions, None, entry.params))
             continue
-        if kind == "Update" and expressions is not None and expressions.update is not None:
-            check_update(expressions.update, table)
         pk, sk = table.encode_key(key)
         if (table.tid, pk, sk) in seen:
             raise validation_error("Transaction request cannot include multiple operations on one item")
         seen.add((table.tid, pk, sk))
-        actions.append(Action(kind, table, key, pk, sk, expressions, item, action))
+        actions.append(Action(kind, table, key, pk, sk, expressions, item, entry.params))
     payload = sum(item_size(action.item) if action.item else item_size(action.key) for action in actions)
     payload += sum(item_size(action.params.get("ExpressionAttributeValues") or {}) for action in actions)
     if payload > MAX_PAYLOAD:
@@ -164,7 +220,12 @@ def transact_write_items(ctx: RequestContext, params: dict[str, Any]) -> dict[st
                     update = action.expressions.update if action.expressions is not None else None
                     new = updated_item(update, action.table, action.key, old)
                     if new is not None:
-                        check_new_item(action.table, new, "Item size to update has exceeded the maximum allowed size")
+                        check_new_item(
+                            action.table,
+                            new,
+                            "Item size to update has exceeded the maximum allowed size",
+                            updating=True,
+                        )
                 except AwsError as error:
                     reason = {"Code": "ValidationError", "Message": error.message}
                     failed = True
@@ -278,16 +339,30 @@ def transact_get_items(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     backend: Backend = ctx.backend
     plans = []
     seen: set[tuple[int, bytes, bytes]] = set()
-    for entry in params["TransactItems"]:
+    invalid: tuple[int, str] | None = None
+    for position, entry in enumerate(params["TransactItems"]):
         get = entry["Get"]
         expressions = parse_request(get, ("ProjectionExpression",))
         table = backend.table(ctx.account_id, ctx.region, get["TableName"])
-        key = validate_key(get["Key"], table.schema)
+        if invalid is not None:
+            continue
+        try:
+            key = validate_key(get["Key"], table.schema)
+        except (EmptyKeyValue, InputFault):
+            raise
+        except AwsError as error:
+            # As in a write transaction: a key that does not match the schema is this Get's ValidationError.
+            invalid = (position, error.message)
+            continue
         pk, sk = table.encode_key(key)
         if (table.tid, pk, sk) in seen:
             raise validation_error("Transaction request cannot include multiple operations on one item")
         seen.add((table.tid, pk, sk))
         plans.append((table, (pk, sk), expressions))
+    if invalid is not None:
+        reasons: list[dict[str, Any]] = [{"Code": "None"} for _ in params["TransactItems"]]
+        reasons[invalid[0]] = {"Code": "ValidationError", "Message": invalid[1]}
+        raise cancelled(reasons)
     responses = []
     capacities = []
     mode = params.get("ReturnConsumedCapacity")
