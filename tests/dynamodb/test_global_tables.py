@@ -242,3 +242,50 @@ def test_replica_auto_scaling_description(client: Callable[..., Any], name: str)
     assert regions["us-west-2"]["ReplicaStatus"] == "ACTIVE"
     assert regions["us-west-2"]["GlobalSecondaryIndexes"] == [{"IndexName": "byg", "IndexStatus": "ACTIVE"}]
     assert error_of(east.describe_table_replica_auto_scaling, TableName="nope")[0] == "ResourceNotFoundException"
+
+
+def test_replication_survives_kill_9(tmp_path: Any) -> None:
+    """Writes acknowledged in one region, not yet replicated when the process is killed, reach the other
+    region after the restart (replication is driven by the durable stream and its cursors)."""
+    import signal
+
+    import boto3
+    from botocore.config import Config as BotoConfig
+
+    from tests.platform.fogproc import start
+
+    def ddb(endpoint: str, region: str) -> Any:
+        return boto3.client(
+            "dynamodb",
+            endpoint_url=endpoint,
+            region_name=region,
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            config=BotoConfig(retries={"max_attempts": 1}),
+        )
+
+    data = tmp_path / "data"
+    lag = {"FOGBANK_DYNAMODB_REPLICATION_DELAY": "30"}  # nothing replicates before the kill
+    running = start(tmp_path / "one.log", "--data-dir", str(data), env=lag)
+    try:
+        east, west = ddb(running.endpoint, "us-east-1"), ddb(running.endpoint, "us-west-2")
+        global_table(east, "durable")
+        east.put_item(TableName="durable", Item={"pk": {"S": "before"}})
+        east.update_table(TableName="durable", ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+        active_replica(east, "durable", "us-west-2")
+        for i in range(50):
+            east.put_item(TableName="durable", Item={"pk": {"S": f"e{i}"}})
+            west.put_item(TableName="durable", Item={"pk": {"S": f"w{i}"}})
+        assert "Item" not in west.get_item(TableName="durable", Key={"pk": {"S": "e0"}})
+    finally:
+        running.stop(signal.SIGKILL)
+    running = start(tmp_path / "two.log", "--data-dir", str(data))
+    try:
+        east, west = ddb(running.endpoint, "us-east-1"), ddb(running.endpoint, "us-west-2")
+        for client in (east, west):
+            wait_for(lambda c=client: c.scan(TableName="durable", Select="COUNT")["Count"] == 101)
+        assert west.describe_table(TableName="durable")["Table"]["Replicas"][0]["ReplicaStatus"] == "ACTIVE"
+        east.put_item(TableName="durable", Item={"pk": {"S": "after"}})
+        wait_for(lambda: "Item" in west.get_item(TableName="durable", Key={"pk": {"S": "after"}}))
+    finally:
+        running.stop(signal.SIGTERM)

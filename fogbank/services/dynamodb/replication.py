@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import TYPE_CHECKING
 
 from fogbank.services.dynamodb.codec import unpack
@@ -118,6 +119,10 @@ class Replicator:
             )
             .fetchall()
         )
+        due = time.time() - self.backend.stream_settings.replication_delay
+        ready = next((i for i, row in enumerate(rows) if row[1] > due), len(rows))  # in order: stop at a young one
+        full = ready == BATCH
+        rows = rows[:ready]
         if not rows:
             return False
         with store.write() as writer:
@@ -132,7 +137,7 @@ class Replicator:
                 "INSERT OR REPLACE INTO replication (src, dst, sid, seq) VALUES (?, ?, ?, ?)",
                 (source.tid, target.tid, source.stream_id, rows[-1][0]),
             )
-        return len(rows) == BATCH
+        return full
 
     def apply_change(
         self, writer: Writer, target: Table, keys: dict, item: dict | None, at: float, region: str

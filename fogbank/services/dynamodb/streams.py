@@ -56,6 +56,7 @@ class StreamSettings:
     shard_seconds: float = 4 * 3600
     retention: float = 24 * 3600
     iterator_seconds: float = 15 * 60
+    replication_delay: float = 0.0  # global tables: a change is replicated once this old (replication.py)
 
 
 @dataclass
