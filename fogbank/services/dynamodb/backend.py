@@ -16,9 +16,9 @@ from fogbank.services.dynamodb.backups import Backups
 from fogbank.services.dynamodb.codec import pack, unpack, wire_json
 from fogbank.services.dynamodb.expiry import Expiry
 from fogbank.services.dynamodb.history import HistoryKeeper
-from fogbank.services.dynamodb.model import INDEX_ENTRY_OVERHEAD, Index, Table
+from fogbank.services.dynamodb.model import INDEX_ENTRY_OVERHEAD, LEGACY_VERSION, Index, Table
 from fogbank.services.dynamodb.processes import Counter, LocalCounter, WriteLock
-from fogbank.services.dynamodb.replication import Replicator
+from fogbank.services.dynamodb.replication import Replicator, replication_attributes
 from fogbank.services.dynamodb.store import Store, Writer
 from fogbank.services.dynamodb.streams import (
     BY_REPLICATION,
@@ -179,6 +179,11 @@ class Backend:
             table = self.current(table)
         tid = table.tid
         blob = None
+        if table.replicas is not None:
+            at, region = origin or (time.time(), table.region)
+            if new is not None and table.global_version == LEGACY_VERSION:
+                new = {**new, **replication_attributes(at, region)}  # legacy global tables show them on items
+                new_size = -1
         if new is not None:
             if new_size < 0:
                 new_size = item_size(new)
@@ -189,7 +194,6 @@ class Backend:
         else:
             return {}
         if table.replicas is not None:
-            at, region = origin or (time.time(), table.region)
             writer.set_clock(tid, pk, sk, at, region)
             if table.stream_id is not None:
                 service = BY_REPLICATION if origin else BY_TTL if by_ttl else BY_USER

@@ -136,6 +136,7 @@ class Index:
 
 
 GLOBAL_TABLE_VERSION = "2019.11.21"
+LEGACY_VERSION = "2017.11.29"
 
 
 @dataclass
@@ -174,6 +175,8 @@ class Table:
     # A global table (2019.11.21): every replica's region, itself included, with its ReplicaStatus and the
     # overrides ReplicaUpdates set; the same on every replica (replication.py).
     replicas: dict[str, dict[str, Any]] | None = None
+    global_version: str | None = None  # GlobalTableVersion while it has replicas: 2019.11.21, or 2017.11.29 (legacy)
+    global_created: float | None = None  # when the legacy CreateGlobalTable made the group
     # While this replica is being filled: the region it copies its items from.
     replica_source: str | None = None
 
@@ -238,6 +241,8 @@ class Table:
                 "restore": self.restore,
                 "replicas": self.replicas,
                 "replica_source": self.replica_source,
+                "global_version": self.global_version,
+                "global_created": self.global_created,
             }
         )
 
@@ -276,6 +281,8 @@ class Table:
             restore=data.get("restore"),
             replicas=data.get("replicas"),
             replica_source=data.get("replica_source"),
+            global_version=data.get("global_version"),
+            global_created=data.get("global_created"),
         )
 
     @property
@@ -329,7 +336,7 @@ class Table:
                 for region, replica in sorted(self.replicas.items())
                 if region != self.region
             ]
-            description["GlobalTableVersion"] = GLOBAL_TABLE_VERSION
+            description["GlobalTableVersion"] = self.global_version or GLOBAL_TABLE_VERSION
         return description
 
     def _describe_replica(self, region: str, replica: dict[str, Any]) -> dict[str, Any]:

@@ -21,10 +21,11 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fogbank.services.dynamodb.codec import unpack
 from fogbank.services.dynamodb.history import Snapshot
+from fogbank.services.dynamodb.model import GLOBAL_TABLE_VERSION, LEGACY_VERSION
 from fogbank.services.dynamodb.streams import BY_REPLICATION, REMOVE
 
 if TYPE_CHECKING:
@@ -51,16 +52,21 @@ def members(backend: Backend, table: Table) -> list[Table]:
     return found
 
 
-def share(backend: Backend, writer: Writer, table: Table, replicas: dict[str, dict] | None) -> None:
-    """Give every member of the group (and ``table``) the same replica list, in one transaction."""
-    group = {id(t): t for t in members(backend, table)}
-    group[id(table)] = table
+def share(
+    backend: Backend, writer: Writer, table: Table, replicas: dict[str, dict] | None, version: str | None = None
+) -> None:
+    """Give every member of the group (and ``table``) the same replica list and version, in one transaction."""
+    version = None if replicas is None else version or table.global_version or GLOBAL_TABLE_VERSION
+    created = table.global_created
+    group = [table]  # the members of the new list; one that left is not touched
     for region in replicas or ():
         member = backend.tables.get((table.account, region, table.name))
-        if member is not None:
-            group[id(member)] = member
-    for member in group.values():
+        if member is not None and member is not table:
+            group.append(member)
+    for member in group:
         member.replicas = None if replicas is None else {r: dict(v) for r, v in replicas.items()}
+        member.global_version = version
+        member.global_created = created if version == LEGACY_VERSION else None
         backend.save(writer, member)
 
 
@@ -87,7 +93,8 @@ class Replicator:
                 while self.replicate() and not self._stop.is_set():
                     pass
             except Exception:  # the next tick retries
-                log.exception("replicating global tables")
+                if not self._stop.is_set():  # (a store closed under it at shutdown is no error)
+                    log.exception("replicating global tables")
 
     def replicate(self) -> bool:
         """One pass over every pair of replicas; True when a full batch was applied (more may wait)."""
@@ -242,6 +249,17 @@ def leave(backend: Backend, writer: Writer, table: Table) -> None:
     rest = {region: dict(value) for region, value in table.replicas.items() if region != table.region}
     others = [member for member in members(backend, table) if member is not table]
     table.replicas = None
+    table.global_version = table.global_created = None
     if others:
         share(backend, writer, others[0], rest if len(rest) > 1 else None)
     writer.connection.execute("DELETE FROM replication WHERE src = ? OR dst = ?", (table.tid, table.tid))
+
+
+def replication_attributes(at: float, region: str) -> dict[str, dict[str, Any]]:
+    """What a legacy (2017.11.29) global table adds to every item it writes: where and when it was written
+    (seconds with microseconds, as AWS shows them), and that it is not being deleted."""
+    return {
+        "aws:rep:deleting": {"BOOL": False},
+        "aws:rep:updatetime": {"N": f"{at:.6f}".rstrip("0").rstrip(".")},
+        "aws:rep:updateregion": {"S": region},
+    }

@@ -15,7 +15,7 @@ from fogbank.core.context import RequestContext
 from fogbank.protocols.errors import AwsError, validation_error
 from fogbank.services.base import operation
 from fogbank.services.dynamodb.backend import Backend
-from fogbank.services.dynamodb.model import Table
+from fogbank.services.dynamodb.model import LEGACY_VERSION, Table
 from fogbank.services.dynamodb.ops.tables import INVALID, describe, find_table, stream_label
 from fogbank.services.dynamodb.replication import members, share
 
@@ -63,6 +63,11 @@ def update_replicas(ctx: RequestContext, params: dict[str, Any]) -> dict[str, An
             member.status != "ACTIVE" for member in members(backend, table) if member is not table
         ):
             raise in_use(table)
+        if table.global_version == LEGACY_VERSION:
+            raise validation_error(
+                INVALID + "ReplicaUpdates are not supported on a global table of version 2017.11.29: "
+                "use UpdateGlobalTable"
+            )
         for kind, action in actions:
             _check(backend, table, kind, action)
         replicas = {region: dict(value) for region, value in (table.replicas or {table.region: {}}).items()}
