@@ -289,3 +289,41 @@ def test_replication_survives_kill_9(tmp_path: Any) -> None:
         wait_for(lambda: "Item" in west.get_item(TableName="durable", Key={"pk": {"S": "after"}}))
     finally:
         running.stop(signal.SIGTERM)
+
+
+def test_replica_auto_scaling_update(client: Callable[..., Any], name: str) -> None:
+    east = client("dynamodb")
+    east.create_table(
+        TableName=name,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+        StreamSpecification=STREAM,
+    )
+    policy = {"TargetTrackingScalingPolicyConfiguration": {"TargetValue": 70.0}}
+    answer = east.update_table_replica_auto_scaling(
+        TableName=name,
+        ProvisionedWriteCapacityAutoScalingUpdate={
+            "MinimumUnits": 5,
+            "MaximumUnits": 50,
+            "ScalingPolicyUpdate": policy,
+        },
+    )["TableAutoScalingDescription"]
+    write = answer["Replicas"][0]["ReplicaProvisionedWriteCapacityAutoScalingSettings"]
+    assert (write["MinimumUnits"], write["MaximumUnits"], write["AutoScalingDisabled"]) == (5, 50, False)
+    assert write["ScalingPolicies"][0]["TargetTrackingScalingPolicyConfiguration"]["TargetValue"] == 70.0
+    # Auto scaled write capacity is what a provisioned table needs for a replica.
+    east.update_table(TableName=name, ReplicaUpdates=[{"Create": {"RegionName": "us-west-2"}}])
+    active_replica(east, name, "us-west-2")
+    bad = {"MinimumUnits": 10, "MaximumUnits": 5}
+    code, _ = error_of(
+        east.update_table_replica_auto_scaling, TableName=name, ProvisionedWriteCapacityAutoScalingUpdate=bad
+    )
+    assert code == "ValidationException"
+    on_demand = global_table(east, name + "d")
+    code, _ = error_of(
+        east.update_table_replica_auto_scaling,
+        TableName=on_demand,
+        ProvisionedWriteCapacityAutoScalingUpdate={"MinimumUnits": 1, "MaximumUnits": 5},
+    )
+    assert code == "ValidationException"

@@ -177,6 +177,9 @@ class Table:
     replicas: dict[str, dict[str, Any]] | None = None
     global_version: str | None = None  # GlobalTableVersion while it has replicas: 2019.11.21, or 2017.11.29 (legacy)
     global_created: float | None = None  # when the legacy CreateGlobalTable made the group
+    # UpdateTableReplicaAutoScaling's settings: {"read"|"write": AutoScalingSettingsDescription, "indexes": {name:
+    # {"read"|"write": ...}}}. Stored and shown; Fogbank never throttles, so there is nothing to scale.
+    autoscaling: dict[str, Any] | None = None
     # While this replica is being filled: the region it copies its items from.
     replica_source: str | None = None
 
@@ -243,6 +246,7 @@ class Table:
                 "replica_source": self.replica_source,
                 "global_version": self.global_version,
                 "global_created": self.global_created,
+                "autoscaling": self.autoscaling,
             }
         )
 
@@ -283,6 +287,7 @@ class Table:
             replica_source=data.get("replica_source"),
             global_version=data.get("global_version"),
             global_created=data.get("global_created"),
+            autoscaling=data.get("autoscaling"),
         )
 
     @property

@@ -129,7 +129,7 @@ def _check(backend: Backend, table: Table, kind: str, action: dict[str, Any]) ->
                 INVALID + "Table must have DynamoDB Streams enabled with StreamViewType NEW_AND_OLD_IMAGES to add "
                 "a replica"
             )
-        if table.billing_mode == "PROVISIONED" and not (table.replicas or {}).get(table.region, {}).get("autoscaling"):
+        if table.billing_mode == "PROVISIONED" and not (table.autoscaling or {}).get("write"):
             raise validation_error("Table write capacity should either be Pay-Per-Request or AutoScaled")
         return
     if region not in replicas or region == table.region and kind == "Delete":
@@ -193,17 +193,111 @@ def describe_table_replica_auto_scaling(ctx: RequestContext, params: dict[str, A
 def _auto_scaling(backend: Backend, table: Table) -> dict[str, Any]:
     replicas = []
     for member in members(backend, table):
-        settings = ((table.replicas or {}).get(member.region) or {}).get("autoscaling") or {}
+        settings = member.autoscaling or {}
+        indexes = settings.get("indexes") or {}
         shown: dict[str, Any] = {
             "RegionName": member.region,
-            "GlobalSecondaryIndexes": [{"IndexName": index.name, "IndexStatus": index.status} for index in member.gsis],
+            "GlobalSecondaryIndexes": [
+                {
+                    "IndexName": index.name,
+                    "IndexStatus": index.status,
+                    **_shown_settings(
+                        indexes.get(index.name) or {},
+                        "ProvisionedReadCapacityAutoScalingSettings",
+                        "ProvisionedWriteCapacityAutoScalingSettings",
+                    ),
+                }
+                for index in member.gsis
+            ],
             "ReplicaStatus": (table.replicas or {}).get(member.region, {}).get("status", "ACTIVE"),
+            **_shown_settings(
+                settings,
+                "ReplicaProvisionedReadCapacityAutoScalingSettings",
+                "ReplicaProvisionedWriteCapacityAutoScalingSettings",
+            ),
         }
-        for key in (
-            "ReplicaProvisionedReadCapacityAutoScalingSettings",
-            "ReplicaProvisionedWriteCapacityAutoScalingSettings",
-        ):
-            if key in settings:
-                shown[key] = settings[key]
         replicas.append(shown)
     return {"TableName": table.name, "TableStatus": table.status, "Replicas": replicas}
+
+
+def _shown_settings(settings: dict[str, Any], read: str, write: str) -> dict[str, Any]:
+    shown = {}
+    if settings.get("read"):
+        shown[read] = settings["read"]
+    if settings.get("write"):
+        shown[write] = settings["write"]
+    return shown
+
+
+def _settings_of(update: dict[str, Any], current: dict[str, Any] | None) -> dict[str, Any]:
+    """An AutoScalingSettingsUpdate over what was set: an AutoScalingSettingsDescription."""
+    shown = dict(current or {"AutoScalingDisabled": False})
+    for member in ("MinimumUnits", "MaximumUnits", "AutoScalingDisabled", "AutoScalingRoleArn"):
+        if update.get(member) is not None:
+            shown[member] = update[member]
+    if shown.get("MinimumUnits") and shown.get("MaximumUnits") and shown["MinimumUnits"] > shown["MaximumUnits"]:
+        raise validation_error("Minimum units must be less than or equal to maximum units")
+    policy = update.get("ScalingPolicyUpdate")
+    if policy is not None:
+        config = dict(policy["TargetTrackingScalingPolicyConfiguration"])
+        if not 20 <= config["TargetValue"] <= 90:
+            raise validation_error("TargetValue must be between 20 and 90")
+        shown["ScalingPolicies"] = [
+            {
+                "PolicyName": policy.get("PolicyName") or "DynamoDBWriteCapacityUtilization",
+                "TargetTrackingScalingPolicyConfiguration": config,
+            }
+        ]
+    return shown
+
+
+@operation("UpdateTableReplicaAutoScaling")
+def update_table_replica_auto_scaling(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    backend: Backend = ctx.backend
+    with backend.store.lock:
+        table = find_table(ctx, params["TableName"])
+        if table.status != "ACTIVE":
+            raise in_use(table)
+        if table.billing_mode != "PROVISIONED":
+            raise validation_error("Auto scaling can only be configured for a table in PROVISIONED billing mode")
+        group = {member.region: member for member in members(backend, table)}
+        planned = {region: dict(member.autoscaling or {}) for region, member in group.items()}
+        write = params.get("ProvisionedWriteCapacityAutoScalingUpdate")
+        for settings in planned.values():
+            if write is not None:  # write capacity is the same on every replica
+                settings["write"] = _settings_of(write, settings.get("write"))
+            settings["indexes"] = {name: dict(value) for name, value in (settings.get("indexes") or {}).items()}
+            for update in params.get("GlobalSecondaryIndexUpdates") or ():
+                _gsi(table, update["IndexName"])
+                index = settings["indexes"].setdefault(update["IndexName"], {})
+                if update.get("ProvisionedWriteCapacityAutoScalingUpdate"):
+                    index["write"] = _settings_of(
+                        update["ProvisionedWriteCapacityAutoScalingUpdate"], index.get("write")
+                    )
+        for update in params.get("ReplicaUpdates") or ():
+            region = update["RegionName"]
+            if region not in planned:
+                raise AwsError("ResourceNotFoundException", f"Replica {region} not found for table {table.name}")
+            settings = planned[region]
+            if update.get("ReplicaProvisionedReadCapacityAutoScalingUpdate"):
+                settings["read"] = _settings_of(
+                    update["ReplicaProvisionedReadCapacityAutoScalingUpdate"], settings.get("read")
+                )
+            for index_update in update.get("ReplicaGlobalSecondaryIndexUpdates") or ():
+                _gsi(table, index_update["IndexName"])
+                index = settings["indexes"].setdefault(index_update["IndexName"], {})
+                if index_update.get("ProvisionedReadCapacityAutoScalingUpdate"):
+                    index["read"] = _settings_of(
+                        index_update["ProvisionedReadCapacityAutoScalingUpdate"], index.get("read")
+                    )
+        with backend.store.write() as writer:
+            for region, member in group.items():
+                member.autoscaling = planned[region]
+                backend.save(writer, member)
+        return {"TableAutoScalingDescription": _auto_scaling(backend, table)}
+
+
+def _gsi(table: Table, name: str) -> None:
+    index = table.index(name)
+    if index is None or index.local:
+        raise AwsError("ResourceNotFoundException", f"Requested resource not found: Index: {name} not found")
