@@ -51,6 +51,7 @@ def test_create_describe_list_and_replicate(client: Callable[..., Any]) -> None:
     eu = client("dynamodb", region="eu-west-1")
     regional_table(eu, name)
     east.update_global_table(GlobalTableName=name, ReplicaUpdates=[{"Create": {"RegionName": "eu-west-1"}}])
+    wait_for(lambda: eu.describe_table(TableName=name)["Table"]["TableStatus"] == "ACTIVE")  # filled meanwhile
     wait_for(lambda: eu.get_item(TableName=name, Key={"pk": {"S": "a"}}).get("Item"))
     eu.put_item(TableName=name, Item={"pk": {"S": "b"}})
     assert wait_for(lambda: west.get_item(TableName=name, Key={"pk": {"S": "b"}}).get("Item"))[
@@ -116,3 +117,32 @@ def test_settings(client: Callable[..., Any]) -> None:
         ReplicaSettingsUpdate=[{"RegionName": "ap-south-1", "ReplicaProvisionedReadCapacityUnits": 3}],
     )
     assert code == "ReplicaNotFoundException"
+
+
+def test_bad_inputs_are_client_errors(client: Callable[..., Any]) -> None:
+    """No malformed request to the global table operations is a server error."""
+    east = client("dynamodb")
+    calls: list[tuple[Any, dict[str, Any]]] = [
+        (east.create_global_table, {"GlobalTableName": "x", "ReplicationGroup": []}),
+        (east.create_global_table, {"GlobalTableName": "a b", "ReplicationGroup": [{"RegionName": "us-east-1"}]}),
+        (east.create_global_table, {"GlobalTableName": "xyz", "ReplicationGroup": [{"RegionName": "moon"}]}),
+        (east.create_global_table, {"GlobalTableName": "xyz", "ReplicationGroup": [{"RegionName": "us-east-1"}] * 2}),
+        (east.update_global_table, {"GlobalTableName": "xyz", "ReplicaUpdates": []}),
+        (east.update_global_table, {"GlobalTableName": "xyz", "ReplicaUpdates": [{}]}),
+        (east.list_global_tables, {"Limit": 0}),
+        (east.list_global_tables, {"RegionName": ""}),
+        (east.update_global_table_settings, {"GlobalTableName": "xyz"}),
+        (east.update_table, {"TableName": "xyz", "ReplicaUpdates": [{"Create": {"RegionName": ""}}]}),
+        (east.update_table_replica_auto_scaling, {"TableName": "xyz"}),
+        (east.describe_table_replica_auto_scaling, {"TableName": "a"}),
+    ]
+    for call, params in calls:
+        try:
+            call(**params)
+        except Exception as error:
+            response = getattr(error, "response", None)
+            if response is None:  # refused by botocore before sending: no server involved
+                continue
+            assert response["ResponseMetadata"]["HTTPStatusCode"] == 400, (params, response["Error"])
+    listed = east.list_global_tables(Limit=1)
+    assert len(listed["GlobalTables"]) <= 1
