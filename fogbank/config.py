@@ -96,6 +96,11 @@ class Config:
     dynamodb_iterator_seconds: float = field(
         default_factory=lambda: float(os.environ.get("FOGBANK_DYNAMODB_ITERATOR_SECONDS") or "900")
     )
+    # Global tables (services/dynamodb/replication.py): how old a change is before it is replicated to the other
+    # regions, to see cross-region lag (AWS: usually about a second); 0 replicates at once.
+    dynamodb_replication_delay: float = field(
+        default_factory=lambda: float(os.environ.get("FOGBANK_DYNAMODB_REPLICATION_DELAY") or "0")
+    )
     # A console build to serve instead of the checkout's console/dist (docs/console.md).
     console_dir: Path | None = field(
         default_factory=lambda: (
@@ -153,6 +158,7 @@ class Config:
             "FOGBANK_DYNAMODB_SHARD_SECONDS": str(self.dynamodb_shard_seconds),
             "FOGBANK_DYNAMODB_STREAM_RETENTION": str(self.dynamodb_stream_retention),
             "FOGBANK_DYNAMODB_ITERATOR_SECONDS": str(self.dynamodb_iterator_seconds),
+            "FOGBANK_DYNAMODB_REPLICATION_DELAY": str(self.dynamodb_replication_delay),
             **({"FOGBANK_CONSOLE_DIR": str(self.console_dir)} if self.console_dir else {}),
         }
 

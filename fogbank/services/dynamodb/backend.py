@@ -16,10 +16,14 @@ from fogbank.services.dynamodb.backups import Backups
 from fogbank.services.dynamodb.codec import pack, unpack, wire_json
 from fogbank.services.dynamodb.expiry import Expiry
 from fogbank.services.dynamodb.history import HistoryKeeper
-from fogbank.services.dynamodb.model import INDEX_ENTRY_OVERHEAD, Index, Table
+from fogbank.services.dynamodb.model import INDEX_ENTRY_OVERHEAD, LEGACY_VERSION, Index, Table
 from fogbank.services.dynamodb.processes import Counter, LocalCounter, WriteLock
+from fogbank.services.dynamodb.replication import Replicator, replication_attributes
 from fogbank.services.dynamodb.store import Store, Writer
 from fogbank.services.dynamodb.streams import (
+    BY_REPLICATION,
+    BY_TTL,
+    BY_USER,
     StreamKeeper,
     StreamSettings,
     create_stream,
@@ -59,14 +63,19 @@ class Backend:
         self.expiry: Expiry | None = None
         self.stream_keeper: StreamKeeper | None = None
         self.history_keeper: HistoryKeeper | None = None
+        self.replicator: Replicator | None = None
         self.backups = Backups(self)
         if role != "worker":
             self._resume()
             self.expiry = Expiry(self)
             self.stream_keeper = StreamKeeper(self.store, self.stream_settings)
             self.history_keeper = HistoryKeeper(self)
+            self.replicator = Replicator(self)
+            self.replicator.resume()
 
     def close(self) -> None:
+        if self.replicator is not None:
+            self.replicator.close()
         if self.history_keeper is not None:
             self.history_keeper.close()
         if self.expiry is not None:
@@ -157,9 +166,12 @@ class Backend:
         new: Item | None,
         new_size: int = -1,
         by_ttl: bool = False,
+        origin: tuple[float, str] | None = None,
     ) -> dict[str, float]:
         """Write ``new`` (None deletes) over ``old`` with its index entries, the table statistics and, when
         the table has a stream, its record (``by_ttl``: a deletion by Time to Live, which AWS's records show).
+        A global table's write also notes when and where it was made, for last-writer-wins (``origin``: the
+        write is a replica's, made then and there; replication.py).
 
         Returns the write capacity units each index consumed, by index name.
         """
@@ -167,6 +179,11 @@ class Backend:
             table = self.current(table)
         tid = table.tid
         blob = None
+        if table.replicas is not None:
+            at, region = origin or (time.time(), table.region)
+            if new is not None and table.global_version == LEGACY_VERSION:
+                new = {**new, **replication_attributes(at, region)}  # legacy global tables show them on items
+                new_size = -1
         if new is not None:
             if new_size < 0:
                 new_size = item_size(new)
@@ -176,8 +193,13 @@ class Backend:
             writer.delete_item(tid, pk, sk)
         else:
             return {}
-        if table.stream_id is not None:
-            write_record(writer, table, old, new, blob, by_ttl)
+        if table.replicas is not None:
+            writer.set_clock(tid, pk, sk, at, region)
+            if table.stream_id is not None:
+                service = BY_REPLICATION if origin else BY_TTL if by_ttl else BY_USER
+                write_record(writer, table, old, new, blob, service, at)
+        elif table.stream_id is not None:
+            write_record(writer, table, old, new, blob, BY_TTL if by_ttl else BY_USER)
         if table.keeps_history and (old is None or old != new):
             writer.add_history(tid, time.time(), pk, sk, old_size, None if old is None else pack(old))
         count = (new is not None) - (old is not None)

@@ -135,6 +135,10 @@ class Index:
         )
 
 
+GLOBAL_TABLE_VERSION = "2019.11.21"
+LEGACY_VERSION = "2017.11.29"
+
+
 @dataclass
 class Table:
     tid: int
@@ -168,6 +172,16 @@ class Table:
     backing_up: list[float] = field(default_factory=list)
     # While a restore fills this table: RestoreSummary, and where the items come from (backups.py).
     restore: dict[str, Any] | None = None
+    # A global table (2019.11.21): every replica's region, itself included, with its ReplicaStatus and the
+    # overrides ReplicaUpdates set; the same on every replica (replication.py).
+    replicas: dict[str, dict[str, Any]] | None = None
+    global_version: str | None = None  # GlobalTableVersion while it has replicas: 2019.11.21, or 2017.11.29 (legacy)
+    global_created: float | None = None  # when the legacy CreateGlobalTable made the group
+    # UpdateTableReplicaAutoScaling's settings: {"read"|"write": AutoScalingSettingsDescription, "indexes": {name:
+    # {"read"|"write": ...}}}. Stored and shown; Fogbank never throttles, so there is nothing to scale.
+    autoscaling: dict[str, Any] | None = None
+    # While this replica is being filled: the region it copies its items from.
+    replica_source: str | None = None
 
     # -- lookups -----------------------------------------------------------------------------------
 
@@ -228,6 +242,11 @@ class Table:
                 "pitr": self.pitr,
                 "backing_up": self.backing_up,
                 "restore": self.restore,
+                "replicas": self.replicas,
+                "replica_source": self.replica_source,
+                "global_version": self.global_version,
+                "global_created": self.global_created,
+                "autoscaling": self.autoscaling,
             }
         )
 
@@ -264,6 +283,11 @@ class Table:
             pitr=data.get("pitr"),
             backing_up=data.get("backing_up") or [],
             restore=data.get("restore"),
+            replicas=data.get("replicas"),
+            replica_source=data.get("replica_source"),
+            global_version=data.get("global_version"),
+            global_created=data.get("global_created"),
+            autoscaling=data.get("autoscaling"),
         )
 
     @property
@@ -311,7 +335,34 @@ class Table:
         description["WarmThroughput"] = self._warm(self.throughput, status or self.status, self.warm, floor=False)
         if self.restore is not None:  # AWS shows it only while the restore is in progress
             description["RestoreSummary"] = dict(self.restore["summary"])
+        if self.replicas is not None:
+            description["Replicas"] = [
+                self._describe_replica(region, replica)
+                for region, replica in sorted(self.replicas.items())
+                if region != self.region
+            ]
+            description["GlobalTableVersion"] = self.global_version or GLOBAL_TABLE_VERSION
         return description
+
+    def _describe_replica(self, region: str, replica: dict[str, Any]) -> dict[str, Any]:
+        """A ReplicaDescription: its status and the overrides ReplicaUpdates gave it."""
+        shown: dict[str, Any] = {"RegionName": region, "ReplicaStatus": replica["status"]}
+        for member in ("KMSMasterKeyId", "ProvisionedThroughputOverride", "OnDemandThroughputOverride"):
+            if replica.get(member) is not None:
+                shown[member] = replica[member]
+        if self.gsis:
+            overrides = {o["IndexName"]: o for o in replica.get("GlobalSecondaryIndexes") or ()}
+            shown["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": index.name,
+                    **{k: v for k, v in overrides.get(index.name, {}).items() if k != "IndexName"},
+                }
+                for index in self.gsis
+            ]
+        shown["ReplicaTableClassSummary"] = {
+            "TableClass": replica.get("TableClassOverride") or self.table_class or "STANDARD"
+        }
+        return shown
 
     def _warm(
         self,

@@ -84,7 +84,10 @@ class DynamoDB(Service):
         path = platform.service_dir(self.name) / "dynamodb.sqlite3"
         config = platform.config
         settings = StreamSettings(
-            config.dynamodb_shard_seconds, config.dynamodb_stream_retention, config.dynamodb_iterator_seconds
+            config.dynamodb_shard_seconds,
+            config.dynamodb_stream_retention,
+            config.dynamodb_iterator_seconds,
+            config.dynamodb_replication_delay,
         )
         self.backend = Backend(path, platform.group_commit, platform.role, settings)
 

@@ -83,6 +83,13 @@ CREATE TABLE IF NOT EXISTS backups (
     created REAL NOT NULL, expires REAL, meta TEXT NOT NULL, count INTEGER NOT NULL DEFAULT 0,
     bytes INTEGER NOT NULL DEFAULT 0
 );
+CREATE TABLE IF NOT EXISTS replica_clock (
+    tid INTEGER NOT NULL, pk BLOB NOT NULL, sk BLOB NOT NULL, at REAL NOT NULL, region TEXT NOT NULL,
+    PRIMARY KEY (tid, pk, sk)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS replication (
+    src INTEGER NOT NULL, dst INTEGER NOT NULL, sid INTEGER NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (src, dst)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS backup_items (
     bid INTEGER NOT NULL, h INTEGER NOT NULL, pk BLOB NOT NULL, sk BLOB NOT NULL, size INTEGER NOT NULL,
     item BLOB NOT NULL, PRIMARY KEY (bid, h, pk, sk)
@@ -487,17 +494,18 @@ class Writer:
         new: bytes | None,
         old: bytes | None,
         size: int,
-        service: bool,
+        service: int,
     ) -> int:
         """A stream record, in the transaction of the write it describes; returns its sequence number (the
-        stream's next: numbers are dense, so a shard is just a range of them)."""
+        stream's next: numbers are dense, so a shard is just a range of them). ``service``: who wrote it
+        (streams.BY_USER, BY_TTL, BY_REPLICATION)."""
         seq = self.connection.execute(
             "UPDATE streams SET last_seq = last_seq + 1 WHERE sid = ? RETURNING last_seq", (sid,)
         ).fetchone()[0]
         self.connection.execute(
             "INSERT INTO records (sid, seq, created, event, keys, new, old, size, service) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (sid, seq, created, event, keys, new, old, size, int(service)),
+            (sid, seq, created, event, keys, new, old, size, service),
         )
         return seq
 
@@ -529,8 +537,22 @@ class Writer:
     def drop_table(self, tid: int) -> None:
         self.catalog_changed = True
         self._forget_stats(tid)
-        for table in ("tables", "items", "idx", "stats", "history"):
+        for table in ("tables", "items", "idx", "stats", "history", "replica_clock"):
             self.connection.execute(f"DELETE FROM {table} WHERE tid = ?", (tid,))
+        self.connection.execute("DELETE FROM replication WHERE src = ? OR dst = ?", (tid, tid))
+
+    def clock(self, tid: int, pk: bytes, sk: bytes) -> tuple[float, str]:
+        """When and in which region a global table's item was last written ((0, "") when never)."""
+        row = self.connection.execute(
+            "SELECT at, region FROM replica_clock WHERE tid = ? AND pk = ? AND sk = ?", (tid, pk, sk)
+        ).fetchone()
+        return (0.0, "") if row is None else (row[0], row[1])
+
+    def set_clock(self, tid: int, pk: bytes, sk: bytes, at: float, region: str) -> None:
+        self.connection.execute(
+            "INSERT OR REPLACE INTO replica_clock (tid, pk, sk, at, region) VALUES (?, ?, ?, ?, ?)",
+            (tid, pk, sk, at, region),
+        )
 
     def drop_index(self, tid: int, iid: int) -> None:
         self.catalog_changed = True

@@ -56,6 +56,7 @@ class StreamSettings:
     shard_seconds: float = 4 * 3600
     retention: float = 24 * 3600
     iterator_seconds: float = 15 * 60
+    replication_delay: float = 0.0  # global tables: a change is replicated once this old (replication.py)
 
 
 @dataclass
@@ -145,8 +146,19 @@ def disable_stream(writer: Writer, sid: int, now: float) -> None:
     )
 
 
+# Who made a record's write (the records table's ``service`` column): a request, Time to Live (AWS shows its
+# userIdentity), or the replication of a global table (which must not replicate it again).
+BY_USER, BY_TTL, BY_REPLICATION = 0, 1, 2
+
+
 def write_record(
-    writer: Writer, table: Table, old: Item | None, new: Item | None, new_blob: bytes | None, service: bool = False
+    writer: Writer,
+    table: Table,
+    old: Item | None,
+    new: Item | None,
+    new_blob: bytes | None,
+    service: int = BY_USER,
+    at: float | None = None,
 ) -> None:
     """The record of one item write to a table with a stream: none when nothing changed."""
     if table.stream_id is None or table.stream is None:
@@ -173,7 +185,9 @@ def write_record(
     if old is not None and view in OLD_VIEWS:
         old_image = pack(old)
         size += item_size(old)
-    writer.add_record(table.stream_id, time.time(), event, pack(keys), new_image, old_image, size, service)
+    writer.add_record(
+        table.stream_id, time.time() if at is None else at, event, pack(keys), new_image, old_image, size, service
+    )
 
 
 # -- the keeper: shard rollover, trimming, expiry of disabled streams -----------------------------------

@@ -92,7 +92,9 @@ def apply_update(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         # Checked before the table is looked up, whatever mode the table is in.
         raise validation_error(INVALID + "ProvisionedThroughput must be specified when BillingMode is PROVISIONED")
     if params.get("ReplicaUpdates"):
-        raise AwsError("NotImplemented", "Global tables (ReplicaUpdates) are not implemented by Fogbank yet.", 501)
+        from fogbank.services.dynamodb.ops.replicas import update_replicas
+
+        return update_replicas(ctx, params)
     updates = params.get("GlobalSecondaryIndexUpdates") or []
     seen: set[str] = set()
     for update in updates:
@@ -115,6 +117,9 @@ def apply_update(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
                 "ResourceInUseException",
                 f"Attempt to change a resource which is still in use: Table is being updated: {table.name}",
             )
+        stream = params.get("StreamSpecification")
+        if table.replicas is not None and stream is not None and not stream.get("StreamEnabled"):
+            raise validation_error(INVALID + "Cannot disable the stream of a table that has replicas")
         in_force = _capacity_in_force(table)
         switching = params.get("BillingMode") not in (None, table.billing_mode)
         before = _settings(table)

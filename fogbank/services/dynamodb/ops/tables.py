@@ -18,6 +18,7 @@ from fogbank.services.dynamodb.backend import Backend, table_name_of
 from fogbank.services.dynamodb.keys import KeySchema
 from fogbank.services.dynamodb.model import Index, Table, check_warm, merge_on_demand
 from fogbank.services.dynamodb.ops.tags import check_tags
+from fogbank.services.dynamodb.replication import leave
 
 INVALID = "One or more parameter values were invalid: "
 MAX_THROUGHPUT = 1_000_000_000_000
@@ -422,6 +423,7 @@ def delete_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         table.stream = None  # its stream is DISABLED, readable for 24 hours more, as on AWS
         system = None
         with backend.store.write() as writer:
+            leave(backend, writer, table)  # a replica's DeleteTable removes it from its global table
             backend.save(writer, table)
             if table.pitr is not None:  # AWS keeps a system backup of a deleted PITR table for 35 days
                 system = backend.backups.catalog(writer, table, f"{table.name}$DeletedTableBackup", "SYSTEM")

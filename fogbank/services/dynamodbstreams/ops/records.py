@@ -10,6 +10,7 @@ from fogbank.core.context import RequestContext
 from fogbank.services.base import operation
 from fogbank.services.dynamodb.backend import Backend
 from fogbank.services.dynamodb.codec import unpack
+from fogbank.services.dynamodb.streams import BY_TTL as TTL_SERVICE
 from fogbank.services.dynamodb.streams import (
     EVENT_NAMES,
     Shard,
@@ -122,7 +123,7 @@ def get_records(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         if records and total + size > MAX_BYTES:
             break
         total += size
-        records.append(stream_record(ctx, stream, seq, created, event, keys, new, old, size, bool(service)))
+        records.append(stream_record(ctx, stream, seq, created, event, keys, new, old, size, service == TTL_SERVICE))
         after = seq
     result: dict[str, Any] = {"Records": records}
     # A closed shard read to its end has no next iterator: the reader moves on to the child shard.
