@@ -168,6 +168,10 @@ class Table:
     backing_up: list[float] = field(default_factory=list)
     # While a restore fills this table: RestoreSummary, and where the items come from (backups.py).
     restore: dict[str, Any] | None = None
+    # Resource-based policies by resource: "" for the table, a stream's label for that stream (policies.py).
+    policies: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Contributor Insights settings by resource: "" for the table, an index's name for that GSI.
+    insights: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     # -- lookups -----------------------------------------------------------------------------------
 
@@ -228,6 +232,8 @@ class Table:
                 "pitr": self.pitr,
                 "backing_up": self.backing_up,
                 "restore": self.restore,
+                "policies": self.policies,
+                "insights": self.insights,
             }
         )
 
@@ -264,6 +270,8 @@ class Table:
             pitr=data.get("pitr"),
             backing_up=data.get("backing_up") or [],
             restore=data.get("restore"),
+            policies=data.get("policies") or {},
+            insights=data.get("insights") or {},
         )
 
     @property
