@@ -92,11 +92,11 @@ def describe_contributor_insights(ctx: RequestContext, params: dict[str, Any]) -
 @operation("ListContributorInsights")
 def list_contributor_insights(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     backend: Backend = ctx.backend
-    limit = params.get("MaxResults") or LIST_PAGE
-    if limit < 0:
+    limit = params.get("MaxResults", LIST_PAGE)
+    if limit < 1:  # the model states only the maximum; a page of nothing is refused in the model's words
         raise validation_error(
             f"1 validation error detected: Value '{limit}' at 'maxResults' failed to satisfy constraint: "
-            "Member must have value greater than or equal to 0"
+            "Member must have value greater than or equal to 1"
         )
     if params.get("TableName") is not None:
         tables = [find_table(ctx, params["TableName"])]
