@@ -47,7 +47,9 @@ def policy_target(ctx: RequestContext, arn: str) -> tuple[Table, str]:
     if len(resource) == 2:
         return table, ""
     label = resource[3]
-    if not any(stream.label == label for stream in streams_in(ctx.backend.store, ctx.account_id, ctx.region, name)):
+    # A stream of this table, not of an earlier table of the same name (its streams outlive it for 24 hours).
+    streams = streams_in(ctx.backend.store, ctx.account_id, ctx.region, name)
+    if not any(stream.label == label and stream.created >= table.created for stream in streams):
         raise AwsError(
             "ResourceNotFoundException", f"Requested resource not found: Stream: {label} not found for Table: {name}"
         )
