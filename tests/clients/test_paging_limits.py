@@ -58,9 +58,12 @@ UNDOCUMENTED = {
     ("elasticache", "DescribeServerlessCacheSnapshots"): (1, 50),  # "a maximum of 50"
     ("elasticache", "DescribeServiceUpdates"): (20, 100),
     ("elasticache", "DescribeUpdateActions"): (20, 100),
+    ("dynamodb", "ListContributorInsights"): (1, 100),  # the API reference states only the maximum
 }
 # Refused whatever the page size: cache security groups do not exist in a VPC-only account.
 NOT_WALKED = {("elasticache", "DescribeCacheSecurityGroups")}
+# Refused whatever the page size: exports and imports need an S3-compatible store, which Fogbank does not serve.
+NOT_WALKED |= {("dynamodb", "ListExports"), ("dynamodb", "ListImports")}
 
 
 def _cases() -> list[tuple[str, str, str, int, int | None]]:

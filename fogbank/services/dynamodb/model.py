@@ -182,6 +182,10 @@ class Table:
     autoscaling: dict[str, Any] | None = None
     # While this replica is being filled: the region it copies its items from.
     replica_source: str | None = None
+    # Resource-based policies by resource: "" for the table, a stream's label for that stream (policies.py).
+    policies: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Contributor Insights settings by resource: "" for the table, an index's name for that GSI.
+    insights: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     # -- lookups -----------------------------------------------------------------------------------
 
@@ -247,6 +251,8 @@ class Table:
                 "global_version": self.global_version,
                 "global_created": self.global_created,
                 "autoscaling": self.autoscaling,
+                "policies": self.policies,
+                "insights": self.insights,
             }
         )
 
@@ -288,6 +294,8 @@ class Table:
             global_version=data.get("global_version"),
             global_created=data.get("global_created"),
             autoscaling=data.get("autoscaling"),
+            policies=data.get("policies") or {},
+            insights=data.get("insights") or {},
         )
 
     @property

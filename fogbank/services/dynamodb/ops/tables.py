@@ -19,6 +19,7 @@ from fogbank.services.dynamodb.keys import KeySchema
 from fogbank.services.dynamodb.model import Index, Table, check_warm, merge_on_demand
 from fogbank.services.dynamodb.ops.tags import check_tags
 from fogbank.services.dynamodb.replication import leave
+from fogbank.services.dynamodb.policies import check_policy, next_revision
 
 INVALID = "One or more parameter values were invalid: "
 MAX_THROUGHPUT = 1_000_000_000_000
@@ -221,6 +222,9 @@ def create_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     throughput = params.get("ProvisionedThroughput")
     check_billing(billing_mode, throughput)
     tags = check_tags(params.get("Tags") or [])
+    policy = params.get("ResourcePolicy")
+    if policy is not None:
+        check_policy(policy, for_stream=False)
     billing_mode = billing_mode or "PROVISIONED"
     defined = [d["AttributeName"] for d in definitions]
     keys = [element["AttributeName"] for element in key_schema]
@@ -355,6 +359,7 @@ def create_table(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             deletion_protection=bool(params.get("DeletionProtectionEnabled")),
             warm=check_warm(params.get("WarmThroughput"), None),
             on_demand=merge_on_demand(params.get("OnDemandThroughput"), None),
+            policies={"": {"Policy": policy, "RevisionId": next_revision(None)}} if policy is not None else {},
         )
         # CreateTable answers CREATING as AWS does; the table is usable at once so waiters finish on their
         # first DescribeTable instead of sleeping 20 seconds.
