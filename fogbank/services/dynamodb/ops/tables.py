@@ -18,8 +18,8 @@ from fogbank.services.dynamodb.backend import Backend, table_name_of
 from fogbank.services.dynamodb.keys import KeySchema
 from fogbank.services.dynamodb.model import Index, Table, check_warm, merge_on_demand
 from fogbank.services.dynamodb.ops.tags import check_tags
-from fogbank.services.dynamodb.replication import leave
 from fogbank.services.dynamodb.policies import check_policy, next_revision
+from fogbank.services.dynamodb.replication import leave
 
 INVALID = "One or more parameter values were invalid: "
 MAX_THROUGHPUT = 1_000_000_000_000
