@@ -46,7 +46,9 @@ def describe_global(backend: Backend, table: Table, status: str = "ACTIVE") -> d
 
 
 def _regions(group: list[dict[str, Any]]) -> list[str]:
-    regions = [replica["RegionName"] for replica in group]
+    regions = [replica.get("RegionName") or "" for replica in group]
+    if not regions:  # the model sets no minimum; a group needs at least its own table (Fogbank's wording)
+        raise validation_error(INVALID + "The replication group must name at least one region")
     for region in regions:
         if not REGION.fullmatch(region):
             raise validation_error(f"Region {region} is not a valid AWS region")
