@@ -54,10 +54,11 @@ LIFECYCLE = Lifecycle(
     transitions=transitions(
         {
             "creating": ("available", *_ANY),
-            "available": ("modifying", "failing-over", "stopping", "resetting-master-credentials", *_ANY),
+            "available": ("modifying", "failing-over", "stopping", "resetting-master-credentials", "rebooting", *_ANY),
             "modifying": ("available", *_ANY),
             "resetting-master-credentials": ("available", *_ANY),
             "failing-over": ("available", *_ANY),
+            "rebooting": ("available", *_ANY),  # RebootDBCluster (Multi-AZ DB clusters)
             "stopping": ("stopped", *_ANY),
             "stopped": ("starting", *_ANY),
             "starting": ("available", *_ANY),
@@ -65,8 +66,10 @@ LIFECYCLE = Lifecycle(
             "deleting": (),
         }
     ),
-    running=frozenset({"available", "modifying", "failing-over", "starting", "resetting-master-credentials"}),
-    settles={"stopping": "stopped", "failing-over": "available"},
+    running=frozenset(
+        {"available", "modifying", "failing-over", "starting", "resetting-master-credentials", "rebooting"}
+    ),
+    settles={"stopping": "stopped", "failing-over": "available", "rebooting": "available", "modifying": "available"},
 )
 
 
@@ -336,8 +339,8 @@ def writer_leaving(backend: Backend, region: Region, old: Record[Any]) -> None:
     """The writer is being deleted (its engine still runs): Aurora promotes a reader (by promotion
     tier) to take its place, with everything the writer committed."""
     cluster = cluster_of(region, old)
-    if cluster is None or old.fields.get(replicas.SOURCE):
-        return
+    if cluster is None or old.fields.get(replicas.SOURCE) or cluster.status == "deleting":
+        return  # (a cluster being deleted deletes all its instances: nobody takes over)
     candidates = [r for r in readers(region, cluster) if backend.is_running(r)]
     if not candidates or not backend.is_running(old):
         return

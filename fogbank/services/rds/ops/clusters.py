@@ -10,9 +10,18 @@ from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record, iso, now
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.rds import cluster_endpoints, clusters, lifecycle, master_secret, replicas, serverless, validation
+from fogbank.services.rds import (
+    cluster_endpoints,
+    clusters,
+    lifecycle,
+    master_secret,
+    multi_az_clusters,
+    replicas,
+    serverless,
+    validation,
+)
 from fogbank.services.rds.clusters import LIFECYCLE, invalid_state, not_found
-from fogbank.services.rds.engines import is_aurora
+from fogbank.services.rds.engines import is_aurora, is_postgres
 from fogbank.services.rds.model import HOSTED_ZONE_ID, check_identifier, default_security_group, new_resource_id
 from fogbank.services.rds.model import INSTANCE as INSTANCE_LIFECYCLE
 from fogbank.services.rds.ops import cluster_parameter_groups
@@ -36,7 +45,8 @@ _MODIFIABLE = {"DBClusterIdentifier", "ApplyImmediately", "BackupRetentionPeriod
                "PreferredMaintenanceWindow", "DeletionProtection", "CopyTagsToSnapshot", "MasterUserPassword",
                "VpcSecurityGroupIds", "ServerlessV2ScalingConfiguration", "AutoMinorVersionUpgrade",
                "EnableHttpEndpoint", "DBClusterParameterGroupName", "ManageMasterUserPassword",
-               "RotateMasterUserPassword", "MasterUserSecretKmsKeyId"}  # fmt: skip
+               "RotateMasterUserPassword", "MasterUserSecretKmsKeyId",
+               "DBClusterInstanceClass", "AllocatedStorage", "StorageType", "Iops"}  # fmt: skip
 
 
 def cluster_strict(region: Region, identifier: str) -> Record[Any]:
@@ -88,13 +98,7 @@ def check_create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     identifier = check_identifier(params["DBClusterIdentifier"], "DBClusterIdentifier")
     engine = params["Engine"]
-    if engine in ("postgres", "mysql"):
-        raise AwsError(
-            "InvalidParameterCombination",
-            f"Multi-AZ DB clusters (CreateDBCluster with engine {engine}) are not supported by Fogbank yet: "
-            "use an Aurora engine (aurora-postgresql, aurora-mysql) or a Multi-AZ DB instance.",
-        )
-    if not is_aurora(engine):
+    if not is_aurora(engine) and engine not in multi_az_clusters.ENGINES:  # postgres, mysql: Multi-AZ DB clusters
         be.engines.resolve(engine, params.get("EngineVersion"))  # RDS's error for any other name
         raise AwsError("InvalidParameterValue", f"Invalid DB engine: {engine}")
     for key, feature in _LATER.items():
@@ -105,6 +109,7 @@ def check_create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
             "InvalidParameterCombination", f"Fogbank does not support the {params['EngineMode']} engine mode yet."
         )
     version = be.engines.resolve(engine, params.get("EngineVersion"))
+    multi_az = multi_az_clusters.check_create(params, version, identifier)  # class and storage, or Aurora's none
     username = validation.master_username(engine, params.get("MasterUsername"))
     managed = master_secret.check_create(params)
     password = (master_secret.new_password() if managed
@@ -127,12 +132,14 @@ def check_create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     return {
         "identifier": identifier, "version": version, "username": username, "password": password, "name": name,
         "retention": retention, "windows": (backup_window, maintenance_window), "subnet_group": subnet_group,
-        "scaling": scaling, "group": group, "managed": managed,
+        "scaling": scaling, "group": group, "managed": managed, "multi_az": multi_az,
     }  # fmt: skip
 
 
 @operation("CreateDBCluster")
 def create_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    from fogbank.services.rds.ops import multi_az_clusters as multi_az  # it builds on this module
+
     aurora_only(ctx, params)
     be, region = backend(ctx)
     checked = check_create(ctx, params)
@@ -179,6 +186,7 @@ def create_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
             fields[key] = params[key]
     if checked["scaling"] is not None:
         fields["ServerlessV2ScalingConfiguration"] = checked["scaling"]
+    fields.update(checked["multi_az"])
     cluster = Record(
         CLUSTER,
         identifier,
@@ -189,15 +197,19 @@ def create_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
         resource_id=fields["DbClusterResourceId"],
         tags=tag_list(params.get("Tags")),
     )
+    members = multi_az.new_members(ctx, region, cluster, params) if checked["multi_az"] else []
     with be.store.lock:
         if region.get(CLUSTER, identifier) is not None:
             raise AwsError("DBClusterAlreadyExistsFault", "DB Cluster already exists")
+        multi_az.check_names_free(region, members)
         fields["Port"] = lifecycle.allocate_port(be, cluster.private.requested_port)
         region.add(cluster)
+        multi_az.admit_members(ctx, region, cluster, members)  # a Multi-AZ DB cluster's three instances
         if checked["managed"]:  # once the cluster is admitted: no secret is left behind by a refused create
             master_secret.create(ctx, cluster, cluster.private.password, params.get("MasterUserSecretKmsKeyId"))
         be.save(region)
         out = render(region, cluster)
+    multi_az.create_members(be, region, members)
     be.jobs.submit(cluster.resource_id, lambda: _come_up(be, region, cluster))
     return {"DBCluster": out}
 
@@ -212,6 +224,8 @@ def _come_up(be: Any, region: Region, cluster: Record[Any]) -> None:
         be.event(region, "db-cluster", cluster.identifier, cluster.arn,
                  f"The cluster's endpoints could not listen: {error}", "failure")  # fmt: skip
         return
+    if multi_az_clusters.is_multi_az(cluster):  # available once its instances are
+        multi_az_clusters.wait_members(be, region, cluster)
     if clusters.set_status_if(be, region, cluster, ("creating",), "available"):
         be.event(region, "db-cluster", cluster.identifier, cluster.arn, "DB cluster created", "creation")
 
@@ -270,6 +284,8 @@ def modify_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
             validation.master_password(cluster.fields["Engine"], password)
         managed = master_secret.check_modify(cluster, params)
         group = _new_parameter_group(ctx, region, cluster, params.get("DBClusterParameterGroupName"))
+        version = be.engines.resolve(cluster.fields["Engine"], cluster.fields["EngineVersion"], recorded=True)
+        storage = multi_az_clusters.check_modify(cluster, params, version)  # a Multi-AZ DB cluster's class, storage
         backup_window, maintenance_window = validation.windows(params, cluster.fields)
         changes = {k: params[k] for k in ("BackupRetentionPeriod", "DeletionProtection", "CopyTagsToSnapshot",
                                           "VpcSecurityGroupIds", "AutoMinorVersionUpgrade")
@@ -297,6 +313,14 @@ def modify_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
         if password is not None:
             cluster.private.password = password
             LIFECYCLE.move(cluster, "resetting-master-credentials")
+        if storage:  # each member takes it, readers first
+            cluster.fields.update(storage)
+            for key in [key for key, value in storage.items() if value is None]:  # gp3's throughput gone
+                del cluster.fields[key]
+            if password is None:
+                LIFECYCLE.move(cluster, "modifying")
+            for member in clusters.members(region, cluster):
+                INSTANCE_LIFECYCLE.move_if(member, ("available",), "modifying")
         be.save(region)
         out = render(region, cluster)
     if password is not None:
@@ -306,6 +330,8 @@ def modify_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
         be.jobs.submit(cluster.resource_id, lambda: _rescale(be, region, cluster))
     if group is not None:
         clusters.apply_parameters(be, region, cluster, associated=True)
+    if storage:
+        be.jobs.submit(cluster.resource_id, lambda: multi_az_clusters.apply_class(be, region, cluster, storage))
     return {"DBCluster": out}
 
 
@@ -429,7 +455,8 @@ def start_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
         out = render(region, cluster)
 
     def start() -> None:
-        for member in members:  # the writer first: its readers follow it
+        # The writer first (after a failover it is not the oldest): its readers follow it.
+        for member in sorted(members, key=lambda m: bool(m.fields.get(replicas.SOURCE))):
             lifecycle.start(be, region, member)
         clusters.set_status_if(be, region, cluster, ("starting",), "available")
         be.event(region, "db-cluster", cluster.identifier, cluster.arn, "DB cluster started", "notification")
@@ -443,6 +470,8 @@ def start_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
 
 @operation("DeleteDBCluster")
 def delete_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    from fogbank.services.rds.ops import multi_az_clusters as multi_az  # it builds on this module
+
     aurora_only(ctx, params)
     be, region = backend(ctx)
     with be.store.lock:
@@ -452,7 +481,8 @@ def delete_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
                 "InvalidParameterCombination",
                 "Cannot delete protected Cluster, please disable deletion protection and try again.",
             )
-        if any(m.status != "deleting" for m in clusters.members(region, cluster)):
+        owned = multi_az_clusters.is_multi_az(cluster)  # its instances go with it
+        if not owned and any(m.status != "deleting" for m in clusters.members(region, cluster)):
             raise invalid_state("Cluster cannot be deleted, it still contains DB instances in non-deleting state.")
         if params.get("FinalDBSnapshotIdentifier"):
             raise AwsError(
@@ -469,13 +499,17 @@ def delete_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
             raise invalid_state(f"Cluster {cluster.identifier} is already being deleted.")
         master_secret.remove(ctx, cluster)  # an RDS-managed password's secret goes with its cluster
         LIFECYCLE.move(cluster, "deleting")
+        doomed = multi_az.delete_members(be, region, cluster) if owned else []
         be.save(region)
         out = render(region, cluster)
+    multi_az.remove_members(be, region, doomed)
     be.jobs.submit(cluster.resource_id, lambda: _delete(be, region, cluster))
     return {"DBCluster": out}
 
 
 def _delete(be: Any, region: Region, cluster: Record[Any]) -> None:
+    if multi_az_clusters.is_multi_az(cluster):  # its instances first
+        multi_az_clusters.wait_gone(be, region, cluster)
     clusters.stop_listening(be, cluster)
     endpoints = cluster_endpoints.close_all(be, region, cluster)  # deleted with it, as on Aurora
     with be.store.lock:
@@ -501,6 +535,12 @@ _CLUSTER_OWNED = {
 def check_member(region: Region, params: dict[str, Any]) -> Record[Any]:
     """CreateDBInstance in a cluster: what the cluster owns is set on the cluster."""
     cluster = cluster_strict(region, params["DBClusterIdentifier"])
+    if multi_az_clusters.is_multi_az(cluster):  # recorded from AWS
+        raise AwsError(
+            "InvalidParameterValue",
+            "CreateDBInstance can't be used to create a DB instance in a Multi-AZ DB cluster. Use CreateDBCluster "
+            "instead.",
+        )
     for key, what in _CLUSTER_OWNED.items():
         if params.get(key) is not None:
             raise AwsError(
@@ -552,10 +592,11 @@ def join(region: Region, cluster: Record[Any], record: Record[Any], params: dict
         PromotionTier=params.get("PromotionTier", 1),
         MultiAZ=False,
     )
+    fields.update(multi_az_clusters.member_storage(cluster))  # a Multi-AZ DB cluster's instances: its storage
     if cluster.fields.get("DatabaseName"):
         fields["DBName"] = cluster.fields["DatabaseName"]
     record.private.password = cluster.private.password
-    record.private.binlog = cluster.fields["Engine"] == "aurora-mysql"  # its readers follow its binary log
+    record.private.binlog = not is_postgres(cluster.fields["Engine"])  # its readers follow its binary log
     writer = clusters.writer(region, cluster)
     if writer is not None:
         fields[replicas.SOURCE] = writer.identifier
