@@ -15,6 +15,7 @@ bookkeeping in a typed private dataclass, never rendered:
 | ``db-cluster`` | ``ClusterPrivate`` | the master password its instances are made with, the port asked for |
 | ``db-cluster-endpoint`` | ``ClusterEndpointPrivate`` | whether it has a static list (which deletions may empty) |
 | ``db-cluster-parameter-group`` | ``ParameterGroupPrivate`` | the overridden values and their apply methods |
+| ``global-cluster`` | ``GlobalClusterPrivate`` | which member cluster is the primary |
 
 The status and tags live on the ``Record`` (``Lifecycle.move`` changes ``Record.status``; the
 tag operations ``Record.tags``); the identifier, ARN and resource id are on the ``Record`` and,
@@ -40,6 +41,7 @@ AUTOMATED_BACKUP = "db-instance-automated-backup"  # one per source instance, ke
 CLUSTER = "db-cluster"
 CLUSTER_ENDPOINT = "db-cluster-endpoint"  # an Aurora cluster's custom endpoint (``cluster_endpoints.py``)
 CLUSTER_PARAMETER_GROUP = "db-cluster-parameter-group"
+GLOBAL_CLUSTER = "global-cluster"  # an Aurora global database (``global_clusters.py``), kept where it was created
 
 
 @dataclass
@@ -127,6 +129,13 @@ class ClusterEndpointPrivate:
     static: bool = False
 
 
+@dataclass
+class GlobalClusterPrivate:
+    """An Aurora global database (``global_clusters.py``); its members name it in ``GlobalClusterIdentifier``."""
+
+    primary: str = ""  # the ARN of the member cluster that writes ("": none yet)
+
+
 KINDS: list[RecordKind[Any]] = [
     RecordKind(INSTANCE, dataclass_loader(InstancePrivate)),
     RecordKind(SNAPSHOT, dataclass_loader(SnapshotPrivate)),
@@ -137,6 +146,7 @@ KINDS: list[RecordKind[Any]] = [
     RecordKind(CLUSTER, dataclass_loader(ClusterPrivate)),
     RecordKind(CLUSTER_ENDPOINT, dataclass_loader(ClusterEndpointPrivate)),
     RecordKind(CLUSTER_PARAMETER_GROUP, dataclass_loader(ParameterGroupPrivate)),
+    RecordKind(GLOBAL_CLUSTER, dataclass_loader(GlobalClusterPrivate)),
 ]
 
 

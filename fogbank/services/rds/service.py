@@ -22,12 +22,13 @@ class Rds(ManagedService):
 
     def open(self, platform: Platform) -> None:
         from fogbank.managed import recovery
-        from fogbank.services.rds import backups, lifecycle, records
+        from fogbank.services.rds import backups, global_clusters, lifecycle, records
         from fogbank.services.rds.backend import Backend
         from fogbank.services.rds.model import INSTANCE
 
         backend = Backend(platform)
         self.backend = backend
+        global_clusters.register(backend.store)  # a global database's secondaries reach across its regions
         # Bring back, in the background, every instance whose engine was running; stopped ones
         # stay stopped (their ports stay reserved so their endpoints do not change). What each
         # status becomes is the shared table (``fogbank.managed.recovery``) over ``INSTANCE``.

@@ -13,6 +13,7 @@ from fogbank.services.base import operation
 from fogbank.services.rds import (
     cluster_endpoints,
     clusters,
+    global_clusters,
     lifecycle,
     master_secret,
     multi_az_clusters,
@@ -25,6 +26,7 @@ from fogbank.services.rds.engines import is_aurora, is_postgres
 from fogbank.services.rds.model import HOSTED_ZONE_ID, check_identifier, default_security_group, new_resource_id
 from fogbank.services.rds.model import INSTANCE as INSTANCE_LIFECYCLE
 from fogbank.services.rds.ops import cluster_parameter_groups
+from fogbank.services.rds.ops import global_clusters as global_ops
 from fogbank.services.rds.ops.common import aurora_only, backend, filters, page, tag_list
 from fogbank.services.rds.ops.subnet_groups import resolve_subnet_group
 from fogbank.services.rds.records import CLUSTER, ClusterPrivate
@@ -32,7 +34,6 @@ from fogbank.services.rds.store import Region
 
 # What Fogbank's clusters do not do yet: refused by name rather than ignored.
 _LATER = {
-    "GlobalClusterIdentifier": "global databases",
     "ReplicationSourceIdentifier": "cross-Region read replica clusters",
     "ScalingConfiguration": "Aurora Serverless v1",
     "BacktrackWindow": "backtracking",
@@ -108,13 +109,19 @@ def check_create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
         raise AwsError(
             "InvalidParameterCombination", f"Fogbank does not support the {params['EngineMode']} engine mode yet."
         )
-    version = be.engines.resolve(engine, params.get("EngineVersion"))
+    version = be.engines.resolve(engine, params.get("EngineVersion") or global_ops.engine_version(ctx, params))
     multi_az = multi_az_clusters.check_create(params, version, identifier)  # class and storage, or Aurora's none
-    username = validation.master_username(engine, params.get("MasterUsername"))
-    managed = master_secret.check_create(params)
-    password = (master_secret.new_password() if managed
-                else validation.master_password(engine, params.get("MasterUserPassword")))  # fmt: skip
-    name = validation.db_name(engine, params.get("DatabaseName"))
+    with be.store.lock:  # a global database's secondary copies its primary's user, password and database
+        primary = global_ops.check_join(ctx, params, engine) if params.get("GlobalClusterIdentifier") else None
+    if primary is not None:
+        managed, username = False, primary[1].fields["MasterUsername"]
+        password, name = primary[1].private.password, primary[1].fields.get("DatabaseName")
+    else:
+        username = validation.master_username(engine, params.get("MasterUsername"))
+        managed = master_secret.check_create(params)
+        password = (master_secret.new_password() if managed
+                    else validation.master_password(engine, params.get("MasterUserPassword")))  # fmt: skip
+        name = validation.db_name(engine, params.get("DatabaseName"))
     validation.port(params.get("Port"), be.api_port)
     retention = params.get("BackupRetentionPeriod", 1)
     if not 1 <= retention <= 35:
@@ -132,7 +139,7 @@ def check_create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     return {
         "identifier": identifier, "version": version, "username": username, "password": password, "name": name,
         "retention": retention, "windows": (backup_window, maintenance_window), "subnet_group": subnet_group,
-        "scaling": scaling, "group": group, "managed": managed, "multi_az": multi_az,
+        "scaling": scaling, "group": group, "managed": managed, "multi_az": multi_az, "primary": primary,
     }  # fmt: skip
 
 
@@ -187,6 +194,8 @@ def create_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
     if checked["scaling"] is not None:
         fields["ServerlessV2ScalingConfiguration"] = checked["scaling"]
     fields.update(checked["multi_az"])
+    if params.get("GlobalClusterIdentifier"):
+        fields["GlobalClusterIdentifier"] = params["GlobalClusterIdentifier"].lower()
     cluster = Record(
         CLUSTER,
         identifier,
@@ -205,6 +214,8 @@ def create_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
         fields["Port"] = lifecycle.allocate_port(be, cluster.private.requested_port)
         region.add(cluster)
         multi_az.admit_members(ctx, region, cluster, members)  # a Multi-AZ DB cluster's three instances
+        if params.get("GlobalClusterIdentifier"):
+            global_ops.joined(ctx, cluster, checked["primary"])
         if checked["managed"]:  # once the cluster is admitted: no secret is left behind by a refused create
             master_secret.create(ctx, cluster, cluster.private.password, params.get("MasterUserSecretKmsKeyId"))
         be.save(region)
@@ -481,6 +492,7 @@ def delete_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
                 "InvalidParameterCombination",
                 "Cannot delete protected Cluster, please disable deletion protection and try again.",
             )
+        global_ops.check_cluster_delete(cluster)
         owned = multi_az_clusters.is_multi_az(cluster)  # its instances go with it
         if not owned and any(m.status != "deleting" for m in clusters.members(region, cluster)):
             raise invalid_state("Cluster cannot be deleted, it still contains DB instances in non-deleting state.")
@@ -597,9 +609,10 @@ def join(region: Region, cluster: Record[Any], record: Record[Any], params: dict
         fields["DBName"] = cluster.fields["DatabaseName"]
     record.private.password = cluster.private.password
     record.private.binlog = not is_postgres(cluster.fields["Engine"])  # its readers follow its binary log
-    writer = clusters.writer(region, cluster)
-    if writer is not None:
-        fields[replicas.SOURCE] = writer.identifier
+    # Its writer; in a global database's secondary, its head or the primary's writer in another region.
+    source = global_clusters.member_source(region, cluster, clusters.writer(region, cluster))
+    if source is not None:
+        fields[replicas.SOURCE] = source
 
 
 def member_view(region: Region, record: Record[Any], out: dict[str, Any]) -> None:
