@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 import boto3
+import botocore.exceptions
 import pytest
 
 from tests.rds.conftest import PASSWORD, run_sql, wait_status
@@ -72,6 +73,7 @@ def test_a_global_database_replicates_to_another_region_and_switches_over(
     assert wait_rows(engine, "127.0.0.1", head, {1}) == {1} and wait_rows(engine, "127.0.0.1", reader, {1}) == {1}
     with connect(engine, "127.0.0.1", head) as conn, pytest.raises(Exception, match="read.only|read-only"):
         run_sql(conn, "INSERT INTO t VALUES (99)")
+    assert _code(west.delete_db_instance, DBInstanceIdentifier=f"{secondary}-0")[0] == "InvalidDBClusterStateFault"
 
     # A failover inside the primary cluster: the secondary follows the new writer.
     east.failover_db_cluster(DBClusterIdentifier=primary, TargetDBInstanceIdentifier=f"{primary}-1")
@@ -162,6 +164,27 @@ def test_global_cluster_errors(client: Callable[..., Any]) -> None:
         "InvalidGlobalClusterStateFault")  # fmt: skip
     assert _code(east.create_global_cluster, GlobalClusterIdentifier="g2", SourceDBClusterIdentifier=arn)[0] == (
         "InvalidDBClusterStateFault")  # fmt: skip
+    # A fuzz of the global operations' inputs: always a 4xx AWS error, never a 500.
+    junk = ["", "-", "a--b", "x" * 300, "g1-", "arn:aws:rds::1:global-cluster:", "arn:aws:rds:us-east-1:0:cluster:c9",
+            "arn:", "é", "G-1", arn.replace("cluster:c9", "cluster:"), "arn:aws:rds:xx-1:000000000000:cluster:c9"]  # fmt: skip
+    calls = [
+        lambda v: east.describe_global_clusters(GlobalClusterIdentifier=v),
+        lambda v: east.delete_global_cluster(GlobalClusterIdentifier=v),
+        lambda v: east.remove_from_global_cluster(GlobalClusterIdentifier="g1", DbClusterIdentifier=v),
+        lambda v: east.remove_from_global_cluster(GlobalClusterIdentifier=v, DbClusterIdentifier=arn),
+        lambda v: east.switchover_global_cluster(GlobalClusterIdentifier="g1", TargetDbClusterIdentifier=v),
+        lambda v: east.failover_global_cluster(GlobalClusterIdentifier=v, TargetDbClusterIdentifier=arn),
+        lambda v: east.create_global_cluster(GlobalClusterIdentifier=v or "x", SourceDBClusterIdentifier=v),
+        lambda v: east.describe_global_clusters(Filters=[{"Name": v or "x", "Values": ["us-east-1"]}]),
+    ]
+    for call in calls:
+        for value in junk:
+            try:
+                call(value)
+            except botocore.exceptions.ParamValidationError:
+                continue
+            except botocore.exceptions.ClientError as error:
+                assert 400 <= error.response["ResponseMetadata"]["HTTPStatusCode"] < 500, (value, error)
     east.remove_from_global_cluster(GlobalClusterIdentifier="g1", DbClusterIdentifier=arn)
     east.delete_global_cluster(GlobalClusterIdentifier="g1")
     east.delete_db_cluster(DBClusterIdentifier="c9", SkipFinalSnapshot=True)

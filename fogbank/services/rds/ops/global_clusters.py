@@ -266,6 +266,19 @@ def delete_global_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[s
     return {"GlobalCluster": out}
 
 
+def check_instance_delete(region: Region, record: Record[Any]) -> None:
+    """DeleteDBInstance of a secondary's first instance, which its other instances replicate from:
+    they would be cut off from the primary (Fogbank does not move them to the primary's writer yet)."""
+    cluster = clusters.cluster_of(region, record)
+    if cluster is None or global_clusters.head(region, cluster) is not record:
+        return
+    if len(clusters.members(region, cluster)) > 1:
+        raise invalid_state(
+            f"DB instance {record.identifier} replicates from the primary DB cluster for the other DB instances of "
+            f"{cluster.identifier}: delete them first, or remove {cluster.identifier} from its global cluster."
+        )
+
+
 def check_cluster_delete(cluster: Record[Any]) -> None:
     """DeleteDBCluster: a member of a global database is removed from it first, as on AWS."""
     if cluster.fields.get("GlobalClusterIdentifier"):

@@ -33,7 +33,7 @@ from fogbank.services.rds.model import (
 from fogbank.services.rds.model import (
     INSTANCE as INSTANCE_LIFECYCLE,
 )
-from fogbank.services.rds.ops import clusters
+from fogbank.services.rds.ops import clusters, global_clusters
 from fogbank.services.rds.ops.common import backend, filters, instance_strict, page, require, tag_list
 from fogbank.services.rds.ops.option_groups import resolve_option_group
 from fogbank.services.rds.ops.parameter_groups import resolve_parameter_group
@@ -345,6 +345,7 @@ def delete_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
         # RDS checks the instance, then its protection, then the final-snapshot flags.
         record = instance_strict(region, params["DBInstanceIdentifier"])
         multi_az_clusters.refuse_instance_operation(region, record, "DeleteDBInstance", "delete", "DeleteDBCluster")
+        global_clusters.check_instance_delete(region, record)
         if record.fields.get("DeletionProtection"):
             raise AwsError(
                 "InvalidParameterCombination",
