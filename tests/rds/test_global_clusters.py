@@ -229,3 +229,39 @@ def test_a_secondary_replicates_again_after_fogbank_is_killed() -> None:
                 time.sleep(0.2)
         assert wait_rows(engine, "127.0.0.1", head, {1, 2}) == {1, 2}
         assert len(west.describe_global_clusters()["GlobalClusters"][0]["GlobalClusterMembers"]) == 2
+
+
+def test_a_failover_with_data_loss_allowed_promotes_the_secondary(client: Callable[..., Any]) -> None:
+    """FailoverGlobalCluster(AllowDataLoss): the secondary's instance is promoted as it is (no fencing
+    wait); the old primary comes back as a secondary of it."""
+    east, west = client("rds", "us-east-1"), client("rds", "us-west-2")
+    engine = "aurora-postgresql"
+    east.create_db_cluster(DBClusterIdentifier="dl-p", Engine=engine, MasterUsername="postgres",
+                           MasterUserPassword=PASSWORD, DatabaseName="shop")  # fmt: skip
+    east.create_db_instance(DBInstanceIdentifier="dl-p-0", DBClusterIdentifier="dl-p", Engine=engine,
+                            DBInstanceClass="db.r6g.large")  # fmt: skip
+    wait_status(east, "dl-p-0", "available")
+    east.create_global_cluster(GlobalClusterIdentifier="dl", SourceDBClusterIdentifier="dl-p")
+    west.create_db_cluster(DBClusterIdentifier="dl-s", Engine=engine, GlobalClusterIdentifier="dl")
+    west.create_db_instance(DBInstanceIdentifier="dl-s-0", DBClusterIdentifier="dl-s", Engine=engine,
+                            DBInstanceClass="db.r6g.large")  # fmt: skip
+    head = instance_port(west, "dl-s-0")
+    with connect(engine, "127.0.0.1", wait_cluster(east, "dl-p")["Port"]) as conn:
+        run_sql(conn, "CREATE TABLE t (n INT)")
+        run_sql(conn, "INSERT INTO t VALUES (1)")
+    assert wait_rows(engine, "127.0.0.1", head, {1}) == {1}
+    arn = wait_cluster(west, "dl-s")["DBClusterArn"]
+    assert _code(west.failover_global_cluster, GlobalClusterIdentifier="dl", TargetDbClusterIdentifier=arn,
+                 AllowDataLoss=True, Switchover=True)[0] == "InvalidParameterCombination"  # fmt: skip
+    out = west.failover_global_cluster(GlobalClusterIdentifier="dl", TargetDbClusterIdentifier=arn, AllowDataLoss=True)
+    assert out["GlobalCluster"]["FailoverState"]["IsDataLossAllowed"] is True
+    found = wait_global(west, "dl")
+    assert [m["DBClusterArn"] for m in found["GlobalClusterMembers"] if m["IsWriter"]] == [arn]
+    with connect(engine, "127.0.0.1", wait_cluster(west, "dl-s")["Port"]) as conn:
+        run_sql(conn, "INSERT INTO t VALUES (2)")
+    assert wait_rows(engine, "127.0.0.1", instance_port(east, "dl-p-0"), {1, 2}) == {1, 2}
+    for rds, name in ((east, "dl-p"), (west, "dl-s")):
+        rds.remove_from_global_cluster(
+            GlobalClusterIdentifier="dl", DbClusterIdentifier=wait_cluster(rds, name)["DBClusterArn"]
+        )
+    east.delete_global_cluster(GlobalClusterIdentifier="dl")
