@@ -44,6 +44,10 @@ class Rds(ManagedService):
             recovery.recover(INSTANCE, backend.jobs, instances, _Recovery(backend))
             for region, cluster in backend.store.all_records(records.CLUSTER):
                 backend.jobs.submit(cluster.resource_id, lambda r=region, c=cluster: _resume_cluster(backend, r, c))
+            for _, record in backend.store.all_records(records.GLOBAL_CLUSTER):
+                if record.status != "available":  # a switchover cut short: its members say where it got to
+                    record.status = "available"
+                    record.fields.pop("FailoverState", None)
             for _, snap in backend.store.all_records(records.SNAPSHOT):
                 if snap.status == "creating":  # interrupted: its copy is incomplete
                     snap.status = "failed"
