@@ -200,8 +200,9 @@ def test_a_secondary_replicates_again_after_fogbank_is_killed() -> None:
         west = boto3.client("rds", endpoint_url=east.meta.endpoint_url, region_name="us-west-2",
                             aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
         engine = "aurora-postgresql"
+        # A port of this test's own range: another Fogbank on this machine may take 5432 while this one is down.
         east.create_db_cluster(DBClusterIdentifier="p", Engine=engine, MasterUsername="postgres",
-                               MasterUserPassword=PASSWORD, DatabaseName="shop")  # fmt: skip
+                               MasterUserPassword=PASSWORD, DatabaseName="shop", Port=8699)  # fmt: skip
         east.create_db_instance(DBInstanceIdentifier="p-0", DBClusterIdentifier="p", Engine=engine,
                                 DBInstanceClass="db.r6g.large")  # fmt: skip
         wait_status(east, "p-0", "available")

@@ -318,7 +318,7 @@ def test_bad_inputs_never_answer_500(rds: Any) -> None:
 def test_a_multi_az_cluster_comes_back_after_fogbank_is_killed() -> None:
     with OwnFogbank("fogbank-rds-maz-", "8600-8699") as fogbank:
         rds = fogbank.rds
-        cluster = make_cluster(rds, "mazback", "postgres")
+        cluster = make_cluster(rds, "mazback", "postgres", Port=8699)  # not 5432: another Fogbank may take it
         with connect("aurora-postgresql", "127.0.0.1", cluster["Port"]) as conn:
             run_sql(conn, "CREATE TABLE t (n INT)")
             run_sql(conn, "INSERT INTO t VALUES (1)")
