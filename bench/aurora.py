@@ -1,8 +1,10 @@
-"""Aurora DB clusters: time to a writer + 2 readers, reader lag, failover under a write load (planned
+"""Aurora DB clusters and Multi-AZ DB clusters: time to a writer + 2 readers, reader lag, failover under a write load (planned
 and the writer killed with -9: new writer accepting writes, acknowledged commits lost), and the
 cluster/reader endpoint relays against the same server reached directly.
 
-    python bench/aurora.py [--engines aurora-postgresql,aurora-mysql] [--samples 2000]
+    python bench/aurora.py [--engines aurora-postgresql,aurora-mysql,postgres,mysql] [--samples 2000]
+
+``postgres`` and ``mysql`` are Multi-AZ DB clusters: CreateDBCluster alone makes the three instances.
 
 Fogbank runs as ``python -m fogbank up`` in a process of its own with a fresh data directory: the
 configuration a user gets (a relay sharing the benchmark's own Python process would be slowed by it).
@@ -45,12 +47,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fogbank.server import free_port  # noqa: E402
 
 PASSWORD = "Bench-pass1"
-USERS = {"aurora-postgresql": "postgres", "aurora-mysql": "admin"}
+USERS = {"aurora-postgresql": "postgres", "aurora-mysql": "admin", "postgres": "postgres", "mysql": "admin"}
+MULTI_AZ = {"postgres": "aurora-postgresql", "mysql": "aurora-mysql"}  # Multi-AZ DB clusters: the same wire
+MULTI_AZ_STORAGE = {"DBClusterInstanceClass": "db.m6gd.large", "AllocatedStorage": 100, "StorageType": "io1",
+                    "Iops": 1000}  # fmt: skip
 ROUNDS = 3
 
 
 def connect(engine: str, host: str, port: int) -> Any:
-    if engine == "aurora-postgresql":
+    if MULTI_AZ.get(engine, engine) == "aurora-postgresql":
         return psycopg.connect(host=host, port=port, user="postgres", password=PASSWORD, dbname="bench",
                                autocommit=True, connect_timeout=2)  # fmt: skip
     return pymysql.connect(host=host, port=port, user="admin", password=PASSWORD, database="bench", autocommit=True,
@@ -174,7 +179,7 @@ def failover_round(server: Server, engine: str, name: str, port: int, how: str, 
 def relay_ratio(engine: str, via: tuple[str, int], samples: int, label: str) -> None:
     a_times, b_times = [], []
     with connect(engine, *via) as through:
-        port_query = "SHOW port" if engine == "aurora-postgresql" else "SELECT @@port"
+        port_query = "SHOW port" if MULTI_AZ.get(engine, engine) == "aurora-postgresql" else "SELECT @@port"
         direct_port = int(run(through, port_query)[0][0])  # the server this relayed connection reached
         direct = connect(engine, "127.0.0.1", direct_port)
         for _ in range(samples):
@@ -192,18 +197,22 @@ def relay_ratio(engine: str, via: tuple[str, int], samples: int, label: str) -> 
 
 def bench(server: Server, engine: str, samples: int) -> None:
     rds = server.rds
-    base = name = "bench-" + engine.split("-")[1][:2]
+    base = name = "bench-" + engine.split("-")[-1][:2]
     print(f"{engine}:")
     times = []
     for round_ in range(ROUNDS + 1):  # the last one stays for the rest of the bench
         name = f"{base}-{round_}" if round_ < ROUNDS else base
         started = time.monotonic()
+        storage = MULTI_AZ_STORAGE if engine in MULTI_AZ else {}
         rds.create_db_cluster(DBClusterIdentifier=name, Engine=engine, MasterUsername=USERS[engine],
-                              MasterUserPassword=PASSWORD, DatabaseName="bench")  # fmt: skip
-        names = [f"{name}-{n}" for n in range(3)]
-        for n, identifier in enumerate(names):  # one after another, as a script does
-            rds.create_db_instance(DBInstanceIdentifier=identifier, DBClusterIdentifier=name, Engine=engine,
-                                   DBInstanceClass="db.r6g.large", PromotionTier=n)  # fmt: skip
+                              MasterUserPassword=PASSWORD, DatabaseName="bench", **storage)  # fmt: skip
+        if engine in MULTI_AZ:  # the cluster makes its own three
+            names = [f"{name}-instance-{n}" for n in range(1, 4)]
+        else:
+            names = [f"{name}-{n}" for n in range(3)]
+            for n, identifier in enumerate(names):  # one after another, as a script does
+                rds.create_db_instance(DBInstanceIdentifier=identifier, DBClusterIdentifier=name, Engine=engine,
+                                       DBInstanceClass="db.r6g.large", PromotionTier=n)  # fmt: skip
         wait_instances(rds, names)
         times.append(time.monotonic() - started)
     print(f"  writer + 2 readers -> available p50 {statistics.median(times):.2f} s, rounds "

@@ -46,19 +46,25 @@ def slot_name(replica_resource_id: str) -> str:
     return "rds_" + re.sub(r"[^a-z0-9_]", "_", replica_resource_id.lower())
 
 
+_LOGIN_LOCK = 0x46_6F_67_52  # an advisory lock's key: the replication login's creation
+
+
 def prepare_source(driver: PostgresEngine, name: str, password: str, slot: str) -> None:
     """The replication login (its password set to ``password``) and the replica's slot. A
     source that is itself a standby (cascading) has the login already, from its own source."""
     with driver._admin(name) as conn:
         standby = conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
-        exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [REPLICATION_USER]).fetchone()
         if not standby:
-            verb = sql.SQL("ALTER" if exists else "CREATE")
-            conn.execute(
-                sql.SQL("{} ROLE {} WITH REPLICATION LOGIN PASSWORD {}").format(
-                    verb, sql.Identifier(REPLICATION_USER), sql.Literal(password)
+            # Replicas made at once (a Multi-AZ DB cluster's two readers) must not both create the login.
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", [_LOGIN_LOCK])
+                exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [REPLICATION_USER]).fetchone()
+                verb = sql.SQL("ALTER" if exists else "CREATE")
+                conn.execute(
+                    sql.SQL("{} ROLE {} WITH REPLICATION LOGIN PASSWORD {}").format(
+                        verb, sql.Identifier(REPLICATION_USER), sql.Literal(password)
+                    )
                 )
-            )
         taken = conn.execute("SELECT 1 FROM pg_replication_slots WHERE slot_name = %s", [slot]).fetchone()
         if not taken:
             conn.execute("SELECT pg_create_physical_replication_slot(%s, true)", [slot])

@@ -35,9 +35,16 @@ CLUSTER = {"DBClusterIdentifier": "c1", "MasterUsername": "admin1", "MasterUserP
     [("docdb", "docdb", "docdb"), ("neptune", "neptune", "neptune"), ("rds", "aurora-postgresql", "rds")],
 )
 def test_engine_names_the_api(client, service, engine, api) -> None:
-    # CreateDBGlobalCluster: in all three APIs, implemented by none (RDS runs Aurora's CreateDBCluster).
-    message = _not_implemented(client(service).create_global_cluster, GlobalClusterIdentifier="g1", Engine=engine)
-    assert message == MESSAGE.format(op="CreateGlobalCluster", api=api)
+    # DescribeServerlessV2PlatformVersions: in all three APIs, implemented by none.
+    message = _not_implemented(client(service).describe_serverless_v2_platform_versions, Engine=engine)
+    assert message == MESSAGE.format(op="DescribeServerlessV2PlatformVersions", api=api)
+
+
+@pytest.mark.parametrize("service", ["docdb", "neptune"])
+def test_a_global_cluster_of_docdb_or_neptune_names_its_api(client, service) -> None:
+    """RDS answers CreateGlobalCluster for Aurora; a DocumentDB or Neptune engine is still theirs."""
+    message = _not_implemented(client(service).create_global_cluster, GlobalClusterIdentifier="g1", Engine=service)
+    assert message == MESSAGE.format(op="CreateGlobalCluster", api=service)
 
 
 @pytest.mark.parametrize("service", ["docdb", "neptune"])

@@ -225,7 +225,7 @@ def test_cluster_errors(rds: Any) -> None:
     assert _code(rds.create_db_cluster, DBClusterIdentifier="c1", Engine="nosuch", MasterUsername="x",
                  MasterUserPassword=PASSWORD)[:2] == ("InvalidParameterValue", "Invalid DB engine: nosuch")  # fmt: skip
     assert _code(rds.create_db_cluster, DBClusterIdentifier="c1", Engine="aurora-postgresql", MasterUsername="pg",
-                 MasterUserPassword=PASSWORD, GlobalClusterIdentifier="g1")[0] == "InvalidParameterCombination"  # fmt: skip
+                 MasterUserPassword=PASSWORD, GlobalClusterIdentifier="g1")[0] == "GlobalClusterNotFoundFault"  # fmt: skip
     rds.create_db_cluster(DBClusterIdentifier="c1", Engine="aurora-mysql", MasterUsername="admin",
                           MasterUserPassword=PASSWORD, DeletionProtection=True)  # fmt: skip
     assert _code(rds.create_db_cluster, DBClusterIdentifier="C1", Engine="aurora-mysql", MasterUsername="admin",

@@ -156,7 +156,9 @@ def test_cluster_parameter_group_requests(rds: Any) -> None:
     names = {g["DBClusterParameterGroupName"]: g for g in groups}
     assert f"default.{family}" in names and "default.aurora-mysql8.0" in names
     assert names[f"default.{family}"]["Description"] == f"Default cluster parameter group for {family}"
-    assert not any(n.startswith("default.postgres") for n in names)  # instance families are not cluster ones
+    assert any(n.startswith("default.postgres") for n in names)  # Multi-AZ DB clusters' families
+    assert not any(n.startswith("default.mariadb") for n in names)  # an engine of no DB cluster
+    instance_family = _family(rds, "mariadb")
     default = f"default.{family}"
     assert _code(rds.modify_db_cluster_parameter_group, DBClusterParameterGroupName=default,
                  Parameters=[{"ParameterName": "work_mem", "ParameterValue": "1024"}])[:2] == (
@@ -223,7 +225,7 @@ def test_cluster_parameter_group_requests(rds: Any) -> None:
 
     # Bad input, answered as RDS answers it (never a 500).
     bad = [
-        (rds.create_db_cluster_parameter_group, {"DBClusterParameterGroupName": "x", "DBParameterGroupFamily": "postgres16",
+        (rds.create_db_cluster_parameter_group, {"DBClusterParameterGroupName": "x", "DBParameterGroupFamily": instance_family,
                                                  "Description": "d"}, "InvalidParameterCombination"),
         (rds.create_db_cluster_parameter_group, {"DBClusterParameterGroupName": "x", "DBParameterGroupFamily": "nosuch1",
                                                  "Description": "d"}, "InvalidParameterValue"),
@@ -259,7 +261,7 @@ def test_cluster_parameter_group_requests(rds: Any) -> None:
          "InvalidParameterValue"),
         (rds.describe_db_cluster_parameter_groups, {"Filters": [{"Name": "family", "Values": ["x"]}]},
          "InvalidParameterValue"),
-        (rds.describe_engine_default_cluster_parameters, {"DBParameterGroupFamily": "postgres16"},
+        (rds.describe_engine_default_cluster_parameters, {"DBParameterGroupFamily": instance_family},
          "InvalidParameterCombination"),
         (rds.copy_db_cluster_parameter_group, {"SourceDBClusterParameterGroupIdentifier": "g1",
                                                "TargetDBClusterParameterGroupIdentifier": "g2",

@@ -54,10 +54,11 @@ LIFECYCLE = Lifecycle(
     transitions=transitions(
         {
             "creating": ("available", *_ANY),
-            "available": ("modifying", "failing-over", "stopping", "resetting-master-credentials", *_ANY),
+            "available": ("modifying", "failing-over", "stopping", "resetting-master-credentials", "rebooting", *_ANY),
             "modifying": ("available", *_ANY),
             "resetting-master-credentials": ("available", *_ANY),
             "failing-over": ("available", *_ANY),
+            "rebooting": ("available", *_ANY),  # RebootDBCluster (Multi-AZ DB clusters)
             "stopping": ("stopped", *_ANY),
             "stopped": ("starting", *_ANY),
             "starting": ("available", *_ANY),
@@ -65,8 +66,10 @@ LIFECYCLE = Lifecycle(
             "deleting": (),
         }
     ),
-    running=frozenset({"available", "modifying", "failing-over", "starting", "resetting-master-credentials"}),
-    settles={"stopping": "stopped", "failing-over": "available"},
+    running=frozenset(
+        {"available", "modifying", "failing-over", "starting", "resetting-master-credentials", "rebooting"}
+    ),
+    settles={"stopping": "stopped", "failing-over": "available", "rebooting": "available", "modifying": "available"},
 )
 
 
@@ -227,7 +230,7 @@ def failover(backend: Backend, region: Region, cluster: Record[Any], target: Rec
         _event(backend, region, cluster, f"Failover to DB instance {target.identifier} failed: no writer", "failure")
         set_status_if(backend, region, cluster, ("failing-over",), "available")
         return
-    _fail_over(backend, region, cluster, old, target, lambda: _promote(backend, old, target))
+    _fail_over(backend, region, cluster, old, target, lambda: fence_and_promote(backend, old, target))
 
 
 def _fail_over(
@@ -262,7 +265,7 @@ def _fail_over(
 def hand_over(backend: Backend, region: Region, cluster: Record[Any], old: Record[Any], target: Record[Any]) -> None:
     """Make ``target`` the writer in ``old``'s place (which is left stopped); the other readers
     follow it."""
-    _promote(backend, old, target)
+    fence_and_promote(backend, old, target)
     _took_over(backend, region, cluster, old, target)
 
 
@@ -280,11 +283,14 @@ def _took_over(backend: Backend, region: Region, cluster: Record[Any], old: Reco
     lifecycle.apply_settings(backend, region, target)  # its stored settings lose read_only
     backend.set_status_if(region, target, ("rebooting",), "available")
     for reader in others:
-        _follow(backend, region, reader, target)
+        follow(backend, region, reader, target)
     sync(backend, region, cluster)
+    from fogbank.services.rds import global_clusters
+
+    global_clusters.writer_changed(backend, region, cluster, target)  # a global database's secondaries follow it
 
 
-def _promote(backend: Backend, old: Record[Any], target: Record[Any]) -> None:
+def fence_and_promote(backend: Backend, old: Record[Any], target: Record[Any]) -> None:
     """Fence the running writer, wait until ``target`` holds all it wrote, and promote ``target``."""
     driver, name = backend.driver_of(old), backend.process_name(old)
     target_driver, target_name = backend.driver_of(target), backend.process_name(target)
@@ -298,10 +304,10 @@ def _promote(backend: Backend, old: Record[Any], target: Record[Any]) -> None:
         position = mariadb_replicas.fence(driver, name, old.fields["MasterUsername"])
         mariadb_replicas.wait_received(target_driver, target_name, position)
         backend.stop_engine(old)
-    _make_writable(backend, target)
+    make_writable(backend, target)
 
 
-def _make_writable(backend: Backend, target: Record[Any]) -> None:
+def make_writable(backend: Backend, target: Record[Any]) -> None:
     """A reader that holds everything stops replicating and takes writes (MariaDB: once it has
     applied all it received)."""
     driver, name = backend.driver_of(target), backend.process_name(target)
@@ -312,7 +318,7 @@ def _make_writable(backend: Backend, target: Record[Any]) -> None:
         mariadb_replicas.promote(driver, name, target.fields["MasterUsername"])
 
 
-def _follow(backend: Backend, region: Region, reader: Record[Any], writer_record: Record[Any]) -> None:
+def follow(backend: Backend, region: Region, reader: Record[Any], writer_record: Record[Any]) -> None:
     """A reader replicates from the new writer (PostgreSQL: through a slot made on it, across the
     new timeline); one that cannot is copied anew."""
     try:
@@ -336,8 +342,8 @@ def writer_leaving(backend: Backend, region: Region, old: Record[Any]) -> None:
     """The writer is being deleted (its engine still runs): Aurora promotes a reader (by promotion
     tier) to take its place, with everything the writer committed."""
     cluster = cluster_of(region, old)
-    if cluster is None or old.fields.get(replicas.SOURCE):
-        return
+    if cluster is None or old.fields.get(replicas.SOURCE) or cluster.status == "deleting":
+        return  # (a cluster being deleted deletes all its instances: nobody takes over)
     # A reader being deleted too (the cluster is emptied) does not take over.
     candidates = [r for r in readers(region, cluster) if backend.is_running(r) and r.status != "deleting"]
     if not candidates or not backend.is_running(old):
@@ -462,7 +468,7 @@ def writer_died(backend: Backend, region: Region, record: Record[Any]) -> None:
             lifecycle.recover(backend, region, record, "rebooting")
             return
         backend.set_status_if(region, target, ("available",), "rebooting")
-        _fail_over(backend, region, cluster, record, target, lambda: _make_writable(backend, target))
+        _fail_over(backend, region, cluster, record, target, lambda: make_writable(backend, target))
 
     backend.jobs.submit(cluster.resource_id, run, grace=0)
 

@@ -17,6 +17,7 @@ bookkeeping in a typed private dataclass, never rendered:
 | ``db-cluster-parameter-group`` | ``ParameterGroupPrivate`` | the overridden values and their apply methods |
 | ``db-cluster-snapshot`` | ``ClusterSnapshotPrivate`` | its directory, the cluster's password, ``restore`` sharing |
 | ``db-cluster-automated-backup`` | ``AutomatedBackupPrivate`` | a cluster's continuous backup, as an instance's |
+| ``global-cluster`` | ``GlobalClusterPrivate`` | which member cluster is the primary |
 
 The status and tags live on the ``Record`` (``Lifecycle.move`` changes ``Record.status``; the
 tag operations ``Record.tags``); the identifier, ARN and resource id are on the ``Record`` and,
@@ -44,6 +45,7 @@ CLUSTER_ENDPOINT = "db-cluster-endpoint"  # an Aurora cluster's custom endpoint 
 CLUSTER_PARAMETER_GROUP = "db-cluster-parameter-group"
 CLUSTER_SNAPSHOT = "db-cluster-snapshot"
 CLUSTER_BACKUP = "db-cluster-automated-backup"  # one per aurora-postgresql cluster, keyed by its resource id
+GLOBAL_CLUSTER = "global-cluster"  # an Aurora global database (``global_clusters.py``), kept where it was created
 
 
 @dataclass
@@ -150,6 +152,13 @@ class ClusterEndpointPrivate:
     static: bool = False
 
 
+@dataclass
+class GlobalClusterPrivate:
+    """An Aurora global database (``global_clusters.py``); its members name it in ``GlobalClusterIdentifier``."""
+
+    primary: str = ""  # the ARN of the member cluster that writes ("": none yet)
+
+
 KINDS: list[RecordKind[Any]] = [
     RecordKind(INSTANCE, dataclass_loader(InstancePrivate)),
     RecordKind(SNAPSHOT, dataclass_loader(SnapshotPrivate)),
@@ -162,6 +171,7 @@ KINDS: list[RecordKind[Any]] = [
     RecordKind(CLUSTER_PARAMETER_GROUP, dataclass_loader(ParameterGroupPrivate)),
     RecordKind(CLUSTER_SNAPSHOT, dataclass_loader(ClusterSnapshotPrivate)),
     RecordKind(CLUSTER_BACKUP, dataclass_loader(AutomatedBackupPrivate)),
+    RecordKind(GLOBAL_CLUSTER, dataclass_loader(GlobalClusterPrivate)),
 ]
 
 

@@ -48,6 +48,10 @@ _watched: weakref.WeakKeyDictionary[Backend, dict[str, bool]] = weakref.WeakKeyD
 
 def source_of(region: Region, record: Record[Any]) -> Record[Any] | None:
     name = record.fields.get(SOURCE)
+    if name and name.startswith("arn:"):  # another region's (an Aurora global database's secondary)
+        from fogbank.services.rds import global_clusters
+
+        return global_clusters.remote_instance(region, name)
     return region.of(INSTANCE).get(name) if name else None
 
 
@@ -211,6 +215,10 @@ def create(backend: Backend, region: Region, record: Record[Any], announce: bool
             record.private.replication_password = source.private.replication_password
             source.private.binlog = record.private.binlog = not is_postgres(source.fields["Engine"])
             backend.save(region)
+            if str(record.fields.get(SOURCE)).startswith("arn:"):  # the source's region keeps its login too
+                from fogbank.services.rds import global_clusters
+
+                global_clusters.save_region_of(backend, region, record.fields[SOURCE])
         password = source.private.replication_password
         source_driver, source_name = backend.driver_of(source), backend.process_name(source)
         if isinstance(source_driver, PostgresEngine):
@@ -353,7 +361,7 @@ def promote(backend: Backend, region: Region, record: Record[Any], changes: dict
         # The stored settings lose read_only & co., so a crash restart comes back read-write.
         lifecycle.apply_settings(backend, region, record)
         if source is not None:
-            _forget(backend, source, record)
+            forget(backend, source, record)
     except Exception as error:
         from fogbank.services.rds import lifecycle
 
@@ -366,7 +374,7 @@ def promote(backend: Backend, region: Region, record: Record[Any], changes: dict
     backend.instance_event(region, record, PROMOTED, "read replica")
 
 
-def _forget(backend: Backend, source: Record[Any], replica: Record[Any]) -> None:
+def forget(backend: Backend, source: Record[Any], replica: Record[Any]) -> None:
     """The source no longer keeps WAL for a replica that is gone or promoted."""
     if not is_postgres(source.fields["Engine"]) or source.status == "deleting" or not backend.is_running(source):
         return
@@ -384,7 +392,7 @@ def deleted(backend: Backend, region: Region, record: Record[Any]) -> None:
     PostgreSQL and MariaDB when a source is deleted)."""
     source = source_of(region, record)
     if source is not None:
-        _forget(backend, source, record)
+        forget(backend, source, record)
     for replica in replicas_of(region, record):
         backend.set_status_if(region, replica, ("available",), "modifying")
         backend.jobs.submit(replica.resource_id, lambda r=replica: promote(backend, region, r, {}), grace=0)

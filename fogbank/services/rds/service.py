@@ -22,12 +22,13 @@ class Rds(ManagedService):
 
     def open(self, platform: Platform) -> None:
         from fogbank.managed import recovery
-        from fogbank.services.rds import backups, lifecycle, records
+        from fogbank.services.rds import backups, global_clusters, lifecycle, records
         from fogbank.services.rds.backend import Backend
         from fogbank.services.rds.model import INSTANCE
 
         backend = Backend(platform)
         self.backend = backend
+        global_clusters.register(backend.store)  # a global database's secondaries reach across its regions
         # Bring back, in the background, every instance whose engine was running; stopped ones
         # stay stopped (their ports stay reserved so their endpoints do not change). What each
         # status becomes is the shared table (``fogbank.managed.recovery``) over ``INSTANCE``.
@@ -43,6 +44,10 @@ class Rds(ManagedService):
             recovery.recover(INSTANCE, backend.jobs, instances, _Recovery(backend))
             for region, cluster in backend.store.all_records(records.CLUSTER):
                 backend.jobs.submit(cluster.resource_id, lambda r=region, c=cluster: _resume_cluster(backend, r, c))
+            for _, record in backend.store.all_records(records.GLOBAL_CLUSTER):
+                if record.status != "available":  # a switchover cut short: its members say where it got to
+                    record.status = "available"
+                    record.fields.pop("FailoverState", None)
             for _, snap in [*backend.store.all_records(records.SNAPSHOT),
                             *backend.store.all_records(records.CLUSTER_SNAPSHOT)]:  # fmt: skip
                 if snap.status == "creating":  # interrupted: its copy is incomplete (a final one is taken again)

@@ -18,7 +18,7 @@ from fogbank.managed import groups
 from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.rds import clusters
+from fogbank.services.rds import clusters, multi_az_clusters
 from fogbank.services.rds.engines import EngineVersion, is_aurora
 from fogbank.services.rds.ops.common import (
     aurora_only,
@@ -79,14 +79,20 @@ def _render(group: Record[Any]) -> dict[str, Any]:
     return dict(group.fields)
 
 
+def _clustered(engine: str) -> bool:
+    """Engines that run in DB clusters: Aurora's, and postgres and mysql (Multi-AZ DB clusters)."""
+    return is_aurora(engine) or engine in multi_az_clusters.ENGINES
+
+
 def cluster_family(ctx: RequestContext, family: str) -> EngineVersion:
-    """An Aurora family Fogbank serves (``aurora-postgresql13`` ... ``aurora-mysql8.0``)."""
+    """A family of a clustered engine Fogbank serves (``aurora-postgresql13`` ... ``aurora-mysql8.0``,
+    ``postgres13`` ... ``mysql8.0``)."""
     version = family_version(ctx, family)
-    if not is_aurora(version.engine):
+    if not _clustered(version.engine):
         raise AwsError(
             "InvalidParameterCombination",
-            f"DB cluster parameter groups of family {family} are for Multi-AZ DB clusters, which Fogbank does not "
-            "run yet: use an Aurora family (aurora-postgresql<major>, aurora-mysql8.0).",
+            f"DB cluster parameter groups of family {family} are not supported: {version.engine} runs in no DB "
+            "cluster (Aurora families, and postgres and mysql ones for Multi-AZ DB clusters, are).",
         )
     return version
 
@@ -125,7 +131,7 @@ def _group(ctx: RequestContext, region: Region, name: str) -> Record[Any]:
     key = name.lower()
     if key.startswith("default.") and key not in region.of(CLUSTER_PARAMETER_GROUP):
         version = ctx.backend.engines.by_family(key[len("default.") :])
-        if version is not None and is_aurora(version.engine):
+        if version is not None and _clustered(version.engine):
             ensure_default(ctx, region, version)
     return groups.find(region, GROUP, name)
 
@@ -200,7 +206,7 @@ def describe_db_cluster_parameter_groups(ctx: RequestContext, params: dict[str, 
     name = params.get("DBClusterParameterGroupName")
     with be.store.lock:
         for version in be.engines.families():
-            if is_aurora(version.engine):
+            if _clustered(version.engine):
                 ensure_default(ctx, region, version)
         found = [_group(ctx, region, name)] if name else groups.listing(region, GROUP, None)
         chunk, marker = page(params, [g for g in found if match(g)], key=lambda g: g.identifier)

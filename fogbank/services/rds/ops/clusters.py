@@ -15,17 +15,20 @@ from fogbank.services.rds import (
     cluster_endpoints,
     cluster_snapshots,
     clusters,
+    global_clusters,
     lifecycle,
     master_secret,
+    multi_az_clusters,
     replicas,
     serverless,
     validation,
 )
 from fogbank.services.rds.clusters import LIFECYCLE, invalid_state, not_found
-from fogbank.services.rds.engines import is_aurora
+from fogbank.services.rds.engines import is_aurora, is_postgres
 from fogbank.services.rds.model import HOSTED_ZONE_ID, check_identifier, default_security_group, new_resource_id
 from fogbank.services.rds.model import INSTANCE as INSTANCE_LIFECYCLE
 from fogbank.services.rds.ops import cluster_parameter_groups
+from fogbank.services.rds.ops import global_clusters as global_ops
 from fogbank.services.rds.ops.common import aurora_only, backend, filters, page, tag_list
 from fogbank.services.rds.ops.subnet_groups import resolve_subnet_group
 from fogbank.services.rds.records import CLUSTER, CLUSTER_SNAPSHOT, ClusterPrivate
@@ -33,7 +36,6 @@ from fogbank.services.rds.store import Region
 
 # What Fogbank's clusters do not do yet: refused by name rather than ignored.
 _LATER = {
-    "GlobalClusterIdentifier": "global databases",
     "ReplicationSourceIdentifier": "cross-Region read replica clusters",
     "ScalingConfiguration": "Aurora Serverless v1",
     "BacktrackWindow": "backtracking",
@@ -46,7 +48,8 @@ _MODIFIABLE = {"DBClusterIdentifier", "ApplyImmediately", "BackupRetentionPeriod
                "PreferredMaintenanceWindow", "DeletionProtection", "CopyTagsToSnapshot", "MasterUserPassword",
                "VpcSecurityGroupIds", "ServerlessV2ScalingConfiguration", "AutoMinorVersionUpgrade",
                "EnableHttpEndpoint", "DBClusterParameterGroupName", "ManageMasterUserPassword",
-               "RotateMasterUserPassword", "MasterUserSecretKmsKeyId"}  # fmt: skip
+               "RotateMasterUserPassword", "MasterUserSecretKmsKeyId",
+               "DBClusterInstanceClass", "AllocatedStorage", "StorageType", "Iops"}  # fmt: skip
 
 
 def cluster_strict(region: Region, identifier: str) -> Record[Any]:
@@ -103,25 +106,26 @@ def check_create(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
     be, region = backend(ctx)
     identifier = check_identifier(params["DBClusterIdentifier"], "DBClusterIdentifier")
     engine = params["Engine"]
-    if engine in ("postgres", "mysql"):
-        raise AwsError(
-            "InvalidParameterCombination",
-            f"Multi-AZ DB clusters (CreateDBCluster with engine {engine}) are not supported by Fogbank yet: "
-            "use an Aurora engine (aurora-postgresql, aurora-mysql) or a Multi-AZ DB instance.",
-        )
-    if not is_aurora(engine):
+    if not is_aurora(engine) and engine not in multi_az_clusters.ENGINES:  # postgres, mysql: Multi-AZ DB clusters
         be.engines.resolve(engine, params.get("EngineVersion"))  # RDS's error for any other name
         raise AwsError("InvalidParameterValue", f"Invalid DB engine: {engine}")
     later(params)
-    version = be.engines.resolve(engine, params.get("EngineVersion"))
-    username = validation.master_username(engine, params.get("MasterUsername"))
-    managed = master_secret.check_create(params)
-    password = (master_secret.new_password() if managed
-                else validation.master_password(engine, params.get("MasterUserPassword")))  # fmt: skip
-    name = validation.db_name(engine, params.get("DatabaseName"))
+    version = be.engines.resolve(engine, params.get("EngineVersion") or global_ops.engine_version(ctx, params))
+    multi_az = multi_az_clusters.check_create(params, version, identifier)  # class and storage, or Aurora's none
+    with be.store.lock:  # a global database's secondary copies its primary's user, password and database
+        primary = global_ops.check_join(ctx, params, engine) if params.get("GlobalClusterIdentifier") else None
+    if primary is not None:
+        managed, username = False, primary[1].fields["MasterUsername"]
+        password, name = primary[1].private.password, primary[1].fields.get("DatabaseName")
+    else:
+        username = validation.master_username(engine, params.get("MasterUsername"))
+        managed = master_secret.check_create(params)
+        password = (master_secret.new_password() if managed
+                    else validation.master_password(engine, params.get("MasterUserPassword")))  # fmt: skip
+        name = validation.db_name(engine, params.get("DatabaseName"))
     options = check_options(ctx, params, identifier, version)
     return {"identifier": identifier, "version": version, "username": username, "password": password, "name": name,
-            "managed": managed, **options}  # fmt: skip
+            "managed": managed, "multi_az": multi_az, "primary": primary, **options}  # fmt: skip
 
 
 def later(params: dict[str, Any]) -> None:
@@ -204,6 +208,9 @@ def new_cluster(ctx: RequestContext, params: dict[str, Any], checked: dict[str, 
             fields[key] = params[key]
     if checked["scaling"] is not None:
         fields["ServerlessV2ScalingConfiguration"] = checked["scaling"]
+    fields.update(checked.get("multi_az") or {})  # a Multi-AZ DB cluster's class and storage
+    if params.get("GlobalClusterIdentifier"):
+        fields["GlobalClusterIdentifier"] = params["GlobalClusterIdentifier"].lower()
     return Record(
         CLUSTER,
         identifier,
@@ -217,16 +224,28 @@ def new_cluster(ctx: RequestContext, params: dict[str, Any], checked: dict[str, 
 
 
 def admit(
-    ctx: RequestContext, cluster: Record[Any], managed: bool = False, kms_key: str | None = None
+    ctx: RequestContext,
+    cluster: Record[Any],
+    managed: bool = False,
+    kms_key: str | None = None,
+    members: list[Record[Any]] | None = None,
+    primary: Any = None,
 ) -> dict[str, Any]:
-    """Add a new cluster (unless its identifier is taken) with a port (and, ``managed``, its
-    master password's secret), and render it."""
+    """Add a new cluster (unless its identifier, or one of its ``members``' — a Multi-AZ DB cluster's
+    instances — is taken) with a port (and, ``managed``, its master password's secret; ``primary``:
+    the global database it joins), and render it."""
+    from fogbank.services.rds.ops import multi_az_clusters as multi_az  # it builds on this module
+
     be, region = backend(ctx)
     with be.store.lock:
         if region.get(CLUSTER, cluster.identifier) is not None:
             raise AwsError("DBClusterAlreadyExistsFault", "DB Cluster already exists")
+        multi_az.check_names_free(region, members or [])
         cluster.fields["Port"] = lifecycle.allocate_port(be, cluster.private.requested_port)
         region.add(cluster)
+        multi_az.admit_members(ctx, region, cluster, members or [])
+        if cluster.fields.get("GlobalClusterIdentifier"):
+            global_ops.joined(ctx, cluster, primary)
         if managed:  # once the cluster is admitted: no secret is left behind by a refused create
             master_secret.create(ctx, cluster, cluster.private.password, kms_key)
         be.save(region)
@@ -235,11 +254,15 @@ def admit(
 
 @operation("CreateDBCluster")
 def create_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    from fogbank.services.rds.ops import multi_az_clusters as multi_az  # it builds on this module
+
     aurora_only(ctx, params)
     be, region = backend(ctx)
     checked = check_create(ctx, params)
     cluster = new_cluster(ctx, params, checked)
-    out = admit(ctx, cluster, checked["managed"], params.get("MasterUserSecretKmsKeyId"))
+    members = multi_az.new_members(ctx, region, cluster, params) if checked["multi_az"] else []
+    out = admit(ctx, cluster, checked["managed"], params.get("MasterUserSecretKmsKeyId"), members, checked["primary"])
+    multi_az.create_members(be, region, members)
     be.jobs.submit(cluster.resource_id, lambda: come_up(be, region, cluster))
     return {"DBCluster": out}
 
@@ -254,6 +277,8 @@ def come_up(be: Any, region: Region, cluster: Record[Any]) -> None:
         be.event(region, "db-cluster", cluster.identifier, cluster.arn,
                  f"The cluster's endpoints could not listen: {error}", "failure")  # fmt: skip
         return
+    if multi_az_clusters.is_multi_az(cluster):  # available once its instances are
+        multi_az_clusters.wait_members(be, region, cluster)
     if clusters.set_status_if(be, region, cluster, ("creating",), "available"):
         be.event(region, "db-cluster", cluster.identifier, cluster.arn, "DB cluster created", "creation")
 
@@ -312,6 +337,8 @@ def modify_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
             validation.master_password(cluster.fields["Engine"], password)
         managed = master_secret.check_modify(cluster, params)
         group = _new_parameter_group(ctx, region, cluster, params.get("DBClusterParameterGroupName"))
+        version = be.engines.resolve(cluster.fields["Engine"], cluster.fields["EngineVersion"], recorded=True)
+        storage = multi_az_clusters.check_modify(cluster, params, version)  # a Multi-AZ DB cluster's class, storage
         backup_window, maintenance_window = validation.windows(params, cluster.fields)
         changes = {k: params[k] for k in ("BackupRetentionPeriod", "DeletionProtection", "CopyTagsToSnapshot",
                                           "VpcSecurityGroupIds", "AutoMinorVersionUpgrade")
@@ -339,6 +366,14 @@ def modify_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
         if password is not None:
             cluster.private.password = password
             LIFECYCLE.move(cluster, "resetting-master-credentials")
+        if storage:  # each member takes it, readers first
+            cluster.fields.update(storage)
+            for key in [key for key, value in storage.items() if value is None]:  # gp3's throughput gone
+                del cluster.fields[key]
+            if password is None:
+                LIFECYCLE.move(cluster, "modifying")
+            for member in clusters.members(region, cluster):
+                INSTANCE_LIFECYCLE.move_if(member, ("available",), "modifying")
         be.save(region)
         out = render(region, cluster)
     if password is not None:
@@ -348,6 +383,8 @@ def modify_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
         be.jobs.submit(cluster.resource_id, lambda: _rescale(be, region, cluster))
     if group is not None:
         clusters.apply_parameters(be, region, cluster, associated=True)
+    if storage:
+        be.jobs.submit(cluster.resource_id, lambda: multi_az_clusters.apply_class(be, region, cluster, storage))
     return {"DBCluster": out}
 
 
@@ -471,7 +508,8 @@ def start_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
         out = render(region, cluster)
 
     def start() -> None:
-        for member in members:  # the writer first: its readers follow it
+        # The writer first (after a failover it is not the oldest): its readers follow it.
+        for member in sorted(members, key=lambda m: bool(m.fields.get(replicas.SOURCE))):
             lifecycle.start(be, region, member)
         clusters.set_status_if(be, region, cluster, ("starting",), "available")
         be.event(region, "db-cluster", cluster.identifier, cluster.arn, "DB cluster started", "notification")
@@ -485,6 +523,8 @@ def start_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, A
 
 @operation("DeleteDBCluster")
 def delete_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    from fogbank.services.rds.ops import multi_az_clusters as multi_az  # it builds on this module
+
     aurora_only(ctx, params)
     be, region = backend(ctx)
     with be.store.lock:
@@ -494,7 +534,9 @@ def delete_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
                 "InvalidParameterCombination",
                 "Cannot delete protected Cluster, please disable deletion protection and try again.",
             )
-        if any(m.status != "deleting" for m in clusters.members(region, cluster)):
+        global_ops.check_cluster_delete(cluster)
+        owned = multi_az_clusters.is_multi_az(cluster)  # its instances go with it
+        if not owned and any(m.status != "deleting" for m in clusters.members(region, cluster)):
             raise invalid_state("Cluster cannot be deleted, it still contains DB instances in non-deleting state.")
         final_id = params.get("FinalDBSnapshotIdentifier")
         if not params.get("SkipFinalSnapshot") and not final_id:
@@ -520,8 +562,10 @@ def delete_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
             cluster.private.final_snapshot = final.identifier
         master_secret.remove(ctx, cluster)  # an RDS-managed password's secret goes with its cluster
         LIFECYCLE.move(cluster, "deleting")
+        doomed = multi_az.delete_members(be, region, cluster) if owned else []
         be.save(region)
         out = render(region, cluster)
+    multi_az.remove_members(be, region, doomed)
     be.jobs.submit(cluster.resource_id, lambda: _delete(be, region, cluster))
     return {"DBCluster": out}
 
@@ -529,6 +573,8 @@ def delete_db_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
 def _delete(be: Any, region: Region, cluster: Record[Any]) -> None:
     """Once its instances' deletes are done (the last one leaves its data in the cluster's volume),
     the final snapshot is taken of that data, then the cluster and its files go."""
+    if multi_az_clusters.is_multi_az(cluster):  # its instances first
+        multi_az_clusters.wait_gone(be, region, cluster)
     clusters.stop_listening(be, cluster)
     endpoints = cluster_endpoints.close_all(be, region, cluster)  # deleted with it, as on Aurora
     if not cluster_snapshots.wait_emptied(be, region, cluster):
@@ -562,6 +608,12 @@ _CLUSTER_OWNED = {
 def check_member(region: Region, params: dict[str, Any]) -> Record[Any]:
     """CreateDBInstance in a cluster: what the cluster owns is set on the cluster."""
     cluster = cluster_strict(region, params["DBClusterIdentifier"])
+    if multi_az_clusters.is_multi_az(cluster):  # recorded from AWS
+        raise AwsError(
+            "InvalidParameterValue",
+            "CreateDBInstance can't be used to create a DB instance in a Multi-AZ DB cluster. Use CreateDBCluster "
+            "instead.",
+        )
     for key, what in _CLUSTER_OWNED.items():
         if params.get(key) is not None:
             raise AwsError(
@@ -626,15 +678,17 @@ def join(region: Region, cluster: Record[Any], record: Record[Any], params: dict
         PromotionTier=params.get("PromotionTier", 1),
         MultiAZ=False,
     )
+    fields.update(multi_az_clusters.member_storage(cluster))  # a Multi-AZ DB cluster's instances: its storage
     if cluster.fields.get("DatabaseName"):
         fields["DBName"] = cluster.fields["DatabaseName"]
     record.private.password = cluster.private.password
-    record.private.binlog = cluster.fields["Engine"] == "aurora-mysql"  # its readers follow its binary log
+    record.private.binlog = not is_postgres(cluster.fields["Engine"])  # its readers follow its binary log
     if cluster_backups.archived(cluster):  # its WAL archive is the cluster's (``cluster_backups.py``)
         record.private.cluster_archive = cluster.resource_id
-    writer = clusters.writer(region, cluster)
-    if writer is not None:
-        fields[replicas.SOURCE] = writer.identifier
+    # Its writer; in a global database's secondary, its head or the primary's writer in another region.
+    source = global_clusters.member_source(region, cluster, clusters.writer(region, cluster))
+    if source is not None:
+        fields[replicas.SOURCE] = source
 
 
 def member_view(region: Region, record: Record[Any], out: dict[str, Any]) -> None:

@@ -9,7 +9,15 @@ from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.rds import certificates, lifecycle, master_secret, multi_az, replicas, validation
+from fogbank.services.rds import (
+    certificates,
+    lifecycle,
+    master_secret,
+    multi_az,
+    multi_az_clusters,
+    replicas,
+    validation,
+)
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.backups import automated_backup
 from fogbank.services.rds.engines import is_aurora, is_postgres
@@ -25,7 +33,7 @@ from fogbank.services.rds.model import (
 from fogbank.services.rds.model import (
     INSTANCE as INSTANCE_LIFECYCLE,
 )
-from fogbank.services.rds.ops import clusters
+from fogbank.services.rds.ops import clusters, global_clusters
 from fogbank.services.rds.ops.common import backend, filters, instance_strict, page, require, tag_list
 from fogbank.services.rds.ops.option_groups import resolve_option_group
 from fogbank.services.rds.ops.parameter_groups import resolve_parameter_group
@@ -315,6 +323,7 @@ def start_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str, 
     be, region = backend(ctx)
     with be.store.lock:
         record = instance_strict(region, params["DBInstanceIdentifier"])
+        multi_az_clusters.refuse_instance_operation(region, record, "StartDBInstance", "start", "StartDBCluster")
         require(
             record,
             "stopped",
@@ -335,6 +344,8 @@ def delete_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     with be.store.lock:
         # RDS checks the instance, then its protection, then the final-snapshot flags.
         record = instance_strict(region, params["DBInstanceIdentifier"])
+        multi_az_clusters.refuse_instance_operation(region, record, "DeleteDBInstance", "delete", "DeleteDBCluster")
+        global_clusters.check_instance_delete(region, record)
         if record.fields.get("DeletionProtection"):
             raise AwsError(
                 "InvalidParameterCombination",

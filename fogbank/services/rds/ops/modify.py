@@ -14,6 +14,7 @@ from fogbank.services.rds import (
     clusters,
     lifecycle,
     master_secret,
+    multi_az_clusters,
     replicas,
     serverless,
     upgrades,
@@ -110,6 +111,7 @@ def modify_db_instance(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     now_ = bool(params.get("ApplyImmediately"))
     with be.store.lock:
         record = instance(region, params["DBInstanceIdentifier"])
+        multi_az_clusters.refuse_instance_operation(region, record, "ModifyDBInstance", "modify", "ModifyDBCluster")
         require(record, "available", "stopped", message="Database instance is not in available state.")
         requested = set(params) - {"DBInstanceIdentifier", "ApplyImmediately", "AllowMajorVersionUpgrade"}
         if not requested and not (now_ and record.fields.get("PendingModifiedValues")):

@@ -9,7 +9,7 @@ from fogbank.core.context import RequestContext
 from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.rds import replicas, validation
+from fogbank.services.rds import multi_az_clusters, replicas, validation
 from fogbank.services.rds.backend import Backend
 from fogbank.services.rds.model import check_identifier, invalid_state
 from fogbank.services.rds.ops.common import backend, instance, instance_strict, require
@@ -42,6 +42,9 @@ def _check_source(be: Backend, region: Region, params: dict[str, Any]) -> Record
     if params.get("ReplicaMode") == "mounted":
         raise AwsError("InvalidParameterCombination", "Mounted replicas are supported only for RDS for Oracle.")
     source = instance(region, params["SourceDBInstanceIdentifier"])
+    multi_az_clusters.refuse_instance_operation(
+        region, source, "CreateDBInstanceReadReplica", "replicate", "a Multi-AZ DB cluster's own readers"
+    )
     if source.fields["Engine"] not in ("postgres", "mariadb", "mysql"):
         raise AwsError("InvalidParameterCombination", f"Read replicas of {source.fields['Engine']} are not supported.")
     if source.fields["Engine"] != "postgres" and be.version_of(source).binary.flavor != "mariadb":
@@ -115,6 +118,9 @@ def promote_read_replica(ctx: RequestContext, params: dict[str, Any]) -> dict[st
         changes["PreferredBackupWindow"] = window
     with be.store.lock:
         record = instance_strict(region, params["DBInstanceIdentifier"])
+        multi_az_clusters.refuse_instance_operation(
+            region, record, "PromoteReadReplica", "promote", "FailoverDBCluster"
+        )
         if not record.fields.get(replicas.SOURCE):
             raise invalid_state("DB Instance is not a read replica.")
         require(record, "available")

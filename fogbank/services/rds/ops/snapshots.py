@@ -11,7 +11,7 @@ from fogbank.managed.network import default_vpc
 from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.rds import lifecycle, validation
+from fogbank.services.rds import lifecycle, multi_az_clusters, validation
 from fogbank.services.rds.model import (
     IDENTIFIER_MESSAGE,
     check_identifier,
@@ -109,6 +109,9 @@ def create_db_snapshot(ctx: RequestContext, params: dict[str, Any]) -> dict[str,
     tags = tag_list(params.get("Tags"))
     with be.store.lock:
         record = instance(region, params["DBInstanceIdentifier"])
+        multi_az_clusters.refuse_instance_operation(
+            region, record, "CreateDBSnapshot", "snapshot", "CreateDBClusterSnapshot"
+        )
         if record.fields.get("DBClusterIdentifier"):  # an Aurora instance's data is its cluster's
             raise AwsError(
                 "InvalidParameterValue",
