@@ -266,3 +266,94 @@ def test_a_failover_with_data_loss_allowed_promotes_the_secondary(client: Callab
             GlobalClusterIdentifier="dl", DbClusterIdentifier=wait_cluster(rds, name)["DBClusterArn"]
         )
     east.delete_global_cluster(GlobalClusterIdentifier="dl")
+
+
+def test_modify_global_cluster_renames_protects_and_checks_versions(client: Callable[..., Any]) -> None:
+    east, west = client("rds", "us-east-1"), client("rds", "us-west-2")
+    east.create_global_cluster(GlobalClusterIdentifier="gm1", Engine="aurora-postgresql",
+                               Tags=[{"Key": "team", "Value": "shop"}])  # fmt: skip
+    east.create_global_cluster(GlobalClusterIdentifier="gm2", Engine="aurora-postgresql")
+    east.create_db_cluster(DBClusterIdentifier="gm-east", Engine="aurora-postgresql", MasterUsername="pg",
+                           MasterUserPassword=PASSWORD, GlobalClusterIdentifier="gm1")  # fmt: skip
+    wait_cluster(east, "gm-east")
+    west.create_db_cluster(DBClusterIdentifier="gm-west", Engine="aurora-postgresql", GlobalClusterIdentifier="gm1")
+    wait_cluster(west, "gm-west")
+    version = east.describe_global_clusters(GlobalClusterIdentifier="gm1")["GlobalClusters"][0]["EngineVersion"]
+
+    # A rename: the ARN and each member (in every region) take the new name; tags stay.
+    out = west.modify_global_cluster(GlobalClusterIdentifier="GM1", NewGlobalClusterIdentifier="Gm-Renamed",
+                                     DeletionProtection=True)["GlobalCluster"]  # fmt: skip
+    assert out["GlobalClusterIdentifier"] == "gm-renamed" and out["DeletionProtection"] is True
+    assert out["GlobalClusterArn"] == "arn:aws:rds::000000000000:global-cluster:gm-renamed"
+    assert len(out["GlobalClusterMembers"]) == 2
+    assert _code(east.describe_global_clusters, GlobalClusterIdentifier="gm1")[0] == "GlobalClusterNotFoundFault"
+    assert wait_cluster(east, "gm-east")["GlobalClusterIdentifier"] == "gm-renamed"
+    assert wait_cluster(west, "gm-west")["GlobalClusterIdentifier"] == "gm-renamed"
+    assert out["TagList"] == [{"Key": "team", "Value": "shop"}]
+    assert _code(east.modify_global_cluster, GlobalClusterIdentifier="gm-renamed",
+                 NewGlobalClusterIdentifier="gm2")[0] == "GlobalClusterAlreadyExistsFault"  # fmt: skip
+    assert _code(east.modify_global_cluster, GlobalClusterIdentifier="gm1",
+                 DeletionProtection=False)[0] == "GlobalClusterNotFoundFault"  # fmt: skip
+    assert _code(east.modify_global_cluster, GlobalClusterIdentifier="gm-renamed",
+                 NewGlobalClusterIdentifier="1bad")[0] == "InvalidParameterValue"  # fmt: skip
+    # The same name and the same version change nothing.
+    same = east.modify_global_cluster(GlobalClusterIdentifier="gm-renamed", NewGlobalClusterIdentifier="gm-renamed",
+                                      EngineVersion=version)["GlobalCluster"]  # fmt: skip
+    assert (same["GlobalClusterIdentifier"], same["EngineVersion"]) == ("gm-renamed", version)
+
+    # Deletion protection: the members removed, the global database still refuses its delete until it is off.
+    for rds, name in ((west, "gm-west"), (east, "gm-east")):
+        arn = wait_cluster(rds, name)["DBClusterArn"]
+        rds.remove_from_global_cluster(GlobalClusterIdentifier="gm-renamed", DbClusterIdentifier=arn)
+        wait_cluster(rds, name)
+    assert _code(east.delete_global_cluster, GlobalClusterIdentifier="gm-renamed")[0] == (
+        "InvalidGlobalClusterStateFault")  # fmt: skip
+    east.modify_global_cluster(GlobalClusterIdentifier="gm-renamed", DeletionProtection=False)
+    east.delete_global_cluster(GlobalClusterIdentifier="gm-renamed")
+
+    # EngineVersion: RDS's checks; a global database with members is refused by name (no in-place
+    # upgrade of clusters yet); an empty one records the version its first cluster runs.
+    versions = [
+        v["EngineVersion"] for v in east.describe_db_engine_versions(Engine="aurora-postgresql")["DBEngineVersions"]
+    ]
+    oldest, newest = versions[0], versions[-1]
+    east.create_global_cluster(GlobalClusterIdentifier="gm3", Engine="aurora-postgresql", EngineVersion=oldest)
+    assert _code(east.modify_global_cluster, GlobalClusterIdentifier="gm3", EngineVersion="9.9.9")[0] == (
+        "InvalidParameterCombination")  # RDS: "Cannot find version 9.9.9 for aurora-postgresql"  # fmt: skip
+    if oldest.split(".")[0] != newest.split(".")[0]:
+        code, message, _ = _code(east.modify_global_cluster, GlobalClusterIdentifier="gm3", EngineVersion=newest)
+        assert code == "InvalidParameterCombination" and "AllowMajorVersionUpgrade" in message
+    east.create_db_cluster(DBClusterIdentifier="gm3-east", Engine="aurora-postgresql", MasterUsername="pg",
+                           MasterUserPassword=PASSWORD, GlobalClusterIdentifier="gm3")  # fmt: skip
+    gm3_east = wait_cluster(east, "gm3-east")
+    assert gm3_east["EngineVersion"] == oldest
+    if oldest != newest:
+        code, message, _ = _code(east.modify_global_cluster, GlobalClusterIdentifier="gm3", EngineVersion=newest,
+                              AllowMajorVersionUpgrade=True)  # fmt: skip
+        assert code == "InvalidParameterCombination" and "Fogbank does not upgrade" in message
+        east.remove_from_global_cluster(GlobalClusterIdentifier="gm3", DbClusterIdentifier=gm3_east["DBClusterArn"])
+        wait_cluster(east, "gm3-east")
+        upgraded = east.modify_global_cluster(GlobalClusterIdentifier="gm3", EngineVersion=newest,
+                                              AllowMajorVersionUpgrade=True)["GlobalCluster"]  # fmt: skip
+        assert upgraded["EngineVersion"] == newest
+        assert east.describe_global_clusters(GlobalClusterIdentifier="gm3")["GlobalClusters"][0]["EngineVersion"] == (
+            newest)  # fmt: skip
+        assert _code(east.modify_global_cluster, GlobalClusterIdentifier="gm3", EngineVersion=oldest)[0] == (
+            "InvalidParameterCombination")  # a downgrade  # fmt: skip
+    # A fuzz of ModifyGlobalCluster's inputs: always a 4xx AWS error, never a 500.
+    for value in ["", "-", "a--b", "x" * 300, "g1-", "é", "arn:aws:rds::1:global-cluster:gm3", "99", "16.99"]:
+        for params in ({"GlobalClusterIdentifier": value}, {"GlobalClusterIdentifier": "gm3", "NewGlobalClusterIdentifier": value},
+                       {"GlobalClusterIdentifier": "gm3", "EngineVersion": value}):  # fmt: skip
+            try:
+                east.modify_global_cluster(**params)
+            except botocore.exceptions.ParamValidationError:
+                continue
+            except botocore.exceptions.ClientError as error:
+                assert 400 <= error.response["ResponseMetadata"]["HTTPStatusCode"] < 500, (params, error)
+    if oldest == newest:
+        east.remove_from_global_cluster(GlobalClusterIdentifier="gm3", DbClusterIdentifier=gm3_east["DBClusterArn"])
+        wait_cluster(east, "gm3-east")
+    east.delete_global_cluster(GlobalClusterIdentifier="gm3")
+    east.delete_db_cluster(DBClusterIdentifier="gm3-east", SkipFinalSnapshot=True)
+    east.delete_db_cluster(DBClusterIdentifier="gm-east", SkipFinalSnapshot=True)
+    west.delete_db_cluster(DBClusterIdentifier="gm-west", SkipFinalSnapshot=True)

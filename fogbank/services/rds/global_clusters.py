@@ -137,6 +137,20 @@ def member_source(region: Region, cluster: Record[Any], writer: Record[Any] | No
     return upstream.arn if upstream is not None else None
 
 
+def rename(store: Store, home: Region, record: Record[Any], new_id: str) -> list[Region]:
+    """ModifyGlobalCluster(NewGlobalClusterIdentifier): the record, its ARN and each member's
+    ``GlobalClusterIdentifier`` take the new name (tags and resource id stay). Answers the regions
+    changed, to save. The caller holds the store lock."""
+    found = members(store, home.account, record.identifier)
+    home.remove(record)
+    record.identifier = record.fields["GlobalClusterIdentifier"] = new_id
+    record.arn = record.fields["GlobalClusterArn"] = arn(home.account, new_id)
+    home.add(record)
+    for _, cluster in found:
+        cluster.fields["GlobalClusterIdentifier"] = new_id
+    return [home, *(region for region, _ in found)]
+
+
 # -- the engine work ------------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Aurora global database operations: create, describe, remove a member, fail over / switch over,
+"""Aurora global database operations: create, describe, modify, remove a member, fail over / switch over,
 delete (``rds/global_clusters.py`` holds the lookups across regions and the engine work); and the
 part of CreateDBCluster that joins a cluster to one (``GlobalClusterIdentifier``)."""
 
@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from fogbank.core.context import RequestContext
+from fogbank.engines.binary import version_key
 from fogbank.managed.records import Record
 from fogbank.protocols.errors import AwsError
 from fogbank.services.base import operation
-from fogbank.services.rds import clusters, global_clusters, multi_az_clusters
+from fogbank.services.rds import clusters, global_clusters, multi_az_clusters, upgrades
 from fogbank.services.rds.clusters import LIFECYCLE, invalid_state
 from fogbank.services.rds.engines import is_aurora
 from fogbank.services.rds.model import check_identifier, new_resource_id
@@ -210,6 +211,69 @@ def describe_global_clusters(ctx: RequestContext, params: dict[str, Any]) -> dic
                 raise not_found(identifier)
         chunk, marker = page(params, found, key=lambda r: r.identifier)
         return {"GlobalClusters": [render(ctx, r) for r in chunk], "Marker": marker}
+
+
+# -- modify --------------------------------------------------------------------------------------
+
+
+@operation("ModifyGlobalCluster")
+def modify_global_cluster(ctx: RequestContext, params: dict[str, Any]) -> dict[str, Any]:
+    aurora_only(ctx, params)
+    be, _ = backend(ctx)
+    with be.store.lock:
+        home, record = _strict(ctx, params["GlobalClusterIdentifier"])
+        new_id = _check_rename(ctx, record, params.get("NewGlobalClusterIdentifier"))
+        version = _check_version(ctx, record, params)
+        if record.status != "available":
+            raise _invalid(f"Global cluster {record.identifier} is in {record.status} state.")
+        changed = [home]
+        if params.get("DeletionProtection") is not None:
+            record.fields["DeletionProtection"] = bool(params["DeletionProtection"])
+        if version is not None:  # an empty global database: the version its first cluster runs
+            record.fields["EngineVersion"] = version
+        if new_id is not None:
+            changed = global_clusters.rename(be.store, home, record, new_id)
+        for region in changed:
+            be.save(region)
+        return {"GlobalCluster": render(ctx, record)}
+
+
+def _check_rename(ctx: RequestContext, record: Record[Any], value: str | None) -> str | None:
+    if value is None:
+        return None
+    new_id = check_identifier(value, "NewGlobalClusterIdentifier")
+    if new_id == record.identifier:
+        return None
+    if global_clusters.find(ctx.backend.store, ctx.account_id, new_id) is not None:
+        raise AwsError("GlobalClusterAlreadyExistsFault", f"Global cluster {new_id} already exists.")
+    return new_id
+
+
+def _check_version(ctx: RequestContext, record: Record[Any], params: dict[str, Any]) -> str | None:
+    """EngineVersion: the version to record, or None for no change. The checks are RDS's (a known
+    version, no downgrade, AllowMajorVersionUpgrade for another major); Fogbank's clusters do not
+    upgrade their engine in place yet, so a global database with members is refused by name."""
+    if "EngineVersion" in params and not str(params["EngineVersion"]).strip():
+        raise AwsError("InvalidParameterValue", "The parameter EngineVersion must not be blank.")  # Fogbank's wording
+    if not params.get("EngineVersion"):
+        return None
+    engines = ctx.backend.engines
+    current = engines.resolve(record.fields["Engine"], record.fields["EngineVersion"], recorded=True)
+    new = engines.resolve(record.fields["Engine"], params["EngineVersion"])
+    if new.version == current.version:
+        return None
+    if version_key(new.version) < version_key(current.version):
+        raise AwsError("InvalidParameterCombination",
+                       f"Cannot upgrade {current.engine} from {current.version} to {new.version}")  # fmt: skip
+    if upgrades.is_major(current, new) and not params.get("AllowMajorVersionUpgrade"):
+        raise AwsError("InvalidParameterCombination", upgrades.ALLOW_MAJOR)
+    if global_clusters.members(ctx.backend.store, ctx.account_id, record.identifier):
+        raise AwsError(
+            "InvalidParameterCombination",
+            "Fogbank does not upgrade the engine version of a global database's DB clusters yet (EngineVersion): "
+            "remove them, or create the global database anew at the new version.",
+        )
+    return new.version
 
 
 # -- remove a member, delete -------------------------------------------------------------------------
