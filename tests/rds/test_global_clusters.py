@@ -357,3 +357,25 @@ def test_modify_global_cluster_renames_protects_and_checks_versions(client: Call
     east.delete_db_cluster(DBClusterIdentifier="gm3-east", SkipFinalSnapshot=True)
     east.delete_db_cluster(DBClusterIdentifier="gm-east", SkipFinalSnapshot=True)
     west.delete_db_cluster(DBClusterIdentifier="gm-west", SkipFinalSnapshot=True)
+
+
+def test_tags_on_cluster_and_global_cluster_arns(client: Callable[..., Any]) -> None:
+    rds = client("rds")
+    made = rds.create_global_cluster(GlobalClusterIdentifier="tagged", Engine="aurora-postgresql")["GlobalCluster"]
+    arn = made["GlobalClusterArn"]
+    assert arn == "arn:aws:rds::000000000000:global-cluster:tagged"  # no region: it spans them
+    rds.add_tags_to_resource(ResourceName=arn, Tags=[{"Key": "team", "Value": "a"}])
+    assert client("rds", region="us-west-2").list_tags_for_resource(ResourceName=arn)["TagList"] == [
+        {"Key": "team", "Value": "a"}
+    ]
+    rds.remove_tags_from_resource(ResourceName=arn, TagKeys=["team"])
+    assert rds.list_tags_for_resource(ResourceName=arn)["TagList"] == []
+    missing = "arn:aws:rds::000000000000:global-cluster:nope"
+    assert _code(rds.list_tags_for_resource, ResourceName=missing)[0] == "GlobalClusterNotFoundFault"
+
+    cluster = rds.create_db_cluster(DBClusterIdentifier="tagged-c", Engine="aurora-postgresql",
+                                    MasterUsername="pgadmin", MasterUserPassword=PASSWORD)["DBCluster"]  # fmt: skip
+    rds.add_tags_to_resource(ResourceName=cluster["DBClusterArn"], Tags=[{"Key": "k", "Value": "v"}])
+    assert rds.list_tags_for_resource(ResourceName=cluster["DBClusterArn"])["TagList"] == [{"Key": "k", "Value": "v"}]
+    assert wait_cluster(rds, "tagged-c")["TagList"] == [{"Key": "k", "Value": "v"}]
+    rds.delete_db_cluster(DBClusterIdentifier="tagged-c", SkipFinalSnapshot=True)

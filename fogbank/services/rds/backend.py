@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from fogbank.managed.jobs import Jobs
 from fogbank.managed.records import Record
-from fogbank.managed.relay import Relay
+from fogbank.managed.relay import Relays
 from fogbank.managed.running import Running
 from fogbank.services.rds import records
 from fogbank.services.rds.engines import Engines, EngineVersion
@@ -66,16 +66,15 @@ class Backend:
         self.jobs = Jobs("RDS", platform.config.grace)
         self.closing = self.jobs.closing  # set by close(): no new engine work, no more retries
         self.running = Running()  # the engines started, by supervisor process name
-        # The relays of Aurora clusters' endpoints (``clusters.py``), by cluster resource id.
-        self.endpoints: dict[str, list[Relay]] = {}
+        # The relays of clusters' endpoints (``clusters.py``, ``cluster_endpoints.py``), by resource id.
+        self.endpoints = Relays()
 
     def close_endpoints(self, key: str | None = None) -> None:
-        """Stop one cluster's endpoint relays (all of them without ``key``)."""
-        with self.store.lock:
-            keys = [key] if key is not None else list(self.endpoints)
-            relays = [relay for k in keys for relay in self.endpoints.pop(k, [])]
-        for relay in relays:
-            relay.close()
+        """Stop one resource's endpoint relays (all of them without ``key``)."""
+        if key is None:
+            self.endpoints.close()
+        else:
+            self.endpoints.stop(key)
 
     @property
     def api_port(self) -> int:

@@ -108,8 +108,7 @@ def listen(backend: Backend, region: Region, endpoint: Record[Any]) -> None:
     listener = relay.Relay(
         endpoint.fields["Endpoint"], cluster.fields["Port"], lambda: _choose(backend, region, endpoint)
     )
-    with backend.store.lock:
-        backend.endpoints[endpoint.resource_id] = [listener]
+    backend.endpoints.add(endpoint.resource_id, listener)
 
 
 def set_status_if(backend: Backend, region: Region, endpoint: Record[Any], was: tuple[str, ...], status: str) -> bool:

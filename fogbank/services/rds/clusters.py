@@ -170,8 +170,8 @@ def listen(backend: Backend, region: Region, cluster: Record[Any]) -> None:
     except OSError:
         relays[0].close()
         raise
-    with backend.store.lock:
-        backend.endpoints[cluster.resource_id] = relays
+    for listening in relays:
+        backend.endpoints.add(cluster.resource_id, listening)
 
 
 def stop_listening(backend: Backend, cluster: Record[Any]) -> None:
