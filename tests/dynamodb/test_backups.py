@@ -329,3 +329,21 @@ def test_backup_arn_ignores_the_region_and_region_scopes_listing(ddb, client, ta
     west = client("dynamodb", region="us-west-2")
     assert west.list_backups()["BackupSummaries"] == []
     assert error_of(west.describe_backup, BackupArn=arn)[0] == "BackupNotFoundException"
+
+
+def test_backup_numbers_are_never_reused(fogbank_server, fogbank_endpoint, ddb) -> None:
+    """A copy still running for an old backup must not reach a new one: after a reset (or a DeleteBackup) a new
+    backup gets a number of its own (two full-suite runs once restored an empty table from a reused one)."""
+    import urllib.request
+
+    store = fogbank_server.platform.service("dynamodb").backend.store
+    numbers = []
+    for _ in range(2):
+        table = make_table(ddb, "numbered")
+        put(ddb, table, "a")
+        arn = ddb.create_backup(TableName=table, BackupName="numbered")["BackupDetails"]["BackupArn"]
+        available(ddb, arn)
+        numbers.append(store.reader().execute("SELECT bid FROM backups WHERE arn = ?", (arn,)).fetchone()[0])
+        reset = urllib.request.Request(fogbank_endpoint.rstrip("/") + "/_fogbank/reset", method="POST")
+        urllib.request.urlopen(reset, timeout=60).close()
+    assert numbers[1] > numbers[0]

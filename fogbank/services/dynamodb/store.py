@@ -77,8 +77,10 @@ CREATE TABLE IF NOT EXISTS history (
     size INTEGER NOT NULL, item BLOB
 );
 CREATE INDEX IF NOT EXISTS history_at ON history (tid, at);
+-- AUTOINCREMENT: a backup number is never reused (after DeleteBackup or a reset), so a copy still running for
+-- an old backup can never write into, or mark AVAILABLE, a new one.
 CREATE TABLE IF NOT EXISTS backups (
-    bid INTEGER PRIMARY KEY, arn TEXT NOT NULL UNIQUE, account TEXT NOT NULL, region TEXT NOT NULL,
+    bid INTEGER PRIMARY KEY AUTOINCREMENT, arn TEXT NOT NULL UNIQUE, account TEXT NOT NULL, region TEXT NOT NULL,
     table_name TEXT NOT NULL, tid INTEGER NOT NULL, name TEXT NOT NULL, type TEXT NOT NULL, status TEXT NOT NULL,
     created REAL NOT NULL, expires REAL, meta TEXT NOT NULL, count INTEGER NOT NULL DEFAULT 0,
     bytes INTEGER NOT NULL DEFAULT 0
