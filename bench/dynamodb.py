@@ -87,6 +87,18 @@ class Server:
                 self.process.wait()
 
 
+def own_fogbank(workdir: Path) -> Server:
+    """A started ``fogbank up`` (its default configuration) on a free port with its data in ``workdir``."""
+    port = free_port()
+    server = Server(
+        "fogbank",
+        [sys.executable, "-m", "fogbank", "up", "--quiet", "--data-dir", str(workdir / "data"), "--port", str(port)],
+        port,
+    )
+    server.start(workdir / "fogbank.log")
+    return server
+
+
 def dynamodb(endpoint: str):
     return boto3.client(
         "dynamodb",

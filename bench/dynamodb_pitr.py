@@ -60,13 +60,7 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="fogbank-bench-") as scratch:
         workdir = Path(scratch)
-        server = base.Server(
-            "fogbank",
-            [sys.executable, "-m", "fogbank", "up", "--quiet", "--data-dir", str(workdir / "data")],
-            base.free_port(),
-        )
-        server.command += ["--port", str(server.port)]
-        server.start(workdir / "fogbank.log")
+        server = base.own_fogbank(workdir)
         try:
             client = base.dynamodb(server.endpoint)
             on = {"PointInTimeRecoveryEnabled": True}
